@@ -1,0 +1,50 @@
+// Data types, their storage and the promotion lattice (JAX-style weak types for bare JS numbers).
+
+export type DType = "float32" | "float64" | "int32" | "bool";
+
+export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
+
+/** Allocates zeroed storage for `size` elements of `dtype`. */
+export function allocate(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(size);
+    case "float64":
+      return new Float64Array(size);
+    case "int32":
+      return new Int32Array(size);
+    case "bool":
+      return new Uint8Array(size);
+  }
+}
+
+/** Copies `data` into fresh storage of `dtype`, rounding as the dtype requires. */
+export function castArray(data: ArrayLike<number>, dtype: DType): TypedArray {
+  const out = allocate(dtype, data.length);
+  if (dtype === "bool") for (let i = 0; i < data.length; i++) out[i] = data[i] ? 1 : 0;
+  else if (dtype === "int32") for (let i = 0; i < data.length; i++) out[i] = Math.trunc(data[i]!);
+  else out.set(data);
+  return out;
+}
+
+const category = (d: DType): number => (d === "bool" ? 0 : d === "int32" ? 1 : 2);
+const rank = (d: DType): number => (d === "bool" ? 0 : d === "int32" ? 1 : d === "float32" ? 2 : 3);
+const defaultOfCategory = (c: number): DType => (c === 0 ? "bool" : c === 1 ? "int32" : "float32");
+
+/**
+ * The result dtype of combining two values. A weak value (a bare JS number) adopts the other value's
+ * dtype when it fits its kind: `float32 tensor + 2.5` stays float32, `int32 tensor + 2.5` becomes float32.
+ */
+export function promote(a: DType, aWeak: boolean, b: DType, bWeak: boolean): { dtype: DType; weak: boolean } {
+  if (aWeak === bWeak) return { dtype: rank(a) >= rank(b) ? a : b, weak: aWeak };
+  const [strong, weak] = aWeak ? [b, a] : [a, b];
+  if (category(weak) <= category(strong)) return { dtype: strong, weak: false };
+  return { dtype: defaultOfCategory(category(weak)), weak: false };
+}
+
+/** Short names used when printing programs: `f32[3,4]`. */
+export const shortName: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", bool: "bool" };

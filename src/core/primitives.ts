@@ -1,0 +1,47 @@
+// The closed set of primitives and the parameters each one takes. Names follow JAX's lax.
+import type { DType } from "./dtype.js";
+
+type NoParams = Record<string, never>;
+
+export const UNARY_PRIMS = [
+  "neg", "sign", "floor", "ceil", "round", "abs", "exp", "log", "expm1", "log1p", "sqrt",
+  "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "logistic", "erf", "stop_gradient",
+] as const;
+export type UnaryPrim = (typeof UNARY_PRIMS)[number];
+
+export const BINARY_PRIMS = ["add", "sub", "mul", "div", "pow", "max", "min", "atan2"] as const;
+export type BinaryPrim = (typeof BINARY_PRIMS)[number];
+
+export const COMPARE_PRIMS = ["eq", "ne", "lt", "le", "gt", "ge"] as const;
+export type ComparePrim = (typeof COMPARE_PRIMS)[number];
+
+export const REDUCE_PRIMS = ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod"] as const;
+export type ReducePrim = (typeof REDUCE_PRIMS)[number];
+
+/** Parameters of every primitive; a primitive's name is a key of this interface. */
+export interface PrimParams extends Record<UnaryPrim | BinaryPrim | ComparePrim, NoParams>, Record<ReducePrim, { axes: number[] }> {
+  /** select_n(pred, onFalse, onTrue): elementwise choice, broadcasting all three. */
+  select_n: NoParams;
+  convert_element_type: { dtype: DType; weak: boolean };
+  argmax: { axis: number };
+  argmin: { axis: number };
+  cumsum: { axis: number; reverse: boolean };
+  /** Contraction: output dims are batch dims, then lhs free dims, then rhs free dims. */
+  dot_general: { lhsContract: number[]; rhsContract: number[]; lhsBatch: number[]; rhsBatch: number[] };
+  reshape: { shape: number[] };
+  /** Operand dim i becomes output dim broadcastDims[i]; operand dims are 1 or equal to the output's. */
+  broadcast_in_dim: { shape: number[]; broadcastDims: number[] };
+  transpose: { perm: number[] };
+  slice: { start: number[]; limit: number[] };
+  pad: { lo: number[]; hi: number[] };
+  concatenate: { axis: number };
+  rev: { axes: number[] };
+  /** gather(x, indices): take along `axis`; output shape x[:axis] ++ indices ++ x[axis+1:]. */
+  gather: { axis: number };
+  /** scatter_add(updates, indices): the transpose of gather into a zero array whose `axis` has `size`. */
+  scatter_add: { axis: number; size: number };
+}
+
+export type Prim = keyof PrimParams;
+
+export const isUnary = (p: Prim): p is UnaryPrim => (UNARY_PRIMS as readonly string[]).includes(p);

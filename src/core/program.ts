@@ -1,0 +1,77 @@
+// Programs: a staged, flat list of primitive applications (JAX's jaxpr), with printing and evaluation.
+import type { Prim, PrimParams } from "./primitives.js";
+import { type Aval, type Tensor, avalString } from "./tensor.js";
+import { bind } from "./trace.js";
+
+/** A variable of a program, bound once. */
+export class Var {
+  constructor(readonly aval: Aval) {}
+}
+
+export interface Eqn<P extends Prim = Prim> {
+  readonly prim: P;
+  readonly inputs: readonly Var[];
+  readonly params: PrimParams[P];
+  readonly out: Var;
+}
+
+/**
+ * A staged program: constants, inputs, equations in order, outputs. `String(program)` prints it in a
+ * jaxpr-like form. Outputs may be inputs or constants themselves.
+ */
+export class Program {
+  constructor(
+    readonly constVars: readonly Var[],
+    readonly constValues: readonly Tensor[],
+    readonly inVars: readonly Var[],
+    readonly eqns: readonly Eqn[],
+    readonly outs: readonly Var[],
+  ) {}
+
+  /** Evaluates the program with `bind`, so every transformation applies to it. */
+  run(args: readonly Tensor[]): Tensor[] {
+    const env = new Map<Var, Tensor>();
+    this.constVars.forEach((v, i) => env.set(v, this.constValues[i]!));
+    this.inVars.forEach((v, i) => env.set(v, args[i]!));
+    const read = (v: Var): Tensor => env.get(v)!;
+    for (const e of this.eqns) env.set(e.out, bind(e.prim, e.inputs.map(read), e.params));
+    return this.outs.map(read);
+  }
+
+  toString(): string {
+    const names = new Map<Var, string>();
+    const name = (v: Var): string => {
+      let n = names.get(v);
+      if (n === undefined) {
+        n = varName(names.size);
+        names.set(v, n);
+      }
+      return n;
+    };
+    const decl = (v: Var) => `${name(v)}:${avalString(v.aval)}`;
+    const consts = this.constVars.map(decl).join(" ");
+    const ins = this.inVars.map(decl).join(" ");
+    const lines = this.eqns.map((e) => {
+      const ps = fmtParams(e.params as object);
+      return `    ${decl(e.out)} = ${e.prim}${ps} ${e.inputs.map(name).join(" ")}`;
+    });
+    const outs = this.outs.map(name).join(" ");
+    return `{ lambda ${consts ? `${consts} ; ` : ""}${ins}. let\n${lines.join("\n")}${lines.length ? "\n" : ""}  in ( ${outs} ) }`;
+  }
+}
+
+function varName(i: number): string {
+  let s = "";
+  do {
+    s = String.fromCharCode(97 + (i % 26)) + s;
+    i = Math.floor(i / 26) - 1;
+  } while (i >= 0);
+  return s;
+}
+
+function fmtParams(p: object): string {
+  const entries = Object.entries(p);
+  if (entries.length === 0) return "";
+  const fmt = (v: unknown): string => (Array.isArray(v) ? `(${v.join(",")})` : String(v));
+  return `[${entries.map(([k, v]) => `${k}=${fmt(v)}`).join(" ")}]`;
+}

@@ -1,0 +1,117 @@
+// Tensor: the value users hold. Concrete tensors own their data; tracers (see trace.ts) stand in for values
+// inside a transformation and share this interface, so user code never needs to know which it has.
+import type { DType, TypedArray } from "./dtype.js";
+import { shortName } from "./dtype.js";
+import type { Shape } from "./shape.js";
+import { sizeOf } from "./shape.js";
+
+/** The abstract value of a tensor: what every transformation knows about it without its data. */
+export interface Aval {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** True for values that came from bare JS numbers: they adopt the dtype of what they meet. */
+  readonly weak: boolean;
+}
+
+export const avalString = (a: Aval): string => `${shortName[a.dtype]}[${a.shape.join(",")}]`;
+
+/** Nested JS arrays as `toArray` returns them. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * An n-dimensional array of float32, float64, int32 or bool values. Immutable; freed by the garbage
+ * collector like any JS value. Operations live on `nb` and, for the common ones, as methods.
+ *
+ * @example
+ * ```ts
+ * const x = nb.array([[1, 2], [3, 4]]);
+ * x.shape;            // [2, 2]
+ * x.add(1).toArray(); // [[2, 3], [4, 5]]
+ * ```
+ */
+export abstract class Tensor {
+  /** Shape, dtype and weak-type flag. */
+  abstract readonly aval: Aval;
+
+  /** The concrete value behind this tensor, or a TraceError when there is none (inside vmap or a staged program). */
+  abstract concrete(): ConcreteTensor;
+
+  /** The dimensions, outermost first; `[]` for a scalar. */
+  get shape(): number[] {
+    return this.aval.shape.slice();
+  }
+  get dtype(): DType {
+    return this.aval.dtype;
+  }
+  /** The number of dimensions (rank). */
+  get ndim(): number {
+    return this.aval.shape.length;
+  }
+  /** The number of elements. */
+  get size(): number {
+    return sizeOf(this.aval.shape);
+  }
+
+  /** The values as nested JS arrays, or a number (boolean for bool) for a 0-d tensor. */
+  toArray(): NestedArray {
+    const c = this.concrete();
+    return nest(c.data, c.aval.shape, c.aval.dtype === "bool");
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    const c = this.concrete();
+    if (c.data.length !== 1)
+      throw new RangeError(`item: the tensor has shape [${c.aval.shape.join(",")}] (${c.data.length} elements); item() needs exactly one`);
+    return c.data[0]!;
+  }
+
+  /** The values as a flat typed array in row-major order (a copy). */
+  dataSync(): TypedArray {
+    return this.concrete().data.slice();
+  }
+
+  toString(): string {
+    try {
+      return `Tensor(${fmtNested(this.toArray())}, ${avalString(this.aval)})`;
+    } catch {
+      return `Tensor(<traced>, ${avalString(this.aval)})`;
+    }
+  }
+}
+
+/** A tensor with its data in memory. */
+export class ConcreteTensor extends Tensor {
+  constructor(
+    readonly data: TypedArray,
+    readonly aval: Aval,
+  ) {
+    super();
+  }
+  concrete(): ConcreteTensor {
+    return this;
+  }
+}
+
+function nest(data: TypedArray, shape: Shape, bool: boolean): NestedArray {
+  const conv = (v: number): number | boolean => (bool ? v !== 0 : v);
+  if (shape.length === 0) return conv(data[0]!);
+  const rec = (dim: number, off: number): NestedArray[] => {
+    const n = shape[dim]!;
+    const out: NestedArray[] = new Array(n);
+    if (dim === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = conv(data[off + i]!);
+      return out;
+    }
+    const step = sizeOf(shape.slice(dim + 1));
+    for (let i = 0; i < n; i++) out[i] = rec(dim + 1, off + i * step);
+    return out;
+  };
+  return rec(0, 0);
+}
+
+function fmtNested(v: NestedArray): string {
+  if (Array.isArray(v)) return `[${v.map(fmtNested).join(", ")}]`;
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  return String(v);
+}

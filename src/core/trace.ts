@@ -1,0 +1,116 @@
+// The interpreter machinery: a stack of active transformations (main traces), tracers that belong to them,
+// and `bind`, the one point where every primitive application is intercepted.
+import { TraceError } from "./errors.js";
+import type { Prim, PrimParams } from "./primitives.js";
+import { type Aval, type ConcreteTensor, Tensor } from "./tensor.js";
+
+/** One active transformation. Its level orders it against the others (higher = applied later = inner). */
+export class MainTrace {
+  active = true;
+  constructor(
+    readonly level: number,
+    readonly makeTrace: (main: MainTrace) => Trace,
+    /** Per-transformation state (the batch size of a vmap, the recording of a linearize, ...). */
+    readonly globalData: unknown,
+  ) {}
+  private cached: Trace | null = null;
+  /** The trace object of this transformation (one per main trace). */
+  trace(): Trace {
+    if (this.cached === null) this.cached = this.makeTrace(this);
+    return this.cached;
+  }
+}
+
+/** The interpretation of primitives for one transformation. */
+export abstract class Trace {
+  constructor(readonly main: MainTrace) {}
+  /** Wraps a value from outside every transformation (a concrete tensor) as a tracer of this trace. */
+  abstract pure(x: Tensor): Tracer;
+  /** Wraps a tracer of a lower (outer) transformation as a tracer of this trace. */
+  abstract lift(x: Tensor): Tracer;
+  abstract processPrimitive<P extends Prim>(prim: P, args: Tracer[], params: PrimParams[P]): Tracer;
+}
+
+/** A value inside a transformation. */
+export abstract class Tracer extends Tensor {
+  abstract readonly trace: Trace;
+  /** The value as seen by the transformations below this one, when this one adds nothing. */
+  fullLower(): Tensor {
+    return this;
+  }
+}
+
+type EvalFn = <P extends Prim>(prim: P, args: ConcreteTensor[], params: PrimParams[P]) => ConcreteTensor;
+let evalPrimitive: EvalFn = () => {
+  throw new Error("nabla: no evaluation backend installed");
+};
+/** Installs the evaluation of primitives on concrete values (done once by interpret/eval.ts). */
+export function setEvalPrimitive(fn: EvalFn): void {
+  evalPrimitive = fn;
+}
+
+const stack: MainTrace[] = [];
+let dynamic: MainTrace | null = null;
+
+/** Runs `body` with a new transformation on top of the stack. */
+export function withMain<R>(makeTrace: (main: MainTrace) => Trace, globalData: unknown, body: (main: MainTrace) => R): R {
+  const main = new MainTrace(stack.length + 1, makeTrace, globalData);
+  stack.push(main);
+  try {
+    return body(main);
+  } finally {
+    stack.pop();
+    main.active = false;
+  }
+}
+
+/** Like withMain, but the trace also captures operations on values that are not its tracers (staging). */
+export function withDynamicMain<R>(
+  makeTrace: (main: MainTrace) => Trace,
+  globalData: unknown,
+  body: (main: MainTrace) => R,
+): R {
+  return withMain(makeTrace, globalData, (main) => {
+    const prev = dynamic;
+    dynamic = main;
+    try {
+      return body(main);
+    } finally {
+      dynamic = prev;
+    }
+  });
+}
+
+/** Applies a primitive: evaluates it on concrete values or hands it to the innermost transformation involved. */
+export function bind<P extends Prim>(prim: P, args: readonly Tensor[], params: PrimParams[P]): Tensor {
+  let top: MainTrace | null = dynamic;
+  for (const a of args) {
+    if (a instanceof Tracer) {
+      const m = a.trace.main;
+      if (!m.active)
+        throw new TraceError(
+          `${prim}: a traced value was used after the transformation that made it had finished ` +
+            `(did a function store a tracer in an outer variable?). Return values from the function instead.`,
+        );
+      if (top === null || m.level > top.level) top = m;
+    }
+  }
+  if (top === null) return evalPrimitive(prim, args as ConcreteTensor[], params);
+  const trace = top.trace();
+  const tracers = args.map((a) => fullRaise(trace, a));
+  return trace.processPrimitive(prim, tracers, params).fullLower();
+}
+
+/** Brings `x` into `trace`: wraps concrete values and lower tracers, returns its own tracers unchanged. */
+export function fullRaise(trace: Trace, x: Tensor): Tracer {
+  if (!(x instanceof Tracer)) return trace.pure(x);
+  const m = x.trace.main;
+  if (m === trace.main) return x;
+  if (m.level < trace.main.level) return trace.lift(x);
+  throw new TraceError(
+    `a value from an inner transformation (level ${m.level}) reached an outer one (level ${trace.main.level}); ` +
+      "a tracer escaped its transformation",
+  );
+}
+
+export type { Aval };

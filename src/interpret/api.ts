@@ -1,0 +1,392 @@
+// The user-facing transformations: pytree handling around the flat interpreters.
+import { toTensor } from "../core/convert.js";
+import { isFloat } from "../core/dtype.js";
+import { DTypeError, PytreeError, ShapeError, ValueError, fmtShape } from "../core/errors.js";
+import type { Program } from "../core/program.js";
+import { type Leaf, type Pytree, type TreeDef, flatten, treeString, treesEqual, unflatten } from "../core/pytree.js";
+import { range, sizeOf } from "../core/shape.js";
+import type { Tensor } from "../core/tensor.js";
+import * as lax from "../ops/lax.js";
+import { jvpFlat } from "./jvp.js";
+import { linearizeFlat } from "./partial-eval.js";
+import { stageFlat } from "./stage.js";
+import { transposeProgram } from "./transpose.js";
+import { vmapFlat } from "./vmap.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any pytree signature
+type AnyFn = (...args: any[]) => any;
+type Argnums = number | readonly number[];
+
+const leafToTensor = (l: Leaf): Tensor => toTensor(l);
+
+/** Flattens a list of arguments into tensors, remembering the structure. */
+function flattenArgs(args: readonly unknown[], where: string): [Tensor[], TreeDef] {
+  const [leaves, def] = flatten(args as Pytree, where);
+  return [leaves.map(leafToTensor), def];
+}
+
+/** Wraps `f` so it takes and returns flat lists of tensors; `out.def` receives the output structure. */
+function flatFn(f: AnyFn, inDef: TreeDef, out: { def?: TreeDef }, where: string) {
+  return (...xs: Tensor[]): Tensor[] => {
+    const args = unflatten<unknown[]>(inDef, xs);
+    const res = f(...args);
+    const [leaves, def] = flatten(res, `${where} output`);
+    out.def = def;
+    return leaves.map(leafToTensor);
+  };
+}
+
+function normArgnums(where: string, argnums: Argnums, nargs: number): number[] {
+  const list = typeof argnums === "number" ? [argnums] : [...argnums];
+  for (const a of list)
+    if (!Number.isInteger(a) || a < -nargs || a >= nargs)
+      throw new ValueError(`${where}: argnums ${a} is out of range for a call with ${nargs} argument(s)`);
+  return list.map((a) => (a < 0 ? a + nargs : a));
+}
+
+function checkFloatLeaves(where: string, leaves: readonly Tensor[], def: TreeDef, argnums: number[]): void {
+  leaves.forEach((l) => {
+    if (!isFloat(l.aval.dtype))
+      throw new DTypeError(
+        `${where}: a differentiated input has dtype ${l.aval.dtype} (argnums ${argnums.join(",")}, structure ${treeString(def)}); ` +
+          "derivatives need float inputs — convert it with nb.array(x, { dtype: \"float32\" }) or exclude it from argnums",
+      );
+  });
+}
+
+/**
+ * Splits the call's arguments into the differentiated ones (flattened) and a function of those alone.
+ */
+function selectArgs(where: string, f: AnyFn, args: unknown[], argnums: Argnums) {
+  const nums = normArgnums(where, argnums, args.length);
+  const chosen = nums.map((i) => args[i]);
+  const [leaves, def] = flattenArgs(typeof argnums === "number" ? [chosen[0]] : [chosen], where);
+  checkFloatLeaves(where, leaves, def, nums);
+  const outInfo: { def?: TreeDef } = {};
+  const fFlat = (...xs: Tensor[]): Tensor[] => {
+    const tree = unflatten<unknown[]>(def, xs);
+    const picked = typeof argnums === "number" ? [tree[0]] : (tree[0] as unknown[]);
+    const full = args.slice();
+    nums.forEach((n, i) => {
+      full[n] = picked[i];
+    });
+    const [outLeaves, outDef] = flatten(f(...full), `${where} output`);
+    outInfo.def = outDef;
+    return outLeaves.map(leafToTensor);
+  };
+  // The structure of the differentiated arguments, as results are returned in.
+  const argDef = (def as { children: TreeDef[] }).children[0]!;
+  return { leaves, argDef, fFlat, outInfo };
+}
+
+/**
+ * Forward mode: the outputs of `f` at `primals` and their directional derivatives along `tangents`.
+ * @example
+ * ```ts
+ * const [y, dy] = nb.jvp(nb.sin, [0], [1]); // y = 0, dy = cos 0 = 1
+ * ```
+ */
+export function jvp<R = Pytree>(f: AnyFn, primals: readonly unknown[], tangents: readonly unknown[]): [R, R] {
+  if (!Array.isArray(primals) || !Array.isArray(tangents))
+    throw new PytreeError("jvp: primals and tangents must be arrays of arguments, e.g. jvp(f, [x], [dx])");
+  const [xs, def] = flattenArgs(primals, "jvp primals");
+  const [ts0, tdef] = flatten(tangents as Pytree, "jvp tangents");
+  if (!treesEqual(def, tdef))
+    throw new PytreeError(`jvp: primals have structure ${treeString(def)} but tangents have ${treeString(tdef)}`);
+  const ts = ts0.map((t, i) => {
+    const tt = toTensor(t, xs[i]!.aval.dtype);
+    if (tt.aval.shape.join() !== xs[i]!.aval.shape.join())
+      throw new ShapeError(`jvp: tangent ${i} has shape ${fmtShape(tt.aval.shape)} but its primal has ${fmtShape(xs[i]!.aval.shape)}`);
+    return lax.convert(tt, xs[i]!.aval.dtype, xs[i]!.aval.weak);
+  });
+  const out: { def?: TreeDef } = {};
+  const [ys, dys] = jvpFlat(flatFn(f, def, out, "jvp"), xs, ts);
+  return [unflatten<R>(out.def!, ys), unflatten<R>(out.def!, dys.map((d, i) => d ?? lax.zerosLike(ys[i]!)))];
+}
+
+/**
+ * Reverse mode: the outputs of `f` at `primals` and a pullback mapping an output cotangent to one
+ * cotangent per primal.
+ * @example
+ * ```ts
+ * const [y, pullback] = nb.vjp((x) => nb.mul(x, x), 3);
+ * const [dx] = pullback(1); // 6
+ * ```
+ */
+export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unknown) => Pytree[]] {
+  const [xs, def] = flattenArgs(primals, "vjp primals");
+  checkFloatLeaves("vjp", xs, def, range(primals.length));
+  const out: { def?: TreeDef } = {};
+  const [ys, program] = linearizeFlat(flatFn(f, def, out, "vjp"), xs);
+  const outDef = out.def!;
+  const pullback = (ct: unknown): Pytree[] => {
+    const [cts, ctDef] = flatten(ct as Pytree, "vjp cotangent");
+    if (!treesEqual(ctDef, outDef))
+      throw new PytreeError(`vjp: the cotangent has structure ${treeString(ctDef)} but the output has ${treeString(outDef)}`);
+    const ctTensors = cts.map((c, i) => {
+      const y = ys[i]!;
+      const t = lax.convert(toTensor(c, y.aval.dtype), y.aval.dtype, y.aval.weak);
+      return t.aval.shape.join() === y.aval.shape.join() ? t : lax.broadcastTo(t, y.aval.shape);
+    });
+    return unflatten<Pytree[]>(def, transposeProgram(program, ctTensors));
+  };
+  return [unflatten<R>(outDef, ys), pullback];
+}
+
+/**
+ * The outputs of `f` at `primals` and its linearization there: a function from input tangents to output
+ * tangents that reuses the work already done.
+ * @example
+ * ```ts
+ * const [y, fLin] = nb.linearize(nb.exp, 0);
+ * fLin(2); // 2 · e⁰ = 2
+ * ```
+ */
+export function linearize<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (...tangents: unknown[]) => R] {
+  const [xs, def] = flattenArgs(primals, "linearize primals");
+  checkFloatLeaves("linearize", xs, def, range(primals.length));
+  const out: { def?: TreeDef } = {};
+  const [ys, program] = linearizeFlat(flatFn(f, def, out, "linearize"), xs);
+  const outDef = out.def!;
+  const fLin = (...tangents: unknown[]): R => {
+    const [ts, tdef] = flatten(tangents as Pytree, "linearize tangents");
+    if (!treesEqual(tdef, def))
+      throw new PytreeError(`linearize: tangents have structure ${treeString(tdef)} but primals have ${treeString(def)}`);
+    return unflatten<R>(outDef, program.run(ts.map((t, i) => lax.convert(toTensor(t, xs[i]!.aval.dtype), xs[i]!.aval.dtype, xs[i]!.aval.weak))));
+  };
+  return [unflatten<R>(outDef, ys), fLin];
+}
+
+export interface GradOptions {
+  /** Which positional arguments to differentiate (default 0). A list returns a list of gradients. */
+  argnums?: Argnums;
+  /** `f` returns `[value, aux]`; aux is passed through without being differentiated. */
+  hasAux?: boolean;
+}
+
+/**
+ * The value and gradient of a scalar function, in one pass.
+ * @example
+ * ```ts
+ * const [loss, grads] = nb.valueAndGrad((p) => nb.sum(nb.square(p.w)))({ w: nb.array([1, 2]) });
+ * // loss = 5, grads.w = [2, 4]
+ * ```
+ */
+export function valueAndGrad(f: AnyFn, options: GradOptions = {}) {
+  const argnums = options.argnums ?? 0;
+  const hasAux = options.hasAux ?? false;
+  // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
+  return (...args: unknown[]): [any, any] => {
+    const where = "grad";
+    const inner: AnyFn = hasAux
+      ? (...a: unknown[]) => {
+          const r = f(...a);
+          if (!Array.isArray(r) || r.length !== 2)
+            throw new PytreeError("grad: with hasAux, the function must return [value, aux]");
+          return r;
+        }
+      : f;
+    const { leaves, argDef, fFlat, outInfo } = selectArgs(where, inner, args, argnums);
+    const checked = (...xs: Tensor[]): Tensor[] => {
+      const outs = fFlat(...xs);
+      const def = outInfo.def!;
+      const valueDef = hasAux ? (def as { children: TreeDef[] }).children[0]! : def;
+      if (valueDef.kind !== "leaf") throw new ShapeError(`${where}: the function must return a single scalar tensor, got structure ${treeString(valueDef)}; use nb.jacrev or nb.vjp for several outputs`);
+      const y = outs[0]!;
+      if (y.aval.shape.length !== 0)
+        throw new ShapeError(
+          `${where}: the function must return a scalar, but returned shape ${fmtShape(y.aval.shape)}; ` +
+            "reduce it (nb.sum, nb.mean) or use nb.jacrev / nb.vjp for non-scalar outputs",
+        );
+      if (!isFloat(y.aval.dtype)) throw new DTypeError(`${where}: the function returned dtype ${y.aval.dtype}; it must return a float scalar`);
+      return outs;
+    };
+    const [outs, program] = linearizeFlat(checked, leaves, 1);
+    const y = outs[0]!;
+    const cts = transposeProgram(program, [lax.scalarLike(y, 1)]);
+    const grads = unflatten(argDef, cts);
+    if (!hasAux) return [y, grads];
+    const auxDef = (outInfo.def as { children: TreeDef[] }).children[1]!;
+    return [[y, unflatten(auxDef, outs.slice(1))], grads];
+  };
+}
+
+/**
+ * The gradient of a scalar function of pytrees of tensors.
+ * @example
+ * ```ts
+ * const df = nb.grad((x) => nb.sum(nb.sin(x)));
+ * df(nb.array([0, Math.PI])); // [1, -1]
+ * nb.grad(nb.grad(nb.grad((x) => x.mul(x).mul(x))))(2); // 6
+ * ```
+ */
+export function grad(f: AnyFn, options: GradOptions = {}) {
+  const vg = valueAndGrad(f, options);
+  // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
+  return (...args: unknown[]): any => {
+    const [v, g] = vg(...args);
+    return options.hasAux ? [g, v[1]] : g;
+  };
+}
+
+/** One-hot basis of `n` vectors shaped like `aval`: shape [n, ...shape]. */
+function basis(like: Tensor): Tensor {
+  const n = sizeOf(like.aval.shape);
+  const eye = lax.fullAval({ shape: [n, n], dtype: like.aval.dtype, weak: like.aval.weak }, 0);
+  for (let i = 0; i < n; i++) eye.data[i * n + i] = 1;
+  return lax.reshape(eye, [n, ...like.aval.shape]);
+}
+
+/** Assembles blocks[i][j] (output leaf i, input leaf j) into the output tree of input trees. */
+function assemble(outDef: TreeDef, argDef: TreeDef, blocks: Tensor[][]) {
+  return unflatten(outDef, blocks.map((row) => unflatten(argDef, row)));
+}
+
+export interface JacOptions {
+  /** Which positional arguments to differentiate (default 0). */
+  argnums?: Argnums;
+}
+
+/**
+ * The Jacobian by reverse mode (one pullback per output element, batched with vmap): shape out ++ in.
+ * @example
+ * ```ts
+ * nb.jacrev((x) => nb.mul(x, x))(nb.array([1, 2])); // [[2, 0], [0, 4]]
+ * ```
+ */
+export function jacrev(f: AnyFn, options: JacOptions = {}) {
+  // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
+  return (...args: unknown[]): any => {
+    const { leaves, argDef, fFlat, outInfo } = selectArgs("jacrev", f, args, options.argnums ?? 0);
+    const [ys, program] = linearizeFlat(fFlat, leaves);
+    const blocks = ys.map((y, i) => {
+      if (!isFloat(y.aval.dtype)) throw new DTypeError(`jacrev: output ${i} has dtype ${y.aval.dtype}; only float outputs have derivatives`);
+      const cols = vmapFlat((e) => transposeProgram(program, ys.map((_, k) => (k === i ? e : null))), [0], 0, [basis(y)]);
+      return cols.map((c, j) => lax.reshape(c, [...y.aval.shape, ...leaves[j]!.aval.shape]));
+    });
+    return assemble(outInfo.def!, argDef, blocks);
+  };
+}
+
+/**
+ * The Jacobian by forward mode (one JVP per input element, batched with vmap): shape out ++ in.
+ * @example
+ * ```ts
+ * nb.jacfwd((x) => nb.mul(x, x))(nb.array([1, 2])); // [[2, 0], [0, 4]]
+ * ```
+ */
+export function jacfwd(f: AnyFn, options: JacOptions = {}) {
+  // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
+  return (...args: unknown[]): any => {
+    const { leaves, argDef, fFlat, outInfo } = selectArgs("jacfwd", f, args, options.argnums ?? 0);
+    const perInput = leaves.map((x, j) => {
+      const run = (e: Tensor) => {
+        const [outs, tans] = jvpFlat(fFlat, leaves, leaves.map((_, k) => (k === j ? e : null)));
+        return tans.map((t, i) => t ?? lax.zerosLike(outs[i]!));
+      };
+      const cols = vmapFlat(run, [0], 0, [basis(x)]);
+      // cols[i]: [n, ...out shape] → [...out shape, ...in shape]
+      return cols.map((c) => {
+        const outShape = c.aval.shape.slice(1);
+        return lax.reshape(lax.moveAxis(c, 0, outShape.length), [...outShape, ...x.aval.shape]);
+      });
+    });
+    const nOut = perInput[0]?.length ?? 0;
+    const blocks = range(nOut).map((i) => leaves.map((_, j) => perInput[j]![i]!));
+    return assemble(outInfo.def!, argDef, blocks);
+  };
+}
+
+/**
+ * The Hessian: jacfwd of jacrev. For f: Rⁿ → R the result has shape [n, n].
+ * @example
+ * ```ts
+ * nb.hessian((x) => nb.sum(nb.pow(x, 3)))(nb.array([1, 2])); // [[6, 0], [0, 12]]
+ * ```
+ */
+export function hessian(f: AnyFn, options: JacOptions = {}): AnyFn {
+  return jacfwd(jacrev(f, options), options);
+}
+
+/**
+ * The k-th derivative tensor of `f` with respect to its first argument: shape out ++ in × k.
+ * @example
+ * ```ts
+ * nb.derivative((x) => nb.pow(x, 4), 3)(2); // 24 · 2 = 48
+ * ```
+ */
+export function derivative(f: AnyFn, k: number, options: JacOptions = {}): AnyFn {
+  if (!Number.isInteger(k) || k < 0) throw new ValueError(`derivative: order must be a non-negative integer, got ${k}`);
+  if (k === 0) return f;
+  let g = jacrev(f, options);
+  for (let i = 1; i < k; i++) g = jacfwd(g, options);
+  return g;
+}
+
+export interface VmapOptions {
+  /** Per argument: the mapped axis, or null for arguments shared by every batch member. Default 0. */
+  inAxes?: number | null | readonly (number | null)[];
+  /** Per output leaf (or one for all): where the batch axis goes. Default 0. */
+  outAxes?: number | null | readonly (number | null)[];
+}
+
+/**
+ * Vectorizes `f` over a batch axis of its arguments.
+ * @example
+ * ```ts
+ * const perExample = nb.vmap(nb.grad(lossOne), { inAxes: [null, 0, 0] })(w, xs, ys);
+ * ```
+ */
+export function vmap(f: AnyFn, options: VmapOptions = {}) {
+  // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
+  return (...args: unknown[]): any => {
+    const inAxes = options.inAxes ?? 0;
+    if (Array.isArray(inAxes) && inAxes.length !== args.length)
+      throw new PytreeError(`vmap: inAxes has ${inAxes.length} entries but the function got ${args.length} arguments`);
+    const [xs, def] = flattenArgs(args, "vmap");
+    const perArg = args.map((a, i) => {
+      const ax = Array.isArray(inAxes) ? inAxes[i] : inAxes;
+      const n = flatten(a as Pytree)[0].length;
+      return new Array<number | null>(n).fill(ax as number | null);
+    });
+    const dims = perArg.flat().map((d, i) => {
+      if (d === null) return null;
+      const nd = xs[i]!.aval.shape.length;
+      if (nd === 0) throw new ValueError(`vmap: input ${i} is a scalar; it has no axis ${d} to map over (use inAxes null for it)`);
+      if (d < -nd || d >= nd) throw new ValueError(`vmap: inAxes ${d} is out of range for input ${i} of shape ${fmtShape(xs[i]!.aval.shape)}`);
+      return d < 0 ? d + nd : d;
+    });
+    const out: { def?: TreeDef } = {};
+    const fFlat = flatFn(f, def, out, "vmap");
+    const outAxes = options.outAxes ?? 0;
+    const ys = vmapFlat(fFlat, dims, outAxes, xs);
+    return unflatten(out.def!, ys);
+  };
+}
+
+/**
+ * Stages `f` into a program (like jax.make_jaxpr); `String(program)` prints it.
+ * @example
+ * ```ts
+ * String(nb.makeProgram((x) => nb.sin(nb.mul(x, 2)))(1.0));
+ * ```
+ */
+export function makeProgram(f: AnyFn) {
+  return (...args: unknown[]): Program => {
+    const [xs, def] = flattenArgs(args, "makeProgram");
+    const out: { def?: TreeDef } = {};
+    return stageFlat(flatFn(f, def, out, "makeProgram"), xs.map((x) => x.aval));
+  };
+}
+
+/**
+ * Stops derivatives: the value passes through, its derivative is zero. Works on pytrees.
+ * @example
+ * ```ts
+ * nb.grad((x) => nb.mul(x, nb.stopGradient(x)))(3); // 3, not 6
+ * ```
+ */
+export function stopGradient<T>(tree: T): T {
+  const [leaves, def] = flatten(tree as Pytree, "stopGradient");
+  return unflatten<T>(def, leaves.map((l) => lax.stopGradient(toTensor(l))));
+}

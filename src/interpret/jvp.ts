@@ -1,0 +1,227 @@
+// Forward mode: each tracer carries a primal and a tangent; a null tangent is a symbolic zero, never allocated.
+import { isFloat } from "../core/dtype.js";
+import type { Prim, PrimParams, UnaryPrim } from "../core/primitives.js";
+import { range, shapesEqual } from "../core/shape.js";
+import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
+import { type MainTrace, Trace, Tracer, bind, fullRaise, withMain } from "../core/trace.js";
+import * as lax from "../ops/lax.js";
+
+type T = Tensor;
+type Tan = Tensor | null;
+
+export class JVPTracer extends Tracer {
+  constructor(
+    readonly trace: JVPTrace,
+    readonly primal: T,
+    readonly tangent: Tan,
+  ) {
+    super();
+  }
+  get aval(): Aval {
+    return this.primal.aval;
+  }
+  concrete(): ConcreteTensor {
+    return this.primal.concrete();
+  }
+  override fullLower(): T {
+    return this.tangent === null ? this.primal : this;
+  }
+}
+
+export class JVPTrace extends Trace {
+  pure(x: T): JVPTracer {
+    return new JVPTracer(this, x, null);
+  }
+  lift(x: T): JVPTracer {
+    return new JVPTracer(this, x, null);
+  }
+  processPrimitive<P extends Prim>(prim: P, args: Tracer[], params: PrimParams[P]): Tracer {
+    const ts = args as JVPTracer[];
+    const primals = ts.map((t) => t.primal);
+    const tangents = ts.map((t) => t.tangent);
+    if (tangents.every((t) => t === null)) return new JVPTracer(this, bind(prim, primals, params), null);
+    const [out, dout] = jvpRules[prim](primals, tangents, params);
+    return new JVPTracer(this, out, dout === null || !isFloat(out.aval.dtype) ? null : fit(dout, out.aval));
+  }
+}
+
+/** Makes a tangent match its primal's shape and dtype (rules may leave it broadcastable or weak). */
+function fit(t: T, a: Aval): T {
+  let r = t;
+  if (r.aval.dtype !== a.dtype || r.aval.weak !== a.weak) r = lax.convert(r, a.dtype, a.weak);
+  if (!shapesEqual(r.aval.shape, a.shape)) r = lax.broadcastTo(r, a.shape);
+  return r;
+}
+
+type JvpRuleOf<Params> = (primals: T[], tangents: Tan[], params: Params) => [T, Tan];
+type JvpRule<P extends Prim> = JvpRuleOf<PrimParams[P]>;
+
+const addT = (a: Tan, b: Tan): Tan => (a === null ? b : b === null ? a : lax.add(a, b));
+const mulT = (t: Tan, c: T): Tan => (t === null ? null : lax.mul(t, c));
+const one = (x: T) => lax.scalarLike(x, 1);
+
+/** A unary rule from the derivative f'(x), which may use the output y: dy = dx · f'(x). */
+const unary =
+  (p: UnaryPrim, deriv: (x: T, y: T) => T): JvpRule<UnaryPrim> =>
+  ([x], [dx]) => {
+    const y = bind(p, [x!], {});
+    return [y, mulT(dx!, deriv(x!, y))];
+  };
+
+/** Rules for piecewise-constant functions: the derivative is zero wherever it exists. */
+const zero =
+  (p: UnaryPrim): JvpRule<UnaryPrim> =>
+  ([x]) => [bind(p, [x!], {}), null];
+
+/** A rule for primitives linear in every float argument: apply the primitive to the tangents. */
+const linear =
+  <P extends Prim>(p: P): JvpRule<P> =>
+  (xs, ts, params) => {
+    const out = bind(p, xs, params);
+    const tanArgs = ts.map((t, i) => t ?? (isFloat(xs[i]!.aval.dtype) ? lax.zerosLike(xs[i]!) : xs[i]!));
+    return [out, bind(p, tanArgs, params)];
+  };
+
+/** Rules for functions with no derivative (integer or bool outputs). */
+const none =
+  <P extends Prim>(p: P): JvpRule<P> =>
+  (xs, _ts, params) => [bind(p, xs, params), null];
+
+const reduceExtremum =
+  (p: "reduce_max" | "reduce_min"): JvpRuleOf<{ axes: number[] }> =>
+  ([x], [dx], params) => {
+    const y = bind(p, [x!], params);
+    const kept = range(x!.aval.shape.length).filter((i) => !params.axes.includes(i));
+    // Ties share the derivative equally, as in JAX.
+    const mask = lax.convert(lax.eq(x!, lax.broadcastInDim(y, x!.aval.shape, kept)), x!.aval.dtype, x!.aval.weak);
+    const count = lax.reduceSum(mask, params.axes);
+    return [y, lax.div(lax.reduceSum(lax.mul(dx!, mask), params.axes), count)];
+  };
+
+// prod over one axis: d prod = Σ_i dx_i Π_{j≠i} x_j; Π_{j≠i} is a product with x_i replaced by 1.
+const reduceProdRule: JvpRule<"reduce_prod"> = ([x], [dx], params) => {
+  const y = bind("reduce_prod", [x!], params);
+  const shape = x!.aval.shape;
+  const kept = range(shape.length).filter((i) => !params.axes.includes(i));
+  const n = params.axes.reduce((k, a) => k * shape[a]!, 1);
+  const keptShape = kept.map((i) => shape[i]!);
+  const flat = (t: T) => lax.reshape(lax.transpose(t, [...kept, ...params.axes]), [...keptShape, n]);
+  const xf = flat(x!);
+  const eye = lax.eq(lax.reshape(lax.fullIota(n), [n, 1]), lax.reshape(lax.fullIota(n), [1, n]));
+  const k = keptShape.length;
+  const rows = lax.broadcastInDim(xf, [...keptShape, n, n], [...range(k), k + 1]);
+  const others = lax.reduceProd(lax.select(eye, one(x!), rows), [k + 1]);
+  return [y, lax.reduceSum(lax.mul(flat(dx!), others), [k])];
+};
+
+function dotRule([x, y]: T[], [dx, dy]: Tan[], params: PrimParams["dot_general"]): [T, Tan] {
+  const out = lax.dotGeneral(x!, y!, params);
+  return [out, addT(dx && lax.dotGeneral(dx, y!, params), dy && lax.dotGeneral(x!, dy, params))];
+}
+
+const sq = (x: T) => lax.mul(x, x);
+
+export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
+  neg: linear("neg"),
+  sign: zero("sign"),
+  floor: zero("floor"),
+  ceil: zero("ceil"),
+  round: zero("round"),
+  stop_gradient: zero("stop_gradient"),
+  abs: unary("abs", (x) => lax.sign(x)),
+  exp: unary("exp", (_x, y) => y),
+  log: unary("log", (x) => lax.div(one(x), x)),
+  expm1: unary("expm1", (_x, y) => lax.add(y, one(y))),
+  log1p: unary("log1p", (x) => lax.div(one(x), lax.add(x, one(x)))),
+  sqrt: unary("sqrt", (_x, y) => lax.div(lax.scalarLike(y, 0.5), y)),
+  sin: unary("sin", (x) => lax.cos(x)),
+  cos: unary("cos", (x) => lax.neg(lax.sin(x))),
+  tan: unary("tan", (_x, y) => lax.add(one(y), sq(y))), // 1 + tan²
+  asin: unary("asin", (x) => lax.div(one(x), lax.sqrt(lax.sub(one(x), sq(x))))),
+  acos: unary("acos", (x) => lax.neg(lax.div(one(x), lax.sqrt(lax.sub(one(x), sq(x)))))),
+  atan: unary("atan", (x) => lax.div(one(x), lax.add(one(x), sq(x)))),
+  sinh: unary("sinh", (x) => lax.cosh(x)),
+  cosh: unary("cosh", (x) => lax.sinh(x)),
+  tanh: unary("tanh", (_x, y) => lax.sub(one(y), sq(y))), // 1 − tanh²
+  logistic: unary("logistic", (_x, y) => lax.mul(y, lax.sub(one(y), y))), // σ(1 − σ)
+  erf: unary("erf", (x) => lax.mul(lax.scalarLike(x, 2 / Math.sqrt(Math.PI)), lax.exp(lax.neg(sq(x))))),
+  add: ([x, y], [dx, dy]) => [lax.add(x!, y!), addT(dx!, dy!)],
+  sub: ([x, y], [dx, dy]) => [lax.sub(x!, y!), addT(dx!, dy && lax.neg(dy))],
+  mul: ([x, y], [dx, dy]) => [lax.mul(x!, y!), addT(mulT(dx!, y!), mulT(dy!, x!))],
+  // d(x/y) = (dx − dy·out)/y
+  div: ([x, y], [dx, dy]) => {
+    const out = lax.div(x!, y!);
+    const num = addT(dx!, dy && lax.neg(lax.mul(dy, out)));
+    return [out, num && lax.div(num, y!)];
+  },
+  // d(x^y) = y x^(y−1) dx + log(x) x^y dy, with 0·x^(−1) read as 0 where y = 0 and log 0 read as 0.
+  pow: ([x, y], [dx, dy]) => {
+    const out = lax.pow(x!, y!);
+    const zero = lax.scalarLike(y!, 0);
+    const tx =
+      dx &&
+      lax.mul(dx, lax.select(lax.eq(y!, zero), lax.zerosLike(y!), lax.mul(y!, lax.pow(x!, lax.sub(y!, one(y!))))));
+    const safeLog = () => lax.log(lax.select(lax.eq(x!, lax.scalarLike(x!, 0)), one(x!), x!));
+    const ty = dy && lax.mul(dy, lax.mul(out, safeLog()));
+    return [out, addT(tx, ty)];
+  },
+  max: ([x, y], [dx, dy]) => extremumRule(lax.max(x!, y!), lax.gt(x!, y!), x!, y!, dx!, dy!),
+  min: ([x, y], [dx, dy]) => extremumRule(lax.min(x!, y!), lax.lt(x!, y!), x!, y!, dx!, dy!),
+  // d atan2(y, x) = (x dy − y dx) / (x² + y²)
+  atan2: ([y, x], [dy, dx]) => {
+    const out = lax.atan2(y!, x!);
+    const num = addT(dy && lax.mul(x!, dy), dx && lax.neg(lax.mul(y!, dx)));
+    return [out, num && lax.div(num, lax.add(sq(x!), sq(y!)))];
+  },
+  eq: none("eq"),
+  ne: none("ne"),
+  lt: none("lt"),
+  le: none("le"),
+  gt: none("gt"),
+  ge: none("ge"),
+  select_n: ([p, f, t], [, df, dt]) => {
+    const out = bind("select_n", [p!, f!, t!], {});
+    return [out, bind("select_n", [p!, df ?? lax.zerosLike(f!), dt ?? lax.zerosLike(t!)], {})];
+  },
+  convert_element_type: ([x], [dx], params) => [bind("convert_element_type", [x!], params), dx && isFloat(params.dtype) ? lax.convert(dx, params.dtype, params.weak) : null],
+  reduce_sum: linear("reduce_sum"),
+  reduce_max: reduceExtremum("reduce_max"),
+  reduce_min: reduceExtremum("reduce_min"),
+  reduce_prod: reduceProdRule,
+  argmax: none("argmax"),
+  argmin: none("argmin"),
+  cumsum: linear("cumsum"),
+  dot_general: dotRule,
+  reshape: linear("reshape"),
+  broadcast_in_dim: linear("broadcast_in_dim"),
+  transpose: linear("transpose"),
+  slice: linear("slice"),
+  pad: linear("pad"),
+  concatenate: linear("concatenate"),
+  rev: linear("rev"),
+  gather: ([x, idx], [dx], params) => [lax.gather(x!, idx!, params.axis), dx && lax.gather(dx, idx!, params.axis)],
+  scatter_add: ([u, idx], [du], params) => [
+    lax.scatterAdd(u!, idx!, params.axis, params.size),
+    du && lax.scatterAdd(du, idx!, params.axis, params.size),
+  ],
+};
+
+// max/min: the winner's tangent; ties split evenly (as JAX does).
+function extremumRule(out: T, firstWins: T, x: T, y: T, dx: Tan, dy: Tan): [T, Tan] {
+  const tie = lax.eq(x, y);
+  const half = lax.scalarLike(out, 0.5);
+  const zero = lax.scalarLike(out, 0);
+  const wx = lax.select(firstWins, one(out), lax.select(tie, half, zero));
+  const wy = lax.sub(one(out), wx);
+  return [out, addT(mulT(dx, wx), mulT(dy, wy))];
+}
+
+/** Pushes tangents through `f` (flat lists of tensors). Zero tangents may be given as null. */
+export function jvpFlat(f: (...xs: T[]) => T[], primals: readonly T[], tangents: readonly Tan[]): [T[], Tan[]] {
+  return withMain((m: MainTrace) => new JVPTrace(m), null, (main) => {
+    const trace = main.trace() as JVPTrace;
+    const ins = primals.map((p, i) => new JVPTracer(trace, p, tangents[i] ?? null));
+    const outs = f(...ins).map((o) => fullRaise(trace, o) as JVPTracer);
+    return [outs.map((o) => o.primal), outs.map((o) => o.tangent)];
+  });
+}

@@ -1,0 +1,68 @@
+// Staging: records every primitive applied while a function runs into a Program (JAX's make_jaxpr).
+import { type Eqn, Program, Var } from "../core/program.js";
+import type { Prim, PrimParams } from "../core/primitives.js";
+import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
+import { TraceError } from "../core/errors.js";
+import { type MainTrace, Trace, Tracer, fullRaise, withDynamicMain } from "../core/trace.js";
+import { abstractEval } from "./shape-rules.js";
+
+interface Builder {
+  eqns: Eqn[];
+  constVars: Var[];
+  constValues: Tensor[];
+  constOf: Map<Tensor, Var>;
+}
+
+export class StageTracer extends Tracer {
+  constructor(
+    readonly trace: StageTrace,
+    readonly v: Var,
+  ) {
+    super();
+  }
+  get aval(): Aval {
+    return this.v.aval;
+  }
+  concrete(): ConcreteTensor {
+    throw new TraceError(
+      "a value being staged into a program has no data yet (makeProgram/jit trace with shapes only); " +
+        "avoid reading values (toArray, item, if-conditions on tensors) inside staged functions",
+    );
+  }
+}
+
+export class StageTrace extends Trace {
+  private get b(): Builder {
+    return this.main.globalData as Builder;
+  }
+  pure(x: Tensor): StageTracer {
+    let v = this.b.constOf.get(x);
+    if (v === undefined) {
+      v = new Var(x.aval);
+      this.b.constOf.set(x, v);
+      this.b.constVars.push(v);
+      this.b.constValues.push(x);
+    }
+    return new StageTracer(this, v);
+  }
+  lift(x: Tensor): StageTracer {
+    return this.pure(x);
+  }
+  processPrimitive<P extends Prim>(prim: P, args: Tracer[], params: PrimParams[P]): Tracer {
+    const inputs = (args as StageTracer[]).map((t) => t.v);
+    const out = new Var(abstractEval(prim, inputs.map((v) => v.aval), params));
+    this.b.eqns.push({ prim, inputs, params, out } as Eqn);
+    return new StageTracer(this, out);
+  }
+}
+
+/** Stages `f` applied to abstract inputs `avals` into a program. */
+export function stageFlat(f: (...xs: Tensor[]) => Tensor[], avals: readonly Aval[]): Program {
+  const b: Builder = { eqns: [], constVars: [], constValues: [], constOf: new Map() };
+  return withDynamicMain((m: MainTrace) => new StageTrace(m), b, (main) => {
+    const trace = main.trace() as StageTrace;
+    const inVars = avals.map((a) => new Var(a));
+    const outs = f(...inVars.map((v) => new StageTracer(trace, v))).map((o) => (fullRaise(trace, o) as StageTracer).v);
+    return new Program(b.constVars, b.constValues, inVars, b.eqns, outs);
+  });
+}
