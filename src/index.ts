@@ -1,14 +1,125 @@
 // nabla: tensors and derivatives of any order for TypeScript. This file only re-exports.
 import "./interpret/eval.js";
+import "./ops/methods.js";
 
-export { Tensor, type Aval, type NestedArray } from "./core/tensor.js";
+export { getDefaultFloat, setDefaultFloat, type TensorLike } from "./core/convert.js";
 export type { DType, TypedArray } from "./core/dtype.js";
-export { type TensorLike, setDefaultFloat, getDefaultFloat } from "./core/convert.js";
-export { NablaError, ShapeError, DTypeError, ValueError, PytreeError, TraceError } from "./core/errors.js";
+export { DTypeError, NablaError, PytreeError, ShapeError, TraceError, ValueError } from "./core/errors.js";
+export { Program } from "./core/program.js";
 export type { Pytree } from "./core/pytree.js";
 export { treeMap } from "./core/pytree.js";
-export { Program } from "./core/program.js";
+export { type Aval, type NestedArray, Tensor } from "./core/tensor.js";
 export {
-  jvp, vjp, linearize, grad, valueAndGrad, jacfwd, jacrev, hessian, derivative, vmap, makeProgram, stopGradient,
-  type GradOptions, type JacOptions, type VmapOptions,
+  derivative,
+  type GradOptions,
+  grad,
+  hessian,
+  type JacOptions,
+  jacfwd,
+  jacrev,
+  jvp,
+  linearize,
+  makeProgram,
+  stopGradient,
+  type VmapOptions,
+  valueAndGrad,
+  vjp,
+  vmap,
 } from "./interpret/api.js";
+export {
+  arange,
+  array,
+  type DTypeOption,
+  eye,
+  full,
+  linspace,
+  ones,
+  onesLike,
+  zeros,
+  zerosLike,
+} from "./ops/creation.js";
+export {
+  abs,
+  acos,
+  add,
+  asin,
+  astype,
+  atan,
+  atan2,
+  ceil,
+  clip,
+  cos,
+  cosh,
+  div,
+  elu,
+  equal,
+  erf,
+  exp,
+  expm1,
+  floor,
+  gelu,
+  greater,
+  greaterEqual,
+  leakyRelu,
+  less,
+  lessEqual,
+  log,
+  log1p,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  notEqual,
+  pow,
+  relu,
+  round,
+  sigmoid,
+  sign,
+  sin,
+  sinh,
+  softplus,
+  sqrt,
+  square,
+  sub,
+  tan,
+  tanh,
+  where,
+} from "./ops/elementwise.js";
+export { diag, dot, einsum, matmul, outer, tensordot, trace } from "./ops/linalg.js";
+export { logSoftmax, softmax } from "./ops/nn.js";
+export * as random from "./ops/random.js";
+export {
+  type ArgOptions,
+  argmax,
+  argmin,
+  cumsum,
+  logSumExp,
+  max,
+  mean,
+  min,
+  type NormOptions,
+  norm,
+  prod,
+  type ReduceOptions,
+  std,
+  sum,
+  type VarianceOptions,
+  variance,
+} from "./ops/reduce.js";
+export {
+  broadcastTo,
+  concatenate,
+  expandDims,
+  flip,
+  matrixTranspose,
+  moveaxis,
+  pad,
+  reshape,
+  slice,
+  split,
+  squeeze,
+  stack,
+  take,
+  tile,
+  transpose,
+} from "./ops/shape.js";

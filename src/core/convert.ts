@@ -1,5 +1,5 @@
 // Conversion of JS data (numbers, booleans, nested arrays, typed arrays) into tensors.
-import { type DType, type TypedArray, castArray } from "./dtype.js";
+import { castArray, type DType, type TypedArray } from "./dtype.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { ConcreteTensor, Tensor } from "./tensor.js";
 
@@ -25,7 +25,13 @@ export function setDefaultFloat(dtype: "float32" | "float64"): void {
 }
 
 const dtypeOfTyped = (a: TypedArray): DType =>
-  a instanceof Float32Array ? "float32" : a instanceof Float64Array ? "float64" : a instanceof Int32Array ? "int32" : "bool";
+  a instanceof Float32Array
+    ? "float32"
+    : a instanceof Float64Array
+      ? "float64"
+      : a instanceof Int32Array
+        ? "int32"
+        : "bool";
 
 /** Converts JS data to a concrete tensor. Bare numbers become weakly typed float64 scalars. */
 export function toTensor(x: TensorLike, dtype?: DType, op = "array"): Tensor {
@@ -34,12 +40,24 @@ export function toTensor(x: TensorLike, dtype?: DType, op = "array"): Tensor {
     const d = dtype ?? "float64";
     return new ConcreteTensor(castArray([x], d), { shape: [], dtype: d, weak: dtype === undefined });
   }
-  if (typeof x === "boolean") return new ConcreteTensor(castArray([x ? 1 : 0], dtype ?? "bool"), { shape: [], dtype: dtype ?? "bool", weak: false });
+  if (typeof x === "boolean")
+    return new ConcreteTensor(castArray([x ? 1 : 0], dtype ?? "bool"), {
+      shape: [],
+      dtype: dtype ?? "bool",
+      weak: false,
+    });
   if (ArrayBuffer.isView(x)) {
     const d = dtype ?? dtypeOfTyped(x as TypedArray);
-    return new ConcreteTensor(castArray(x as TypedArray, d), { shape: [(x as TypedArray).length], dtype: d, weak: false });
+    return new ConcreteTensor(castArray(x as TypedArray, d), {
+      shape: [(x as TypedArray).length],
+      dtype: d,
+      weak: false,
+    });
   }
-  if (!Array.isArray(x)) throw new ValueError(`${op}: cannot make a tensor from ${typeof x === "object" ? (x as object).constructor?.name ?? "object" : typeof x}`);
+  if (!Array.isArray(x))
+    throw new ValueError(
+      `${op}: cannot make a tensor from ${typeof x === "object" ? ((x as object).constructor?.name ?? "object") : typeof x}`,
+    );
   const shape: number[] = [];
   let probe: unknown = x;
   while (Array.isArray(probe) || ArrayBuffer.isView(probe)) {
@@ -60,12 +78,17 @@ export function toTensor(x: TensorLike, dtype?: DType, op = "array"): Tensor {
       } else if (v instanceof Tensor && v.aval.shape.length === 0) {
         sawTensor = true;
         flat.push(v.item());
-      } else throw new ShapeError(`${op}: ragged or non-numeric nested array: element ${path} is ${Array.isArray(v) ? "an array" : String(v)}, expected a number`);
+      } else
+        throw new ShapeError(
+          `${op}: ragged or non-numeric nested array: element ${path} is ${Array.isArray(v) ? "an array" : String(v)}, expected a number`,
+        );
       return;
     }
     const arr = v as ArrayLike<unknown>;
     if (!(Array.isArray(arr) || ArrayBuffer.isView(arr)) || arr.length !== shape[dim])
-      throw new ShapeError(`${op}: ragged nested array: element ${path} should have length ${shape[dim]} (shape [${shape.join(",")}])`);
+      throw new ShapeError(
+        `${op}: ragged nested array: element ${path} should have length ${shape[dim]} (shape [${shape.join(",")}])`,
+      );
     for (let i = 0; i < arr.length; i++) rec(arr[i], dim + 1, `${path}[${i}]`);
   };
   rec(x, 0, "");

@@ -47,4 +47,9 @@ export function promote(a: DType, aWeak: boolean, b: DType, bWeak: boolean): { d
 }
 
 /** Short names used when printing programs: `f32[3,4]`. */
-export const shortName: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", bool: "bool" };
+export const shortName: Record<DType, string> = {
+  float32: "f32",
+  float64: "f64",
+  int32: "i32",
+  bool: "bool",
+};

@@ -4,8 +4,29 @@ import type { DType } from "./dtype.js";
 type NoParams = Record<string, never>;
 
 export const UNARY_PRIMS = [
-  "neg", "sign", "floor", "ceil", "round", "abs", "exp", "log", "expm1", "log1p", "sqrt",
-  "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "logistic", "erf", "stop_gradient",
+  "neg",
+  "sign",
+  "floor",
+  "ceil",
+  "round",
+  "abs",
+  "exp",
+  "log",
+  "expm1",
+  "log1p",
+  "sqrt",
+  "sin",
+  "cos",
+  "tan",
+  "asin",
+  "acos",
+  "atan",
+  "sinh",
+  "cosh",
+  "tanh",
+  "logistic",
+  "erf",
+  "stop_gradient",
 ] as const;
 export type UnaryPrim = (typeof UNARY_PRIMS)[number];
 
@@ -19,7 +40,9 @@ export const REDUCE_PRIMS = ["reduce_sum", "reduce_max", "reduce_min", "reduce_p
 export type ReducePrim = (typeof REDUCE_PRIMS)[number];
 
 /** Parameters of every primitive; a primitive's name is a key of this interface. */
-export interface PrimParams extends Record<UnaryPrim | BinaryPrim | ComparePrim, NoParams>, Record<ReducePrim, { axes: number[] }> {
+export interface PrimParams
+  extends Record<UnaryPrim | BinaryPrim | ComparePrim, NoParams>,
+    Record<ReducePrim, { axes: number[] }> {
   /** select_n(pred, onFalse, onTrue): elementwise choice, broadcasting all three. */
   select_n: NoParams;
   convert_element_type: { dtype: DType; weak: boolean };

@@ -1,6 +1,6 @@
 // Programs: a staged, flat list of primitive applications (JAX's jaxpr), with printing and evaluation.
 import type { Prim, PrimParams } from "./primitives.js";
-import { type Aval, type Tensor, avalString } from "./tensor.js";
+import { type Aval, avalString, ConcreteTensor, type Tensor } from "./tensor.js";
 import { bind } from "./trace.js";
 
 /** A variable of a program, bound once. */
@@ -28,6 +28,26 @@ export class Program {
     readonly outs: readonly Var[],
   ) {}
 
+  /** The same program without equations and constants that no output depends on. */
+  pruned(): Program {
+    const live = new Set<Var>(this.outs);
+    const kept: Eqn[] = [];
+    for (let i = this.eqns.length - 1; i >= 0; i--) {
+      const e = this.eqns[i]!;
+      if (!live.has(e.out)) continue;
+      kept.push(e);
+      for (const v of e.inputs) live.add(v);
+    }
+    const keep = this.constVars.map((v) => live.has(v));
+    return new Program(
+      this.constVars.filter((_, i) => keep[i]),
+      this.constValues.filter((_, i) => keep[i]),
+      this.inVars,
+      kept.reverse(),
+      this.outs,
+    );
+  }
+
   /** Evaluates the program with `bind`, so every transformation applies to it. */
   run(args: readonly Tensor[]): Tensor[] {
     const env = new Map<Var, Tensor>();
@@ -40,16 +60,28 @@ export class Program {
 
   toString(): string {
     const names = new Map<Var, string>();
+    let counter = 0;
     const name = (v: Var): string => {
       let n = names.get(v);
       if (n === undefined) {
-        n = varName(names.size);
+        n = varName(counter++);
         names.set(v, n);
       }
       return n;
     };
     const decl = (v: Var) => `${name(v)}:${avalString(v.aval)}`;
-    const consts = this.constVars.map(decl).join(" ");
+    // Scalar constants print inline as literals; others are listed as constant inputs.
+    const literal = new Map<Var, string>();
+    this.constVars.forEach((v, i) => {
+      const c = this.constValues[i]!;
+      if (c instanceof ConcreteTensor && c.data.length === 1 && v.aval.shape.length === 0)
+        literal.set(v, fmtNumber(c.data[0]!));
+    });
+    for (const [v, s] of literal) names.set(v, s);
+    const consts = this.constVars
+      .filter((v) => !literal.has(v))
+      .map(decl)
+      .join(" ");
     const ins = this.inVars.map(decl).join(" ");
     const lines = this.eqns.map((e) => {
       const ps = fmtParams(e.params as object);
@@ -59,6 +91,8 @@ export class Program {
     return `{ lambda ${consts ? `${consts} ; ` : ""}${ins}. let\n${lines.join("\n")}${lines.length ? "\n" : ""}  in ( ${outs} ) }`;
   }
 }
+
+const fmtNumber = (x: number): string => (Number.isInteger(x) ? `${x}.0` : String(x));
 
 function varName(i: number): string {
   let s = "";

@@ -65,7 +65,8 @@ export function unflatten<T = Pytree>(def: TreeDef, leaves: readonly unknown[]):
     }
   };
   const out = rec(def);
-  if (i !== leaves.length) throw new PytreeError(`unflatten: structure has ${i} leaves but ${leaves.length} were given`);
+  if (i !== leaves.length)
+    throw new PytreeError(`unflatten: structure has ${i} leaves but ${leaves.length} were given`);
   return out as T;
 }
 

@@ -1,5 +1,5 @@
 // Shapes: sizes, strides, NumPy broadcasting and axis normalisation, with errors that name the operation.
-import { ShapeError, ValueError, fmtShape } from "./errors.js";
+import { fmtShape, ShapeError, ValueError } from "./errors.js";
 
 export type Shape = readonly number[];
 
@@ -20,7 +20,8 @@ export function stridesOf(shape: Shape): number[] {
   return st;
 }
 
-export const shapesEqual = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+export const shapesEqual = (a: Shape, b: Shape): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** NumPy broadcasting of any number of shapes; the error names `op` and every shape. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
@@ -45,7 +46,12 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 
 /** Resolves a possibly negative axis against `ndim`, or throws naming `op`. */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= Math.max(ndim, 1) || (ndim === 0 && axis !== 0 && axis !== -1))
+  if (
+    !Number.isInteger(axis) ||
+    axis < -ndim ||
+    axis >= Math.max(ndim, 1) ||
+    (ndim === 0 && axis !== 0 && axis !== -1)
+  )
     throw new ValueError(
       `${op}: axis ${axis} is out of range for an array of rank ${ndim} (valid: ${-ndim} to ${ndim - 1})`,
     );
@@ -53,12 +59,18 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 }
 
 /** Resolves `axis` (a number, a list, or undefined for all axes) to sorted distinct non-negative axes. */
-export function normalizeAxes(op: string, axis: number | readonly number[] | undefined | null, ndim: number): number[] {
+export function normalizeAxes(
+  op: string,
+  axis: number | readonly number[] | undefined | null,
+  ndim: number,
+): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axis === "number" ? [axis] : axis;
   const out = list.map((a) => {
     if (ndim === 0)
-      throw new ValueError(`${op}: axis ${a} is out of range for a scalar (rank 0); leave the axis out instead`);
+      throw new ValueError(
+        `${op}: axis ${a} is out of range for a scalar (rank 0); leave the axis out instead`,
+      );
     return normalizeAxis(op, a, ndim);
   });
   if (new Set(out).size !== out.length) throw new ValueError(`${op}: repeated axis in [${list.join(",")}]`);

@@ -62,7 +62,9 @@ export abstract class Tensor {
   item(): number {
     const c = this.concrete();
     if (c.data.length !== 1)
-      throw new RangeError(`item: the tensor has shape [${c.aval.shape.join(",")}] (${c.data.length} elements); item() needs exactly one`);
+      throw new RangeError(
+        `item: the tensor has shape [${c.aval.shape.join(",")}] (${c.data.length} elements); item() needs exactly one`,
+      );
     return c.data[0]!;
   }
 

@@ -53,7 +53,11 @@ const stack: MainTrace[] = [];
 let dynamic: MainTrace | null = null;
 
 /** Runs `body` with a new transformation on top of the stack. */
-export function withMain<R>(makeTrace: (main: MainTrace) => Trace, globalData: unknown, body: (main: MainTrace) => R): R {
+export function withMain<R>(
+  makeTrace: (main: MainTrace) => Trace,
+  globalData: unknown,
+  body: (main: MainTrace) => R,
+): R {
   const main = new MainTrace(stack.length + 1, makeTrace, globalData);
   stack.push(main);
   try {

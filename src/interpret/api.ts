@@ -1,9 +1,17 @@
 // The user-facing transformations: pytree handling around the flat interpreters.
 import { toTensor } from "../core/convert.js";
 import { isFloat } from "../core/dtype.js";
-import { DTypeError, PytreeError, ShapeError, ValueError, fmtShape } from "../core/errors.js";
+import { DTypeError, fmtShape, PytreeError, ShapeError, ValueError } from "../core/errors.js";
 import type { Program } from "../core/program.js";
-import { type Leaf, type Pytree, type TreeDef, flatten, treeString, treesEqual, unflatten } from "../core/pytree.js";
+import {
+  flatten,
+  type Leaf,
+  type Pytree,
+  type TreeDef,
+  treeString,
+  treesEqual,
+  unflatten,
+} from "../core/pytree.js";
 import { range, sizeOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../ops/lax.js";
@@ -49,7 +57,7 @@ function checkFloatLeaves(where: string, leaves: readonly Tensor[], def: TreeDef
     if (!isFloat(l.aval.dtype))
       throw new DTypeError(
         `${where}: a differentiated input has dtype ${l.aval.dtype} (argnums ${argnums.join(",")}, structure ${treeString(def)}); ` +
-          "derivatives need float inputs — convert it with nb.array(x, { dtype: \"float32\" }) or exclude it from argnums",
+          'derivatives need float inputs — convert it with nb.array(x, { dtype: "float32" }) or exclude it from argnums',
       );
   });
 }
@@ -92,16 +100,26 @@ export function jvp<R = Pytree>(f: AnyFn, primals: readonly unknown[], tangents:
   const [xs, def] = flattenArgs(primals, "jvp primals");
   const [ts0, tdef] = flatten(tangents as Pytree, "jvp tangents");
   if (!treesEqual(def, tdef))
-    throw new PytreeError(`jvp: primals have structure ${treeString(def)} but tangents have ${treeString(tdef)}`);
+    throw new PytreeError(
+      `jvp: primals have structure ${treeString(def)} but tangents have ${treeString(tdef)}`,
+    );
   const ts = ts0.map((t, i) => {
     const tt = toTensor(t, xs[i]!.aval.dtype);
     if (tt.aval.shape.join() !== xs[i]!.aval.shape.join())
-      throw new ShapeError(`jvp: tangent ${i} has shape ${fmtShape(tt.aval.shape)} but its primal has ${fmtShape(xs[i]!.aval.shape)}`);
+      throw new ShapeError(
+        `jvp: tangent ${i} has shape ${fmtShape(tt.aval.shape)} but its primal has ${fmtShape(xs[i]!.aval.shape)}`,
+      );
     return lax.convert(tt, xs[i]!.aval.dtype, xs[i]!.aval.weak);
   });
   const out: { def?: TreeDef } = {};
   const [ys, dys] = jvpFlat(flatFn(f, def, out, "jvp"), xs, ts);
-  return [unflatten<R>(out.def!, ys), unflatten<R>(out.def!, dys.map((d, i) => d ?? lax.zerosLike(ys[i]!)))];
+  return [
+    unflatten<R>(out.def!, ys),
+    unflatten<R>(
+      out.def!,
+      dys.map((d, i) => d ?? lax.zerosLike(ys[i]!)),
+    ),
+  ];
 }
 
 /**
@@ -122,7 +140,9 @@ export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unkno
   const pullback = (ct: unknown): Pytree[] => {
     const [cts, ctDef] = flatten(ct as Pytree, "vjp cotangent");
     if (!treesEqual(ctDef, outDef))
-      throw new PytreeError(`vjp: the cotangent has structure ${treeString(ctDef)} but the output has ${treeString(outDef)}`);
+      throw new PytreeError(
+        `vjp: the cotangent has structure ${treeString(ctDef)} but the output has ${treeString(outDef)}`,
+      );
     const ctTensors = cts.map((c, i) => {
       const y = ys[i]!;
       const t = lax.convert(toTensor(c, y.aval.dtype), y.aval.dtype, y.aval.weak);
@@ -151,8 +171,15 @@ export function linearize<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (...
   const fLin = (...tangents: unknown[]): R => {
     const [ts, tdef] = flatten(tangents as Pytree, "linearize tangents");
     if (!treesEqual(tdef, def))
-      throw new PytreeError(`linearize: tangents have structure ${treeString(tdef)} but primals have ${treeString(def)}`);
-    return unflatten<R>(outDef, program.run(ts.map((t, i) => lax.convert(toTensor(t, xs[i]!.aval.dtype), xs[i]!.aval.dtype, xs[i]!.aval.weak))));
+      throw new PytreeError(
+        `linearize: tangents have structure ${treeString(tdef)} but primals have ${treeString(def)}`,
+      );
+    return unflatten<R>(
+      outDef,
+      program.run(
+        ts.map((t, i) => lax.convert(toTensor(t, xs[i]!.aval.dtype), xs[i]!.aval.dtype, xs[i]!.aval.weak)),
+      ),
+    );
   };
   return [unflatten<R>(outDef, ys), fLin];
 }
@@ -191,14 +218,20 @@ export function valueAndGrad(f: AnyFn, options: GradOptions = {}) {
       const outs = fFlat(...xs);
       const def = outInfo.def!;
       const valueDef = hasAux ? (def as { children: TreeDef[] }).children[0]! : def;
-      if (valueDef.kind !== "leaf") throw new ShapeError(`${where}: the function must return a single scalar tensor, got structure ${treeString(valueDef)}; use nb.jacrev or nb.vjp for several outputs`);
+      if (valueDef.kind !== "leaf")
+        throw new ShapeError(
+          `${where}: the function must return a single scalar tensor, got structure ${treeString(valueDef)}; use nb.jacrev or nb.vjp for several outputs`,
+        );
       const y = outs[0]!;
       if (y.aval.shape.length !== 0)
         throw new ShapeError(
           `${where}: the function must return a scalar, but returned shape ${fmtShape(y.aval.shape)}; ` +
             "reduce it (nb.sum, nb.mean) or use nb.jacrev / nb.vjp for non-scalar outputs",
         );
-      if (!isFloat(y.aval.dtype)) throw new DTypeError(`${where}: the function returned dtype ${y.aval.dtype}; it must return a float scalar`);
+      if (!isFloat(y.aval.dtype))
+        throw new DTypeError(
+          `${where}: the function returned dtype ${y.aval.dtype}; it must return a float scalar`,
+        );
       return outs;
     };
     const [outs, program] = linearizeFlat(checked, leaves, 1);
@@ -239,7 +272,10 @@ function basis(like: Tensor): Tensor {
 
 /** Assembles blocks[i][j] (output leaf i, input leaf j) into the output tree of input trees. */
 function assemble(outDef: TreeDef, argDef: TreeDef, blocks: Tensor[][]) {
-  return unflatten(outDef, blocks.map((row) => unflatten(argDef, row)));
+  return unflatten(
+    outDef,
+    blocks.map((row) => unflatten(argDef, row)),
+  );
 }
 
 export interface JacOptions {
@@ -260,8 +296,20 @@ export function jacrev(f: AnyFn, options: JacOptions = {}) {
     const { leaves, argDef, fFlat, outInfo } = selectArgs("jacrev", f, args, options.argnums ?? 0);
     const [ys, program] = linearizeFlat(fFlat, leaves);
     const blocks = ys.map((y, i) => {
-      if (!isFloat(y.aval.dtype)) throw new DTypeError(`jacrev: output ${i} has dtype ${y.aval.dtype}; only float outputs have derivatives`);
-      const cols = vmapFlat((e) => transposeProgram(program, ys.map((_, k) => (k === i ? e : null))), [0], 0, [basis(y)]);
+      if (!isFloat(y.aval.dtype))
+        throw new DTypeError(
+          `jacrev: output ${i} has dtype ${y.aval.dtype}; only float outputs have derivatives`,
+        );
+      const cols = vmapFlat(
+        (e) =>
+          transposeProgram(
+            program,
+            ys.map((_, k) => (k === i ? e : null)),
+          ),
+        [0],
+        0,
+        [basis(y)],
+      );
       return cols.map((c, j) => lax.reshape(c, [...y.aval.shape, ...leaves[j]!.aval.shape]));
     });
     return assemble(outInfo.def!, argDef, blocks);
@@ -281,7 +329,11 @@ export function jacfwd(f: AnyFn, options: JacOptions = {}) {
     const { leaves, argDef, fFlat, outInfo } = selectArgs("jacfwd", f, args, options.argnums ?? 0);
     const perInput = leaves.map((x, j) => {
       const run = (e: Tensor) => {
-        const [outs, tans] = jvpFlat(fFlat, leaves, leaves.map((_, k) => (k === j ? e : null)));
+        const [outs, tans] = jvpFlat(
+          fFlat,
+          leaves,
+          leaves.map((_, k) => (k === j ? e : null)),
+        );
         return tans.map((t, i) => t ?? lax.zerosLike(outs[i]!));
       };
       const cols = vmapFlat(run, [0], 0, [basis(x)]);
@@ -316,7 +368,8 @@ export function hessian(f: AnyFn, options: JacOptions = {}): AnyFn {
  * ```
  */
 export function derivative(f: AnyFn, k: number, options: JacOptions = {}): AnyFn {
-  if (!Number.isInteger(k) || k < 0) throw new ValueError(`derivative: order must be a non-negative integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new ValueError(`derivative: order must be a non-negative integer, got ${k}`);
   if (k === 0) return f;
   let g = jacrev(f, options);
   for (let i = 1; i < k; i++) g = jacfwd(g, options);
@@ -342,7 +395,9 @@ export function vmap(f: AnyFn, options: VmapOptions = {}) {
   return (...args: unknown[]): any => {
     const inAxes = options.inAxes ?? 0;
     if (Array.isArray(inAxes) && inAxes.length !== args.length)
-      throw new PytreeError(`vmap: inAxes has ${inAxes.length} entries but the function got ${args.length} arguments`);
+      throw new PytreeError(
+        `vmap: inAxes has ${inAxes.length} entries but the function got ${args.length} arguments`,
+      );
     const [xs, def] = flattenArgs(args, "vmap");
     const perArg = args.map((a, i) => {
       const ax = Array.isArray(inAxes) ? inAxes[i] : inAxes;
@@ -352,8 +407,14 @@ export function vmap(f: AnyFn, options: VmapOptions = {}) {
     const dims = perArg.flat().map((d, i) => {
       if (d === null) return null;
       const nd = xs[i]!.aval.shape.length;
-      if (nd === 0) throw new ValueError(`vmap: input ${i} is a scalar; it has no axis ${d} to map over (use inAxes null for it)`);
-      if (d < -nd || d >= nd) throw new ValueError(`vmap: inAxes ${d} is out of range for input ${i} of shape ${fmtShape(xs[i]!.aval.shape)}`);
+      if (nd === 0)
+        throw new ValueError(
+          `vmap: input ${i} is a scalar; it has no axis ${d} to map over (use inAxes null for it)`,
+        );
+      if (d < -nd || d >= nd)
+        throw new ValueError(
+          `vmap: inAxes ${d} is out of range for input ${i} of shape ${fmtShape(xs[i]!.aval.shape)}`,
+        );
       return d < 0 ? d + nd : d;
     });
     const out: { def?: TreeDef } = {};
@@ -375,7 +436,10 @@ export function makeProgram(f: AnyFn) {
   return (...args: unknown[]): Program => {
     const [xs, def] = flattenArgs(args, "makeProgram");
     const out: { def?: TreeDef } = {};
-    return stageFlat(flatFn(f, def, out, "makeProgram"), xs.map((x) => x.aval));
+    return stageFlat(
+      flatFn(f, def, out, "makeProgram"),
+      xs.map((x) => x.aval),
+    );
   };
 }
 
@@ -388,5 +452,8 @@ export function makeProgram(f: AnyFn) {
  */
 export function stopGradient<T>(tree: T): T {
   const [leaves, def] = flatten(tree as Pytree, "stopGradient");
-  return unflatten<T>(def, leaves.map((l) => lax.stopGradient(toTensor(l))));
+  return unflatten<T>(
+    def,
+    leaves.map((l) => lax.stopGradient(toTensor(l))),
+  );
 }

@@ -1,10 +1,11 @@
 // Evaluation: runs a primitive on concrete tensors with the active backend.
-import { NablaError } from "../core/errors.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
-import { ConcreteTensor } from "../core/tensor.js";
-import { setEvalPrimitive } from "../core/trace.js";
+
 import type { Backend } from "../backend/backend.js";
 import { referenceBackend } from "../backend/reference/index.js";
+import { NablaError } from "../core/errors.js";
+import type { Prim, PrimParams } from "../core/primitives.js";
+import { type Aval, ConcreteTensor } from "../core/tensor.js";
+import { setEvalPrimitive } from "../core/trace.js";
 import { abstractEval } from "./shape-rules.js";
 
 let backend: Backend = referenceBackend;
@@ -15,10 +16,18 @@ export function setBackend(b: Backend): void {
   backend = b;
 }
 
-export function evalPrimitive<P extends Prim>(prim: P, args: ConcreteTensor[], params: PrimParams[P]): ConcreteTensor {
-  let out;
+export function evalPrimitive<P extends Prim>(
+  prim: P,
+  args: ConcreteTensor[],
+  params: PrimParams[P],
+): ConcreteTensor {
+  let out: Aval;
   try {
-    out = abstractEval(prim, args.map((a) => a.aval), params);
+    out = abstractEval(
+      prim,
+      args.map((a) => a.aval),
+      params,
+    );
   } catch (e) {
     if (e instanceof NablaError && !e.message.includes(":")) e.message = `${prim}: ${e.message}`;
     throw e;

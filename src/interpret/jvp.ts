@@ -2,8 +2,8 @@
 import { isFloat } from "../core/dtype.js";
 import type { Prim, PrimParams, UnaryPrim } from "../core/primitives.js";
 import { range, shapesEqual } from "../core/shape.js";
-import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
-import { type MainTrace, Trace, Tracer, bind, fullRaise, withMain } from "../core/trace.js";
+import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
+import { bind, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import * as lax from "../ops/lax.js";
 
 type T = Tensor;
@@ -41,12 +41,16 @@ export class JVPTrace extends Trace {
     const tangents = ts.map((t) => t.tangent);
     if (tangents.every((t) => t === null)) return new JVPTracer(this, bind(prim, primals, params), null);
     const [out, dout] = jvpRules[prim](primals, tangents, params);
-    return new JVPTracer(this, out, dout === null || !isFloat(out.aval.dtype) ? null : fit(dout, out.aval));
+    return new JVPTracer(
+      this,
+      out,
+      dout === null || !isFloat(out.aval.dtype) ? null : matchAval(dout, out.aval),
+    );
   }
 }
 
 /** Makes a tangent match its primal's shape and dtype (rules may leave it broadcastable or weak). */
-function fit(t: T, a: Aval): T {
+function matchAval(t: T, a: Aval): T {
   let r = t;
   if (r.aval.dtype !== a.dtype || r.aval.weak !== a.weak) r = lax.convert(r, a.dtype, a.weak);
   if (!shapesEqual(r.aval.shape, a.shape)) r = lax.broadcastTo(r, a.shape);
@@ -93,7 +97,11 @@ const reduceExtremum =
     const y = bind(p, [x!], params);
     const kept = range(x!.aval.shape.length).filter((i) => !params.axes.includes(i));
     // Ties share the derivative equally, as in JAX.
-    const mask = lax.convert(lax.eq(x!, lax.broadcastInDim(y, x!.aval.shape, kept)), x!.aval.dtype, x!.aval.weak);
+    const mask = lax.convert(
+      lax.eq(x!, lax.broadcastInDim(y, x!.aval.shape, kept)),
+      x!.aval.dtype,
+      x!.aval.weak,
+    );
     const count = lax.reduceSum(mask, params.axes);
     return [y, lax.div(lax.reduceSum(lax.mul(dx!, mask), params.axes), count)];
   };
@@ -157,10 +165,11 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
   // d(x^y) = y x^(y−1) dx + log(x) x^y dy, with 0·x^(−1) read as 0 where y = 0 and log 0 read as 0.
   pow: ([x, y], [dx, dy]) => {
     const out = lax.pow(x!, y!);
-    const zero = lax.scalarLike(y!, 0);
-    const tx =
-      dx &&
-      lax.mul(dx, lax.select(lax.eq(y!, zero), lax.zerosLike(y!), lax.mul(y!, lax.pow(x!, lax.sub(y!, one(y!))))));
+    const dOut = () => lax.mul(y!, lax.pow(x!, lax.sub(y!, one(y!))));
+    // A known exponent with no zeros needs no guard (keeps programs of polynomials small).
+    const guard = !(y instanceof ConcreteTensor && y.data.every((v) => v !== 0));
+    const zero = () => lax.scalarLike(y!, 0);
+    const tx = dx && lax.mul(dx, guard ? lax.select(lax.eq(y!, zero()), lax.zerosLike(y!), dOut()) : dOut());
     const safeLog = () => lax.log(lax.select(lax.eq(x!, lax.scalarLike(x!, 0)), one(x!), x!));
     const ty = dy && lax.mul(dy, lax.mul(out, safeLog()));
     return [out, addT(tx, ty)];
@@ -183,7 +192,10 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
     const out = bind("select_n", [p!, f!, t!], {});
     return [out, bind("select_n", [p!, df ?? lax.zerosLike(f!), dt ?? lax.zerosLike(t!)], {})];
   },
-  convert_element_type: ([x], [dx], params) => [bind("convert_element_type", [x!], params), dx && isFloat(params.dtype) ? lax.convert(dx, params.dtype, params.weak) : null],
+  convert_element_type: ([x], [dx], params) => [
+    bind("convert_element_type", [x!], params),
+    dx && isFloat(params.dtype) ? lax.convert(dx, params.dtype, params.weak) : null,
+  ],
   reduce_sum: linear("reduce_sum"),
   reduce_max: reduceExtremum("reduce_max"),
   reduce_min: reduceExtremum("reduce_min"),
@@ -199,7 +211,10 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
   pad: linear("pad"),
   concatenate: linear("concatenate"),
   rev: linear("rev"),
-  gather: ([x, idx], [dx], params) => [lax.gather(x!, idx!, params.axis), dx && lax.gather(dx, idx!, params.axis)],
+  gather: ([x, idx], [dx], params) => [
+    lax.gather(x!, idx!, params.axis),
+    dx && lax.gather(dx, idx!, params.axis),
+  ],
   scatter_add: ([u, idx], [du], params) => [
     lax.scatterAdd(u!, idx!, params.axis, params.size),
     du && lax.scatterAdd(du, idx!, params.axis, params.size),
@@ -217,11 +232,19 @@ function extremumRule(out: T, firstWins: T, x: T, y: T, dx: Tan, dy: Tan): [T, T
 }
 
 /** Pushes tangents through `f` (flat lists of tensors). Zero tangents may be given as null. */
-export function jvpFlat(f: (...xs: T[]) => T[], primals: readonly T[], tangents: readonly Tan[]): [T[], Tan[]] {
-  return withMain((m: MainTrace) => new JVPTrace(m), null, (main) => {
-    const trace = main.trace() as JVPTrace;
-    const ins = primals.map((p, i) => new JVPTracer(trace, p, tangents[i] ?? null));
-    const outs = f(...ins).map((o) => fullRaise(trace, o) as JVPTracer);
-    return [outs.map((o) => o.primal), outs.map((o) => o.tangent)];
-  });
+export function jvpFlat(
+  f: (...xs: T[]) => T[],
+  primals: readonly T[],
+  tangents: readonly Tan[],
+): [T[], Tan[]] {
+  return withMain(
+    (m: MainTrace) => new JVPTrace(m),
+    null,
+    (main) => {
+      const trace = main.trace() as JVPTrace;
+      const ins = primals.map((p, i) => new JVPTracer(trace, p, tangents[i] ?? null));
+      const outs = f(...ins).map((o) => fullRaise(trace, o) as JVPTracer);
+      return [outs.map((o) => o.primal), outs.map((o) => o.tangent)];
+    },
+  );
 }

@@ -1,10 +1,10 @@
 // Linearization by partial evaluation: run the JVP with known primals and unknown tangents; known work runs
 // now, unknown (tangent) work is recorded as a linear program. Reverse mode transposes that program.
 import { TraceError } from "../core/errors.js";
-import { type Eqn, Program, Var } from "../core/program.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
+import { type Eqn, Program, Var } from "../core/program.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
-import { type MainTrace, Trace, Tracer, bind, withMain } from "../core/trace.js";
+import { bind, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import * as lax from "../ops/lax.js";
 import { jvpFlat } from "./jvp.js";
 import { abstractEval } from "./shape-rules.js";
@@ -28,7 +28,9 @@ export class PETracer extends Tracer {
   }
   concrete(): ConcreteTensor {
     if (this.known !== null) return this.known.concrete();
-    throw new TraceError("a tangent inside linearize has no value yet; read values outside the transformation");
+    throw new TraceError(
+      "a tangent inside linearize has no value yet; read values outside the transformation",
+    );
   }
   override fullLower(): Tensor {
     return this.known ?? this;
@@ -47,9 +49,22 @@ export class PETrace extends Trace {
   }
   processPrimitive<P extends Prim>(prim: P, args: Tracer[], params: PrimParams[P]): Tracer {
     const ts = args as PETracer[];
-    if (ts.every((t) => t.known !== null)) return this.pure(bind(prim, ts.map((t) => t.known!), params));
+    if (ts.every((t) => t.known !== null))
+      return this.pure(
+        bind(
+          prim,
+          ts.map((t) => t.known!),
+          params,
+        ),
+      );
     const inputs = ts.map((t) => this.instantiate(t));
-    const out = new Var(abstractEval(prim, inputs.map((v) => v.aval), params));
+    const out = new Var(
+      abstractEval(
+        prim,
+        inputs.map((v) => v.aval),
+        params,
+      ),
+    );
     this.rec.eqns.push({ prim, inputs, params, out } as Eqn);
     return new PETracer(this, out.aval, null, out);
   }
@@ -68,19 +83,6 @@ export class PETrace extends Trace {
   }
 }
 
-/** Keeps only the equations the outputs depend on. */
-function deadCodeElim(eqns: readonly Eqn[], outs: readonly Var[]): Eqn[] {
-  const live = new Set<Var>(outs);
-  const kept: Eqn[] = [];
-  for (let i = eqns.length - 1; i >= 0; i--) {
-    const e = eqns[i]!;
-    if (!live.has(e.out)) continue;
-    kept.push(e);
-    for (const v of e.inputs) live.add(v);
-  }
-  return kept.reverse();
-}
-
 /**
  * Evaluates `f` at `primals` and returns its outputs with a linear program mapping input tangents to output
  * tangents. Outputs past `nLinear` are carried along (aux values) without tangents.
@@ -91,26 +93,21 @@ export function linearizeFlat(
   nLinear?: number,
 ): [Tensor[], Program] {
   const rec: Recording = { eqns: [], constVars: [], constValues: [], constOf: new Map() };
-  return withMain((m: MainTrace) => new PETrace(m), rec, (main) => {
-    const trace = main.trace() as PETrace;
-    const inVars = primals.map((p) => new Var(p.aval));
-    const tangentsIn = inVars.map((v) => new PETracer(trace, v.aval, null, v));
-    const [outs, tangentsOut] = jvpFlat(f, primals, tangentsIn);
-    const n = nLinear ?? outs.length;
-    const outVars = tangentsOut.slice(0, n).map((t, i) => {
-      if (t instanceof PETracer && t.trace.main === main) return trace.instantiate(t);
-      return trace.instantiate(trace.pure(t ?? lax.zerosLike(outs[i]!)));
-    });
-    const eqns = deadCodeElim(rec.eqns, outVars);
-    const used = new Set<Var>([...outVars, ...eqns.flatMap((e) => e.inputs)]);
-    const keep = rec.constVars.map((v) => used.has(v));
-    const program = new Program(
-      rec.constVars.filter((_, i) => keep[i]),
-      rec.constValues.filter((_, i) => keep[i]),
-      inVars,
-      eqns,
-      outVars,
-    );
-    return [outs, program];
-  });
+  return withMain(
+    (m: MainTrace) => new PETrace(m),
+    rec,
+    (main) => {
+      const trace = main.trace() as PETrace;
+      const inVars = primals.map((p) => new Var(p.aval));
+      const tangentsIn = inVars.map((v) => new PETracer(trace, v.aval, null, v));
+      const [outs, tangentsOut] = jvpFlat(f, primals, tangentsIn);
+      const n = nLinear ?? outs.length;
+      const outVars = tangentsOut.slice(0, n).map((t, i) => {
+        if (t instanceof PETracer && t.trace.main === main) return trace.instantiate(t);
+        return trace.instantiate(trace.pure(t ?? lax.zerosLike(outs[i]!)));
+      });
+      const program = new Program(rec.constVars, rec.constValues, inVars, rec.eqns, outVars).pruned();
+      return [outs, program];
+    },
+  );
 }

@@ -1,7 +1,8 @@
 // Shape and dtype rules: the abstract value each primitive produces. Used by staging, partial evaluation
 // and eager evaluation alike, so a shape error reads the same everywhere.
-import { DTypeError, ShapeError, ValueError, fmtShape } from "../core/errors.js";
+
 import { isFloat } from "../core/dtype.js";
+import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
 import { broadcastShapes, sizeOf } from "../core/shape.js";
 import type { Aval } from "../core/tensor.js";
@@ -21,14 +22,21 @@ const anyUnary: ShapeRuleOf<NoParams> = ([x]) => x!;
 function sameDtype(op: string, avals: readonly Aval[]): void {
   const d = avals[0]!.dtype;
   for (const a of avals)
-    if (a.dtype !== d) throw new DTypeError(`${op}: operands have dtypes ${avals.map((x) => x.dtype).join(" and ")}; convert them to one dtype first`);
+    if (a.dtype !== d)
+      throw new DTypeError(
+        `${op}: operands have dtypes ${avals.map((x) => x.dtype).join(" and ")}; convert them to one dtype first`,
+      );
 }
 
 const binary =
   (op: string): ShapeRuleOf<NoParams> =>
   (avals) => {
     sameDtype(op, avals);
-    return { shape: broadcastShapes(op, avals[0]!.shape, avals[1]!.shape), dtype: avals[0]!.dtype, weak: allWeak(avals) };
+    return {
+      shape: broadcastShapes(op, avals[0]!.shape, avals[1]!.shape),
+      dtype: avals[0]!.dtype,
+      weak: allWeak(avals),
+    };
   };
 
 const compare =
@@ -91,7 +99,11 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
   select_n: ([p, f, t]) => {
     if (p!.dtype !== "bool") throw new DTypeError(`where: the condition must be bool, got ${p!.dtype}`);
     sameDtype("where", [f!, t!]);
-    return { shape: broadcastShapes("where", p!.shape, f!.shape, t!.shape), dtype: f!.dtype, weak: f!.weak && t!.weak };
+    return {
+      shape: broadcastShapes("where", p!.shape, f!.shape, t!.shape),
+      dtype: f!.dtype,
+      weak: f!.weak && t!.weak,
+    };
   },
   convert_element_type: ([x], { dtype, weak }) => ({ shape: x!.shape, dtype, weak }),
   reduce_sum: reduce,
@@ -108,20 +120,30 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
     lhsContract.forEach((l, i) => {
       const r = rhsContract[i]!;
       if (xs[l] !== ys[r])
-        throw new ShapeError(`dot_general: contracting dimensions differ: ${fmtShape(xs)} dim ${l} is ${xs[l]}, ${fmtShape(ys)} dim ${r} is ${ys[r]}`);
+        throw new ShapeError(
+          `dot_general: contracting dimensions differ: ${fmtShape(xs)} dim ${l} is ${xs[l]}, ${fmtShape(ys)} dim ${r} is ${ys[r]}`,
+        );
     });
     lhsBatch.forEach((l, i) => {
       const r = rhsBatch[i]!;
       if (xs[l] !== ys[r])
-        throw new ShapeError(`dot_general: batch dimensions differ: ${fmtShape(xs)} dim ${l} is ${xs[l]}, ${fmtShape(ys)} dim ${r} is ${ys[r]}`);
+        throw new ShapeError(
+          `dot_general: batch dimensions differ: ${fmtShape(xs)} dim ${l} is ${xs[l]}, ${fmtShape(ys)} dim ${r} is ${ys[r]}`,
+        );
     });
     const lf = xs.filter((_, i) => !lhsContract.includes(i) && !lhsBatch.includes(i));
     const rf = ys.filter((_, i) => !rhsContract.includes(i) && !rhsBatch.includes(i));
-    return { shape: [...lhsBatch.map((i) => xs[i]!), ...lf, ...rf], dtype: x!.dtype, weak: x!.weak && y!.weak };
+    return {
+      shape: [...lhsBatch.map((i) => xs[i]!), ...lf, ...rf],
+      dtype: x!.dtype,
+      weak: x!.weak && y!.weak,
+    };
   },
   reshape: ([x], { shape }) => {
     if (sizeOf(shape) !== sizeOf(x!.shape))
-      throw new ShapeError(`reshape: cannot reshape ${fmtShape(x!.shape)} (${sizeOf(x!.shape)} elements) to ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
+      throw new ShapeError(
+        `reshape: cannot reshape ${fmtShape(x!.shape)} (${sizeOf(x!.shape)} elements) to ${fmtShape(shape)} (${sizeOf(shape)} elements)`,
+      );
     return { ...x!, shape };
   },
   broadcast_in_dim: ([x], { shape, broadcastDims }) => {
@@ -135,7 +157,9 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
   slice: ([x], { start, limit }) => {
     x!.shape.forEach((d, i) => {
       if (start[i]! < 0 || limit[i]! > d || start[i]! > limit[i]!)
-        throw new ShapeError(`slice: range [${start.join(",")}]..[${limit.join(",")}] does not fit shape ${fmtShape(x!.shape)}`);
+        throw new ShapeError(
+          `slice: range [${start.join(",")}]..[${limit.join(",")}] does not fit shape ${fmtShape(x!.shape)}`,
+        );
     });
     return { ...x!, shape: start.map((s, i) => limit[i]! - s) };
   },
@@ -145,7 +169,9 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
     const first = xs[0]!.shape;
     for (const a of xs)
       if (a.shape.length !== first.length || a.shape.some((d, i) => i !== axis && d !== first[i]))
-        throw new ShapeError(`concatenate: shapes ${xs.map((a) => fmtShape(a.shape)).join(", ")} differ outside axis ${axis}`);
+        throw new ShapeError(
+          `concatenate: shapes ${xs.map((a) => fmtShape(a.shape)).join(", ")} differ outside axis ${axis}`,
+        );
     const shape = first.slice();
     shape[axis] = xs.reduce((n, a) => n + a.shape[axis]!, 0);
     return { shape, dtype: xs[0]!.dtype, weak: allWeak(xs) };

@@ -1,9 +1,10 @@
 // Staging: records every primitive applied while a function runs into a Program (JAX's make_jaxpr).
-import { type Eqn, Program, Var } from "../core/program.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
-import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
+
 import { TraceError } from "../core/errors.js";
-import { type MainTrace, Trace, Tracer, fullRaise, withDynamicMain } from "../core/trace.js";
+import type { Prim, PrimParams } from "../core/primitives.js";
+import { type Eqn, Program, Var } from "../core/program.js";
+import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
+import { fullRaise, type MainTrace, Trace, Tracer, withDynamicMain } from "../core/trace.js";
 import { abstractEval } from "./shape-rules.js";
 
 interface Builder {
@@ -50,7 +51,13 @@ export class StageTrace extends Trace {
   }
   processPrimitive<P extends Prim>(prim: P, args: Tracer[], params: PrimParams[P]): Tracer {
     const inputs = (args as StageTracer[]).map((t) => t.v);
-    const out = new Var(abstractEval(prim, inputs.map((v) => v.aval), params));
+    const out = new Var(
+      abstractEval(
+        prim,
+        inputs.map((v) => v.aval),
+        params,
+      ),
+    );
     this.b.eqns.push({ prim, inputs, params, out } as Eqn);
     return new StageTracer(this, out);
   }
@@ -59,10 +66,16 @@ export class StageTrace extends Trace {
 /** Stages `f` applied to abstract inputs `avals` into a program. */
 export function stageFlat(f: (...xs: Tensor[]) => Tensor[], avals: readonly Aval[]): Program {
   const b: Builder = { eqns: [], constVars: [], constValues: [], constOf: new Map() };
-  return withDynamicMain((m: MainTrace) => new StageTrace(m), b, (main) => {
-    const trace = main.trace() as StageTrace;
-    const inVars = avals.map((a) => new Var(a));
-    const outs = f(...inVars.map((v) => new StageTracer(trace, v))).map((o) => (fullRaise(trace, o) as StageTracer).v);
-    return new Program(b.constVars, b.constValues, inVars, b.eqns, outs);
-  });
+  return withDynamicMain(
+    (m: MainTrace) => new StageTrace(m),
+    b,
+    (main) => {
+      const trace = main.trace() as StageTrace;
+      const inVars = avals.map((a) => new Var(a));
+      const outs = f(...inVars.map((v) => new StageTracer(trace, v))).map(
+        (o) => (fullRaise(trace, o) as StageTracer).v,
+      );
+      return new Program(b.constVars, b.constValues, inVars, b.eqns, outs).pruned();
+    },
+  );
 }

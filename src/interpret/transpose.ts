@@ -1,8 +1,8 @@
 // Transposition of linear programs: runs a program backwards, turning output cotangents into input ones.
 // Only primitives that can be linear in an argument have a rule here.
 import { NablaError } from "../core/errors.js";
-import type { Program, Var } from "../core/program.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
+import type { Program, Var } from "../core/program.js";
 import { invertPerm, range } from "../core/shape.js";
 import type { Aval, Tensor } from "../core/tensor.js";
 import * as lax from "../ops/lax.js";
@@ -16,8 +16,25 @@ type Arg = Tensor | Linear;
 type Ct = Tensor | null;
 
 const LINEAR_PRIMS = [
-  "neg", "add", "sub", "mul", "div", "select_n", "convert_element_type", "reduce_sum", "cumsum", "dot_general",
-  "reshape", "broadcast_in_dim", "transpose", "slice", "pad", "concatenate", "rev", "gather", "scatter_add",
+  "neg",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "select_n",
+  "convert_element_type",
+  "reduce_sum",
+  "cumsum",
+  "dot_general",
+  "reshape",
+  "broadcast_in_dim",
+  "transpose",
+  "slice",
+  "pad",
+  "concatenate",
+  "rev",
+  "gather",
+  "scatter_add",
 ] as const;
 type LinearPrim = (typeof LINEAR_PRIMS)[number];
 
@@ -27,10 +44,18 @@ const isLin = (a: Arg | undefined): a is Linear => a instanceof Linear;
 const shapeOf = (a: Arg) => a.aval.shape;
 
 /** The cotangent of one side of a dot_general: contract ct with the other operand, then restore the layout. */
-function dotTransposeSide(ct: Tensor, other: Tensor, p: PrimParams["dot_general"], side: "lhs" | "rhs", nd: number): Tensor {
+function dotTransposeSide(
+  ct: Tensor,
+  other: Tensor,
+  p: PrimParams["dot_general"],
+  side: "lhs" | "rhs",
+  nd: number,
+): Tensor {
   const nb = p.lhsBatch.length;
   const [myContract, otherContract, otherBatch, myBatch] =
-    side === "lhs" ? [p.lhsContract, p.rhsContract, p.rhsBatch, p.lhsBatch] : [p.rhsContract, p.lhsContract, p.lhsBatch, p.rhsBatch];
+    side === "lhs"
+      ? [p.lhsContract, p.rhsContract, p.rhsBatch, p.lhsBatch]
+      : [p.rhsContract, p.lhsContract, p.lhsBatch, p.rhsBatch];
   const otherNd = other.aval.shape.length;
   const myFree = range(nd).filter((i) => !myContract.includes(i) && !myBatch.includes(i));
   const otherFree = range(otherNd).filter((i) => !otherContract.includes(i) && !otherBatch.includes(i));
@@ -45,17 +70,29 @@ function dotTransposeSide(ct: Tensor, other: Tensor, p: PrimParams["dot_general"
   });
   // r dims: [batch, my free, other's contracting dims ascending] — map each to my dim and undo.
   const sortedOtherContract = [...otherContract].sort((a, b) => a - b);
-  const src = [...myBatch, ...myFree, ...sortedOtherContract.map((o) => myContract[otherContract.indexOf(o)]!)];
+  const src = [
+    ...myBatch,
+    ...myFree,
+    ...sortedOtherContract.map((o) => myContract[otherContract.indexOf(o)]!),
+  ];
   return lax.transpose(r, invertPerm(src));
 }
 
 export const transposeRules: { readonly [P in LinearPrim]: TransposeRule<P> } = {
   neg: (ct) => [lax.neg(ct)],
-  add: (ct, [x, y]) => [isLin(x) ? unbroadcast(ct, shapeOf(x)) : null, isLin(y) ? unbroadcast(ct, shapeOf(y)) : null],
-  sub: (ct, [x, y]) => [isLin(x) ? unbroadcast(ct, shapeOf(x)) : null, isLin(y) ? unbroadcast(lax.neg(ct), shapeOf(y)) : null],
+  add: (ct, [x, y]) => [
+    isLin(x) ? unbroadcast(ct, shapeOf(x)) : null,
+    isLin(y) ? unbroadcast(ct, shapeOf(y)) : null,
+  ],
+  sub: (ct, [x, y]) => [
+    isLin(x) ? unbroadcast(ct, shapeOf(x)) : null,
+    isLin(y) ? unbroadcast(lax.neg(ct), shapeOf(y)) : null,
+  ],
   mul: (ct, [x, y]) => {
     if (isLin(x) && isLin(y)) throw new NablaError("transpose: mul of two linear values is not linear");
-    return isLin(x) ? [unbroadcast(lax.mul(ct, y as Tensor), shapeOf(x)), null] : [null, unbroadcast(lax.mul(x!, ct), shapeOf(y!))];
+    return isLin(x)
+      ? [unbroadcast(lax.mul(ct, y as Tensor), shapeOf(x)), null]
+      : [null, unbroadcast(lax.mul(x!, ct), shapeOf(y!))];
   },
   div: (ct, [x, y]) => [unbroadcast(lax.div(ct, y as Tensor), shapeOf(x!)), null],
   select_n: (ct, [p, f, t]) => {
@@ -81,12 +118,27 @@ export const transposeRules: { readonly [P in LinearPrim]: TransposeRule<P> } = 
     const xs = shapeOf(x!);
     const added = range(shape.length).filter((d) => !broadcastDims.includes(d));
     const stretched = broadcastDims.filter((d, i) => xs[i] === 1 && shape[d] !== 1);
-    const summed = lax.reduceSum(ct, [...added, ...stretched].sort((a, b) => a - b));
+    const summed = lax.reduceSum(
+      ct,
+      [...added, ...stretched].sort((a, b) => a - b),
+    );
     return [lax.reshape(summed, xs)];
   },
   transpose: (ct, _args, { perm }) => [lax.transpose(ct, invertPerm(perm))],
-  slice: (ct, [x], { start, limit }) => [lax.pad(ct, start, limit.map((l, i) => shapeOf(x!)[i]! - l))],
-  pad: (ct, [x], { lo }) => [lax.slice(ct, lo, lo.map((l, i) => l + shapeOf(x!)[i]!))],
+  slice: (ct, [x], { start, limit }) => [
+    lax.pad(
+      ct,
+      start,
+      limit.map((l, i) => shapeOf(x!)[i]! - l),
+    ),
+  ],
+  pad: (ct, [x], { lo }) => [
+    lax.slice(
+      ct,
+      lo,
+      lo.map((l, i) => l + shapeOf(x!)[i]!),
+    ),
+  ],
   concatenate: (ct, args, { axis }) => {
     let off = 0;
     return args.map((a) => {
@@ -120,7 +172,8 @@ export function transposeProgram(program: Program, cts: readonly Ct[]): Tensor[]
     const ct = ctEnv.get(e.out);
     if (ct === undefined) continue;
     ctEnv.delete(e.out);
-    if (!isLinearPrim(e.prim)) throw new NablaError(`transpose: primitive ${e.prim} is not linear; this is a bug in a JVP rule`);
+    if (!isLinearPrim(e.prim))
+      throw new NablaError(`transpose: primitive ${e.prim} is not linear; this is a bug in a JVP rule`);
     const args = e.inputs.map((v) => consts.get(v) ?? new Linear(v.aval));
     const rule = transposeRules[e.prim] as TransposeRule<LinearPrim>;
     const ctsIn = rule(ct, args, e.params as never);

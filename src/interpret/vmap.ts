@@ -4,7 +4,7 @@ import { TraceError, ValueError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
 import { range } from "../core/shape.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
-import { type MainTrace, Trace, Tracer, bind, fullRaise, withMain } from "../core/trace.js";
+import { bind, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import * as lax from "../ops/lax.js";
 
 type T = Tensor;
@@ -77,7 +77,9 @@ const elementwise =
       const front = lax.moveAxis(x, d, 0);
       const s = front.aval.shape;
       const pad = rank - (s.length - 1);
-      return pad === 0 ? front : lax.reshape(front, [s[0]!, ...new Array<number>(pad).fill(1), ...s.slice(1)]);
+      return pad === 0
+        ? front
+        : lax.reshape(front, [s[0]!, ...new Array<number>(pad).fill(1), ...s.slice(1)]);
     });
     return [bind(p, args, params), 0];
   };
@@ -111,7 +113,10 @@ const loop =
         const s = x.aval.shape;
         const start = s.map((_, j) => (j === d ? b : 0));
         const limit = s.map((n, j) => (j === d ? b + 1 : n));
-        return lax.reshape(lax.slice(x, start, limit), s.filter((_, j) => j !== d));
+        return lax.reshape(
+          lax.slice(x, start, limit),
+          s.filter((_, j) => j !== d),
+        );
       });
       const o = bind(p, args, params);
       outs.push(lax.reshape(o, [1, ...o.aval.shape]));
@@ -202,15 +207,37 @@ export const vmapRules: { readonly [P in Prim]: VmapRule<P> } = {
     lax.broadcastInDim(toFront(x!, d!, size), [size, ...shape], [0, ...broadcastDims.map((b) => b + 1)]),
     0,
   ],
-  transpose: ([x], [d], { perm }, size) => [lax.transpose(toFront(x!, d!, size), [0, ...perm.map((p) => p + 1)]), 0],
-  slice: ([x], [d], { start, limit }, size) => [lax.slice(toFront(x!, d!, size), [0, ...start], [size, ...limit]), 0],
+  transpose: ([x], [d], { perm }, size) => [
+    lax.transpose(toFront(x!, d!, size), [0, ...perm.map((p) => p + 1)]),
+    0,
+  ],
+  slice: ([x], [d], { start, limit }, size) => [
+    lax.slice(toFront(x!, d!, size), [0, ...start], [size, ...limit]),
+    0,
+  ],
   pad: ([x], [d], { lo, hi }, size) => [lax.pad(toFront(x!, d!, size), [0, ...lo], [0, ...hi]), 0],
-  concatenate: (xs, dims, { axis }, size) => [lax.concatenate(xs.map((x, i) => toFront(x, dims[i]!, size)), axis + 1), 0],
-  rev: ([x], [d], { axes }) => [lax.rev(x!, axes.map((a) => phys(a, d!))), d!],
+  concatenate: (xs, dims, { axis }, size) => [
+    lax.concatenate(
+      xs.map((x, i) => toFront(x, dims[i]!, size)),
+      axis + 1,
+    ),
+    0,
+  ],
+  rev: ([x], [d], { axes }) => [
+    lax.rev(
+      x!,
+      axes.map((a) => phys(a, d!)),
+    ),
+    d!,
+  ],
   gather: (xs, dims, params, size) => {
     const [x, idx] = xs;
     const [dx, di] = dims;
-    if (di === null) return [lax.gather(x!, idx!, phys(params.axis, dx!)), phys(params.axis, dx!) <= dx! ? dx! + idx!.aval.shape.length - 1 : dx!];
+    if (di === null)
+      return [
+        lax.gather(x!, idx!, phys(params.axis, dx!)),
+        phys(params.axis, dx!) <= dx! ? dx! + idx!.aval.shape.length - 1 : dx!,
+      ];
     if (dx === null) return [lax.gather(x!, idx!, params.axis), params.axis + di!];
     return loop("gather")(xs, dims, params, size);
   },
@@ -232,27 +259,40 @@ export function vmapFlat(
   outDims: Dim | readonly Dim[],
   args: readonly T[],
 ): T[] {
-  const sizes = new Set(args.map((a, i) => (inDims[i] === null ? -1 : a.aval.shape[inDims[i]!]!)).filter((s) => s >= 0));
+  const sizes = new Set(
+    args.map((a, i) => (inDims[i] === null ? -1 : a.aval.shape[inDims[i]!]!)).filter((s) => s >= 0),
+  );
   if (sizes.size === 0) throw new ValueError("vmap: at least one input must be mapped (inAxes are all null)");
   if (sizes.size > 1)
-    throw new ValueError(`vmap: mapped axes have different sizes (${[...sizes].join(", ")}); they must all match`);
+    throw new ValueError(
+      `vmap: mapped axes have different sizes (${[...sizes].join(", ")}); they must all match`,
+    );
   const size = [...sizes][0]!;
-  return withMain((m: MainTrace) => new BatchTrace(m), size, (main) => {
-    const trace = main.trace() as BatchTrace;
-    const ins = args.map((a, i) => new BatchTracer(trace, a, inDims[i]!));
-    const outs = f(...ins).map((o) => fullRaise(trace, o) as BatchTracer);
-    if (Array.isArray(outDims) && outDims.length !== outs.length)
-      throw new ValueError(`vmap: outAxes has ${outDims.length} entries but the function returned ${outs.length} outputs`);
-    return outs.map((o, i) => {
-      const od = Array.isArray(outDims) ? (outDims[i] as Dim) : (outDims as Dim);
-      if (od === null) {
-        if (o.bdim !== null)
-          throw new ValueError(`vmap: output ${i} depends on the mapped inputs, so its outAxes entry cannot be null`);
-        return o.val;
-      }
-      const nd = o.aval.shape.length + 1;
-      if (od < -nd || od >= nd) throw new ValueError(`vmap: outAxes ${od} is out of range for output ${i} of rank ${nd}`);
-      return lax.moveAxis(toFront(o.val, o.bdim, size), 0, od < 0 ? od + nd : od);
-    });
-  });
+  return withMain(
+    (m: MainTrace) => new BatchTrace(m),
+    size,
+    (main) => {
+      const trace = main.trace() as BatchTrace;
+      const ins = args.map((a, i) => new BatchTracer(trace, a, inDims[i]!));
+      const outs = f(...ins).map((o) => fullRaise(trace, o) as BatchTracer);
+      if (Array.isArray(outDims) && outDims.length !== outs.length)
+        throw new ValueError(
+          `vmap: outAxes has ${outDims.length} entries but the function returned ${outs.length} outputs`,
+        );
+      return outs.map((o, i) => {
+        const od = Array.isArray(outDims) ? (outDims[i] as Dim) : (outDims as Dim);
+        if (od === null) {
+          if (o.bdim !== null)
+            throw new ValueError(
+              `vmap: output ${i} depends on the mapped inputs, so its outAxes entry cannot be null`,
+            );
+          return o.val;
+        }
+        const nd = o.aval.shape.length + 1;
+        if (od < -nd || od >= nd)
+          throw new ValueError(`vmap: outAxes ${od} is out of range for output ${i} of rank ${nd}`);
+        return lax.moveAxis(toFront(o.val, o.bdim, size), 0, od < 0 ? od + nd : od);
+      });
+    },
+  );
 }

@@ -1,8 +1,8 @@
 // The primitive-level API (like jax.lax): one thin typed wrapper per primitive, plus constants.
 // Derivative, batching and transpose rules are written with these, so they are differentiable themselves.
-import { type DType, allocate } from "../core/dtype.js";
+import { allocate, type DType } from "../core/dtype.js";
 import type { BinaryPrim, ComparePrim, PrimParams, UnaryPrim } from "../core/primitives.js";
-import { type Shape, invertPerm, range, shapesEqual } from "../core/shape.js";
+import { invertPerm, range, type Shape, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 
@@ -49,13 +49,15 @@ export const gt = b("gt");
 export const ge = b("ge");
 
 /** where(pred, onTrue, onFalse). */
-export const select = (pred: Tensor, onTrue: Tensor, onFalse: Tensor): Tensor => bind("select_n", [pred, onFalse, onTrue], {});
+export const select = (pred: Tensor, onTrue: Tensor, onFalse: Tensor): Tensor =>
+  bind("select_n", [pred, onFalse, onTrue], {});
 
 export const convert = (x: Tensor, dtype: DType, weak = false): Tensor =>
   x.aval.dtype === dtype && x.aval.weak === weak ? x : bind("convert_element_type", [x], { dtype, weak });
 
-const reducer = (p: "reduce_sum" | "reduce_max" | "reduce_min" | "reduce_prod") => (x: Tensor, axes: readonly number[]) =>
-  axes.length === 0 ? x : bind(p, [x], { axes: [...axes] });
+const reducer =
+  (p: "reduce_sum" | "reduce_max" | "reduce_min" | "reduce_prod") => (x: Tensor, axes: readonly number[]) =>
+    axes.length === 0 ? x : bind(p, [x], { axes: [...axes] });
 export const reduceSum = reducer("reduce_sum");
 export const reduceMax = reducer("reduce_max");
 export const reduceMin = reducer("reduce_min");
@@ -64,20 +66,27 @@ export const argmax = (x: Tensor, axis: number) => bind("argmax", [x], { axis })
 export const argmin = (x: Tensor, axis: number) => bind("argmin", [x], { axis });
 export const cumsum = (x: Tensor, axis: number, reverse = false) => bind("cumsum", [x], { axis, reverse });
 
-export const dotGeneral = (x: Tensor, y: Tensor, params: PrimParams["dot_general"]) => bind("dot_general", [x, y], params);
+export const dotGeneral = (x: Tensor, y: Tensor, params: PrimParams["dot_general"]) =>
+  bind("dot_general", [x, y], params);
 
 export const reshape = (x: Tensor, shape: Shape) =>
   shapesEqual(x.aval.shape, shape) ? x : bind("reshape", [x], { shape: [...shape] });
 export const broadcastInDim = (x: Tensor, shape: Shape, broadcastDims: readonly number[]) =>
-  shapesEqual(x.aval.shape, shape) ? x : bind("broadcast_in_dim", [x], { shape: [...shape], broadcastDims: [...broadcastDims] });
+  shapesEqual(x.aval.shape, shape)
+    ? x
+    : bind("broadcast_in_dim", [x], { shape: [...shape], broadcastDims: [...broadcastDims] });
 export const transpose = (x: Tensor, perm: readonly number[]) =>
   perm.every((p, i) => p === i) ? x : bind("transpose", [x], { perm: [...perm] });
 export const slice = (x: Tensor, start: readonly number[], limit: readonly number[]) =>
-  start.every((s, i) => s === 0 && limit[i] === x.aval.shape[i]) ? x : bind("slice", [x], { start: [...start], limit: [...limit] });
+  start.every((s, i) => s === 0 && limit[i] === x.aval.shape[i])
+    ? x
+    : bind("slice", [x], { start: [...start], limit: [...limit] });
 export const pad = (x: Tensor, lo: readonly number[], hi: readonly number[]) =>
   lo.every((l, i) => l === 0 && hi[i] === 0) ? x : bind("pad", [x], { lo: [...lo], hi: [...hi] });
-export const concatenate = (xs: readonly Tensor[], axis: number) => (xs.length === 1 ? xs[0]! : bind("concatenate", xs, { axis }));
-export const rev = (x: Tensor, axes: readonly number[]) => (axes.length === 0 ? x : bind("rev", [x], { axes: [...axes] }));
+export const concatenate = (xs: readonly Tensor[], axis: number) =>
+  xs.length === 1 ? xs[0]! : bind("concatenate", xs, { axis });
+export const rev = (x: Tensor, axes: readonly number[]) =>
+  axes.length === 0 ? x : bind("rev", [x], { axes: [...axes] });
 export const gather = (x: Tensor, indices: Tensor, axis: number) => bind("gather", [x, indices], { axis });
 export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size: number) =>
   bind("scatter_add", [updates, indices], { axis, size });
@@ -108,7 +117,10 @@ export function scalarLike(like: Aval | Tensor, value: number): ConcreteTensor {
 
 /** A concrete tensor of `aval`'s shape and dtype filled with `value`. */
 export function fullAval(a: Aval, value: number): ConcreteTensor {
-  const data = allocate(a.dtype, a.shape.reduce((n, d) => n * d, 1));
+  const data = allocate(
+    a.dtype,
+    a.shape.reduce((n, d) => n * d, 1),
+  );
   if (value !== 0) data.fill(value);
   return new ConcreteTensor(data, { shape: [...a.shape], dtype: a.dtype, weak: a.weak });
 }

@@ -1,6 +1,6 @@
 // The reference backend: plain TypeScript over typed arrays. It is the executable specification of every
 // primitive; faster backends are tested against it.
-import { type TypedArray, allocate, castArray } from "../../core/dtype.js";
+import { allocate, castArray, type TypedArray } from "../../core/dtype.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { ConcreteTensor } from "../../core/tensor.js";
 import type { Backend, Kernel, KernelOf, KernelTable } from "../backend.js";
@@ -41,7 +41,11 @@ const unary =
     return r;
   };
 
-function binaryLoop(f: (x: number, y: number) => number, [x, y]: readonly ConcreteTensor[], r: TypedArray): TypedArray {
+function binaryLoop(
+  f: (x: number, y: number) => number,
+  [x, y]: readonly ConcreteTensor[],
+  r: TypedArray,
+): TypedArray {
   const a = x!.data;
   const b = y!.data;
   const n = r.length;
@@ -53,7 +57,8 @@ function binaryLoop(f: (x: number, y: number) => number, [x, y]: readonly Concre
     const av = a[0]!;
     for (let i = 0; i < n; i++) r[i] = f(av, b[i]!);
   } else {
-    const outShape = sizeOf(x!.aval.shape) === n && x!.aval.shape.length >= y!.aval.shape.length ? x!.aval.shape : undefined;
+    const outShape =
+      sizeOf(x!.aval.shape) === n && x!.aval.shape.length >= y!.aval.shape.length ? x!.aval.shape : undefined;
     const shape = outShape ?? broadcastOut(x!.aval.shape, y!.aval.shape);
     const sa = broadcastStrides(x!.aval.shape, shape);
     const sb = broadcastStrides(y!.aval.shape, shape);
@@ -84,7 +89,12 @@ const roundHalfEven = (x: number): number => {
 };
 
 /** Reduces `x` over `axes` with `f`, starting from `init`; accumulates in float64. */
-function reduce(x: ConcreteTensor, axes: readonly number[], init: number, f: (acc: number, v: number) => number): Float64Array {
+function reduce(
+  x: ConcreteTensor,
+  axes: readonly number[],
+  init: number,
+  f: (acc: number, v: number) => number,
+): Float64Array {
   const shape = x.aval.shape;
   const keep = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const outStrides = broadcastStrides(keep, shape);
@@ -138,7 +148,15 @@ function transposeData(x: ConcreteTensor, perm: readonly number[], r: TypedArray
 }
 
 /** Batched matrix product of [B, M, K] and [B, K, N] float data into [B, M, N]. */
-function matmulData(a: TypedArray, b: TypedArray, r: TypedArray, B: number, M: number, K: number, N: number): void {
+function matmulData(
+  a: TypedArray,
+  b: TypedArray,
+  r: TypedArray,
+  B: number,
+  M: number,
+  K: number,
+  N: number,
+): void {
   const row = new Float64Array(N);
   for (let bi = 0; bi < B; bi++) {
     const ao = bi * M * K;

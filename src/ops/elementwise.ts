@@ -1,0 +1,166 @@
+// Elementwise maths and activations, built from primitives only (no derivative code here).
+import type { Tensor } from "../core/tensor.js";
+import * as lax from "./lax.js";
+import { asTensor, floatArg, promoteArgs, type TensorLike } from "./util.js";
+
+const binary =
+  (op: string, f: (x: Tensor, y: Tensor) => Tensor) =>
+  (x: TensorLike, y: TensorLike): Tensor => {
+    const [a, b] = promoteArgs(op, x, y);
+    return f(a!, b!);
+  };
+
+const floatUnary =
+  (op: string, f: (x: Tensor) => Tensor) =>
+  (x: TensorLike): Tensor =>
+    f(floatArg(op, x));
+
+/** Elementwise x + y with broadcasting. @example `nb.add([1, 2], 10).toArray(); // [11, 12]` */
+export const add = binary("add", lax.add);
+/** Elementwise x − y. @example `nb.sub(5, [1, 2]).toArray(); // [4, 3]` */
+export const sub = binary("sub", lax.sub);
+/** Elementwise x · y. @example `nb.mul([1, 2], [3, 4]).toArray(); // [3, 8]` */
+export const mul = binary("mul", lax.mul);
+/** Elementwise x / y (true division: integers give floats). @example `nb.div([1, 2], 4).toArray(); // [0.25, 0.5]` */
+export const div = (x: TensorLike, y: TensorLike): Tensor => {
+  const [a, b] = promoteArgs("div", x, y);
+  return lax.div(floatArg("div", a!), floatArg("div", b!));
+};
+/** Elementwise x^y. @example `nb.pow([2, 3], 2).toArray(); // [4, 9]` */
+export const pow = binary("pow", lax.pow);
+/** Elementwise maximum (derivative split evenly at ties). @example `nb.maximum([1, 5], 3).toArray(); // [3, 5]` */
+export const maximum = binary("maximum", lax.max);
+/** Elementwise minimum. @example `nb.minimum([1, 5], 3).toArray(); // [1, 3]` */
+export const minimum = binary("minimum", lax.min);
+/** Elementwise angle of the point (x, y): atan2(y, x). @example `nb.atan2(1, 1).item(); // π/4` */
+export const atan2 = (y: TensorLike, x: TensorLike): Tensor => {
+  const [a, b] = promoteArgs("atan2", floatArg("atan2", y), floatArg("atan2", x));
+  return lax.atan2(a!, b!);
+};
+
+/** −x. @example `nb.neg([1, -2]).toArray(); // [-1, 2]` */
+export const neg = (x: TensorLike): Tensor => lax.neg(asTensor(x, "neg"));
+/** x². @example `nb.square([3]).toArray(); // [9]` */
+export const square = (x: TensorLike): Tensor => {
+  const t = asTensor(x, "square");
+  return lax.mul(t, t);
+};
+/** |x|. @example `nb.abs([-2, 3]).toArray(); // [2, 3]` */
+export const abs = (x: TensorLike): Tensor => lax.abs(asTensor(x, "abs"));
+/** The sign of x: −1, 0 or 1. @example `nb.sign([-2, 0, 3]).toArray(); // [-1, 0, 1]` */
+export const sign = (x: TensorLike): Tensor => lax.sign(asTensor(x, "sign"));
+/** Rounds down. @example `nb.floor([1.5, -1.5]).toArray(); // [1, -2]` */
+export const floor = (x: TensorLike): Tensor => lax.floor(asTensor(x, "floor"));
+/** Rounds up. @example `nb.ceil([1.5, -1.5]).toArray(); // [2, -1]` */
+export const ceil = (x: TensorLike): Tensor => lax.ceil(asTensor(x, "ceil"));
+/** Rounds to nearest, ties to even (as NumPy). @example `nb.round([0.5, 1.5, 2.4]).toArray(); // [0, 2, 2]` */
+export const round = (x: TensorLike): Tensor => lax.round(asTensor(x, "round"));
+
+/** √x. @example `nb.sqrt([4, 9]).toArray(); // [2, 3]` */
+export const sqrt = floatUnary("sqrt", lax.sqrt);
+/** eˣ. @example `nb.exp(0).item(); // 1` */
+export const exp = floatUnary("exp", lax.exp);
+/** Natural logarithm. @example `nb.log(Math.E).item(); // 1` */
+export const log = floatUnary("log", lax.log);
+/** log(1 + x), accurate for small x. @example `nb.log1p(1e-10).item(); // 1e-10` */
+export const log1p = floatUnary("log1p", lax.log1p);
+/** eˣ − 1, accurate for small x. @example `nb.expm1(1e-10).item(); // 1e-10` */
+export const expm1 = floatUnary("expm1", lax.expm1);
+/** Sine. @example `nb.sin(0).item(); // 0` */
+export const sin = floatUnary("sin", lax.sin);
+/** Cosine. @example `nb.cos(0).item(); // 1` */
+export const cos = floatUnary("cos", lax.cos);
+/** Tangent. @example `nb.tan(0).item(); // 0` */
+export const tan = floatUnary("tan", lax.tan);
+/** Inverse sine. @example `nb.asin(1).item(); // π/2` */
+export const asin = floatUnary("asin", lax.asin);
+/** Inverse cosine. @example `nb.acos(1).item(); // 0` */
+export const acos = floatUnary("acos", lax.acos);
+/** Inverse tangent. @example `nb.atan(1).item(); // π/4` */
+export const atan = floatUnary("atan", lax.atan);
+/** Hyperbolic sine. @example `nb.sinh(0).item(); // 0` */
+export const sinh = floatUnary("sinh", lax.sinh);
+/** Hyperbolic cosine. @example `nb.cosh(0).item(); // 1` */
+export const cosh = floatUnary("cosh", lax.cosh);
+/** Hyperbolic tangent. @example `nb.tanh(0).item(); // 0` */
+export const tanh = floatUnary("tanh", lax.tanh);
+/** The error function. @example `nb.erf(0).item(); // 0` */
+export const erf = floatUnary("erf", lax.erf);
+/** The logistic sigmoid 1 / (1 + e^−x). @example `nb.sigmoid(0).item(); // 0.5` */
+export const sigmoid = floatUnary("sigmoid", lax.logistic);
+
+const zero = (x: Tensor) => lax.scalarLike(x, 0);
+
+/** max(x, 0); its derivative at 0 is 0. @example `nb.relu([-1, 2]).toArray(); // [0, 2]` */
+export const relu = floatUnary("relu", (x) => lax.select(lax.gt(x, zero(x)), x, lax.zerosLike(x)));
+
+/** x for x > 0, slope · x otherwise (slope 0.01 by default). @example `nb.leakyRelu([-1, 2]).toArray(); // [-0.01, 2]` */
+export const leakyRelu = (x: TensorLike, slope = 0.01): Tensor => {
+  const t = floatArg("leakyRelu", x);
+  return lax.select(lax.gt(t, zero(t)), t, lax.mul(t, lax.scalarLike(t, slope)));
+};
+
+/** x for x > 0, α(eˣ − 1) otherwise (α = 1 by default). @example `nb.elu([-1, 2]).toArray(); // [-0.632, 2]` */
+export const elu = (x: TensorLike, alpha = 1): Tensor => {
+  const t = floatArg("elu", x);
+  // expm1 of min(x, 0): the unused branch stays finite, so its (zero) cotangent cannot turn into NaN.
+  const negPart = lax.mul(lax.scalarLike(t, alpha), lax.expm1(lax.min(t, zero(t))));
+  return lax.select(lax.gt(t, zero(t)), t, negPart);
+};
+
+/**
+ * The Gaussian error linear unit x·Φ(x), exact (with erf) unless `approximate` asks for the tanh form.
+ * @example `nb.gelu(1).item(); // 0.8413`
+ */
+export const gelu = (x: TensorLike, options: { approximate?: boolean } = {}): Tensor => {
+  const t = floatArg("gelu", x);
+  const c = (v: number) => lax.scalarLike(t, v);
+  const half = lax.mul(c(0.5), t);
+  if (options.approximate) {
+    const inner = lax.mul(
+      c(Math.sqrt(2 / Math.PI)),
+      lax.add(t, lax.mul(c(0.044715), lax.mul(t, lax.mul(t, t)))),
+    );
+    return lax.mul(half, lax.add(c(1), lax.tanh(inner)));
+  }
+  return lax.mul(half, lax.add(c(1), lax.erf(lax.mul(t, c(Math.SQRT1_2)))));
+};
+
+/** log(1 + eˣ), computed without overflow. @example `nb.softplus(0).item(); // log 2` */
+export const softplus = floatUnary("softplus", (x) =>
+  lax.add(lax.log1p(lax.exp(lax.neg(lax.abs(x)))), lax.max(x, zero(x))),
+);
+
+/** Limits x to [lo, hi]. @example `nb.clip([-2, 0.5, 3], 0, 1).toArray(); // [0, 0.5, 1]` */
+export const clip = (x: TensorLike, lo: TensorLike, hi: TensorLike): Tensor => minimum(maximum(x, lo), hi);
+
+/**
+ * Picks from `x` where `cond` holds, from `y` elsewhere, with broadcasting.
+ * @example `nb.where(nb.greater([1, -1], 0), 1, -1).toArray(); // [1, -1]`
+ */
+export const where = (cond: TensorLike, x: TensorLike, y: TensorLike): Tensor => {
+  let c = asTensor(cond, "where");
+  if (c.aval.dtype !== "bool") c = lax.ne(c, lax.scalarLike(c, 0));
+  const [a, b] = promoteArgs("where", x, y);
+  return lax.select(c, a!, b!);
+};
+
+/** x == y elementwise (bool). @example `nb.equal([1, 2], 2).toArray(); // [false, true]` */
+export const equal = binary("equal", lax.eq);
+/** x != y elementwise. @example `nb.notEqual([1, 2], 2).toArray(); // [true, false]` */
+export const notEqual = binary("notEqual", lax.ne);
+/** x < y elementwise. @example `nb.less([1, 2], 2).toArray(); // [true, false]` */
+export const less = binary("less", lax.lt);
+/** x ≤ y elementwise. @example `nb.lessEqual([1, 2], 2).toArray(); // [true, true]` */
+export const lessEqual = binary("lessEqual", lax.le);
+/** x > y elementwise. @example `nb.greater([1, 2], 1).toArray(); // [false, true]` */
+export const greater = binary("greater", lax.gt);
+/** x ≥ y elementwise. @example `nb.greaterEqual([1, 2], 2).toArray(); // [false, true]` */
+export const greaterEqual = binary("greaterEqual", lax.ge);
+
+/**
+ * Converts to another dtype.
+ * @example `nb.astype([1.7, -1.7], "int32").toArray(); // [1, -1]`
+ */
+export const astype = (x: TensorLike, dtype: Tensor["dtype"]): Tensor =>
+  lax.convert(asTensor(x, "astype"), dtype);

@@ -1,0 +1,260 @@
+// Reshaping and rearranging: reshape, transpose, squeeze, concatenate, slicing, padding, tiling, ...
+
+import { toTensor } from "../core/convert.js";
+import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
+import { invertPerm, normalizeAxes, normalizeAxis, range, sizeOf } from "../core/shape.js";
+import { ConcreteTensor, type Tensor } from "../core/tensor.js";
+import * as lax from "./lax.js";
+import { asTensor, promoteArgs, type TensorLike } from "./util.js";
+
+/**
+ * A new shape for the same elements; one dimension may be −1 (inferred).
+ * @example `nb.reshape(nb.arange(6), [2, -1]).shape; // [2, 3]`
+ */
+export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = asTensor(x, "reshape");
+  const n = t.size;
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1))
+    throw new ShapeError(
+      `reshape: invalid target shape ${fmtShape(shape)} (use non-negative sizes and at most one -1)`,
+    );
+  const known = sizeOf(shape.filter((d) => d !== -1));
+  const target = shape.map((d) => (d === -1 ? (known === 0 ? 0 : n / known) : d));
+  if (sizeOf(target) !== n || !target.every(Number.isInteger))
+    throw new ShapeError(
+      `reshape: cannot reshape ${fmtShape(t.aval.shape)} (${n} elements) to ${fmtShape(shape)}`,
+    );
+  return lax.reshape(t, target);
+}
+
+/**
+ * Permutes dimensions (reverses them by default).
+ * @example `nb.transpose(nb.zeros([2, 3])).shape; // [3, 2]`
+ */
+export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
+  const t = asTensor(x, "transpose");
+  const nd = t.aval.shape.length;
+  const p = perm === undefined ? range(nd).reverse() : perm.map((a) => normalizeAxis("transpose", a, nd));
+  if (p.length !== nd || new Set(p).size !== nd)
+    throw new ValueError(
+      `transpose: [${perm?.join(",")}] is not a permutation of the ${nd} axes of ${fmtShape(t.aval.shape)}`,
+    );
+  return lax.transpose(t, p);
+}
+
+/** Swaps the last two axes. @example `nb.matrixTranspose(nb.zeros([5, 2, 3])).shape; // [5, 3, 2]` */
+export function matrixTranspose(x: TensorLike): Tensor {
+  const t = asTensor(x, "matrixTranspose");
+  const nd = t.aval.shape.length;
+  if (nd < 2)
+    throw new ShapeError(`matrixTranspose: needs at least 2 dimensions, got ${fmtShape(t.aval.shape)}`);
+  return lax.transpose(t, [...range(nd - 2), nd - 1, nd - 2]);
+}
+
+/** Moves an axis to a new position. @example `nb.moveaxis(nb.zeros([2, 3, 4]), 0, -1).shape; // [3, 4, 2]` */
+export function moveaxis(x: TensorLike, source: number, destination: number): Tensor {
+  const t = asTensor(x, "moveaxis");
+  const nd = t.aval.shape.length;
+  return lax.moveAxis(t, normalizeAxis("moveaxis", source, nd), normalizeAxis("moveaxis", destination, nd));
+}
+
+/** Inserts a size-1 dimension at `axis`. @example `nb.expandDims([1, 2], 0).shape; // [1, 2]` */
+export function expandDims(x: TensorLike, axis: number): Tensor {
+  const t = asTensor(x, "expandDims");
+  const s = t.shape;
+  const a = normalizeAxis("expandDims", axis, s.length + 1);
+  s.splice(a, 0, 1);
+  return lax.reshape(t, s);
+}
+
+/** Removes size-1 dimensions (all of them, or the given ones). @example `nb.squeeze(nb.zeros([1, 3, 1])).shape; // [3]` */
+export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
+  const t = asTensor(x, "squeeze");
+  const s = t.aval.shape;
+  const axes =
+    axis === undefined ? range(s.length).filter((i) => s[i] === 1) : normalizeAxes("squeeze", axis, s.length);
+  for (const a of axes)
+    if (s[a] !== 1)
+      throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(s)} has size ${s[a]}, not 1`);
+  return lax.reshape(
+    t,
+    s.filter((_, i) => !axes.includes(i)),
+  );
+}
+
+/** Broadcasts to a shape (NumPy rules). @example `nb.broadcastTo([1, 2], [3, 2]).shape; // [3, 2]` */
+export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = asTensor(x, "broadcastTo");
+  const s = t.aval.shape;
+  const off = shape.length - s.length;
+  if (off < 0 || s.some((d, i) => d !== 1 && d !== shape[i + off]))
+    throw new ShapeError(`broadcastTo: cannot broadcast ${fmtShape(s)} to ${fmtShape(shape)}`);
+  return lax.broadcastTo(t, shape);
+}
+
+/** Joins tensors along an existing axis. @example `nb.concatenate([[1], [2, 3]]).toArray(); // [1, 2, 3]` */
+export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (xs.length === 0) throw new ValueError("concatenate: needs at least one tensor");
+  const ts = promoteArgs("concatenate", ...xs);
+  const nd = ts[0]!.aval.shape.length;
+  if (nd === 0) throw new ShapeError("concatenate: scalars cannot be concatenated; use nb.stack");
+  const a = normalizeAxis("concatenate", axis, nd);
+  for (const t of ts)
+    if (t.aval.shape.length !== nd || t.aval.shape.some((d, i) => i !== a && d !== ts[0]!.aval.shape[i]))
+      throw new ShapeError(
+        `concatenate: shapes ${ts.map((u) => fmtShape(u.aval.shape)).join(", ")} must agree except on axis ${a}`,
+      );
+  return lax.concatenate(ts, a);
+}
+
+/** Joins tensors along a new axis. @example `nb.stack([[1, 2], [3, 4]], 1).toArray(); // [[1, 3], [2, 4]]` */
+export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (xs.length === 0) throw new ValueError("stack: needs at least one tensor");
+  const ts = promoteArgs("stack", ...xs);
+  const s0 = ts[0]!.aval.shape;
+  for (const t of ts)
+    if (fmtShape(t.aval.shape) !== fmtShape(s0))
+      throw new ShapeError(
+        `stack: all shapes must be equal, got ${ts.map((u) => fmtShape(u.aval.shape)).join(", ")}`,
+      );
+  return concatenate(
+    ts.map((t) => expandDims(t, axis)),
+    axis,
+  );
+}
+
+/**
+ * Splits into `sections` equal parts, or at the given indices, along `axis`.
+ * @example `nb.split(nb.arange(6), 3).map((t) => t.toArray()); // [[0, 1], [2, 3], [4, 5]]`
+ */
+export function split(x: TensorLike, sections: number | readonly number[], axis = 0): Tensor[] {
+  const t = asTensor(x, "split");
+  const s = t.aval.shape;
+  const a = normalizeAxis("split", axis, s.length);
+  const n = s[a]!;
+  let cuts: number[];
+  if (typeof sections === "number") {
+    if (!Number.isInteger(sections) || sections <= 0 || n % sections !== 0)
+      throw new ShapeError(
+        `split: axis ${a} of shape ${fmtShape(s)} (size ${n}) cannot be split into ${sections} equal parts`,
+      );
+    cuts = range(sections - 1, 1).map((i) => (i * n) / sections);
+  } else cuts = [...sections];
+  const bounds = [0, ...cuts.map((c) => Math.min(Math.max(c, 0), n)), n];
+  return range(bounds.length - 1).map((i) =>
+    lax.slice(
+      t,
+      s.map((_, j) => (j === a ? bounds[i]! : 0)),
+      s.map((d, j) => (j === a ? Math.max(bounds[i]!, bounds[i + 1]!) : d)),
+    ),
+  );
+}
+
+/**
+ * A block of `size` starting at `begin` (a size of −1 runs to the end).
+ * @example `nb.slice(nb.arange(5), [1], [3]).toArray(); // [1, 2, 3]`
+ */
+export function slice(
+  x: TensorLike,
+  begin: readonly number[] | number,
+  size?: readonly number[] | number,
+): Tensor {
+  const t = asTensor(x, "slice");
+  const s = t.aval.shape;
+  const b = typeof begin === "number" ? [begin] : [...begin];
+  const z = size === undefined ? b.map(() => -1) : typeof size === "number" ? [size] : [...size];
+  const start = s.map((d, i) => {
+    const v = b[i] ?? 0;
+    return v < 0 ? v + d : v;
+  });
+  const limit = s.map((d, i) => (z[i] === undefined || z[i] === -1 ? d : start[i]! + z[i]!));
+  s.forEach((d, i) => {
+    if (start[i]! < 0 || limit[i]! > d || limit[i]! < start[i]!)
+      throw new ShapeError(
+        `slice: begin [${b.join(",")}] with size [${z.join(",")}] does not fit in shape ${fmtShape(s)}`,
+      );
+  });
+  return lax.slice(t, start, limit);
+}
+
+/**
+ * Picks entries along `axis` by integer indices (of the flattened tensor when no axis is given).
+ * Negative indices count from the end.
+ * @example `nb.take([10, 20, 30], [2, 0]).toArray(); // [30, 10]`
+ */
+export function take(x: TensorLike, indices: TensorLike, axis?: number): Tensor {
+  let t = asTensor(x, "take");
+  if (axis === undefined) t = lax.reshape(t, [t.size]);
+  const a = normalizeAxis("take", axis ?? 0, t.aval.shape.length);
+  const idx = toTensor(indices as TensorLike, "int32", "take");
+  const n = t.aval.shape[a]!;
+  const c = idx instanceof ConcreteTensor ? idx.data : [];
+  for (const i of c)
+    if (i < -n || i >= n)
+      throw new ShapeError(
+        `take: index ${i} is out of range for axis ${a} of size ${n} (shape ${fmtShape(t.aval.shape)})`,
+      );
+  return lax.gather(t, lax.convert(idx, "int32"), a);
+}
+
+/**
+ * Pads with a constant: `widths[i] = [before, after]` for each axis (or one pair for all).
+ * @example `nb.pad([1, 2], [[1, 2]]).toArray(); // [0, 1, 2, 0, 0]`
+ */
+export function pad(
+  x: TensorLike,
+  widths: readonly (readonly [number, number])[] | readonly [number, number],
+  value = 0,
+): Tensor {
+  const t = asTensor(x, "pad");
+  const nd = t.aval.shape.length;
+  const w =
+    typeof widths[0] === "number"
+      ? range(nd).map(() => widths as readonly [number, number])
+      : (widths as readonly (readonly [number, number])[]);
+  if (w.length !== nd)
+    throw new ShapeError(
+      `pad: got ${w.length} width pairs for a tensor of rank ${nd} (shape ${fmtShape(t.aval.shape)})`,
+    );
+  if (w.some(([l, h]) => !Number.isInteger(l) || !Number.isInteger(h) || l < 0 || h < 0))
+    throw new ValueError("pad: widths must be non-negative integers");
+  const lo = w.map((p) => p[0]);
+  const hi = w.map((p) => p[1]);
+  const padded = lax.pad(t, lo, hi);
+  if (value === 0) return padded;
+  // value outside, x inside: padded + (value everywhere − value inside)
+  const fill = lax.sub(lax.fullAval(padded.aval, value), lax.pad(lax.fullAval(t.aval, value), lo, hi));
+  return lax.add(padded, fill);
+}
+
+/** Reverses the order of elements along axes (all by default). @example `nb.flip([1, 2, 3]).toArray(); // [3, 2, 1]` */
+export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
+  const t = asTensor(x, "flip");
+  return lax.rev(t, normalizeAxes("flip", axis, t.aval.shape.length));
+}
+
+/** Repeats the tensor `reps` times along each axis. @example `nb.tile([1, 2], 2).toArray(); // [1, 2, 1, 2]` */
+export function tile(x: TensorLike, reps: number | readonly number[]): Tensor {
+  let t = asTensor(x, "tile");
+  const r = typeof reps === "number" ? [reps] : [...reps];
+  if (r.some((k) => !Number.isInteger(k) || k < 0))
+    throw new ValueError(`tile: reps must be non-negative integers, got [${r.join(",")}]`);
+  const nd = Math.max(r.length, t.aval.shape.length);
+  const s = [...new Array(nd - t.aval.shape.length).fill(1), ...t.aval.shape];
+  const rr = [...new Array(nd - r.length).fill(1), ...r];
+  t = lax.reshape(t, s);
+  // [a, b] → [r0, a, r1, b] → [r0·a, r1·b]
+  const big = s.flatMap((d, i) => [rr[i]!, d]);
+  const b = lax.broadcastInDim(
+    t,
+    big,
+    range(nd).map((i) => 2 * i + 1),
+  );
+  return lax.reshape(
+    b,
+    s.map((d, i) => d * rr[i]!),
+  );
+}
+
+export { invertPerm };
