@@ -26,6 +26,7 @@ export {
   vjp,
   vmap,
 } from "./interpret/api.js";
+export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";
 export {
   arange,
   array,
