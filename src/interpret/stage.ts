@@ -3,8 +3,9 @@
 import { TraceError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
 import { type Eqn, Program, Var } from "../core/program.js";
-import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
+import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { fullRaise, type MainTrace, Trace, Tracer, withDynamicMain } from "../core/trace.js";
+import { evalPrimitive } from "./eval.js";
 import { abstractEval } from "./shape-rules.js";
 
 interface Builder {
@@ -18,6 +19,8 @@ export class StageTracer extends Tracer {
   constructor(
     readonly trace: StageTrace,
     readonly v: Var,
+    /** The value, for constants known while staging (folded instead of staged). */
+    readonly known: ConcreteTensor | null = null,
   ) {
     super();
   }
@@ -37,6 +40,7 @@ export class StageTrace extends Trace {
     return this.main.globalData as Builder;
   }
   pure(x: Tensor): StageTracer {
+    const known = x instanceof ConcreteTensor ? x : null;
     let v = this.b.constOf.get(x);
     if (v === undefined) {
       v = new Var(x.aval);
@@ -44,13 +48,23 @@ export class StageTrace extends Trace {
       this.b.constVars.push(v);
       this.b.constValues.push(x);
     }
-    return new StageTracer(this, v);
+    return new StageTracer(this, v, known);
   }
   lift(x: Tensor): StageTracer {
     return this.pure(x);
   }
   processPrimitive<P extends Prim>(prim: P, args: Tracer[], params: PrimParams[P]): Tracer {
-    const inputs = (args as StageTracer[]).map((t) => t.v);
+    const ts = args as StageTracer[];
+    // Operations on constants only are folded now rather than staged.
+    if (ts.every((t) => t.known !== null))
+      return this.pure(
+        evalPrimitive(
+          prim,
+          ts.map((t) => t.known!),
+          params,
+        ),
+      );
+    const inputs = ts.map((t) => t.v);
     const out = new Var(
       abstractEval(
         prim,
