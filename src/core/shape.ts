@@ -25,6 +25,7 @@ export const shapesEqual = (a: Shape, b: Shape): boolean =>
 
 /** NumPy broadcasting of any number of shapes; the error names `op` and every shape. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  if (shapes.length === 2 && shapesEqual(shapes[0]!, shapes[1]!)) return shapes[0]!.slice();
   const ndim = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(ndim).fill(1);
   for (const s of shapes) {

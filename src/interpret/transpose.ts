@@ -154,7 +154,8 @@ export const transposeRules: { readonly [P in LinearPrim]: TransposeRule<P> } = 
   scatter_add: (ct, [, idx], { axis }) => [lax.gather(ct, idx as Tensor, axis), null],
 };
 
-const isLinearPrim = (p: Prim): p is LinearPrim => (LINEAR_PRIMS as readonly string[]).includes(p);
+const LINEAR_SET: ReadonlySet<string> = new Set(LINEAR_PRIMS);
+const isLinearPrim = (p: Prim): p is LinearPrim => LINEAR_SET.has(p);
 
 /** Runs the linear program backwards from output cotangents (null = zero) to input cotangents. */
 export function transposeProgram(program: Program, cts: readonly Ct[]): Tensor[] {
