@@ -7,7 +7,13 @@ import { ConcreteTensor, Tensor } from "./tensor.js";
 export type TensorLike = Tensor | number | boolean | TypedArray | readonly TensorLike[];
 
 let defaultFloat: DType = "float32";
-/** The dtype of arrays made from JS data when none is given: float32 unless set to float64. */
+/**
+ * The dtype of arrays made from JS data when none is given: float32 unless set to float64.
+ * @example
+ * ```ts
+ * nb.getDefaultFloat(); // "float32"
+ * ```
+ */
 export const getDefaultFloat = (): DType => defaultFloat;
 /**
  * Sets the dtype of arrays made from JS data (float32 by default, the ML convention).

@@ -18,6 +18,12 @@ export interface Eqn<P extends Prim = Prim> {
 /**
  * A staged program: constants, inputs, equations in order, outputs. `String(program)` prints it in a
  * jaxpr-like form. Outputs may be inputs or constants themselves.
+ * @example
+ * ```ts
+ * const p = nb.makeProgram((x) => nb.sin(nb.mul(x, 2)))(1.0);
+ * console.log(String(p)); // { lambda a:f64[]. let b:f64[] = mul a 2.0 ; c:f64[] = sin b in ( c ) }
+ * p.run([nb.array(0.5)]);  // [sin(1)]
+ * ```
  */
 export class Program {
   constructor(

@@ -89,7 +89,13 @@ export function treeString(def: TreeDef): string {
 
 export const treesEqual = (a: TreeDef, b: TreeDef): boolean => treeString(a) === treeString(b);
 
-/** Applies `fn` to every leaf. */
+/**
+ * Applies `fn` to every leaf of a pytree, keeping its structure.
+ * @example
+ * ```ts
+ * nb.treeMap((t) => nb.mul(t, 2), { w: nb.ones([2]), b: 1 }); // { b: 2, w: [2, 2] }
+ * ```
+ */
 export function treeMap<T = Pytree>(fn: (leaf: Leaf, i: number) => unknown, tree: unknown): T {
   const [leaves, def] = flatten(tree);
   return unflatten<T>(def, leaves.map(fn));

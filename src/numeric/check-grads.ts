@@ -8,7 +8,14 @@ import { jvp, vjp } from "../interpret/api.js";
 import * as lax from "../ops/lax.js";
 import { makeRng, type Rng } from "./rng.js";
 
-/** A derivative computed by jvp or vjp disagrees with its numerical estimate. */
+/**
+ * A derivative computed by jvp or vjp disagrees with its numerical estimate.
+ * @example
+ * ```ts
+ * // x · stopGradient(x) has derivative 2x, but autodiff is told it is x:
+ * nb.checkGrads((x) => nb.mul(x, nb.stopGradient(x)), [1.5]); // throws GradCheckError
+ * ```
+ */
 export class GradCheckError extends NablaError {
   override name = "GradCheckError";
 }
