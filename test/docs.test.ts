@@ -28,7 +28,11 @@ function publicExports(): { name: string; hasExample: boolean; kind: string }[] 
     if (!isValue) return;
     const tags = target.getJsDocTags(checker);
     const doc = ts.displayPartsToString(target.getDocumentationComment(checker));
-    out.push({ name: prefix + sym.name, hasExample: tags.some((t) => t.name === "example") || /@example/.test(doc), kind: ts.SymbolFlags[target.flags] ?? "" });
+    out.push({
+      name: prefix + sym.name,
+      hasExample: tags.some((t) => t.name === "example") || /@example/.test(doc),
+      kind: ts.SymbolFlags[target.flags] ?? "",
+    });
   };
   for (const s of checker.getExportsOfModule(mod)) visit(s, "");
   return out;
@@ -37,7 +41,9 @@ function publicExports(): { name: string; hasExample: boolean; kind: string }[] 
 describe("API documentation", () => {
   const exported = publicExports();
   it("finds the public exports", () => {
-    expect(exported.map((e) => e.name)).toEqual(expect.arrayContaining(["grad", "array", "random.normal", "Tensor"]));
+    expect(exported.map((e) => e.name)).toEqual(
+      expect.arrayContaining(["grad", "array", "random.normal", "Tensor"]),
+    );
   });
   it("gives every public function, class and constant an @example", () => {
     const missing = exported.filter((e) => !e.hasExample).map((e) => e.name);

@@ -1,6 +1,7 @@
 // Programs: a staged, flat list of primitive applications (JAX's jaxpr), with printing and evaluation.
 import type { Prim, PrimParams } from "./primitives.js";
 import { type Aval, avalString, ConcreteTensor, type Tensor } from "./tensor.js";
+import { ValueError } from "./errors.js";
 import { bind } from "./trace.js";
 
 /** A variable of a program, bound once. */
@@ -20,8 +21,12 @@ export interface Eqn<P extends Prim = Prim> {
  * jaxpr-like form. Outputs may be inputs or constants themselves.
  * @example
  * ```ts
- * const p = nb.makeProgram((x) => nb.sin(nb.mul(x, 2)))(1.0);
- * console.log(String(p)); // { lambda a:f64[]. let b:f64[] = mul a 2.0 ; c:f64[] = sin b in ( c ) }
+ * const p = nb.makeProgram((x) => nb.sin(nb.mul(x, 2)))(nb.array(1.0));
+ * console.log(String(p));
+ * // { lambda a:f32[]. let
+ * //     b:f32[] = mul a 2.0
+ * //     c:f32[] = sin b
+ * //   in ( c ) }
  * p.run([nb.array(0.5)]);  // [sin(1)]
  * ```
  */
@@ -56,6 +61,13 @@ export class Program {
 
   /** Evaluates the program with `bind`, so every transformation applies to it. */
   run(args: readonly Tensor[]): Tensor[] {
+    if (args.length !== this.inVars.length)
+      throw new ValueError(`Program.run: the program takes ${this.inVars.length} input(s), got ${args.length}`);
+    args.forEach((a, i) => {
+      const v = this.inVars[i]!.aval;
+      if (a.aval.dtype !== v.dtype || a.aval.shape.join() !== v.shape.join())
+        throw new ValueError(`Program.run: input ${i} is ${avalString(a.aval)} but the program expects ${avalString(v)}`);
+    });
     const env = new Map<Var, Tensor>();
     this.constVars.forEach((v, i) => env.set(v, this.constValues[i]!));
     this.inVars.forEach((v, i) => env.set(v, args[i]!));

@@ -146,7 +146,9 @@ export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unkno
     const ctTensors = cts.map((c, i) => {
       const y = ys[i]!;
       const t = lax.convert(toTensor(c, y.aval.dtype), y.aval.dtype, y.aval.weak);
-      return t.aval.shape.join() === y.aval.shape.join() ? t : lax.broadcastTo(t, y.aval.shape);
+      if (t.aval.shape.join() !== y.aval.shape.join())
+        throw new ShapeError(`vjp: cotangent ${i} has shape ${fmtShape(t.aval.shape)} but output ${i} has shape ${fmtShape(y.aval.shape)}; they must match`);
+      return t;
     });
     return unflatten<Pytree[]>(def, transposeProgram(program, ctTensors));
   };
@@ -174,12 +176,16 @@ export function linearize<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (...
       throw new PytreeError(
         `linearize: tangents have structure ${treeString(tdef)} but primals have ${treeString(def)}`,
       );
-    return unflatten<R>(
-      outDef,
-      program.run(
-        ts.map((t, i) => lax.convert(toTensor(t, xs[i]!.aval.dtype), xs[i]!.aval.dtype, xs[i]!.aval.weak)),
-      ),
-    );
+    const tangentsIn = ts.map((t, i) => {
+      const x = xs[i]!;
+      const tt = lax.convert(toTensor(t, x.aval.dtype), x.aval.dtype, x.aval.weak);
+      if (tt.aval.shape.join() !== x.aval.shape.join())
+        throw new ShapeError(
+          `linearize: tangent ${i} has shape ${fmtShape(tt.aval.shape)} but its primal has ${fmtShape(x.aval.shape)}`,
+        );
+      return tt;
+    });
+    return unflatten<R>(outDef, program.run(tangentsIn));
   };
   return [unflatten<R>(outDef, ys), fLin];
 }
@@ -387,13 +393,17 @@ export interface VmapOptions {
  * Vectorizes `f` over a batch axis of its arguments.
  * @example
  * ```ts
- * const perExample = nb.vmap(nb.grad(lossOne), { inAxes: [null, 0, 0] })(w, xs, ys);
+ * nb.vmap((x) => nb.sum(x))(nb.array([[1, 2], [3, 4]])); // [3, 7]
+ * // per-example gradients: w shared, examples xs[i], ys[i] mapped
+ * const lossOne = (w, x, y) => nb.square(nb.sub(nb.dot(w, x), y));
+ * const w = nb.ones([2]), xs = nb.array([[1, 2], [3, 4]]), ys = nb.array([1, 2]);
+ * nb.vmap(nb.grad(lossOne), { inAxes: [null, 0, 0] })(w, xs, ys); // shape [2, 2]
  * ```
  */
 export function vmap(f: AnyFn, options: VmapOptions = {}) {
   // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
   return (...args: unknown[]): any => {
-    const inAxes = options.inAxes ?? 0;
+    const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
     if (Array.isArray(inAxes) && inAxes.length !== args.length)
       throw new PytreeError(
         `vmap: inAxes has ${inAxes.length} entries but the function got ${args.length} arguments`,
@@ -419,7 +429,7 @@ export function vmap(f: AnyFn, options: VmapOptions = {}) {
     });
     const out: { def?: TreeDef } = {};
     const fFlat = flatFn(f, def, out, "vmap");
-    const outAxes = options.outAxes ?? 0;
+    const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
     const ys = vmapFlat(fFlat, dims, outAxes, xs);
     return unflatten(out.def!, ys);
   };
@@ -429,7 +439,11 @@ export function vmap(f: AnyFn, options: VmapOptions = {}) {
  * Stages `f` into a program (like jax.make_jaxpr); `String(program)` prints it.
  * @example
  * ```ts
- * String(nb.makeProgram((x) => nb.sin(nb.mul(x, 2)))(1.0));
+ * console.log(String(nb.makeProgram((x) => nb.sin(nb.mul(x, 2)))(1.0)));
+ * // { lambda a:f64[]. let
+ * //     b:f64[] = mul a 2.0
+ * //     c:f64[] = sin b
+ * //   in ( c ) }
  * ```
  */
 export function makeProgram(f: AnyFn) {

@@ -165,11 +165,16 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
   // d(x^y) = y x^(y−1) dx + log(x) x^y dy, with 0·x^(−1) read as 0 where y = 0 and log 0 read as 0.
   pow: ([x, y], [dx, dy]) => {
     const out = lax.pow(x!, y!);
-    const dOut = () => lax.mul(y!, lax.pow(x!, lax.sub(y!, one(y!))));
+    const dOut = (e: T) => lax.mul(e, lax.pow(x!, lax.sub(e, one(e))));
     // A known exponent with no zeros needs no guard (keeps programs of polynomials small).
     const guard = !(y instanceof ConcreteTensor && y.data.every((v) => v !== 0));
-    const zero = () => lax.scalarLike(y!, 0);
-    const tx = dx && lax.mul(dx, guard ? lax.select(lax.eq(y!, zero()), lax.zerosLike(y!), dOut()) : dOut());
+    const guarded = () => {
+      const isZero = lax.eq(y!, lax.scalarLike(y!, 0));
+      // The discarded branch uses y = 1 where y = 0: 0·x^(−1) would be NaN at x = 0 in its derivatives,
+      // and a zero cotangent times an infinite partial is NaN in reverse mode.
+      return lax.select(isZero, lax.zerosLike(y!), dOut(lax.select(isZero, one(y!), y!)));
+    };
+    const tx = dx && lax.mul(dx, guard ? guarded() : dOut(y!));
     const safeLog = () => lax.log(lax.select(lax.eq(x!, lax.scalarLike(x!, 0)), one(x!), x!));
     const ty = dy && lax.mul(dy, lax.mul(out, safeLog()));
     return [out, addT(tx, ty)];

@@ -1,0 +1,269 @@
+// The derivative table: one row per primitive and per composite public op, each with inputs drawn from the
+// op's domain, driven by test/derivatives.test.ts. Composite rows live in op-table-composites.ts.
+import * as nb from "nabla";
+import * as lax from "../../src/ops/lax.js";
+import {
+  asFloat,
+  bands,
+  c,
+  distinct,
+  fromValues,
+  ints,
+  nonzero,
+  normal,
+  type OpRow,
+  offInteger,
+  S,
+  separated,
+  type Tensor,
+  unaryRow,
+  uni,
+} from "./op-domains.js";
+import { composites } from "./op-table-composites.js";
+
+export type { OpRow } from "./op-domains.js";
+
+// ---- primitive rows ---------------------------------------------------------------------------------------
+
+const unaryPrims: OpRow[] = [
+  unaryRow("neg", lax.neg, (r) => normal(r, S)),
+  unaryRow("sign", lax.sign, (r) => nonzero(r, S)),
+  unaryRow("floor", lax.floor, (r) => offInteger(r, S, [[0.2, 0.8]])),
+  unaryRow("ceil", lax.ceil, (r) => offInteger(r, S, [[0.2, 0.8]])),
+  unaryRow("round", lax.round, (r) =>
+    offInteger(r, S, [
+      [0.1, 0.4],
+      [0.6, 0.9],
+    ]),
+  ),
+  unaryRow("abs", lax.abs, (r) => nonzero(r, S)),
+  unaryRow("exp", lax.exp, (r) => uni(r, S, -2, 2)),
+  unaryRow("log", lax.log, (r) => uni(r, S, 0.5, 2)),
+  unaryRow("expm1", lax.expm1, (r) => uni(r, S, -2, 2)),
+  unaryRow("log1p", lax.log1p, (r) => uni(r, S, -0.5, 2)),
+  unaryRow("sqrt", lax.sqrt, (r) => uni(r, S, 0.5, 2)),
+  unaryRow("sin", lax.sin, (r) => uni(r, S, -3, 3)),
+  unaryRow("cos", lax.cos, (r) => uni(r, S, -3, 3)),
+  unaryRow("tan", lax.tan, (r) => uni(r, S, -1.2, 1.2)),
+  unaryRow("asin", lax.asin, (r) => uni(r, S, -0.9, 0.9)),
+  unaryRow("acos", lax.acos, (r) => uni(r, S, -0.9, 0.9)),
+  unaryRow("atan", lax.atan, (r) => uni(r, S, -3, 3)),
+  unaryRow("sinh", lax.sinh, (r) => uni(r, S, -2, 2)),
+  unaryRow("cosh", lax.cosh, (r) => uni(r, S, -2, 2)),
+  unaryRow("tanh", lax.tanh, (r) => uni(r, S, -2, 2)),
+  unaryRow("logistic", lax.logistic, (r) => uni(r, S, -3, 3)),
+  unaryRow("erf", lax.erf, (r) => uni(r, S, -2, 2)),
+  // stop_gradient's own derivative (0) disagrees with finite differences (1) by design, so it is checked
+  // inside a function whose value does not depend on the stopped quantity: a hand-written logSoftmax with
+  // a stopped shift. Its zero derivative is asserted directly in derivatives.test.ts.
+  unaryRow(
+    "stop_gradient (in a shift-invariant function)",
+    (x) => {
+      const m = lax.broadcastInDim(lax.stopGradient(lax.reduceMax(x, [1])), x.shape, [0]);
+      const z = lax.sub(x, m);
+      return lax.sub(z, lax.broadcastInDim(lax.log(lax.reduceSum(lax.exp(z), [1])), x.shape, [0]));
+    },
+    (r) => uni(r, S, -2, 2),
+  ),
+];
+
+const cmp = (name: string, op: (x: Tensor, y: Tensor) => Tensor): OpRow => ({
+  name: `${name} (times x − y)`,
+  fn: (x, y) => lax.mul(asFloat(op(x, y), x), lax.sub(x, y)),
+  args: (r) => separated(r, [3, 1], [4]),
+});
+
+const binaryPrims: OpRow[] = [
+  { name: "add", fn: lax.add, args: (r) => [normal(r, [3, 1]), normal(r, [4])] },
+  { name: "sub", fn: lax.sub, args: (r) => [normal(r, [4]), normal(r, [3, 4])] },
+  { name: "mul (scalar × matrix)", fn: lax.mul, args: (r) => [normal(r, []), normal(r, S)] },
+  { name: "mul", fn: lax.mul, args: (r) => [normal(r, [3, 1]), normal(r, [1, 4])] },
+  { name: "div", fn: lax.div, args: (r) => [normal(r, [3, 4]), nonzero(r, [4])] },
+  { name: "pow", fn: lax.pow, args: (r) => [uni(r, [3, 1], 0.5, 2), uni(r, [4], -1.5, 2)] },
+  {
+    name: "pow (constant integer exponent, negative base)",
+    fn: (x) => lax.pow(x, c(x, 3)),
+    args: (r) => [nonzero(r, S)],
+  },
+  {
+    name: "pow (constant exponents [0,1,2,3], negative base)",
+    fn: (x) => lax.pow(x, asFloat(nb.array(Int32Array.from([0, 1, 2, 3])), x)),
+    args: (r) => [nonzero(r, S)],
+  },
+  {
+    // x⁰, x¹, x², x³ are smooth at x = 0; their derivatives there must not become NaN at any order.
+    name: "pow (constant exponents [0,1,2,3], base with zeros)",
+    fn: (x) => lax.pow(x, asFloat(nb.array(Int32Array.from([0, 1, 2, 3])), x)),
+    args: (r) => [nb.concatenate([nb.zeros([1, 4], { dtype: "float64" }), nonzero(r, [2, 4])])],
+  },
+  { name: "max", fn: lax.max, args: (r) => separated(r, [3, 1], [4]) },
+  { name: "min", fn: lax.min, args: (r) => separated(r, [4], [3, 1]) },
+  { name: "atan2", fn: lax.atan2, args: (r) => [nonzero(r, [3, 4]), nonzero(r, [4])] },
+  {
+    name: "select_n",
+    fn: (p, t, f) => lax.select(lax.gt(p, c(p, 0)), t, f),
+    args: (r) => [nonzero(r, [3, 1]), normal(r, [3, 4]), normal(r, [4])],
+  },
+  cmp("eq", (x, y) => lax.eq(lax.floor(x), lax.floor(y))),
+  cmp("ne", (x, y) => lax.ne(lax.floor(x), lax.floor(y))),
+  cmp("lt", lax.lt),
+  cmp("le", lax.le),
+  cmp("gt", lax.gt),
+  cmp("ge", lax.ge),
+];
+
+const otherPrims: OpRow[] = [
+  {
+    name: "convert_element_type (weak flag only)",
+    fn: (x) => lax.convert(x, x.dtype, !x.aval.weak),
+    args: (r) => [normal(r, S)],
+  },
+  {
+    name: "convert_element_type (to int32 and back, times x)",
+    fn: (x) => lax.mul(x, asFloat(lax.convert(x, "int32"), x)),
+    args: (r) => [offInteger(r, S, [[0.2, 0.8]])],
+  },
+  {
+    // Rounding to float32 makes finite differences noisy at small steps; the map is linear, so a large
+    // step is exact up to that rounding.
+    name: "convert_element_type (through float32)",
+    fn: (x) => lax.convert(lax.convert(x, "float32"), x.dtype),
+    args: (r) => [normal(r, S)],
+    tol: { atol: 1e-4, rtol: 1e-4, eps: 1e-2 },
+  },
+  { name: "reduce_sum", fn: (x) => lax.reduceSum(x, [0, 2]), args: (r) => [normal(r, [2, 3, 4])] },
+  { name: "reduce_sum (size-1 axis)", fn: (x) => lax.reduceSum(x, [1]), args: (r) => [normal(r, [3, 1, 2])] },
+  { name: "reduce_max", fn: (x) => lax.reduceMax(x, [1]), args: (r) => [distinct(r, S)] },
+  { name: "reduce_max (all axes)", fn: (x) => lax.reduceMax(x, [0, 1]), args: (r) => [distinct(r, S)] },
+  { name: "reduce_min", fn: (x) => lax.reduceMin(x, [0]), args: (r) => [distinct(r, S)] },
+  { name: "reduce_prod", fn: (x) => lax.reduceProd(x, [1]), args: (r) => [nonzero(r, S)] },
+  {
+    name: "reduce_prod (two axes)",
+    fn: (x) => lax.reduceProd(x, [0, 2]),
+    args: (r) => [
+      bands(
+        r,
+        [2, 3, 2],
+        [
+          [-1.5, -0.5],
+          [0.5, 1.5],
+        ],
+      ),
+    ],
+  },
+  {
+    // Π over a row with zeros: ∂/∂xᵢ is the product of the others, which the rule must not compute as y/xᵢ.
+    name: "reduce_prod (with zeros)",
+    fn: (x) => lax.reduceProd(x, [1]),
+    args: (r) => [nb.mul(nonzero(r, S), fromValues([0, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1], S))],
+  },
+  {
+    name: "argmax (times the max)",
+    fn: (x) => lax.mul(asFloat(lax.argmax(x, 1), x), lax.reduceMax(x, [1])),
+    args: (r) => [distinct(r, S)],
+  },
+  {
+    name: "argmin (times the column)",
+    fn: (x) => lax.mul(asFloat(lax.argmin(x, 0), x), x),
+    args: (r) => [distinct(r, S)],
+  },
+  { name: "cumsum", fn: (x) => lax.cumsum(x, 1), args: (r) => [normal(r, S)] },
+  { name: "cumsum (reverse)", fn: (x) => lax.cumsum(x, 0, true), args: (r) => [normal(r, S)] },
+  {
+    name: "dot_general (matrix · vector)",
+    fn: (x, y) => lax.dotGeneral(x, y, { lhsContract: [1], rhsContract: [0], lhsBatch: [], rhsBatch: [] }),
+    args: (r) => [normal(r, [3, 4]), normal(r, [4])],
+  },
+  {
+    name: "dot_general (xᵀ·yᵀ, contracting lhs 0 with rhs 1)",
+    fn: (x, y) => lax.dotGeneral(x, y, { lhsContract: [0], rhsContract: [1], lhsBatch: [], rhsBatch: [] }),
+    args: (r) => [normal(r, [4, 3]), normal(r, [2, 4])],
+  },
+  {
+    name: "dot_general (batched matmul)",
+    fn: (x, y) => lax.dotGeneral(x, y, { lhsContract: [2], rhsContract: [1], lhsBatch: [0], rhsBatch: [0] }),
+    args: (r) => [normal(r, [2, 3, 4]), normal(r, [2, 4, 3])],
+  },
+  {
+    name: "dot_general (batch dims in the middle and last)",
+    fn: (x, y) => lax.dotGeneral(x, y, { lhsContract: [2], rhsContract: [0], lhsBatch: [1], rhsBatch: [2] }),
+    args: (r) => [normal(r, [3, 2, 4]), normal(r, [4, 3, 2])],
+  },
+  {
+    name: "dot_general (two contracting dims, out of order)",
+    fn: (x, y) =>
+      lax.dotGeneral(x, y, { lhsContract: [2, 1], rhsContract: [0, 2], lhsBatch: [], rhsBatch: [] }),
+    args: (r) => [normal(r, [2, 3, 4]), normal(r, [4, 2, 3])],
+  },
+  {
+    name: "dot_general (batch, two contracting dims out of order, free dims on both sides)",
+    fn: (x, y) =>
+      lax.dotGeneral(x, y, { lhsContract: [3, 0], rhsContract: [0, 3], lhsBatch: [1], rhsBatch: [2] }),
+    args: (r) => [normal(r, [4, 2, 2, 3]), normal(r, [3, 3, 2, 4])],
+  },
+  {
+    name: "dot_general (two batch dims, permuted)",
+    fn: (x, y) =>
+      lax.dotGeneral(x, y, { lhsContract: [3], rhsContract: [2], lhsBatch: [0, 2], rhsBatch: [1, 0] }),
+    args: (r) => [normal(r, [2, 4, 3, 2]), normal(r, [3, 2, 2, 3])],
+  },
+  {
+    name: "dot_general (outer product, no contraction)",
+    fn: (x, y) => lax.dotGeneral(x, y, { lhsContract: [], rhsContract: [], lhsBatch: [], rhsBatch: [] }),
+    args: (r) => [normal(r, [3]), normal(r, [2, 2])],
+  },
+  { name: "reshape", fn: (x) => lax.reshape(x, [2, 2, 3]), args: (r) => [normal(r, S)] },
+  {
+    name: "broadcast_in_dim (stretch and add dims)",
+    fn: (x) => lax.broadcastInDim(x, [2, 3, 4], [1, 2]),
+    args: (r) => [normal(r, [3, 1])],
+  },
+  {
+    name: "broadcast_in_dim (add a trailing dim)",
+    fn: (x) => lax.broadcastInDim(x, [3, 4], [0]),
+    args: (r) => [normal(r, [3])],
+  },
+  { name: "transpose", fn: (x) => lax.transpose(x, [2, 0, 1]), args: (r) => [normal(r, [2, 3, 4])] },
+  { name: "slice", fn: (x) => lax.slice(x, [1, 0], [3, 3]), args: (r) => [normal(r, [4, 4])] },
+  { name: "pad", fn: (x) => lax.pad(x, [1, 0], [0, 2]), args: (r) => [normal(r, [2, 3])] },
+  {
+    name: "concatenate (three operands)",
+    fn: (x, y, z) => lax.concatenate([x, y, z], 1),
+    args: (r) => [normal(r, [3, 1]), normal(r, [3, 2]), normal(r, [3, 4])],
+  },
+  { name: "rev", fn: (x) => lax.rev(x, [0, 2]), args: (r) => [normal(r, [2, 3, 4])] },
+  {
+    name: "gather (2-D indices with repeats, axis 1)",
+    fn: (x) => lax.gather(x, ints([0, 2, 3, 3, 1, 0], [3, 2]), 1),
+    args: (r) => [normal(r, S)],
+  },
+  {
+    name: "gather (axis 0, negative index)",
+    fn: (x) => lax.gather(x, ints([2, 0, -1, 2], [4]), 0),
+    args: (r) => [normal(r, S)],
+  },
+  {
+    // Indices computed from a float input: under vmap they are batched too (gather's batched-index rules).
+    name: "gather (indices from argmax of another input)",
+    fn: (y, x) => lax.gather(y, lax.argmax(x, 1), 0),
+    args: (r) => [normal(r, [4, 3]), distinct(r, [5, 4])],
+  },
+  {
+    name: "scatter_add (indices from argmax of another input)",
+    fn: (u, x) => lax.scatterAdd(u, lax.argmax(x, 1), 1, 4),
+    args: (r) => [normal(r, [3, 5]), distinct(r, [5, 4])],
+  },
+  {
+    name: "scatter_add (repeated indices, axis 1)",
+    fn: (u) => lax.scatterAdd(u, ints([0, 2, 2, 1, 0], [5]), 1, 4),
+    args: (r) => [normal(r, [3, 5])],
+  },
+  {
+    name: "scatter_add (2-D indices, axis 0)",
+    fn: (u) => lax.scatterAdd(u, ints([1, 1, 0, 2, 1, 0], [2, 3]), 0, 3),
+    args: (r) => [normal(r, [2, 3, 4])],
+  },
+];
+
+/** Every row: primitives first, then composite ops. */
+export const opTable: readonly OpRow[] = [...unaryPrims, ...binaryPrims, ...otherPrims, ...composites];
