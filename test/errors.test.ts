@@ -33,9 +33,7 @@ describe("shape errors", () => {
     expectError(() => nb.matmul(2, [1]), nb.ShapeError, /matmul/, /at least 1 dimension/, /nb\.mul/);
   });
 
-  // BUG: when the batch dimensions of matmul do not broadcast, the message shows only the batch shapes
-  // ("matmul: shapes [2], [3] cannot be broadcast together"), not the operands [2,2,3] and [3,3,4].
-  it.fails("matmul with incompatible batch dimensions names both operand shapes", () => {
+  it("matmul with incompatible batch dimensions names both operand shapes", () => {
     expectError(
       () => nb.matmul(nb.zeros([2, 2, 3]), nb.zeros([3, 3, 4])),
       nb.ShapeError,
@@ -322,15 +320,11 @@ describe("transformation errors", () => {
     expectError(() => fLin(1, 2), nb.PytreeError, /linearize: tangents have structure/);
   });
 
-  // BUG: a cotangent of the wrong shape is reported by an internal op ("broadcastTo: cannot broadcast [3] to
-  // [2]") instead of by vjp; the message should name vjp and the output shape it expected.
   it("vjp: a cotangent of the wrong shape is reported by vjp", () => {
     const [, pullback] = nb.vjp((x: T) => x, nb.zeros([2]));
     expectError(() => pullback(nb.zeros([3])), nb.ShapeError, /^vjp/, lit("[3]"), lit("[2]"));
   });
 
-  // BUG: the linear map from linearize does not check tangent shapes (jvp does): a [3] tangent for a [2]
-  // primal silently returns a [3] result, and a scalar tangent returns a scalar.
   it("linearize: a tangent of the wrong shape is a ShapeError naming linearize", () => {
     const [, fLin] = nb.linearize((x: T) => nb.mul(x, 2), nb.ones([2]));
     expectError(() => fLin(nb.ones([3])), nb.ShapeError, /linearize/, lit("[3]"), lit("[2]"));

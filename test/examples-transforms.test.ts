@@ -357,8 +357,6 @@ describe("vmap", () => {
     expectTensor(shared, [1, 1]);
   });
 
-  // BUG: api.ts vmap reads `options.outAxes ?? 0` (and `options.inAxes ?? 0`), so a single `null` — documented
-  // as "the batch axis goes nowhere" — becomes 0 and the output gets a batch axis anyway. `[null]` works.
   it("outAxes: null (not in a list) leaves an unbatched output unbatched", () => {
     const x = nb.array([
       [1, 2, 3],

@@ -1,7 +1,8 @@
 // Programs: a staged, flat list of primitive applications (JAX's jaxpr), with printing and evaluation.
+
+import { ValueError } from "./errors.js";
 import type { Prim, PrimParams } from "./primitives.js";
 import { type Aval, avalString, ConcreteTensor, type Tensor } from "./tensor.js";
-import { ValueError } from "./errors.js";
 import { bind } from "./trace.js";
 
 /** A variable of a program, bound once. */
@@ -62,11 +63,15 @@ export class Program {
   /** Evaluates the program with `bind`, so every transformation applies to it. */
   run(args: readonly Tensor[]): Tensor[] {
     if (args.length !== this.inVars.length)
-      throw new ValueError(`Program.run: the program takes ${this.inVars.length} input(s), got ${args.length}`);
+      throw new ValueError(
+        `Program.run: the program takes ${this.inVars.length} input(s), got ${args.length}`,
+      );
     args.forEach((a, i) => {
       const v = this.inVars[i]!.aval;
       if (a.aval.dtype !== v.dtype || a.aval.shape.join() !== v.shape.join())
-        throw new ValueError(`Program.run: input ${i} is ${avalString(a.aval)} but the program expects ${avalString(v)}`);
+        throw new ValueError(
+          `Program.run: input ${i} is ${avalString(a.aval)} but the program expects ${avalString(v)}`,
+        );
     });
     const env = new Map<Var, Tensor>();
     this.constVars.forEach((v, i) => env.set(v, this.constValues[i]!));

@@ -147,7 +147,9 @@ export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unkno
       const y = ys[i]!;
       const t = lax.convert(toTensor(c, y.aval.dtype), y.aval.dtype, y.aval.weak);
       if (t.aval.shape.join() !== y.aval.shape.join())
-        throw new ShapeError(`vjp: cotangent ${i} has shape ${fmtShape(t.aval.shape)} but output ${i} has shape ${fmtShape(y.aval.shape)}; they must match`);
+        throw new ShapeError(
+          `vjp: cotangent ${i} has shape ${fmtShape(t.aval.shape)} but output ${i} has shape ${fmtShape(y.aval.shape)}; they must match`,
+        );
       return t;
     });
     return unflatten<Pytree[]>(def, transposeProgram(program, ctTensors));

@@ -1,4 +1,5 @@
 // Elementwise maths and activations, built from primitives only (no derivative code here).
+import { DTypeError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
 import { asTensor, floatArg, promoteArgs, type TensorLike } from "./util.js";
@@ -10,6 +11,15 @@ const binary =
     return f(a!, b!);
   };
 
+/** Rejects bool operands where NumPy does (negation and subtraction have no bool meaning). */
+function noBool(op: string, x: Tensor): Tensor {
+  if (x.aval.dtype === "bool")
+    throw new DTypeError(
+      `${op}: not defined for bool tensors; use nb.notEqual / nb.equal for logic or nb.astype(x, "int32")`,
+    );
+  return x;
+}
+
 const floatUnary =
   (op: string, f: (x: Tensor) => Tensor) =>
   (x: TensorLike): Tensor =>
@@ -18,7 +28,7 @@ const floatUnary =
 /** Elementwise x + y with broadcasting. @example `nb.add([1, 2], 10).toArray(); // [11, 12]` */
 export const add = binary("add", lax.add);
 /** Elementwise x − y. @example `nb.sub(5, [1, 2]).toArray(); // [4, 3]` */
-export const sub = binary("sub", lax.sub);
+export const sub = binary("sub", (x, y) => lax.sub(noBool("sub", x), y));
 /** Elementwise x · y. @example `nb.mul([1, 2], [3, 4]).toArray(); // [3, 8]` */
 export const mul = binary("mul", lax.mul);
 /** Elementwise x / y (true division: integers give floats). @example `nb.div([1, 2], 4).toArray(); // [0.25, 0.5]` */
@@ -39,7 +49,7 @@ export const atan2 = (y: TensorLike, x: TensorLike): Tensor => {
 };
 
 /** −x. @example `nb.neg([1, -2]).toArray(); // [-1, 2]` */
-export const neg = (x: TensorLike): Tensor => lax.neg(asTensor(x, "neg"));
+export const neg = (x: TensorLike): Tensor => lax.neg(noBool("neg", asTensor(x, "neg")));
 /** x². @example `nb.square([3]).toArray(); // [9]` */
 export const square = (x: TensorLike): Tensor => {
   const t = asTensor(x, "square");
@@ -91,13 +101,14 @@ export const sigmoid = floatUnary("sigmoid", lax.logistic);
 
 const zero = (x: Tensor) => lax.scalarLike(x, 0);
 
-/** max(x, 0); its derivative at 0 is 0. @example `nb.relu([-1, 2]).toArray(); // [0, 2]` */
-export const relu = floatUnary("relu", (x) => lax.select(lax.gt(x, zero(x)), x, lax.zerosLike(x)));
+/** max(x, 0); its derivative at 0 is 0, and NaN stays NaN. @example `nb.relu([-1, 2]).toArray(); // [0, 2]` */
+export const relu = floatUnary("relu", (x) => lax.select(lax.le(x, zero(x)), lax.zerosLike(x), x));
 
 /** x for x > 0, slope · x otherwise (slope 0.01 by default). @example `nb.leakyRelu([-1, 2]).toArray(); // [-0.01, 2]` */
 export const leakyRelu = (x: TensorLike, slope = 0.01): Tensor => {
   const t = floatArg("leakyRelu", x);
-  return lax.select(lax.gt(t, zero(t)), t, lax.mul(t, lax.scalarLike(t, slope)));
+  // x ≥ 0 takes the identity branch, so the derivative at 0 is 1 (as JAX).
+  return lax.select(lax.ge(t, zero(t)), t, lax.mul(t, lax.scalarLike(t, slope)));
 };
 
 /** x for x > 0, α(eˣ − 1) otherwise (α = 1 by default). @example `nb.elu([-1, 2]).toArray(); // [-0.632, 2]` */

@@ -37,7 +37,14 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
       rhsBatch: [],
     });
   } else {
-    const batch = broadcastShapes("matmul", xm.slice(0, -2), ym.slice(0, -2));
+    let batch: number[];
+    try {
+      batch = broadcastShapes("matmul", xm.slice(0, -2), ym.slice(0, -2));
+    } catch {
+      throw new ShapeError(
+        `matmul: ${fmtShape(xs)} @ ${fmtShape(ys)}: batch dimensions ${fmtShape(xm.slice(0, -2))} and ${fmtShape(ym.slice(0, -2))} cannot be broadcast together`,
+      );
+    }
     const nb = batch.length;
     const xb = lax.broadcastTo(xv, [...batch, ...xm.slice(-2)]);
     const yb = lax.broadcastTo(yv, [...batch, ...ym.slice(-2)]);

@@ -187,7 +187,16 @@ export function take(x: TensorLike, indices: TensorLike, axis?: number): Tensor 
   let t = asTensor(x, "take");
   if (axis === undefined) t = lax.reshape(t, [t.size]);
   const a = normalizeAxis("take", axis ?? 0, t.aval.shape.length);
-  const idx = toTensor(indices as TensorLike, "int32", "take");
+  const given = asTensor(indices, "take");
+  if (
+    given instanceof ConcreteTensor &&
+    given.aval.dtype !== "int32" &&
+    given.data.some((v) => !Number.isInteger(v))
+  )
+    throw new ValueError(
+      `take: indices must be integers, got ${Array.from(given.data).find((v) => !Number.isInteger(v))}`,
+    );
+  const idx = given.aval.dtype === "int32" ? given : lax.convert(given, "int32");
   const n = t.aval.shape[a]!;
   const c = idx instanceof ConcreteTensor ? idx.data : [];
   for (const i of c)
@@ -195,7 +204,7 @@ export function take(x: TensorLike, indices: TensorLike, axis?: number): Tensor 
       throw new ShapeError(
         `take: index ${i} is out of range for axis ${a} of size ${n} (shape ${fmtShape(t.aval.shape)})`,
       );
-  return lax.gather(t, lax.convert(idx, "int32"), a);
+  return lax.gather(t, idx, a);
 }
 
 /**

@@ -32,13 +32,19 @@ function forEachOffset(outShape: Shape, strides: number[][], fn: (o: number, off
   }
 }
 
+/** Bool storage holds only 0 and 1 (so bool + bool is logical or, bool · bool logical and). */
+function asBool(r: TypedArray): TypedArray {
+  for (let i = 0; i < r.length; i++) r[i] = r[i] ? 1 : 0;
+  return r;
+}
+
 const unary =
   (f: (x: number) => number): KernelOf<Record<string, never>> =>
   ([x], _p, out) => {
     const a = x!.data;
     const r = allocate(out.dtype, a.length);
     for (let i = 0; i < a.length; i++) r[i] = f(a[i]!);
-    return r;
+    return out.dtype === "bool" ? asBool(r) : r;
   };
 
 function binaryLoop(
@@ -80,8 +86,10 @@ function broadcastOut(a: Shape, b: Shape): number[] {
 
 const binary =
   (f: (x: number, y: number) => number): KernelOf<Record<string, never>> =>
-  (xs, _p, out) =>
-    binaryLoop(f, xs, allocate(out.dtype, sizeOf(out.shape)));
+  (xs, _p, out) => {
+    const r = binaryLoop(f, xs, allocate(out.dtype, sizeOf(out.shape)));
+    return out.dtype === "bool" && xs[0]!.aval.dtype === "bool" ? asBool(r) : r;
+  };
 
 const roundHalfEven = (x: number): number => {
   const r = Math.round(x);
