@@ -124,3 +124,6 @@ export {
   tile,
   transpose,
 } from "./ops/shape.js";
+export { Expr, parse } from "./symbolic/expr.js";
+export * as symbolic from "./symbolic/index.js";
+export { ParseError } from "./symbolic/parse.js";

@@ -5,13 +5,56 @@ export type Node =
   | { readonly kind: "num"; readonly value: number; readonly name?: "pi" | "e"; readonly at?: number }
   | { readonly kind: "var"; readonly name: string; readonly at?: number }
   | { readonly kind: "neg"; readonly arg: Node; readonly at?: number }
-  | { readonly kind: "add" | "sub" | "mul" | "div" | "pow"; readonly left: Node; readonly right: Node; readonly at?: number }
-  | { readonly kind: "call"; readonly fn: FunctionName; readonly args: readonly Node[]; readonly at?: number };
+  | {
+      readonly kind: "add" | "sub" | "mul" | "div" | "pow";
+      readonly left: Node;
+      readonly right: Node;
+      readonly at?: number;
+    }
+  | { readonly kind: "call"; readonly fn: FunctionName; readonly args: readonly Node[]; readonly at?: number }
+  /** A comparison, 1 when true and 0 when false (appears in derivatives of abs, relu, max, ...). */
+  | {
+      readonly kind: "cmp";
+      readonly op: "<" | "<=" | ">" | ">=" | "==" | "!=";
+      readonly left: Node;
+      readonly right: Node;
+      readonly at?: number;
+    }
+  /** test ? then : else — a piecewise formula. */
+  | {
+      readonly kind: "cond";
+      readonly test: Node;
+      readonly ifTrue: Node;
+      readonly ifFalse: Node;
+      readonly at?: number;
+    };
 
 /** The functions an expression may call, with their number of arguments. */
 export const FUNCTIONS = {
-  sin: 1, cos: 1, tan: 1, asin: 1, acos: 1, atan: 1, sinh: 1, cosh: 1, tanh: 1, exp: 1, log: 1, sqrt: 1,
-  abs: 1, sigmoid: 1, relu: 1, softplus: 1, erf: 1, min: 2, max: 2, pow: 2, atan2: 2,
+  sin: 1,
+  cos: 1,
+  tan: 1,
+  asin: 1,
+  acos: 1,
+  atan: 1,
+  sinh: 1,
+  cosh: 1,
+  tanh: 1,
+  exp: 1,
+  log: 1,
+  sqrt: 1,
+  abs: 1,
+  sec: 1,
+  sech: 1,
+  sign: 1,
+  sigmoid: 1,
+  relu: 1,
+  softplus: 1,
+  erf: 1,
+  min: 2,
+  max: 2,
+  pow: 2,
+  atan2: 2,
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 

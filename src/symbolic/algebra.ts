@@ -1,0 +1,591 @@
+// Canonical algebraic terms: sums of monomials with numeric coefficients, products of powers, functions.
+// Smart constructors fold constants, drop neutral elements and collect like terms and like factors, so a
+// derivative built step by step from a traced program stays small. Terms are hash-consed (one object per
+// distinct term), so equality is identity and keys stay short.
+
+export type CmpOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
+
+export type Term =
+  | { readonly k: "num"; readonly v: number; readonly id: number }
+  | { readonly k: "sym"; readonly name: string; readonly id: number }
+  /** c + Σ coef·t, with each t neither a number, a sum, nor a product with a coefficient other than 1. */
+  | { readonly k: "add"; readonly c: number; readonly terms: readonly Monomial[]; readonly id: number }
+  /** c · Π b^e, factors sorted by base id, with no numeric base unless its exponent is not an integer. */
+  | { readonly k: "mul"; readonly c: number; readonly fs: readonly Factor[]; readonly id: number }
+  | { readonly k: "fn"; readonly f: string; readonly args: readonly Term[]; readonly id: number }
+  | { readonly k: "cmp"; readonly op: CmpOp; readonly a: Term; readonly b: Term; readonly id: number }
+  /** test ? then : else, where test is a comparison. */
+  | {
+      readonly k: "cond";
+      readonly test: Term;
+      readonly ifTrue: Term;
+      readonly ifFalse: Term;
+      readonly id: number;
+    };
+
+export interface Monomial {
+  readonly coef: number;
+  readonly t: Term;
+}
+export interface Factor {
+  readonly b: Term;
+  readonly e: Term;
+}
+
+type Body<T> = T extends unknown ? Omit<T, "id"> : never;
+
+const table = new Map<string, Term>();
+let nextId = 1;
+
+/** Returns the unique term with this structure. */
+function intern(body: Body<Term>): Term {
+  const key = keyOf(body);
+  let t = table.get(key);
+  if (t === undefined) {
+    t = { ...body, id: nextId++ } as Term;
+    table.set(key, t);
+  }
+  return t;
+}
+
+function keyOf(b: Body<Term>): string {
+  switch (b.k) {
+    case "num":
+      return `n${Object.is(b.v, -0) ? 0 : b.v}`;
+    case "sym":
+      return `s${b.name}`;
+    case "add":
+      return `a${b.c}:${b.terms.map((m) => `${m.coef}*${m.t.id}`).join(",")}`;
+    case "mul":
+      return `m${b.c}:${b.fs.map((f) => `${f.b.id}^${f.e.id}`).join(",")}`;
+    case "fn":
+      return `f${b.f}(${b.args.map((a) => a.id).join(",")})`;
+    case "cmp":
+      return `c${b.a.id}${b.op}${b.b.id}`;
+    case "cond":
+      return `?${b.test.id}:${b.ifTrue.id}:${b.ifFalse.id}`;
+  }
+}
+
+export const num = (v: number): Term => intern({ k: "num", v: Object.is(v, -0) ? 0 : v });
+export const sym = (name: string): Term => intern({ k: "sym", name });
+export const ZERO = num(0);
+export const ONE = num(1);
+
+const isNum = (t: Term, v?: number): boolean => t.k === "num" && (v === undefined || t.v === v);
+const numOf = (t: Term): number => (t as { v: number }).v;
+
+/** Splits a term into a numeric coefficient and the rest (a product with coefficient 1). */
+function splitCoef(t: Term): [number, Term] {
+  if (t.k === "mul" && t.c !== 1) return [t.c, makeMul(1, t.fs)];
+  return [1, t];
+}
+
+/** A sum, with like terms collected. */
+export function add(...xs: readonly Term[]): Term {
+  let c = 0;
+  const acc = new Map<Term, number>();
+  const put = (coef: number, t: Term) => acc.set(t, (acc.get(t) ?? 0) + coef);
+  for (const x of xs) {
+    if (x.k === "num") c += x.v;
+    else if (x.k === "add") {
+      c += x.c;
+      for (const m of x.terms) put(m.coef, m.t);
+    } else {
+      const [coef, rest] = splitCoef(x);
+      if (rest.k === "num") c += coef * rest.v;
+      else put(coef, rest);
+    }
+  }
+  c = pythagoras(acc, c);
+  const terms: Monomial[] = [];
+  for (const [t, coef] of acc) if (coef !== 0) terms.push({ coef, t });
+  if (terms.length === 0) return num(c);
+  if (terms.length === 1 && c === 0) return scale(terms[0]!.coef, terms[0]!.t);
+  terms.sort((a, b) => a.t.id - b.t.id);
+  return intern({ k: "add", c, terms });
+}
+
+/** The square's base when `t` is f(u)², for f one of `fns`. */
+function squareOf(t: Term, f: string): Term | null {
+  if (t.k !== "mul" || t.c !== 1 || t.fs.length !== 1) return null;
+  const { b, e } = t.fs[0]!;
+  return b.k === "fn" && b.f === f && isNum(e, 2) ? b.args[0]! : null;
+}
+
+/**
+ * Pythagorean identities on a sum being built (term → coefficient, plus the constant c), returning the new
+ * constant: c + c·tan²u = c·sec²u, c − c·tanh²u = c·sech²u, k·sin²u + k·cos²u = k.
+ */
+function pythagoras(acc: Map<Term, number>, c: number): number {
+  for (const [t, coef] of [...acc]) {
+    if (coef === 0) continue;
+    const tn = squareOf(t, "tan");
+    if (tn && c !== 0 && coef === c) {
+      acc.set(t, 0);
+      acc.set(pow(fn("sec", tn), num(2)), (acc.get(pow(fn("sec", tn), num(2))) ?? 0) + c);
+      c = 0;
+      continue;
+    }
+    const th = squareOf(t, "tanh");
+    if (th && c !== 0 && coef === -c) {
+      acc.set(t, 0);
+      acc.set(pow(fn("sech", th), num(2)), (acc.get(pow(fn("sech", th), num(2))) ?? 0) + c);
+      c = 0;
+      continue;
+    }
+    const sn = squareOf(t, "sin");
+    if (sn) {
+      const cosSq = pow(fn("cos", sn), num(2));
+      if (acc.get(cosSq) === coef) {
+        acc.set(t, 0);
+        acc.set(cosSq, 0);
+        c += coef;
+      }
+    }
+  }
+  return c;
+}
+
+/** coef · t */
+function scale(coef: number, t: Term): Term {
+  return coef === 1 ? t : mul(num(coef), t);
+}
+
+export const neg = (x: Term): Term => mul(num(-1), x);
+export const sub = (a: Term, b: Term): Term => add(a, neg(b));
+export const div = (a: Term, b: Term): Term => mul(a, pow(b, num(-1)));
+
+function makeMul(c: number, fs: readonly Factor[]): Term {
+  if (c === 0) return ZERO;
+  if (fs.length === 0) return num(c);
+  if (c === 1 && fs.length === 1 && isNum(fs[0]!.e, 1)) return fs[0]!.b;
+  return intern({ k: "mul", c, fs });
+}
+
+/** A product, with like factors collected (x·x = x², x/x = 1) and numbers folded. */
+export function mul(...xs: readonly Term[]): Term {
+  let c = 1;
+  const acc = new Map<Term, Term[]>();
+  const put = (b: Term, e: Term) => {
+    const list = acc.get(b);
+    if (list) list.push(e);
+    else acc.set(b, [e]);
+  };
+  for (const x of xs) {
+    if (x.k === "num") c *= x.v;
+    else if (x.k === "mul") {
+      c *= x.c;
+      for (const f of x.fs) put(f.b, f.e);
+    } else put(x, ONE);
+  }
+  if (c === 0) return ZERO;
+  const fs: Factor[] = [];
+  for (const [b, es] of acc) {
+    const e = es.length === 1 ? es[0]! : add(...es);
+    if (isNum(e, 0)) continue;
+    if (b.k === "num" && e.k === "num" && Number.isInteger(e.v)) c *= b.v ** e.v;
+    else fs.push({ b, e });
+  }
+  fs.sort((a, b) => a.b.id - b.b.id);
+  // A number times a single sum distributes: 2(x + 1) = 2x + 2.
+  if (c !== 1 && fs.length === 1 && fs[0]!.b.k === "add" && isNum(fs[0]!.e, 1)) {
+    const s = fs[0]!.b;
+    return add(num(c * s.c), ...s.terms.map((m) => scale(c * m.coef, m.t)));
+  }
+  const product = makeMul(c, fs);
+  return expandIfBetter(product);
+}
+
+/** Distributes a product over a sum factor when the result is a polynomial or not larger. */
+function expandIfBetter(p: Term): Term {
+  if (p.k !== "mul") return p;
+  const i = p.fs.findIndex((f) => f.b.k === "add" && isNum(f.e, 1));
+  if (i < 0) return p;
+  const s = p.fs[i]!.b as Extract<Term, { k: "add" }>;
+  const rest = makeMul(
+    p.c,
+    p.fs.filter((_, j) => j !== i),
+  );
+  const expanded = add(mul(rest, num(s.c)), ...s.terms.map((m) => mul(rest, num(m.coef), m.t)));
+  if (isPolynomial(p) || size(expanded) <= size(p)) return expanded;
+  return p;
+}
+
+/** True for polynomials in the symbols: sums and products of symbols with non-negative integer powers. */
+export function isPolynomial(t: Term): boolean {
+  switch (t.k) {
+    case "num":
+    case "sym":
+      return true;
+    case "add":
+      return t.terms.every((m) => isPolynomial(m.t));
+    case "mul":
+      return t.fs.every((f) => f.e.k === "num" && Number.isInteger(f.e.v) && f.e.v >= 0 && isPolynomial(f.b));
+    default:
+      return false;
+  }
+}
+
+/** b^e, folding numbers and merging powers of powers where that is exact. */
+export function pow(b: Term, e: Term): Term {
+  if (isNum(e, 0)) return ONE;
+  if (isNum(e, 1)) return b;
+  if (b.k === "num" && e.k === "num") {
+    const r = b.v ** e.v;
+    if (Number.isInteger(r) || Number.isInteger(e.v)) return num(r);
+  }
+  if (isNum(b, 1)) return ONE;
+  if (e.k === "num" && Number.isInteger(e.v)) {
+    const n = e.v;
+    // (c · Π bᵢ^eᵢ)^n = cⁿ · Π bᵢ^(eᵢ n) for integer n.
+    if (b.k === "mul") return mul(num(b.c ** n), ...b.fs.map((f) => pow(f.b, mul(f.e, e))));
+    // Small powers of sums of polynomials expand (polynomial normal form); others stay as powers.
+    if (b.k === "add" && n > 1 && n <= 4 && isPolynomial(b)) {
+      let r: Term = b;
+      for (let i = 1; i < n; i++) r = mul(r, b);
+      return r;
+    }
+  }
+  return makeMul(1, [{ b, e }]);
+}
+
+const FOLD: Record<string, (x: number) => number> = {
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  exp: Math.exp,
+  log: Math.log,
+  abs: Math.abs,
+  sign: Math.sign,
+  sec: (x) => 1 / Math.cos(x),
+  sech: (x) => 1 / Math.cosh(x),
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+};
+
+/** A function application; exact values at simple points fold (sin 0 = 0, exp 0 = 1, log 1 = 0, ...). */
+export function fn(f: string, ...args: Term[]): Term {
+  if (args.length === 1 && args[0]!.k === "num") {
+    const v = args[0]!.v;
+    const r = FOLD[f]?.(v);
+    if (r !== undefined && (Number.isInteger(r) || f === "abs" || f === "sign")) return num(r);
+  }
+  if (args.length === 2 && args.every((a) => a.k === "num") && (f === "max" || f === "min"))
+    return num(
+      f === "max" ? Math.max(numOf(args[0]!), numOf(args[1]!)) : Math.min(numOf(args[0]!), numOf(args[1]!)),
+    );
+  const a = args[0]!;
+  if (f === "log" && a.k === "fn" && a.f === "exp") return a.args[0]!;
+  return intern({ k: "fn", f, args });
+}
+
+const CMP: Record<CmpOp, (a: number, b: number) => boolean> = {
+  "<": (a, b) => a < b,
+  "<=": (a, b) => a <= b,
+  ">": (a, b) => a > b,
+  ">=": (a, b) => a >= b,
+  "==": (a, b) => a === b,
+  "!=": (a, b) => a !== b,
+};
+
+/** A comparison; numbers fold to 1 (true) or 0 (false). */
+export function cmp(op: CmpOp, a: Term, b: Term): Term {
+  if (a.k === "num" && b.k === "num") return num(CMP[op](a.v, b.v) ? 1 : 0);
+  if (a === b && (op === "==" || op === "<=" || op === ">=")) return ONE;
+  if (a === b) return ZERO;
+  return intern({ k: "cmp", op, a, b });
+}
+
+/** test ? then : else; folds known tests and equal branches, and uses the test's outcome inside each branch. */
+export function cond(test: Term, then: Term, otherwise: Term): Term {
+  if (test.k === "num") return test.v !== 0 ? then : otherwise;
+  const a = assume(then, test, ONE);
+  const b = assume(otherwise, test, ZERO);
+  if (a === b) return a;
+  return intern({ k: "cond", test, ifTrue: a, ifFalse: b });
+}
+
+/** `t` with every occurrence of `what` replaced by `by` (and re-simplified). */
+export function assume(t: Term, what: Term, by: Term): Term {
+  const memo = new Map<Term, Term>();
+  const rec = (u: Term): Term => {
+    if (u === what) return by;
+    const hit = memo.get(u);
+    if (hit) return hit;
+    const r = rebuild(u, rec);
+    memo.set(u, r);
+    return r;
+  };
+  return rec(t);
+}
+
+/** Rebuilds a term through the smart constructors after mapping its children. */
+export function rebuild(u: Term, rec: (c: Term) => Term): Term {
+  switch (u.k) {
+    case "num":
+    case "sym":
+      return u;
+    case "add":
+      return add(num(u.c), ...u.terms.map((m) => mul(num(m.coef), rec(m.t))));
+    case "mul":
+      return mul(num(u.c), ...u.fs.map((f) => pow(rec(f.b), rec(f.e))));
+    case "fn":
+      return fn(u.f, ...u.args.map(rec));
+    case "cmp":
+      return cmp(u.op, rec(u.a), rec(u.b));
+    case "cond":
+      return cond(rec(u.test), rec(u.ifTrue), rec(u.ifFalse));
+  }
+}
+
+/** Distributes every product over every sum (recursively): the expanded normal form. */
+export function expandAll(t: Term): Term {
+  const memo = new Map<Term, Term>();
+  const rec = (u: Term): Term => {
+    const hit = memo.get(u);
+    if (hit) return hit;
+    let r: Term;
+    if (u.k === "mul") {
+      let acc: Term = num(u.c);
+      for (const f of u.fs) {
+        const b = rec(f.b);
+        const e = rec(f.e);
+        const fac = pow(b, e);
+        acc = distribute(acc, fac);
+      }
+      r = acc;
+    } else r = rebuild(u, rec);
+    memo.set(u, r);
+    return r;
+  };
+  return rec(t);
+}
+
+/** a · b with sums multiplied out term by term. */
+function distribute(a: Term, b: Term): Term {
+  const parts = (x: Term): Term[] =>
+    x.k === "add" ? [num(x.c), ...x.terms.map((m) => mul(num(m.coef), m.t))] : [x];
+  const pa = parts(a);
+  const pb = parts(b);
+  if (pa.length === 1 && pb.length === 1) return mul(a, b);
+  return add(...pa.flatMap((x) => pb.map((y) => mul(x, y))));
+}
+
+const sizes = new Map<Term, number>();
+let measure: (t: Term) => number = () => 1;
+/** Installs the exact size measure (the printer's node count); done once by to-node.ts. */
+export function setMeasure(m: (t: Term) => number): void {
+  measure = m;
+  sizes.clear();
+}
+
+/** The number of nodes of the term as printed (memoized per term). */
+export function size(t: Term): number {
+  let s = sizes.get(t);
+  if (s === undefined) {
+    s = measure(t);
+    sizes.set(t, s);
+  }
+  return s;
+}
+
+/**
+ * Pulls a factor common to every term of a sum out in front when that makes the term smaller:
+ * e^(−x²) cos x − 2x e^(−x²) sin x = e^(−x²) (cos x − 2x sin x). Applied bottom-up.
+ */
+export function factorCommon(t: Term): Term {
+  const memo = new Map<Term, Term>();
+  const rec = (u: Term): Term => {
+    const hit = memo.get(u);
+    if (hit) return hit;
+    const r0 = rebuild(u, rec);
+    const r = r0.k === "add" ? pullOut(r0) : r0;
+    memo.set(u, r);
+    return r;
+  };
+  return rec(t);
+}
+
+/** The factors (base → numeric exponent) of a sum's term. */
+function factorsOf(t: Term): Map<Term, number> {
+  const m = new Map<Term, number>();
+  if (t.k === "mul") {
+    for (const f of t.fs) if (f.e.k === "num") m.set(f.b, f.e.v);
+  } else m.set(t, 1);
+  return m;
+}
+
+function pullOut(s: Extract<Term, { k: "add" }>): Term {
+  if (s.c !== 0 || s.terms.length < 2) return s;
+  const all = s.terms.map((m) => factorsOf(m.t));
+  const common: Factor[] = [];
+  for (const [b, e0] of all[0]!) {
+    // Polynomial factors stay expanded (polynomial normal form); pull out only non-polynomial ones.
+    if (isPolynomial(b)) continue;
+    let e = e0;
+    let ok = true;
+    for (const f of all.slice(1)) {
+      const ei = f.get(b);
+      if (ei === undefined || Math.sign(ei) !== Math.sign(e0)) {
+        ok = false;
+        break;
+      }
+      e = e0 > 0 ? Math.min(e, ei) : Math.max(e, ei);
+    }
+    if (ok) common.push({ b, e: num(e) });
+  }
+  if (common.length === 0) return s;
+  const g = makeMul(1, common);
+  const inner = add(...s.terms.map((m) => mul(num(m.coef), m.t, pow(g, num(-1)))));
+  const factored = makeMul(
+    1,
+    [...common, { b: inner, e: ONE }].sort((a, b) => a.b.id - b.b.id),
+  );
+  return size(factored) < size(s) ? factored : s;
+}
+
+/**
+ * Groups the terms of every sum by their most shared non-polynomial factor, recursively (a Horner scheme
+ * over functions): sin(x)·6x − sin(x)·x³ + cos(x)·18x becomes sin(x)(6x − x³) + 18x cos(x). Polynomial
+ * parts stay in normal form.
+ */
+export function collect(t: Term): Term {
+  const memo = new Map<Term, Term>();
+  const rec = (u: Term): Term => {
+    const hit = memo.get(u);
+    if (hit) return hit;
+    const r0 = rebuild(u, rec);
+    const r = r0.k === "add" ? collectSum(r0.c, r0.terms) : r0;
+    memo.set(u, r);
+    return r;
+  };
+  return rec(t);
+}
+
+function collectSum(c: number, terms: readonly Monomial[]): Term {
+  const plain = () => add(num(c), ...terms.map((m) => mul(num(m.coef), m.t)));
+  if (terms.length < 2) return plain();
+  // Count, for each non-polynomial base, the terms that hold it with a positive numeric power.
+  const holders = new Map<Term, number[]>();
+  terms.forEach((m, i) => {
+    for (const [b, e] of factorsOf(m.t)) {
+      if (e <= 0 || isPolynomial(b)) continue;
+      const list = holders.get(b);
+      if (list) list.push(i);
+      else holders.set(b, [i]);
+    }
+  });
+  let best: Term | null = null;
+  let bestN = 1;
+  for (const [b, list] of holders)
+    if (list.length > bestN || (list.length === bestN && best !== null && size(b) > size(best))) {
+      best = b;
+      bestN = list.length;
+    }
+  if (best === null) return plain();
+  const idx = new Set(holders.get(best)!);
+  const e = Math.min(...[...idx].map((i) => factorsOf(terms[i]!.t).get(best)!));
+  const g = pow(best, num(e));
+  const inner = add(...[...idx].map((i) => mul(num(terms[i]!.coef), terms[i]!.t, pow(g, num(-1)))));
+  const innerCollected = inner.k === "add" ? collectSum(inner.c, inner.terms) : inner;
+  const grouped = makeMul(1, [{ b: best, e: num(e) }, ...(innerCollected.k === "mul" ? [] : [])]);
+  const groupTerm =
+    innerCollected.k === "num" ? mul(innerCollected, g) : keepProduct(grouped, innerCollected);
+  const rest = terms.filter((_, i) => !idx.has(i));
+  const restTerm = rest.length > 0 ? collectSum(c, rest) : num(c);
+  const combined = rest.length > 0 || c !== 0 ? addKeeping([groupTerm, restTerm]) : groupTerm;
+  return smallest([plain(), combined, groupByCoef(c, terms)]);
+}
+
+const smallest = (ts: readonly (Term | null)[]): Term =>
+  ts.reduce<Term | null>((a, b) => (b === null ? a : a === null || size(b) < size(a) ? b : a), null)!;
+
+/** Terms sharing a numeric coefficient grouped under it: 16a + 16b − 88c = 16(a + b) − 88c. */
+function groupByCoef(c: number, terms: readonly Monomial[]): Term | null {
+  const byCoef = new Map<number, Monomial[]>();
+  for (const m of terms) {
+    const k = Math.abs(m.coef);
+    if (k === 1) continue;
+    const list = byCoef.get(k);
+    if (list) list.push(m);
+    else byCoef.set(k, [m]);
+  }
+  let best: Monomial[] | null = null;
+  for (const list of byCoef.values())
+    if (list.length >= 2 && (best === null || list.length > best.length)) best = list;
+  if (best === null) return null;
+  const k = Math.abs(best[0]!.coef);
+  const sign = best.every((m) => m.coef < 0) ? -1 : 1;
+  const inner = add(...best.map((m) => mul(num(Math.sign(m.coef) * sign), m.t)));
+  const group = inner.k === "add" ? makeMul(sign * k, [{ b: inner, e: ONE }]) : mul(num(sign * k), inner);
+  const rest = terms.filter((m) => !best!.includes(m));
+  return rest.length > 0 || c !== 0
+    ? addKeeping([group, add(num(c), ...rest.map((m) => mul(num(m.coef), m.t)))])
+    : group;
+}
+
+/**
+ * Sums of fractions over a common denominator, bottom-up: 2u/v³ − 1/v² = (2u − v)/v³, whose numerator may
+ * then simplify. Kept only where smaller.
+ */
+export function together(t: Term): Term {
+  const memo = new Map<Term, Term>();
+  const rec = (u: Term): Term => {
+    const hit = memo.get(u);
+    if (hit) return hit;
+    const r0 = rebuild(u, rec);
+    const r = r0.k === "add" ? togetherSum(r0) : r0;
+    memo.set(u, r);
+    return r;
+  };
+  return rec(t);
+}
+
+function togetherSum(s: Extract<Term, { k: "add" }>): Term {
+  const den = new Map<Term, number>();
+  for (const m of s.terms)
+    for (const [b, e] of factorsOf(m.t))
+      if (e < 0 && b.k !== "num") den.set(b, Math.max(den.get(b) ?? 0, -e));
+  if (den.size === 0) return s;
+  const D = mul(...[...den].map(([b, k]) => pow(b, num(k))));
+  const numer = expandAll(add(mul(num(s.c), D), ...s.terms.map((m) => mul(num(m.coef), m.t, D))));
+  const inv = pow(D, num(-1));
+  const r = numer.k === "add" ? keepProduct(inv, numer) : mul(numer, inv);
+  return size(r) < size(s) ? r : s;
+}
+
+/** g · inner without distributing inner (a sum) back over g. */
+function keepProduct(g: Term, inner: Term): Term {
+  if (inner.k !== "add") return mul(g, inner);
+  const gf = g.k === "mul" ? g.fs : [{ b: g, e: ONE }];
+  return makeMul(
+    g.k === "mul" ? g.c : 1,
+    [...gf, { b: inner, e: ONE }].sort((a, b) => a.b.id - b.b.id),
+  );
+}
+
+/** A sum of already-built parts, without re-merging their inner sums. */
+function addKeeping(parts: readonly Term[]): Term {
+  let c = 0;
+  const terms: Monomial[] = [];
+  for (const p of parts) {
+    if (p.k === "num") c += p.v;
+    else if (p.k === "add") {
+      c += p.c;
+      terms.push(...p.terms);
+    } else {
+      const [coef, rest] = splitCoef(p);
+      terms.push({ coef, t: rest });
+    }
+  }
+  if (terms.length === 0) return num(c);
+  if (terms.length === 1 && c === 0)
+    return terms[0]!.coef === 1 ? terms[0]!.t : mul(num(terms[0]!.coef), terms[0]!.t);
+  return intern({ k: "add", c, terms });
+}
