@@ -48,7 +48,8 @@ export function toText(n: Node): string {
       return `${toText(n.left)} - ${wrap(n.right, PREC.add + 1)}`;
     case "mul": {
       const l = wrap(n.left, PREC.mul);
-      const r = wrap(n.right, PREC.mul + 1);
+      // A negative right factor needs parentheses: x (-y), not x -y (which reads as a subtraction).
+      const r = n.right.kind === "neg" ? `(${toText(n.right)})` : wrap(n.right, PREC.mul + 1);
       // 2x, 2x^2: a number directly before a name; otherwise a space (implicit multiplication).
       const joiner =
         n.left.kind === "num" && !isFraction(n.left) && startsWithName(n.right) && n.right.kind !== "mul"
