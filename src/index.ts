@@ -27,6 +27,7 @@ export {
   vmap,
 } from "./interpret/api.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";
+export * as numeric from "./numeric/index.js";
 export {
   arange,
   array,

@@ -93,7 +93,7 @@ function mathjsSize(n: MathNode): number {
     if (
       node.type === "ConstantNode" &&
       parent?.type === "OperatorNode" &&
-      (parent as { fn: string }).fn === "unaryMinus"
+      (parent as unknown as { fn: string }).fn === "unaryMinus"
     )
       return;
     c++;
