@@ -1,0 +1,48 @@
+// Parsing `--at` values: "2" for a single variable, or "x=1,y=2".
+import { ValueError } from "../core/errors.js";
+
+/** The point at which to evaluate, one value per variable of the expression. */
+export function parsePoint(
+  text: string | undefined,
+  variables: readonly string[],
+  fallback = 1,
+): Record<string, number> {
+  const at: Record<string, number> = {};
+  if (text === undefined || text.trim() === "") {
+    for (const v of variables) at[v] = fallback;
+    return at;
+  }
+  const parts = text.split(",").map((p) => p.trim());
+  if (parts.length === 1 && !parts[0]!.includes("=")) {
+    const value = toNumber(parts[0]!, text);
+    if (variables.length > 1)
+      throw new ValueError(
+        `--at ${text}: the expression has variables ${variables.join(", ")}; give each a value, e.g. --at ${variables.map((v, i) => `${v}=${i + 1}`).join(",")}`,
+      );
+    for (const v of variables) at[v] = value;
+    return at;
+  }
+  for (const p of parts) {
+    const m = /^([A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*)\s*=\s*(.+)$/.exec(p);
+    if (!m)
+      throw new ValueError(
+        `--at ${text}: cannot read "${p}"; write name=value pairs separated by commas, e.g. x=1,y=2`,
+      );
+    if (!variables.includes(m[1]!))
+      throw new ValueError(
+        `--at ${text}: '${m[1]}' is not a variable of the expression (variables: ${variables.join(", ") || "none"})`,
+      );
+    at[m[1]!] = toNumber(m[2]!, text);
+  }
+  const missing = variables.filter((v) => at[v] === undefined);
+  if (missing.length > 0) throw new ValueError(`--at ${text}: no value for ${missing.join(", ")}`);
+  return at;
+}
+
+function toNumber(s: string, text: string): number {
+  const named: Record<string, number> = { pi: Math.PI, "-pi": -Math.PI, e: Math.E };
+  const v = named[s.trim()] ?? Number(s);
+  if (s.trim() === "" || !Number.isFinite(v))
+    throw new ValueError(`--at ${text}: "${s}" is not a finite number`);
+  return v;
+}

@@ -1,0 +1,43 @@
+// The DOM Plot draws into: the page's document in a browser, a linkedom document in Node.
+
+export const SVG_NS = "http://www.w3.org/2000/svg";
+
+const pageDocument: Document | undefined =
+  typeof document !== "undefined" && typeof document.createElementNS === "function" ? document : undefined;
+
+// Loaded only outside browsers, so a bundled playground never fetches linkedom.
+const linkedom = pageDocument ? undefined : await import("linkedom");
+
+let nodeDocument: Document | undefined;
+
+/** The document to build SVG in: the global one when there is a page, else one shared linkedom document. */
+export function svgDocument(): Document {
+  if (pageDocument) return pageDocument;
+  nodeDocument ??= linkedom!.parseHTML("<!DOCTYPE html><html><head></head><body></body></html>")
+    .document as unknown as Document;
+  return nodeDocument;
+}
+
+/** Creates an SVG element with the given attributes. */
+export function svgElement(
+  doc: Document,
+  tag: string,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElement {
+  const el = doc.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/** Serializes an `<svg>` element as a standalone XML document string (it declares its own namespaces). */
+export function serializeSvg(svg: SVGSVGElement): string {
+  if (pageDocument && typeof XMLSerializer !== "undefined") {
+    svg.setAttributeNS("http://www.w3.org/2000/xmlns/", "xmlns:xlink", "http://www.w3.org/1999/xlink");
+    return new XMLSerializer().serializeToString(svg);
+  }
+  svg.setAttribute("xmlns", SVG_NS);
+  svg.setAttribute("xmlns:xlink", "http://www.w3.org/1999/xlink");
+  return svg.outerHTML;
+}

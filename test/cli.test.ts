@@ -1,0 +1,170 @@
+// The `nabla` command, run in-process as a user would type it (and once through the bin script).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { run } from "../src/cli/main.js";
+
+let stdout = "";
+let stderr = "";
+beforeEach(() => {
+  stdout = "";
+  stderr = "";
+  process.exitCode = undefined;
+  vi.spyOn(process.stdout, "write").mockImplementation((s) => ((stdout += String(s)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+const nabla = async (...args: string[]) => {
+  stdout = "";
+  stderr = "";
+  process.exitCode = undefined;
+  await run(args);
+  return { stdout, stderr, code: process.exitCode ?? 0 };
+};
+
+const POLY = "x^4 - 2x^3 + 3x^2 - 4x + 5";
+const closed = [
+  (x: number) => 4 * x ** 3 - 6 * x ** 2 + 6 * x - 4,
+  (x: number) => 12 * x ** 2 - 12 * x + 6,
+  (x: number) => 24 * x - 12,
+  () => 24,
+];
+
+describe("nabla diff", () => {
+  it.each([-1, 0.5, 2, 3.7])(
+    "the seed polynomial at %d: symbolic = AD = closed form, numeric within its error",
+    async (x) => {
+      const r = await nabla("diff", POLY, "--order", "4", "--at", String(x), "--json");
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j).toMatchObject({ expr: POLY, variable: "x", at: { x } });
+      expect(j.orders.map((o: { formula: string }) => o.formula)).toEqual([
+        "4x^3 - 6x^2 + 6x - 4",
+        "12x^2 - 12x + 6",
+        "24x - 12",
+        "24",
+      ]);
+      j.orders.forEach(
+        (o: {
+          order: number;
+          symbolic: number;
+          ad: number;
+          numeric: number;
+          numericError: number;
+          latex: string;
+        }) => {
+          const exact = closed[o.order - 1]!(x);
+          expect(o.symbolic).toBe(exact);
+          expect(o.ad).toBe(exact);
+          expect(Math.abs(o.numeric - exact)).toBeLessThanOrEqual(o.numericError);
+          expect(o.latex.length).toBeGreaterThan(0);
+        },
+      );
+    },
+  );
+
+  it("prints a table without colour codes when stdout is not a terminal", async () => {
+    const r = await nabla("diff", "sin(x^2)", "--at", "1");
+    expect(r.stdout).toContain("2x cos(x^2)");
+    expect(r.stdout).toMatch(/finite differences/);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it("differentiates with respect to another variable", async () => {
+    const j = JSON.parse(
+      (await nabla("diff", "x^2 y^3", "--wrt", "y", "--at", "x=2,y=1", "--order", "2", "--json")).stdout,
+    );
+    expect(j.variable).toBe("y");
+    expect(j.orders.map((o: { formula: string; ad: number }) => [o.formula, o.ad])).toEqual([
+      ["3x^2 y^2", 12],
+      ["6x^2 y", 24],
+    ]);
+  });
+});
+
+describe("nabla grad and hessian", () => {
+  it("gives one formula and value per variable", async () => {
+    const j = JSON.parse((await nabla("grad", "x^2 y + sin(y)", "--at", "x=1,y=2", "--json")).stdout);
+    expect(j.gradient.map((g: { variable: string; formula: string }) => [g.variable, g.formula])).toEqual([
+      ["x", "2x y"],
+      ["y", "x^2 + cos(y)"],
+    ]);
+    expect(j.gradient[1].value).toBeCloseTo(1 + Math.cos(2), 14);
+  });
+
+  it("gives the Hessian's formulas and values", async () => {
+    const j = JSON.parse((await nabla("hessian", "x^2 y + sin(y)", "--at", "x=1,y=2", "--json")).stdout);
+    expect(j.formulas).toEqual([
+      ["2y", "2x"],
+      ["2x", "-sin(y)"],
+    ]);
+    expect(j.values[1][1]).toBeCloseTo(-Math.sin(2), 14);
+  });
+});
+
+describe("nabla plot", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "nabla-plot-"));
+  it("draws f and its derivatives as SVG, with a legend of formulas", async () => {
+    const file = path.join(dir, "fig.svg");
+    const r = await nabla("plot", POLY, "--order", "3", "--from", "-2", "--to", "4", "-o", file);
+    expect(r.code).toBe(0);
+    const svg = readFileSync(file, "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("24x - 12");
+    expect(svg).not.toContain("NaN");
+  });
+
+  it("draws the error curve as PNG", async () => {
+    const file = path.join(dir, "err.png");
+    expect((await nabla("plot", "exp(x)", "--error", "--at", "1", "-o", file)).code).toBe(0);
+    expect([...readFileSync(file).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  });
+});
+
+describe("bad input", () => {
+  it("points at a parse error with a caret", async () => {
+    const r = await nabla("diff", "x + 2*)");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unexpected ')' at column 7");
+    expect(r.stderr).toContain("  x + 2*)\n        ^");
+  });
+
+  it("says when the point is outside the domain instead of printing NaN", async () => {
+    const r = await nabla("diff", "log(x)", "--at", "-1");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/log\(x\) is not defined at x = -1/);
+    expect(r.stdout).toBe("");
+  });
+
+  it("names unknown functions and variables, and missing values", async () => {
+    expect((await nabla("diff", "foo(x)")).stderr).toMatch(/unknown function 'foo'/);
+    expect((await nabla("diff", "x y", "--at", "2")).stderr).toMatch(/give each a value/);
+    expect((await nabla("diff", "x", "--wrt", "z")).stderr).toMatch(/--wrt z: not a variable/);
+    expect((await nabla("diff", "x", "--at", "x=abc")).stderr).toMatch(/not a finite number/);
+  });
+
+  it("refuses absurdly long or deeply nested input quickly", async () => {
+    expect((await nabla("diff", "(".repeat(100000))).stderr).toMatch(/too long/);
+    expect((await nabla("diff", `${"(".repeat(4000)}x${")".repeat(4000)}`)).stderr).toMatch(
+      /nested too deeply/,
+    );
+  });
+});
+
+describe("the bin script", () => {
+  it("runs with --help and shows examples", () => {
+    const bin = path.resolve(import.meta.dirname, "../bin/nabla.mjs");
+    const help = execFileSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+    expect(help).toMatch(/Usage: nabla/);
+    expect(help).toMatch(/Examples:/);
+    expect(execFileSync(process.execPath, [bin, "diff", "--help"], { encoding: "utf8" })).toMatch(
+      /--order <k>/,
+    );
+  });
+});
