@@ -31,8 +31,7 @@ const cmp = (o: Extract<Node, { kind: "cmp" }>["op"], left: Node, right: Node): 
   left,
   right,
 });
-const cond = (test: Node, yes: Node, no: Node): Node =>
-  ({ kind: "cond", test, ifTrue: yes, ifFalse: no });
+const cond = (test: Node, yes: Node, no: Node): Node => ({ kind: "cond", test, ifTrue: yes, ifFalse: no });
 const PI: Node = { kind: "num", value: Math.PI, name: "pi" };
 const E: Node = { kind: "num", value: Math.E, name: "e" };
 

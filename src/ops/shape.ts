@@ -1,6 +1,5 @@
 // Reshaping and rearranging: reshape, transpose, squeeze, concatenate, slicing, padding, tiling, ...
 
-import { toTensor } from "../core/convert.js";
 import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import { invertPerm, normalizeAxes, normalizeAxis, range, sizeOf } from "../core/shape.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
