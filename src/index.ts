@@ -14,6 +14,7 @@ export {
   type GradOptions,
   grad,
   hessian,
+  hvp,
   type JacOptions,
   jacfwd,
   jacrev,
@@ -26,6 +27,7 @@ export {
   vjp,
   vmap,
 } from "./interpret/api.js";
+export { customJvp } from "./interpret/custom.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";
 export * as numeric from "./numeric/index.js";
 export {

@@ -473,3 +473,14 @@ export function stopGradient<T>(tree: T): T {
     leaves.map((l) => lax.stopGradient(toTensor(l))),
   );
 }
+
+/**
+ * Hessian-vector product H·v of a scalar function at x, by forward-over-reverse (H is never formed).
+ * @example
+ * ```ts
+ * nb.hvp((x) => nb.sum(nb.pow(x, 3)), nb.array([1, 2]), nb.array([1, 0])); // [6, 0]
+ * ```
+ */
+export function hvp(f: AnyFn, x: unknown, v: unknown): Tensor {
+  return jvp(grad(f), [x], [v])[1] as Tensor;
+}

@@ -1,6 +1,7 @@
 // Elementwise maths and activations, built from primitives only (no derivative code here).
 import { DTypeError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
+import { customJvp } from "../interpret/custom.js";
 import * as lax from "./lax.js";
 import { asTensor, floatArg, promoteArgs, type TensorLike } from "./util.js";
 
@@ -137,10 +138,15 @@ export const gelu = (x: TensorLike, options: { approximate?: boolean } = {}): Te
   return lax.mul(half, lax.add(c(1), lax.erf(lax.mul(t, c(Math.SQRT1_2)))));
 };
 
-/** log(1 + eˣ), computed without overflow. @example `nb.softplus(0).item(); // log 2` */
-export const softplus = floatUnary("softplus", (x) =>
-  lax.add(lax.log1p(lax.exp(lax.neg(lax.abs(x)))), lax.max(x, zero(x))),
+// log1p(e^−|x|) + max(x, 0) never overflows, but its kinks at 0 would make the second derivative there 0;
+// the custom rule (d softplus = sigmoid) keeps every order exact.
+const softplusCore: (x: Tensor) => Tensor = customJvp(
+  (x: Tensor) => lax.add(lax.log1p(lax.exp(lax.neg(lax.abs(x)))), lax.max(x, zero(x))),
+  ([x], [dx]) => [softplusCore(x as Tensor), lax.mul(dx as Tensor, lax.logistic(x as Tensor))],
 );
+
+/** log(1 + eˣ), computed without overflow; its derivative is the sigmoid. @example `nb.softplus(0).item(); // log 2` */
+export const softplus = floatUnary("softplus", softplusCore);
 
 /** Limits x to [lo, hi]. @example `nb.clip([-2, 0.5, 3], 0, 1).toArray(); // [0, 0.5, 1]` */
 export const clip = (x: TensorLike, lo: TensorLike, hi: TensorLike): Tensor => minimum(maximum(x, lo), hi);
