@@ -27,7 +27,7 @@ export {
   vjp,
   vmap,
 } from "./interpret/api.js";
-export { customJvp } from "./interpret/custom.js";
+export { checkpoint, customJvp, customVjp } from "./interpret/custom.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";
 export * as numeric from "./numeric/index.js";
 export {

@@ -1,5 +1,6 @@
 // The closed set of primitives and the parameters each one takes. Names follow JAX's lax.
 import type { DType } from "./dtype.js";
+import type { Aval, Tensor } from "./tensor.js";
 
 type NoParams = Record<string, never>;
 
@@ -63,6 +64,19 @@ export interface PrimParams
   gather: { axis: number };
   /** scatter_add(updates, indices): the transpose of gather into a zero array whose `axis` has `size`. */
   scatter_add: { axis: number; size: number };
+  /**
+   * custom_linear(...residuals, ...tangents): a map linear in the tangents, given by functions (custom VJPs,
+   * checkpointing). Residuals are explicit inputs so outer transformations see them. `forward` applies the
+   * map (null when only reverse mode is defined); `transpose` maps an output cotangent to one cotangent per
+   * tangent input. The functions must not capture traced values.
+   */
+  custom_linear: {
+    name: string;
+    nres: number;
+    forward: ((residuals: Tensor[], tangents: Tensor[]) => Tensor) | null;
+    transpose: (residuals: Tensor[], ct: Tensor) => (Tensor | null)[];
+    out: Aval;
+  };
 }
 
 export type Prim = keyof PrimParams;

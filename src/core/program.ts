@@ -127,7 +127,9 @@ function varName(i: number): string {
 }
 
 function fmtParams(p: object): string {
-  const entries = Object.entries(p);
+  const entries = Object.entries(p).filter(
+    ([, v]) => typeof v !== "function" && (typeof v !== "object" || v === null || Array.isArray(v)),
+  );
   if (entries.length === 0) return "";
   const fmt = (v: unknown): string => (Array.isArray(v) ? `(${v.join(",")})` : String(v));
   return `[${entries.map(([k, v]) => `${k}=${fmt(v)}`).join(" ")}]`;

@@ -2,9 +2,12 @@
 import { toTensor } from "../core/convert.js";
 import { fmtShape, PytreeError, ShapeError } from "../core/errors.js";
 import { flatten, type Pytree, treeString, treesEqual, unflatten } from "../core/pytree.js";
-import { fullRaise, type MainTrace, Tracer } from "../core/trace.js";
+import type { Tensor } from "../core/tensor.js";
+import { bind, fullRaise, type MainTrace, Tracer } from "../core/trace.js";
 import * as lax from "../ops/lax.js";
-import { JVPTrace, JVPTracer } from "./jvp.js";
+import { JVPTrace, JVPTracer, jvpFlat } from "./jvp.js";
+import { linearizeFlat } from "./partial-eval.js";
+import { transposeProgram } from "./transpose.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: custom functions take any pytree signature
 type AnyFn = (...args: any[]) => any;
@@ -61,6 +64,127 @@ export function customJvp<F extends AnyFn>(
       return new JVPTracer(trace, p, t).fullLower();
     });
     return unflatten(outDef, tracers);
+  };
+  return wrapped as F;
+}
+
+/** The innermost JVP trace among the leaves, with the leaves raised into it; null when f is not differentiated. */
+function jvpContext(leaves: readonly unknown[]): { trace: JVPTrace; ts: JVPTracer[] } | null {
+  let top: MainTrace | null = null;
+  for (const l of leaves)
+    if (l instanceof Tracer && (top === null || l.trace.main.level > top.level)) top = l.trace.main;
+  const trace = top?.trace();
+  if (!(trace instanceof JVPTrace)) return null;
+  return { trace, ts: leaves.map((l) => fullRaise(trace, toTensor(l as Tensor)) as JVPTracer) };
+}
+
+/** The output tangent of a single-output function through a custom map, linear in the input tangents. */
+function throughLinear(
+  name: string,
+  trace: JVPTrace,
+  ts: readonly JVPTracer[],
+  out: Tensor,
+  residuals: readonly Tensor[],
+  forward: ((res: Tensor[], tangents: Tensor[]) => Tensor) | null,
+  transpose: (res: Tensor[], ct: Tensor) => (Tensor | null)[],
+): Tensor {
+  if (ts.every((t) => t.tangent === null)) return out;
+  const tangents = ts.map((t) => t.tangent ?? lax.zerosLike(t.primal));
+  const tout = bind("custom_linear", [...residuals, ...tangents], {
+    name,
+    nres: residuals.length,
+    forward,
+    transpose,
+    out: out.aval,
+  });
+  return new JVPTracer(trace, out, tout).fullLower();
+}
+
+function singleTensor(name: string, value: unknown): Tensor {
+  if (
+    Array.isArray(value) ||
+    (typeof value === "object" && value !== null && !(value instanceof Tracer) && !("aval" in value))
+  )
+    throw new PytreeError(`${name}: the function must return a single tensor`);
+  return toTensor(value as Tensor);
+}
+
+/**
+ * Gives `f` a custom reverse-mode rule: `fwd(...args)` returns `[out, residuals]`, and `bwd(residuals, ct)`
+ * returns one cotangent per argument (an array). Used by grad, vjp, jacrev and everything built on them
+ * (Hessians via jacfwd∘jacrev work when `bwd` is written with nabla operations). `f` returns one tensor.
+ * @example
+ * ```ts
+ * // clip the gradient of a function to [-1, 1] on the way back:
+ * const clipGrad = nb.customVjp(
+ *   (x) => x,
+ *   (x) => [x, null],
+ *   (_res, ct) => [nb.clip(ct, -1, 1)],
+ * );
+ * nb.grad((x) => nb.mul(clipGrad(x), 10))(1).item(); // 1
+ * ```
+ */
+export function customVjp<F extends AnyFn>(
+  f: F,
+  fwd: (...args: unknown[]) => [unknown, unknown],
+  bwd: (residuals: unknown, ct: Tensor) => unknown[],
+): F {
+  const wrapped = (...args: unknown[]) => {
+    const [leaves, def] = flatten(args as Pytree, "customVjp arguments");
+    const ctx = jvpContext(leaves);
+    if (ctx === null) return f(...args);
+    const primals = ctx.ts.map((t) => t.primal);
+    const avals = primals.map((p) => p.aval);
+    const [out0, res] = fwd(...unflatten<unknown[]>(def, primals));
+    const out = singleTensor("customVjp", out0);
+    const [resLeaves, resDef] = flatten(res as Pytree, "customVjp residuals");
+    const transpose = (r: Tensor[], ct: Tensor) => {
+      const cts = bwd(unflatten(resDef, r), ct);
+      const [ctLeaves, ctDef] = flatten(cts as Pytree, "customVjp bwd output");
+      if (!treesEqual(ctDef, def))
+        throw new PytreeError(
+          `customVjp: bwd returned structure ${treeString(ctDef)} but the arguments have ${treeString(def)}`,
+        );
+      return ctLeaves.map((c, i) => lax.convert(toTensor(c), avals[i]!.dtype, avals[i]!.weak));
+    };
+    return throughLinear(
+      "customVjp",
+      ctx.trace,
+      ctx.ts,
+      out,
+      resLeaves.map((l) => toTensor(l)),
+      null,
+      transpose,
+    );
+  };
+  return wrapped as F;
+}
+
+/**
+ * Gradient checkpointing: reverse mode through `checkpoint(f)` keeps only f's inputs and recomputes its
+ * intermediates in the backward pass, trading compute for memory. Values and derivatives are unchanged.
+ * `f` returns one tensor.
+ * @example
+ * ```ts
+ * const block = nb.checkpoint((x) => nb.tanh(nb.sin(nb.mul(x, x))));
+ * nb.grad((x) => nb.sum(block(x)))(nb.array([0.5, 1]));
+ * ```
+ */
+export function checkpoint<F extends AnyFn>(f: F): F {
+  const wrapped = (...args: unknown[]) => {
+    const [leaves, def] = flatten(args as Pytree, "checkpoint arguments");
+    const ctx = jvpContext(leaves);
+    if (ctx === null) return f(...args);
+    const primals = ctx.ts.map((t) => t.primal);
+    const call = (...xs: Tensor[]) => singleTensor("checkpoint", f(...unflatten<unknown[]>(def, xs)));
+    const out = call(...primals);
+    const zero = out.aval;
+    // The residuals are f's inputs only; the backward pass recomputes everything else.
+    const forward = (res: Tensor[], tangents: Tensor[]) =>
+      jvpFlat((...xs) => [call(...xs)], res, tangents)[1][0] ?? lax.zerosLike(zero);
+    const transpose = (res: Tensor[], ct: Tensor) =>
+      transposeProgram(linearizeFlat((...xs) => [call(...xs)], res)[1], [ct]);
+    return throughLinear("checkpoint", ctx.trace, ctx.ts, out, primals, forward, transpose);
   };
   return wrapped as F;
 }

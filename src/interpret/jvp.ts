@@ -1,5 +1,6 @@
 // Forward mode: each tracer carries a primal and a tangent; a null tangent is a symbolic zero, never allocated.
 import { isFloat } from "../core/dtype.js";
+import { ValueError } from "../core/errors.js";
 import type { Prim, PrimParams, UnaryPrim } from "../core/primitives.js";
 import { range, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
@@ -220,6 +221,16 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
     lax.gather(x!, idx!, params.axis),
     dx && lax.gather(dx, idx!, params.axis),
   ],
+  // Linear in the tangents but not in the residuals: differentiate the map itself.
+  custom_linear: (xs, ts, { name, nres, forward }) => {
+    if (forward === null)
+      throw new ValueError(
+        `${name}: forward mode is not defined for a function with a custom VJP; use customJvp for forward mode`,
+      );
+    const map = (...args: T[]) => [forward(args.slice(0, nres), args.slice(nres))];
+    const [[out], [dout]] = jvpFlat(map, xs, ts);
+    return [out!, dout ?? null];
+  },
   scatter_add: ([u, idx], [du], params) => [
     lax.scatterAdd(u!, idx!, params.axis, params.size),
     du && lax.scatterAdd(du, idx!, params.axis, params.size),

@@ -181,6 +181,7 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
     if (idx!.dtype !== "int32") throw new DTypeError(`take: indices must be int32, got ${idx!.dtype}`);
     return { ...x!, shape: [...x!.shape.slice(0, axis), ...idx!.shape, ...x!.shape.slice(axis + 1)] };
   },
+  custom_linear: (_avals, { out }) => out,
   scatter_add: ([u, idx], { axis, size }) => {
     if (idx!.dtype !== "int32") throw new DTypeError(`scatter_add: indices must be int32, got ${idx!.dtype}`);
     const n = idx!.shape.length;

@@ -35,6 +35,7 @@ const LINEAR_PRIMS = [
   "rev",
   "gather",
   "scatter_add",
+  "custom_linear",
 ] as const;
 type LinearPrim = (typeof LINEAR_PRIMS)[number];
 
@@ -152,6 +153,11 @@ export const transposeRules: { readonly [P in LinearPrim]: TransposeRule<P> } = 
   rev: (ct, _args, { axes }) => [lax.rev(ct, axes)],
   gather: (ct, [x, idx], { axis }) => [lax.scatterAdd(ct, idx as Tensor, axis, shapeOf(x!)[axis]!), null],
   scatter_add: (ct, [, idx], { axis }) => [lax.gather(ct, idx as Tensor, axis), null],
+  custom_linear: (ct, args, { name, nres, transpose }) => {
+    const res = args.slice(0, nres);
+    if (res.some(isLin)) throw new NablaError(`transpose: ${name} residuals must be known values`);
+    return [...res.map(() => null), ...transpose(res as Tensor[], ct)];
+  },
 };
 
 const LINEAR_SET: ReadonlySet<string> = new Set(LINEAR_PRIMS);

@@ -241,6 +241,7 @@ export const vmapRules: { readonly [P in Prim]: VmapRule<P> } = {
     if (dx === null) return [lax.gather(x!, idx!, params.axis), params.axis + di!];
     return loop("gather")(xs, dims, params, size);
   },
+  custom_linear: (xs, dims, params, size) => loop("custom_linear")(xs, dims, params, size),
   scatter_add: (xs, dims, params, size) => {
     const [u, idx] = xs;
     const [du, di] = dims;

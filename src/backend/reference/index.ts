@@ -1,6 +1,7 @@
 // The reference backend: plain TypeScript over typed arrays. It is the executable specification of every
 // primitive; faster backends are tested against it.
 import { allocate, castArray, type TypedArray } from "../../core/dtype.js";
+import { ValueError } from "../../core/errors.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { ConcreteTensor } from "../../core/tensor.js";
 import type { Backend, Kernel, KernelOf, KernelTable } from "../backend.js";
@@ -353,6 +354,13 @@ const kernels: KernelTable = {
         for (let i = 0; i < inner; i++) r[p++] = k >= 0 && k < n ? a[src + i]! : Number.NaN;
       }
     return r;
+  },
+  custom_linear: (xs, { name, nres, forward }) => {
+    if (forward === null)
+      throw new ValueError(
+        `${name}: forward mode (jvp, jacfwd, linearize's map) is not defined for a function with a custom VJP; use customJvp for forward mode`,
+      );
+    return forward(xs.slice(0, nres), xs.slice(nres)).concrete().data;
   },
   scatter_add: ([u, idx], { axis, size }, out) => {
     const ix = idx!.data;
