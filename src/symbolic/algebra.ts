@@ -2,6 +2,8 @@
 // Smart constructors fold constants, drop neutral elements and collect like terms and like factors, so a
 // derivative built step by step from a traced program stays small. Terms are hash-consed (one object per
 // distinct term), so equality is identity and keys stay short.
+import type { FunctionName } from "./ast.js";
+import { SCALAR_FUNCTIONS } from "./compile.js";
 
 export type CmpOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
 
@@ -250,30 +252,11 @@ export function pow(b: Term, e: Term): Term {
   return makeMul(1, [{ b, e }]);
 }
 
-const FOLD: Record<string, (x: number) => number> = {
-  sin: Math.sin,
-  cos: Math.cos,
-  tan: Math.tan,
-  asin: Math.asin,
-  acos: Math.acos,
-  atan: Math.atan,
-  sinh: Math.sinh,
-  cosh: Math.cosh,
-  tanh: Math.tanh,
-  exp: Math.exp,
-  log: Math.log,
-  abs: Math.abs,
-  sign: Math.sign,
-  sec: (x) => 1 / Math.cos(x),
-  sech: (x) => 1 / Math.cosh(x),
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-};
-
 /** A function application; exact values at simple points fold (sin 0 = 0, exp 0 = 1, log 1 = 0, ...). */
 export function fn(f: string, ...args: Term[]): Term {
   if (args.length === 1 && args[0]!.k === "num") {
     const v = args[0]!.v;
-    const r = FOLD[f]?.(v);
+    const r = f in SCALAR_FUNCTIONS ? SCALAR_FUNCTIONS[f as FunctionName](v, Number.NaN) : undefined;
     if (r !== undefined && (Number.isInteger(r) || f === "abs" || f === "sign")) return num(r);
   }
   if (args.length === 2 && args.every((a) => a.k === "num") && (f === "max" || f === "min"))
@@ -395,21 +378,26 @@ export function size(t: Term): number {
   return s;
 }
 
-/**
- * Pulls a factor common to every term of a sum out in front when that makes the term smaller:
- * e^(−x²) cos x − 2x e^(−x²) sin x = e^(−x²) (cos x − 2x sin x). Applied bottom-up.
- */
-export function factorCommon(t: Term): Term {
+/** Rebuilds `t` bottom-up (each distinct subterm once), applying `post` to every sum. */
+function mapSums(t: Term, post: (s: Extract<Term, { k: "add" }>) => Term): Term {
   const memo = new Map<Term, Term>();
   const rec = (u: Term): Term => {
     const hit = memo.get(u);
     if (hit) return hit;
     const r0 = rebuild(u, rec);
-    const r = r0.k === "add" ? pullOut(r0) : r0;
+    const r = r0.k === "add" ? post(r0) : r0;
     memo.set(u, r);
     return r;
   };
   return rec(t);
+}
+
+/**
+ * Pulls a factor common to every term of a sum out in front when that makes the term smaller:
+ * e^(−x²) cos x − 2x e^(−x²) sin x = e^(−x²) (cos x − 2x sin x). Applied bottom-up.
+ */
+export function factorCommon(t: Term): Term {
+  return mapSums(t, (s) => pullOut(s));
 }
 
 /** The factors (base → numeric exponent) of a sum's term. */
@@ -456,16 +444,7 @@ function pullOut(s: Extract<Term, { k: "add" }>): Term {
  * parts stay in normal form.
  */
 export function collect(t: Term): Term {
-  const memo = new Map<Term, Term>();
-  const rec = (u: Term): Term => {
-    const hit = memo.get(u);
-    if (hit) return hit;
-    const r0 = rebuild(u, rec);
-    const r = r0.k === "add" ? collectSum(r0.c, r0.terms) : r0;
-    memo.set(u, r);
-    return r;
-  };
-  return rec(t);
+  return mapSums(t, (s) => collectSum(s.c, s.terms));
 }
 
 function collectSum(c: number, terms: readonly Monomial[]): Term {
@@ -535,16 +514,7 @@ function groupByCoef(c: number, terms: readonly Monomial[]): Term | null {
  * then simplify. Kept only where smaller.
  */
 export function together(t: Term): Term {
-  const memo = new Map<Term, Term>();
-  const rec = (u: Term): Term => {
-    const hit = memo.get(u);
-    if (hit) return hit;
-    const r0 = rebuild(u, rec);
-    const r = r0.k === "add" ? togetherSum(r0) : r0;
-    memo.set(u, r);
-    return r;
-  };
-  return rec(t);
+  return mapSums(t, (s) => togetherSum(s));
 }
 
 function togetherSum(s: Extract<Term, { k: "add" }>): Term {

@@ -26,7 +26,8 @@ const SCALAR_BINARY: Readonly<Record<BinaryKind, Scalar2>> = {
   pow: (a, b) => a ** b,
 };
 
-const SCALAR_FUNCTIONS: Readonly<Record<FunctionName, Scalar2>> = {
+/** Each function of the expression language on JS numbers (float64). */
+export const SCALAR_FUNCTIONS: Readonly<Record<FunctionName, Scalar2>> = {
   sin: Math.sin,
   cos: Math.cos,
   tan: Math.tan,
