@@ -9,6 +9,7 @@ export { Program } from "./core/program.js";
 export type { Pytree } from "./core/pytree.js";
 export { treeMap } from "./core/pytree.js";
 export { type Aval, type NestedArray, Tensor } from "./core/tensor.js";
+export * as data from "./data/index.js";
 export {
   derivative,
   type GradOptions,
@@ -28,6 +29,7 @@ export {
   vmap,
 } from "./interpret/api.js";
 export { checkpoint, customJvp, customVjp } from "./interpret/custom.js";
+export * as io from "./io/index.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";
 export * as numeric from "./numeric/index.js";
 export {

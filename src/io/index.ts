@@ -1,0 +1,12 @@
+// The nb.io namespace: safetensors parameter files (interoperable with Python) and PNG images.
+export { IoError, SafetensorsError } from "./errors.js";
+export { decodePng, encodePng, type ReadPngOptions, readPng, type WritePngOptions, writePng } from "./png.js";
+export {
+  type DecodeOptions,
+  decodeSafetensors,
+  encodeSafetensors,
+  type Metadata,
+  type SafetensorsContents,
+} from "./safetensors.js";
+export { loadSafetensors, saveSafetensors } from "./safetensors-file.js";
+export type { TensorTree } from "./tree.js";
