@@ -30,6 +30,7 @@ export {
 } from "./interpret/api.js";
 export { checkpoint, customJvp, customVjp } from "./interpret/custom.js";
 export * as io from "./io/index.js";
+export * as nn from "./nn/index.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";
 export * as numeric from "./numeric/index.js";
 export {
@@ -129,6 +130,7 @@ export {
   tile,
   transpose,
 } from "./ops/shape.js";
+export * as optim from "./optim/index.js";
 export { Expr, parse } from "./symbolic/expr.js";
 export * as symbolic from "./symbolic/index.js";
 export { ParseError } from "./symbolic/parse.js";

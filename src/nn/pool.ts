@@ -1,0 +1,141 @@
+// 2-D max and average pooling on NCHW inputs: reshape-and-reduce for tiling windows, gather otherwise.
+import { ValueError } from "../core/errors.js";
+import type { Tensor } from "../core/tensor.js";
+import { array } from "../ops/creation.js";
+import { div } from "../ops/elementwise.js";
+import { max, mean, sum } from "../ops/reduce.js";
+import { pad, reshape, slice, take } from "../ops/shape.js";
+import { floatArg, type TensorLike } from "../ops/util.js";
+import { type Pair, pair, type Window, windowIndices, windowOf } from "./conv.js";
+import { expectRank, type Layer, makeLayer } from "./layer.js";
+
+export interface PoolOptions {
+  /** Default: the kernel size (non-overlapping windows). */
+  stride?: Pair;
+  /** Padding per side (at most half the kernel): −∞ for max pooling, 0 for average pooling. Default 0. */
+  padding?: Pair;
+}
+
+export interface AvgPoolOptions extends PoolOptions {
+  /** Count padded zeros in the average (PyTorch's default). Default true. */
+  countIncludePad?: boolean;
+}
+
+type Kind = "max" | "avg";
+
+function geometry(name: string, shape: readonly number[], kernel: Pair, options: PoolOptions): Window {
+  expectRank(name, shape, [3, 4], "N, C, H, W or C, H, W");
+  const k = pair(name, "kernelSize", kernel);
+  const stride = pair(name, "stride", options.stride ?? k);
+  const padding = pair(name, "padding", options.padding ?? 0);
+  if (k.includes(0) || stride.includes(0))
+    throw new ValueError(`${name}: kernelSize and stride must be positive`);
+  if (padding[0] * 2 > k[0] || padding[1] * 2 > k[1])
+    throw new ValueError(
+      `${name}: padding ${padding.join("×")} must be at most half the kernel ${k.join("×")}`,
+    );
+  return windowOf(name, shape[shape.length - 2]!, shape[shape.length - 1]!, k, stride, padding, [1, 1]);
+}
+
+/** Elements per window that are not padding, as a constant [OH, OW] tensor. */
+function validCounts(h: number, w: number, g: Window, dtype: "float32" | "float64"): Tensor {
+  const counts = new Float64Array(g.oh * g.ow);
+  const inside = (start: number, k: number, n: number) => Math.min(start + k, n) - Math.max(start, 0);
+  for (let oy = 0; oy < g.oh; oy++)
+    for (let ox = 0; ox < g.ow; ox++)
+      counts[oy * g.ow + ox] =
+        inside(oy * g.sh - g.pads[0][0], g.kh, h) * inside(ox * g.sw - g.pads[1][0], g.kw, w);
+  return reshape(array(counts, { dtype }), [g.oh, g.ow]);
+}
+
+function pool(kind: Kind, x: TensorLike, kernel: Pair, options: AvgPoolOptions, name: string): Tensor {
+  const t0 = floatArg(name, x);
+  const g = geometry(name, t0.shape, kernel, options);
+  const t = t0.ndim === 4 ? t0 : reshape(t0, [1, ...t0.shape]);
+  const [n, c, h, w] = t.shape as [number, number, number, number];
+  const reduce = kind === "max" ? max : mean;
+  const noPad = g.pads.every(([a, b]) => a === 0 && b === 0);
+  let y: Tensor;
+  if (noPad && g.sh === g.kh && g.sw === g.kw) {
+    // Tiling windows: crop the remainder, split each spatial axis into (out, kernel) and reduce the kernels.
+    const cropped = slice(t, [0, 0, 0, 0], [n, c, g.oh * g.kh, g.ow * g.kw]);
+    y = reduce(reshape(cropped, [n, c, g.oh, g.kh, g.ow, g.kw]), { axis: [3, 5] });
+  } else {
+    // Max pooling pads with the lowest finite value (not −∞, so padded gradients stay 0 rather than NaN).
+    const low = t.dtype === "float64" ? -Number.MAX_VALUE : -3.4028234663852886e38;
+    const tp = pad(t, [[0, 0], [0, 0], ...g.pads], kind === "max" ? low : 0);
+    const hp = h + g.pads[0][0] + g.pads[0][1];
+    const wp = w + g.pads[1][0] + g.pads[1][1];
+    const windows = take(reshape(tp, [n, c, hp * wp]), windowIndices(1, hp, wp, g), 2);
+    const reduced =
+      kind === "avg" && options.countIncludePad === false
+        ? div(sum(windows, { axis: 3 }), reshape(validCounts(h, w, g, t.dtype as "float32"), [g.oh * g.ow]))
+        : reduce(windows, { axis: 3 });
+    y = reshape(reduced, [n, c, g.oh, g.ow]);
+  }
+  return t0.ndim === 4 ? y : reshape(y, y.shape.slice(1));
+}
+
+/**
+ * Max pooling over kernel windows of x [N, C, H, W] (or [C, H, W]). Ties share the gradient equally.
+ * @example
+ * ```ts
+ * const x = nb.reshape(nb.arange(16), [1, 1, 4, 4]);
+ * nb.nn.maxPool2d(x, 2).toArray(); // [[[[5, 7], [13, 15]]]]
+ * ```
+ */
+export function maxPool2d(x: TensorLike, kernelSize: Pair, options: PoolOptions = {}): Tensor {
+  return pool("max", x, kernelSize, options, "maxPool2d");
+}
+
+/**
+ * Average pooling over kernel windows of x [N, C, H, W] (or [C, H, W]).
+ * @example
+ * ```ts
+ * const x = nb.reshape(nb.arange(16), [1, 1, 4, 4]);
+ * nb.nn.avgPool2d(x, 2).toArray(); // [[[[2.5, 4.5], [10.5, 12.5]]]]
+ * ```
+ */
+export function avgPool2d(x: TensorLike, kernelSize: Pair, options: AvgPoolOptions = {}): Tensor {
+  return pool("avg", x, kernelSize, options, "avgPool2d");
+}
+
+function poolLayer(kind: Kind, kernelSize: Pair, options: AvgPoolOptions): Layer {
+  const k = pair(kind === "max" ? "MaxPool2d" : "AvgPool2d", "kernelSize", kernelSize);
+  const extra = [
+    options.stride !== undefined ? `stride ${pair("pool", "stride", options.stride).join("×")}` : "",
+    options.padding ? `padding ${pair("pool", "padding", options.padding).join("×")}` : "",
+  ].filter((s) => s !== "");
+  const name = `${kind === "max" ? "MaxPool2d" : "AvgPool2d"}(${k.join("×")}${extra.map((s) => `, ${s}`).join("")})`;
+  return makeLayer({
+    name,
+    init: () => ({ params: {}, state: {} }),
+    forward: (_p, state, x) => [pool(kind, x, kernelSize, options, name), state],
+    outputShape: (s) => {
+      const g = geometry(name, s, kernelSize, options);
+      return [...s.slice(0, -2), g.oh, g.ow];
+    },
+  });
+}
+
+/**
+ * A max-pooling layer (no parameters); stride defaults to the kernel size.
+ * @example
+ * ```ts
+ * nb.nn.MaxPool2d(2).apply({}, nb.zeros([8, 16, 28, 28])).shape; // [8, 16, 14, 14]
+ * ```
+ */
+export function MaxPool2d(kernelSize: Pair, options: PoolOptions = {}): Layer {
+  return poolLayer("max", kernelSize, options);
+}
+
+/**
+ * An average-pooling layer (no parameters); stride defaults to the kernel size.
+ * @example
+ * ```ts
+ * nb.nn.AvgPool2d(2, { stride: 1 }).apply({}, nb.zeros([1, 3, 5, 5])).shape; // [1, 3, 4, 4]
+ * ```
+ */
+export function AvgPool2d(kernelSize: Pair, options: AvgPoolOptions = {}): Layer {
+  return poolLayer("avg", kernelSize, options);
+}

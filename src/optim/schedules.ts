@@ -1,0 +1,143 @@
+// Learning-rate schedules: plain functions of the step number, accepted wherever a learning rate is.
+import { ValueError } from "../core/errors.js";
+
+/** A learning rate as a function of the step (0 for the first update). */
+export type Schedule = (step: number) => number;
+
+/** A constant learning rate or a {@link Schedule}. */
+export type LearningRate = number | Schedule;
+
+/** The learning rate at `step`, checked to be a finite number. */
+export function resolveRate(where: string, lr: LearningRate, step: number): number {
+  const v = typeof lr === "number" ? lr : lr(step);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new ValueError(
+      `${where}: the learning rate at step ${step} is ${String(v)}; it must be a finite number`,
+    );
+  return v;
+}
+
+function positiveInt(where: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v <= 0)
+    throw new ValueError(`${where}: ${name} must be a positive integer, got ${v}`);
+}
+
+/**
+ * The same value at every step.
+ * @example
+ * ```ts
+ * nb.optim.constantSchedule(0.1)(1000); // 0.1
+ * ```
+ */
+export function constantSchedule(value: number): Schedule {
+  return () => value;
+}
+
+/**
+ * Multiplies the rate by `gamma` every `stepSize` steps (PyTorch's StepLR): init · gamma^⌊step / stepSize⌋.
+ * @example
+ * ```ts
+ * const lr = nb.optim.stepSchedule({ init: 0.1, stepSize: 10, gamma: 0.5 });
+ * [lr(0), lr(9), lr(10), lr(25)]; // [0.1, 0.1, 0.05, 0.025]
+ * ```
+ */
+export function stepSchedule(options: { init: number; stepSize: number; gamma?: number }): Schedule {
+  const { init, stepSize, gamma = 0.1 } = options;
+  positiveInt("stepSchedule", "stepSize", stepSize);
+  return (step) => init * gamma ** Math.floor(step / stepSize);
+}
+
+/**
+ * init · decayRate^(step / transitionSteps), or with `staircase` at whole multiples only (optax's
+ * exponential_decay).
+ * @example
+ * ```ts
+ * nb.optim.exponentialDecay({ init: 1, decayRate: 0.5, transitionSteps: 100 })(200); // 0.25
+ * ```
+ */
+export function exponentialDecay(options: {
+  init: number;
+  decayRate: number;
+  transitionSteps: number;
+  staircase?: boolean;
+}): Schedule {
+  const { init, decayRate, transitionSteps, staircase = false } = options;
+  positiveInt("exponentialDecay", "transitionSteps", transitionSteps);
+  return (step) => {
+    const p = step / transitionSteps;
+    return init * decayRate ** (staircase ? Math.floor(p) : p);
+  };
+}
+
+/**
+ * Linear interpolation from `init` to `end` over `steps`, then constant at `end`.
+ * @example
+ * ```ts
+ * nb.optim.linearSchedule({ init: 0, end: 1, steps: 10 })(5); // 0.5
+ * ```
+ */
+export function linearSchedule(options: { init: number; end: number; steps: number }): Schedule {
+  const { init, end, steps } = options;
+  positiveInt("linearSchedule", "steps", steps);
+  return (step) => init + (end - init) * Math.min(Math.max(step, 0) / steps, 1);
+}
+
+/**
+ * Half a cosine from `init` down to `alpha · init` over `decaySteps`, then constant (SGDR without
+ * restarts; optax's cosine_decay_schedule).
+ * @example
+ * ```ts
+ * const lr = nb.optim.cosineDecay({ init: 1, decaySteps: 100 });
+ * [lr(0), lr(50), lr(100)]; // [1, 0.5, 0]
+ * ```
+ */
+export function cosineDecay(options: { init: number; decaySteps: number; alpha?: number }): Schedule {
+  const { init, decaySteps, alpha = 0 } = options;
+  positiveInt("cosineDecay", "decaySteps", decaySteps);
+  return (step) => {
+    const t = Math.min(Math.max(step, 0), decaySteps) / decaySteps;
+    return init * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * t)) + alpha);
+  };
+}
+
+/**
+ * A linear warmup from `init` (default 0) to the start of `after` over `steps`, followed by `after` (a
+ * number or a schedule, which sees steps counted from the end of the warmup).
+ * @example
+ * ```ts
+ * const lr = nb.optim.warmup({ steps: 10, after: 0.1 });
+ * [lr(0), lr(5), lr(10), lr(500)]; // [0, 0.05, 0.1, 0.1]
+ * ```
+ */
+export function warmup(options: { steps: number; after: LearningRate; init?: number }): Schedule {
+  const { steps, after: next, init = 0 } = options;
+  positiveInt("warmup", "steps", steps);
+  const after = (s: number) => resolveRate("warmup", next, s);
+  return (step) =>
+    step < steps ? init + ((after(0) - init) * Math.max(step, 0)) / steps : after(step - steps);
+}
+
+/**
+ * Linear warmup from `init` to `peak` over `warmupSteps`, then cosine decay to `end` at step `decaySteps`
+ * (counted from 0, warmup included, as optax's warmup_cosine_decay_schedule).
+ * @example
+ * ```ts
+ * const lr = nb.optim.warmupCosineDecay({ peak: 1e-3, warmupSteps: 100, decaySteps: 1000 });
+ * [lr(0), lr(100), lr(1000)]; // [0, 0.001, 0]
+ * ```
+ */
+export function warmupCosineDecay(options: {
+  peak: number;
+  warmupSteps: number;
+  decaySteps: number;
+  init?: number;
+  end?: number;
+}): Schedule {
+  const { peak, warmupSteps, decaySteps, init = 0, end = 0 } = options;
+  if (decaySteps <= warmupSteps)
+    throw new ValueError(
+      `warmupCosineDecay: decaySteps (${decaySteps}) must be larger than warmupSteps (${warmupSteps})`,
+    );
+  const cos = cosineDecay({ init: peak - end, decaySteps: decaySteps - warmupSteps });
+  return warmup({ steps: warmupSteps, init, after: (s) => cos(s) + end });
+}
