@@ -2,6 +2,7 @@
 import "./interpret/eval.js";
 import "./ops/methods.js";
 
+export * as analysis from "./analysis/index.js";
 export { getDefaultFloat, setDefaultFloat, type TensorLike } from "./core/convert.js";
 export type { DType, TypedArray } from "./core/dtype.js";
 export { DTypeError, NablaError, PytreeError, ShapeError, TraceError, ValueError } from "./core/errors.js";

@@ -1,4 +1,15 @@
 // nb.optim: optax-style optimizers as pure {init, update} gradient transformations, clipping and schedules.
+
+export {
+  type AsTensors,
+  type CubicStep,
+  type HistoryEntry,
+  type MethodName,
+  type MinimizeOptions,
+  type MinimizeResult,
+  minimize,
+  solveCubic,
+} from "../minimize/index.js";
 export { clipByGlobalNorm, clipByValue, globalNorm } from "./clip.js";
 export {
   type AdagradOptions,

@@ -1,0 +1,74 @@
+// L-BFGS: the two-loop recursion over the last m curvature pairs, with a strong-Wolfe or Armijo line search.
+
+import { axpy, dot, norm, scale } from "./linalg.js";
+import { armijo, type Iterate, strongWolfe } from "./line-search.js";
+import type { MethodContext, StepOutcome, Stepper } from "./types.js";
+
+interface Pair {
+  s: Float64Array;
+  y: Float64Array;
+  rho: number;
+}
+
+/**
+ * −H_k g by the two-loop recursion (Nocedal & Wright, Alg. 7.4), where H_k is the BFGS inverse-Hessian
+ * approximation built from the pairs on top of H⁰ = γI, γ = sᵀy / yᵀy of the newest pair.
+ */
+export function twoLoop(g: Float64Array, pairs: readonly Pair[]): Float64Array {
+  const q = g.slice();
+  const a = new Float64Array(pairs.length);
+  for (let i = pairs.length - 1; i >= 0; i--) {
+    const p = pairs[i];
+    a[i] = p.rho * dot(p.s, q);
+    for (let j = 0; j < q.length; j++) q[j] -= a[i] * p.y[j];
+  }
+  const last = pairs[pairs.length - 1];
+  const gamma = last ? dot(last.s, last.y) / dot(last.y, last.y) : 1;
+  for (let j = 0; j < q.length; j++) q[j] *= gamma;
+  for (let i = 0; i < pairs.length; i++) {
+    const p = pairs[i];
+    const b = p.rho * dot(p.y, q);
+    for (let j = 0; j < q.length; j++) q[j] += (a[i] - b) * p.s[j];
+  }
+  return scale(q, -1);
+}
+
+/**
+ * L-BFGS with memory m (default 10). The first step is scaled to length ≤ 1; later ones start from α = 1, which
+ * the Wolfe search accepts near the solution (superlinear convergence). A pair is stored only when its
+ * curvature sᵀy is safely positive; if a search fails, the memory is dropped and steepest descent retried once.
+ */
+export function lbfgsStepper(ctx: MethodContext): Stepper {
+  const { objective, options } = ctx;
+  const memory = options.memory ?? 10;
+  const search = options.lineSearch === "armijo" ? armijo : strongWolfe;
+  let pairs: Pair[] = [];
+  const attempt = (at: Iterate, d: Float64Array, alpha0: number) =>
+    search(objective.valueAndGrad, at, d, alpha0);
+  return {
+    step(at): StepOutcome {
+      let d = twoLoop(at.g, pairs);
+      let alpha0 = pairs.length === 0 ? Math.min(1, 1 / norm(at.g)) : 1;
+      if (!(dot(d, at.g) < 0)) {
+        pairs = [];
+        d = scale(at.g, -1);
+        alpha0 = Math.min(1, 1 / norm(at.g));
+      }
+      let ls = attempt(at, d, alpha0);
+      if (!ls.next && pairs.length > 0) {
+        pairs = [];
+        ls = attempt(at, scale(at.g, -1), Math.min(1, 1 / norm(at.g)));
+      }
+      const info = { alpha: ls.alpha, evaluations: ls.evaluations, memory: pairs.length };
+      if (!ls.next) return { stop: "line search failed", info };
+      const s = axpy(ls.next.x, -1, at.x);
+      const y = axpy(ls.next.g, -1, at.g);
+      const sy = dot(s, y);
+      if (sy > 1e-10 * norm(s) * norm(y)) {
+        pairs.push({ s, y, rho: 1 / sy });
+        if (pairs.length > memory) pairs.shift();
+      }
+      return { next: ls.next, info };
+    },
+  };
+}
