@@ -30,6 +30,13 @@ export {
   vmap,
 } from "./interpret/api.js";
 export { checkpoint, customJvp, customVjp } from "./interpret/custom.js";
+export {
+  elementwiseDerivatives,
+  jet,
+  type TaylorDerivativeOptions,
+  taylorDerivative,
+  taylorDerivatives,
+} from "./interpret/jet.js";
 export * as io from "./io/index.js";
 export * as nn from "./nn/index.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";

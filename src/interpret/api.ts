@@ -15,6 +15,7 @@ import {
 import { range, sizeOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../ops/lax.js";
+import { isScalarArgument, taylorDerivative } from "./jet.js";
 import { jvpFlat } from "./jvp.js";
 import { linearizeFlat } from "./partial-eval.js";
 import { stageFlat } from "./stage.js";
@@ -381,7 +382,12 @@ export function derivative(f: AnyFn, k: number, options: JacOptions = {}): AnyFn
   if (k === 0) return f;
   let g = jacrev(f, options);
   for (let i = 1; i < k; i++) g = jacfwd(g, options);
-  return g;
+  // With respect to one scalar argument, Taylor mode gives the k-th derivative in O(k) to O(k²) operations
+  // instead of the exponential growth of nested Jacobians.
+  const argnums = options.argnums ?? 0;
+  const byJet = typeof argnums === "number" ? taylorDerivative(f, k, { argnums }) : null;
+  return (...args: unknown[]) =>
+    byJet !== null && isScalarArgument(args, argnums) ? byJet(...args) : g(...args);
 }
 
 export interface VmapOptions {

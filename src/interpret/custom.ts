@@ -5,6 +5,7 @@ import { flatten, type Pytree, treeString, treesEqual, unflatten } from "../core
 import type { Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Tracer } from "../core/trace.js";
 import * as lax from "../ops/lax.js";
+import { customJvpUnderJet } from "./jet.js";
 import { JVPTrace, JVPTracer, jvpFlat } from "./jvp.js";
 import { linearizeFlat } from "./partial-eval.js";
 import { transposeProgram } from "./transpose.js";
@@ -32,6 +33,8 @@ export function customJvp<F extends AnyFn>(
   rule: (primals: unknown[], tangents: unknown[]) => [unknown, unknown],
 ): F {
   const wrapped = (...args: unknown[]) => {
+    const viaJet = customJvpUnderJet(f, rule, args);
+    if (viaJet !== null) return viaJet.value;
     const [leaves, def] = flatten(args as Pytree, "customJvp arguments");
     let top: MainTrace | null = null;
     for (const l of leaves)
