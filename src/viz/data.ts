@@ -99,9 +99,20 @@ export function extentDomain(values: readonly number[], log: boolean): [number, 
 }
 
 /**
- * Breaks a line where it leaps from above the domain to below it (or back) between two samples,
- * which is what a pole looks like when sampled: without the break Plot would draw a vertical
- * stroke through the whole chart.
+ * True where samples i−1 and i straddle a pole: the sign flips, |y| grows into the gap from both sides,
+ * and the leap is bigger than the steps on either side. A sampled zero crossing shrinks towards the gap
+ * instead, so smooth curves are never cut.
+ */
+function straddlesPole(y: readonly number[], i: number): boolean {
+  const [a, b, c, d] = [y[i - 2], y[i - 1], y[i], y[i + 1]];
+  if (!(b * c < 0) || !(Math.abs(b) > Math.abs(a)) || !(Math.abs(c) > Math.abs(d))) return false;
+  const leap = Math.abs(c - b);
+  return leap > Math.abs(b - a) && leap > Math.abs(d - c);
+}
+
+/**
+ * Breaks a line where a pole falls between two samples, or where it leaps from above the domain to
+ * below it: without the break Plot would draw a vertical stroke through the whole chart.
  */
 export function breakAtJumps(s: CleanSeries, [bottom, top]: readonly [number, number]): CleanSeries {
   const x: number[] = [];
@@ -109,7 +120,8 @@ export function breakAtJumps(s: CleanSeries, [bottom, top]: readonly [number, nu
   for (let i = 0; i < s.y.length; i++) {
     const prev = s.y[i - 1];
     const cur = s.y[i];
-    if (i > 0 && ((prev > top && cur < bottom) || (prev < bottom && cur > top))) {
+    const leapsOut = (prev > top && cur < bottom) || (prev < bottom && cur > top);
+    if (i > 0 && (leapsOut || straddlesPole(s.y, i))) {
       x.push(Number.NaN);
       y.push(Number.NaN);
     }

@@ -31,6 +31,20 @@ export function svgElement(
   return el;
 }
 
+const escapeXml = (s: string): string =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+// linkedom leaves `&` and `<` unescaped in attribute values of HTML-document elements, which is not
+// well-formed XML, so Node output is written out here.
+function toXml(node: Node): string {
+  if (node.nodeType === 3) return escapeXml(node.textContent ?? "");
+  if (node.nodeType !== 1) return "";
+  const el = node as Element;
+  const attrs = Array.from(el.attributes, (a) => ` ${a.name}="${escapeXml(a.value)}"`).join("");
+  const children = Array.from(el.childNodes, toXml).join("");
+  return children ? `<${el.localName}${attrs}>${children}</${el.localName}>` : `<${el.localName}${attrs}/>`;
+}
+
 /** Serializes an `<svg>` element as a standalone XML document string (it declares its own namespaces). */
 export function serializeSvg(svg: SVGSVGElement): string {
   if (pageDocument && typeof XMLSerializer !== "undefined") {
@@ -39,5 +53,5 @@ export function serializeSvg(svg: SVGSVGElement): string {
   }
   svg.setAttribute("xmlns", SVG_NS);
   svg.setAttribute("xmlns:xlink", "http://www.w3.org/1999/xlink");
-  return svg.outerHTML;
+  return toXml(svg);
 }

@@ -18,8 +18,18 @@ export const PALETTE = [
 /** The colour of the i-th series (the palette repeats after ten). */
 export const seriesColor = (i: number): string => PALETTE[i % PALETTE.length];
 
-/** A deliberately generous width estimate (DejaVu Sans averages ~0.6 em per character). */
-export const textWidth = (s: string, fontSize: number): number => [...s].length * 0.62 * fontSize;
+const NARROW = /[ijlft|!.,:;'′″‴()[\]{}\s⁰¹²³⁴⁵⁶⁷⁸⁹⁻]/u;
+const WIDE = /[mwMW@%]/;
+const OPERATOR = /[+−=×<>~±≤≥]/u;
+
+/** A slightly generous width estimate in px, with DejaVu Sans' proportions (no DOM needed to measure). */
+export function textWidth(s: string, fontSize: number): number {
+  let em = 0;
+  for (const c of s) {
+    em += NARROW.test(c) ? 0.36 : WIDE.test(c) || OPERATOR.test(c) ? 0.86 : /[A-Z]/.test(c) ? 0.72 : 0.62;
+  }
+  return em * fontSize;
+}
 
 const SWATCH = 22;
 const SWATCH_GAP = 6;

@@ -49,10 +49,13 @@ function formatLinear(v: number, step: number, maxAbs: number): string {
 export function linearTicks(domain: readonly [number, number], count: number, nice: boolean): Ticks {
   let [lo, hi] = domain;
   let step = niceStep(hi - lo, count);
-  if (nice) {
+  // Widening can change the step, so repeat until both ends sit on ticks (as d3's nice does).
+  for (let round = 0; nice && round < 4; round++) {
     lo = Math.floor(lo / step + 1e-9) * step;
     hi = Math.ceil(hi / step - 1e-9) * step;
-    step = niceStep(hi - lo, count);
+    const next = niceStep(hi - lo, count);
+    if (next === step) break;
+    step = next;
   }
   const values: number[] = [];
   for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) values.push(k * step);
@@ -60,9 +63,9 @@ export function linearTicks(domain: readonly [number, number], count: number, ni
   return { domain: [lo, hi], values, labels: values.map((v) => formatLinear(v, step, maxAbs)) };
 }
 
-/** `1000`, `0.01` for small exponents; `10⁻¹²`, `2×10⁵` for large ones. */
-function formatPower(mantissa: number, exp: number): string {
-  if (exp >= -3 && exp <= 3) return minus(String(Number((mantissa * 10 ** exp).toPrecision(6))));
+/** `1000`, `0.01` on an axis of small exponents; `10⁻¹²`, `2×10⁵` on one that reaches large ones. */
+function formatPower(mantissa: number, exp: number, plain: boolean): string {
+  if (plain) return minus(String(Number((mantissa * 10 ** exp).toPrecision(6))));
   const pow = `10${[...String(exp)].map((c) => SUPERSCRIPT[c]).join("")}`;
   return mantissa === 1 ? pow : `${mantissa}×${pow}`;
 }
@@ -82,15 +85,17 @@ export function logTicks(domain: readonly [number, number], count: number, nice:
   const inside = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
   const mantissas = e1 - e0 <= 2 ? [1, 2, 5] : [1];
   const every = Math.max(1, Math.ceil((e1 - e0 + 1) / Math.max(2, count)));
+  const plain = e0 >= -3 && e1 <= 4;
   const values: number[] = [];
   const labels: string[] = [];
   for (let e = e0; e <= e1; e++) {
-    if ((e - e0) % every !== 0 && mantissas.length === 1) continue;
+    // Skipped decades are chosen so the labelled ones are multiples of `every` (10⁻¹², 10⁻⁹, ...).
+    if (mantissas.length === 1 && ((e % every) + every) % every !== 0) continue;
     for (const m of mantissas) {
       const v = m * 10 ** e;
       if (!inside(v)) continue;
       values.push(v);
-      labels.push(formatPower(m, e));
+      labels.push(formatPower(m, e, plain));
     }
   }
   if (values.length < 2) return linearTicks([lo, hi], count, false);
