@@ -30,6 +30,7 @@ export {
   vmap,
 } from "./interpret/api.js";
 export { checkpoint, customJvp, customVjp } from "./interpret/custom.js";
+export { getBackend, setBackend } from "./interpret/eval.js";
 export {
   elementwiseDerivatives,
   jet,
@@ -37,6 +38,7 @@ export {
   taylorDerivative,
   taylorDerivatives,
 } from "./interpret/jet.js";
+export { type JitStats, type Jitted, jit } from "./interpret/jit.js";
 export * as io from "./io/index.js";
 export * as nn from "./nn/index.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";

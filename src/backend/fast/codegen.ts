@@ -1,0 +1,343 @@
+// Compiles a FusedSpec (backend/fusion.ts) to one generated JavaScript loop nest. Shapes, strides and
+// offsets are parameters, so every spec of the same structure shares one compiled function. The source is
+// built only from the spec's numbers and a fixed set of templates — never from user text. Where `Function`
+// is unavailable (a strict Content-Security-Policy), an interpreter with the same semantics runs instead.
+import { allocate, castArray, type DType, type TypedArray } from "../../core/dtype.js";
+import { sizeOf, stridesOf } from "../../core/shape.js";
+import {
+  DISCRETE,
+  type FusedArg,
+  type FusedKernel,
+  type FusedSpec,
+  jsExpr,
+  jsHelpers,
+  jsLiteral,
+  type ReduceKind,
+  scalarFn,
+} from "../fusion.js";
+import { compileSimdF32 } from "../wasm/elementwise.js";
+
+/** The spec after dropping size-1 dims and merging dims every operand walks contiguously. */
+interface Normal {
+  shape: number[];
+  /** Per input: offset, strides, bounds per dim (null = whole range), or null when always zero. */
+  inputs: ({ offset: number; strides: number[]; lo: (number | null)[]; hi: (number | null)[] } | null)[];
+  outStrides: number[][];
+}
+
+function normalize(spec: FusedSpec): Normal {
+  const nd = spec.shape.length;
+  const contiguous = stridesOf(spec.shape);
+  const inputs = spec.inputs.map((inp) => {
+    const lo: (number | null)[] = [];
+    const hi: (number | null)[] = [];
+    for (let d = 0; d < nd; d++) {
+      const n = spec.shape[d]!;
+      const l = Math.max(inp.bounds?.lo[d] ?? 0, 0);
+      const h = Math.min(inp.bounds?.hi[d] ?? n, n);
+      if (l >= h && n > 0) return null;
+      lo.push(l === 0 && h === n ? null : l);
+      hi.push(l === 0 && h === n ? null : h);
+    }
+    return { offset: inp.offset, strides: inp.strides.slice(), lo, hi };
+  });
+  const outStrides = spec.outputs.map((o) =>
+    o.reduce === undefined ? contiguous.slice() : o.strides!.slice(),
+  );
+  // Keep dims of size != 1 (a size-1 dim only ever has index 0, and its bounds were resolved above).
+  const keep = spec.shape.map((n) => n !== 1);
+  const pick = <T>(a: T[]) => a.filter((_, d) => keep[d]);
+  let shape = pick(spec.shape.slice());
+  for (const inp of inputs)
+    if (inp) {
+      inp.strides = pick(inp.strides);
+      inp.lo = pick(inp.lo);
+      inp.hi = pick(inp.hi);
+    }
+  let outs = outStrides.map(pick);
+  // Merge dim d into d+1 where every operand steps through both as one.
+  for (let d = shape.length - 2; d >= 0; d--) {
+    const n1 = shape[d + 1]!;
+    const ok =
+      inputs.every(
+        (i) => !i || (i.strides[d] === i.strides[d + 1]! * n1 && i.lo[d] === null && i.lo[d + 1] === null),
+      ) && outs.every((s) => s[d] === s[d + 1]! * n1);
+    if (!ok) continue;
+    const merge = (a: number[]) => {
+      a.splice(d, 2, a[d + 1]!);
+    };
+    shape = shape.slice();
+    shape.splice(d, 2, shape[d]! * n1);
+    for (const i of inputs)
+      if (i) {
+        merge(i.strides);
+        i.lo.splice(d, 2, null);
+        i.hi.splice(d, 2, null);
+      }
+    outs = outs.map((s) => {
+      const c = s.slice();
+      merge(c);
+      return c;
+    });
+  }
+  return { shape, inputs, outStrides: outs };
+}
+
+const INIT: Record<ReduceKind, number> = {
+  sum: 0,
+  prod: 1,
+  max: Number.NEGATIVE_INFINITY,
+  min: Number.POSITIVE_INFINITY,
+};
+const combine = (k: ReduceKind, a: string, v: string): string =>
+  k === "sum"
+    ? `${a} + ${v}`
+    : k === "prod"
+      ? `${a} * ${v}`
+      : k === "max"
+        ? `(${v} > ${a} || ${v} !== ${v} ? ${v} : ${a})`
+        : `(${v} < ${a} || ${v} !== ${v} ? ${v} : ${a})`;
+
+const ARRAY: Record<DType, string> = {
+  float32: "Float32Array",
+  float64: "Float64Array",
+  int32: "Int32Array",
+  bool: "Uint8Array",
+};
+
+/** Source of the kernel `(I, P, H) => outputs`, and its numeric parameters P. */
+function generate(spec: FusedSpec, nrm: Normal): { code: string; params: number[] } {
+  const params: number[] = [];
+  const pdecl: string[] = [];
+  const param = (v: number): string => {
+    params.push(v);
+    const i = params.length - 1;
+    pdecl.push(`const p${i} = P[${i}];`);
+    return `p${i}`;
+  };
+  const K = nrm.shape.length;
+  const lines: string[] = [];
+  const head: string[] = [];
+  // Loop bounds.
+  const N = nrm.shape.map((n, d) => {
+    head.push(`const n${d} = ${param(n)};`);
+    return `n${d}`;
+  });
+  // Level of a value: the deepest loop whose index it depends on (-1: loop invariant).
+  const inLevel = nrm.inputs.map((i) => {
+    if (!i) return -1;
+    let l = -1;
+    for (let d = 0; d < K; d++) if (i.strides[d] !== 0 || i.lo[d] !== null) l = d;
+    return l;
+  });
+  const argLevel = (a: FusedArg, nodeLevel: number[]): number =>
+    "input" in a ? inLevel[a.input]! : "node" in a ? nodeLevel[a.node]! : -1;
+  const nodeLevel: number[] = [];
+  spec.nodes.forEach((n) => {
+    nodeLevel.push(Math.max(-1, ...n.args.map((a) => argLevel(a, nodeLevel))));
+  });
+  // Statements to emit at each level (index -1 = before all loops).
+  const at: string[][] = Array.from({ length: K + 1 }, () => []);
+  const emit = (level: number, s: string) => at[level + 1]!.push(s);
+  // Input reads.
+  nrm.inputs.forEach((inp, j) => {
+    head.push(`const in${j} = I[${j}];`);
+    if (!inp) {
+      emit(-1, `const x${j} = 0;`);
+      return;
+    }
+    const L = inLevel[j]!;
+    let idx = param(inp.offset);
+    const conds: string[] = [];
+    for (let d = 0; d <= L; d++) {
+      const s = inp.strides[d]!;
+      if (s === 1) idx += ` + i${d}`;
+      else if (s !== 0) idx += ` + i${d} * ${param(s)}`;
+      if (inp.lo[d] !== null) conds.push(`i${d} >= ${param(inp.lo[d]!)} && i${d} < ${param(inp.hi[d]!)}`);
+    }
+    const read = `in${j}[${idx}]`;
+    emit(L, `const x${j} = ${conds.length ? `(${conds.join(" && ")}) ? ${read} : 0` : read};`);
+  });
+  const argSrc = (a: FusedArg): string =>
+    "input" in a ? `x${a.input}` : "node" in a ? `v${a.node}` : jsLiteral(a.literal);
+  // Float32 nodes are rounded only where the exact float32 value matters (see jsExpr).
+  const exact = new Uint8Array(spec.nodes.length);
+  const mark = (a: FusedArg) => {
+    if ("node" in a) exact[a.node] = 1;
+  };
+  for (const n of spec.nodes) if (DISCRETE.has(n.prim)) n.args.forEach(mark);
+  for (const o of spec.outputs) if (o.reduce !== undefined) mark(o.value);
+  spec.nodes.forEach((n, k) => {
+    emit(nodeLevel[k]!, `const v${k} = ${jsExpr(n.prim, n.dtype, n.args.map(argSrc), exact[k] === 1)};`);
+  });
+  // Outputs: stores at the innermost level; reductions accumulate locally over a reduced suffix of loops
+  // (same order as a sequential sweep) or read-modify-write a float64 accumulator otherwise.
+  const before: string[][] = Array.from({ length: K + 1 }, () => []);
+  const after: string[][] = Array.from({ length: K + 1 }, () => []);
+  const rets: string[] = [];
+  spec.outputs.forEach((o, j) => {
+    const st = nrm.outStrides[j]!;
+    const v = argSrc(o.value);
+    const index = (upTo: number) => {
+      let idx = "0";
+      for (let d = 0; d < upTo; d++) {
+        const s = st[d]!;
+        if (s === 1) idx += ` + i${d}`;
+        else if (s !== 0) idx += ` + i${d} * ${param(s)}`;
+      }
+      return idx;
+    };
+    if (o.reduce === undefined) {
+      head.push(`const o${j} = new ${ARRAY[o.dtype]}(${param(o.size)});`);
+      emit(K - 1, `o${j}[${index(K)}] = ${v};`);
+      rets.push(`o${j}`);
+      return;
+    }
+    const k = o.reduce;
+    // r: the first loop of the all-zero-stride suffix.
+    let r = K;
+    while (r > 0 && st[r - 1] === 0) r--;
+    const prefixDistinct = st.slice(0, r).every((s) => s !== 0);
+    const direct = o.dtype === "float32" || o.dtype === "float64";
+    const arr = direct && prefixDistinct ? ARRAY[o.dtype] : "Float64Array";
+    head.push(`const o${j} = new ${arr}(${param(o.size)});`);
+    if (prefixDistinct && r === K) {
+      // Nothing left to reduce after dropping size-1 dims: one value per output element.
+      emit(K - 1, `o${j}[${index(K)}] = ${combine(k, jsLiteral(INIT[k]), v)};`);
+    } else if (prefixDistinct) {
+      // Accumulate in a local over loops r..K-1, store once per output element.
+      const a = `a${j}`;
+      before[r]!.push(`let ${a} = ${jsLiteral(INIT[k])};`);
+      emit(K - 1, `${a} = ${combine(k, a, v)};`);
+      after[r]!.push(`o${j}[${index(r)}] = ${a};`);
+    } else {
+      head.push(`o${j}.fill(${jsLiteral(INIT[k])});`);
+      const w = `w${j}`;
+      emit(K - 1, `{ const ${w} = ${index(K)}; o${j}[${w}] = ${combine(k, `o${j}[${w}]`, v)}; }`);
+    }
+    rets.push(arr === ARRAY[o.dtype] ? `o${j}` : `H.cast(o${j}, "${o.dtype}")`);
+  });
+  // Assemble the loop nest: level d's body holds loop d+1.
+  const body = (d: number): string[] => {
+    // Statements at level d (inside loop d), then the nested loop d+1.
+    const inner: string[] = [...at[d + 1]!];
+    if (d + 1 < K) {
+      inner.push(...before[d + 1]!);
+      inner.push(`for (let i${d + 1} = 0; i${d + 1} < ${N[d + 1]}; i${d + 1}++) {`, ...body(d + 1), "}");
+      inner.push(...after[d + 1]!);
+    }
+    return inner;
+  };
+  lines.push(...head, ...body(-1));
+  // Parameters are read into constants once, before everything.
+  lines.unshift(...pdecl);
+  // body(-1) puts level -1 statements, then loop 0 (wrapped by before[0]/after[0]).
+  if (K === 0) {
+    // No loop at all: one element. Level -1 statements already include every read and node; fix up
+    // the stores and local accumulators emitted for level K-1 = -1.
+    lines.splice(pdecl.length + head.length, 0, ...before[0]!);
+    lines.push(...after[0]!);
+  }
+  lines.push(`return [${rets.join(", ")}];`);
+  return { code: lines.join("\n"), params };
+}
+
+type Generated = (I: readonly TypedArray[], P: number[], H: object) => TypedArray[];
+const compiled = new Map<string, Generated>();
+let codegenAvailable: boolean | undefined;
+
+const helpers = { ...jsHelpers, cast: (a: Float64Array, d: DType) => castArray(a, d) };
+
+/** Whether generated code can run here (false under a CSP without 'unsafe-eval'). */
+export function canGenerateCode(): boolean {
+  if (codegenAvailable === undefined) {
+    try {
+      codegenAvailable = new Function("return 1")() === 1;
+    } catch {
+      codegenAvailable = false;
+    }
+  }
+  return codegenAvailable;
+}
+
+/** Compiles a fused spec to a kernel (generated JS, or the interpreter where code cannot be generated). */
+export function compileFused(spec: FusedSpec): FusedKernel {
+  const simd = compileSimdF32(spec);
+  if (simd !== null) return simd;
+  const nrm = normalize(spec);
+  if (!canGenerateCode()) return interpretFused(spec);
+  const { code, params } = generate(spec, nrm);
+  let fn = compiled.get(code);
+  if (fn === undefined) {
+    fn = new Function("I", "P", "H", `"use strict";\n${code}`) as Generated;
+    if (compiled.size > 2000) compiled.clear();
+    compiled.set(code, fn);
+  }
+  const f = fn;
+  return (ins) => f(ins, params, helpers);
+}
+
+/** The same semantics without generated code: one element at a time through scalar functions. */
+export function interpretFused(spec: FusedSpec): FusedKernel {
+  const shape = spec.shape;
+  const nd = shape.length;
+  const n = sizeOf(shape);
+  const fns = spec.nodes.map((nd_) => scalarFn(nd_.prim, nd_.dtype));
+  const contiguous = stridesOf(shape);
+  return (ins) => {
+    const outs = spec.outputs.map((o) =>
+      o.reduce === undefined ? allocate(o.dtype, o.size) : new Float64Array(o.size).fill(INIT[o.reduce]),
+    );
+    const idx = new Array<number>(nd).fill(0);
+    const xs = new Array<number>(spec.inputs.length);
+    const vs = new Array<number>(spec.nodes.length);
+    const val = (a: FusedArg) => ("input" in a ? xs[a.input]! : "node" in a ? vs[a.node]! : a.literal);
+    for (let e = 0; e < n; e++) {
+      let rem = e;
+      for (let d = nd - 1; d >= 0; d--) {
+        idx[d] = rem % shape[d]!;
+        rem = Math.floor(rem / shape[d]!);
+      }
+      spec.inputs.forEach((inp, j) => {
+        let off = inp.offset;
+        let inside = true;
+        for (let d = 0; d < nd; d++) {
+          off += idx[d]! * inp.strides[d]!;
+          if (inp.bounds && (idx[d]! < inp.bounds.lo[d]! || idx[d]! >= inp.bounds.hi[d]!)) inside = false;
+        }
+        xs[j] = inside ? ins[j]![off]! : 0;
+      });
+      spec.nodes.forEach((node, k) => {
+        const a = node.args.map(val);
+        vs[k] = fns[k]!(a[0]!, a[1]!, a[2]!);
+      });
+      spec.outputs.forEach((o, j) => {
+        const v = val(o.value);
+        const st = o.reduce === undefined ? contiguous : o.strides!;
+        let w = 0;
+        for (let d = 0; d < nd; d++) w += idx[d]! * st[d]!;
+        const out = outs[j]!;
+        if (o.reduce === undefined) out[w] = v;
+        else {
+          const a = out[w]!;
+          out[w] =
+            o.reduce === "sum"
+              ? a + v
+              : o.reduce === "prod"
+                ? a * v
+                : o.reduce === "max"
+                  ? v > a || Number.isNaN(v)
+                    ? v
+                    : a
+                  : v < a || Number.isNaN(v)
+                    ? v
+                    : a;
+        }
+      });
+    }
+    return outs.map((o, j) => {
+      const out = spec.outputs[j]!;
+      return out.reduce === undefined ? o : castArray(o, out.dtype);
+    });
+  };
+}

@@ -1,0 +1,240 @@
+// Matrix products for the fast backend: dot_general reduced to a batched [B,M,K]·[B,K,N] product, run by
+// the WebAssembly SIMD kernel when it is available and the product is large, else by a register-blocked
+// JS kernel. The JS kernel sums each output over k in order, in float64, exactly like the reference.
+import { allocate, type TypedArray } from "../../core/dtype.js";
+import type { PrimParams } from "../../core/primitives.js";
+import { sizeOf, stridesOf } from "../../core/shape.js";
+import type { Aval } from "../../core/tensor.js";
+import { wasmMatmul } from "../wasm/matmul.js";
+import { canGenerateCode, compileFused } from "./codegen.js";
+
+/** C[b] = A[b]·B[b] for row-major [M,K] and [K,N] blocks; C is filled (not accumulated). */
+export function matmulJs(
+  a: TypedArray,
+  b: TypedArray,
+  c: TypedArray,
+  B: number,
+  M: number,
+  K: number,
+  N: number,
+): void {
+  for (let bi = 0; bi < B; bi++) {
+    const ao = bi * M * K;
+    const bo = bi * K * N;
+    const co = bi * M * N;
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      const a0 = ao + i * K;
+      const a1 = a0 + K;
+      const a2 = a1 + K;
+      const a3 = a2 + K;
+      let j = 0;
+      for (; j + 4 <= N; j += 4) {
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0,
+          c10 = 0,
+          c11 = 0,
+          c12 = 0,
+          c13 = 0;
+        let c20 = 0,
+          c21 = 0,
+          c22 = 0,
+          c23 = 0,
+          c30 = 0,
+          c31 = 0,
+          c32 = 0,
+          c33 = 0;
+        for (let k = 0, bk = bo + j; k < K; k++, bk += N) {
+          const b0 = b[bk]!,
+            b1 = b[bk + 1]!,
+            b2 = b[bk + 2]!,
+            b3 = b[bk + 3]!;
+          const x0 = a[a0 + k]!,
+            x1 = a[a1 + k]!,
+            x2 = a[a2 + k]!,
+            x3 = a[a3 + k]!;
+          c00 += x0 * b0;
+          c01 += x0 * b1;
+          c02 += x0 * b2;
+          c03 += x0 * b3;
+          c10 += x1 * b0;
+          c11 += x1 * b1;
+          c12 += x1 * b2;
+          c13 += x1 * b3;
+          c20 += x2 * b0;
+          c21 += x2 * b1;
+          c22 += x2 * b2;
+          c23 += x2 * b3;
+          c30 += x3 * b0;
+          c31 += x3 * b1;
+          c32 += x3 * b2;
+          c33 += x3 * b3;
+        }
+        const r = co + i * N + j;
+        c[r] = c00;
+        c[r + 1] = c01;
+        c[r + 2] = c02;
+        c[r + 3] = c03;
+        c[r + N] = c10;
+        c[r + N + 1] = c11;
+        c[r + N + 2] = c12;
+        c[r + N + 3] = c13;
+        c[r + 2 * N] = c20;
+        c[r + 2 * N + 1] = c21;
+        c[r + 2 * N + 2] = c22;
+        c[r + 2 * N + 3] = c23;
+        c[r + 3 * N] = c30;
+        c[r + 3 * N + 1] = c31;
+        c[r + 3 * N + 2] = c32;
+        c[r + 3 * N + 3] = c33;
+      }
+      for (; j < N; j++) {
+        let c0 = 0,
+          c1 = 0,
+          c2 = 0,
+          c3 = 0;
+        for (let k = 0, bk = bo + j; k < K; k++, bk += N) {
+          const bv = b[bk]!;
+          c0 += a[a0 + k]! * bv;
+          c1 += a[a1 + k]! * bv;
+          c2 += a[a2 + k]! * bv;
+          c3 += a[a3 + k]! * bv;
+        }
+        const r = co + i * N + j;
+        c[r] = c0;
+        c[r + N] = c1;
+        c[r + 2 * N] = c2;
+        c[r + 3 * N] = c3;
+      }
+    }
+    if (i < M) {
+      // Remaining rows: one row at a time, accumulated in float64 across the row.
+      const row = new Float64Array(N);
+      for (; i < M; i++) {
+        row.fill(0);
+        const ai = ao + i * K;
+        for (let k = 0; k < K; k++) {
+          const av = a[ai + k]!;
+          const bk = bo + k * N;
+          for (let j = 0; j < N; j++) row[j]! += av * b[bk + j]!;
+        }
+        c.set(row, co + i * N);
+      }
+    }
+  }
+}
+
+/** How dot_general maps onto a batched product: the operand permutations and the sizes. */
+export interface DotPlan {
+  permA: number[];
+  permB: number[];
+  B: number;
+  M: number;
+  K: number;
+  N: number;
+}
+
+export function dotPlan(xs: readonly number[], ys: readonly number[], p: PrimParams["dot_general"]): DotPlan {
+  const { lhsContract, rhsContract, lhsBatch, rhsBatch } = p;
+  const lhsFree = xs.map((_, i) => i).filter((i) => !lhsContract.includes(i) && !lhsBatch.includes(i));
+  const rhsFree = ys.map((_, i) => i).filter((i) => !rhsContract.includes(i) && !rhsBatch.includes(i));
+  return {
+    permA: [...lhsBatch, ...lhsFree, ...lhsContract],
+    permB: [...rhsBatch, ...rhsContract, ...rhsFree],
+    B: sizeOf(lhsBatch.map((i) => xs[i]!)),
+    M: sizeOf(lhsFree.map((i) => xs[i]!)),
+    K: sizeOf(lhsContract.map((i) => xs[i]!)),
+    N: sizeOf(rhsFree.map((i) => ys[i]!)),
+  };
+}
+
+const isIdentity = (p: readonly number[]) => p.every((v, i) => v === i);
+
+/**
+ * Whether `perm` of `shape` only swaps two trailing groups within each batch: [batch…, g1…, g2…] →
+ * [batch…, g2…, g1…], i.e. the operand is a (batched) matrix stored transposed.
+ */
+function isBatchedMatrixTranspose(perm: readonly number[], nBatch: number): number {
+  for (let i = 0; i < nBatch; i++) if (perm[i] !== i) return -1;
+  const rest = perm.slice(nBatch);
+  if (rest.length < 2) return -1;
+  // rest = [s, s+1, ..., n-1, nBatch, ..., s-1] for some split s.
+  const s = rest[0]!;
+  if (s === nBatch) return -1;
+  for (let i = 0; i < rest.length; i++) {
+    const want = s + i < perm.length ? s + i : nBatch + (s + i - perm.length);
+    if (rest[i] !== want) return -1;
+  }
+  return s;
+}
+
+/** Copies `x` with its dims permuted (through a fused copy kernel, or a plain loop without codegen). */
+function permuted(
+  x: TypedArray,
+  shape: readonly number[],
+  perm: readonly number[],
+  dtype: Aval["dtype"],
+): TypedArray {
+  const st = stridesOf(shape);
+  const outShape = perm.map((p) => shape[p]!);
+  if (!canGenerateCode()) {
+    const r = allocate(dtype, x.length);
+    const nd = outShape.length;
+    const pst = perm.map((p) => st[p]!);
+    const idx = new Array<number>(nd).fill(0);
+    let off = 0;
+    for (let o = 0; o < r.length; o++) {
+      r[o] = x[off]!;
+      for (let d = nd - 1; d >= 0; d--) {
+        idx[d]!++;
+        off += pst[d]!;
+        if (idx[d]! < outShape[d]!) break;
+        off -= pst[d]! * outShape[d]!;
+        idx[d] = 0;
+      }
+    }
+    return r;
+  }
+  const k = compileFused({
+    shape: outShape,
+    inputs: [{ dtype, offset: 0, strides: perm.map((p) => st[p]!) }],
+    nodes: [],
+    outputs: [{ value: { input: 0 }, dtype, size: x.length }],
+  });
+  return k([x])[0]!;
+}
+
+/** Smallest product (M·K·N per batch) worth the copies into WebAssembly memory. */
+const WASM_MIN_WORK = 24 * 24 * 24;
+
+/** Runs dot_general on data `x`, `y` with the given avals. */
+export function dotGeneralData(
+  x: TypedArray,
+  xs: readonly number[],
+  y: TypedArray,
+  ys: readonly number[],
+  params: PrimParams["dot_general"],
+  out: Aval,
+): TypedArray {
+  const plan = dotPlan(xs, ys, params);
+  const { B, M, K, N } = plan;
+  const dtype = out.dtype;
+  const c = allocate(dtype, B * M * N);
+  if (c.length === 0) return c;
+  const nb = params.lhsBatch.length;
+  const float = dtype === "float32" || dtype === "float64";
+  if (float && M * K * N >= WASM_MIN_WORK) {
+    // The wasm kernel reads either operand in place or transposed, so only other layouts need a copy.
+    const tA = isIdentity(plan.permA) ? false : isBatchedMatrixTranspose(plan.permA, nb) >= 0;
+    const tB = isIdentity(plan.permB) ? false : isBatchedMatrixTranspose(plan.permB, nb) >= 0;
+    const a = isIdentity(plan.permA) || tA ? x : permuted(x, xs, plan.permA, dtype);
+    const b = isIdentity(plan.permB) || tB ? y : permuted(y, ys, plan.permB, dtype);
+    if (wasmMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
+  }
+  const a = isIdentity(plan.permA) ? x : permuted(x, xs, plan.permA, dtype);
+  const b = isIdentity(plan.permB) ? y : permuted(y, ys, plan.permB, dtype);
+  matmulJs(a, b, c, B, M, K, N);
+  return c;
+}

@@ -1,0 +1,475 @@
+// Compiles an optimized graph (optimize.ts) to an executable: a list of steps over an environment of typed
+// arrays, with every shape, stride and kernel decided once here. Data movement (reshape, broadcast,
+// transpose, slice, rev, pad) becomes strided reads instead of copies; maximal chains of elementwise
+// primitives of one shape, with the reductions that consume them, become one fused loop (one generated
+// function: a whole scalar program runs as straight-line arithmetic); everything else calls the backend
+// kernel directly.
+import type { Backend } from "../backend/backend.js";
+import { canGenerateCode, compileFused } from "../backend/fast/codegen.js";
+import {
+  type FusedArg,
+  type FusedInput,
+  type FusedNode,
+  type FusedOutput,
+  type FusedSpec,
+  fusible,
+  isElementwise,
+  type ReduceKind,
+} from "../backend/fusion.js";
+import type { TypedArray } from "../core/dtype.js";
+import { shapesEqual, sizeOf, stridesOf } from "../core/shape.js";
+import { type Aval, ConcreteTensor } from "../core/tensor.js";
+import { type Access, toLoop, viewAccess } from "./jit-views.js";
+import type { Graph } from "./optimize.js";
+
+/** Runs a compiled graph: input data in, output data out (in graph.outputs order). */
+export type Executable = ((inputs: readonly TypedArray[]) => TypedArray[]) & {
+  /** Kernel calls per run (a fused loop counts once; aliases of views count too). */
+  readonly steps: number;
+  /** What each step runs, e.g. "fused tanh,mul,neg,exp,mul | [1000000]" or "dot_general [128,256]". */
+  readonly labels: readonly string[];
+};
+
+type Env = TypedArray[];
+type Step = (env: Env) => void;
+
+const REDUCE: Partial<Record<string, ReduceKind>> = {
+  reduce_sum: "sum",
+  reduce_max: "max",
+  reduce_min: "min",
+  reduce_prod: "prod",
+};
+
+interface Group {
+  shape: number[];
+  /** Elementwise members (values) in topological order. */
+  members: number[];
+  /** Reductions consuming members or external values of the loop shape. */
+  sinks: number[];
+  minPos: number;
+  /** Values the group reads from outside itself (through their base when virtual). */
+  externals: Set<number>;
+}
+
+type Unit = { kind: "group"; g: number } | { kind: "node"; v: number } | { kind: "copy"; v: number };
+
+/** Compiles `g` for `backend`. Fusion needs generated code; without it every primitive runs its kernel. */
+export function compileGraph(g: Graph, backend: Backend): Executable {
+  const n = g.defs.length;
+  const fuse = canGenerateCode() && backend.name !== "reference";
+  const access: (Access | null)[] = new Array(n).fill(null);
+  /** Values read only through an access (not stored). */
+  const virtual = new Uint8Array(n);
+  const groupOf = new Int32Array(n).fill(-1);
+  const isSink = new Uint8Array(n);
+  const groups: Group[] = [];
+  const consumers: number[][] = Array.from({ length: n }, () => []);
+  g.defs.forEach((d, v) => {
+    if (d.kind === "eqn") for (const x of d.inputs) consumers[x]!.push(v);
+  });
+  const contiguous = (v: number): Access => ({ base: v, offset: 0, strides: stridesOf(g.avals[v]!.shape) });
+  const accessOf = (v: number): Access => access[v] ?? contiguous(v);
+
+  /** Whether value v (transitively) depends on group G. */
+  const dependsOn = (v: number, G: number): boolean => {
+    const minPos = groups[G]!.minPos;
+    const seenG = new Set<number>();
+    const seenV = new Set<number>();
+    const stack = [v];
+    while (stack.length) {
+      const x = stack.pop()!;
+      const base = virtual[x] ? accessOf(x).base : x;
+      const gi = groupOf[base]!;
+      if (gi === G) return true;
+      // A value before G's first member cannot depend on G, unless its group (run as one unit) can.
+      if ((gi < 0 && base < minPos) || seenV.has(base)) continue;
+      seenV.add(base);
+      if (gi >= 0) {
+        if (seenG.has(gi)) continue;
+        seenG.add(gi);
+        for (const y of groups[gi]!.externals) stack.push(y);
+      } else {
+        const d = g.defs[base]!;
+        if (d.kind === "eqn") stack.push(...d.inputs);
+      }
+    }
+    return false;
+  };
+  /** Whether `x`, read by a member of G, is one of G's own members (not a reduction result, not a view). */
+  const internal = (x: number, G: number) => groupOf[x] === G && !isSink[x] && !virtual[x];
+  const canJoin = (v: number, G: number): boolean => {
+    const d = g.defs[v]!;
+    if (d.kind !== "eqn") return false;
+    for (const x of d.inputs) if (!internal(x, G) && dependsOn(x, G)) return false;
+    return true;
+  };
+  const join = (v: number, G: number, sink: boolean) => {
+    const grp = groups[G]!;
+    groupOf[v] = G;
+    if (sink) {
+      isSink[v] = 1;
+      grp.sinks.push(v);
+    } else grp.members.push(v);
+    const d = g.defs[v]! as Extract<Graph["defs"][number], { kind: "eqn" }>;
+    for (const x of d.inputs) if (!internal(x, G)) grp.externals.add(x);
+  };
+  /** Whether G and H can run as one loop: neither reaches the other through something outside both. */
+  const canMerge = (G: number, H: number): boolean => {
+    for (const x of groups[H]!.externals) if (!internal(x, G) && dependsOn(x, G)) return false;
+    for (const x of groups[G]!.externals) if (!internal(x, H) && dependsOn(x, H)) return false;
+    return true;
+  };
+  const merge = (G: number, H: number) => {
+    const a = groups[G]!;
+    const b = groups[H]!;
+    for (const m of b.members) groupOf[m] = G;
+    for (const m of b.sinks) groupOf[m] = G;
+    a.members = [...a.members, ...b.members].sort((p, q) => p - q);
+    a.sinks.push(...b.sinks);
+    a.minPos = Math.min(a.minPos, b.minPos);
+    const ext = new Set<number>();
+    for (const x of [...a.externals, ...b.externals]) if (!internal(x, G)) ext.add(x);
+    a.externals = ext;
+    b.members = [];
+    b.sinks = [];
+    b.externals = new Set();
+  };
+  const newGroup = (shape: readonly number[], v: number) => {
+    groups.push({ shape: shape.slice(), members: [], sinks: [], minPos: v, externals: new Set() });
+    return groups.length - 1;
+  };
+
+  if (fuse)
+    g.defs.forEach((d, v) => {
+      if (d.kind !== "eqn") return;
+      const aval = g.avals[v]!;
+      const x = d.inputs[0]!;
+      if (
+        d.prim === "reshape" ||
+        d.prim === "broadcast_in_dim" ||
+        d.prim === "transpose" ||
+        d.prim === "slice" ||
+        d.prim === "rev" ||
+        d.prim === "pad"
+      ) {
+        const a = viewAccess(d.prim, d.params, accessOf(x), g.avals[x]!.shape, aval.shape);
+        if (a) {
+          access[v] = a;
+          virtual[v] = 1;
+        }
+        return;
+      }
+      if (isElementwise(d.prim) && fusible(d.prim, aval.dtype)) {
+        // Candidate groups: those of inputs computed in a loop of this shape. Merge what can be merged.
+        const cands: number[] = [];
+        for (const y of d.inputs) {
+          const G = groupOf[y]!;
+          if (
+            G >= 0 &&
+            !isSink[y] &&
+            !virtual[y] &&
+            shapesEqual(groups[G]!.shape, aval.shape) &&
+            !cands.includes(G)
+          )
+            cands.push(G);
+        }
+        for (let i = 1; i < cands.length; i++)
+          if (canMerge(cands[0]!, cands[i]!)) {
+            merge(cands[0]!, cands[i]!);
+            cands.splice(i--, 1);
+          }
+        for (const G of cands)
+          if (canJoin(v, G)) {
+            join(v, G, false);
+            return;
+          }
+        join(v, newGroup(aval.shape, v), false);
+        return;
+      }
+      const kind = REDUCE[d.prim];
+      if (kind !== undefined) {
+        const G = groupOf[x]!;
+        if (G >= 0 && !isSink[x] && !virtual[x]) join(v, G, true);
+        else join(v, newGroup(g.avals[x]!.shape, v), true);
+      }
+    });
+
+  // Which values must be stored: everything read by something other than a member of its own group.
+  const stored = new Uint8Array(n);
+  const baseOf = (x: number) => (virtual[x] ? accessOf(x).base : x);
+  for (const v of g.outputs) stored[baseOf(v)] = 1;
+  g.defs.forEach((d, v) => {
+    if (d.kind !== "eqn") return;
+    for (const x of d.inputs) {
+      const inGroup = groupOf[v]! >= 0 && groupOf[v] === groupOf[x] && !isSink[x] && !virtual[x];
+      if (!inGroup) stored[baseOf(x)] = 1;
+    }
+  });
+  for (const grp of groups) for (const s of grp.sinks) stored[s] = 1;
+  // Virtual values needed as arrays (by kernels or as outputs) get a copy step (or alias their base).
+  const needCopy = new Uint8Array(n);
+  for (const v of g.outputs) if (virtual[v]) needCopy[v] = 1;
+  g.defs.forEach((d, v) => {
+    if (d.kind !== "eqn" || groupOf[v]! >= 0 || virtual[v]) return;
+    for (const x of d.inputs) if (virtual[x]) needCopy[x] = 1;
+  });
+
+  // Units and their dependencies, then a topological order (Kahn, earliest position first).
+  const units: Unit[] = [];
+  const unitOf = new Int32Array(n).fill(-1);
+  const unitOfGroup = groups.map(() => -1);
+  g.defs.forEach((d, v) => {
+    if (d.kind !== "eqn") return;
+    if (groupOf[v]! >= 0) {
+      const G = groupOf[v]!;
+      if (unitOfGroup[G] === -1) {
+        unitOfGroup[G] = units.length;
+        units.push({ kind: "group", g: G });
+      }
+      unitOf[v] = unitOfGroup[G]!;
+    } else if (!virtual[v]) {
+      unitOf[v] = units.length;
+      units.push({ kind: "node", v });
+    }
+    if (virtual[v] && needCopy[v]) {
+      unitOf[v] = units.length;
+      units.push({ kind: "copy", v });
+    }
+  });
+  const deps = units.map(() => new Set<number>());
+  const needs = (u: number, x: number) => {
+    const base = virtual[x] ? accessOf(x).base : x;
+    const p = unitOf[base]!;
+    if (p >= 0 && p !== u) deps[u]!.add(p);
+  };
+  units.forEach((unit, u) => {
+    if (unit.kind === "copy") needs(u, unit.v);
+    else if (unit.kind === "node") {
+      const d = g.defs[unit.v]!;
+      if (d.kind === "eqn")
+        for (const x of d.inputs) {
+          if (virtual[x]) {
+            const p = unitOf[x]!;
+            if (p >= 0) deps[u]!.add(p);
+          }
+          needs(u, x);
+        }
+    } else {
+      const grp = groups[unit.g]!;
+      for (const m of [...grp.members, ...grp.sinks]) {
+        const d = g.defs[m]!;
+        if (d.kind === "eqn") for (const x of d.inputs) if (groupOf[x] !== unit.g || isSink[x]) needs(u, x);
+      }
+    }
+  });
+  const order = topoOrder(units.length, deps);
+
+  // Build the steps.
+  const template: Env = new Array(n);
+  g.defs.forEach((d, v) => {
+    if (d.kind === "const") template[v] = d.value.data;
+  });
+  const steps: Step[] = [];
+  const labels: string[] = [];
+  for (const u of order) {
+    const unit = units[u]!;
+    labels.push(
+      unit.kind === "group"
+        ? `fused ${groups[unit.g]!.members.map((m) => (g.defs[m] as { prim: string }).prim).join(",")} | ${groups[unit.g]!.sinks.map((m) => (g.defs[m] as { prim: string }).prim).join(",")} [${groups[unit.g]!.shape}]`
+        : unit.kind === "node"
+          ? `${(g.defs[unit.v] as { prim: string }).prim} [${g.avals[unit.v]!.shape}]`
+          : `copy [${g.avals[unit.v]!.shape}]`,
+    );
+    if (unit.kind === "node") steps.push(nodeStep(g, unit.v, backend));
+    else if (unit.kind === "copy")
+      steps.push(copyStep(unit.v, accessOf(unit.v), g.avals[unit.v]!, g.avals[accessOf(unit.v).base]!));
+    else steps.push(groupStep(g, groups[unit.g]!, unit.g, { groupOf, isSink, virtual, stored, accessOf }));
+  }
+  const inputs = g.inputs;
+  const outputs = g.outputs;
+  const run = (args: readonly TypedArray[]) => {
+    const env = template.slice();
+    for (let i = 0; i < inputs.length; i++) env[inputs[i]!] = args[i]!;
+    for (let i = 0; i < steps.length; i++) steps[i]!(env);
+    return outputs.map((v) => env[v]!);
+  };
+  return Object.assign(run, { steps: steps.length, labels });
+}
+
+function topoOrder(count: number, deps: Set<number>[]): number[] {
+  const indeg = deps.map((d) => d.size);
+  const users: number[][] = Array.from({ length: count }, () => []);
+  deps.forEach((ds, u) => {
+    for (const p of ds) users[p]!.push(u);
+  });
+  // Units are created in position order, so a min-heap on the unit index keeps the program's order.
+  const heap: number[] = [];
+  const pushH = (x: number) => {
+    heap.push(x);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heap[p]! <= x) break;
+      heap[i] = heap[p]!;
+      i = p;
+    }
+    heap[i] = x;
+  };
+  const popH = (): number => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= heap.length) break;
+        const c = l + 1 < heap.length && heap[l + 1]! < heap[l]! ? l + 1 : l;
+        if (heap[c]! >= last) break;
+        heap[i] = heap[c]!;
+        i = c;
+      }
+      heap[i] = last;
+    }
+    return top;
+  };
+  indeg.forEach((d, u) => {
+    if (d === 0) pushH(u);
+  });
+  const order: number[] = [];
+  while (heap.length) {
+    const u = popH();
+    order.push(u);
+    for (const w of users[u]!) if (--indeg[w]! === 0) pushH(w);
+  }
+  if (order.length !== count) throw new Error("jit: internal error: cyclic schedule");
+  return order;
+}
+
+/** A primitive run by the backend kernel, on stored inputs. */
+function nodeStep(g: Graph, v: number, backend: Backend): Step {
+  const d = g.defs[v]! as Extract<Graph["defs"][number], { kind: "eqn" }>;
+  const kernel = backend.kernels[d.prim] as (i: ConcreteTensor[], p: unknown, o: Aval) => TypedArray;
+  const ins = d.inputs;
+  const inAvals = ins.map((x) => g.avals[x]!);
+  const out = g.avals[v]!;
+  const params = d.params;
+  if (ins.length === 1) {
+    const a0 = inAvals[0]!;
+    const x0 = ins[0]!;
+    return (env) => {
+      env[v] = kernel([new ConcreteTensor(env[x0]!, a0)], params, out);
+    };
+  }
+  return (env) => {
+    env[v] = kernel(
+      ins.map((x, i) => new ConcreteTensor(env[x]!, inAvals[i]!)),
+      params,
+      out,
+    );
+  };
+}
+
+/** Materializes a view: a zero-copy alias when the view is a contiguous run of its base, else a copy. */
+function copyStep(v: number, a: Access, aval: Aval, baseAval: Aval): Step {
+  const size = sizeOf(aval.shape);
+  const st = stridesOf(aval.shape);
+  const contiguous = !a.bounds && aval.shape.every((d, i) => d === 1 || a.strides[i] === st[i]);
+  if (contiguous) {
+    const base = a.base;
+    const off = a.offset;
+    if (off === 0 && size === sizeOf(baseAval.shape))
+      return (env) => {
+        env[v] = env[base]!;
+      };
+    return (env) => {
+      env[v] = env[base]!.subarray(off, off + size);
+    };
+  }
+  const input = toLoop(a, aval.shape, aval.shape, aval.dtype);
+  const spec: FusedSpec = {
+    shape: aval.shape,
+    inputs: input === "zero" ? [] : [input],
+    nodes: [],
+    outputs: [{ value: input === "zero" ? { literal: 0 } : { input: 0 }, dtype: aval.dtype, size }],
+  };
+  const k = compileFused(spec);
+  const base = a.base;
+  return input === "zero"
+    ? (env) => {
+        env[v] = k([])[0]!;
+      }
+    : (env) => {
+        env[v] = k([env[base]!])[0]!;
+      };
+}
+
+interface GroupInfo {
+  groupOf: Int32Array;
+  isSink: Uint8Array;
+  virtual: Uint8Array;
+  stored: Uint8Array;
+  accessOf: (v: number) => Access;
+}
+
+/** One fused loop for a group. */
+function groupStep(g: Graph, grp: Group, G: number, info: GroupInfo): Step {
+  const loop = grp.shape;
+  const inputs: FusedInput[] = [];
+  const inputBases: number[] = [];
+  const inputKeys = new Map<string, number>();
+  const nodeIndex = new Map<number, number>();
+  const arg = (x: number): FusedArg => {
+    const d = g.defs[x]!;
+    if (d.kind === "const" && d.value.data.length === 1) return { literal: d.value.data[0]! };
+    if (info.groupOf[x] === G && !info.isSink[x] && !info.virtual[x]) return { node: nodeIndex.get(x)! };
+    const a = info.accessOf(x);
+    const b = g.defs[a.base]!;
+    if (b.kind === "const" && b.value.data.length === 1 && !a.bounds) return { literal: b.value.data[0]! };
+    const inp = toLoop(a, g.avals[x]!.shape, loop, g.avals[x]!.dtype);
+    if (inp === "zero") return { literal: 0 };
+    const key = `${a.base}|${JSON.stringify(inp)}`;
+    let i = inputKeys.get(key);
+    if (i === undefined) {
+      i = inputs.length;
+      inputs.push(inp);
+      inputBases.push(a.base);
+      inputKeys.set(key, i);
+    }
+    return { input: i };
+  };
+  const nodes: FusedNode[] = [];
+  for (const m of grp.members) {
+    const d = g.defs[m]! as Extract<Graph["defs"][number], { kind: "eqn" }>;
+    nodes.push({ prim: d.prim as FusedNode["prim"], args: d.inputs.map(arg), dtype: g.avals[m]!.dtype });
+    nodeIndex.set(m, nodes.length - 1);
+  }
+  const outputs: FusedOutput[] = [];
+  const outValues: number[] = [];
+  for (const m of grp.members)
+    if (info.stored[m]) {
+      outputs.push({ value: { node: nodeIndex.get(m)! }, dtype: g.avals[m]!.dtype, size: sizeOf(loop) });
+      outValues.push(m);
+    }
+  for (const s of grp.sinks) {
+    const d = g.defs[s]! as Extract<Graph["defs"][number], { kind: "eqn" }>;
+    const axes = (d.params as { axes: number[] }).axes;
+    const keep = loop.map((n, i) => (axes.includes(i) ? 1 : n));
+    const kst = stridesOf(keep);
+    outputs.push({
+      value: arg(d.inputs[0]!),
+      dtype: g.avals[s]!.dtype,
+      reduce: REDUCE[d.prim]!,
+      strides: keep.map((k, i) => (axes.includes(i) || k === 1 ? 0 : kst[i]!)),
+      size: sizeOf(g.avals[s]!.shape),
+    });
+    outValues.push(s);
+  }
+  const k = compileFused({ shape: loop, inputs, nodes, outputs });
+  const nIn = inputBases.length;
+  return (env) => {
+    const ins: TypedArray[] = new Array(nIn);
+    for (let i = 0; i < nIn; i++) ins[i] = env[inputBases[i]!]!;
+    const outs = k(ins);
+    for (let i = 0; i < outValues.length; i++) env[outValues[i]!] = outs[i]!;
+  };
+}

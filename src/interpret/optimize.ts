@@ -1,0 +1,301 @@
+// Program optimization for jit: a program becomes a flat graph of values in topological order, then one
+// forward pass does algebraic simplification, constant folding and common-subexpression elimination
+// (hash-consing), and a backward pass removes dead code. Every rewrite is exact in value (up to the sign
+// of a zero), so jitted results agree with eager ones.
+import type { Backend } from "../backend/backend.js";
+import type { Prim, PrimParams } from "../core/primitives.js";
+import type { Program, Var } from "../core/program.js";
+import { shapesEqual, sizeOf } from "../core/shape.js";
+import { type Aval, ConcreteTensor } from "../core/tensor.js";
+
+export type Def =
+  | { readonly kind: "input"; readonly index: number }
+  | { readonly kind: "const"; readonly value: ConcreteTensor }
+  | {
+      readonly kind: "eqn";
+      readonly prim: Prim;
+      readonly params: PrimParams[Prim];
+      readonly inputs: readonly number[];
+    };
+
+/** A program as values 0..n-1 in topological order; each value has a definition and an abstract value. */
+export interface Graph {
+  readonly defs: readonly Def[];
+  readonly avals: readonly Aval[];
+  /** The value of each program input, in order. */
+  readonly inputs: readonly number[];
+  readonly outputs: readonly number[];
+}
+
+/** The graph of `program`, or null when a constant is not concrete (it closes over an outer tracer). */
+export function toGraph(program: Program): Graph | null {
+  const defs: Def[] = [];
+  const avals: Aval[] = [];
+  const id = new Map<Var, number>();
+  const add = (v: Var, d: Def) => {
+    id.set(v, defs.length);
+    defs.push(d);
+    avals.push(v.aval);
+  };
+  for (let i = 0; i < program.constVars.length; i++) {
+    const c = program.constValues[i]!;
+    if (!(c instanceof ConcreteTensor)) return null;
+    add(program.constVars[i]!, { kind: "const", value: c });
+  }
+  program.inVars.forEach((v, index) => add(v, { kind: "input", index }));
+  for (const e of program.eqns)
+    add(e.out, { kind: "eqn", prim: e.prim, params: e.params, inputs: e.inputs.map((v) => id.get(v)!) });
+  return {
+    defs,
+    avals,
+    inputs: program.inVars.map((v) => id.get(v)!),
+    outputs: program.outs.map((v) => id.get(v)!),
+  };
+}
+
+/** Largest constant (in elements) that folding may create when it is bigger than every operand. */
+const FOLD_LIMIT = 4096;
+
+/** Simplifies, folds constants, merges equal subexpressions and drops dead code. */
+export function optimize(g: Graph, backend: Backend): Graph {
+  const defs: Def[] = [];
+  const avals: Aval[] = [];
+  const remap = new Array<number>(g.defs.length);
+  const seen = new Map<string, number>();
+  const constKey = (c: ConcreteTensor) =>
+    c.data.length === 1
+      ? `c|${c.aval.dtype}|${c.aval.shape.join(",")}|${Object.is(c.data[0], -0) ? "-0" : c.data[0]}`
+      : null;
+
+  const push = (d: Def, aval: Aval): number => {
+    let key: string | null = null;
+    if (d.kind === "const") key = constKey(d.value);
+    else if (d.kind === "eqn")
+      key = `${d.prim}|${JSON.stringify(d.params)}|${d.inputs.join(",")}|${aval.dtype}`;
+    if (key !== null) {
+      const hit = seen.get(key);
+      if (hit !== undefined) return hit;
+    }
+    defs.push(d);
+    avals.push(aval);
+    if (key !== null) seen.set(key, defs.length - 1);
+    return defs.length - 1;
+  };
+  /** The value of a one-element constant, or of a broadcast of one. */
+  const scalarConst = (v: number): number | null => {
+    let d = defs[v]!;
+    if (d.kind === "eqn" && d.prim === "broadcast_in_dim") d = defs[d.inputs[0]!]!;
+    return d.kind === "const" && d.value.data.length === 1 ? d.value.data[0]! : null;
+  };
+  /** A constant whose elements are all equal becomes a broadcast scalar (read with stride 0, no memory). */
+  const pushConst = (c: ConcreteTensor, aval: Aval): number => {
+    const data = c.data;
+    const first = data[0]!;
+    let uniform = data.length > 1;
+    for (let i = 1; uniform && i < data.length; i++) uniform = data[i] === first;
+    if (!uniform) return push({ kind: "const", value: c }, aval);
+    const scalarAval: Aval = { shape: [], dtype: aval.dtype, weak: aval.weak };
+    const scalar = new ConcreteTensor(data.slice(0, 1), scalarAval);
+    const s = push({ kind: "const", value: scalar }, scalarAval);
+    const params = { shape: aval.shape.slice(), broadcastDims: [] as number[] };
+    return push({ kind: "eqn", prim: "broadcast_in_dim", params, inputs: [s] }, aval);
+  };
+  const eqnOf = (v: number) => {
+    const d = defs[v]!;
+    return d.kind === "eqn" ? d : null;
+  };
+
+  /** A simpler existing value equal to prim(inputs), or null. */
+  const simplify = (prim: Prim, params: PrimParams[Prim], ins: number[], out: Aval): number | null => {
+    const same = (v: number) => shapesEqual(avals[v]!.shape, out.shape) && avals[v]!.dtype === out.dtype;
+    const [x, y] = ins;
+    switch (prim) {
+      case "add":
+        if (scalarConst(y!) === 0 && same(x!)) return x!;
+        if (scalarConst(x!) === 0 && same(y!)) return y!;
+        return null;
+      case "sub":
+        return scalarConst(y!) === 0 && same(x!) ? x! : null;
+      case "mul":
+        if (scalarConst(y!) === 1 && same(x!)) return x!;
+        if (scalarConst(x!) === 1 && same(y!)) return y!;
+        return null;
+      case "div":
+        return scalarConst(y!) === 1 && same(x!) ? x! : null;
+      case "neg": {
+        const e = eqnOf(x!);
+        return e?.prim === "neg" && same(e.inputs[0]!) ? e.inputs[0]! : null;
+      }
+      case "stop_gradient":
+        return x!;
+      case "convert_element_type":
+        return avals[x!]!.dtype === out.dtype ? x! : null;
+      case "reshape":
+      case "broadcast_in_dim":
+        return same(x!) ? x! : null;
+      case "transpose":
+        return (params as PrimParams["transpose"]).perm.every((p, i) => p === i) ? x! : null;
+      case "select_n":
+        return ins[1] === ins[2] && same(ins[1]!) ? ins[1]! : null;
+      default:
+        return null;
+    }
+  };
+
+  /** An equivalent equation in a cheaper form (a new def), or null. */
+  const rewrite = (prim: Prim, params: PrimParams[Prim], ins: number[]): Def | null => {
+    const [x, y] = ins;
+    switch (prim) {
+      case "mul":
+        return scalarConst(y!) === -1 && avals[y!]!.shape.length === 0
+          ? { kind: "eqn", prim: "neg", params: {}, inputs: [x!] }
+          : null;
+      case "pow":
+        // Math.pow(x, 2) is exactly x·x.
+        return scalarConst(y!) === 2 && avals[y!]!.shape.length === 0
+          ? { kind: "eqn", prim: "mul", params: {}, inputs: [x!, x!] }
+          : null;
+      case "reshape": {
+        const e = eqnOf(x!);
+        return e?.prim === "reshape" ? { kind: "eqn", prim, params, inputs: [e.inputs[0]!] } : null;
+      }
+      case "transpose": {
+        const e = eqnOf(x!);
+        if (e?.prim !== "transpose") return null;
+        const p1 = (e.params as PrimParams["transpose"]).perm;
+        const p2 = (params as PrimParams["transpose"]).perm;
+        return { kind: "eqn", prim, params: { perm: p2.map((i) => p1[i]!) }, inputs: [e.inputs[0]!] };
+      }
+      default:
+        return null;
+    }
+  };
+
+  const fold = (prim: Prim, params: PrimParams[Prim], ins: number[], out: Aval): number | null => {
+    if (!ins.every((v) => defs[v]!.kind === "const")) return null;
+    const n = sizeOf(out.shape);
+    if (n > FOLD_LIMIT && ins.every((v) => sizeOf(avals[v]!.shape) < n)) return null;
+    const vals = ins.map((v) => (defs[v] as { value: ConcreteTensor }).value);
+    const kernel = backend.kernels[prim] as (
+      i: ConcreteTensor[],
+      p: unknown,
+      o: Aval,
+    ) => ConcreteTensor["data"];
+    return pushConst(new ConcreteTensor(kernel(vals, params, out), out), out);
+  };
+
+  // How often each original value is read, so a rewrite can tell when it is the only consumer.
+  const uses = new Uint32Array(g.defs.length);
+  for (const d of g.defs) if (d.kind === "eqn") for (const v of d.inputs) uses[v]!++;
+  for (const v of g.outputs) uses[v]!++;
+
+  g.defs.forEach((d, i) => {
+    const aval = g.avals[i]!;
+    // transpose(dot_general(a, b)) that only swaps the free dims of the two operands is dot_general(b, a):
+    // the product is written in the layout its consumers read (a gradient's weight update, typically).
+    if (d.kind === "eqn" && d.prim === "transpose" && uses[d.inputs[0]!] === 1) {
+      const src = g.defs[d.inputs[0]!]!;
+      if (src.kind === "eqn" && src.prim === "dot_general") {
+        const swapped = swapDot(
+          src.params as PrimParams["dot_general"],
+          (d.params as PrimParams["transpose"]).perm,
+          g.avals[src.inputs[0]!]!.shape.length,
+          g.avals[src.inputs[1]!]!.shape.length,
+        );
+        if (swapped) {
+          const [a, b] = src.inputs.map((v) => remap[v]!);
+          remap[i] = push({ kind: "eqn", prim: "dot_general", params: swapped, inputs: [b!, a!] }, aval);
+          return;
+        }
+      }
+    }
+    if (d.kind !== "eqn") {
+      remap[i] = d.kind === "const" ? pushConst(d.value, aval) : push(d, aval);
+      return;
+    }
+    let prim = d.prim;
+    let params = d.params;
+    let ins = d.inputs.map((v) => remap[v]!);
+    // Rewrite to a fixed point (each rule strictly simplifies).
+    for (let guard = 0; guard < 8; guard++) {
+      const s = simplify(prim, params, ins, aval);
+      if (s !== null) {
+        remap[i] = s;
+        return;
+      }
+      const r = rewrite(prim, params, ins);
+      if (r === null || r.kind !== "eqn") break;
+      prim = r.prim;
+      params = r.params;
+      ins = r.inputs.slice();
+    }
+    remap[i] = fold(prim, params, ins, aval) ?? push({ kind: "eqn", prim, params, inputs: ins }, aval);
+  });
+  return prune({
+    defs,
+    avals,
+    inputs: g.inputs.map((v) => remap[v]!),
+    outputs: g.outputs.map((v) => remap[v]!),
+  });
+}
+
+/**
+ * The dimension numbers of dot_general(rhs, lhs) when `perm` applied to dot_general(lhs, rhs)'s output
+ * (batch dims, lhs free dims, rhs free dims) keeps the batch dims and swaps the two groups of free dims.
+ */
+function swapDot(
+  p: PrimParams["dot_general"],
+  perm: readonly number[],
+  lhsRank: number,
+  rhsRank: number,
+): PrimParams["dot_general"] | null {
+  const nb = p.lhsBatch.length;
+  const nl = lhsRank - nb - p.lhsContract.length;
+  const nr = rhsRank - nb - p.rhsContract.length;
+  const want = [
+    ...Array.from({ length: nb }, (_, i) => i),
+    ...Array.from({ length: nr }, (_, i) => nb + nl + i),
+    ...Array.from({ length: nl }, (_, i) => nb + i),
+  ];
+  if (perm.length !== want.length || perm.some((q, i) => q !== want[i])) return null;
+  return {
+    lhsContract: p.rhsContract,
+    rhsContract: p.lhsContract,
+    lhsBatch: p.rhsBatch,
+    rhsBatch: p.lhsBatch,
+  };
+}
+
+/** Drops values no output depends on (inputs are kept) and renumbers. */
+export function prune(g: Graph): Graph {
+  const live = new Uint8Array(g.defs.length);
+  for (const v of g.outputs) live[v] = 1;
+  for (const v of g.inputs) live[v] = 1;
+  for (let i = g.defs.length - 1; i >= 0; i--) {
+    const d = g.defs[i]!;
+    if (live[i] && d.kind === "eqn") for (const v of d.inputs) live[v] = 1;
+  }
+  const id = new Array<number>(g.defs.length).fill(-1);
+  const defs: Def[] = [];
+  const avals: Aval[] = [];
+  g.defs.forEach((d, i) => {
+    if (!live[i]) return;
+    id[i] = defs.length;
+    defs.push(d.kind === "eqn" ? { ...d, inputs: d.inputs.map((v) => id[v]!) } : d);
+    avals.push(g.avals[i]!);
+  });
+  return { defs, avals, inputs: g.inputs.map((v) => id[v]!), outputs: g.outputs.map((v) => id[v]!) };
+}
+
+/** A readable listing of a graph (for debugging and tests). */
+export function graphString(g: Graph): string {
+  return g.defs
+    .map((d, i) => {
+      const a = `${g.avals[i]!.dtype}[${g.avals[i]!.shape.join(",")}]`;
+      if (d.kind === "input") return `%${i}: ${a} = input ${d.index}`;
+      if (d.kind === "const")
+        return `%${i}: ${a} = const ${d.value.data.length === 1 ? d.value.data[0] : `<${d.value.data.length}>`}`;
+      return `%${i}: ${a} = ${d.prim} ${JSON.stringify(d.params)} ${d.inputs.map((v) => `%${v}`).join(" ")}`;
+    })
+    .join("\n");
+}

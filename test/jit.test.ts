@@ -1,0 +1,214 @@
+// jit against eager evaluation: every row of the op table (values and gradients, float64 to 1e-12 and
+// float32), composition with grad and vmap in both orders, the signature cache, pytrees, numbers as
+// inputs, closures over outer tracers, and what the optimizer and fusion do to a program.
+import * as nb from "nabla";
+import { describe, expect, it } from "vitest";
+import { getBackend, setBackend } from "../src/interpret/eval.js";
+import { type Jitted, jit } from "../src/interpret/jit.js";
+import { compileGraph } from "../src/interpret/jit-compile.js";
+import { optimize, toGraph } from "../src/interpret/optimize.js";
+import { makeRng } from "../src/numeric/rng.js";
+import { expectClose, expectTreeClose } from "./util/close.js";
+import { type OpRow, opTable } from "./util/op-table.js";
+
+type Tensor = nb.Tensor;
+const TIGHT = { atol: 1e-12, rtol: 1e-12 };
+
+function seedOf(name: string): number {
+  let h = 2166136261;
+  for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
+const draw = (row: OpRow, k = 0): Tensor[] => row.args(makeRng(seedOf(row.name) + 7919 * k));
+
+/** x ↦ Σ w·row.fn(x) with fixed weights, and its gradient in every argument. */
+function lossOf(row: OpRow, like: Tensor) {
+  const rng = makeRng(seedOf(row.name) + 3);
+  const w = nb.reshape(nb.array(Float64Array.from({ length: like.size }, () => rng.normal())), like.shape);
+  return (...a: Tensor[]) => nb.sum(nb.mul(row.fn(...a), nb.astype(w, a[0]!.dtype)));
+}
+const allArgnums = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe("jit agrees with eager evaluation on every op-table row", () => {
+  for (const row of opTable)
+    describe(row.name, () => {
+      it("values and gradients in float64 (to 1e-12), gradient program compiled whole", () => {
+        const args = draw(row);
+        const f = jit(row.fn);
+        expectClose(f(...args), row.fn(...args), TIGHT, "jit(f)");
+        expectClose(f(...draw(row, 1)), row.fn(...draw(row, 1)), TIGHT, "jit(f), second call");
+        expect(f.stats.misses).toBe(1);
+        expect(f.stats.hits).toBe(1);
+        const loss = lossOf(row, row.fn(...args));
+        const g = nb.grad(loss, { argnums: allArgnums(args.length) });
+        expectTreeClose(jit(g)(...args), g(...args), TIGHT, "jit(grad(f))");
+        expectTreeClose(
+          nb.grad(jit(loss), { argnums: allArgnums(args.length) })(...args),
+          g(...args),
+          TIGHT,
+          "grad(jit(f))",
+        );
+      });
+
+      it("float32", () => {
+        const args = draw(row).map((a) => nb.astype(a, "float32"));
+        const y = row.fn(...args);
+        const got = jit(row.fn)(...args);
+        expect(got.dtype).toBe(y.dtype);
+        expectClose(got, y, { atol: 1e-6, rtol: 1e-5 }, "jit(f) float32");
+      });
+
+      if (row.vmap !== false)
+        it("vmap(jit(f)) and jit(vmap(f)) equal vmap(f)", () => {
+          const xs = [1, 2, 3].map((k) => draw(row, k));
+          const batched = xs[0]!.map((_, i) => nb.stack(xs.map((a) => a[i]!)));
+          const want = nb.vmap(row.fn)(...batched);
+          expectClose(nb.vmap(jit(row.fn))(...batched), want, TIGHT, "vmap(jit(f))");
+          expectClose(jit(nb.vmap(row.fn))(...batched), want, TIGHT, "jit(vmap(f))");
+        });
+    });
+});
+
+describe("jit: compilation cache", () => {
+  it("traces once per signature: shape, dtype, weak type and pytree structure", () => {
+    let traces = 0;
+    const f = jit((x: Tensor, y: Tensor | number) => {
+      traces++;
+      return nb.add(nb.mul(x, 2), y);
+    });
+    const a = nb.array([1, 2, 3], { dtype: "float64" });
+    f(a, a);
+    f(nb.add(a, 1), a);
+    expect(traces).toBe(1);
+    f(nb.array([1, 2]), nb.array([1, 2]));
+    expect(traces).toBe(2);
+    f(nb.astype(a, "float32"), nb.astype(a, "float32"));
+    expect(traces).toBe(3);
+    expectClose(f(a, 1), [3, 5, 7]);
+    expect(traces).toBe(4);
+    f(a, 5);
+    expect(traces).toBe(4);
+    expect(f.stats).toMatchObject({ misses: 4, hits: 2, size: 4 });
+  });
+
+  it("numbers are traced inputs, not constants", () => {
+    const f = jit((x: number, y: Tensor) => nb.mul(x, y));
+    const y = nb.array([1, 2]);
+    expectClose(f(2, y), [2, 4]);
+    expectClose(f(3, y), [3, 6]);
+    expect(f.stats.misses).toBe(1);
+    expect(f(3, y).dtype).toBe("float32");
+  });
+
+  it("recompiles for each backend and agrees with the reference backend", () => {
+    const f = jit((x: Tensor) => nb.sum(nb.tanh(nb.matmul(x, x))));
+    const x = nb.random.normal(nb.random.key(0), [40, 40], { dtype: "float64" });
+    const fast = f(x);
+    const previous = setBackend("reference");
+    try {
+      expect(getBackend().name).toBe("reference");
+      expectClose(f(x), fast, TIGHT);
+      expect(f.stats.misses).toBe(2);
+    } finally {
+      setBackend(previous);
+    }
+  });
+});
+
+describe("jit: pytrees and outputs", () => {
+  it("takes and returns nested objects, arrays, null and numbers", () => {
+    const f = jit((p: { w: Tensor; b: Tensor[] }, s: number) => ({
+      out: [nb.add(p.w, p.b[0]!), nb.mul(p.b[1]!, s)],
+      nothing: null,
+      same: p.w,
+      k: 7,
+    }));
+    const p = { w: nb.array([1, 2]), b: [nb.array(3), nb.array([4, 5])] };
+    const r = f(p, 2) as unknown as { out: Tensor[]; nothing: null; same: Tensor; k: Tensor };
+    expectClose(r.out[0], [4, 5]);
+    expectClose(r.out[1], [8, 10]);
+    expect(r.nothing).toBeNull();
+    expectClose(r.same, [1, 2]);
+    expectClose(r.k, 7);
+  });
+
+  it("int32 and bool outputs keep their dtypes", () => {
+    const f = jit((x: Tensor) => [nb.argmax(x), nb.greater(x, 0), nb.astype(x, "int32")]);
+    const [i, b, n] = f(nb.array([-1.5, 2.5, 0.5])) as Tensor[];
+    expect([i!.dtype, b!.dtype, n!.dtype]).toEqual(["int32", "bool", "int32"]);
+    expect(i!.item()).toBe(1);
+    expect(b!.toArray()).toEqual([false, true, true]);
+    expect(n!.toArray()).toEqual([-1, 2, 0]);
+  });
+
+  it("a function that closes over an outer tracer is evaluated through that transformation", () => {
+    const df = nb.grad((x: Tensor) =>
+      jit((y: Tensor) => nb.mul(nb.mul(y, x), x))(nb.array(2, { dtype: "float64" })),
+    );
+    expectClose(df(nb.array(3, { dtype: "float64" })), 12);
+  });
+
+  it("composes to higher order: jit(grad(jit(grad(f))))", () => {
+    const f = (x: Tensor) => nb.sum(nb.mul(nb.sin(x), nb.exp(nb.neg(nb.square(x)))));
+    const g2 = nb.grad((x: Tensor) => nb.sum(nb.grad(f)(x)));
+    const j = jit(nb.grad((x: Tensor) => nb.sum(jit(nb.grad(f))(x))));
+    const x = nb.linspace(-2, 2, 9, { dtype: "float64" });
+    expectClose(j(x), g2(x), TIGHT);
+  });
+});
+
+describe("jit: the optimized, fused program", () => {
+  const stepsOf = (f: (...a: Tensor[]) => unknown, ...args: Tensor[]) => {
+    const program = nb.makeProgram(f)(...args);
+    const g = optimize(toGraph(program)!, getBackend());
+    return { graph: g, exe: compileGraph(g, getBackend()) };
+  };
+
+  it("fuses an elementwise chain into one kernel", () => {
+    const x = nb.linspace(-2, 2, 1000);
+    const { exe } = stepsOf((t) => nb.mul(nb.tanh(t), nb.exp(nb.neg(nb.mul(t, t)))), x);
+    expect(exe.steps).toBe(1);
+  });
+
+  it("fuses the reduction and the slices of the Rosenbrock function", () => {
+    const rosen = (x: Tensor) => {
+      const a = nb.slice(x, [1], [99]);
+      const b = nb.slice(x, [0], [99]);
+      return nb.sum(nb.add(nb.mul(100, nb.square(nb.sub(a, nb.square(b)))), nb.square(nb.sub(1, b))));
+    };
+    const x = nb.linspace(-1, 1, 100, { dtype: "float64" });
+    expect(stepsOf(rosen, x).exe.steps).toBe(1);
+    expectClose(jit(rosen)(x), rosen(x), TIGHT);
+    const g = nb.grad(rosen);
+    expectClose(jit(g)(x), g(x), TIGHT);
+  });
+
+  it("removes duplicate and dead work and simplifies x·1, x+0, −(−x)", () => {
+    const f = (x: Tensor) => {
+      nb.exp(x); // dead
+      const a = nb.sin(x);
+      const b = nb.sin(x); // duplicate
+      return nb.add(nb.mul(nb.neg(nb.neg(a)), 1), nb.add(b, 0));
+    };
+    const { graph } = stepsOf(f, nb.array([1, 2, 3]));
+    const prims = graph.defs.flatMap((d) => (d.kind === "eqn" ? [d.prim] : []));
+    expect(prims).toEqual(["sin", "add"]);
+  });
+
+  it("runs a scalar program as one straight-line function (B8-style graph)", () => {
+    const f = (x: Tensor, y: Tensor) => {
+      for (let i = 0; i < 50; i++) x = nb.add(nb.mul(nb.sin(x), y), nb.div(x, nb.add(1, nb.mul(y, y))));
+      return x;
+    };
+    const g = nb.grad(f, { argnums: [0, 1] });
+    const x = nb.array(0.5, { dtype: "float64" });
+    const y = nb.array(0.3, { dtype: "float64" });
+    const jg = jit(g) as Jitted<typeof g>;
+    expectTreeClose(jg(x, y), g(x, y), TIGHT);
+    expect(stepsOf(g, x, y).exe.steps).toBe(1);
+    // float32: fused loops keep intermediates in float64, so they agree to float32 rounding.
+    const x32 = nb.array(0.5);
+    const y32 = nb.array(0.3);
+    expectTreeClose(jg(x32, y32), g(x32, y32), { atol: 1e-30, rtol: 1e-5 });
+  });
+});
