@@ -38,7 +38,8 @@ export const SECURITY_HEADERS: Record<string, string> = {
   "Referrer-Policy": "no-referrer",
   "Content-Security-Policy": [
     "default-src 'self'",
-    "script-src 'self'",
+    // WebAssembly (the SIMD kernels) may compile; JavaScript eval stays forbidden.
+    "script-src 'self' 'wasm-unsafe-eval'",
     "worker-src 'self'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
