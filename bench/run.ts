@@ -1,93 +1,315 @@
-// Benchmarks (workloads B5–B8 of shared/anchors/WORKLOADS.md) with other libraries side by side.
-// Usage: npm run bench [-- --only B8,B5]   Live comparisons need ANCHORS_DIR (see bench/README.md).
-import * as nb from "nabla";
-import { anchors } from "./anchors.js";
-import { liveTfjs } from "./live.js";
-import { type Timing, timeit } from "./timeit.js";
+// `npm run bench`: workloads B1–B8 of shared/anchors/WORKLOADS.md on nabla and, in the same run, on
+// TensorFlow.js (cpu, wasm) and @jax-js/jax. Each library runs in its own child process, one after the
+// other; this parent collects their JSON lines and prints one table (or, with --json, the lines).
+import { spawn } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+import { recorded } from "./anchors.js";
+import {
+  type BenchRecord,
+  FULL,
+  type Library,
+  type Mode,
+  QUICK,
+  sizesOf,
+  unitsOf,
+  WORKLOADS,
+  type Workload,
+} from "./libs/common.mjs";
+import { type Column, fmt, renderTable, STARVED, type TableRecord } from "./table.js";
 
-const onlyAt = process.argv.findIndex((a) => a.startsWith("--only"));
-const only = onlyAt < 0 ? undefined : (process.argv[onlyAt]!.split("=")[1] ?? process.argv[onlyAt + 1]);
-const want = (id: string) => only === undefined || only.split(",").includes(id);
+const USAGE = `usage: npm run bench -- [options]
+  --only B1,B3       run a subset of the workloads B1–B8
+  --libs nabla,...   libraries to run live (nabla, tfjs-cpu, tfjs-wasm, jax-js; default all);
+                     the others show the numbers recorded in shared/anchors/RESULTS.md
+  --quick            smoke run (~30 s): fewer sizes and repetitions; not for comparisons
+  --json             one JSON object per line instead of the table
+  --python           add PyTorch and JAX columns (recorded in RESULTS.md; not run here)
+Comparators come from $ANCHORS_DIR if set, else from bench/node_modules (cd bench && npm install).`;
 
-interface Row {
-  id: string;
-  what: string;
-  unit: string;
-  ours: number;
-  others: Record<string, number>;
+const LIBS: Library[] = ["nabla", "tfjs-cpu", "tfjs-wasm", "jax-js"];
+const MODES: Record<Library, Mode[]> = {
+  nabla: ["eager", "jit"],
+  "tfjs-cpu": ["eager"],
+  "tfjs-wasm": ["eager"],
+  "jax-js": ["eager", "jit"],
+};
+const COMMAND: Record<Library, string[]> = {
+  nabla: ["--import", "tsx", "bench/libs/nabla.ts"],
+  "tfjs-cpu": ["bench/libs/tfjs.mjs", "cpu"],
+  "tfjs-wasm": ["bench/libs/tfjs.mjs", "wasm"],
+  "jax-js": ["bench/libs/jaxjs.mjs"],
+};
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+// ---------------------------------------------------------------- options
+function option(name: string): string | undefined {
+  const argv = process.argv.slice(2);
+  const at = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (at < 0) return undefined;
+  return argv[at]!.includes("=") ? argv[at]!.split("=")[1] : argv[at + 1];
 }
-const rows: Row[] = [];
+const flag = (name: string) => process.argv.includes(name);
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+if (flag("--help") || flag("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const quick = flag("--quick");
+const json = flag("--json");
+const python = flag("--python");
+const onlyArg = option("--only");
+const workloads = (onlyArg ? onlyArg.toUpperCase().split(",") : WORKLOADS) as Workload[];
+for (const w of workloads) if (!WORKLOADS.includes(w)) fail(`--only: unknown workload ${w}`);
+const libsArg = option("--libs");
+const live = (libsArg ? libsArg.split(",") : LIBS) as Library[];
+for (const l of live) if (!LIBS.includes(l)) fail(`--libs: unknown library ${l}`);
+const timing = quick ? QUICK : FULL;
+/** A child that prints nothing for this long is killed and its current case marked as a timeout. */
+const silenceMs = 2.5 * timing.capMs + 15_000;
 
-function report(id: string, what: string, unit: string, ours: number, live: Record<string, number> = {}) {
-  const others = { ...(anchors[id] ?? {}), ...live };
-  rows.push({ id, what, unit, ours, others });
-  const cmp = Object.entries(others)
-    .map(([lib, v]) => `${lib} ${fmt(v)} (${ratio(v, ours)})`)
-    .join(", ");
-  console.log(`${id.padEnd(9)} ${what.padEnd(34)} nabla ${fmt(ours)} ${unit}   vs ${cmp}`);
+// ---------------------------------------------------------------- results
+const records: TableRecord[] = [];
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Keeps a result; prints it as a JSON line (--json) or, unless `quiet`, as a progress line. */
+function collect(r: TableRecord, show = true, quiet = false) {
+  records.push(r);
+  if (!show) return;
+  if (json) {
+    const { workload, size, library, mode, value, unit, ...rest } = r;
+    const v = value === null ? null : Number(value.toPrecision(4));
+    out(JSON.stringify({ workload, size, library, mode, value: v, unit, ...rest }));
+  } else if (!quiet && r.unit === unitsOf(r.workload)[0] && r.source !== "recorded") {
+    const what = r.value === null ? r.error : `${fmt(r.value)} ${r.unit}  ${r.check ?? ""}`;
+    progress(`  ${r.library.padEnd(9)} ${r.workload} ${r.size.padEnd(7)} ${r.mode.padEnd(5)}  ${what}`);
+  }
 }
 
-const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toPrecision(3));
-/** How many times faster nabla is (lower time is better for every unit used here). */
-const ratio = (theirs: number, ours: number) => `${(theirs / ours).toFixed(2)}×`;
+/** Fills a library's cells with the numbers recorded in RESULTS.md. */
+function fillRecorded(library: string, modes: Mode[], show: boolean) {
+  for (const mode of modes) {
+    const table = recorded[`${library}/${mode}`] ?? {};
+    for (const w of workloads)
+      for (const size of sizesOf(w, quick)) {
+        const v = table[`${w}/${size}`];
+        if (v === undefined) continue;
+        for (const unit of unitsOf(w)) {
+          const value = unit === "steps/s" ? 1000 / v : v;
+          collect({ workload: w, size, library, mode, value, unit, source: "recorded" }, show);
+        }
+      }
+  }
+}
 
-const ms = (t: Timing) => t.medianMs;
+// ---------------------------------------------------------------- child processes
+interface Outcome {
+  finished: boolean;
+  /** The case that was running when the child stopped. */
+  current?: string;
+  reason: string;
+}
+interface LibState {
+  info?: Record<string, unknown>;
+  unavailable?: string;
+  failed?: string;
+}
+type Message = BenchRecord | { event: string; key?: string; reason?: string; [k: string]: unknown };
 
-// B8: scalar graph, 250 × (x = sin(x)·y + x/(1 + y·y)), 1,500 ops, gradient with respect to x and y.
-if (want("B8")) {
-  const f = (x: nb.Tensor, y: nb.Tensor) => {
-    for (let i = 0; i < 250; i++) x = nb.add(nb.mul(nb.sin(x), y), nb.div(x, nb.add(1, nb.mul(y, y))));
-    return x;
+function parse(line: string): Message | undefined {
+  if (!line.startsWith("{")) return undefined; // e.g. tfjs' "use tfjs-node" banner
+  try {
+    return JSON.parse(line) as Message;
+  } catch {
+    return undefined;
+  }
+}
+
+function runChild(lib: Library, done: Set<string>, state: LibState): Promise<Outcome> {
+  const args = ["--expose-gc", ...COMMAND[lib], "--only", workloads.join(",")];
+  if (quick) args.push("--quick");
+  if (done.size) args.push("--skip", [...done].join(","));
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let current: string | undefined;
+  let finished = false;
+  let timedOut = false;
+  const errTail: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, silenceMs);
   };
-  const g = nb.grad(f, { argnums: [0, 1] });
-  const x0 = nb.array(0.5);
-  const y0 = nb.array(0.3);
-  const both = timeit(() => {
-    const [gx, gy] = g(x0, y0);
-    gx.item();
-    gy.item();
+  arm();
+  readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+    arm();
+    const msg = parse(line);
+    if (msg === undefined) return;
+    if ("event" in msg) {
+      if (msg.event === "start") current = msg.key;
+      else if (msg.event === "info") state.info = msg;
+      else if (msg.event === "unavailable") state.unavailable = msg.reason;
+      else if (msg.event === "done") finished = true;
+      return;
+    }
+    const key = `${msg.workload}/${msg.size}/${msg.mode}`;
+    done.add(key);
+    if (current === key) current = undefined;
+    collect(msg);
   });
-  const fwd = timeit(() => f(x0, y0).item());
-  const live = await liveTfjs("B8");
-  report("B8", "scalar graph fwd+bwd", "µs/op", (ms(both) * 1000) / 1500, live.fwdBwd);
-  report("B8-fwd", "scalar graph fwd only", "µs/op", (ms(fwd) * 1000) / 1500, live.fwd);
+  readline.createInterface({ input: child.stderr! }).on("line", (line) => {
+    if (line.trim()) errTail.push(line.trim());
+    if (errTail.length > 20) errTail.shift();
+  });
+  return new Promise((resolve) => {
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const last = [...errTail].reverse().find((l) => /error/i.test(l)) ?? errTail.at(-1) ?? "";
+      const reason = timedOut
+        ? `timeout (no result in ${silenceMs / 1000} s, killed)`
+        : `crashed (${signal ?? `exit code ${code}`})${last ? `: ${last.slice(0, 160)}` : ""}`;
+      resolve({ finished, current, reason });
+    });
+  });
 }
 
-// B5: Hessian of f(x) = Σ tanh(A x), A uniform in [−1, 1)/√n.
-if (want("B5")) {
-  for (const n of [100]) {
-    const A = nb.mul(
-      nb.random.uniform(nb.random.key(0), [n, n], { minval: -1, maxval: 1 }),
-      1 / Math.sqrt(n),
+/** Runs one library to the end, restarting its child after a crash or timeout with the rest of the cases. */
+async function runLibrary(lib: Library): Promise<LibState> {
+  const state: LibState = {};
+  const done = new Set<string>();
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const o = await runChild(lib, done, state);
+    if (o.finished || state.unavailable) return state;
+    if (o.current === undefined) return failRest(lib, done, state, o.reason);
+    const [w, size, mode] = o.current.split("/") as [Workload, string, Mode];
+    for (const unit of unitsOf(w))
+      collect({ workload: w, size, library: lib, mode, value: null, unit, error: o.reason });
+    done.add(o.current);
+  }
+  return failRest(lib, done, state, "stopped after 8 restarts");
+}
+
+/** Marks every case a library has not run as failed (its child died outside a case, e.g. at start-up). */
+function failRest(lib: Library, done: Set<string>, state: LibState, reason: string): LibState {
+  state.failed = reason;
+  const modes: Mode[] = lib === "nabla" && state.info?.jit !== true ? ["eager"] : MODES[lib];
+  for (const w of workloads)
+    for (const size of sizesOf(w, quick))
+      for (const mode of modes) {
+        if (done.has(`${w}/${size}/${mode}`) || (w === "B1" && mode === "jit")) continue;
+        for (const unit of unitsOf(w))
+          collect({ workload: w, size, library: lib, mode, value: null, unit, error: reason }, true, true);
+      }
+  return state;
+}
+
+// ---------------------------------------------------------------- main
+const t0 = performance.now();
+const load0 = os.loadavg()[0]!;
+const states: Partial<Record<Library, LibState>> = {};
+for (const lib of LIBS) {
+  if (!live.includes(lib)) {
+    if (lib !== "nabla") fillRecorded(lib, MODES[lib], true);
+    continue;
+  }
+  progress(`${lib}: running ${workloads.join(",")}${quick ? " (quick)" : ""}`);
+  const started = performance.now();
+  const s = await runLibrary(lib);
+  states[lib] = s;
+  progress(`${lib}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (s.unavailable) {
+    progress(`${lib}: ${s.unavailable}; showing the numbers recorded in RESULTS.md`);
+    fillRecorded(lib, MODES[lib], true);
+  } else if (s.failed) progress(`${lib}: ${s.failed}`);
+}
+if (python) {
+  fillRecorded("pytorch", ["eager"], false);
+  fillRecorded("jax", ["jit"], false);
+}
+const seconds = (performance.now() - t0) / 1000;
+
+if (!json) {
+  const isRecorded = (lib: Library) => lib !== "nabla" && (!live.includes(lib) || !!states[lib]?.unavailable);
+  const columns: Column[] = [];
+  for (const lib of LIBS)
+    for (const mode of MODES[lib]) {
+      if (
+        !records.some((r) => r.library === lib && r.mode === mode) &&
+        !(lib === "nabla" && mode === "eager")
+      )
+        continue;
+      const title = `${lib}${mode === "jit" ? " jit" : ""}${isRecorded(lib) ? " (recorded)" : ""}`;
+      columns.push({ key: `${lib}/${mode}`, title });
+    }
+  if (python)
+    columns.push(
+      { key: "pytorch/eager", title: "PyTorch 1T (recorded)" },
+      { key: "jax/jit", title: "JAX jit 1c (recorded)" },
     );
-    const x = nb.random.uniform(nb.random.key(1), [n], { minval: -1, maxval: 1 });
-    const H = nb.hessian((v: nb.Tensor) => nb.sum(nb.tanh(nb.matmul(A, v))));
-    report(`B5-${n}`, `Hessian n=${n}`, "ms", ms(timeit(() => H(x).dataSync())));
+  printReport(columns);
+}
+
+function printReport(columns: Column[]) {
+  const info = (lib: Library) => states[lib]?.info ?? {};
+  const nablaJit = info("nabla").jit === true ? "eager and nb.jit" : "eager (no nb.jit in this build)";
+  const comps = LIBS.filter((l) => l !== "nabla" && states[l]?.info)
+    .map((l) => `${l} ${info(l).version} (${info(l).dir})`)
+    .join(", ");
+  out("");
+  out(
+    `## Benchmarks B1–B8 (shared/anchors/WORKLOADS.md)${quick ? " — QUICK smoke run, not for comparison" : ""}`,
+  );
+  out("");
+  out(
+    `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ` +
+      `load average ${load0.toFixed(2)} at start, ${os.loadavg()[0]!.toFixed(2)} at end; ${seconds.toFixed(0)} s.`,
+  );
+  out(`nabla: ${nablaJit}. Live comparators: ${comps || "none"}.`);
+  out("");
+  for (const l of renderTable(records, columns, workloads, quick)) out(l);
+  out("");
+  out(
+    `Each cell: median of ≥${timing.minReps} timed calls after warm-up, results read back. GFLOP/s and steps/s: ` +
+      "higher is better; ms and µs/op: lower is better.",
+  );
+  out(
+    '"(N× faster)" / "(N× slower)" compares nabla\'s best mode on that row with the column: nabla is N times ' +
+      "faster or slower than that library.",
+  );
+  out(
+    "WRONG: off from a float64 reference by more than 1e-3 (relative). tfjs B5, B6 and B7 k≥2 use a " +
+      "customGrad tanh/exp: its own give wrong higher derivatives (RESULTS.md, gotcha 1). jax-js runs on 1 thread.",
+  );
+  const mm = records.filter((r) => r.library === "nabla" && r.workload === "B1" && r.value !== null);
+  if (mm.length) {
+    const best = mm.reduce((a, b) => (b.value! > a.value! ? b : a));
+    out(
+      `Best nabla matmul: ${fmt(best.value!)} GFLOP/s at n=${best.size}, ${((100 * best.value!) / 230).toFixed(1)} % ` +
+        "of the machine's ≈230 GFLOP/s float32 peak (2 cores).",
+    );
   }
+  if (records.some((r) => r.source === "recorded"))
+    out(
+      "(recorded): numbers from shared/anchors/RESULTS.md, measured on another host (AMD EPYC Zen 4, 2 cores); " +
+        "live columns ran in this run on this machine.",
+    );
+  const starved = records.filter((r) => r.cpu !== undefined && r.cpu < STARVED).length;
+  if (starved)
+    out(
+      `†: ${starved} result${starved === 1 ? "" : "s"} got less than ${STARVED * 100} % of a core while timed (other processes were ` +
+        "running), so those times are inflated. Rerun on a quiet machine.",
+    );
+  const cores = os.cpus().length;
+  if (Math.max(load0, os.loadavg()[0]!) > cores / 2)
+    out(
+      `Note: load average above ${cores / 2} on ${cores} cores; expect noisy numbers (RESULTS.md: ±20–40 %).`,
+    );
 }
-
-// B6: third-order derivative tensor of the same f, n = 20.
-if (want("B6")) {
-  const n = 20;
-  const A = nb.mul(nb.random.uniform(nb.random.key(0), [n, n], { minval: -1, maxval: 1 }), 1 / Math.sqrt(n));
-  const x = nb.random.uniform(nb.random.key(1), [n], { minval: -1, maxval: 1 });
-  const D3 = nb.derivative((v: nb.Tensor) => nb.sum(nb.tanh(nb.matmul(A, v))), 3);
-  report("B6", "3rd-order tensor n=20", "ms", ms(timeit(() => D3(x).dataSync())));
-}
-
-// B7: k-th derivative of g(x) = sin(x)·exp(−x²) at 1e5 points (elementwise, so grad of the sum).
-if (want("B7")) {
-  const x = nb.random.uniform(nb.random.key(2), [100000], { minval: -2, maxval: 2 });
-  let g = (v: nb.Tensor) => nb.mul(nb.sin(v), nb.exp(nb.neg(nb.square(v))));
-  for (let k = 1; k <= 3; k++) {
-    const prev = g;
-    g = nb.grad((v: nb.Tensor) => nb.sum(prev(v)));
-    const gk = g;
-    report(`B7-k${k}`, `k=${k} derivative, 1e5 points`, "ms", ms(timeit(() => gk(x).dataSync())));
-  }
-}
-
-console.log("\nratios are (other library's time) / (nabla's time): above 1× means nabla is faster.");
-console.log(
-  "Anchor numbers are from shared/anchors/RESULTS.md (same machine); 'live' ones were measured in this run.",
-);

@@ -1,0 +1,427 @@
+// Shared by the benchmark workers and the parent: case lists, seeded inputs, the timer, JSON-line output and
+// float64 reference results for the correctness checks. Plain JS so the comparator workers run on bare node.
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const WORKLOADS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8"];
+
+/** The sizes run for a workload: matrix size (B1), n (B5, B6), k (B7), the measured pass (B8). */
+export function sizesOf(workload, quick) {
+  switch (workload) {
+    case "B1":
+      return quick ? ["256"] : ["256", "512", "1024"];
+    case "B2":
+    case "B4":
+      return ["1e6"];
+    case "B3":
+      return ["128"];
+    case "B5":
+      return quick ? ["100"] : ["100", "300"];
+    case "B6":
+      return ["20"];
+    case "B7":
+      return quick ? ["1", "2", "3"] : ["1", "2", "3", "4", "5"];
+    case "B8":
+      return ["fwd+bwd", "fwd"];
+    default:
+      throw new Error(`unknown workload ${workload}`);
+  }
+}
+
+export function unitsOf(workload) {
+  if (workload === "B1") return ["GFLOPS"];
+  if (workload === "B3") return ["ms", "steps/s"];
+  if (workload === "B8") return ["us/op"];
+  return ["ms"];
+}
+
+/** Units where a larger number is better. */
+export const higherIsBetter = (unit) => unit === "GFLOPS" || unit === "steps/s";
+
+// ---------------------------------------------------------------- options
+/** Timed reps aim at `budgetMs` (at least `minReps`); a case whose `minReps` reps would pass `capMs` is skipped. */
+export const FULL = { minReps: 5, maxReps: 30, budgetMs: 1000, warmupMs: 800, capMs: 30_000 };
+export const QUICK = { minReps: 3, maxReps: 10, budgetMs: 150, warmupMs: 250, capMs: 5_000 };
+
+export function parseWorkerArgs(argv) {
+  const get = (name) => {
+    const i = argv.indexOf(name);
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  const only = get("--only");
+  const skip = get("--skip");
+  const quick = argv.includes("--quick");
+  return {
+    quick,
+    only: only ? new Set(only.split(",")) : null,
+    skip: new Set(skip ? skip.split(",") : []),
+    timing: quick ? QUICK : FULL,
+  };
+}
+
+export const emit = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+
+/**
+ * Runs cases of one library: emits a start event, then one record per unit (or an error record).
+ * The body gets the timing options and returns [{unit, value, ...extra}].
+ */
+export function createRunner(library) {
+  const args = parseWorkerArgs(process.argv.slice(2));
+  return {
+    ...args,
+    want: (w) => !args.only || args.only.has(w),
+    sizes: (w) => sizesOf(w, args.quick),
+    async run(workload, size, mode, body) {
+      const key = `${workload}/${size}/${mode}`;
+      if (args.skip.has(key)) return;
+      emit({ event: "start", key });
+      try {
+        const recs = await body(args.timing);
+        for (const r of recs) emit({ workload, size, library, mode, ...r });
+      } catch (e) {
+        const error = e instanceof TooSlow ? e.message : `error: ${String(e?.message ?? e).slice(0, 200)}`;
+        for (const unit of unitsOf(workload))
+          emit({ workload, size, library, mode, value: null, unit, error });
+      }
+      globalThis.gc?.();
+    },
+  };
+}
+
+export class TooSlow extends Error {}
+
+// ---------------------------------------------------------------- timing
+const now = () => performance.now();
+
+/**
+ * Warm up, then time `reps` calls (enough for `budgetMs`, at least `minReps`) and return the median.
+ * `fn` may be async; its first result is returned as `first` for the correctness check.
+ */
+export async function measure(fn, t) {
+  let start = now();
+  const first = await fn();
+  const firstMs = now() - start;
+  if (firstMs > t.capMs) throw new TooSlow(`too slow (one call > ${t.capMs / 1000} s)`);
+  let lastMs = firstMs;
+  let warm = 0;
+  // The first call may include tracing and compiling, and V8 optimizes a JS library only after several
+  // calls: warm up for at least one more call and then until `warmupMs` has passed (at most 30 calls).
+  for (let i = 1; i === 1 || (warm < t.warmupMs && i < 30); i++) {
+    start = now();
+    await fn();
+    lastMs = now() - start;
+    warm += lastMs;
+  }
+  if (lastMs * t.minReps > t.capMs) throw new TooSlow(`too slow (${t.minReps} reps > ${t.capMs / 1000} s)`);
+  const reps = Math.max(t.minReps, Math.min(t.maxReps, Math.ceil(t.budgetMs / lastMs)));
+  globalThis.gc?.();
+  const cpu0 = process.cpuUsage();
+  const times = [];
+  let total = 0;
+  while (times.length < reps && !(times.length >= t.minReps && total > t.capMs)) {
+    start = now();
+    await fn();
+    const dt = now() - start;
+    times.push(dt);
+    total += dt;
+  }
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  const ms = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  const used = process.cpuUsage(cpu0);
+  // CPU time per wall time while timed: well below 1 means other processes took the core.
+  const cpu = Number(((used.user + used.system) / 1000 / total).toFixed(2));
+  return { ms, reps: times.length, cpu, firstMs, first };
+}
+
+/** The fields every timed record carries. */
+export const stats = (m) => ({ reps: m.reps, cpu: m.cpu });
+
+/** Records for a timed case: `unit` is "ms" unless given; B1/B3/B8 convert. */
+export const timeRec = (m, extra = {}) => ({ value: m.ms, unit: "ms", ...stats(m), ...extra });
+
+// ---------------------------------------------------------------- seeded inputs (identical for every library)
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `size` float32 values uniform in [lo, hi). */
+export function uniform(seed, size, lo, hi) {
+  const r = mulberry32(seed);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = lo + (hi - lo) * r();
+  return out;
+}
+
+export const inputs = {
+  matmul: (n) => ({ a: uniform(100 + n, n * n, -1, 1), b: uniform(200 + n, n * n, -1, 1) }),
+  b2: () => uniform(2, 1e6, -2, 2),
+  rosen: () => uniform(4, 1e6, -1, 1),
+  /** f(x) = Σ tanh(A x): A uniform in [−1, 1)/√n, x uniform in [−1, 1). */
+  tanhSum: (n) => {
+    const s = 1 / Math.sqrt(n);
+    return { A: uniform(500 + n, n * n, -s, s), x: uniform(600 + n, n, -1, 1) };
+  },
+  b7: () => uniform(7, 1e5, -2, 2),
+  mlp: () => {
+    const B = 128;
+    const sizes = [784, 256, 128, 10];
+    const params = {};
+    for (let l = 0; l < 3; l++) {
+      const lim = Math.sqrt(6 / (sizes[l] + sizes[l + 1])); // Glorot uniform
+      params[`W${l}`] = uniform(30 + l, sizes[l] * sizes[l + 1], -lim, lim);
+      params[`b${l}`] = new Float32Array(sizes[l + 1]);
+    }
+    const X = uniform(33, B * 784, -1, 1);
+    const r = mulberry32(34);
+    const labels = Int32Array.from({ length: B }, () => Math.floor(r() * 10));
+    const Y = new Float32Array(B * 10);
+    labels.forEach((c, i) => (Y[i * 10 + c] = 1));
+    return { B, sizes, params, X, labels, Y, lr: 0.01 };
+  },
+};
+export const PARAM_NAMES = ["W0", "b0", "W1", "b1", "W2", "b2"];
+export const B8_ITERS = 250;
+export const B8_OPS = 1500; // 6 scalar ops per iteration: sin, mul, mul, add, div, add
+
+// ---------------------------------------------------------------- float64 references and checks
+export const TOL = 1e-3;
+
+/** max |got − ref| / max |ref|. */
+export function relErr(got, ref) {
+  let e = 0;
+  let m = 0;
+  for (let i = 0; i < ref.length; i++) {
+    e = Math.max(e, Math.abs(got[i] - ref[i]));
+    m = Math.max(m, Math.abs(ref[i]));
+  }
+  return Number.isFinite(e) ? e / (m || 1) : Number.POSITIVE_INFINITY;
+}
+
+/** The check fields of a record: `check` is "ok" or "WRONG", `err` the relative error. */
+export const checkFields = (err) => ({ check: err < TOL ? "ok" : "WRONG", err: Number(err.toPrecision(3)) });
+
+/** Relative error of C = A B on 64 sampled entries. */
+export function checkMatmul(c, a, b, n) {
+  const r = mulberry32(n);
+  const got = [];
+  const ref = [];
+  for (let s = 0; s < 64; s++) {
+    const i = Math.floor(r() * n);
+    const j = Math.floor(r() * n);
+    let acc = 0;
+    for (let k = 0; k < n; k++) acc += a[i * n + k] * b[k * n + j];
+    got.push(c[i * n + j]);
+    ref.push(acc);
+  }
+  return relErr(got, ref);
+}
+
+export const b2Ref = (x) => Float64Array.from(x, (v) => Math.tanh(v) * Math.exp(-v * v));
+
+export function rosenGradRef(x) {
+  const n = x.length;
+  const g = new Float64Array(n);
+  for (let i = 0; i < n - 1; i++) {
+    const t = x[i + 1] - x[i] * x[i];
+    g[i] += -400 * x[i] * t - 2 * (1 - x[i]);
+    g[i + 1] += 200 * t;
+  }
+  return g;
+}
+
+/** tanh and its derivatives at z = A x: d/dz tanh = s = 1 − t², then −2ts, then −2s(1 − 3t²). */
+function tanhDerivs(A, x, n) {
+  const d2 = new Float64Array(n);
+  const d3 = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let z = 0;
+    for (let c = 0; c < n; c++) z += A[r * n + c] * x[c];
+    const t = Math.tanh(z);
+    const s = 1 - t * t;
+    d2[r] = -2 * t * s;
+    d3[r] = -2 * s * (1 - 3 * t * t);
+  }
+  return { d2, d3 };
+}
+
+/** Hessian of Σ tanh(A x): Aᵀ diag(tanh″(A x)) A, row-major n×n. */
+export function hessianRef(A, x, n) {
+  const { d2 } = tanhDerivs(A, x, n);
+  const H = new Float64Array(n * n);
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < n; i++) {
+      const w = d2[r] * A[r * n + i];
+      for (let j = 0; j < n; j++) H[i * n + j] += w * A[r * n + j];
+    }
+  return H;
+}
+
+/** Third-order tensor T[i,j,k] = Σ_r tanh‴(z_r) A[r,i] A[r,j] A[r,k]. */
+export function thirdRef(A, x, n) {
+  const { d3 } = tanhDerivs(A, x, n);
+  const T = new Float64Array(n * n * n);
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        const w = d3[r] * A[r * n + i] * A[r * n + j];
+        for (let k = 0; k < n; k++) T[(i * n + j) * n + k] += w * A[r * n + k];
+      }
+  return T;
+}
+
+/** k-th derivative of sin(x)·exp(−x²) at each point, by Taylor coefficients in float64. */
+export function b7Ref(xs, k) {
+  const out = new Float64Array(xs.length);
+  let fact = 1;
+  for (let i = 2; i <= k; i++) fact *= i;
+  const s = new Float64Array(k + 1);
+  const w = new Float64Array(k + 1);
+  for (let p = 0; p < xs.length; p++) {
+    const x = xs[p];
+    const sx = Math.sin(x);
+    const cx = Math.cos(x);
+    const cyc = [sx, cx, -sx, -cx];
+    let f = 1;
+    for (let j = 0; j <= k; j++) {
+      if (j > 0) f *= j;
+      s[j] = cyc[j % 4] / f;
+    }
+    // exp(−(x+h)²) = exp(−x²)·exp(u), u = −2x h − h²; (exp u)' = u' exp u gives j w_j = Σ i u_i w_{j−i}.
+    const u1 = -2 * x;
+    w[0] = 1;
+    for (let j = 1; j <= k; j++) w[j] = (u1 * w[j - 1] - (j >= 2 ? 2 * w[j - 2] : 0)) / j;
+    let c = 0;
+    for (let i = 0; i <= k; i++) c += s[i] * w[k - i];
+    out[p] = fact * Math.exp(-x * x) * c;
+  }
+  return out;
+}
+
+/** B8 in float64 forward mode: the final x and its derivatives with respect to the starting x and y. */
+export function b8Ref() {
+  let x = 0.5;
+  let dx = 1; // ∂x/∂x0
+  let ex = 0; // ∂x/∂y0
+  const y = 0.3;
+  const q = 1 + y * y;
+  for (let i = 0; i < B8_ITERS; i++) {
+    const s = Math.sin(x);
+    const c = Math.cos(x);
+    const nx = s * y + x / q;
+    const ndx = c * dx * y + dx / q;
+    const nex = c * ex * y + s + ex / q - (x * 2 * y) / (q * q);
+    x = nx;
+    dx = ndx;
+    ex = nex;
+  }
+  return { value: x, gx: dx, gy: ex };
+}
+
+/** Relative error of the B8 gradient: ∂/∂y against float64; ∂/∂x (about 1e−38) must come out tiny. */
+export function checkB8Grad(gx, gy) {
+  return Math.max(relErr([gy], [b8Ref().gy]), Math.abs(gx) < 1e-20 ? 0 : 1);
+}
+
+export const checkB8Value = (value) => relErr([value], [b8Ref().value]);
+
+/** Float64 loss and gradients of the B3 MLP (ReLU, softmax cross-entropy averaged over the batch). */
+export function mlpRef(params, X, Y, B, sizes) {
+  const mm = (a, b, m, k, n) => {
+    const c = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let p = 0; p < k; p++) {
+        const v = a[i * k + p];
+        if (v !== 0) for (let j = 0; j < n; j++) c[i * n + j] += v * b[p * n + j];
+      }
+    return c;
+  };
+  const tr = (a, m, n) => {
+    const t = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j];
+    return t;
+  };
+  const hs = [Float64Array.from(X)];
+  const zs = [];
+  for (let l = 0; l < 3; l++) {
+    const z = mm(hs[l], params[`W${l}`], B, sizes[l], sizes[l + 1]);
+    const bias = params[`b${l}`];
+    for (let i = 0; i < z.length; i++) z[i] += bias[i % sizes[l + 1]];
+    zs.push(z);
+    if (l < 2) hs.push(z.map((v) => Math.max(v, 0)));
+  }
+  const logits = zs[2];
+  let loss = 0;
+  let d = new Float64Array(B * 10);
+  for (let i = 0; i < B; i++) {
+    let m = -Infinity;
+    for (let j = 0; j < 10; j++) m = Math.max(m, logits[i * 10 + j]);
+    let se = 0;
+    for (let j = 0; j < 10; j++) se += Math.exp(logits[i * 10 + j] - m);
+    for (let j = 0; j < 10; j++) {
+      const lp = logits[i * 10 + j] - m - Math.log(se);
+      loss -= (Y[i * 10 + j] * lp) / B;
+      d[i * 10 + j] = (Math.exp(lp) - Y[i * 10 + j]) / B;
+    }
+  }
+  const grads = {};
+  for (let l = 2; l >= 0; l--) {
+    const [fi, fo] = [sizes[l], sizes[l + 1]];
+    grads[`W${l}`] = mm(tr(hs[l], B, fi), d, fi, B, fo);
+    const gb = new Float64Array(fo);
+    for (let i = 0; i < d.length; i++) gb[i % fo] += d[i];
+    grads[`b${l}`] = gb;
+    if (l > 0) {
+      const dh = mm(d, tr(params[`W${l}`], fi, fo), B, fo, fi);
+      const z = zs[l - 1];
+      for (let i = 0; i < dh.length; i++) if (z[i] <= 0) dh[i] = 0;
+      d = dh;
+    }
+  }
+  return { loss, grads };
+}
+
+/** Relative error of one SGD step: the loss, and every parameter update against −lr·∇ in float64. */
+export function checkMlpStep(loss, newParams, data) {
+  const { loss: lossRef, grads } = mlpRef(data.params, data.X, data.Y, data.B, data.sizes);
+  let err = relErr([loss], [lossRef]);
+  for (const name of PARAM_NAMES) {
+    const p0 = data.params[name];
+    const upd = Float64Array.from(newParams[name], (v, i) => v - p0[i]);
+    err = Math.max(
+      err,
+      relErr(
+        upd,
+        grads[name].map((g) => -data.lr * g),
+      ),
+    );
+  }
+  return err;
+}
+
+// ---------------------------------------------------------------- comparator packages
+const benchDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * A `require` that sees the comparator packages: $ANCHORS_DIR first, then bench/node_modules.
+ * Returns null when neither has them.
+ */
+export function comparatorRequire(pkg) {
+  const dirs = [process.env.ANCHORS_DIR, benchDir].filter(Boolean);
+  for (const dir of dirs) {
+    const req = createRequire(path.join(path.resolve(dir), "package.json"));
+    try {
+      req.resolve(pkg);
+      return { req, dir: path.resolve(dir) };
+    } catch {}
+  }
+  return null;
+}

@@ -1,0 +1,187 @@
+// Benchmark worker for nabla: workloads B1–B8, eager and (when nb.jit exists) jit; one JSON line per result.
+import * as nb from "nabla";
+import {
+  B8_ITERS,
+  B8_OPS,
+  b2Ref,
+  b7Ref,
+  type CaseResult,
+  checkB8Grad,
+  checkB8Value,
+  checkFields,
+  checkMatmul,
+  checkMlpStep,
+  createRunner,
+  emit,
+  hessianRef,
+  inputs,
+  type Measured,
+  type Mode,
+  measure,
+  PARAM_NAMES,
+  relErr,
+  rosenGradRef,
+  stats,
+  thirdRef,
+  timeRec,
+} from "./common.mjs";
+
+type Params = Record<string, nb.Tensor>;
+const jit = (nb as unknown as { jit?: <F>(f: F) => F }).jit;
+const modes: Mode[] = typeof jit === "function" ? ["eager", "jit"] : ["eager"];
+const wrap = <F>(f: F, mode: Mode): F => (mode === "jit" ? jit!(f) : f);
+/** Extra fields of a timed record: the first call's time (trace + compile) in jit mode. */
+const firstMs = (m: Measured<unknown>, mode: Mode) =>
+  mode === "jit" ? { first_ms: Number(m.firstMs.toFixed(1)) } : {};
+
+const R = createRunner("nabla");
+emit({ event: "info", library: "nabla", jit: modes.includes("jit"), node: process.version });
+
+const tensor = (a: Float32Array, shape: number[]) => nb.reshape(nb.array(a), shape);
+const data = (t: nb.Tensor) => t.dataSync() as Float32Array;
+
+/** Runs `body` once per mode for each size of a workload. */
+async function each(
+  w: Parameters<typeof R.run>[0],
+  body: (size: string, mode: Mode, t: typeof R.timing) => Promise<CaseResult[]>,
+  caseModes: Mode[] = modes,
+) {
+  if (!R.want(w)) return;
+  for (const size of R.sizes(w))
+    for (const mode of caseModes) await R.run(w, size, mode, (t) => body(size, mode, t));
+}
+
+// B1: matmul of two n×n matrices (a single kernel, so eager only).
+await each(
+  "B1",
+  async (size, _mode, t) => {
+    const n = Number(size);
+    const { a, b } = inputs.matmul(n);
+    const [A, B] = [tensor(a, [n, n]), tensor(b, [n, n])];
+    const m = await measure(() => data(nb.matmul(A, B)), t);
+    const gflops = (2 * n ** 3) / (m.ms * 1e6);
+    return [{ value: gflops, unit: "GFLOPS", ...stats(m), ...checkFields(checkMatmul(m.first, a, b, n)) }];
+  },
+  ["eager"],
+);
+
+// B2: y = tanh(x)·exp(−x²) over 1e6 elements.
+await each("B2", async (_size, mode, t) => {
+  const x = inputs.b2();
+  const X = nb.array(x);
+  const f = wrap((v: nb.Tensor) => nb.mul(nb.tanh(v), nb.exp(nb.neg(nb.mul(v, v)))), mode);
+  const m = await measure(() => data(f(X)), t);
+  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(relErr(m.first, b2Ref(x))) })];
+});
+
+// B3: one SGD step of the MLP 784-256-128-10; every output (loss and six parameters) is read back.
+await each("B3", async (_size, mode, t) => {
+  const d = inputs.mlp();
+  const X = tensor(d.X, [d.B, 784]);
+  const Y = tensor(d.Y, [d.B, 10]);
+  const shapes: Record<string, number[]> = {};
+  PARAM_NAMES.forEach((k) => {
+    const l = Number(k[1]);
+    shapes[k] = k[0] === "W" ? [d.sizes[l]!, d.sizes[l + 1]!] : [d.sizes[l + 1]!];
+  });
+  const loss = (p: Params, x: nb.Tensor, y: nb.Tensor) => {
+    const h1 = nb.relu(nb.add(nb.matmul(x, p.W0!), p.b0!));
+    const h2 = nb.relu(nb.add(nb.matmul(h1, p.W1!), p.b1!));
+    const logits = nb.add(nb.matmul(h2, p.W2!), p.b2!);
+    return nb.div(nb.neg(nb.sum(nb.mul(nb.logSoftmax(logits, -1), y))), d.B);
+  };
+  const step = wrap((p: Params, x: nb.Tensor, y: nb.Tensor): [nb.Tensor, Params] => {
+    const [l, g] = nb.valueAndGrad(loss)(p, x, y);
+    const next: Params = {};
+    for (const k of PARAM_NAMES) next[k] = nb.sub(p[k]!, nb.mul(g[k] as nb.Tensor, d.lr));
+    return [l as nb.Tensor, next];
+  }, mode);
+  let params: Params = {};
+  for (const k of PARAM_NAMES) params[k] = tensor(d.params[k]!, shapes[k]!);
+  const m = await measure(() => {
+    const [l, next] = step(params, X, Y);
+    params = next;
+    const values: Record<string, Float32Array> = {};
+    for (const k of PARAM_NAMES) values[k] = data(next[k]!);
+    return { loss: l.item(), values };
+  }, t);
+  const extra = { ...firstMs(m, mode), ...checkFields(checkMlpStep(m.first.loss, m.first.values, d)) };
+  return [timeRec(m, extra), { value: 1000 / m.ms, unit: "steps/s", ...stats(m), ...extra }];
+});
+
+// B4: gradient of the Rosenbrock sum over n = 1e6.
+await each("B4", async (_size, mode, t) => {
+  const x = inputs.rosen();
+  const n = x.length;
+  const rosen = (v: nb.Tensor) => {
+    const a = nb.slice(v, [0], [n - 1]);
+    const b = nb.slice(v, [1], [n - 1]);
+    return nb.sum(nb.add(nb.mul(100, nb.square(nb.sub(b, nb.square(a)))), nb.square(nb.sub(1, a))));
+  };
+  const g = wrap(nb.grad(rosen), mode);
+  const X = nb.array(x);
+  const m = await measure(() => data(g(X)), t);
+  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(relErr(m.first, rosenGradRef(x))) })];
+});
+
+/** f(x) = Σ tanh(A x) with A from the shared inputs. */
+function tanhSum(n: number) {
+  const { A, x } = inputs.tanhSum(n);
+  const At = tensor(A, [n, n]);
+  return { A, x, X: nb.array(x), f: (v: nb.Tensor) => nb.sum(nb.tanh(nb.matmul(At, v))) };
+}
+
+// B5: full Hessian (nb.hessian = jacfwd of jacrev).
+await each("B5", async (size, mode, t) => {
+  const n = Number(size);
+  const { A, x, X, f } = tanhSum(n);
+  const H = wrap(nb.hessian(f), mode);
+  const m = await measure(() => data(H(X)), t);
+  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(relErr(m.first, hessianRef(A, x, n))) })];
+});
+
+// B6: third-order derivative tensor (jacfwd of jacfwd of jacrev).
+await each("B6", async (size, mode, t) => {
+  const n = Number(size);
+  const { A, x, X, f } = tanhSum(n);
+  const D3 = wrap(nb.derivative(f, 3), mode);
+  const m = await measure(() => data(D3(X)), t);
+  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(relErr(m.first, thirdRef(A, x, n))) })];
+});
+
+// B7: k-th derivative of sin(x)·exp(−x²) at 1e5 points: nb.derivative of the scalar function (Taylor mode),
+// mapped over the points with vmap.
+await each("B7", async (size, mode, t) => {
+  const k = Number(size);
+  const x = inputs.b7();
+  const X = nb.array(x);
+  const g = (v: nb.Tensor): nb.Tensor => nb.mul(nb.sin(v), nb.exp(nb.neg(nb.square(v))));
+  const gk = wrap(nb.vmap(nb.derivative(g, k)) as (v: nb.Tensor) => nb.Tensor, mode);
+  const m = await measure(() => data(gk(X)), t);
+  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(relErr(m.first, b7Ref(x, k))) })];
+});
+
+// B8: scalar graph, 250 × (x = sin(x)·y + x/(1 + y·y)); gradient with respect to x and y, or forward only.
+await each("B8", async (size, mode, t) => {
+  const f = (x: nb.Tensor, y: nb.Tensor) => {
+    for (let i = 0; i < B8_ITERS; i++) x = nb.add(nb.mul(nb.sin(x), y), nb.div(x, nb.add(1, nb.mul(y, y))));
+    return x;
+  };
+  const x0 = nb.array(0.5);
+  const y0 = nb.array(0.3);
+  let m: Measured<number[]>;
+  let err: number;
+  if (size === "fwd") {
+    const fw = wrap(f, mode);
+    m = await measure(() => [fw(x0, y0).item()], t);
+    err = checkB8Value(m.first[0]!);
+  } else {
+    const g = wrap(nb.grad(f, { argnums: [0, 1] }) as (x: nb.Tensor, y: nb.Tensor) => nb.Tensor[], mode);
+    m = await measure(() => g(x0, y0).map((v) => v.item()), t);
+    err = checkB8Grad(m.first[0]!, m.first[1]!);
+  }
+  const perOp = (m.ms * 1000) / B8_OPS;
+  return [{ value: perOp, unit: "us/op", ...stats(m), ...firstMs(m, mode), ...checkFields(err) }];
+});
+
+emit({ event: "done" });
