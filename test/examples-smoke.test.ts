@@ -1,0 +1,190 @@
+// Smoke tests of examples/: each runs from its one command with --quick in a child process, exits 0,
+// writes its pictures and prints its headline metric last as `name: value`.
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outRoot = mkdtempSync(join(tmpdir(), "nabla-examples-"));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node --import tsx examples/run.ts ...args` from the repository root. */
+function runExample(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "examples/run.ts", ...args],
+      { cwd: root, timeout: 120_000, maxBuffer: 1 << 24, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const HEADLINE = /^([\w-]+): ([-\d.e]+)$/;
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+
+/** Runs an example quickly into its own folder; checks the exit code, the headline and the pictures. */
+async function quickRun(
+  name: string,
+): Promise<{ metric: string; value: number; stdout: string; files: string[] }> {
+  const out = join(outRoot, name);
+  const r = await runExample([name, "--quick", "--out", out]);
+  if (r.code !== 0) expect.fail(`${name} exited with ${r.code}\n${r.stderr}\n${r.stdout}`);
+  const last = r.stdout.trimEnd().split("\n").at(-1)!;
+  const m = HEADLINE.exec(last);
+  expect(m, `${name}: last line "${last}" is not "name: value"`).not.toBeNull();
+  const files = existsSync(out) ? readdirSync(out) : [];
+  for (const f of files.filter((f) => f.endsWith(".png")))
+    expect([...readFileSync(join(out, f)).subarray(0, 4)], `${name}: ${f} is not a PNG`).toEqual(PNG_MAGIC);
+  return { metric: m![1]!, value: Number(m![2]), stdout: r.stdout, files };
+}
+
+const TIMEOUT = 150_000;
+
+describe.concurrent("examples (--quick)", () => {
+  it(
+    "linear-regression: gradient descent approaches the closed form",
+    async () => {
+      const r = await quickRun("linear-regression");
+      expect(r.metric).toBe("max-coef-diff");
+      expect(r.value).toBeLessThan(1e-2);
+      expect(r.files).toContain("linear-regression.png");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "backprop-by-hand: hand-derived gradients equal nb.grad",
+    async () => {
+      const r = await quickRun("backprop-by-hand");
+      expect(r.metric).toBe("max-grad-diff");
+      expect(r.value).toBeLessThanOrEqual(1e-12);
+      expect(r.files).toContain("backprop-by-hand.png");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "mnist-mlp: learns well above chance from 1,000 digits",
+    async () => {
+      const r = await quickRun("mnist-mlp");
+      expect(r.metric).toBe("accuracy");
+      expect(r.value).toBeGreaterThan(0.5);
+      expect(r.stdout).toMatch(/training time: [\d.]+ s/);
+      expect(r.files).toEqual(expect.arrayContaining(["mnist-mlp-loss.png", "mnist-mlp-mistakes.png"]));
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "mnist-cnn: learns above chance from 1,000 digits",
+    async () => {
+      const r = await quickRun("mnist-cnn");
+      expect(r.metric).toBe("accuracy");
+      expect(r.value).toBeGreaterThan(0.3);
+      expect(r.files).toEqual(expect.arrayContaining(["mnist-cnn-loss.png", "mnist-cnn-filters.png"]));
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "embeddings: sentiment accuracy, skip-gram vectors, third derivatives against closed forms",
+    async () => {
+      const r = await quickRun("embeddings");
+      expect(r.metric).toBe("accuracy");
+      expect(r.value).toBeGreaterThanOrEqual(0.5);
+      expect(r.stdout).toContain("nb.derivative(loss, 3)(e) has shape [16,16,16]");
+      expect(r.files).toContain("embeddings-letters.png");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "image-derivatives: Sobel derivatives of the photo as PNG",
+    async () => {
+      const r = await quickRun("image-derivatives");
+      expect(r.metric).toBe("edge-mean");
+      expect(r.value).toBeGreaterThan(0.005);
+      expect(r.value).toBeLessThan(0.5);
+      expect(r.files).toEqual(
+        expect.arrayContaining([
+          "image-derivatives.png",
+          "image-derivatives-edges.png",
+          "image-derivatives-dxxx.png",
+        ]),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "gan-2d: trains and draws real vs generated samples",
+    async () => {
+      const r = await quickRun("gan-2d");
+      expect(r.metric).toBe("mode-tv-distance");
+      expect(r.value).toBeGreaterThanOrEqual(0);
+      expect(r.value).toBeLessThanOrEqual(1);
+      expect(r.files).toContain("gan-2d.png");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "optimizers: five optimizers' loss curves on one chart",
+    async () => {
+      const r = await quickRun("optimizers");
+      expect(r.metric).toBe("best-final-loss");
+      expect(r.value).toBeLessThan(0.5);
+      for (const m of ["GD", "SGD", "momentum", "RMSProp", "Adam"]) expect(r.stdout).toContain(m);
+      expect(r.files).toContain("optimizers.png");
+    },
+    TIMEOUT,
+  );
+
+  it.skipIf(!existsSync(join(root, "examples/optimizers-curvature.ts")))(
+    "optimizers-curvature runs (its --out folder becomes a file name)",
+    async () => {
+      const r = await quickRun("optimizers-curvature");
+      expect(r.files).toContain("optimizers-curvature.svg");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "tour runs",
+    async () => {
+      const r = await runExample(["tour", "--quick"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("all derivatives agree to order 3");
+    },
+    TIMEOUT,
+  );
+});
+
+describe("examples/run.ts", () => {
+  it("lists the examples and exits 1 for an unknown name", async () => {
+    const r = await runExample(["no-such-example"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('unknown example "no-such-example"');
+    for (const name of ["mnist-mlp", "mnist-cnn", "gan-2d", "image-derivatives"])
+      expect(r.stderr).toContain(name);
+  });
+
+  it("prints the usage and exits 1 without a name", async () => {
+    const r = await runExample([]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("usage: npm run example <name> [--quick] [--out DIR]");
+  });
+});
