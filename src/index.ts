@@ -144,3 +144,4 @@ export * as optim from "./optim/index.js";
 export { Expr, parse } from "./symbolic/expr.js";
 export * as symbolic from "./symbolic/index.js";
 export { ParseError } from "./symbolic/parse.js";
+export * as viz from "./viz/index.js";

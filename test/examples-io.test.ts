@@ -33,3 +33,16 @@ describe("nb.data", () => {
     expect((await nb.data.names({ count: 10 })).length).toBe(10);
   });
 });
+
+describe("nb.viz", () => {
+  it("draws a line chart as a standalone SVG and converts it to PNG", async () => {
+    const x = [0, 1, 2, 3];
+    const svg = nb.viz.lineChart([{ label: "x²", x, y: x.map((v) => v * v) }], {
+      title: "squares",
+      xLabel: "x",
+    });
+    expect(svg.startsWith("<svg")).toBe(true);
+    const png = await nb.viz.svgToPng(svg);
+    expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  });
+});
