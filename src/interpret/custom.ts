@@ -1,7 +1,7 @@
 // Custom derivative rules: a function whose JVP is given by the user instead of derived from its body.
 import { toTensor } from "../core/convert.js";
 import { fmtShape, PytreeError, ShapeError } from "../core/errors.js";
-import { flatten, type Pytree, treeString, treesEqual, unflatten } from "../core/pytree.js";
+import { flatten, type Pytree, type TreeDef, treeString, treesEqual, unflatten } from "../core/pytree.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Tracer } from "../core/trace.js";
 import * as lax from "../ops/lax.js";
@@ -9,6 +9,7 @@ import { customJvpUnderJet } from "./jet.js";
 import { JVPTrace, JVPTracer, jvpFlat } from "./jvp.js";
 import { linearizeFlat } from "./partial-eval.js";
 import { transposeProgram } from "./transpose.js";
+import { BatchTrace, BatchTracer, vmapFlat } from "./vmap.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: custom functions take any pytree signature
 type AnyFn = (...args: any[]) => any;
@@ -36,10 +37,27 @@ export function customJvp<F extends AnyFn>(
     const viaJet = customJvpUnderJet(f, rule, args);
     if (viaJet !== null) return viaJet.value;
     const [leaves, def] = flatten(args as Pytree, "customJvp arguments");
-    let top: MainTrace | null = null;
-    for (const l of leaves)
-      if (l instanceof Tracer && (top === null || l.trace.main.level > top.level)) top = l.trace.main;
-    const trace = top?.trace();
+    const trace = topTrace(leaves);
+    if (trace instanceof BatchTrace)
+      return underVmap(trace, leaves, (dims, outDef) =>
+        customJvp(batchedBody(f, def, dims, outDef), (ps, ts) => {
+          const n = ps.length;
+          const both = vmapFlat(
+            (...pt) => {
+              const [o, t] = rule(unflatten(def, pt.slice(0, n)), unflatten(def, pt.slice(n)));
+              const [ol, od] = flatten(o as Pytree, "customJvp rule primal output");
+              outDef.def = od;
+              return [...ol, ...flatten(t as Pytree, "customJvp rule tangent output")[0]].map((l) =>
+                toTensor(l),
+              );
+            },
+            [...dims, ...dims],
+            0,
+            [...(ps as Tensor[]), ...(ts as Tensor[])],
+          );
+          return [both.slice(0, both.length / 2), both.slice(both.length / 2)];
+        }),
+      );
     if (!(trace instanceof JVPTrace)) return f(...args);
     const ts = leaves.map((l) => fullRaise(trace, toTensor(l)) as JVPTracer);
     const primals = unflatten<unknown[]>(
@@ -71,12 +89,17 @@ export function customJvp<F extends AnyFn>(
   return wrapped as F;
 }
 
-/** The innermost JVP trace among the leaves, with the leaves raised into it; null when f is not differentiated. */
-function jvpContext(leaves: readonly unknown[]): { trace: JVPTrace; ts: JVPTracer[] } | null {
+/** The trace of the innermost transformation among the leaves, if any. */
+function topTrace(leaves: readonly unknown[]) {
   let top: MainTrace | null = null;
   for (const l of leaves)
     if (l instanceof Tracer && (top === null || l.trace.main.level > top.level)) top = l.trace.main;
-  const trace = top?.trace();
+  return top?.trace();
+}
+
+/** The innermost JVP trace among the leaves, with the leaves raised into it; null when f is not differentiated. */
+function jvpContext(leaves: readonly unknown[]): { trace: JVPTrace; ts: JVPTracer[] } | null {
+  const trace = topTrace(leaves);
   if (!(trace instanceof JVPTrace)) return null;
   return { trace, ts: leaves.map((l) => fullRaise(trace, toTensor(l as Tensor)) as JVPTracer) };
 }
@@ -134,6 +157,47 @@ export function customVjp<F extends AnyFn>(
 ): F {
   const wrapped = (...args: unknown[]) => {
     const [leaves, def] = flatten(args as Pytree, "customVjp arguments");
+    const batch = topTrace(leaves);
+    if (batch instanceof BatchTrace)
+      return underVmap(batch, leaves, (dims, outDef) => {
+        const resDef: OutDef = {};
+        const vjpB = customVjp(
+          (...xs: Tensor[]) => batchedBody(f, def, dims, outDef)(...xs)[0]!,
+          (...xs: unknown[]) => {
+            const r = vmapFlat(
+              (...u) => {
+                const [o, res] = fwd(...unflatten<unknown[]>(def, u));
+                const [ol, od] = flatten(o as Pytree, "customVjp output");
+                outDef.def = od;
+                const [rl, rd] = flatten(res as Pytree, "customVjp residuals");
+                resDef.def = rd;
+                return [...ol, ...rl].map((l) => toTensor(l));
+              },
+              dims,
+              0,
+              xs as Tensor[],
+            );
+            return [r[0], r.slice(1)];
+          },
+          (res: unknown, ct: Tensor) => {
+            const rl = res as Tensor[];
+            const cts = vmapFlat(
+              (...rc) => {
+                const back = bwd(unflatten(resDef.def!, rc.slice(0, -1)), rc[rc.length - 1]!);
+                return flatten(back as Pytree, "customVjp bwd output")[0].map((l) => toTensor(l));
+              },
+              [...rl.map(() => 0), 0],
+              0,
+              [...rl, ct],
+            );
+            // Per-example cotangents of an unbatched argument add up over the batch.
+            return cts.map((c, i) =>
+              dims[i] === null ? lax.reduceSum(c, [0]) : lax.moveAxis(c, 0, dims[i]!),
+            );
+          },
+        );
+        return (...xs: Tensor[]) => [vjpB(...xs)];
+      });
     const ctx = jvpContext(leaves);
     if (ctx === null) return f(...args);
     const primals = ctx.ts.map((t) => t.primal);
@@ -190,4 +254,40 @@ export function checkpoint<F extends AnyFn>(f: F): F {
     return throughLinear("checkpoint", ctx.trace, ctx.ts, out, primals, forward, transpose);
   };
   return wrapped as F;
+}
+
+type OutDef = { def?: TreeDef };
+
+/** `f` on flat physical arguments with the given batch dimensions, outputs batched along axis 0. */
+function batchedBody(f: AnyFn, def: TreeDef, dims: readonly (number | null)[], outDef: OutDef) {
+  return (...xs: Tensor[]): Tensor[] =>
+    vmapFlat(
+      (...u) => {
+        const [ol, od] = flatten(f(...unflatten<unknown[]>(def, u)) as Pytree, "custom function output");
+        outDef.def = od;
+        return ol.map((l) => toTensor(l));
+      },
+      dims,
+      0,
+      xs,
+    );
+}
+
+/**
+ * A custom-rule function called inside vmap: rebuild it on the batched (physical) values, so the custom
+ * rule is still the one a differentiation below the vmap sees, then re-wrap the outputs as batched.
+ */
+function underVmap(
+  trace: BatchTrace,
+  leaves: readonly unknown[],
+  build: (dims: (number | null)[], outDef: OutDef) => (...xs: Tensor[]) => Tensor[],
+): unknown {
+  const bts = leaves.map((l) => fullRaise(trace, toTensor(l as Tensor)) as BatchTracer);
+  const dims = bts.map((b) => b.bdim);
+  const outDef: OutDef = {};
+  const outs = build(dims, outDef)(...bts.map((b) => b.val));
+  return unflatten(
+    outDef.def!,
+    outs.map((o) => new BatchTracer(trace, o, 0).fullLower()),
+  );
 }

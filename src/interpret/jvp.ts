@@ -129,6 +129,7 @@ function dotRule([x, y]: T[], [dx, dy]: Tan[], params: PrimParams["dot_general"]
 }
 
 const sq = (x: T) => lax.mul(x, x);
+const BOOL: Aval = { shape: [], dtype: "bool", weak: false };
 
 export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
   neg: linear("neg"),
@@ -163,19 +164,25 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
     const num = addT(dx!, dy && lax.neg(lax.mul(dy, out)));
     return [out, num && lax.div(num, y!)];
   },
-  // d(x^y) = y x^(y−1) dx + log(x) x^y dy, with 0·x^(−1) read as 0 where y = 0 and log 0 read as 0.
+  // d(x^y) = y x^(y−1) dx + log(x) x^y dy, with log 0 read as 0.
   pow: ([x, y], [dx, dy]) => {
     const out = lax.pow(x!, y!);
-    const dOut = (e: T) => lax.mul(e, lax.pow(x!, lax.sub(e, one(e))));
     // A known exponent with no zeros needs no guard (keeps programs of polynomials small).
     const guard = !(y instanceof ConcreteTensor && y.data.every((v) => v !== 0));
-    const guarded = () => {
-      const isZero = lax.eq(y!, lax.scalarLike(y!, 0));
-      // The discarded branch uses y = 1 where y = 0: 0·x^(−1) would be NaN at x = 0 in its derivatives,
-      // and a zero cotangent times an infinite partial is NaN in reverse mode.
-      return lax.select(isZero, lax.zerosLike(y!), dOut(lax.select(isZero, one(y!), y!)));
-    };
-    const tx = dx && lax.mul(dx, guard ? guarded() : dOut(y!));
+    // Where x = 0 and y = 0, x^(y−1) is infinite while y·x^(y−1) should be 0: read the base as 1 there
+    // (only there, so y stays differentiable: d/dy [y x^(y−1)] = x^(y−1) + … is kept where y = 0, x ≠ 0).
+    const base = guard
+      ? lax.select(
+          lax.select(
+            lax.eq(y!, lax.scalarLike(y!, 0)),
+            lax.eq(x!, lax.scalarLike(x!, 0)),
+            lax.fullAval(BOOL, 0),
+          ),
+          one(x!),
+          x!,
+        )
+      : x!;
+    const tx = dx && lax.mul(dx, lax.mul(y!, lax.pow(base, lax.sub(y!, one(y!)))));
     const safeLog = () => lax.log(lax.select(lax.eq(x!, lax.scalarLike(x!, 0)), one(x!), x!));
     const ty = dy && lax.mul(dy, lax.mul(out, safeLog()));
     return [out, addT(tx, ty)];

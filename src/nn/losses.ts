@@ -194,8 +194,9 @@ export function hinge(scores: TensorLike, labels: TensorLike, options?: LossOpti
     const vals = Array.from(y0.data);
     if (vals.some((v) => v !== 0 && v !== 1 && v !== -1))
       throw new ValueError("hinge: labels must be −1 or +1 (or 0 and 1)");
-    if (!vals.includes(-1)) y = sub(mul(y0, 2), 1);
   }
+  // 0 means −1, traced or not (so jit and vmap agree with eager).
+  y = where(equal(y, 0), -1, y);
   return reduce(relu(sub(1, mul(y, s))), options);
 }
 

@@ -115,8 +115,12 @@ export const leakyRelu = (x: TensorLike, slope = 0.01): Tensor => {
 /** x for x > 0, α(eˣ − 1) otherwise (α = 1 by default). @example `nb.elu([-1, 2]).toArray(); // [-0.632, 2]` */
 export const elu = (x: TensorLike, alpha = 1): Tensor => {
   const t = floatArg("elu", x);
-  // expm1 of min(x, 0): the unused branch stays finite, so its (zero) cotangent cannot turn into NaN.
-  const negPart = lax.mul(lax.scalarLike(t, alpha), lax.expm1(lax.min(t, zero(t))));
+  // expm1 of (x > 0 ? 0 : x): the unused branch stays finite, so its zero cotangent cannot turn into NaN, and
+  // unlike min(x, 0) it does not split the derivative at 0 (both one-sided slopes are α).
+  const negPart = lax.mul(
+    lax.scalarLike(t, alpha),
+    lax.expm1(lax.select(lax.gt(t, zero(t)), lax.zerosLike(t), t)),
+  );
   return lax.select(lax.gt(t, zero(t)), t, negPart);
 };
 

@@ -231,9 +231,9 @@ export function pad(
   const hi = w.map((p) => p[1]);
   const padded = lax.pad(t, lo, hi);
   if (value === 0) return padded;
-  // value outside, x inside: padded + (value everywhere − value inside)
-  const fill = lax.sub(lax.fullAval(padded.aval, value), lax.pad(lax.fullAval(t.aval, value), lo, hi));
-  return lax.add(padded, fill);
+  // x inside, value outside (selected, so an infinite or NaN fill never touches the inside).
+  const inside = lax.pad(lax.fullAval({ shape: t.aval.shape, dtype: "bool", weak: false }, 1), lo, hi);
+  return lax.select(inside, padded, lax.fullAval(padded.aval, value));
 }
 
 /** Reverses the order of elements along axes (all by default). @example `nb.flip([1, 2, 3]).toArray(); // [3, 2, 1]` */

@@ -1,0 +1,95 @@
+// Bugs found in review, each pinned by the smallest reproduction.
+import * as nb from "nabla";
+import { describe, expect, it } from "vitest";
+
+const A = (x: nb.TensorLike) => nb.array(x, { dtype: "float64" });
+
+describe("pow with a traced exponent that is 0 at the point", () => {
+  it("keeps d/dy of y·x^(y−1) (second derivatives, symmetric Hessian)", () => {
+    const f = (x: nb.Tensor) => nb.pow(nb.add(x, 2), nb.mul(x, 0.5));
+    expect(nb.grad(nb.grad(f))(A(0)).item()).toBeCloseTo(nb.derivative(f, 2)(A(0)).item(), 12);
+    const H = nb.hessian((v: nb.Tensor) => nb.pow(nb.take(v, 0), nb.take(v, 1)))(A([2, 0])) as nb.Tensor;
+    expect(H.toArray()).toEqual([
+      [0, 0.5],
+      [0.5, expect.closeTo(Math.log(2) ** 2, 12)],
+    ]);
+    expect(
+      nb
+        .grad(nb.grad(nb.grad((x: nb.Tensor) => nb.pow(x, x))))(A(1))
+        .item(),
+    ).toBeCloseTo(3, 12);
+    nb.checkGrads((v: nb.Tensor) => nb.pow(nb.take(v, 0), nb.take(v, 1)), [A([2, 0])], { order: 2 });
+  });
+});
+
+describe("custom rules inside vmap inside differentiation", () => {
+  it("customJvp's rule is used", () => {
+    const f: (x: nb.Tensor) => nb.Tensor = nb.customJvp(
+      (x: nb.Tensor) => nb.mul(x, 1),
+      ([x], [dx]) => [f(x as nb.Tensor), nb.mul(dx as nb.Tensor, 2)],
+    );
+    expect(
+      nb
+        .grad((x: nb.Tensor) => nb.sum(nb.vmap(f)(x)))(A([1, 2]))
+        .toArray(),
+    ).toEqual([2, 2]);
+    expect((nb.jacfwd(nb.vmap(f))(A([1, 2])) as nb.Tensor).toArray()).toEqual([
+      [2, 0],
+      [0, 2],
+    ]);
+  });
+
+  it("customVjp's bwd is used, and unbatched arguments sum their cotangents", () => {
+    const g = nb.customVjp(
+      (x: nb.Tensor) => nb.sin(x),
+      (x: unknown) => [nb.sin(x as nb.Tensor), [x]],
+      (_r: unknown, ct: nb.Tensor) => [nb.mul(ct, 3)],
+    );
+    expect(
+      nb
+        .grad((x: nb.Tensor) => nb.sum(nb.vmap(g)(x)))(A([1, 2]))
+        .toArray(),
+    ).toEqual([3, 3]);
+    const h = nb.customVjp(
+      (w: nb.Tensor, x: nb.Tensor) => nb.mul(w, x),
+      (w: unknown, x: unknown) => [nb.mul(w as nb.Tensor, x as nb.Tensor), [w, x]],
+      (res: unknown, ct: nb.Tensor) => {
+        const [w, x] = res as nb.Tensor[];
+        return [nb.mul(ct, x!), nb.mul(ct, w!)];
+      },
+    );
+    const total = (w: nb.Tensor) => nb.sum(nb.vmap(h, { inAxes: [null, 0] })(w, A([1, 2, 3])));
+    expect(nb.grad(total)(A(2)).item()).toBe(6);
+  });
+});
+
+describe("ops", () => {
+  it("elu's derivative at 0 is α from both sides, at every order of the left branch", () => {
+    expect(
+      nb
+        .grad((x: nb.Tensor) => nb.sum(nb.elu(x)))(A([-1, 0, 1]))
+        .toArray(),
+    ).toEqual([Math.exp(-1), 1, 1]);
+  });
+
+  it("pad with an infinite fill leaves the inside alone", () => {
+    expect(nb.pad(A([1, 2]), [[1, 1]], Number.POSITIVE_INFINITY).toArray()).toEqual([
+      Number.POSITIVE_INFINITY,
+      1,
+      2,
+      Number.POSITIVE_INFINITY,
+    ]);
+  });
+
+  it("hinge maps 0 labels to −1 under jit and vmap too", () => {
+    const s = A([2, 0.5, -1]);
+    const y = A([1, 0, 1]);
+    const eager = nb.nn.hinge(s, y).item();
+    expect(nb.jit(nb.nn.hinge)(s, y).item()).toBeCloseTo(eager, 14);
+    expect(
+      nb
+        .vmap(nb.nn.hinge)(s.reshape([3, 1]), y.reshape([3, 1]))
+        .toArray(),
+    ).toEqual([0, 1.5, 2]);
+  });
+});
