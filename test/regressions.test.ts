@@ -93,3 +93,24 @@ describe("ops", () => {
     ).toEqual([0, 1.5, 2]);
   });
 });
+
+describe("formula text reads back", () => {
+  it.each([
+    ["2^x", 1],
+    ["e^(2x)", 1],
+    ["e2^2", 1],
+    ["(x/(1+x))^2.5", 2],
+    ["sin(cos(tan(x)))", 3],
+  ])("%s, order %i: printed text parses to the same function", (f, k) => {
+    const d = nb.symbolic.derivative(f, undefined, k);
+    const back = nb.parse(String(d));
+    const at = Object.fromEntries(d.variables.map((v) => [v, 0.7]));
+    expect(back.evaluate(at)).toBeCloseTo(d.evaluate(at), 9);
+  });
+
+  it("keeps named constants apart from names: pi x, e x^2", () => {
+    expect(String(nb.parse("pi x"))).toBe("pi x");
+    expect(String(nb.parse("e x^2"))).toBe("e x^2");
+    expect(String(nb.symbolic.derivative("e^(2x)", "x"))).toBe("2 exp(2x)");
+  });
+});

@@ -447,9 +447,10 @@ export function collect(t: Term): Term {
   return mapSums(t, (s) => collectSum(s.c, s.terms));
 }
 
-function collectSum(c: number, terms: readonly Monomial[]): Term {
+function collectSum(c: number, terms: readonly Monomial[], depth = 0): Term {
   const plain = () => add(num(c), ...terms.map((m) => mul(num(m.coef), m.t)));
-  if (terms.length < 2) return plain();
+  // Dividing out a factor with a fractional power may not shrink the sum; the depth bounds the recursion.
+  if (terms.length < 2 || depth > 24) return plain();
   // Count, for each non-polynomial base, the terms that hold it with a positive numeric power.
   const holders = new Map<Term, number[]>();
   terms.forEach((m, i) => {
@@ -472,12 +473,12 @@ function collectSum(c: number, terms: readonly Monomial[]): Term {
   const e = Math.min(...[...idx].map((i) => factorsOf(terms[i]!.t).get(best)!));
   const g = pow(best, num(e));
   const inner = add(...[...idx].map((i) => mul(num(terms[i]!.coef), terms[i]!.t, pow(g, num(-1)))));
-  const innerCollected = inner.k === "add" ? collectSum(inner.c, inner.terms) : inner;
+  const innerCollected = inner.k === "add" ? collectSum(inner.c, inner.terms, depth + 1) : inner;
   const grouped = makeMul(1, [{ b: best, e: num(e) }, ...(innerCollected.k === "mul" ? [] : [])]);
   const groupTerm =
     innerCollected.k === "num" ? mul(innerCollected, g) : keepProduct(grouped, innerCollected);
   const rest = terms.filter((_, i) => !idx.has(i));
-  const restTerm = rest.length > 0 ? collectSum(c, rest) : num(c);
+  const restTerm = rest.length > 0 ? collectSum(c, rest, depth + 1) : num(c);
   const combined = rest.length > 0 || c !== 0 ? addKeeping([groupTerm, restTerm]) : groupTerm;
   return smallest([plain(), combined, groupByCoef(c, terms)]);
 }

@@ -99,8 +99,55 @@ export class Expr {
  * ```
  */
 export function parse(text: string, options: { variables?: readonly string[] } = {}): Expr {
-  const node = parseNode(text, options);
-  return new Expr({ body: node, bindings: [] }, options.variables);
+  const parts = splitTopLevel(text, " where ");
+  if (parts.length === 1)
+    return new Expr({ body: parseNode(text, options), bindings: [] }, options.variables);
+  // "body where u = …, v = …" — the form formulas print in when they name shared subexpressions.
+  const defs = splitTopLevel(parts.slice(1).join(" where "), ",").map((d) => {
+    const m = /^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$/s.exec(d);
+    if (!m)
+      throw new ValueError(
+        `parse: cannot read the binding "${d.trim()}" after 'where' (expected name = expression)`,
+      );
+    return { name: m[1]!, text: m[2]! };
+  });
+  const names = defs.map((d) => d.name);
+  const vars = options.variables === undefined ? undefined : [...options.variables, ...names];
+  const bindings = defs.map((d) => ({ name: d.name, node: parseNode(d.text, { variables: vars }) }));
+  const body = parseNode(parts[0]!, { variables: vars });
+  // Bindings may use earlier ones; order them so each comes after those it uses.
+  const order: typeof bindings = [];
+  const pending = [...bindings];
+  while (pending.length > 0) {
+    const i = pending.findIndex((b) =>
+      variablesOf(b.node).every((v) => !pending.some((p) => p.name === v && p !== b)),
+    );
+    if (i < 0)
+      throw new ValueError(
+        `parse: the bindings after 'where' refer to each other in a cycle (${names.join(", ")})`,
+      );
+    order.push(pending.splice(i, 1)[0]!);
+  }
+  return new Expr({ body, bindings: order }, options.variables);
+}
+
+/** Splits at a separator outside parentheses. */
+function splitTopLevel(text: string, sep: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    else if (depth === 0 && text.startsWith(sep, i)) {
+      out.push(text.slice(start, i));
+      start = i + sep.length;
+      i += sep.length - 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
 }
 
 const asExpr = (e: Expr | string): Expr => (typeof e === "string" ? parse(e) : e);

@@ -31,6 +31,16 @@ const isFraction = (n: Node) => n.kind === "num" && formatNumber(n.value).includ
 /** Whether `n` starts with a letter, so `2` directly before it reads as a product (`2x`). */
 const startsWithName = (n: Node): boolean => n.kind === "var" || (n.kind === "pow" && startsWithName(n.left));
 
+/** The leftmost leaf of a product or power, which decides how it reads right after another factor. */
+const leftmost = (n: Node): Node =>
+  n.kind === "mul" || n.kind === "pow" || n.kind === "div" ? leftmost(n.left) : n;
+
+/** The name a juxtaposed number and name would read as one token: 2e2 is a number, not 2·e2. */
+const mergesWithNumber = (n: Node): boolean => {
+  const l = leftmost(n);
+  return l.kind === "var" && /^[eE]/.test(l.name);
+};
+
 /** Plain text, re-readable by nb.parse. */
 export function toText(n: Node): string {
   const wrap = (c: Node, minPrec: number) =>
@@ -49,10 +59,19 @@ export function toText(n: Node): string {
     case "mul": {
       const l = wrap(n.left, PREC.mul);
       // A negative right factor needs parentheses: x (-y), not x -y (which reads as a subtraction).
-      const r = n.right.kind === "neg" ? `(${toText(n.right)})` : wrap(n.right, PREC.mul + 1);
+      // A right factor that starts with a number needs them too: 2 (3^x), not 2 3^x (two numbers in a row).
+      const r =
+        n.right.kind === "neg" || leftmost(n.right).kind === "num"
+          ? `(${toText(n.right)})`
+          : wrap(n.right, PREC.mul + 1);
       // 2x, 2x^2: a number directly before a name; otherwise a space (implicit multiplication).
       const joiner =
-        n.left.kind === "num" && !isFraction(n.left) && startsWithName(n.right) && n.right.kind !== "mul"
+        n.left.kind === "num" &&
+        n.left.name === undefined &&
+        !isFraction(n.left) &&
+        startsWithName(n.right) &&
+        !mergesWithNumber(n.right) &&
+        n.right.kind !== "mul"
           ? ""
           : " ";
       return `${l}${joiner}${r}`;

@@ -40,7 +40,8 @@ const BINARY: Partial<Record<Prim, (x: T, y: T) => T>> = {
   sub: A.sub,
   mul: (x, y) => A.mul(x, y),
   div: A.div,
-  pow: A.pow,
+  // e^u is exp(u) (the parser reads e as Euler's number).
+  pow: (x, y) => (x.k === "num" && x.v === Math.E ? A.fn("exp", y) : A.pow(x, y)),
   max: (x, y) => A.fn("max", x, y),
   min: (x, y) => A.fn("min", x, y),
   atan2: (x, y) => A.fn("atan2", x, y),
