@@ -174,3 +174,15 @@ describe("the bin script", () => {
     );
   });
 });
+
+describe("more bad input", () => {
+  it("reports an unwritable output file, formulas without variables, superscripts, and keeps ±Infinity in JSON", async () => {
+    expect((await nabla("plot", "x^2", "-o", "/nonexistent/dir/a.svg")).stderr).toMatch(
+      /cannot write the file/,
+    );
+    expect((await nabla("grad", "3")).stderr).toMatch(/no variables/);
+    expect((await nabla("diff", "x²")).stderr).toMatch(/unexpected character '²'/);
+    const j = JSON.parse((await nabla("diff", "sqrt(x)", "--at", "0", "--json")).stdout);
+    expect(j.orders[0].ad).toBe("Infinity");
+  });
+});

@@ -18,6 +18,10 @@ const numOption = (name: string) => (v: string) => {
   return n;
 };
 
+/** JSON with ±Infinity and NaN written as strings (JSON has no such numbers; null would read as "missing"). */
+const json = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? String(x) : x), 2);
+
 const out = (s: string): void => {
   process.stdout.write(`${s}\n`);
 };
@@ -91,7 +95,7 @@ Examples:
       const at = parsePoint(o.at, e.variables);
       const r = diffReport(text, { order: o.order, at, wrt: chooseVariable(e, o.wrt) });
       if (o.json) {
-        out(JSON.stringify({ expr: r.expr, variable: r.variable, at: r.at, orders: r.orders }, null, 2));
+        out(json({ expr: r.expr, variable: r.variable, at: r.at, orders: r.orders }));
       } else printDiff(r);
     });
 
@@ -104,7 +108,7 @@ Examples:
     .addHelpText("after", '\nExample:\n  $ nabla grad "x^2 y + sin(y)" --at x=1,y=2')
     .action((text: string, o: { at?: string; json?: boolean }) => {
       const r = gradReport(text, (vars) => parsePoint(o.at, vars));
-      if (o.json) return out(JSON.stringify(r, null, 2));
+      if (o.json) return out(json(r));
       out(
         `${bold("f")} = ${cyan(r.expr)}   at ${Object.entries(r.at)
           .map(([k, v]) => `${k} = ${fmt(v)}`)
@@ -131,7 +135,7 @@ Examples:
     .addHelpText("after", '\nExample:\n  $ nabla hessian "x^2 y + sin(y)" --at x=1,y=2')
     .action((text: string, o: { at?: string; json?: boolean }) => {
       const r = hessianReport(text, (vars) => parsePoint(o.at, vars));
-      if (o.json) return out(JSON.stringify(r, null, 2));
+      if (o.json) return out(json(r));
       out(
         `${bold("f")} = ${cyan(r.expr)}   at ${Object.entries(r.at)
           .map(([k, v]) => `${k} = ${fmt(v)}`)

@@ -31,7 +31,14 @@ export async function plot(text: string, o: PlotOptions): Promise<string> {
   const png = o.output.toLowerCase().endsWith(".png");
   if (!png && !o.output.toLowerCase().endsWith(".svg"))
     throw new ValueError(`-o ${o.output}: the file name must end in .svg or .png`);
-  writeFileSync(o.output, png ? await svgToPng(svg, { scale: 2 }) : svg);
+  const bytes = png ? await svgToPng(svg, { scale: 2 }) : svg;
+  try {
+    writeFileSync(o.output, bytes);
+  } catch (err) {
+    throw new ValueError(
+      `-o ${o.output}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
   return o.error
     ? `wrote ${o.output}: finite-difference errors of the ${o.order === 1 ? "" : `order-${o.order} `}derivative of ${String(e)} at ${v} = ${o.at[v]}`
     : `wrote ${o.output}: ${String(e)} and ${o.order} derivative(s) on [${o.from}, ${o.to}]`;

@@ -124,6 +124,7 @@ export function gradReport(
   atText: (vars: readonly string[]) => Record<string, number>,
 ): GradReport {
   const e = parse(text);
+  chooseVariable(e);
   const at = atText(e.variables);
   const value = e.evaluate(at);
   checkDefined(String(e), value, at);
@@ -167,6 +168,7 @@ export function hessianReport(
   atText: (vars: readonly string[]) => Record<string, number>,
 ): HessianReport {
   const e = parse(text);
+  chooseVariable(e);
   const at = atText(e.variables);
   checkDefined(String(e), e.evaluate(at), at);
   const f = e.fn;

@@ -90,7 +90,8 @@ const CONSTANTS: Readonly<Record<string, { value: number; name: "pi" | "e" }>> =
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
 const isIdentStart = (c: string): boolean => /^[\p{L}_]$/u.test(c);
-const isIdentPart = (c: string): boolean => /^[\p{L}\p{N}_]$/u.test(c);
+// Decimal digits only: x² is not the name "x²" (superscripts are not exponents here; write x^2).
+const isIdentPart = (c: string): boolean => /^[\p{L}\p{Nd}_]$/u.test(c);
 const isSpace = (c: string): boolean => /^\s$/u.test(c);
 const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
