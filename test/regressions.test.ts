@@ -114,3 +114,10 @@ describe("formula text reads back", () => {
     expect(String(nb.symbolic.derivative("e^(2x)", "x"))).toBe("2 exp(2x)");
   });
 });
+
+describe("finite differences far from 0", () => {
+  it("sin at 1e6: the automatic step stays small next to the period, and the estimate is honest", () => {
+    for (const r of [nb.numeric.best(Math.sin, 1e6), nb.numeric.derivative(Math.sin, 1e6)])
+      expect(Math.abs(r.value - Math.cos(1e6))).toBeLessThanOrEqual(r.error);
+  });
+});

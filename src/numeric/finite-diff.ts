@@ -239,8 +239,13 @@ function plan(where: string, order: number, options: DiffOptions): Plan {
 const autoT = (order: number, pl: Plan, eps: number): number =>
   pow2(eps ** (1 / (order + orderAfter(pl.exp, pl.levels))));
 
-/** The per-coordinate scale of the automatic step, max(1, |x|) as a power of two; 1 for a given step. */
-const scaleOf = (pl: Plan, x: number): number => (pl.step === undefined ? pow2(Math.max(1, Math.abs(x))) : 1);
+/**
+ * The per-coordinate scale of the automatic step, max(1, √|x|) as a power of two; 1 for a given step.
+ * Growing like √|x| rather than |x| keeps x ± h well apart in float64 while staying small next to the scale
+ * on which f varies: with |x| the step at x = 1e6 would be in the thousands, far beyond sin's period.
+ */
+export const stepScale = (x: number): number => pow2(Math.max(1, Math.sqrt(Math.abs(x))));
+const scaleOf = (pl: Plan, x: number): number => (pl.step === undefined ? stepScale(x) : 1);
 
 /** The estimate of a quotient of the `order`-th derivative, by the plan's method. */
 function run(pl: Plan, order: number, quot: Quotient, noise: Noise): Estimate {
@@ -363,7 +368,7 @@ export function derivative(
       `${where}: f must return a scalar, got shape [${ev.shape.join(",")}]; use nb.numeric.jacobian for several outputs`,
     );
   const scale = scaleOf(pl, x0);
-  const sx = pow2(Math.max(1, Math.abs(x0)));
+  const sx = stepScale(x0);
   const noise = { eps: ev.eps, sigma: noiseLevel(ev.call, x0, sx) };
   const est = run(pl, order, lineQuotient(ev.call, x0, scale, pl.stencil, 1), noise);
   return { value: est.value[0]!, error: est.error[0]!, step: est.t[0]! * scale, method: pl.method, order };
@@ -413,7 +418,7 @@ function tensorEval(where: string, f: TensorFn, x: TensorLike) {
   };
   /** f's noise level along coordinate j (dyadic steps round differently along different lines). */
   const noiseAlong = (j: number): Noise => {
-    const scale = pow2(Math.max(1, Math.abs(base[j]!)));
+    const scale = stepScale(base[j]!);
     return { eps: out.eps, sigma: noiseLevel((p) => moved([j], [p]), base[j]!, scale) };
   };
   return { base, shape, out, moved, noiseAlong };
