@@ -4,7 +4,7 @@
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
-import { broadcastShapes, sizeOf } from "../core/shape.js";
+import { broadcastShapes, shapesEqual, sizeOf } from "../core/shape.js";
 import type { Aval } from "../core/tensor.js";
 
 type ShapeRuleOf<Params> = (avals: readonly Aval[], params: Params) => Aval;
@@ -32,6 +32,9 @@ const binary =
   (op: string): ShapeRuleOf<NoParams> =>
   (avals) => {
     sameDtype(op, avals);
+    const [a, b] = avals as [Aval, Aval];
+    // Same shape and weakness (the common case, scalars included): the operand's aval is the result's.
+    if (a.weak === b.weak && shapesEqual(a.shape, b.shape)) return a;
     return {
       shape: broadcastShapes(op, avals[0]!.shape, avals[1]!.shape),
       dtype: avals[0]!.dtype,
