@@ -5,6 +5,7 @@ import { allocate, type TypedArray } from "../../core/dtype.js";
 import type { PrimParams } from "../../core/primitives.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
 import type { Aval } from "../../core/tensor.js";
+import { threadedMatmul } from "../threads/matmul.js";
 import { wasmMatmul } from "../wasm/matmul.js";
 import { canGenerateCode, compileFused } from "./codegen.js";
 
@@ -231,6 +232,8 @@ export function dotGeneralData(
     const tB = isIdentity(plan.permB) ? false : isBatchedMatrixTranspose(plan.permB, nb) >= 0;
     const a = isIdentity(plan.permA) || tA ? x : permuted(x, xs, plan.permA, dtype);
     const b = isIdentity(plan.permB) || tB ? y : permuted(y, ys, plan.permB, dtype);
+    // Large products run on several threads when a pool is available (bit-identical results).
+    if (threadedMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
     if (wasmMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
   }
   const a = isIdentity(plan.permA) ? x : permuted(x, xs, plan.permA, dtype);

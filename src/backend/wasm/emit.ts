@@ -257,8 +257,11 @@ export class Func {
   }
 }
 
-/** A module importing memory `env.memory` and exporting every function by name. */
-export function assemble(funcs: readonly Func[]): Uint8Array {
+/**
+ * A module importing memory `env.memory` and exporting every function by name. With `sharedMaxPages`, the
+ * imported memory is a shared one (threads) of at most that many 64 KiB pages.
+ */
+export function assemble(funcs: readonly Func[], sharedMaxPages?: number): Uint8Array {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   // Types: one per function (duplicates are allowed).
   const types: number[] = [];
@@ -275,8 +278,14 @@ export function assemble(funcs: readonly Func[]): Uint8Array {
   uleb(imports, 1);
   str(imports, "env");
   str(imports, "memory");
-  imports.push(0x02, 0x00);
-  uleb(imports, 1);
+  if (sharedMaxPages === undefined) {
+    imports.push(0x02, 0x00);
+    uleb(imports, 1);
+  } else {
+    imports.push(0x02, 0x03);
+    uleb(imports, 1);
+    uleb(imports, sharedMaxPages);
+  }
   section(out, 2, imports);
   const fns: number[] = [];
   uleb(fns, funcs.length);

@@ -7,8 +7,8 @@ import type { TypedArray } from "../../core/dtype.js";
 import { assemble, Func, I32, SIMD, V128 } from "./emit.js";
 import { instantiate, memoryOf, simdSupported } from "./runtime.js";
 
-type DT = "f32" | "f64";
-interface Geometry {
+export type DT = "f32" | "f64";
+export interface Geometry {
   /** Bytes per element and lanes per vector. */
   eb: number;
   lanes: number;
@@ -19,7 +19,7 @@ interface Geometry {
   kc: number;
 }
 
-const GEOM: Record<DT, Geometry> = {
+export const GEOM: Record<DT, Geometry> = {
   f32: { eb: 4, lanes: 4, mr: 4, nrv: 2, kc: 256 },
   f64: { eb: 8, lanes: 2, mr: 4, nrv: 2, kc: 256 },
 };
@@ -320,14 +320,19 @@ interface Kernels {
 
 let kernels: Kernels | null | undefined;
 
-function build(): Uint8Array {
+/**
+ * The kernel module: exports gemm_, packA_ and packB_ for f32 and f64. With `sharedMaxPages` it imports a
+ * shared memory (for the thread pool in ../threads); the code is the same.
+ */
+export function buildMatmulModule(sharedMaxPages?: number): Uint8Array {
   const funcs: Func[] = [];
   for (const dt of ["f32", "f64"] as const) {
     const ti = funcs.length;
     funcs.push(tileFunc(dt), gemmFunc(dt, ti), packAFunc(dt), packBFunc(dt));
   }
-  return assemble(funcs);
+  return assemble(funcs, sharedMaxPages);
 }
+const build = () => buildMatmulModule();
 
 function load(): Kernels | null {
   if (kernels !== undefined) return kernels;
@@ -351,7 +356,46 @@ function load(): Kernels | null {
 /** Whether the WebAssembly matrix product is ready. */
 export const wasmMatmulReady = (): boolean => load() !== null;
 
-const align = (n: number) => (n + 63) & ~63;
+export const align = (n: number) => (n + 63) & ~63;
+
+/**
+ * Copies batch `bi` of the operands into `view` (a view of WebAssembly memory): A at element 0 as [Mp, K]
+ * rows (zero rows below M) or transposed [K, Mp] (zero columns right of M); B at element `bBase` as [K, Np]
+ * (zero columns right of N) or transposed [Np, K] (zero rows below N).
+ */
+export function stageOperands(
+  view: Float32Array | Float64Array,
+  a: TypedArray,
+  tA: boolean,
+  b: TypedArray,
+  tB: boolean,
+  bi: number,
+  M: number,
+  K: number,
+  N: number,
+  Mp: number,
+  Np: number,
+  bBase: number,
+): void {
+  const A0 = bi * M * K;
+  const B0 = bi * K * N;
+  if (!tA || Mp === M) {
+    view.set(a.subarray(A0, A0 + M * K), 0);
+    view.fill(0, M * K, Mp * K);
+  } else
+    for (let kk = 0; kk < K; kk++) {
+      view.set(a.subarray(A0 + kk * M, A0 + (kk + 1) * M), kk * Mp);
+      view.fill(0, kk * Mp + M, (kk + 1) * Mp);
+    }
+  if (tB || Np === N) {
+    view.set(b.subarray(B0, B0 + N * K), bBase);
+    view.fill(0, bBase + N * K, bBase + Np * K);
+  } else
+    for (let kk = 0; kk < K; kk++) {
+      view.set(b.subarray(B0 + kk * N, B0 + (kk + 1) * N), bBase + kk * Np);
+      view.fill(0, bBase + kk * Np + N, bBase + (kk + 1) * Np);
+    }
+}
 
 /**
  * c[b] = op(a[b])·op(b[b]) for float32 or float64 data, where op transposes when tA/tB (a is then stored
@@ -392,27 +436,7 @@ export function wasmMatmul(
   const Arr = dt === "f32" ? Float32Array : Float64Array;
   for (let bi = 0; bi < B; bi++) {
     const view = new Arr(mem.buffer);
-    const A0 = bi * M * K;
-    const B0 = bi * K * N;
-    // A: [Mp, K] rows (zero rows below M), or transposed [K, Mp] (zero columns right of M).
-    if (!tA || Mp === M) {
-      view.set(a.subarray(A0, A0 + M * K), 0);
-      view.fill(0, M * K, Mp * K);
-    } else
-      for (let kk = 0; kk < K; kk++) {
-        view.set(a.subarray(A0 + kk * M, A0 + (kk + 1) * M), kk * Mp);
-        view.fill(0, kk * Mp + M, (kk + 1) * Mp);
-      }
-    // B: [K, Np] (zero columns right of N), or transposed [Np, K] (zero rows below N).
-    const bBase = offB / eb;
-    if (tB || Np === N) {
-      view.set(b.subarray(B0, B0 + N * K), bBase);
-      view.fill(0, bBase + N * K, bBase + Np * K);
-    } else
-      for (let kk = 0; kk < K; kk++) {
-        view.set(b.subarray(B0 + kk * N, B0 + (kk + 1) * N), bBase + kk * Np);
-        view.fill(0, bBase + kk * Np + N, bBase + (kk + 1) * Np);
-      }
+    stageOperands(view, a, tA, b, tB, bi, M, K, N, Mp, Np, offB / eb);
     const lda = (tA ? Mp : K) * eb;
     const ldb = (tB ? K : Np) * eb;
     for (let pc = 0; pc < K; pc += KC) {
