@@ -64,8 +64,15 @@ export interface FusedSpec {
   readonly outputs: readonly FusedOutput[];
 }
 
-/** A compiled fused kernel: input arrays in, one array per output out. */
-export type FusedKernel = (inputs: readonly TypedArray[]) => TypedArray[];
+/**
+ * A compiled fused kernel: input arrays in, one array per output out. `outs[j]`, when given for a
+ * non-reduced output, is an array of the output's dtype and size that the kernel overwrites and returns
+ * instead of allocating (jit reuses the buffers of values that never escape a run).
+ */
+export type FusedKernel = (
+  inputs: readonly TypedArray[],
+  outs?: readonly (TypedArray | undefined)[],
+) => TypedArray[];
 
 // ---- scalar semantics ---------------------------------------------------------------------------------
 

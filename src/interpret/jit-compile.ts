@@ -31,6 +31,12 @@ export type Executable = ((inputs: readonly TypedArray[]) => TypedArray[]) & {
 };
 
 type Env = TypedArray[];
+
+/**
+ * Smallest intermediate whose buffer is kept across runs: large fresh arrays cost page faults and GC, while
+ * small ones are cheap to allocate (and measured slower to share).
+ */
+const REUSE_MIN = 1 << 17;
 type Step = (env: Env) => void;
 
 const REDUCE: Partial<Record<string, ReduceKind>> = {
@@ -214,6 +220,21 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
     for (const x of d.inputs) if (virtual[x]) needCopy[x] = 1;
   });
 
+  // Values whose buffers never leave a run: not outputs, read only by fused loops (directly or through views
+  // that are never materialized). Their fused loops write into the same buffers on every run.
+  const isOutput = new Uint8Array(n);
+  for (const v of g.outputs) isOutput[v] = 1;
+  const escapes = (v: number): boolean => {
+    if (isOutput[v] || needCopy[v]) return true;
+    for (const c of consumers[v]!) if (virtual[c] ? escapes(c) : groupOf[c]! < 0) return true;
+    return false;
+  };
+  const reusable = new Uint8Array(n);
+  if (fuse)
+    for (const grp of groups)
+      for (const m of grp.members)
+        if (stored[m] && sizeOf(grp.shape) >= REUSE_MIN && !escapes(m)) reusable[m] = 1;
+
   // Units and their dependencies, then a topological order (Kahn, earliest position first).
   const units: Unit[] = [];
   const unitOf = new Int32Array(n).fill(-1);
@@ -271,6 +292,7 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
   });
   const steps: Step[] = [];
   const labels: string[] = [];
+  const state: RunState = { depth: 0 };
   for (const u of order) {
     const unit = units[u]!;
     labels.push(
@@ -283,14 +305,30 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
     if (unit.kind === "node") steps.push(nodeStep(g, unit.v, backend));
     else if (unit.kind === "copy")
       steps.push(copyStep(unit.v, accessOf(unit.v), g.avals[unit.v]!, g.avals[accessOf(unit.v).base]!));
-    else steps.push(groupStep(g, groups[unit.g]!, unit.g, { groupOf, isSink, virtual, stored, accessOf }));
+    else
+      steps.push(
+        groupStep(g, groups[unit.g]!, unit.g, {
+          groupOf,
+          isSink,
+          virtual,
+          stored,
+          reusable,
+          accessOf,
+          state,
+        }),
+      );
   }
   const inputs = g.inputs;
   const outputs = g.outputs;
   const run = (args: readonly TypedArray[]) => {
     const env = template.slice();
     for (let i = 0; i < inputs.length; i++) env[inputs[i]!] = args[i]!;
-    for (let i = 0; i < steps.length; i++) steps[i]!(env);
+    state.depth++;
+    try {
+      for (let i = 0; i < steps.length; i++) steps[i]!(env);
+    } finally {
+      state.depth--;
+    }
     return outputs.map((v) => env[v]!);
   };
   return Object.assign(run, { steps: steps.length, labels });
@@ -403,11 +441,19 @@ function copyStep(v: number, a: Access, aval: Aval, baseAval: Aval): Step {
       };
 }
 
+/** Runs of one executable in progress (kept buffers are used only by the outermost run). */
+interface RunState {
+  depth: number;
+}
+
 interface GroupInfo {
   groupOf: Int32Array;
   isSink: Uint8Array;
   virtual: Uint8Array;
   stored: Uint8Array;
+  /** Values whose buffer is kept and overwritten from run to run. */
+  reusable: Uint8Array;
+  state: RunState;
   accessOf: (v: number) => Access;
 }
 
@@ -466,10 +512,19 @@ function groupStep(g: Graph, grp: Group, G: number, info: GroupInfo): Step {
   }
   const k = compileFused({ shape: loop, inputs, nodes, outputs });
   const nIn = inputBases.length;
+  const keep = outValues.map((v) => info.reusable[v] === 1);
+  const state = info.state;
+  const kept: (TypedArray | undefined)[] | undefined = keep.some((x) => x)
+    ? new Array(outValues.length).fill(undefined)
+    : undefined;
   return (env) => {
     const ins: TypedArray[] = new Array(nIn);
     for (let i = 0; i < nIn; i++) ins[i] = env[inputBases[i]!]!;
-    const outs = k(ins);
-    for (let i = 0; i < outValues.length; i++) env[outValues[i]!] = outs[i]!;
+    const reuse = kept !== undefined && state.depth === 1;
+    const outs = k(ins, reuse ? kept : undefined);
+    for (let i = 0; i < outValues.length; i++) {
+      env[outValues[i]!] = outs[i]!;
+      if (reuse && keep[i]) kept[i] = outs[i];
+    }
   };
 }

@@ -137,8 +137,26 @@ function generate(spec: FusedSpec, nrm: Normal): { code: string; params: number[
     nodeLevel.push(Math.max(-1, ...n.args.map((a) => argLevel(a, nodeLevel))));
   });
   // Statements to emit at each level (index -1 = before all loops).
-  const at: string[][] = Array.from({ length: K + 1 }, () => []);
-  const emit = (level: number, s: string) => at[level + 1]!.push(s);
+  // A statement is text, or (for reads padded along the innermost loop) text per interval of that loop.
+  const at: (string | ((iv: number) => string))[][] = Array.from({ length: K + 1 }, () => []);
+  const emit = (level: number, s: string | ((iv: number) => string)) => at[level + 1]!.push(s);
+  // The innermost loop is split at the padding bounds along it, so that inside each interval every read is
+  // either unconditional or zero (no per-element bounds test).
+  const last = K - 1;
+  const cuts = new Set<number>();
+  if (K > 0)
+    for (const inp of nrm.inputs)
+      if (inp && inp.lo[last] !== null) {
+        cuts.add(inp.lo[last]!);
+        cuts.add(inp.hi[last]!);
+      }
+  const intervals: [number, number][] = [];
+  if (cuts.size > 0) {
+    const n = nrm.shape[last]!;
+    const pts = [0, n, ...[...cuts].filter((c) => c > 0 && c < n)].sort((a, b) => a - b);
+    for (let i = 0; i + 1 < pts.length; i++)
+      if (pts[i]! < pts[i + 1]!) intervals.push([pts[i]!, pts[i + 1]!]);
+  }
   // Input reads.
   nrm.inputs.forEach((inp, j) => {
     head.push(`const in${j} = I[${j}];`);
@@ -149,14 +167,25 @@ function generate(spec: FusedSpec, nrm: Normal): { code: string; params: number[
     const L = inLevel[j]!;
     let idx = param(inp.offset);
     const conds: string[] = [];
+    const split = intervals.length > 0 && inp.lo[last] !== null;
     for (let d = 0; d <= L; d++) {
       const s = inp.strides[d]!;
       if (s === 1) idx += ` + i${d}`;
       else if (s !== 0) idx += ` + i${d} * ${param(s)}`;
-      if (inp.lo[d] !== null) conds.push(`i${d} >= ${param(inp.lo[d]!)} && i${d} < ${param(inp.hi[d]!)}`);
+      if (inp.lo[d] !== null && !(split && d === last))
+        conds.push(`i${d} >= ${param(inp.lo[d]!)} && i${d} < ${param(inp.hi[d]!)}`);
     }
     const read = `in${j}[${idx}]`;
-    emit(L, `const x${j} = ${conds.length ? `(${conds.join(" && ")}) ? ${read} : 0` : read};`);
+    const stmt = `const x${j} = ${conds.length ? `(${conds.join(" && ")}) ? ${read} : 0` : read};`;
+    if (!split) emit(L, stmt);
+    else {
+      const lo = inp.lo[last]!;
+      const hi = inp.hi[last]!;
+      emit(L, (iv) => {
+        const [a, b] = intervals[iv]!;
+        return lo <= a && b <= hi ? stmt : `const x${j} = 0;`;
+      });
+    }
   });
   const argSrc = (a: FusedArg): string =>
     "input" in a ? `x${a.input}` : "node" in a ? `v${a.node}` : jsLiteral(a.literal);
@@ -188,7 +217,9 @@ function generate(spec: FusedSpec, nrm: Normal): { code: string; params: number[
       return idx;
     };
     if (o.reduce === undefined) {
-      head.push(`const o${j} = new ${ARRAY[o.dtype]}(${param(o.size)});`);
+      head.push(
+        `const o${j} = O !== undefined && O[${j}] !== undefined ? O[${j}] : new ${ARRAY[o.dtype]}(${param(o.size)});`,
+      );
       emit(K - 1, `o${j}[${index(K)}] = ${v};`);
       rets.push(`o${j}`);
       return;
@@ -218,12 +249,17 @@ function generate(spec: FusedSpec, nrm: Normal): { code: string; params: number[
     rets.push(arr === ARRAY[o.dtype] ? `o${j}` : `H.cast(o${j}, "${o.dtype}")`);
   });
   // Assemble the loop nest: level d's body holds loop d+1.
-  const body = (d: number): string[] => {
+  const body = (d: number, iv = 0): string[] => {
     // Statements at level d (inside loop d), then the nested loop d+1.
-    const inner: string[] = [...at[d + 1]!];
+    const inner: string[] = at[d + 1]!.map((x) => (typeof x === "string" ? x : x(iv)));
     if (d + 1 < K) {
       inner.push(...before[d + 1]!);
-      inner.push(`for (let i${d + 1} = 0; i${d + 1} < ${N[d + 1]}; i${d + 1}++) {`, ...body(d + 1), "}");
+      const i = `i${d + 1}`;
+      if (d + 1 === last && intervals.length > 0)
+        intervals.forEach(([a, b], iv) => {
+          inner.push(`for (let ${i} = ${param(a)}; ${i} < ${param(b)}; ${i}++) {`, ...body(d + 1, iv), "}");
+        });
+      else inner.push(`for (let ${i} = 0; ${i} < ${N[d + 1]}; ${i}++) {`, ...body(d + 1), "}");
       inner.push(...after[d + 1]!);
     }
     return inner;
@@ -242,7 +278,12 @@ function generate(spec: FusedSpec, nrm: Normal): { code: string; params: number[
   return { code: lines.join("\n"), params };
 }
 
-type Generated = (I: readonly TypedArray[], P: number[], H: object) => TypedArray[];
+type Generated = (
+  I: readonly TypedArray[],
+  P: number[],
+  H: object,
+  O: readonly (TypedArray | undefined)[] | undefined,
+) => TypedArray[];
 const compiled = new Map<string, Generated>();
 let codegenAvailable: boolean | undefined;
 
@@ -269,12 +310,12 @@ export function compileFused(spec: FusedSpec): FusedKernel {
   const { code, params } = generate(spec, nrm);
   let fn = compiled.get(code);
   if (fn === undefined) {
-    fn = new Function("I", "P", "H", `"use strict";\n${code}`) as Generated;
+    fn = new Function("I", "P", "H", "O", `"use strict";\n${code}`) as Generated;
     if (compiled.size > 2000) compiled.clear();
     compiled.set(code, fn);
   }
   const f = fn;
-  return (ins) => f(ins, params, helpers);
+  return (ins, outs) => f(ins, params, helpers, outs);
 }
 
 /** The same semantics without generated code: one element at a time through scalar functions. */

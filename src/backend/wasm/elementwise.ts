@@ -21,19 +21,17 @@ const UNARY = new Set([
   "stop_gradient",
 ]);
 const BINARY = new Set(["add", "sub", "mul", "div", "max", "min"]);
-/** Primitives that make a kernel worth the copies into WebAssembly memory. */
-const EXPENSIVE = new Set(["exp", "tanh", "logistic"]);
-/** Smallest loop worth the copies. */
+/** Smallest loop worth the copies (four float32 lanes beat V8's scalar loop even for one addition). */
 const MIN_SIZE = 2048;
 
-type Read = "full" | "scalar";
+/** A whole input, or its elements lo ≤ i < hi (zero elsewhere: padding along the one non-unit dim). */
+type Read = "full" | "scalar" | { lo: number; hi: number };
 
 /** How each input is read, or null when the spec is not a float32 kernel this module can run. */
 function plan(spec: FusedSpec): Read[] | null {
   if (!simdSupported()) return null;
   const n = sizeOf(spec.shape);
   if (n < MIN_SIZE) return null;
-  if (!spec.nodes.some((x) => EXPENSIVE.has(x.prim))) return null;
   for (const x of spec.nodes) {
     if (x.dtype !== "float32") return null;
     if (!(UNARY.has(x.prim) || BINARY.has(x.prim))) return null;
@@ -41,10 +39,23 @@ function plan(spec: FusedSpec): Read[] | null {
   for (const o of spec.outputs) if (o.reduce !== undefined || o.dtype !== "float32") return null;
   const contiguous = stridesOf(spec.shape);
   const reads: Read[] = [];
+  const long = spec.shape.map((d) => d !== 1);
+  const axis = long.indexOf(true);
   for (const inp of spec.inputs) {
-    if (inp.dtype !== "float32" || inp.bounds) return null;
-    if (inp.strides.every((s) => s === 0)) reads.push("scalar");
-    else if (inp.strides.every((s, d) => s === contiguous[d] || spec.shape[d] === 1)) reads.push("full");
+    if (inp.dtype !== "float32") return null;
+    const full = inp.strides.every((s, d) => s === contiguous[d] || spec.shape[d] === 1);
+    if (inp.bounds) {
+      // Padded reads only along a single non-unit dim: elements lo..hi of a contiguous run.
+      if (!full || axis < 0 || long.lastIndexOf(true) !== axis) return null;
+      let empty = false;
+      spec.shape.forEach((_, d) => {
+        if (d !== axis && !(inp.bounds!.lo[d]! <= 0 && inp.bounds!.hi[d]! > 0)) empty = true;
+      });
+      const lo = empty ? 0 : Math.min(Math.max(inp.bounds.lo[axis]!, 0), n);
+      const hi = empty ? 0 : Math.max(Math.min(inp.bounds.hi[axis]!, n), lo);
+      reads.push({ lo, hi });
+    } else if (inp.strides.every((s) => s === 0)) reads.push("scalar");
+    else if (full) reads.push("full");
     else return null;
   }
   return reads;
@@ -167,7 +178,7 @@ export function compileSimdF32(spec: FusedSpec): FusedKernel | null {
         vin = vins[u]!;
         vnode = vnodes[u]!;
         reads.forEach((r, j) => {
-          if (r === "full")
+          if (r !== "scalar")
             f.get(1 + j)
               .get(o)
               .i32Add()
@@ -261,8 +272,13 @@ export function compileSimdF32(spec: FusedSpec): FusedKernel | null {
   const n = sizeOf(spec.shape);
   const padded = Math.ceil(n / 8) * 8;
   const bytes = padded * 4;
-  const offsets = spec.inputs.map((inp, j) => ({ offset: inp.offset, full: reads[j] === "full" }));
-  return (ins) => {
+  const offsets = spec.inputs.map((inp, j) => {
+    const r = reads[j]!;
+    return r === "scalar"
+      ? { offset: inp.offset, full: false, lo: 0, hi: 0 }
+      : { offset: inp.offset, full: true, lo: r === "full" ? 0 : r.lo, hi: r === "full" ? n : r.hi };
+  });
+  return (ins, outs) => {
     // Layout: the constant table, each input (a full vector run or 16 bytes), then each output.
     const sizes = [...offsets.map((x) => (x.full ? bytes : 16)), ...spec.outputs.map(() => bytes)];
     const ptrs: number[] = [];
@@ -276,11 +292,21 @@ export function compileSimdF32(spec: FusedSpec): FusedKernel | null {
     new Uint8Array(mem.buffer).set(table, 0);
     offsets.forEach((x, j) => {
       const src = ins[j]! as Float32Array;
-      if (x.full) view.set(src.subarray(x.offset, x.offset + n), ptrs[j]! / 4);
-      else view[ptrs[j]! / 4] = src[x.offset]!;
+      const p = ptrs[j]! / 4;
+      if (x.full) {
+        if (x.lo > 0) view.fill(0, p, p + x.lo);
+        if (x.hi > x.lo) view.set(src.subarray(x.offset + x.lo, x.offset + x.hi), p + x.lo);
+        if (x.hi < n) view.fill(0, p + x.hi, p + n);
+      } else view[p] = src[x.offset]!;
     });
     kernel(bytes, ...ptrs);
-    return spec.outputs.map((_, j) => view.slice(ptrs[nIn + j]! / 4, ptrs[nIn + j]! / 4 + n));
+    return spec.outputs.map((_, j) => {
+      const result = view.subarray(ptrs[nIn + j]! / 4, ptrs[nIn + j]! / 4 + n);
+      const dst = outs?.[j];
+      if (dst === undefined) return result.slice();
+      dst.set(result);
+      return dst;
+    });
   };
 }
 
