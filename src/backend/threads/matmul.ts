@@ -9,7 +9,15 @@
 // false and run single-threaded. Workers are started by the first large product, which itself runs
 // single-threaded rather than wait for them.
 import type { TypedArray } from "../../core/dtype.js";
-import { align, buildMatmulModule, type DT, GEOM, stageOperands } from "../wasm/matmul.js";
+import {
+  align,
+  buildMatmulModule,
+  type DT,
+  GEOM,
+  matmulDtype,
+  stageOperands,
+  tiling,
+} from "../wasm/matmul.js";
 import { simdSupported } from "../wasm/runtime.js";
 import { createNodePool, MAX_PARAMS, type ThreadPool, threadCount } from "./pool.js";
 
@@ -105,18 +113,11 @@ export function threadedMatmul(
   K: number,
   N: number,
 ): boolean {
-  const dt: DT | null = c instanceof Float32Array ? "f32" : c instanceof Float64Array ? "f64" : null;
+  const dt = matmulDtype(c);
   if (dt === null || K === 0 || !threadedWorthIt(dt, M, K, N)) return false;
   const s = start();
   if (s === null || !s.pool.ready()) return false;
-  const { eb, lanes, mr, nrv, kc: KC } = GEOM[dt];
-  const nr = nrv * lanes;
-  const mtiles = Math.ceil(M / mr);
-  const npanels = Math.ceil(N / nr);
-  const Mp = mtiles * mr;
-  const Np = npanels * nr;
-  const kcMax = Math.min(KC, K);
-  const ldc = (Np * eb) % 1024 === 0 ? Np + nr : Np;
+  const { eb, mr, mtiles, npanels, Mp, Np, KC, kcMax, ldc } = tiling(dt, M, K, N);
   const T = Math.min(s.pool.workers + 1, mtiles);
   // Layout: A, B, then packed A and B blocks per thread, then C (as in wasmMatmul).
   const offB = align(Mp * K * eb);

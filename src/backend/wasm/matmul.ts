@@ -397,6 +397,23 @@ export function stageOperands(
     }
 }
 
+/** The kernel's dtype for an output array, or null when it has none. */
+export const matmulDtype = (c: TypedArray): DT | null =>
+  c instanceof Float32Array ? "f32" : c instanceof Float64Array ? "f64" : null;
+
+/** How an M×K by K×N product is cut into register tiles and panels (shared by the one- and two-thread paths). */
+export function tiling(dt: DT, M: number, K: number, N: number) {
+  const { eb, lanes, mr, nrv, kc } = GEOM[dt];
+  const nr = nrv * lanes;
+  const mtiles = Math.ceil(M / mr);
+  const npanels = Math.ceil(N / nr);
+  const Mp = mtiles * mr;
+  const Np = npanels * nr;
+  // Rows of C a multiple of 1 KiB apart would share cache sets: pad them.
+  const ldc = (Np * eb) % 1024 === 0 ? Np + nr : Np;
+  return { eb, mr, nr, mtiles, npanels, Mp, Np, KC: kc, kcMax: Math.min(kc, K), ldc };
+}
+
 /**
  * c[b] = op(a[b])·op(b[b]) for float32 or float64 data, where op transposes when tA/tB (a is then stored
  * [K,M], b [N,K]). Returns false (and does nothing) when the WebAssembly kernel is not available.
@@ -414,17 +431,9 @@ export function wasmMatmul(
 ): boolean {
   const k = load();
   if (k === null) return false;
-  const dt = c instanceof Float32Array ? "f32" : c instanceof Float64Array ? "f64" : null;
+  const dt = matmulDtype(c);
   if (dt === null || K === 0) return false;
-  const { eb, lanes, mr, nrv, kc: KC } = GEOM[dt];
-  const nr = nrv * lanes;
-  const mtiles = Math.ceil(M / mr);
-  const npanels = Math.ceil(N / nr);
-  const Mp = mtiles * mr;
-  const Np = npanels * nr;
-  const kcMax = Math.min(KC, K);
-  // Rows of C a multiple of 1 KiB apart would share cache sets: pad them.
-  const ldc = (Np * eb) % 1024 === 0 ? Np + nr : Np;
+  const { eb, mtiles, npanels, Mp, Np, KC, kcMax, ldc } = tiling(dt, M, K, N);
   // Layout: A raw (padded to Mp rows or columns), B raw (padded to Np), packed A and B blocks, C (Mp × Np).
   const offB = align(Mp * K * eb);
   const offAp = offB + align(Np * K * eb);
