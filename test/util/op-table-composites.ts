@@ -2,6 +2,8 @@
 import * as nb from "nabla";
 import { bands, distinct, nonzero, normal, type OpRow, S, separated, uni } from "./op-domains.js";
 
+const checkpointed = nb.checkpoint((x: nb.Tensor, y: nb.Tensor) => nb.tanh(nb.mul(nb.sin(x), y)));
+
 // ---- composite rows ---------------------------------------------------------------------------------------
 
 export const composites: OpRow[] = [
@@ -18,6 +20,8 @@ export const composites: OpRow[] = [
   { name: "nb.gelu (erf)", fn: (x) => nb.gelu(x), args: (r) => [uni(r, S, -3, 3)] },
   { name: "nb.gelu (tanh)", fn: (x) => nb.gelu(x, { approximate: true }), args: (r) => [uni(r, S, -3, 3)] },
   { name: "nb.softplus", fn: (x) => nb.softplus(x), args: (r) => [nonzero(r, S)] },
+  // The custom_linear primitive (residuals as inputs, closures for its map and transpose).
+  { name: "nb.checkpoint", fn: (x, y) => checkpointed(x, y), args: (r) => [normal(r, S), normal(r, S)] },
   {
     name: "nb.clip (tensor bounds)",
     fn: (x, lo, hi) => nb.clip(x, lo, hi),
