@@ -17,6 +17,8 @@ export {
   grad,
   hessian,
   hvp,
+  type DerivativeMethod,
+  type DerivativeOptions,
   type JacOptions,
   jacfwd,
   jacrev,

@@ -304,6 +304,18 @@ describe("jacobians, hessian, derivative", () => {
     ]);
     expect(nb.derivative(nb.exp, 5)(0).item()).toBe(1);
   });
+
+  it("derivative methods: distinct entries only, nested forward or reverse, or the cheapest", () => {
+    // f(x) = (x₀ + x₁ + x₂)⁴: every fourth derivative is 4! = 24
+    const f = (v: T) => nb.pow(nb.sum(v), 4);
+    const method: nb.DerivativeMethod = "symmetric";
+    const opts: nb.DerivativeOptions = { method };
+    const t = nb.derivative(f, 4, opts)(f64([0.1, 0.2, 0.3])) as T;
+    expect(t.shape).toEqual([3, 3, 3, 3]);
+    expect(new Set(t.dataSync())).toEqual(new Set([24]));
+    // "auto" (the default) traces the candidates and runs the one with the least arithmetic
+    expectTensor(nb.derivative(f, 4)(f64([0.1, 0.2, 0.3])) as T, t.toArray());
+  });
 });
 
 describe("vmap", () => {

@@ -15,6 +15,7 @@ import {
 import { range, sizeOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../ops/lax.js";
+import { cheapest, symmetricDerivative } from "./derivative-tensor.js";
 import { isScalarArgument, taylorDerivative } from "./jet.js";
 import { jvpFlat } from "./jvp.js";
 import { linearizeFlat } from "./partial-eval.js";
@@ -369,25 +370,77 @@ export function hessian(f: AnyFn, options: JacOptions = {}): AnyFn {
   return jacfwd(jacrev(f, options), options);
 }
 
+/** How `derivative` computes a derivative tensor. */
+export type DerivativeMethod = "auto" | "reverse" | "forward" | "symmetric";
+
+export interface DerivativeOptions extends JacOptions {
+  /**
+   * "reverse": jacfwd of … of jacrev (forward over reverse, suits many inputs and few outputs);
+   * "forward": jacfwd nested k times (suits few inputs and many outputs); "symmetric": only the distinct
+   * entries of the symmetric tensor (sorted index tuples), then a gather fills the rest — fewer operations
+   * from k = 4 or 5 on. "auto" (default) uses Taylor mode for one scalar argument and otherwise traces the
+   * candidates once per argument signature and runs the one with the least arithmetic.
+   */
+  method?: DerivativeMethod;
+}
+
+const METHODS: readonly DerivativeMethod[] = ["auto", "reverse", "forward", "symmetric"];
+
 /**
  * The k-th derivative tensor of `f` with respect to its first argument: shape out ++ in × k.
  * @example
  * ```ts
  * nb.derivative((x) => nb.pow(x, 4), 3)(2); // 24 · 2 = 48
+ * // third-order tensor of f: R³ → R, shape [3, 3, 3]
+ * nb.derivative((x) => nb.sum(nb.pow(x, 3)), 3)(nb.array([1, 2, 3]));
  * ```
  */
-export function derivative(f: AnyFn, k: number, options: JacOptions = {}): AnyFn {
+export function derivative(f: AnyFn, k: number, options: DerivativeOptions = {}): AnyFn {
   if (!Number.isInteger(k) || k < 0)
     throw new ValueError(`derivative: order must be a non-negative integer, got ${k}`);
+  const method = options.method ?? "auto";
+  if (!METHODS.includes(method))
+    throw new ValueError(`derivative: method must be one of ${METHODS.join(", ")}; got ${String(method)}`);
+  const argnums = options.argnums ?? 0;
+  if (method === "symmetric" && typeof argnums !== "number")
+    throw new ValueError("derivative: method \"symmetric\" needs a single argument (argnums a number)");
   if (k === 0) return f;
-  let g = jacrev(f, options);
-  for (let i = 1; i < k; i++) g = jacfwd(g, options);
+  const nest = (first: typeof jacrev) => {
+    let g = first(f, { argnums });
+    for (let i = 1; i < k; i++) g = jacfwd(g, { argnums });
+    return g;
+  };
+  const candidates: AnyFn[] = [];
+  if (method === "auto" || method === "reverse") candidates.push(nest(jacrev));
+  if (method === "auto" || method === "forward") candidates.push(nest(jacfwd));
+  // The symmetric rows need a single tensor argument; they cannot pay off below the third order.
+  const symmetric =
+    typeof argnums === "number" && (method === "symmetric" || (method === "auto" && k >= 3))
+      ? symmetricDerivative(f, k, argnums, { jacrev, jvp, vmap, makeProgram })
+      : null;
+  const pick = cheapest(candidates, makeProgram);
+  const pickSymmetric = symmetric === null ? null : cheapest([...candidates, symmetric], makeProgram);
   // With respect to one scalar argument, Taylor mode gives the k-th derivative in O(k) to O(k²) operations
   // instead of the exponential growth of nested Jacobians.
-  const argnums = options.argnums ?? 0;
-  const byJet = typeof argnums === "number" ? taylorDerivative(f, k, { argnums }) : null;
-  return (...args: unknown[]) =>
-    byJet !== null && isScalarArgument(args, argnums) ? byJet(...args) : g(...args);
+  const byJet = method === "auto" && typeof argnums === "number" ? taylorDerivative(f, k, { argnums }) : null;
+  return (...args: unknown[]) => {
+    if (byJet !== null && isScalarArgument(args, argnums)) return byJet(...args);
+    const single = pickSymmetric !== null && isSingleLeaf(args[argnums as number]);
+    if (method === "symmetric" && !single)
+      throw new ValueError(
+        "derivative: method \"symmetric\" needs the differentiated argument to be one tensor, not a pytree",
+      );
+    return (single ? pickSymmetric! : pick)(args)(...args);
+  };
+}
+
+/** Whether a value is one tensor (or a number or nested number array), not a pytree of several. */
+function isSingleLeaf(x: unknown): boolean {
+  try {
+    return flatten(x as Pytree, "derivative")[0].length === 1;
+  } catch {
+    return false;
+  }
 }
 
 export interface VmapOptions {
