@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as nb from "nabla";
 import { describe, expect, it, vi } from "vitest";
+import { flatten } from "../src/core/pytree.js";
 import * as nn from "../src/nn/index.js";
 import * as optim from "../src/optim/index.js";
 import { values } from "./util/approx.js";
@@ -86,6 +87,54 @@ describe("fit", () => {
         silent: true,
       });
     expect(run().history.stepLoss).toEqual(run().history.stepLoss);
+  });
+
+  it("the compiled training step (jit, the default) trains exactly like the eager one", () => {
+    const data = spiral(30);
+    const model = nn.Sequential([nn.Linear(2, 16), nn.tanh, nn.Linear(16, 2)]);
+    const { params } = model.init(1, [1, 2]);
+    const run = (jit: boolean) =>
+      nn.fit({
+        model,
+        params,
+        loss: nn.crossEntropy,
+        optimizer: optim.adam({ learningRate: optim.cosineDecay({ init: 0.05, decaySteps: 20 }) }),
+        data,
+        epochs: 3,
+        batchSize: 16, // 60 examples: a ragged last batch, so two compiled shapes
+        jit,
+        silent: true,
+      });
+    const [eager, compiled] = [run(false), run(true)];
+    expect(compiled.history.stepLoss.length).toBe(12);
+    compiled.history.stepLoss.forEach((l, i) => {
+      expect(l).toBeCloseTo(eager.history.stepLoss[i]!, 5);
+    });
+    const leaves = (r: typeof eager) => flatten(r.params)[0].flatMap((t) => values(t as T));
+    expect(leaves(compiled).length).toBe(2 * 16 + 16 + 16 * 2 + 2);
+    leaves(compiled).forEach((v, i) => {
+      expect(v).toBeCloseTo(leaves(eager)[i]!, 5);
+    });
+  });
+
+  it("a model that reads tensor values into JavaScript trains eagerly, with a warning", () => {
+    const data = spiral(10);
+    const lin = nn.Linear(2, 2);
+    // `.item()` needs a value, which a traced tensor does not have
+    const model = (p: nn.Params, x: T) => (nb.sum(x).item() > -1e9 ? lin.apply(p as nn.LinearParams, x) : x);
+    const lines: string[] = [];
+    const r = nn.fit({
+      model,
+      params: lin.init(0, [1, 2]).params,
+      loss: nn.crossEntropy,
+      optimizer: optim.sgd({ learningRate: 0.1 }),
+      data,
+      epochs: 1,
+      batchSize: 20,
+      log: (l) => lines.push(l),
+    });
+    expect(r.history.steps).toBe(1);
+    expect(lines.join("\n")).toMatch(/fit: the training step cannot run under jit \(.*\); training eagerly/);
   });
 
   it("early stopping stops after `patience` epochs without improvement and restores the best params", () => {

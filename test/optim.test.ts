@@ -303,3 +303,91 @@ describe("step and Trainer", () => {
     expect(trainer.losses[199]!).toBeLessThan(trainer.losses[0]! / 100);
   });
 });
+
+describe("updates under jit and vmap (the step count is traced)", () => {
+  const target = f64([1, 2, 3]);
+  const loss = (p: { w: T }) => nb.sum(nb.square(nb.sub(p.w, target)));
+  const optimizers: [string, optim.GradientTransformation][] = [
+    ["adam", optim.adam({ learningRate: 0.1 })],
+    [
+      "adamw + warmupCosineDecay",
+      optim.adamw({ learningRate: optim.warmupCosineDecay({ peak: 0.1, warmupSteps: 3, decaySteps: 10 }) }),
+    ],
+    [
+      "sgd momentum + stepSchedule",
+      optim.sgd({ learningRate: optim.stepSchedule({ init: 0.1, stepSize: 2, gamma: 0.5 }), momentum: 0.9 }),
+    ],
+    [
+      "rmsprop centred + exponentialDecay",
+      optim.rmsprop({
+        learningRate: optim.exponentialDecay({
+          init: 0.1,
+          decayRate: 0.5,
+          transitionSteps: 3,
+          staircase: true,
+        }),
+        centered: true,
+      }),
+    ],
+    [
+      "adagrad + linearSchedule",
+      optim.adagrad({ learningRate: optim.linearSchedule({ init: 0.5, end: 0.1, steps: 5 }) }),
+    ],
+    [
+      "chain(clip, scaleByLearningRate(cosineDecay))",
+      optim.chain(
+        optim.clipByGlobalNorm(1),
+        optim.scaleByLearningRate(optim.cosineDecay({ init: 0.1, decaySteps: 6 })),
+      ),
+    ],
+  ];
+  for (const [name, opt] of optimizers)
+    it(`${name}: jit(step) follows the eager steps`, () => {
+      const step = (p: { w: T }, s: optim.OptState) => {
+        const [u, next] = opt.update(nb.grad(loss)(p), s, p);
+        return [optim.applyUpdates(p, u), next] as const;
+      };
+      const fast = nb.jit(step);
+      let [pe, se] = [{ w: f64([0, 0, 0]) }, opt.init({ w: f64([0, 0, 0]) })];
+      let [pj, sj] = [pe, se];
+      for (let i = 0; i < 8; i++) {
+        [pe, se] = step(pe, se);
+        [pj, sj] = fast(pj, sj);
+        expectTensor(pj.w, values(pe.w), { rtol: 1e-6 });
+      }
+      const state = (Array.isArray(sj) ? sj[1] : sj) as { count: T };
+      expect(values(state.count)).toEqual([8]);
+    });
+
+  it("per-example updates with vmap", () => {
+    const opt = optim.adam({ learningRate: 0.1 });
+    const one = (w: T) => {
+      const [u] = opt.update({ w: nb.mul(2, w) }, opt.init({ w }), { w });
+      return u.w;
+    };
+    const ws = f64([
+      [1, 2],
+      [3, 4],
+    ]);
+    const batched = nb.vmap(one)(ws);
+    expectTensor(batched, [values(one(f64([1, 2]))), values(one(f64([3, 4])))], { rtol: 1e-12 });
+  });
+
+  it("a schedule of numbers is refused under jit (JavaScript would coerce the tensor), one of tensors works", () => {
+    const byNumbers = optim.sgd({ learningRate: (s: number) => 0.1 * 0.5 ** s });
+    const p = { w: f64([1]) };
+    const jitted = nb.jit((w: T, s: optim.OptState) => byNumbers.update({ w }, s)[0].w);
+    expect(() => jitted(p.w, byNumbers.init(p))).toThrow(
+      /sgd: under jit or vmap the step count is a traced tensor, and the learning-rate schedule is a function of a number \(it returned NaN\)/,
+    );
+    const byTensors = optim.sgd({
+      learningRate: ((s: number | T) => nb.mul(0.1, nb.pow(0.5, s))) as unknown as optim.Schedule,
+    });
+    const f = (w: T, s: optim.OptState) => byTensors.update({ w }, s)[0].w;
+    let s = byTensors.init(p);
+    s = byTensors.update({ w: f64([1]) }, s)[1];
+    // the traced schedule runs in float32
+    expectTensor(nb.jit(f)(f64([1]), s), values(f(f64([1]), s)), { rtol: 1e-7 });
+    expect(values(f(f64([1]), s))[0]).toBeCloseTo(-0.05, 12);
+  });
+});

@@ -1,8 +1,9 @@
 // The training loop: shuffled batches, optimizer steps, metrics, validation, early stopping and NaN detection.
 
-import { ValueError } from "../core/errors.js";
+import { TraceError, ValueError } from "../core/errors.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import { valueAndGrad } from "../interpret/api.js";
+import { jit } from "../interpret/jit.js";
 import { add } from "../ops/elementwise.js";
 import { key as makeKey, split } from "../ops/random.js";
 import { asTensor } from "../ops/util.js";
@@ -94,6 +95,11 @@ export interface FitOptions {
   log?: (line: string) => void;
   /** No output at all. Default false. */
   silent?: boolean;
+  /**
+   * Compile the training step (forward, gradient, optimizer update) with nb.jit, once per batch shape.
+   * Default true; a step that cannot be traced trains eagerly with a warning.
+   */
+  jit?: boolean;
 }
 
 export interface FitResult {
@@ -200,6 +206,35 @@ export function fit(options: FitOptions): FitResult {
     return [l, { outputs: o, state: s2, dead }];
   };
   const vg = valueAndGrad(lossOf, { hasAux: true });
+  /** One optimizer step: the loss, what the model produced, the gradients and the updated params. */
+  const trainStep = (p: Params, s: State, o: OptState, xb: Tensor, yb: Tensor, k: Tensor) => {
+    const [[l, aux], grads] = vg(p, s, xb, yb, k);
+    const [updates, nextOpt] = optimizer.update(grads as Params, o, p);
+    return {
+      loss: l as Tensor,
+      aux: aux as { outputs: Tensor; state: State; dead: Record<string, Tensor> },
+      grads: grads as Params,
+      params: applyUpdates(p, updates),
+      optState: nextOpt,
+    };
+  };
+  // Compiled once per batch shape; a step that cannot be traced (a model reading tensor values into
+  // JavaScript control flow) falls back to running eagerly, with a warning.
+  const compiled = options.jit === false ? null : jit(trainStep);
+  let useJit = compiled !== null;
+  const runStep: typeof trainStep = (...args) => {
+    if (!useJit) return trainStep(...args);
+    try {
+      return compiled!(...args);
+    } catch (e) {
+      if (!(e instanceof TraceError) || iteration > 0) throw e;
+      useJit = false;
+      out.warn(
+        `fit: the training step cannot run under jit (${e.message}); training eagerly (pass jit: false to skip the attempt)`,
+      );
+      return trainStep(...args);
+    }
+  };
   const epochKeys = split(makeKey(seed), Math.max(epochs, 1));
 
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -213,8 +248,8 @@ export function fit(options: FitOptions): FitResult {
     let stop: History["stopReason"] | undefined;
     for (let b = 0; b < bs.length; b++) {
       const { x: xb, y: yb } = bs[b]!;
-      const [[lt, aux], grads] = vg(params, state, xb, yb, stepKeys[b]!);
-      const value = (lt as Tensor).item();
+      const r = runStep(params, state, optState, xb, yb, stepKeys[b]!);
+      const value = r.loss.item();
       const step = iteration++;
       if (!Number.isFinite(value)) {
         const last = history.stepLoss.length > 0 ? history.stepLoss[history.stepLoss.length - 1]! : undefined;
@@ -237,15 +272,14 @@ export function fit(options: FitOptions): FitResult {
         }
         continue;
       }
-      const a = aux as { outputs: Tensor; state: State; dead: Record<string, Tensor> };
+      const a = r.aux;
       if (health)
-        health.record(grads, {
+        health.record(r.grads, {
           step,
           dead: Object.fromEntries(Object.entries(a.dead).map(([k, v]) => [k, v.item()])),
         });
-      const [updates, nextOpt] = optimizer.update(grads as Params, optState, params);
-      params = applyUpdates(params, updates);
-      optState = nextOpt;
+      params = r.params;
+      optState = r.optState;
       state = a.state;
       const m = xb.shape[0]!;
       lossSum += value * m;

@@ -2,12 +2,14 @@
 import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { full, zerosLike } from "../ops/creation.js";
-import { add, div, mul, sqrt, square, sub } from "../ops/elementwise.js";
+import { add, astype, div, expm1, mul, neg, sqrt, square, sub } from "../ops/elementwise.js";
 import { type LearningRate, resolveRate } from "./schedules.js";
 import {
   counter,
   type GradientTransformation,
   type LeafFilter,
+  negated,
+  nextCount,
   readCount,
   transformation,
 } from "./transform.js";
@@ -63,24 +65,24 @@ export function sgd(options: SgdOptions): GradientTransformation {
     (params) => ({ count: counter(0), trace: momentum > 0 ? zerosOf(`${where}.init`, params) : null }),
     (grads, state, params) => {
       const n = readCount(`${where}.update`, state);
-      const lr = resolveRate(where, learningRate, n);
+      const step = negated(resolveRate(where, learningRate, n));
       if (weightDecay !== 0) needParams(`${where}.update`, params);
       const trees = weightDecay !== 0 ? [grads, params] : [grads];
       const names = weightDecay !== 0 ? ["grads", "params"] : ["grads"];
       if (momentum === 0) {
         const u = zipMap(`${where}.update`, names, trees, (g, p) =>
-          mul(p ? add(g, mul(p, weightDecay)) : g, -lr),
+          mul(p ? add(g, mul(p, weightDecay)) : g, step),
         );
-        return [u, { count: counter(n + 1), trace: null }];
+        return [u, { count: nextCount(n), trace: null }];
       }
       const trace = (state as { trace: Tree }).trace;
       const [u, t] = zipMapN(`${where}.update`, [...names, "state.trace"], [...trees, trace], 2, (...l) => {
         const g = weightDecay !== 0 ? add(l[0]!, mul(l[1]!, weightDecay)) : l[0]!;
         const v = add(mul(l[l.length - 1]!, momentum), g);
         const d = nesterov ? add(g, mul(v, momentum)) : v;
-        return [mul(d, -lr), v];
+        return [mul(d, step), v];
       });
-      return [u!, { count: counter(n + 1), trace: t! }];
+      return [u!, { count: nextCount(n), trace: t! }];
     },
   );
 }
@@ -95,12 +97,27 @@ export interface AdamOptions {
   eps?: number;
 }
 
+/**
+ * 1 − bᵗ for the bias correction at step t; with a traced step, as −expm1(t·ln b), which keeps float32's
+ * relative accuracy where 1 − bᵗ would cancel (b = 0.999, t = 1).
+ */
+const correction = (b: number, t: number | Tensor): number | Tensor =>
+  typeof t === "number" ? 1 - b ** t : neg(expm1(mul(astype(t, "float32"), Math.log(b))));
+
 /** One Adam direction per leaf: new moments and the bias-corrected step m̂ / (√v̂ + ε). */
-function adamLeaf(g: Tensor, m: Tensor, v: Tensor, b1: number, b2: number, eps: number, t: number): Tensor[] {
+function adamLeaf(
+  g: Tensor,
+  m: Tensor,
+  v: Tensor,
+  b1: number,
+  b2: number,
+  eps: number,
+  t: number | Tensor,
+): Tensor[] {
   const m1 = add(mul(m, b1), mul(g, 1 - b1));
   const v1 = add(mul(v, b2), mul(square(g), 1 - b2));
-  const mHat = div(m1, 1 - b1 ** t);
-  const vHat = div(v1, 1 - b2 ** t);
+  const mHat = div(m1, correction(b1, t));
+  const vHat = div(v1, correction(b2, t));
   return [div(mHat, add(sqrt(vHat), eps)), m1, v1];
 }
 
@@ -116,7 +133,7 @@ function adamFamily(where: string, options: AdamOptions, decay: number, mask?: L
     }),
     (grads, state, params) => {
       const n = readCount(`${where}.update`, state);
-      const lr = resolveRate(where, learningRate, n);
+      const step = negated(resolveRate(where, learningRate, n));
       const { mu, nu } = state as { mu: Tree; nu: Tree };
       if (decay !== 0) needParams(`${where}.update`, params);
       const on = decay !== 0 ? maskOf(params!, mask) : () => false;
@@ -124,12 +141,12 @@ function adamFamily(where: string, options: AdamOptions, decay: number, mask?: L
       const trees = decay !== 0 ? [grads, mu, nu, params] : [grads, mu, nu];
       const names = ["grads", "state.mu", "state.nu", "params"].slice(0, trees.length);
       const [u, m, v] = zipMapN(`${where}.update`, names, trees, 3, (g, m0, v0, p) => {
-        const [d, m1, v1] = adamLeaf(g!, m0!, v0!, b1, b2, eps, n + 1);
+        const [d, m1, v1] = adamLeaf(g!, m0!, v0!, b1, b2, eps, typeof n === "number" ? n + 1 : add(n, 1));
         const dir = p && on(i, p) ? add(d!, mul(p, decay)) : d!;
         i++;
-        return [mul(dir, -lr), m1!, v1!];
+        return [mul(dir, step), m1!, v1!];
       });
-      return [u!, { count: counter(n + 1), mu: m!, nu: v! }];
+      return [u!, { count: nextCount(n), mu: m!, nu: v! }];
     },
   );
 }
@@ -204,7 +221,7 @@ export function rmsprop(options: RmspropOptions): GradientTransformation {
     }),
     (grads, state, _params) => {
       const n = readCount(`${where}.update`, state);
-      const lr = resolveRate(where, learningRate, n);
+      const step = negated(resolveRate(where, learningRate, n));
       const s = state as { nu: Tree; mu: Tree; trace: Tree };
       // Absent parts (no centring, no momentum) are read from the gradients and dropped again.
       const trees = [grads, s.nu, centered ? s.mu : grads, momentum > 0 ? s.trace : grads];
@@ -219,12 +236,12 @@ export function rmsprop(options: RmspropOptions): GradientTransformation {
           const denom = add(sqrt(centered ? sub(v, square(m)) : v), eps);
           let d = div(g!, denom);
           if (momentum > 0) d = add(mul(b0!, momentum), d);
-          return [mul(d, -lr), v, m, d];
+          return [mul(d, step), v, m, d];
         },
       );
       return [
         u!,
-        { count: counter(n + 1), nu: nu!, mu: centered ? mu! : null, trace: momentum > 0 ? trace! : null },
+        { count: nextCount(n), nu: nu!, mu: centered ? mu! : null, trace: momentum > 0 ? trace! : null },
       ];
     },
   );
@@ -261,7 +278,7 @@ export function adagrad(options: AdagradOptions): GradientTransformation {
     }),
     (grads, state) => {
       const n = readCount(`${where}.update`, state);
-      const lr = resolveRate(where, learningRate, n);
+      const step = negated(resolveRate(where, learningRate, n));
       const [u, s] = zipMapN(
         `${where}.update`,
         ["grads", "state.sumOfSquares"],
@@ -269,10 +286,10 @@ export function adagrad(options: AdagradOptions): GradientTransformation {
         2,
         (g, s0) => {
           const s1 = add(s0!, square(g!));
-          return [mul(div(g!, add(sqrt(s1), eps)), -lr), s1];
+          return [mul(div(g!, add(sqrt(s1), eps)), step), s1];
         },
       );
-      return [u!, { count: counter(n + 1), sumOfSquares: s! }];
+      return [u!, { count: nextCount(n), sumOfSquares: s! }];
     },
   );
 }

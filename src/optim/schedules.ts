@@ -1,15 +1,64 @@
-// Learning-rate schedules: plain functions of the step number, accepted wherever a learning rate is.
-import { ValueError } from "../core/errors.js";
+// Learning-rate schedules: plain functions of the step number, accepted wherever a learning rate is. Each
+// built-in schedule also carries `traced`, the same formula in tensor operations, so an optimizer update
+// can run under jit or vmap, where the step count is a traced tensor.
+import { TraceError, ValueError } from "../core/errors.js";
+import { Tensor } from "../core/tensor.js";
+import {
+  add,
+  astype,
+  cos,
+  div,
+  floor,
+  less,
+  maximum,
+  minimum,
+  mul,
+  pow,
+  sub,
+  where,
+} from "../ops/elementwise.js";
 
-/** A learning rate as a function of the step (0 for the first update). */
-export type Schedule = (step: number) => number;
+/**
+ * A learning rate as a function of the step (0 for the first update). `traced`, when present, computes the
+ * same from a scalar float32 tensor step (the built-in schedules have it); a schedule without it still
+ * works eagerly, and under jit it is called with the tensor and must return a number or a tensor.
+ */
+export type Schedule = ((step: number) => number) & {
+  readonly traced?: (step: Tensor) => Tensor | number;
+};
+
+/** A schedule from its number formula and the same formula in tensor operations. */
+function schedule(eager: (step: number) => number, traced: (step: Tensor) => Tensor | number): Schedule {
+  return Object.assign(eager, { traced });
+}
 
 /** A constant learning rate or a {@link Schedule}. */
 export type LearningRate = number | Schedule;
 
-/** The learning rate at `step`, checked to be a finite number. */
-export function resolveRate(where: string, lr: LearningRate, step: number): number {
-  const v = typeof lr === "number" ? lr : lr(step);
+/**
+ * The learning rate at `step`, checked to be a finite number; with a traced step (under jit or vmap) a
+ * schedule gives a scalar tensor.
+ */
+export function resolveRate(where: string, lr: LearningRate, step: number): number;
+export function resolveRate(where: string, lr: LearningRate, step: number | Tensor): number | Tensor;
+export function resolveRate(where: string, lr: LearningRate, step: number | Tensor): number | Tensor {
+  if (step instanceof Tensor) {
+    if (typeof lr === "number") return resolveRate(where, lr, 0);
+    const f = astype(step, "float32");
+    if (lr.traced) return lr.traced(f);
+    // A schedule written for numbers would see the tensor through JavaScript's coercion (NaN, false), so
+    // only a tensor result is trusted.
+    const v = (lr as unknown as (s: Tensor) => unknown)(f);
+    if (v instanceof Tensor) return v;
+    throw new TraceError(
+      `${where}: under jit or vmap the step count is a traced tensor, and the learning-rate schedule is a ` +
+        `function of a number (it returned ${String(v)}); use a built-in schedule, write it with nabla ` +
+        "operations (it receives a scalar tensor and returns one), or run the update outside jit",
+    );
+  }
+  const r: unknown = typeof lr === "number" ? lr : lr(step);
+  // A schedule written with nabla operations gives a one-element tensor.
+  const v = r instanceof Tensor && r.size === 1 ? r.item() : r;
   if (typeof v !== "number" || !Number.isFinite(v))
     throw new ValueError(
       `${where}: the learning rate at step ${step} is ${String(v)}; it must be a finite number`,
@@ -30,7 +79,10 @@ function positiveInt(where: string, name: string, v: number): void {
  * ```
  */
 export function constantSchedule(value: number): Schedule {
-  return () => value;
+  return schedule(
+    () => value,
+    () => value,
+  );
 }
 
 /**
@@ -44,7 +96,10 @@ export function constantSchedule(value: number): Schedule {
 export function stepSchedule(options: { init: number; stepSize: number; gamma?: number }): Schedule {
   const { init, stepSize, gamma = 0.1 } = options;
   positiveInt("stepSchedule", "stepSize", stepSize);
-  return (step) => init * gamma ** Math.floor(step / stepSize);
+  return schedule(
+    (step) => init * gamma ** Math.floor(step / stepSize),
+    (step) => mul(init, pow(gamma, floor(div(step, stepSize)))),
+  );
 }
 
 /**
@@ -63,10 +118,16 @@ export function exponentialDecay(options: {
 }): Schedule {
   const { init, decayRate, transitionSteps, staircase = false } = options;
   positiveInt("exponentialDecay", "transitionSteps", transitionSteps);
-  return (step) => {
-    const p = step / transitionSteps;
-    return init * decayRate ** (staircase ? Math.floor(p) : p);
-  };
+  return schedule(
+    (step) => {
+      const p = step / transitionSteps;
+      return init * decayRate ** (staircase ? Math.floor(p) : p);
+    },
+    (step) => {
+      const p = div(step, transitionSteps);
+      return mul(init, pow(decayRate, staircase ? floor(p) : p));
+    },
+  );
 }
 
 /**
@@ -79,7 +140,10 @@ export function exponentialDecay(options: {
 export function linearSchedule(options: { init: number; end: number; steps: number }): Schedule {
   const { init, end, steps } = options;
   positiveInt("linearSchedule", "steps", steps);
-  return (step) => init + (end - init) * Math.min(Math.max(step, 0) / steps, 1);
+  return schedule(
+    (step) => init + (end - init) * Math.min(Math.max(step, 0) / steps, 1),
+    (step) => add(init, mul(end - init, minimum(div(maximum(step, 0), steps), 1))),
+  );
 }
 
 /**
@@ -94,10 +158,16 @@ export function linearSchedule(options: { init: number; end: number; steps: numb
 export function cosineDecay(options: { init: number; decaySteps: number; alpha?: number }): Schedule {
   const { init, decaySteps, alpha = 0 } = options;
   positiveInt("cosineDecay", "decaySteps", decaySteps);
-  return (step) => {
-    const t = Math.min(Math.max(step, 0), decaySteps) / decaySteps;
-    return init * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * t)) + alpha);
-  };
+  return schedule(
+    (step) => {
+      const t = Math.min(Math.max(step, 0), decaySteps) / decaySteps;
+      return init * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * t)) + alpha);
+    },
+    (step) => {
+      const t = div(minimum(maximum(step, 0), decaySteps), decaySteps);
+      return mul(init, add(mul((1 - alpha) * 0.5, add(1, cos(mul(Math.PI, t)))), alpha));
+    },
+  );
 }
 
 /**
@@ -113,8 +183,15 @@ export function warmup(options: { steps: number; after: LearningRate; init?: num
   const { steps, after: next, init = 0 } = options;
   positiveInt("warmup", "steps", steps);
   const after = (s: number) => resolveRate("warmup", next, s);
-  return (step) =>
-    step < steps ? init + ((after(0) - init) * Math.max(step, 0)) / steps : after(step - steps);
+  return schedule(
+    (step) => (step < steps ? init + ((after(0) - init) * Math.max(step, 0)) / steps : after(step - steps)),
+    (step) =>
+      where(
+        less(step, steps),
+        add(init, div(mul(after(0) - init, maximum(step, 0)), steps)),
+        resolveRate("warmup", next, sub(step, steps)),
+      ),
+  );
 }
 
 /**
@@ -138,6 +215,10 @@ export function warmupCosineDecay(options: {
     throw new ValueError(
       `warmupCosineDecay: decaySteps (${decaySteps}) must be larger than warmupSteps (${warmupSteps})`,
     );
-  const cos = cosineDecay({ init: peak - end, decaySteps: decaySteps - warmupSteps });
-  return warmup({ steps: warmupSteps, init, after: (s) => cos(s) + end });
+  const decay = cosineDecay({ init: peak - end, decaySteps: decaySteps - warmupSteps });
+  const after = schedule(
+    (s) => decay(s) + end,
+    (s) => add(decay.traced!(s), end),
+  );
+  return warmup({ steps: warmupSteps, init, after });
 }

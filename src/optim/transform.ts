@@ -1,8 +1,8 @@
 // Gradient transformations (optax-style): the {init, update} contract, chain, applyUpdates and small building blocks.
 import { ValueError } from "../core/errors.js";
-import type { Tensor } from "../core/tensor.js";
+import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { array } from "../ops/creation.js";
-import { add, astype, mul } from "../ops/elementwise.js";
+import { add, astype, mul, neg } from "../ops/elementwise.js";
 import { type LearningRate, resolveRate } from "./schedules.js";
 import { leafPaths, type Tree, zipMap } from "./tree.js";
 
@@ -44,16 +44,25 @@ export function transformation(
 /** A scalar int32 step counter, kept in optimizer states. */
 export const counter = (n: number): Tensor => array(n, { dtype: "int32" });
 
-/** The step number held in a state's `count` leaf. */
-export function readCount(where: string, state: OptState): number {
+/**
+ * The step number held in a state's `count` leaf: a number when it is concrete, the scalar tensor itself
+ * when the update runs under jit or vmap (then every step-dependent quantity is computed with tensors).
+ */
+export function readCount(where: string, state: OptState): number | Tensor {
   const c = (state as { count?: Tensor } | null)?.count;
   if (c === undefined)
     throw new ValueError(`${where}: the state has no step count; pass the state returned by init or update`);
-  return c.item();
+  return c instanceof ConcreteTensor ? c.item() : c;
 }
 
+/** The count after this step. */
+export const nextCount = (n: number | Tensor): Tensor => (typeof n === "number" ? counter(n + 1) : add(n, 1));
+
+/** −lr, for scaling a direction into an update. */
+export const negated = (lr: number | Tensor): number | Tensor => (typeof lr === "number" ? -lr : neg(lr));
+
 /** The learning rate at the state's step, for messages and schedules. */
-export const rateAt = (lr: LearningRate, state: OptState, where: string): number =>
+export const rateAt = (lr: LearningRate, state: OptState, where: string): number | Tensor =>
   resolveRate(where, lr, readCount(where, state));
 
 /**
@@ -142,9 +151,10 @@ export function scaleByLearningRate(learningRate: LearningRate): GradientTransfo
     (grads, state) => {
       const n = readCount("scaleByLearningRate.update", state);
       const lr = resolveRate("scaleByLearningRate", learningRate, n);
+      const step = negated(lr);
       return [
-        zipMap("scaleByLearningRate", ["grads"], [grads], (g) => mul(g, -lr)),
-        { count: counter(n + 1) },
+        zipMap("scaleByLearningRate", ["grads"], [grads], (g) => mul(g, step)),
+        { count: nextCount(n) },
       ];
     },
   );
