@@ -7,6 +7,7 @@ import { fastBackend } from "../src/backend/fast/index.js";
 import { matmulJs } from "../src/backend/fast/matmul.js";
 import type { FusedSpec } from "../src/backend/fusion.js";
 import { referenceBackend } from "../src/backend/reference/index.js";
+import { compileSimdF32 } from "../src/backend/wasm/elementwise.js";
 import { wasmMatmul } from "../src/backend/wasm/matmul.js";
 import { simdSupported } from "../src/backend/wasm/runtime.js";
 import { castArray, type DType, type TypedArray } from "../src/core/dtype.js";
@@ -322,59 +323,230 @@ describe("fused kernels", () => {
   });
 });
 
-describe.skipIf(!simdSupported())("WebAssembly float32 math (exp, tanh, logistic) in fused kernels", () => {
-  const n = 20011;
-  for (const [prim, lo, hi] of [
-    ["exp", -110, 90],
-    ["exp", -3, 3],
-    ["tanh", -12, 12],
-    ["tanh", -0.7, 0.7],
-    ["logistic", -100, 100],
-  ] as const)
-    it(`${prim} on [${lo}, ${hi}] is within 1.5 units in the last place of the reference, special values exact`, () => {
-      const x = tensor([n], "float32", lo, hi);
-      x.data.set([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0]);
-      const out = abstractEval(prim, [x.aval], {});
-      const got = fastBackend.kernels[prim]([x], {}, out);
-      const want = referenceBackend.kernels[prim]([x], {}, out);
-      for (let i = 0; i < n; i++) {
-        const a = got[i]!;
-        const b = want[i]!;
-        if (Number.isNaN(b) || !Number.isFinite(b) || i < 5) {
-          expect(a, `x = ${x.data[i]}`).toBe(b === 0 ? a : b);
-          continue;
-        }
-        // Below float32's normal range only absolute agreement is meaningful.
-        expect(Math.abs(a - b), `x = ${x.data[i]}`).toBeLessThanOrEqual(
-          1.5 * 2 ** -23 * Math.abs(b) + 2 ** -126,
-        );
+const f32Cell = new Float32Array(1);
+const i32Cell = new Int32Array(f32Cell.buffer);
+/** Distance in float32 steps (0 for equal values or two NaNs; ±0 count as different). */
+function ulps(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
+  const key = (v: number) => {
+    f32Cell[0] = v;
+    const bits = i32Cell[0]!;
+    return bits >= 0 ? bits : -(bits & 0x7fffffff) - 1;
+  };
+  return Math.abs(key(a) - key(b));
+}
+
+/** A one-node float32 spec over `n` elements (unary) or with a second operand. */
+const unarySpec = (prim: string, n: number): FusedSpec => ({
+  shape: [n],
+  inputs: [{ dtype: "float32", offset: 0, strides: [1] }],
+  nodes: [{ prim: prim as "exp", args: [{ input: 0 }], dtype: "float32" }],
+  outputs: [{ value: { node: 0 }, dtype: "float32", size: n }],
+});
+
+/** Runs `spec` through the WebAssembly kernel, failing if the spec would take another path. */
+function wasmRun(spec: FusedSpec, ins: Float32Array[]): TypedArray[] {
+  const kernel = compileSimdF32(spec);
+  expect(kernel, "the spec runs as WebAssembly").not.toBe(null);
+  return kernel!(ins);
+}
+
+/** The worst distance of the wasm kernel of `prim` from the reference kernel on `xs`, and where. */
+function worstUlps(prim: (typeof UNARY_PRIMS)[number], xs: Float32Array): { ulps: number; x: number } {
+  const [got] = wasmRun(unarySpec(prim, xs.length), [xs]);
+  const x = new ConcreteTensor(xs, { shape: [xs.length], dtype: "float32", weak: false });
+  const want = referenceBackend.kernels[prim]([x], {}, x.aval);
+  let worst = { ulps: 0, x: 0 };
+  for (let i = 0; i < xs.length; i++) {
+    const u = ulps(got![i]!, want[i]!);
+    if (u > worst.ulps) worst = { ulps: u, x: xs[i]! };
+  }
+  return worst;
+}
+
+const bitsToFloat = (bits: Int32Array) => new Float32Array(bits.buffer);
+/** Every `step`-th float32 bit pattern of both signs: all binades, denormals, ±0, ±Infinity and NaNs. */
+const everyFloat = (step: number) =>
+  bitsToFloat(Int32Array.from({ length: 2 ** 33 / step }, (_, i) => i * step + (i % step)));
+const uniform = (n: number, lo: number, hi: number) =>
+  Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
+/** Floats within a few steps of k·π/2 for random k below 1e7 (where the reduction cancels most). */
+const nearHalfPi = (n: number) => {
+  const xs = Float32Array.from({ length: n }, () => Math.floor(1 + 1e7 * rng.uniform()) * (Math.PI / 2));
+  const bits = new Int32Array(xs.buffer);
+  for (let i = 0; i < n; i++) bits[i] = bits[i]! + (i % 7) - 3;
+  return xs;
+};
+const SPECIAL = [
+  Number.NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  1e-45,
+  -1e-45,
+  1e-40,
+  2 ** -126,
+  3.4028235e38,
+  1,
+  -1,
+];
+const specials = () => Float32Array.from({ length: 4096 }, (_, i) => SPECIAL[i % SPECIAL.length]!);
+
+describe.skipIf(!simdSupported())(
+  "WebAssembly float32 math in fused kernels, in units in the last place",
+  () => {
+    // [primitive, most float32 steps from the reference (float64 Math rounded to float32), inputs]
+    const cases: [(typeof UNARY_PRIMS)[number], number, string, () => Float32Array][] = [
+      ["sin", 1, "every 2^13-th float", () => everyFloat(2 ** 13)],
+      ["sin", 1, "[-10, 10]", () => uniform(2 ** 20, -10, 10)],
+      ["sin", 1, "next to multiples of π/2", () => nearHalfPi(2 ** 20)],
+      ["sin", 0, "special values", specials],
+      ["cos", 1, "every 2^13-th float", () => everyFloat(2 ** 13)],
+      ["cos", 1, "[-10, 10]", () => uniform(2 ** 20, -10, 10)],
+      ["cos", 1, "next to multiples of π/2", () => nearHalfPi(2 ** 20)],
+      ["cos", 0, "special values", specials],
+      ["log", 1, "every 2^13-th float", () => everyFloat(2 ** 13)],
+      ["log", 1, "[0.5, 2]", () => uniform(2 ** 18, 0.5, 2)],
+      ["log", 0, "special values", specials],
+      ["log1p", 1, "every 2^13-th float", () => everyFloat(2 ** 13)],
+      ["log1p", 1, "[-0.5, 0.5]", () => uniform(2 ** 18, -0.5, 0.5)],
+      ["log1p", 0, "special values", specials],
+      ["expm1", 1, "every 2^13-th float", () => everyFloat(2 ** 13)],
+      ["expm1", 1, "[-1, 1]", () => uniform(2 ** 18, -1, 1)],
+      ["expm1", 0, "special values", specials],
+      ["exp", 1, "every 2^13-th float", () => everyFloat(2 ** 13)],
+      ["exp", 1, "[-104, 89] (denormal to overflowing results)", () => uniform(2 ** 18, -104, 89)],
+      ["exp", 0, "special values", specials],
+      ["tanh", 1, "every 2^13-th float", () => everyFloat(2 ** 13)],
+      ["tanh", 1, "[-12, 12]", () => uniform(2 ** 18, -12, 12)],
+      ["tanh", 0, "special values", specials],
+      ["logistic", 2, "every 2^13-th float", () => everyFloat(2 ** 13)],
+      ["logistic", 2, "[-105, 20]", () => uniform(2 ** 18, -105, 20)],
+      ["logistic", 0, "special values", specials],
+      ["sign", 0, "every 2^13-th float", () => everyFloat(2 ** 13)],
+    ];
+    for (const [prim, bound, what, make] of cases)
+      it(`${prim} on ${what}: at most ${bound} ulp`, () => {
+        const w = worstUlps(prim, make());
+        expect(w.ulps, `${prim}(${w.x})`).toBeLessThanOrEqual(bound);
+      });
+
+    it("the sweep next to multiples of π/2 catches a float32 argument reduction", () => {
+      // Cephes' sinf reduction in float32 (π/4 in three float32 parts): fine on random arguments, thousands
+      // of ulps off next to k·π/2, which is why the kernel reduces in float64.
+      const f = Math.fround;
+      const [dp1, dp2, dp3] = [0.78515625, 2.4187564849853516e-4, 3.774894977445941e-8];
+      const xs = nearHalfPi(4096).map((x) => x / 256);
+      const sloppy = xs.map((x) => {
+        const y = 2 * Math.round(x / (Math.PI / 2));
+        return f(Math.sin(f(f(f(x - f(y * dp1)) - f(y * dp2)) - f(y * dp3))) * (y % 4 === 0 ? 1 : -1));
+      });
+      const want = xs.map(Math.sin);
+      expect(Math.max(...sloppy.map((v, i) => ulps(v, want[i]!)))).toBeGreaterThan(100);
+      expect(worstUlps("sin", xs).ulps).toBeLessThanOrEqual(1);
+    });
+
+    it("eager kernels of large float32 arrays use the same code", () => {
+      const x = tensor([20011], "float32", -50, 50);
+      for (const prim of ["sin", "cos", "log1p", "expm1", "tanh"] as const) {
+        const got = fastBackend.kernels[prim]([x], {}, x.aval);
+        const [wasm] = wasmRun(unarySpec(prim, 20011), [x.data as Float32Array]);
+        expect(maxErr(got, wasm!), prim).toBe(0);
       }
     });
 
-  it("a fused chain tanh(x)·exp(−x²) with scalar and broadcast operands", () => {
-    const x = tensor([3000], "float32");
-    const spec: FusedSpec = {
-      shape: [3000],
-      inputs: [
-        { dtype: "float32", offset: 0, strides: [1] },
-        { dtype: "float32", offset: 7, strides: [0] },
-      ],
-      nodes: [
-        { prim: "tanh", args: [{ input: 0 }], dtype: "float32" },
-        { prim: "mul", args: [{ input: 0 }, { input: 0 }], dtype: "float32" },
-        { prim: "neg", args: [{ node: 1 }], dtype: "float32" },
-        { prim: "exp", args: [{ node: 2 }], dtype: "float32" },
-        { prim: "mul", args: [{ node: 0 }, { node: 3 }], dtype: "float32" },
-        { prim: "max", args: [{ node: 4 }, { input: 1 }], dtype: "float32" },
-        { prim: "add", args: [{ node: 5 }, { literal: 0.25 }], dtype: "float32" },
-      ],
-      outputs: [
-        { value: { node: 6 }, dtype: "float32", size: 3000 },
-        { value: { node: 0 }, dtype: "float32", size: 3000 },
-      ],
-    };
-    const got = compileFused(spec)([x.data, x.data]);
-    const want = interpretFused(spec)([x.data, x.data]);
-    got.forEach((a, i) => expect(maxErr(a, want[i]!), `output ${i}`).toBeLessThan(1e-6));
-  });
-});
+    it("comparisons, select_n, sign and conversions run as lane masks, bit for bit", () => {
+      const n = 4099;
+      const x = uniform(n, -3, 3);
+      const y = uniform(n, -3, 3);
+      for (let i = 10; i < n; i += 7) y[i] = x[i]!;
+      x.set([Number.NaN, 0, -0, Infinity, -Infinity, 1, Number.NaN]);
+      y.set([1, -0, 0, Infinity, Number.NaN, 1, Number.NaN]);
+      const inX = { input: 0 };
+      const inY = { input: 1 };
+      const nodes: FusedSpec["nodes"][number][] = [];
+      const add = (node: FusedSpec["nodes"][number]) => ({ node: nodes.push(node) - 1 });
+      const outs: { node: number }[] = [];
+      for (const p of COMPARE_PRIMS) {
+        const m = add({ prim: p, args: [inX, inY], dtype: "bool" });
+        outs.push(add({ prim: "select_n", args: [m, inX, { literal: 0.5 }], dtype: "float32" }));
+        outs.push(add({ prim: "convert_element_type", args: [m], dtype: "float32" }));
+      }
+      const nonzero = add({ prim: "convert_element_type", args: [inX], dtype: "bool" });
+      outs.push(add({ prim: "select_n", args: [nonzero, inY, inX], dtype: "float32" }));
+      outs.push(add({ prim: "sign", args: [inX], dtype: "float32" }));
+      const le = add({ prim: "le", args: [inX, { literal: 0 }], dtype: "bool" });
+      outs.push(add({ prim: "select_n", args: [le, inX, { literal: 0 }], dtype: "float32" }));
+      const spec: FusedSpec = {
+        shape: [n],
+        inputs: [
+          { dtype: "float32", offset: 0, strides: [1] },
+          { dtype: "float32", offset: 0, strides: [1] },
+        ],
+        nodes,
+        outputs: outs.map((value) => ({ value, dtype: "float32" as const, size: n })),
+      };
+      const got = wasmRun(spec, [x, y]);
+      const want = interpretFused(spec)([x, y]);
+      got.forEach((a, j) => {
+        const i = a.findIndex((v, k) => !Object.is(v, want[j]![k]));
+        expect(i, `output ${j} at x = ${x[i]}, y = ${y[i]}: ${a[i]} vs ${want[j]![i]}`).toBe(-1);
+      });
+    });
+
+    it("sin and cos of one operand share a reduction and stay within 1 ulp", () => {
+      const n = 5000;
+      const x = uniform(n, -1e5, 1e5);
+      x.set([Number.NaN, Infinity, -0, 3e38, 2 ** 24, -(2 ** 24) + 1]);
+      const spec: FusedSpec = {
+        shape: [n],
+        inputs: [{ dtype: "float32", offset: 0, strides: [1] }],
+        nodes: [
+          { prim: "sin", args: [{ input: 0 }], dtype: "float32" },
+          { prim: "cos", args: [{ input: 0 }], dtype: "float32" },
+          { prim: "mul", args: [{ input: 0 }, { literal: 3 }], dtype: "float32" },
+          { prim: "cos", args: [{ node: 2 }], dtype: "float32" },
+          { prim: "add", args: [{ node: 0 }, { node: 1 }], dtype: "float32" },
+        ],
+        outputs: [0, 1, 3, 4].map((k) => ({ value: { node: k }, dtype: "float32" as const, size: n })),
+      };
+      const [s, c, c3, sum] = wasmRun(spec, [x]);
+      const f = Math.fround;
+      for (let i = 0; i < n; i++) {
+        const xi = x[i]!;
+        expect(ulps(s![i]!, f(Math.sin(xi))), `sin ${xi}`).toBeLessThanOrEqual(1);
+        expect(ulps(c![i]!, f(Math.cos(xi))), `cos ${xi}`).toBeLessThanOrEqual(1);
+        expect(ulps(c3![i]!, f(Math.cos(f(3 * xi)))), `cos 3·${xi}`).toBeLessThanOrEqual(1);
+        expect(Object.is(sum![i]!, f(s![i]! + c![i]!)) || Number.isNaN(xi)).toBe(true);
+      }
+    });
+
+    it("a fused chain tanh(x)·exp(−x²) with scalar and broadcast operands", () => {
+      const x = tensor([3000], "float32");
+      const spec: FusedSpec = {
+        shape: [3000],
+        inputs: [
+          { dtype: "float32", offset: 0, strides: [1] },
+          { dtype: "float32", offset: 7, strides: [0] },
+        ],
+        nodes: [
+          { prim: "tanh", args: [{ input: 0 }], dtype: "float32" },
+          { prim: "mul", args: [{ input: 0 }, { input: 0 }], dtype: "float32" },
+          { prim: "neg", args: [{ node: 1 }], dtype: "float32" },
+          { prim: "exp", args: [{ node: 2 }], dtype: "float32" },
+          { prim: "mul", args: [{ node: 0 }, { node: 3 }], dtype: "float32" },
+          { prim: "max", args: [{ node: 4 }, { input: 1 }], dtype: "float32" },
+          { prim: "add", args: [{ node: 5 }, { literal: 0.25 }], dtype: "float32" },
+        ],
+        outputs: [
+          { value: { node: 6 }, dtype: "float32", size: 3000 },
+          { value: { node: 0 }, dtype: "float32", size: 3000 },
+        ],
+      };
+      const got = compileFused(spec)([x.data, x.data]);
+      const want = interpretFused(spec)([x.data, x.data]);
+      got.forEach((a, i) => expect(maxErr(a, want[i]!), `output ${i}`).toBeLessThan(1e-6));
+    });
+  },
+);

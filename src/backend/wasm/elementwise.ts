@@ -1,42 +1,107 @@
-// Fused float32 elementwise kernels in WebAssembly SIMD (four lanes at a time), with vectorized exp, tanh
-// and logistic: a FusedSpec whose nodes are all float32 and whose inputs are contiguous or scalar becomes a
-// small module of its own. Inputs are copied into the shared memory and outputs out (so tensors stay plain
-// arrays). The math functions follow Cephes' single-precision algorithms (about one unit in the last
-// place); test/backend-fast.test.ts measures them against the reference backend.
+// Fused float32 elementwise kernels in WebAssembly SIMD (four lanes at a time): a FusedSpec whose values are
+// all float32 (comparisons inside the loop become lane masks) and whose inputs are contiguous or scalar
+// becomes a small module of its own, with the vector math of vmath.ts (exp, expm1, log, log1p, sin, cos,
+// tanh, logistic). Inputs are copied into the shared memory and outputs out (so tensors stay plain arrays).
+// The math functions are within about one unit in the last place of the reference backend;
+// test/backend-fast.test.ts measures them.
 import { sizeOf, stridesOf } from "../../core/shape.js";
-import type { FusedArg, FusedKernel, FusedSpec } from "../fusion.js";
+import type { FusedArg, FusedKernel, FusedNode, FusedSpec } from "../fusion.js";
 import { assemble, Func, I32, SIMD, V128 } from "./emit.js";
 import { instantiate, memoryOf, simdSupported } from "./runtime.js";
+import {
+  constantTable,
+  emitExp,
+  emitExpm1,
+  emitLog,
+  emitLog1p,
+  emitLogistic,
+  emitSign,
+  emitSinCos,
+  emitTanh,
+  MATH_IMPORTS,
+  splat,
+} from "./vmath.js";
 
-const UNARY = new Set([
-  "neg",
-  "abs",
-  "sqrt",
-  "floor",
-  "ceil",
-  "round",
-  "exp",
-  "tanh",
-  "logistic",
-  "stop_gradient",
-]);
-const BINARY = new Set(["add", "sub", "mul", "div", "max", "min"]);
+/** One vector instruction each. */
+const SIMPLE_UNARY: Record<string, number> = {
+  neg: SIMD.f32x4Neg,
+  abs: SIMD.f32x4Abs,
+  sqrt: SIMD.f32x4Sqrt,
+  floor: SIMD.f32x4Floor,
+  ceil: SIMD.f32x4Ceil,
+  round: SIMD.f32x4Nearest,
+};
+const MATH_UNARY: Record<string, (f: Func, x: number) => void> = {
+  exp: emitExp,
+  expm1: emitExpm1,
+  log: emitLog,
+  log1p: emitLog1p,
+  tanh: emitTanh,
+  logistic: emitLogistic,
+  sign: emitSign,
+};
+const TRIG = new Set(["sin", "cos"]);
+const UNARY = new Set([...Object.keys(SIMPLE_UNARY), ...Object.keys(MATH_UNARY), ...TRIG, "stop_gradient"]);
+const ARITH: Record<string, number> = {
+  add: SIMD.f32x4Add,
+  sub: SIMD.f32x4Sub,
+  mul: SIMD.f32x4Mul,
+  div: SIMD.f32x4Div,
+};
+const BINARY = new Set([...Object.keys(ARITH), "max", "min"]);
+/** Comparisons as lane masks; ne is true for NaN operands, the others false, as in the reference. */
+const COMPARE: Record<string, number> = {
+  eq: SIMD.f32x4Eq,
+  ne: SIMD.f32x4Ne,
+  lt: SIMD.f32x4Lt,
+  le: SIMD.f32x4Le,
+  gt: SIMD.f32x4Gt,
+  ge: SIMD.f32x4Ge,
+};
 /** Smallest loop worth the copies (four float32 lanes beat V8's scalar loop even for one addition). */
 const MIN_SIZE = 2048;
 
 /** A whole input, or its elements lo ≤ i < hi (zero elsewhere: padding along the one non-unit dim). */
 type Read = "full" | "scalar" | { lo: number; hi: number };
+/** What a value holds per lane: a float32, or a bool as a mask (all ones or all zeros). */
+type Kind = "f32" | "mask";
+
+/** The kind of each node, or null when some node is not one this module runs. */
+function nodeKinds(spec: FusedSpec): Kind[] | null {
+  const kinds: Kind[] = [];
+  const kindOf = (a: FusedArg): Kind => ("node" in a ? kinds[a.node]! : "f32");
+  for (const n of spec.nodes) {
+    const args = n.args.map(kindOf);
+    const allF32 = args.every((k) => k === "f32");
+    let kind: Kind | null = null;
+    if (n.dtype === "float32") {
+      if ((UNARY.has(n.prim) && args.length === 1) || (BINARY.has(n.prim) && args.length === 2))
+        kind = allF32 ? "f32" : null;
+      else if (n.prim === "select_n")
+        kind =
+          args.length === 3 && args[0] === "mask" && args[1] === "f32" && args[2] === "f32" ? "f32" : null;
+      else if (n.prim === "convert_element_type") kind = "f32";
+    } else if (n.dtype === "bool") {
+      if (n.prim in COMPARE) kind = allF32 ? "mask" : null;
+      else if (n.prim === "convert_element_type") kind = args[0] === "f32" ? "mask" : null;
+    }
+    if (kind === null) return null;
+    kinds.push(kind);
+  }
+  return kinds;
+}
 
 /** How each input is read, or null when the spec is not a float32 kernel this module can run. */
 function plan(spec: FusedSpec): Read[] | null {
   if (!simdSupported()) return null;
   const n = sizeOf(spec.shape);
   if (n < MIN_SIZE) return null;
-  for (const x of spec.nodes) {
-    if (x.dtype !== "float32") return null;
-    if (!(UNARY.has(x.prim) || BINARY.has(x.prim))) return null;
+  const kinds = nodeKinds(spec);
+  if (kinds === null) return null;
+  for (const o of spec.outputs) {
+    if (o.reduce !== undefined || o.dtype !== "float32") return null;
+    if ("node" in o.value && kinds[o.value.node] !== "f32") return null;
   }
-  for (const o of spec.outputs) if (o.reduce !== undefined || o.dtype !== "float32") return null;
   const contiguous = stridesOf(spec.shape);
   const reads: Read[] = [];
   const long = spec.shape.map((d) => d !== 1);
@@ -62,99 +127,91 @@ function plan(spec: FusedSpec): Read[] | null {
 }
 
 /**
- * Vector constants are read from a table at the start of memory (written before each call): V8 would
- * otherwise rebuild every v128.const in the loop with several instructions, while a load folds into the
- * arithmetic instruction that uses it.
+ * Emits one node's value onto the stack; `arg` pushes an operand, `isMask` tells whether it is a mask, and
+ * `trig` gives the sin/cos locals of an operand.
  */
-const pools = new WeakMap<Func, Map<string, { index: number; lanes: number[]; int: boolean }>>();
-function constant(f: Func, lanes: number[], int: boolean): Func {
-  let pool = pools.get(f);
-  if (pool === undefined) {
-    pool = new Map();
-    pools.set(f, pool);
-  }
-  const key = `${int ? "i" : "f"}${lanes.join(",")}`;
-  let c = pool.get(key);
-  if (c === undefined) {
-    c = { index: pool.size, lanes, int };
-    pool.set(key, c);
-  }
-  return f.i32(0).vload(c.index * 16);
-}
-const splat = (f: Func, v: number) => constant(f, [v, v, v, v], false);
-const splatI32 = (f: Func, v: number) => constant(f, [v, v, v, v], true);
-
-/** The bytes of `f`'s constant table. */
-function constantTable(f: Func): Uint8Array {
-  const pool = [...(pools.get(f)?.values() ?? [])];
-  const bytes = new Uint8Array(pool.length * 16);
-  for (const c of pool) {
-    const lanes = c.int ? new Int32Array(c.lanes) : new Float32Array(c.lanes);
-    bytes.set(new Uint8Array(lanes.buffer), c.index * 16);
-  }
-  return bytes;
-}
-
-/** Emits e^x for the v128 in local `x`, leaving the result on the stack. */
-function emitExp(f: Func, x: number): void {
-  const t = f.local(V128);
-  const k = f.local(V128);
-  const r = f.local(V128);
-  // t = clamp(x, -104, 88.73); k = nearest(t·log2 e); r = t − k·ln2 (Cody–Waite, exact first product).
-  f.get(x);
-  splat(f, -104).simd(SIMD.f32x4Pmax);
-  splat(f, 88.73).simd(SIMD.f32x4Pmin).set(t);
-  f.get(t);
-  splat(f, Math.LOG2E).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Nearest).set(k);
-  f.get(t).get(k);
-  splat(f, 0.693359375).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Sub);
-  f.get(k);
-  splat(f, -2.1219444e-4).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Sub).set(r);
-  // p = 1 + r + r²·P(r)
-  const coeffs = [
-    1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
-  ];
-  splat(f, coeffs[0]!);
-  for (let i = 1; i < coeffs.length; i++) {
-    f.get(r).simd(SIMD.f32x4Mul);
-    splat(f, coeffs[i]!).simd(SIMD.f32x4Add);
-  }
-  f.get(r).get(r).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Mul);
-  f.get(r).simd(SIMD.f32x4Add);
-  splat(f, 1).simd(SIMD.f32x4Add);
-  // · 2^k as 2^(k>>1) · 2^(k − (k>>1)), both factors normal for every k reached.
-  const ki = f.local(V128);
-  const k1 = f.local(V128);
-  f.get(k).simd(SIMD.i32x4TruncSatF32x4S).set(ki);
-  f.get(ki).i32(1).simd(SIMD.i32x4ShrS).set(k1);
-  const pow2 = (e: () => void) => {
-    e();
-    splatI32(f, 127).simd(SIMD.i32x4Add).i32(23).simd(SIMD.i32x4Shl);
-  };
-  pow2(() => f.get(k1));
-  f.simd(SIMD.f32x4Mul);
-  pow2(() => f.get(ki).get(k1).simd(SIMD.i32x4Sub));
-  f.simd(SIMD.f32x4Mul);
+function emitNode(
+  f: Func,
+  n: FusedNode,
+  arg: (a: FusedArg) => void,
+  isMask: (a: FusedArg) => boolean,
+  trig: (a: FusedArg) => { sin?: number; cos?: number },
+): void {
+  const [a, b, c] = n.args;
+  const p = n.prim;
+  if (p in SIMPLE_UNARY) {
+    arg(a!);
+    f.simd(SIMPLE_UNARY[p]!);
+  } else if (p in MATH_UNARY) {
+    const t = f.local(V128);
+    arg(a!);
+    f.set(t);
+    MATH_UNARY[p]!(f, t);
+  } else if (TRIG.has(p)) f.get(trig(a!)[p as "sin" | "cos"]!);
+  else if (p === "stop_gradient") arg(a!);
+  else if (p in ARITH) {
+    arg(a!);
+    arg(b!);
+    f.simd(ARITH[p]!);
+  } else if (p === "max" || p === "min") {
+    // Reference semantics: x if (x ≥ y or x is NaN) else y (and ≤ for min).
+    const ta = f.local(V128);
+    const tb = f.local(V128);
+    arg(a!);
+    f.set(ta);
+    arg(b!);
+    f.set(tb);
+    f.get(ta).get(tb);
+    f.get(ta)
+      .get(tb)
+      .simd(p === "max" ? SIMD.f32x4Ge : SIMD.f32x4Le);
+    f.get(ta).get(ta).simd(SIMD.f32x4Ne).simd(SIMD.or);
+    f.simd(SIMD.bitselect);
+  } else if (p in COMPARE) {
+    arg(a!);
+    arg(b!);
+    f.simd(COMPARE[p]!);
+  } else if (p === "select_n") {
+    // select_n(pred, false case, true case)
+    arg(c!);
+    arg(b!);
+    arg(a!);
+    f.simd(SIMD.bitselect);
+  } else if (p === "convert_element_type") emitConvert(f, n, a!, arg, isMask(a!));
+  else throw new Error(`no vector form for ${p}`);
 }
 
-/** Compiles `spec` to a WebAssembly kernel, or returns null when it does not qualify. */
-export function compileSimdF32(spec: FusedSpec): FusedKernel | null {
-  const reads = plan(spec);
-  if (reads === null) return null;
+/** float32 → float32 is the identity; bool (mask) → float32 is 1 or 0; float32 → bool is x ≠ 0 (NaN false). */
+function emitConvert(f: Func, n: FusedNode, a: FusedArg, arg: (a: FusedArg) => void, mask: boolean): void {
+  if (n.dtype === "bool") {
+    const t = f.local(V128);
+    arg(a);
+    f.set(t);
+    f.get(t);
+    splat(f, 0).simd(SIMD.f32x4Lt);
+    f.get(t);
+    splat(f, 0).simd(SIMD.f32x4Gt).simd(SIMD.or);
+    return;
+  }
+  arg(a);
+  if (mask) splat(f, 1).simd(SIMD.and);
+}
+
+/**
+ * kernel(bytes, in0, …, out0, …): bytes is the padded length in bytes; each pointer is an address of a
+ * vector run (or of one float32, for scalar inputs).
+ */
+function emitKernel(spec: FusedSpec, reads: Read[], kinds: Kind[]): Func {
   const nIn = spec.inputs.length;
-  const nOut = spec.outputs.length;
-  // kernel(bytes, in0, …, out0, …): bytes = padded length in bytes.
   const f = new Func(
     "k",
-    Array.from({ length: 1 + nIn + nOut }, () => I32),
+    Array.from({ length: 1 + nIn + spec.outputs.length }, () => I32),
   );
   const o = f.local(I32);
   // Two independent vectors per iteration, so one's long dependency chain (exp, division) overlaps the
   // other's.
   const vins = [0, 1].map(() => reads.map(() => f.local(V128)));
   const vnodes = [0, 1].map(() => spec.nodes.map(() => f.local(V128)));
-  let vin = vins[0]!;
-  let vnode = vnodes[0]!;
   // Scalars are read once.
   reads.forEach((r, j) => {
     if (r === "scalar") {
@@ -165,110 +222,114 @@ export function compileSimdF32(spec: FusedSpec): FusedKernel | null {
       vins[1]![j] = vins[0]![j]!;
     }
   });
+  const wanted = trigWanted(spec);
+  f.i32(0).set(o);
+  f.block(() => {
+    f.loop(() => {
+      f.get(o).get(0).op(0x4e /* ge_s */).brIf(1);
+      for (let u = 0; u < 2; u++) emitStep(f, spec, kinds, reads, vins[u]!, vnodes[u]!, o, u * 16, wanted);
+      f.get(o).i32(32).i32Add().set(o).br(0);
+    });
+  });
+  return f;
+}
+
+const argKey = (a: FusedArg) => JSON.stringify(a);
+
+/** For each operand of sin or cos: which of the two the spec takes of it (both come from one reduction). */
+function trigWanted(spec: FusedSpec): Map<string, Set<string>> {
+  const wanted = new Map<string, Set<string>>();
+  for (const n of spec.nodes)
+    if (TRIG.has(n.prim)) {
+      const k = argKey(n.args[0]!);
+      if (!wanted.has(k)) wanted.set(k, new Set());
+      wanted.get(k)!.add(n.prim);
+    }
+  return wanted;
+}
+
+/** One vector of the loop: loads at byte offset `at` past index `o`, every node, the stores. */
+function emitStep(
+  f: Func,
+  spec: FusedSpec,
+  kinds: Kind[],
+  reads: Read[],
+  vin: number[],
+  vnode: number[],
+  o: number,
+  at: number,
+  wanted: Map<string, Set<string>>,
+): void {
+  const nIn = spec.inputs.length;
+  reads.forEach((r, j) => {
+    if (r !== "scalar")
+      f.get(1 + j)
+        .get(o)
+        .i32Add()
+        .vload(at)
+        .set(vin[j]!);
+  });
   const arg = (a: FusedArg) => {
     if ("input" in a) f.get(vin[a.input]!);
     else if ("node" in a) f.get(vnode[a.node]!);
     else splat(f, a.literal);
   };
-  f.i32(0).set(o);
-  f.block(() => {
-    f.loop(() => {
-      f.get(o).get(0).op(0x4e /* ge_s */).brIf(1);
-      for (let u = 0; u < 2; u++) {
-        vin = vins[u]!;
-        vnode = vnodes[u]!;
-        reads.forEach((r, j) => {
-          if (r !== "scalar")
-            f.get(1 + j)
-              .get(o)
-              .i32Add()
-              .vload(u * 16)
-              .set(vin[j]!);
-        });
-        spec.nodes.forEach((n, k) => {
-          const [a, b] = n.args;
-          switch (n.prim) {
-            case "exp":
-            case "tanh":
-            case "logistic": {
-              const t = f.local(V128);
-              arg(a!);
-              if (n.prim === "logistic") f.simd(SIMD.f32x4Neg);
-              f.set(t);
-              if (n.prim === "tanh") tanhInto(f, t);
-              else emitExp(f, t);
-              if (n.prim === "logistic") {
-                // 1 / (1 + e^−x)
-                f.set(t);
-                splat(f, 1);
-                splat(f, 1).get(t).simd(SIMD.f32x4Add).simd(SIMD.f32x4Div);
-              }
-              break;
-            }
-            case "neg":
-            case "abs":
-            case "sqrt":
-            case "floor":
-            case "ceil":
-            case "round":
-              arg(a!);
-              f.simd(
-                {
-                  neg: SIMD.f32x4Neg,
-                  abs: SIMD.f32x4Abs,
-                  sqrt: SIMD.f32x4Sqrt,
-                  floor: SIMD.f32x4Floor,
-                  ceil: SIMD.f32x4Ceil,
-                  round: SIMD.f32x4Nearest,
-                }[n.prim],
-              );
-              break;
-            case "stop_gradient":
-              arg(a!);
-              break;
-            case "max":
-            case "min": {
-              // Reference semantics: x if (x ≥ y or x is NaN) else y (and ≤ for min).
-              const ta = f.local(V128);
-              const tb = f.local(V128);
-              arg(a!);
-              f.set(ta);
-              arg(b!);
-              f.set(tb);
-              f.get(ta).get(tb);
-              f.get(ta)
-                .get(tb)
-                .simd(n.prim === "max" ? SIMD.f32x4Ge : SIMD.f32x4Le);
-              f.get(ta).get(ta).simd(SIMD.f32x4Ne).simd(SIMD.or);
-              f.simd(SIMD.bitselect);
-              break;
-            }
-            default:
-              arg(a!);
-              arg(b!);
-              f.simd(
-                { add: SIMD.f32x4Add, sub: SIMD.f32x4Sub, mul: SIMD.f32x4Mul, div: SIMD.f32x4Div }[
-                  n.prim as "add"
-                ],
-              );
-          }
-          f.set(vnode[k]!);
-        });
-        spec.outputs.forEach((out, j) => {
-          f.get(1 + nIn + j)
-            .get(o)
-            .i32Add();
-          arg(out.value);
-          f.vstore(u * 16);
-        });
-      }
-      f.get(o).i32(32).i32Add().set(o).br(0);
-    });
+  const isMask = (a: FusedArg) => "node" in a && kinds[a.node] === "mask";
+  const trigDone = new Map<string, { sin?: number; cos?: number }>();
+  const trig = (a: FusedArg) => {
+    const key = argKey(a);
+    let t = trigDone.get(key);
+    if (t === undefined) {
+      const want = wanted.get(key)!;
+      t = {
+        sin: want.has("sin") ? f.local(V128) : undefined,
+        cos: want.has("cos") ? f.local(V128) : undefined,
+      };
+      const x = f.local(V128);
+      arg(a);
+      f.set(x);
+      emitSinCos(f, x, t);
+      trigDone.set(key, t);
+    }
+    return t;
+  };
+  spec.nodes.forEach((n, k) => {
+    emitNode(f, n, arg, isMask, trig);
+    f.set(vnode[k]!);
   });
+  spec.outputs.forEach((out, j) => {
+    f.get(1 + nIn + j)
+      .get(o)
+      .i32Add();
+    arg(out.value);
+    f.vstore(at);
+  });
+}
+
+/** Compiles `spec` to a WebAssembly kernel, or returns null when it does not qualify. */
+export function compileSimdF32(spec: FusedSpec): FusedKernel | null {
+  const reads = plan(spec);
+  if ((globalThis as any).__specLog) console.log("SPEC", JSON.stringify(spec), reads === null ? "JS" : "WASM");
+  if (reads === null) return null;
+  const f = emitKernel(spec, reads, nodeKinds(spec)!);
   const table = constantTable(f);
-  const exports = instantiate(assemble([f]));
+  const exports = instantiate(assemble([f], undefined, MATH_IMPORTS));
   if (exports === null) return null;
   const kernel = exports.k as (...a: number[]) => void;
+  return stagedRunner(spec, reads, table, kernel);
+}
+
+/**
+ * The kernel wrapped with its copies: the constant table, each input (a full vector run or 16 bytes), then
+ * each output, one after the other in the shared memory.
+ */
+function stagedRunner(
+  spec: FusedSpec,
+  reads: Read[],
+  table: Uint8Array,
+  kernel: (...a: number[]) => void,
+): FusedKernel {
+  const nIn = spec.inputs.length;
   const n = sizeOf(spec.shape);
   const padded = Math.ceil(n / 8) * 8;
   const bytes = padded * 4;
@@ -278,16 +339,16 @@ export function compileSimdF32(spec: FusedSpec): FusedKernel | null {
       ? { offset: inp.offset, full: false, lo: 0, hi: 0 }
       : { offset: inp.offset, full: true, lo: r === "full" ? 0 : r.lo, hi: r === "full" ? n : r.hi };
   });
+  const sizes = [...offsets.map((x) => (x.full ? bytes : 16)), ...spec.outputs.map(() => bytes)];
+  const ptrs: number[] = [];
+  let at = (table.length + 63) & ~63;
+  for (const s of sizes) {
+    ptrs.push(at);
+    at += s;
+  }
+  const end = at;
   return (ins, outs) => {
-    // Layout: the constant table, each input (a full vector run or 16 bytes), then each output.
-    const sizes = [...offsets.map((x) => (x.full ? bytes : 16)), ...spec.outputs.map(() => bytes)];
-    const ptrs: number[] = [];
-    let at = (table.length + 63) & ~63;
-    for (const s of sizes) {
-      ptrs.push(at);
-      at += s;
-    }
-    const mem = memoryOf(at);
+    const mem = memoryOf(end);
     const view = new Float32Array(mem.buffer);
     new Uint8Array(mem.buffer).set(table, 0);
     offsets.forEach((x, j) => {
@@ -308,40 +369,4 @@ export function compileSimdF32(spec: FusedSpec): FusedKernel | null {
       return dst;
     });
   };
-}
-
-/** tanh x: an odd polynomial below |x| = 0.625, else 1 − 2/(e^{2|x|} + 1) with the sign of x. */
-function tanhInto(f: Func, x: number): void {
-  const large = f.local(V128);
-  const small = f.local(V128);
-  emitTanhParts(f, x, small, large);
-  // bitselect(small, large, |x| < 0.625)
-  f.get(small).get(large);
-  f.get(x).simd(SIMD.f32x4Abs);
-  splat(f, 0.625).simd(SIMD.f32x4Lt);
-  f.simd(SIMD.bitselect);
-}
-
-function emitTanhParts(f: Func, x: number, small: number, large: number): void {
-  const z = f.local(V128);
-  const e = f.local(V128);
-  f.get(x).get(x).simd(SIMD.f32x4Mul).set(z);
-  const P = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
-  splat(f, P[0]!);
-  for (let i = 1; i < P.length; i++) {
-    f.get(z).simd(SIMD.f32x4Mul);
-    splat(f, P[i]!).simd(SIMD.f32x4Add);
-  }
-  f.get(z).simd(SIMD.f32x4Mul).get(x).simd(SIMD.f32x4Mul).get(x).simd(SIMD.f32x4Add).set(small);
-  f.get(x).simd(SIMD.f32x4Abs).set(e);
-  f.get(e).get(e).simd(SIMD.f32x4Add).set(e);
-  emitExp(f, e);
-  splat(f, 1).simd(SIMD.f32x4Add).set(e);
-  splat(f, 1);
-  splat(f, 2).get(e).simd(SIMD.f32x4Div).simd(SIMD.f32x4Sub);
-  // Copy the sign of x: (v & 0x7fffffff) | (x & 0x80000000).
-  splatI32(f, 0x7fffffff).simd(SIMD.and);
-  f.get(x);
-  splatI32(f, -0x80000000).simd(SIMD.and);
-  f.simd(SIMD.or).set(large);
 }

@@ -1,6 +1,7 @@
-// A tiny WebAssembly assembler: enough of the binary format (types, an imported memory, functions,
-// exports, numeric and SIMD instructions) to emit our kernels from TypeScript at load time, with no build
-// step. Instructions are appended to a function body through small helpers; see matmul.ts for use.
+// A tiny WebAssembly assembler: enough of the binary format (types, an imported memory, imported and
+// defined functions, exports, numeric and SIMD instructions) to emit our kernels from TypeScript at load
+// time, with no build step. Instructions are appended to a function body through small helpers; see
+// matmul.ts and elementwise.ts for use.
 
 export const I32 = 0x7f;
 export const F32 = 0x7d;
@@ -45,12 +46,18 @@ export const SIMD = {
   load64Splat: 0x0a,
   store: 0x0b,
   const: 0x0c,
+  i8x16Shuffle: 0x0d,
   i32x4Splat: 0x11,
   f32x4Splat: 0x13,
   f64x2Splat: 0x14,
+  i32x4ExtractLane: 0x1b,
   f32x4ExtractLane: 0x1f,
+  f32x4ReplaceLane: 0x20,
   f64x2ExtractLane: 0x21,
   i32x4Eq: 0x37,
+  i32x4Ne: 0x38,
+  i32x4LtS: 0x39,
+  i32x4GtS: 0x3b,
   f32x4Eq: 0x41,
   f32x4Ne: 0x42,
   f32x4Lt: 0x43,
@@ -63,6 +70,9 @@ export const SIMD = {
   or: 0x50,
   xor: 0x51,
   bitselect: 0x52,
+  anyTrue: 0x53,
+  f32x4DemoteF64x2Zero: 0x5e,
+  f64x2PromoteLowF32x4: 0x5f,
   f32x4Ceil: 0x67,
   f32x4Floor: 0x68,
   f32x4Trunc: 0x69,
@@ -73,6 +83,10 @@ export const SIMD = {
   i32x4Add: 0xae,
   i32x4Sub: 0xb1,
   i32x4Mul: 0xb5,
+  i32x4MinS: 0xb6,
+  i32x4MaxS: 0xb8,
+  i64x2ExtendLowI32x4S: 0xc7,
+  i64x2ExtendHighI32x4S: 0xc8,
   f32x4Abs: 0xe0,
   f32x4Neg: 0xe1,
   f32x4Sqrt: 0xe3,
@@ -84,12 +98,16 @@ export const SIMD = {
   f32x4Max: 0xe9,
   f32x4Pmin: 0xea,
   f32x4Pmax: 0xeb,
+  f64x2Nearest: 0x94,
+  f64x2Abs: 0xec,
+  f64x2Neg: 0xed,
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,
   f64x2Div: 0xf3,
   i32x4TruncSatF32x4S: 0xf8,
   f32x4ConvertI32x4S: 0xfa,
+  i32x4TruncSatF64x2SZero: 0xfc,
 } as const;
 
 /** One function being assembled. Locals are numbered after the parameters. */
@@ -257,40 +275,62 @@ export class Func {
   }
 }
 
+/** A function the module imports (called by index: imports come first, in order, before defined functions). */
+export interface ImportedFunc {
+  readonly module: string;
+  readonly name: string;
+  readonly params: readonly ValType[];
+  readonly results: readonly ValType[];
+}
+
+const funcType = (out: number[], params: readonly ValType[], results: readonly ValType[]) => {
+  out.push(0x60);
+  uleb(out, params.length);
+  out.push(...params);
+  uleb(out, results.length);
+  out.push(...results);
+};
+
 /**
- * A module importing memory `env.memory` and exporting every function by name. With `sharedMaxPages`, the
- * imported memory is a shared one (threads) of at most that many 64 KiB pages.
+ * A module importing memory `env.memory` (and `imports`, whose indices 0… precede the defined functions'),
+ * exporting every defined function by name. With `sharedMaxPages`, the imported memory is a shared one
+ * (threads) of at most that many 64 KiB pages.
  */
-export function assemble(funcs: readonly Func[], sharedMaxPages?: number): Uint8Array {
+export function assemble(
+  funcs: readonly Func[],
+  sharedMaxPages?: number,
+  imports: readonly ImportedFunc[] = [],
+): Uint8Array {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  // Types: one per function (duplicates are allowed).
+  // Types: one per imported and per defined function (duplicates are allowed).
   const types: number[] = [];
-  uleb(types, funcs.length);
-  for (const f of funcs) {
-    types.push(0x60);
-    uleb(types, f.params.length);
-    types.push(...f.params);
-    uleb(types, f.results.length);
-    types.push(...f.results);
-  }
+  uleb(types, imports.length + funcs.length);
+  for (const f of imports) funcType(types, f.params, f.results);
+  for (const f of funcs) funcType(types, f.params, f.results);
   section(out, 1, types);
-  const imports: number[] = [];
-  uleb(imports, 1);
-  str(imports, "env");
-  str(imports, "memory");
+  const imps: number[] = [];
+  uleb(imps, 1 + imports.length);
+  imports.forEach((f, i) => {
+    str(imps, f.module);
+    str(imps, f.name);
+    imps.push(0x00);
+    uleb(imps, i);
+  });
+  str(imps, "env");
+  str(imps, "memory");
   if (sharedMaxPages === undefined) {
-    imports.push(0x02, 0x00);
-    uleb(imports, 1);
+    imps.push(0x02, 0x00);
+    uleb(imps, 1);
   } else {
-    imports.push(0x02, 0x03);
-    uleb(imports, 1);
-    uleb(imports, sharedMaxPages);
+    imps.push(0x02, 0x03);
+    uleb(imps, 1);
+    uleb(imps, sharedMaxPages);
   }
-  section(out, 2, imports);
+  section(out, 2, imps);
   const fns: number[] = [];
   uleb(fns, funcs.length);
   funcs.forEach((_, i) => {
-    uleb(fns, i);
+    uleb(fns, imports.length + i);
   });
   section(out, 3, fns);
   const exps: number[] = [];
@@ -298,7 +338,7 @@ export function assemble(funcs: readonly Func[], sharedMaxPages?: number): Uint8
   funcs.forEach((f, i) => {
     str(exps, f.name);
     exps.push(0x00);
-    uleb(exps, i);
+    uleb(exps, imports.length + i);
   });
   section(out, 7, exps);
   const code: number[] = [];

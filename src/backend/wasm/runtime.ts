@@ -3,6 +3,7 @@
 // feature detection, and module instantiation that degrades gracefully (no WebAssembly, no SIMD, or a
 // browser main thread that refuses synchronous compilation of larger modules).
 import { assemble, Func, V128 } from "./emit.js";
+import { mathImports } from "./vmath.js";
 
 const hasWasm = typeof WebAssembly === "object" && typeof WebAssembly.Memory === "function";
 
@@ -49,7 +50,7 @@ export function instantiate(
   bytes: Uint8Array,
   onReady?: (exports: WebAssembly.Exports) => void,
 ): WebAssembly.Exports | null {
-  const imports = { env: { memory: memoryOf(65536) } };
+  const imports = { env: { memory: memoryOf(65536) }, math: mathImports() };
   try {
     // Once refused (a Content-Security-Policy without 'wasm-unsafe-eval', or a size limit on the main
     // thread), do not ask again for every kernel.
