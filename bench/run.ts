@@ -202,7 +202,7 @@ function failRest(lib: Library, done: Set<string>, state: LibState, reason: stri
   state.failed = reason;
   const modes: Mode[] = lib === "nabla" && state.info?.jit !== true ? ["eager"] : MODES[lib];
   for (const w of workloads)
-    for (const size of sizesOf(w, quick))
+    for (const size of sizesOf(w, quick, lib))
       for (const mode of modes) {
         if (done.has(`${w}/${size}/${mode}`) || (w === "B1" && mode === "jit")) continue;
         for (const unit of unitsOf(w))
@@ -300,6 +300,13 @@ function printReport(columns: Column[]) {
     "WRONG: off from a float64 reference by more than 1e-3 (relative). tfjs B5, B6 and B7 k≥2 use a " +
       "customGrad tanh/exp: its own give wrong higher derivatives (RESULTS.md, gotcha 1). jax-js runs on 1 thread.",
   );
+  for (const mode of ["eager", "jit"]) {
+    const at = (k: string) =>
+      records.find((r) => r.library === "nabla" && r.mode === mode && r.workload === "B7" && r.size === k)?.value;
+    const [k1, k10] = [at("1"), at("10")];
+    if (k1 && k10)
+      out(`B7 growth from k=1 to k=10, nabla ${mode}: ${fmt(k10 / k1)}× (${fmt(k1)} → ${fmt(k10)} ms).`);
+  }
   const mm = records.filter((r) => r.library === "nabla" && r.workload === "B1" && r.value !== null);
   if (mm.length) {
     const best = mm.reduce((a, b) => (b.value! > a.value! ? b : a));

@@ -41,7 +41,7 @@ export interface Measured<T> {
 export type CaseResult = Omit<BenchRecord, "workload" | "size" | "library" | "mode">;
 
 export const WORKLOADS: Workload[];
-export function sizesOf(workload: Workload, quick: boolean): string[];
+export function sizesOf(workload: Workload, quick: boolean, library?: string): string[];
 export function unitsOf(workload: Workload): Unit[];
 export function higherIsBetter(unit: Unit): boolean;
 export const FULL: Timing;

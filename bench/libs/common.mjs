@@ -6,8 +6,11 @@ import { fileURLToPath } from "node:url";
 
 export const WORKLOADS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8"];
 
-/** The sizes run for a workload: matrix size (B1), n (B5, B6), k (B7), the measured pass (B8). */
-export function sizesOf(workload, quick) {
+/**
+ * The sizes run for a workload: matrix size (B1), n (B5, B6), k (B7), the measured pass (B8). nabla also
+ * runs B7 up to k = 10 (the growth from k = 1 to k = 10 is one of its bars); without a library, the union.
+ */
+export function sizesOf(workload, quick, library) {
   switch (workload) {
     case "B1":
       return quick ? ["256"] : ["256", "512", "1024"];
@@ -21,7 +24,10 @@ export function sizesOf(workload, quick) {
     case "B6":
       return ["20"];
     case "B7":
-      return quick ? ["1", "2", "3"] : ["1", "2", "3", "4", "5"];
+      if (quick) return ["1", "2", "3"];
+      return library === undefined || library === "nabla"
+        ? ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+        : ["1", "2", "3", "4", "5"];
     case "B8":
       return ["fwd+bwd", "fwd"];
     default:
@@ -71,7 +77,7 @@ export function createRunner(library) {
   return {
     ...args,
     want: (w) => !args.only || args.only.has(w),
-    sizes: (w) => sizesOf(w, args.quick),
+    sizes: (w) => sizesOf(w, args.quick, library),
     async run(workload, size, mode, body) {
       const key = `${workload}/${size}/${mode}`;
       if (args.skip.has(key)) return;
