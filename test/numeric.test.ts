@@ -186,6 +186,15 @@ describe("derivative: honest error estimates on smooth functions", () => {
     expect(r.error).toBeLessThan(1e-6 * 100);
   });
 
+  it("values near the float64 limit: exp at 700 (1e304), where the weighted sums alone would overflow", () => {
+    const exact = Math.exp(700);
+    for (const method of ["best", "central"] as const) {
+      const r = numeric.derivative(nb.exp, 700, { method });
+      expectWithin(r, exact, `exp'(700) by ${method}`);
+      expect(r.error).toBeLessThan(1e-6 * exact);
+    }
+  });
+
   it("accepts plain JS functions, functions using Tensor methods, and scalar tensor points", () => {
     expectWithin(
       numeric.derivative((x: number) => Math.sin(x), 1),

@@ -323,6 +323,12 @@ export function scalarEval(where: string, f: ScalarFn, x: number): ScalarEval {
   return { call, center: out.data, shape: out.shape, eps: out.eps, tensor };
 }
 
+/** The power of two nearest |y| when |y| ≥ 2^64 (values whose quotients could overflow), else 1. */
+function largeUnit(y: number): number {
+  const a = Math.abs(y);
+  return Number.isFinite(a) && a >= 2 ** 64 ? 2 ** Math.round(Math.log2(a)) : 1;
+}
+
 /** Accepts a JS number or a one-element tensor as the point x. */
 export function scalarX(where: string, x: number | Tensor): number {
   if (x instanceof Tensor && x.size !== 1)
@@ -369,9 +375,19 @@ export function derivative(
     );
   const scale = scaleOf(pl, x0);
   const sx = stepScale(x0);
-  const noise = { eps: ev.eps, sigma: noiseLevel(ev.call, x0, sx) };
-  const est = run(pl, order, lineQuotient(ev.call, x0, scale, pl.stencil, 1), noise);
-  return { value: est.value[0]!, error: est.error[0]!, step: est.t[0]! * scale, method: pl.method, order };
+  // Near the float64 limit (exp at 700 is 1e304) the weighted sums of a quotient overflow; quotients are
+  // linear in f, so they are taken of f divided by a power of two (exact) and multiplied back.
+  const unit = largeUnit(ev.center[0]!);
+  const call = unit === 1 ? ev.call : (p: number) => ev.call(p).map((v) => v / unit);
+  const noise = { eps: ev.eps, sigma: noiseLevel(call, x0, sx) };
+  const est = run(pl, order, lineQuotient(call, x0, scale, pl.stencil, 1), noise);
+  return {
+    value: est.value[0]! * unit,
+    error: est.error[0]! * unit,
+    step: est.t[0]! * scale,
+    method: pl.method,
+    order,
+  };
 }
 
 /**
