@@ -302,7 +302,8 @@ function printReport(columns: Column[]) {
   );
   for (const mode of ["eager", "jit"]) {
     const at = (k: string) =>
-      records.find((r) => r.library === "nabla" && r.mode === mode && r.workload === "B7" && r.size === k)?.value;
+      records.find((r) => r.library === "nabla" && r.mode === mode && r.workload === "B7" && r.size === k)
+        ?.value;
     const [k1, k10] = [at("1"), at("10")];
     if (k1 && k10)
       out(`B7 growth from k=1 to k=10, nabla ${mode}: ${fmt(k10 / k1)}× (${fmt(k1)} → ${fmt(k10)} ms).`);

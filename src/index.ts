@@ -12,13 +12,13 @@ export { treeMap } from "./core/pytree.js";
 export { type Aval, type NestedArray, Tensor } from "./core/tensor.js";
 export * as data from "./data/index.js";
 export {
+  type DerivativeMethod,
+  type DerivativeOptions,
   derivative,
   type GradOptions,
   grad,
   hessian,
   hvp,
-  type DerivativeMethod,
-  type DerivativeOptions,
   type JacOptions,
   jacfwd,
   jacrev,

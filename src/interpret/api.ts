@@ -403,7 +403,7 @@ export function derivative(f: AnyFn, k: number, options: DerivativeOptions = {})
     throw new ValueError(`derivative: method must be one of ${METHODS.join(", ")}; got ${String(method)}`);
   const argnums = options.argnums ?? 0;
   if (method === "symmetric" && typeof argnums !== "number")
-    throw new ValueError("derivative: method \"symmetric\" needs a single argument (argnums a number)");
+    throw new ValueError('derivative: method "symmetric" needs a single argument (argnums a number)');
   if (k === 0) return f;
   const nest = (first: typeof jacrev) => {
     let g = first(f, { argnums });
@@ -428,7 +428,7 @@ export function derivative(f: AnyFn, k: number, options: DerivativeOptions = {})
     const single = pickSymmetric !== null && isSingleLeaf(args[argnums as number]);
     if (method === "symmetric" && !single)
       throw new ValueError(
-        "derivative: method \"symmetric\" needs the differentiated argument to be one tensor, not a pytree",
+        'derivative: method "symmetric" needs the differentiated argument to be one tensor, not a pytree',
       );
     return (single ? pickSymmetric! : pick)(args)(...args);
   };
