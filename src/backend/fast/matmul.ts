@@ -1,10 +1,12 @@
 // Matrix products for the fast backend: dot_general reduced to a batched [B,M,K]·[B,K,N] product, run by
-// the WebAssembly SIMD kernel when it is available and the product is large, else by a register-blocked
-// JS kernel. The JS kernel sums each output over k in order, in float64, exactly like the reference.
+// the native addon when it is loaded (Node), else by the WebAssembly SIMD kernel when it is available and
+// the product is large, else by a register-blocked JS kernel. The JS kernel sums each output over k in
+// order, in float64, exactly like the reference.
 import { allocate, type TypedArray } from "../../core/dtype.js";
 import type { PrimParams } from "../../core/primitives.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
 import type { Aval } from "../../core/tensor.js";
+import { NATIVE_MIN_WORK, nativeMatmul, nativeMatmulReady } from "../native/matmul.js";
 import { threadedMatmul } from "../threads/matmul.js";
 import { wasmMatmul } from "../wasm/matmul.js";
 import { canGenerateCode, compileFused } from "./codegen.js";
@@ -226,15 +228,19 @@ export function dotGeneralData(
   if (c.length === 0) return c;
   const nb = params.lhsBatch.length;
   const float = dtype === "float32" || dtype === "float64";
-  if (float && M * K * N >= WASM_MIN_WORK) {
-    // The wasm kernel reads either operand in place or transposed, so only other layouts need a copy.
+  const work = M * K * N;
+  // The native addon (Node, when it was built at install) pays off from much smaller products than wasm.
+  const native = float && work >= NATIVE_MIN_WORK && nativeMatmulReady();
+  if (native || (float && work >= WASM_MIN_WORK)) {
+    // The native and wasm kernels read either operand in place or transposed: only other layouts are copied.
     const tA = isIdentity(plan.permA) ? false : isBatchedMatrixTranspose(plan.permA, nb) >= 0;
     const tB = isIdentity(plan.permB) ? false : isBatchedMatrixTranspose(plan.permB, nb) >= 0;
     const a = isIdentity(plan.permA) || tA ? x : permuted(x, xs, plan.permA, dtype);
     const b = isIdentity(plan.permB) || tB ? y : permuted(y, ys, plan.permB, dtype);
+    if (native && nativeMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
     // Large products run on several threads when a pool is available (bit-identical results).
-    if (threadedMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
-    if (wasmMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
+    if (work >= WASM_MIN_WORK && threadedMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
+    if (work >= WASM_MIN_WORK && wasmMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
   }
   const a = isIdentity(plan.permA) ? x : permuted(x, xs, plan.permA, dtype);
   const b = isIdentity(plan.permB) ? y : permuted(y, ys, plan.permB, dtype);

@@ -1,0 +1,156 @@
+// The N-API surface of the addon:
+//   matmul(a, tA, b, tB, c, B, M, K, N, threads) -> boolean
+//     c[b] = op(a[b])·op(b[b]) for Float32Array or Float64Array operands of one type (op transposes when tA
+//     or tB: a is then stored [K,M], b [N,K]); false (c untouched) for other array types. Throws on
+//     malformed arguments, which only a caller bug produces.
+//   workersAwake() -> number of pool workers awake (busy or spinning after a job) rather than asleep.
+//   isa -> "avx512" | "avx2" | "generic", the instruction set the kernels were compiled for.
+//   version -> kVersion, bumped whenever this surface changes, so that a stale build is not used.
+// matmul is missing when the CPU lacks an extension the kernels were compiled for (a build copied from
+// another machine); the loader then treats the addon as absent.
+#include <node_api.h>
+
+#include <cstdint>
+
+#include "gemm.h"
+#include "pool.h"
+
+namespace {
+
+constexpr int32_t kVersion = 1;
+
+bool throwType(napi_env env, const char* message) {
+  napi_throw_type_error(env, nullptr, message);
+  return false;
+}
+
+struct Array {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+};
+
+bool typedArray(napi_env env, napi_value v, Array* out) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is)
+    return throwType(env, "matmul: expected a typed array");
+  napi_value buffer;
+  size_t offset;
+  return napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &buffer, &offset) == napi_ok;
+}
+
+bool integer(napi_env env, napi_value v, int64_t* out) {
+  if (napi_get_value_int64(env, v, out) != napi_ok || *out < 0)
+    return throwType(env, "matmul: expected a non-negative integer");
+  return true;
+}
+
+bool boolean(napi_env env, napi_value v, bool* out) {
+  if (napi_get_value_bool(env, v, out) != napi_ok) return throwType(env, "matmul: expected a boolean");
+  return true;
+}
+
+napi_value jsBool(napi_env env, bool v) {
+  napi_value r;
+  napi_get_boolean(env, v, &r);
+  return r;
+}
+
+template <class T>
+void run(const Array& a, bool ta, const Array& b, bool tb, const Array& c, int64_t B, int64_t M, int64_t K,
+         int64_t N, int threads) {
+  nabla::Gemm<T> g{static_cast<const T*>(a.data), ta, static_cast<const T*>(b.data), tb,
+                   static_cast<T*>(c.data), B, M, K, N};
+  nabla::gemm<T>(g, threads);
+}
+
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 10) {
+    throwType(env, "matmul: expected 10 arguments");
+    return nullptr;
+  }
+  Array a, b, c;
+  bool ta, tb;
+  int64_t B, M, K, N, threads;
+  if (!typedArray(env, argv[0], &a) || !boolean(env, argv[1], &ta) || !typedArray(env, argv[2], &b) ||
+      !boolean(env, argv[3], &tb) || !typedArray(env, argv[4], &c) || !integer(env, argv[5], &B) ||
+      !integer(env, argv[6], &M) || !integer(env, argv[7], &K) || !integer(env, argv[8], &N) ||
+      !integer(env, argv[9], &threads))
+    return nullptr;
+  if (a.type != c.type || b.type != c.type ||
+      (c.type != napi_float32_array && c.type != napi_float64_array))
+    return jsBool(env, false);
+  // Every count must be indexable without overflow in 64-bit arithmetic.
+  const int64_t limit = int64_t(1) << 50;
+  if (B > limit || M > limit || K > limit || N > limit || (M != 0 && K != 0 && B * M > limit / K) ||
+      (K != 0 && N != 0 && B * K > limit / N) || (M != 0 && N != 0 && B * M > limit / N)) {
+    throwType(env, "matmul: sizes out of range");
+    return nullptr;
+  }
+  if (a.length < static_cast<size_t>(B * M * K) || b.length < static_cast<size_t>(B * K * N) ||
+      c.length < static_cast<size_t>(B * M * N)) {
+    throwType(env, "matmul: an array is shorter than its sizes say");
+    return nullptr;
+  }
+  const int t = static_cast<int>(threads < 1 ? 1 : threads > 64 ? 64 : threads);
+  if (c.type == napi_float32_array)
+    run<float>(a, ta, b, tb, c, B, M, K, N, t);
+  else
+    run<double>(a, ta, b, tb, c, B, M, K, N, t);
+  return jsBool(env, true);
+}
+
+// Whether this CPU has every extension the kernels were compiled to use (see gemmFeatures).
+bool cpuRunsKernels() {
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+  using namespace nabla;
+  const unsigned want = gemmFeatures();
+  __builtin_cpu_init();
+  const struct {
+    unsigned bit;
+    bool has;
+  } checks[] = {
+      {kSse41, __builtin_cpu_supports("sse4.1") != 0},
+      {kAvx, __builtin_cpu_supports("avx") != 0},
+      {kAvx2, __builtin_cpu_supports("avx2") != 0},
+      {kFma, __builtin_cpu_supports("fma") != 0},
+      {kAvx512f, __builtin_cpu_supports("avx512f") != 0},
+      {kAvx512vl, __builtin_cpu_supports("avx512vl") != 0},
+      {kAvx512bw, __builtin_cpu_supports("avx512bw") != 0},
+      {kAvx512dq, __builtin_cpu_supports("avx512dq") != 0},
+  };
+  for (const auto& c : checks)
+    if ((want & c.bit) != 0 && !c.has) return false;
+#endif
+  return true;
+}
+
+// Exports matmul only when this CPU can run the kernels; `isa` and `version` always (for diagnostics).
+napi_value WorkersAwake(napi_env env, napi_callback_info info) {
+  napi_value r;
+  napi_create_int32(env, nabla::poolAwake(), &r);
+  return r;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_value fn, awake, isa, version;
+  if (napi_create_string_utf8(env, nabla::gemmIsa(), NAPI_AUTO_LENGTH, &isa) != napi_ok ||
+      napi_set_named_property(env, exports, "isa", isa) != napi_ok ||
+      napi_create_int32(env, kVersion, &version) != napi_ok ||
+      napi_set_named_property(env, exports, "version", version) != napi_ok)
+    return nullptr;
+  if (!cpuRunsKernels()) return exports;
+  if (napi_create_function(env, "matmul", NAPI_AUTO_LENGTH, Matmul, nullptr, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "matmul", fn) != napi_ok ||
+      napi_create_function(env, "workersAwake", NAPI_AUTO_LENGTH, WorkersAwake, nullptr, &awake) != napi_ok ||
+      napi_set_named_property(env, exports, "workersAwake", awake) != napi_ok)
+    return nullptr;
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

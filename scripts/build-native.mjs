@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Builds the optional native addon (native/) at install time: `npm install` / `npm ci` run this as the
+// package's "install" script. The addon only speeds up matrix products in Node, so this never fails the
+// install: on any problem it prints one line and exits 0, and nabla uses its WebAssembly kernels.
+// NABLA_NATIVE=0 skips the build (and, at run time, the use) of the addon.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const native = join(root, "native");
+const addon = join(native, "build", "Release", "nabla_native.node");
+const TIMEOUT_MS = 5 * 60 * 1000;
+
+const say = (message) => console.log(`nabla: ${message}`);
+const skip = (why) => {
+  say(`native addon not built (${why}); matrix products use WebAssembly`);
+  process.exit(0);
+};
+
+/** node-gyp's entry script: the one npm passes to lifecycle scripts, a local one, or the one npm bundles. */
+function findNodeGyp() {
+  const candidates = [process.env.npm_config_node_gyp];
+  try {
+    candidates.push(createRequire(import.meta.url).resolve("node-gyp/bin/node-gyp.js"));
+  } catch {
+    // not installed locally
+  }
+  const prefix = dirname(dirname(process.execPath));
+  candidates.push(
+    join(prefix, "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"),
+  );
+  candidates.push(join(prefix, "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"));
+  return candidates.find((p) => p && existsSync(p));
+}
+
+/**
+ * Headers of the running Node, when they are on disk (distribution packages and the official archives both
+ * have include/node): pointing node-gyp at them avoids a download, which offline machines cannot do.
+ */
+function localNodeDir() {
+  if (process.env.npm_config_nodedir) return undefined; // node-gyp reads it itself
+  const prefix = dirname(dirname(process.execPath));
+  return existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : undefined;
+}
+
+/** The likeliest cause in a failed build's output, on one short line. */
+function cause(text) {
+  const lines = text.split("\n").map((l) => l.trim());
+  const stack = lines.find((l) => l.startsWith("gyp ERR! stack Error:"));
+  const compiler = lines.find((l) => /\berror\b/i.test(l) && !l.startsWith("gyp "));
+  const line =
+    (compiler ?? stack?.slice("gyp ERR! stack ".length) ?? lines.filter(Boolean).at(-1)) || "no output";
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
+
+function main() {
+  const off = (process.env.NABLA_NATIVE ?? "").trim().toLowerCase();
+  if (["0", "false", "no", "off"].includes(off)) skip("NABLA_NATIVE=0");
+  if (!existsSync(join(native, "binding.gyp"))) skip("no native/binding.gyp");
+  const gyp = findNodeGyp();
+  if (!gyp) skip("node-gyp not found");
+  const nodedir = localNodeDir();
+  const args = [gyp, "rebuild", "--loglevel=warn", ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
+  const r = spawnSync(process.execPath, args, { cwd: native, encoding: "utf8", timeout: TIMEOUT_MS });
+  if (r.error) skip(r.error.message);
+  if (r.status !== 0) skip(cause(`${r.stdout ?? ""}\n${r.stderr ?? ""}`));
+  let loaded;
+  try {
+    loaded = createRequire(import.meta.url)(addon);
+  } catch (e) {
+    skip(`it does not load: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+  }
+  if (typeof loaded?.matmul !== "function") skip(`this CPU cannot run its ${loaded?.isa} kernels`);
+  say(`native addon built (${loaded.isa} kernels)`);
+}
+
+try {
+  main();
+} catch (e) {
+  skip(e instanceof Error ? e.message : String(e));
+}
