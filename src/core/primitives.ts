@@ -4,6 +4,9 @@ import type { Aval, Tensor } from "./tensor.js";
 
 type NoParams = Record<string, never>;
 
+/** Parameters of the primitives that take none: one shared frozen object, so binding allocates nothing. */
+export const NO_PARAMS: NoParams = Object.freeze({});
+
 export const UNARY_PRIMS = [
   "neg",
   "sign",

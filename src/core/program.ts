@@ -17,6 +17,41 @@ export interface Eqn<P extends Prim = Prim> {
   readonly out: Var;
 }
 
+/** A list of variable numbers or offsets. */
+export type Numbers = readonly number[] | Int32Array;
+
+/**
+ * A program as flat arrays in which variables are numbers 0, 1, …: the form linearization records and
+ * transposition reads. It needs no object per variable or equation, which keeps long recordings (one
+ * equation per scalar operation) small for the garbage collector and quick to walk.
+ */
+export interface Tape {
+  /** The abstract value of each variable. */
+  readonly avals: readonly Aval[];
+  /** The value of each variable that is a constant (undefined for the others). */
+  readonly values: readonly (Tensor | undefined)[];
+  /** The constant variables, in order. */
+  readonly consts: Numbers;
+  readonly inVars: Numbers;
+  readonly outs: Numbers;
+  /** Equation k applies prims[k] with params[k] to its inputs and binds variable eqnOut[k]. */
+  readonly prims: readonly Prim[];
+  readonly params: readonly unknown[];
+  readonly eqnOut: Numbers;
+  /** Equation k's inputs are args[argEnd[k − 1] ..< argEnd[k]] (from 0 for the first). */
+  readonly argEnd: Numbers;
+  readonly args: Numbers;
+}
+
+/** A program's parts as variables and equations. */
+interface Parts {
+  readonly constVars: readonly Var[];
+  readonly constValues: readonly Tensor[];
+  readonly inVars: readonly Var[];
+  readonly eqns: readonly Eqn[];
+  readonly outs: readonly Var[];
+}
+
 /**
  * A staged program: constants, inputs, equations in order, outputs. `String(program)` prints it in a
  * jaxpr-like form. Outputs may be inputs or constants themselves.
@@ -32,13 +67,54 @@ export interface Eqn<P extends Prim = Prim> {
  * ```
  */
 export class Program {
+  // One form or the other is given; the missing one is made when first needed (programs are immutable).
+  private parts: Parts | null;
+  private tapeForm: Tape | null = null;
+
   constructor(
-    readonly constVars: readonly Var[],
-    readonly constValues: readonly Tensor[],
-    readonly inVars: readonly Var[],
-    readonly eqns: readonly Eqn[],
-    readonly outs: readonly Var[],
-  ) {}
+    constVars: readonly Var[],
+    constValues: readonly Tensor[],
+    inVars: readonly Var[],
+    eqns: readonly Eqn[],
+    outs: readonly Var[],
+  ) {
+    this.parts = { constVars, constValues, inVars, eqns, outs };
+  }
+
+  /** @internal The program a tape records; its variables and equations are made only when asked for. */
+  static fromTape(tape: Tape): Program {
+    const p = new Program([], [], [], [], []);
+    p.parts = null;
+    p.tapeForm = tape;
+    return p;
+  }
+
+  get constVars(): readonly Var[] {
+    return this.getParts().constVars;
+  }
+  get constValues(): readonly Tensor[] {
+    return this.getParts().constValues;
+  }
+  get inVars(): readonly Var[] {
+    return this.getParts().inVars;
+  }
+  get eqns(): readonly Eqn[] {
+    return this.getParts().eqns;
+  }
+  get outs(): readonly Var[] {
+    return this.getParts().outs;
+  }
+
+  /** @internal The program as a tape (numbered in order: constants, inputs, then equation outputs). */
+  tape(): Tape {
+    this.tapeForm ??= partsToTape(this.parts!);
+    return this.tapeForm;
+  }
+
+  private getParts(): Parts {
+    this.parts ??= tapeToParts(this.tapeForm!);
+    return this.parts;
+  }
 
   /** The same program without equations and constants that no output depends on. */
   pruned(): Program {
@@ -113,6 +189,58 @@ export class Program {
     const outs = this.outs.map(name).join(" ");
     return `{ lambda ${consts ? `${consts} ; ` : ""}${ins}. let\n${lines.join("\n")}${lines.length ? "\n" : ""}  in ( ${outs} ) }`;
   }
+}
+
+function tapeToParts(t: Tape): Parts {
+  const vars = t.avals.map((a) => new Var(a));
+  const at = (k: number): Var => vars[k]!;
+  const eqns = new Array<Eqn>(t.prims.length);
+  for (let k = 0; k < eqns.length; k++) {
+    const inputs = Array.from(t.args.slice(k === 0 ? 0 : t.argEnd[k - 1], t.argEnd[k]), at);
+    eqns[k] = { prim: t.prims[k]!, inputs, params: t.params[k], out: at(t.eqnOut[k]!) } as Eqn;
+  }
+  return {
+    constVars: Array.from(t.consts, at),
+    constValues: Array.from(t.consts, (k) => t.values[k]!),
+    inVars: Array.from(t.inVars, at),
+    eqns,
+    outs: Array.from(t.outs, at),
+  };
+}
+
+function partsToTape(p: Parts): Tape {
+  const numberOf = new Map<Var, number>();
+  const avals: Aval[] = [];
+  const values: (Tensor | undefined)[] = [];
+  const number = (v: Var): number => {
+    let k = numberOf.get(v);
+    if (k === undefined) {
+      k = avals.length;
+      numberOf.set(v, k);
+      avals.push(v.aval);
+      values.push(undefined);
+    }
+    return k;
+  };
+  const consts = p.constVars.map((v, i) => {
+    const k = number(v);
+    values[k] = p.constValues[i];
+    return k;
+  });
+  const inVars = p.inVars.map(number);
+  const prims: Prim[] = [];
+  const params: unknown[] = [];
+  const eqnOut: number[] = [];
+  const argEnd: number[] = [];
+  const args: number[] = [];
+  for (const e of p.eqns) {
+    for (const v of e.inputs) args.push(number(v));
+    prims.push(e.prim);
+    params.push(e.params);
+    eqnOut.push(number(e.out));
+    argEnd.push(args.length);
+  }
+  return { avals, values, consts, inVars, outs: p.outs.map(number), prims, params, eqnOut, argEnd, args };
 }
 
 const fmtNumber = (x: number): string => (Number.isInteger(x) ? `${x}.0` : String(x));

@@ -20,8 +20,13 @@ export function stridesOf(shape: Shape): number[] {
   return st;
 }
 
-export const shapesEqual = (a: Shape, b: Shape): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** NumPy broadcasting of any number of shapes; the error names `op` and every shape. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {

@@ -88,20 +88,30 @@ export function withDynamicMain<R>(
 /** Applies a primitive: evaluates it on concrete values or hands it to the innermost transformation involved. */
 export function bind<P extends Prim>(prim: P, args: readonly Tensor[], params: PrimParams[P]): Tensor {
   let top: MainTrace | null = dynamic;
-  for (const a of args) {
-    if (a instanceof Tracer) {
-      const m = a.trace.main;
-      if (!m.active)
-        throw new TraceError(
-          `${prim}: a traced value was used after the transformation that made it had finished ` +
-            `(did a function store a tracer in an outer variable?). Return values from the function instead.`,
-        );
-      if (top === null || m.level > top.level) top = m;
+  // Whether every argument is a tracer of one and the same transformation (then none needs raising).
+  let first: MainTrace | null = null;
+  let uniform = true;
+  const n = args.length;
+  for (let i = 0; i < n; i++) {
+    const a = args[i]!;
+    if (!(a instanceof Tracer)) {
+      uniform = false;
+      continue;
     }
+    const m = a.trace.main;
+    if (!m.active)
+      throw new TraceError(
+        `${prim}: a traced value was used after the transformation that made it had finished ` +
+          `(did a function store a tracer in an outer variable?). Return values from the function instead.`,
+      );
+    if (top === null || m.level > top.level) top = m;
+    if (first === null) first = m;
+    else if (m !== first) uniform = false;
   }
   if (top === null) return evalPrimitive(prim, args as ConcreteTensor[], params);
   const trace = top.trace();
-  const tracers = args.map((a) => fullRaise(trace, a));
+  // No interpreter modifies its argument list, so tracers that need no raising are passed as they are.
+  const tracers = uniform && first === top ? (args as Tracer[]) : args.map((a) => fullRaise(trace, a));
   return trace.processPrimitive(prim, tracers, params).fullLower();
 }
 

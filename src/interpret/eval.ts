@@ -1,13 +1,13 @@
 // Evaluation: runs a primitive on concrete tensors with the active backend.
 
-import type { Backend } from "../backend/backend.js";
+import type { Backend, Kernel } from "../backend/backend.js";
 import { fastBackend } from "../backend/fast/index.js";
 import { referenceBackend } from "../backend/reference/index.js";
 import { NablaError, ValueError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
 import { type Aval, ConcreteTensor } from "../core/tensor.js";
 import { setEvalPrimitive } from "../core/trace.js";
-import { abstractEval } from "./shape-rules.js";
+import { abstractEvalOf } from "./shape-rules.js";
 
 /** The backends selectable by name. */
 const backends: Record<string, Backend> = { fast: fastBackend, reference: referenceBackend };
@@ -20,6 +20,20 @@ function initialBackend(): Backend {
 }
 
 let backend: Backend = initialBackend();
+
+// The active backend's kernels by primitive, filled as they are first used and emptied when the backend
+// changes: a Map lookup by name is cheaper than a keyed read of the backend's table, and every evaluation
+// does one. (A backend's kernel table is read once per primitive.)
+const kernels = new Map<Prim, Kernel<Prim>>();
+
+function kernelOf<P extends Prim>(prim: P): Kernel<P> {
+  let k = kernels.get(prim);
+  if (k === undefined) {
+    k = backend.kernels[prim] as Kernel<Prim>;
+    kernels.set(prim, k);
+  }
+  return k as Kernel<P>;
+}
 
 /**
  * The backend that evaluates primitives on concrete data.
@@ -42,6 +56,7 @@ export const getBackend = (): Backend => backend;
  */
 export function setBackend(b: Backend | string): Backend {
   const previous = backend;
+  kernels.clear();
   if (typeof b === "string") {
     const found = backends[b];
     if (found === undefined)
@@ -60,16 +75,12 @@ export function evalPrimitive<P extends Prim>(
 ): ConcreteTensor {
   let out: Aval;
   try {
-    out = abstractEval(
-      prim,
-      args.map((a) => a.aval),
-      params,
-    );
+    out = abstractEvalOf(prim, args, params);
   } catch (e) {
     if (e instanceof NablaError && !e.message.includes(":")) e.message = `${prim}: ${e.message}`;
     throw e;
   }
-  return new ConcreteTensor(backend.kernels[prim](args, params, out), out);
+  return new ConcreteTensor(kernelOf(prim)(args, params, out), out);
 }
 
 setEvalPrimitive(evalPrimitive);

@@ -1,7 +1,7 @@
 // Forward mode: each tracer carries a primal and a tangent; a null tangent is a symbolic zero, never allocated.
 import { isFloat } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
-import type { Prim, PrimParams, UnaryPrim } from "../core/primitives.js";
+import { NO_PARAMS, type Prim, type PrimParams, type UnaryPrim } from "../core/primitives.js";
 import { range, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
@@ -37,11 +37,18 @@ export class JVPTrace extends Trace {
     return new JVPTracer(this, x, null);
   }
   processPrimitive<P extends Prim>(prim: P, args: Tracer[], params: PrimParams[P]): Tracer {
-    const ts = args as JVPTracer[];
-    const primals = ts.map((t) => t.primal);
-    const tangents = ts.map((t) => t.tangent);
-    if (tangents.every((t) => t === null)) return new JVPTracer(this, bind(prim, primals, params), null);
-    const [out, dout] = jvpRules[prim](primals, tangents, params);
+    const n = args.length;
+    const primals = new Array<T>(n);
+    const tangents = new Array<Tan>(n);
+    let anyTangent = false;
+    for (let i = 0; i < n; i++) {
+      const t = args[i] as JVPTracer;
+      primals[i] = t.primal;
+      tangents[i] = t.tangent;
+      if (t.tangent !== null) anyTangent = true;
+    }
+    if (!anyTangent) return new JVPTracer(this, bind(prim, primals, params), null);
+    const [out, dout] = (ruleOf.get(prim) as JvpRule<P>)(primals, tangents, params);
     return new JVPTracer(
       this,
       out,
@@ -52,8 +59,11 @@ export class JVPTrace extends Trace {
 
 /** Makes a tangent match its primal's shape and dtype (rules may leave it broadcastable or weak). */
 function matchAval(t: T, a: Aval): T {
+  const ta = t.aval;
+  // Rules usually produce exactly the primal's abstract value (often the same object): nothing to do.
+  if (ta === a) return t;
   let r = t;
-  if (r.aval.dtype !== a.dtype || r.aval.weak !== a.weak) r = lax.convert(r, a.dtype, a.weak);
+  if (ta.dtype !== a.dtype || ta.weak !== a.weak) r = lax.convert(r, a.dtype, a.weak);
   if (!shapesEqual(r.aval.shape, a.shape)) r = lax.broadcastTo(r, a.shape);
   return r;
 }
@@ -69,14 +79,14 @@ const one = (x: T) => lax.scalarLike(x, 1);
 const unary =
   (p: UnaryPrim, deriv: (x: T, y: T) => T): JvpRule<UnaryPrim> =>
   ([x], [dx]) => {
-    const y = bind(p, [x!], {});
+    const y = bind(p, [x!], NO_PARAMS);
     return [y, mulT(dx!, deriv(x!, y))];
   };
 
 /** Rules for piecewise-constant functions: the derivative is zero wherever it exists. */
 const zero =
   (p: UnaryPrim): JvpRule<UnaryPrim> =>
-  ([x]) => [bind(p, [x!], {}), null];
+  ([x]) => [bind(p, [x!], NO_PARAMS), null];
 
 /** A rule for primitives linear in every float argument: apply the primitive to the tangents. */
 const linear =
@@ -202,8 +212,8 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
   gt: none("gt"),
   ge: none("ge"),
   select_n: ([p, f, t], [, df, dt]) => {
-    const out = bind("select_n", [p!, f!, t!], {});
-    return [out, bind("select_n", [p!, df ?? lax.zerosLike(f!), dt ?? lax.zerosLike(t!)], {})];
+    const out = bind("select_n", [p!, f!, t!], NO_PARAMS);
+    return [out, bind("select_n", [p!, df ?? lax.zerosLike(f!), dt ?? lax.zerosLike(t!)], NO_PARAMS)];
   },
   convert_element_type: ([x], [dx], params) => [
     bind("convert_element_type", [x!], params),
@@ -243,6 +253,9 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
     du && lax.scatterAdd(du, idx!, params.axis, params.size),
   ],
 };
+
+// Every differentiated primitive looks its rule up: a Map by name is cheaper than a keyed read of the table.
+const ruleOf = new Map(Object.entries(jvpRules)) as ReadonlyMap<Prim, JvpRuleOf<unknown>>;
 
 // max/min: the winner's tangent; ties split evenly (as JAX does).
 function extremumRule(out: T, firstWins: T, x: T, y: T, dx: Tan, dy: Tan): [T, Tan] {

@@ -2,18 +2,88 @@
 // now, unknown (tangent) work is recorded as a linear program. Reverse mode transposes that program.
 import { TraceError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
-import { type Eqn, Program, Var } from "../core/program.js";
+import { type Numbers, Program, type Tape } from "../core/program.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import { bind, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import * as lax from "../ops/lax.js";
 import { jvpFlat } from "./jvp.js";
-import { abstractEval } from "./shape-rules.js";
+import { abstractEvalOf } from "./shape-rules.js";
 
-interface Recording {
-  eqns: Eqn[];
-  constVars: Var[];
-  constValues: Tensor[];
-  constOf: Map<Tensor, Var>;
+/** A list of variable numbers in a typed array that doubles when full (no per-element garbage). */
+class IntList {
+  private data: Int32Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.data = new Int32Array(Math.max(16, capacity));
+  }
+  push(k: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(2 * this.data.length);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = k;
+  }
+  values(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+// The sizes of the last recording, used as starting capacities: a function linearized again and again (a
+// training loop) then records without growing any list. Capped so one huge recording does not make every
+// later one allocate as much.
+const MAX_HINT = 1 << 16;
+const hint = { vars: 0, eqns: 0, args: 0 };
+
+/** The linear program being recorded, as a tape (variables are numbers), plus the constants seen so far. */
+class Recording {
+  readonly avals: Aval[] = new Array(hint.vars);
+  readonly values: (Tensor | undefined)[] = new Array(hint.vars);
+  nVars = 0;
+  readonly prims: Prim[] = new Array(hint.eqns);
+  readonly params: unknown[] = new Array(hint.eqns);
+  readonly eqnOut = new IntList(hint.eqns);
+  readonly argEnd = new IntList(hint.eqns);
+  readonly args = new IntList(hint.args);
+  readonly consts: number[] = [];
+  readonly constOf = new Map<Tensor, number>();
+
+  newVar(aval: Aval, value?: Tensor): number {
+    const k = this.nVars++;
+    this.avals[k] = aval;
+    this.values[k] = value;
+    return k;
+  }
+
+  addEqn(prim: Prim, params: unknown, out: number): void {
+    const e = this.eqnOut.length;
+    this.prims[e] = prim;
+    this.params[e] = params;
+    this.eqnOut.push(out);
+    this.argEnd.push(this.args.length);
+  }
+
+  /** The finished tape (the recording's lists trimmed to their contents). */
+  tape(inVars: readonly number[], outs: readonly number[]): Tape {
+    const nEqns = this.eqnOut.length;
+    this.avals.length = this.values.length = this.nVars;
+    this.prims.length = this.params.length = nEqns;
+    hint.vars = Math.min(this.nVars, MAX_HINT);
+    hint.eqns = Math.min(nEqns, MAX_HINT);
+    hint.args = Math.min(this.args.length, MAX_HINT);
+    return {
+      avals: this.avals,
+      values: this.values,
+      consts: this.consts,
+      inVars,
+      outs,
+      prims: this.prims,
+      params: this.params,
+      eqnOut: this.eqnOut.values(),
+      argEnd: this.argEnd.values(),
+      args: this.args.values(),
+    };
+  }
 }
 
 export class PETracer extends Tracer {
@@ -22,7 +92,8 @@ export class PETracer extends Tracer {
     readonly aval: Aval,
     /** The value when known now; null when it depends on the (unknown) tangent inputs. */
     readonly known: Tensor | null,
-    readonly v: Var | null,
+    /** The program variable of an unknown value; -1 for known ones. */
+    readonly id: number,
   ) {
     super();
   }
@@ -42,45 +113,60 @@ export class PETrace extends Trace {
     return this.main.globalData as Recording;
   }
   pure(x: Tensor): PETracer {
-    return new PETracer(this, x.aval, x, null);
+    return new PETracer(this, x.aval, x, -1);
   }
   lift(x: Tensor): PETracer {
-    return new PETracer(this, x.aval, x, null);
+    return new PETracer(this, x.aval, x, -1);
   }
   processPrimitive<P extends Prim>(prim: P, args: Tracer[], params: PrimParams[P]): Tracer {
     const ts = args as PETracer[];
-    if (ts.every((t) => t.known !== null))
-      return this.pure(
-        bind(
-          prim,
-          ts.map((t) => t.known!),
-          params,
-        ),
-      );
-    const inputs = ts.map((t) => this.instantiate(t));
-    const out = new Var(
-      abstractEval(
-        prim,
-        inputs.map((v) => v.aval),
-        params,
-      ),
-    );
-    this.rec.eqns.push({ prim, inputs, params, out } as Eqn);
-    return new PETracer(this, out.aval, null, out);
+    const n = ts.length;
+    let allKnown = true;
+    for (let i = 0; i < n; i++) if (ts[i]!.known === null) allKnown = false;
+    if (allKnown) return this.pure(bind(prim, knownValues(ts), params));
+    const aval = abstractEvalOf(prim, ts, params);
+    const rec = this.rec;
+    for (let i = 0; i < n; i++) rec.args.push(this.instantiate(ts[i]!));
+    const out = rec.newVar(aval);
+    rec.addEqn(prim, params, out);
+    return new PETracer(this, aval, null, out);
   }
   /** The program variable of a tracer; known values become constants of the program. */
-  instantiate(t: PETracer): Var {
-    if (t.v !== null) return t.v;
+  instantiate(t: PETracer): number {
+    if (t.id >= 0) return t.id;
     const value = t.known!;
-    let v = this.rec.constOf.get(value);
-    if (v === undefined) {
-      v = new Var(value.aval);
-      this.rec.constOf.set(value, v);
-      this.rec.constVars.push(v);
-      this.rec.constValues.push(value);
+    const rec = this.rec;
+    let k = rec.constOf.get(value);
+    if (k === undefined) {
+      k = rec.newVar(value.aval, value);
+      rec.constOf.set(value, k);
+      rec.consts.push(k);
     }
-    return v;
+    return k;
   }
+}
+
+function knownValues(ts: readonly PETracer[]): Tensor[] {
+  const out = new Array<Tensor>(ts.length);
+  for (let i = 0; i < ts.length; i++) out[i] = ts[i]!.known!;
+  return out;
+}
+
+/**
+ * Whether pruning could remove anything. It cannot when every variable other than the inputs is used by an
+ * equation or is an output: an equation is dead only if its output is unused or used only by dead equations,
+ * and going backwards from the last one (which then must be an output) every equation is live. Checking this
+ * is much cheaper than pruning, and recordings rarely contain dead code.
+ */
+function mayHaveDeadCode(t: Tape): boolean {
+  const used = new Uint8Array(t.avals.length);
+  const mark = (ks: Numbers) => {
+    for (let i = 0; i < ks.length; i++) used[ks[i]!] = 1;
+  };
+  mark(t.inVars);
+  mark(t.args);
+  mark(t.outs);
+  return used.indexOf(0) >= 0;
 }
 
 /**
@@ -92,22 +178,23 @@ export function linearizeFlat(
   primals: readonly Tensor[],
   nLinear?: number,
 ): [Tensor[], Program] {
-  const rec: Recording = { eqns: [], constVars: [], constValues: [], constOf: new Map() };
+  const rec = new Recording();
   return withMain(
     (m: MainTrace) => new PETrace(m),
     rec,
     (main) => {
       const trace = main.trace() as PETrace;
-      const inVars = primals.map((p) => new Var(p.aval));
-      const tangentsIn = inVars.map((v) => new PETracer(trace, v.aval, null, v));
+      const inVars = primals.map((p) => rec.newVar(p.aval));
+      const tangentsIn = inVars.map((k) => new PETracer(trace, rec.avals[k]!, null, k));
       const [outs, tangentsOut] = jvpFlat(f, primals, tangentsIn);
       const n = nLinear ?? outs.length;
       const outVars = tangentsOut.slice(0, n).map((t, i) => {
         if (t instanceof PETracer && t.trace.main === main) return trace.instantiate(t);
         return trace.instantiate(trace.pure(t ?? lax.zerosLike(outs[i]!)));
       });
-      const program = new Program(rec.constVars, rec.constValues, inVars, rec.eqns, outVars).pruned();
-      return [outs, program];
+      const tape = rec.tape(inVars, outVars);
+      const program = Program.fromTape(tape);
+      return [outs, mayHaveDeadCode(tape) ? program.pruned() : program];
     },
   );
 }

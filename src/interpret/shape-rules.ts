@@ -193,7 +193,42 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
   },
 };
 
+// Every primitive application looks its rule up: a Map by name is cheaper than a keyed read of the table.
+const ruleOf = new Map(Object.entries(shapeRules)) as ReadonlyMap<Prim, ShapeRuleOf<unknown>>;
+
 /** The abstract output of `prim` on inputs `avals`. */
 export function abstractEval<P extends Prim>(prim: P, avals: readonly Aval[], params: PrimParams[P]): Aval {
-  return shapeRules[prim](avals, params);
+  return ruleOf.get(prim)!(avals, params);
+}
+
+// Argument lists reused by abstractEvalOf for one and two inputs (nearly every application). Safe because
+// shape rules read the list synchronously, keep no reference to it and never evaluate anything themselves.
+const UNSET: Aval = { shape: [], dtype: "float32", weak: false };
+const one: Aval[] = [UNSET];
+const two: Aval[] = [UNSET, UNSET];
+
+/**
+ * The abstract output of `prim` on inputs that carry abstract values (tensors, program variables), without
+ * allocating a list of them for the common arities.
+ */
+export function abstractEvalOf<P extends Prim>(
+  prim: P,
+  inputs: readonly { readonly aval: Aval }[],
+  params: PrimParams[P],
+): Aval {
+  const n = inputs.length;
+  if (n === 1) {
+    one[0] = inputs[0]!.aval;
+    return abstractEval(prim, one, params);
+  }
+  if (n === 2) {
+    two[0] = inputs[0]!.aval;
+    two[1] = inputs[1]!.aval;
+    return abstractEval(prim, two, params);
+  }
+  return abstractEval(
+    prim,
+    inputs.map((x) => x.aval),
+    params,
+  );
 }

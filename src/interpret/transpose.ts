@@ -2,17 +2,17 @@
 // Only primitives that can be linear in an argument have a rule here.
 import { NablaError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
-import type { Program, Var } from "../core/program.js";
+import type { Program, Tape } from "../core/program.js";
 import { invertPerm, range } from "../core/shape.js";
-import type { Aval, Tensor } from "../core/tensor.js";
+import { type Aval, Tensor } from "../core/tensor.js";
 import * as lax from "../ops/lax.js";
 import { unbroadcast } from "../rules/unbroadcast.js";
 
-/** Marks an argument that the program is linear in; its value is unknown, only its abstract value is. */
-export class Linear {
-  constructor(readonly aval: Aval) {}
-}
-type Arg = Tensor | Linear;
+/**
+ * An argument of a transpose rule: a known value, or the abstract value of an argument the equation is linear
+ * in (its value is unknown).
+ */
+type Arg = Tensor | Aval;
 type Ct = Tensor | null;
 
 const LINEAR_PRIMS = [
@@ -41,8 +41,9 @@ type LinearPrim = (typeof LINEAR_PRIMS)[number];
 
 type TransposeRule<P extends LinearPrim> = (ct: Tensor, args: Arg[], params: PrimParams[P]) => Ct[];
 
-const isLin = (a: Arg | undefined): a is Linear => a instanceof Linear;
-const shapeOf = (a: Arg) => a.aval.shape;
+const isLin = (a: Arg | undefined): a is Aval => a !== undefined && !(a instanceof Tensor);
+const avalOf = (a: Arg): Aval => (a instanceof Tensor ? a.aval : a);
+const shapeOf = (a: Arg) => avalOf(a).shape;
 
 /** The cotangent of one side of a dot_general: contract ct with the other operand, then restore the layout. */
 function dotTransposeSide(
@@ -104,7 +105,7 @@ export const transposeRules: { readonly [P in LinearPrim]: TransposeRule<P> } = 
       isLin(t) ? unbroadcast(lax.select(p as Tensor, ct, z), shapeOf(t)) : null,
     ];
   },
-  convert_element_type: (ct, [x]) => [lax.convert(ct, x!.aval.dtype, x!.aval.weak)],
+  convert_element_type: (ct, [x]) => [lax.convert(ct, avalOf(x!).dtype, avalOf(x!).weak)],
   reduce_sum: (ct, [x], { axes }) => {
     const kept = range(shapeOf(x!).length).filter((i) => !axes.includes(i));
     return [lax.broadcastInDim(ct, shapeOf(x!), kept)];
@@ -160,33 +161,46 @@ export const transposeRules: { readonly [P in LinearPrim]: TransposeRule<P> } = 
   },
 };
 
-const LINEAR_SET: ReadonlySet<string> = new Set(LINEAR_PRIMS);
-const isLinearPrim = (p: Prim): p is LinearPrim => LINEAR_SET.has(p);
+// Looking a rule up in a Map by primitive name is cheaper than a keyed read of the table object.
+const ruleOf: ReadonlyMap<Prim, TransposeRule<LinearPrim>> = new Map(
+  LINEAR_PRIMS.map((p) => [p, transposeRules[p] as TransposeRule<LinearPrim>]),
+);
 
 /** Runs the linear program backwards from output cotangents (null = zero) to input cotangents. */
 export function transposeProgram(program: Program, cts: readonly Ct[]): Tensor[] {
-  const consts = new Map<Var, Tensor>();
-  program.constVars.forEach((v, i) => consts.set(v, program.constValues[i]!));
-  const ctEnv = new Map<Var, Tensor>();
-  const accumulate = (v: Var, ct: Ct) => {
-    if (ct === null || consts.has(v)) return;
-    const prev = ctEnv.get(v);
-    ctEnv.set(v, prev === undefined ? ct : lax.add(prev, ct));
+  // The tape form keeps per-variable state in arrays indexed by variable number.
+  const t = program.tape();
+  const ctOf = new Array<Tensor | undefined>(t.avals.length);
+  const accumulate = (k: number, ct: Ct) => {
+    if (ct === null || t.values[k] !== undefined) return;
+    const prev = ctOf[k];
+    ctOf[k] = prev === undefined ? ct : lax.add(prev, ct);
   };
-  program.outs.forEach((v, i) => accumulate(v, cts[i] ?? null));
-  for (let i = program.eqns.length - 1; i >= 0; i--) {
-    const e = program.eqns[i]!;
-    const ct = ctEnv.get(e.out);
+  t.outs.forEach((k, i) => accumulate(k, cts[i] ?? null));
+  for (let e = t.prims.length - 1; e >= 0; e--) {
+    const out = t.eqnOut[e]!;
+    const ct = ctOf[out];
     if (ct === undefined) continue;
-    ctEnv.delete(e.out);
-    if (!isLinearPrim(e.prim))
-      throw new NablaError(`transpose: primitive ${e.prim} is not linear; this is a bug in a JVP rule`);
-    const args = e.inputs.map((v) => consts.get(v) ?? new Linear(v.aval));
-    const rule = transposeRules[e.prim] as TransposeRule<LinearPrim>;
-    const ctsIn = rule(ct, args, e.params as never);
-    e.inputs.forEach((v, j) => {
-      if (args[j] instanceof Linear) accumulate(v, ctsIn[j] ?? null);
-    });
+    ctOf[out] = undefined;
+    const prim = t.prims[e]!;
+    const rule = ruleOf.get(prim);
+    if (rule === undefined)
+      throw new NablaError(`transpose: primitive ${prim} is not linear; this is a bug in a JVP rule`);
+    const start = e === 0 ? 0 : t.argEnd[e - 1]!;
+    const args = argsOf(t, start, t.argEnd[e]!);
+    const ctsIn = rule(ct, args, t.params[e] as never);
+    for (let j = 0; j < args.length; j++)
+      if (isLin(args[j])) accumulate(t.args[start + j]!, ctsIn[j] ?? null);
   }
-  return program.inVars.map((v) => ctEnv.get(v) ?? lax.zerosLike(v.aval));
+  return Array.from(t.inVars, (k) => ctOf[k] ?? lax.zerosLike(t.avals[k]!));
+}
+
+/** The arguments of a tape's equation for its transpose rule: known values, and avals of the linear ones. */
+function argsOf(t: Tape, start: number, end: number): Arg[] {
+  const args = new Array<Arg>(end - start);
+  for (let j = start; j < end; j++) {
+    const k = t.args[j]!;
+    args[j - start] = t.values[k] ?? t.avals[k]!;
+  }
+  return args;
 }

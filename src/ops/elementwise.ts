@@ -3,14 +3,12 @@ import { DTypeError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { customJvp } from "../interpret/custom.js";
 import * as lax from "./lax.js";
-import { asTensor, floatArg, promoteArgs, type TensorLike } from "./util.js";
+import { applyPromoted, asTensor, floatArg, promoteArgs, type TensorLike } from "./util.js";
 
 const binary =
   (op: string, f: (x: Tensor, y: Tensor) => Tensor) =>
-  (x: TensorLike, y: TensorLike): Tensor => {
-    const [a, b] = promoteArgs(op, x, y);
-    return f(a!, b!);
-  };
+  (x: TensorLike, y: TensorLike): Tensor =>
+    applyPromoted(op, x, y, f);
 
 /** Rejects bool operands where NumPy does (negation and subtraction have no bool meaning). */
 function noBool(op: string, x: Tensor): Tensor {
@@ -32,11 +30,9 @@ export const add = binary("add", lax.add);
 export const sub = binary("sub", (x, y) => lax.sub(noBool("sub", x), y));
 /** Elementwise x · y. @example `nb.mul([1, 2], [3, 4]).toArray(); // [3, 8]` */
 export const mul = binary("mul", lax.mul);
+const floatDiv = (a: Tensor, b: Tensor): Tensor => lax.div(floatArg("div", a), floatArg("div", b));
 /** Elementwise x / y (true division: integers give floats). @example `nb.div([1, 2], 4).toArray(); // [0.25, 0.5]` */
-export const div = (x: TensorLike, y: TensorLike): Tensor => {
-  const [a, b] = promoteArgs("div", x, y);
-  return lax.div(floatArg("div", a!), floatArg("div", b!));
-};
+export const div = (x: TensorLike, y: TensorLike): Tensor => applyPromoted("div", x, y, floatDiv);
 /** Elementwise x^y. @example `nb.pow([2, 3], 2).toArray(); // [4, 9]` */
 export const pow = binary("pow", lax.pow);
 /** Elementwise maximum (derivative split evenly at ties). @example `nb.maximum([1, 5], 3).toArray(); // [3, 5]` */

@@ -1,13 +1,19 @@
 // The primitive-level API (like jax.lax): one thin typed wrapper per primitive, plus constants.
 // Derivative, batching and transpose rules are written with these, so they are differentiable themselves.
 import { allocate, type DType } from "../core/dtype.js";
-import type { BinaryPrim, ComparePrim, PrimParams, UnaryPrim } from "../core/primitives.js";
+import {
+  type BinaryPrim,
+  type ComparePrim,
+  NO_PARAMS,
+  type PrimParams,
+  type UnaryPrim,
+} from "../core/primitives.js";
 import { invertPerm, range, type Shape, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 
-const u = (p: UnaryPrim) => (x: Tensor) => bind(p, [x], {});
-const b = (p: BinaryPrim | ComparePrim) => (x: Tensor, y: Tensor) => bind(p, [x, y], {});
+const u = (p: UnaryPrim) => (x: Tensor) => bind(p, [x], NO_PARAMS);
+const b = (p: BinaryPrim | ComparePrim) => (x: Tensor, y: Tensor) => bind(p, [x, y], NO_PARAMS);
 
 export const neg = u("neg");
 export const sign = u("sign");
@@ -50,7 +56,7 @@ export const ge = b("ge");
 
 /** where(pred, onTrue, onFalse). */
 export const select = (pred: Tensor, onTrue: Tensor, onFalse: Tensor): Tensor =>
-  bind("select_n", [pred, onFalse, onTrue], {});
+  bind("select_n", [pred, onFalse, onTrue], NO_PARAMS);
 
 export const convert = (x: Tensor, dtype: DType, weak = false): Tensor =>
   x.aval.dtype === dtype && x.aval.weak === weak ? x : bind("convert_element_type", [x], { dtype, weak });

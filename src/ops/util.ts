@@ -1,8 +1,8 @@
 // Argument handling shared by the user-facing ops: conversion of JS data and dtype promotion.
 import { type TensorLike, toTensor } from "../core/convert.js";
-import { type DType, isFloat, promote } from "../core/dtype.js";
+import { allocate, type DType, isFloat, promote } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
-import type { Tensor } from "../core/tensor.js";
+import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
 
 export type { TensorLike };
@@ -25,6 +25,40 @@ export function promoteArgs(op: string, ...args: TensorLike[]): Tensor[] {
   let { dtype, weak } = { dtype: ts[0]!.aval.dtype, weak: ts[0]!.aval.weak };
   for (const t of ts.slice(1)) ({ dtype, weak } = promote(dtype, weak, t.aval.dtype, t.aval.weak));
   return ts.map((t) => castTo(t, dtype, weak));
+}
+
+/**
+ * `f` applied to `x` and `y` promoted to one dtype: the same operands promoteArgs would give, with the two
+ * cases that dominate scalar code handled without building any list.
+ */
+export function applyPromoted(
+  op: string,
+  x: TensorLike,
+  y: TensorLike,
+  f: (a: Tensor, b: Tensor) => Tensor,
+): Tensor {
+  if (x instanceof Tensor) {
+    if (y instanceof Tensor) {
+      if (x.aval.dtype === y.aval.dtype && x.aval.weak === y.aval.weak) return f(x, y);
+    } else if (typeof y === "number") {
+      const c = numberAsFloat(y, x);
+      if (c !== null) return f(x, c);
+    }
+  } else if (typeof x === "number" && y instanceof Tensor) {
+    const c = numberAsFloat(x, y);
+    if (c !== null) return f(c, y);
+  }
+  const [a, b] = promoteArgs(op, x, y);
+  return f(a!, b!);
+}
+
+/** `n` as a scalar of `other`'s dtype when `other` is a strong float tensor (what promotion makes of it). */
+function numberAsFloat(n: number, other: Tensor): Tensor | null {
+  const a = other.aval;
+  if (a.weak || !isFloat(a.dtype)) return null;
+  const data = allocate(a.dtype, 1);
+  data[0] = n;
+  return new ConcreteTensor(data, { shape: [], dtype: a.dtype, weak: false });
 }
 
 /** Converts `t` to `dtype`; concrete scalars from JS numbers are rebuilt directly rather than traced. */
