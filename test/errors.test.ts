@@ -492,3 +492,41 @@ describe("derivatives at benign points never produce NaN the mathematics does no
     expectTensor(s, [-0.25, 0.25]);
   });
 });
+
+describe("tensors in JavaScript arithmetic and conditions", () => {
+  it("a one-element tensor converts to its number, like PyTorch's float(t)", () => {
+    const t = nb.array(2.5);
+    expect(+t).toBe(2.5);
+    expect(2 * (nb.array([4]) as unknown as number)).toBe(8);
+    expect((t as unknown as number) > 2).toBe(true);
+    expect(`${t}`).toBe(String(t));
+  });
+
+  it("a larger tensor refuses to become a number (JavaScript would give NaN and false) and names its shape", () => {
+    const t = nb.array([1, 2, 3]);
+    expectError(
+      () => +t,
+      nb.ValueError,
+      /a tensor of shape \[3\] \(3 elements\) was used as a JavaScript number/,
+    );
+    expectError(() => (t as unknown as number) > 0, nb.ValueError, /nb\.greater, nb\.where/);
+    expect(`x = ${t}`).toBe(`x = ${t.toString()}`); // strings still work
+  });
+
+  it("inside jit and vmap a condition on a tensor is a TraceError that points to nb.where", () => {
+    const absByIf = (x: T) => ((x as unknown as number) > 0 ? x : nb.neg(x));
+    expectError(
+      () => nb.jit(absByIf)(nb.array(-2)),
+      nb.TraceError,
+      /used as a JavaScript number/,
+      /nb\.where/,
+    );
+    expectError(() => nb.vmap(absByIf)(nb.array([-2, 3])), nb.TraceError, /nb\.where/);
+  });
+
+  it("under eager grad the value is known, so JavaScript control flow works (as in PyTorch)", () => {
+    const f = (x: T) => ((x as unknown as number) > 0 ? nb.mul(x, x) : nb.neg(x));
+    expect(nb.grad(f)(3).item()).toBe(6);
+    expect(nb.grad(f)(-3).item()).toBe(-1);
+  });
+});

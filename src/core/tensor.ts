@@ -2,6 +2,7 @@
 // inside a transformation and share this interface, so user code never needs to know which it has.
 import type { DType, TypedArray } from "./dtype.js";
 import { shortName } from "./dtype.js";
+import { TraceError, ValueError } from "./errors.js";
 import type { Shape } from "./shape.js";
 import { sizeOf } from "./shape.js";
 
@@ -79,6 +80,31 @@ export abstract class Tensor {
     } catch {
       return `Tensor(<traced>, ${avalString(this.aval)})`;
     }
+  }
+
+  /**
+   * JavaScript's conversions: a one-element tensor becomes its number (`+t`, `t > 0`, `2 * t`), as
+   * PyTorch's float(t); a larger one only a string. Without this, arithmetic and comparisons would see
+   * NaN and false. A value inside jit, vmap or makeProgram has no number yet: TraceError.
+   */
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === "string") return this.toString();
+    let c: ConcreteTensor;
+    try {
+      c = this.concrete();
+    } catch (e) {
+      if (!(e instanceof TraceError)) throw e;
+      throw new TraceError(
+        `${e.message}. Here a tensor ${avalString(this.aval)} was used as a JavaScript number (arithmetic, a ` +
+          "comparison or an if-condition); compute with nabla operations instead (nb.where for conditions)",
+      );
+    }
+    if (c.data.length === 1) return c.data[0]!;
+    if (hint === "default") return this.toString();
+    throw new ValueError(
+      `a tensor of shape [${c.aval.shape.join(",")}] (${c.data.length} elements) was used as a JavaScript number; ` +
+        "use .item() on a one-element tensor, or nabla operations (nb.greater, nb.where, …)",
+    );
   }
 }
 

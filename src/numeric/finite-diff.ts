@@ -290,12 +290,13 @@ export interface ScalarEval {
 }
 
 /**
- * Decides how to call f: with a float64 scalar tensor if that gives a tensor or a non-NaN number, else with
- * a plain number (a function like `(x) => Math.sin(x)` returns NaN or a string when handed a tensor).
+ * Decides how to call f: with a float64 scalar tensor if that gives a tensor, else with a plain number (a
+ * function like `(x) => Math.sin(x)` converts a tensor to a number and returns a number).
  */
 export function scalarEval(where: string, f: ScalarFn, x: number): ScalarEval {
-  const usable = (y: unknown) =>
-    y instanceof Tensor || Array.isArray(y) || (typeof y === "number" && !Number.isNaN(y));
+  // A number back from a tensor call means f turned the tensor into a number (Math.exp(t)): it is a
+  // function of numbers, which AD cannot see through.
+  const usable = (y: unknown) => y instanceof Tensor || Array.isArray(y);
   let tensor = true;
   let y: unknown;
   let failure: unknown;

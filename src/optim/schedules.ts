@@ -46,9 +46,15 @@ export function resolveRate(where: string, lr: LearningRate, step: number | Tens
     if (typeof lr === "number") return resolveRate(where, lr, 0);
     const f = astype(step, "float32");
     if (lr.traced) return lr.traced(f);
-    // A schedule written for numbers would see the tensor through JavaScript's coercion (NaN, false), so
-    // only a tensor result is trusted.
-    const v = (lr as unknown as (s: Tensor) => unknown)(f);
+    // A schedule written for numbers cannot use a traced step (converting it to a number throws), and one
+    // returning a constant number would hide that: only a tensor result is trusted.
+    let v: unknown;
+    try {
+      v = (lr as unknown as (s: Tensor) => unknown)(f);
+    } catch (e) {
+      if (!(e instanceof TraceError)) throw e;
+      v = "no value (it used the step as a number)";
+    }
     if (v instanceof Tensor) return v;
     throw new TraceError(
       `${where}: under jit or vmap the step count is a traced tensor, and the learning-rate schedule is a ` +
