@@ -1,15 +1,20 @@
-// The multithreaded matrix product (src/backend/threads) against the single-threaded WebAssembly kernel:
-// results must be identical bit for bit (both dtypes, odd sizes, transposed operands, batches), small
-// products must stay single-threaded, a process that used the pool must exit on its own, and NABLA_THREADS=1
-// must fall back to one thread.
+// The multithreaded matrix product and fused elementwise kernels (src/backend/threads) against their
+// single-threaded WebAssembly kernels: results must be identical bit for bit (both dtypes, odd sizes,
+// transposed operands, batches; fused loops with scalar, shifted and padded inputs and new or provided
+// outputs), small work must stay single-threaded, a process that used the pool must exit on its own, and
+// NABLA_THREADS=1 must fall back to one thread.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FusedSpec } from "../src/backend/fusion.js";
+import { splitPolicy, splitStats } from "../src/backend/threads/elementwise.js";
 import { THREAD_MIN_WORK, threadedMatmul, threadsReady } from "../src/backend/threads/matmul.js";
-import { threadCount } from "../src/backend/threads/pool.js";
+import { createNodePool, threadCount } from "../src/backend/threads/pool.js";
+import { compileSimdF32 } from "../src/backend/wasm/elementwise.js";
+import { assemble, Func, I32 } from "../src/backend/wasm/emit.js";
 import { wasmMatmul } from "../src/backend/wasm/matmul.js";
 import { simdSupported } from "../src/backend/wasm/runtime.js";
 import { makeRng } from "../src/numeric/rng.js";
@@ -68,6 +73,103 @@ describe.skipIf(!canThread)("threaded matrix product", () => {
   });
 });
 
+describe.skipIf(!canThread)("thread pool", () => {
+  it("runs kernels loaded at any time, and takes back jobs no worker has started", async () => {
+    const pool = createNodePool(1)!;
+    // A job posted before the worker has even started is run here.
+    let stolen = -1;
+    expect(
+      pool.run(
+        0,
+        [[]],
+        () => {},
+        (w) => (stolen = w),
+      ),
+    ).toBe(true);
+    expect(stolen).toBe(0);
+    expect(await pool.whenReady).toBe(true);
+    // store(address, value), loaded after the start, run by the worker.
+    const f = new Func("k", [I32, I32]);
+    f.get(0).get(1).op(0x36, 2, 0);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const module = new WebAssembly.Module(assemble([f], 1) as BufferSource);
+    const id = pool.load(module, memory, "function run(k, p) { k.k(p[0], p[1]); }");
+    const view = new Int32Array(memory.buffer);
+    for (let i = 1; i <= 3; i++) {
+      expect(pool.run(id, [[8 * i, 40 + i]], () => {})).toBe(true);
+      expect(view[2 * i]).toBe(40 + i);
+    }
+  });
+});
+
+/** A float32 spec over n elements: sin/cos/exp of shifted reads of one array, a scalar, a padded read. */
+function fusedSpec(n: number, outputs: number[]): FusedSpec {
+  const f32 = "float32" as const;
+  return {
+    shape: [n],
+    inputs: [
+      { dtype: f32, offset: 0, strides: [1] },
+      { dtype: f32, offset: 3, strides: [1] },
+      { dtype: f32, offset: 5, strides: [0] },
+      { dtype: f32, offset: -2, strides: [1], bounds: { lo: [2], hi: [n - 7] } },
+    ],
+    nodes: [
+      { prim: "sin", args: [{ input: 0 }], dtype: f32 },
+      { prim: "cos", args: [{ input: 1 }], dtype: f32 },
+      { prim: "mul", args: [{ node: 0 }, { input: 2 }], dtype: f32 },
+      { prim: "exp", args: [{ node: 1 }], dtype: f32 },
+      { prim: "add", args: [{ node: 3 }, { input: 3 }], dtype: f32 },
+      { prim: "log1p", args: [{ node: 4 }], dtype: f32 },
+    ],
+    outputs: outputs.map((k) => ({ value: { node: k }, dtype: f32, size: n })),
+  };
+}
+
+describe.skipIf(!canThread)("threaded fused elementwise kernels", () => {
+  beforeAll(async () => {
+    expect(await threadsReady()).toBe(true);
+    // Split every large call, even when this machine is busy (splitting pays or not; the bits are the same).
+    splitPolicy.always = true;
+  });
+  afterAll(() => {
+    splitPolicy.always = false;
+  });
+
+  for (const n of [65536, 100003, 1_000_001])
+    for (const outputs of [[5], [2, 5, 1]])
+      it(`n = ${n}, ${outputs.length} output(s), new and provided arrays`, () => {
+        const spec = fusedSpec(n, outputs);
+        const x = Float32Array.from({ length: n + 16 }, () => rng.uniform() * 40 - 20);
+        const ins = [x, x, x, x];
+        const single = compileSimdF32(spec, false)!(ins);
+        const threaded = compileSimdF32(spec)!;
+        const before = { ...splitStats };
+        const fresh = threaded(ins);
+        expect(splitStats.calls).toBe(before.calls + 1);
+        const provided = outputs.map(() => new Float32Array(n).fill(Number.NaN));
+        threaded(ins, provided);
+        expect(splitStats.calls).toBe(before.calls + 2);
+        single.forEach((want, j) => {
+          expect(firstDifference(fresh[j]!, want), `new output ${j}`).toBe(-1);
+          expect(firstDifference(provided[j]!, want), `provided output ${j}`).toBe(-1);
+        });
+      });
+
+  it("leaves cheap loops to the calling thread", () => {
+    const n = 2 ** 17;
+    const x = Float32Array.from({ length: n }, () => rng.uniform());
+    const spec: FusedSpec = {
+      shape: [n],
+      inputs: [{ dtype: "float32", offset: 0, strides: [1] }],
+      nodes: [{ prim: "add", args: [{ input: 0 }, { input: 0 }], dtype: "float32" }],
+      outputs: [{ value: { node: 0 }, dtype: "float32", size: n }],
+    };
+    const before = splitStats.calls;
+    compileSimdF32(spec)!([x]);
+    expect(splitStats.calls).toBe(before);
+  });
+});
+
 /** Runs a script (TypeScript, through tsx) in a child node process with `env`; returns status, output, time. */
 function runChild(source: string, env: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), "nabla-threads-"));
@@ -77,7 +179,8 @@ function runChild(source: string, env: Record<string, string>) {
     const t0 = Date.now();
     const r = spawnSync(process.execPath, ["--import", "tsx", file], {
       cwd: resolve(__dirname, ".."),
-      env: { ...process.env, ...env },
+      // The pool's WebAssembly products are under test, not the optional native addon's.
+      env: { ...process.env, NABLA_NATIVE: "0", ...env },
       encoding: "utf8",
       timeout: 30_000,
     });
@@ -93,6 +196,8 @@ const childScript = (awaitPool: boolean) => `
 import { dotGeneralData } from ${src("src/backend/fast/matmul.ts")};
 import { threadedMatmul, threadsReady } from ${src("src/backend/threads/matmul.ts")};
 import { wasmMatmul } from ${src("src/backend/wasm/matmul.ts")};
+import { compileFused } from ${src("src/backend/fast/codegen.ts")};
+import { splitStats } from ${src("src/backend/threads/elementwise.ts")};
 const ready = ${awaitPool ? "await threadsReady()" : "false"};
 const n = 192;
 const a = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i));
@@ -103,15 +208,32 @@ const want = new Float32Array(n * n);
 wasmMatmul(a, false, b, false, want, 1, n, n, n);
 const same = c.every((v, i) => Object.is(v, want[i]));
 const threaded = threadedMatmul(a, false, b, false, new Float32Array(n * n), 1, n, n, n);
-console.log(JSON.stringify({ ready, same, threaded }));
+// A fused loop large enough to be split; its bits are compared across processes.
+const m = 300001;
+const spec = {
+  shape: [m],
+  inputs: [{ dtype: "float32", offset: 0, strides: [1] }],
+  nodes: [{ prim: "sin", args: [{ input: 0 }], dtype: "float32" }, { prim: "exp", args: [{ node: 0 }], dtype: "float32" }],
+  outputs: [{ value: { node: 1 }, dtype: "float32", size: m }],
+};
+const x = Float32Array.from({ length: m }, (_, i) => Math.cos(i) * 100);
+const y = compileFused(spec)([x])[0];
+let hash = 0;
+for (const v of new Int32Array(y.buffer, y.byteOffset, y.length)) hash = (Math.imul(hash, 31) + v) | 0;
+console.log(JSON.stringify({ ready, same, threaded, hash, split: splitStats.calls > 0 }));
 `;
 
 describe.skipIf(!simdSupported())("thread pool lifetime and fallback", () => {
-  it.skipIf(!canThread)("a process that ran threaded products exits on its own", () => {
+  /** The fused loop's bits in a process that split it across threads. */
+  let threadedHash: number | undefined;
+
+  it.skipIf(!canThread)("a process that ran threaded products and loops exits on its own", () => {
     const r = runChild(childScript(true), { NABLA_THREADS: "2" });
     expect(r.signal).toBe(null);
     expect(r.status, r.out).toBe(0);
-    expect(JSON.parse(r.out.trim().split("\n").at(-1)!)).toEqual({ ready: true, same: true, threaded: true });
+    const got = JSON.parse(r.out.trim().split("\n").at(-1)!);
+    expect(got).toMatchObject({ ready: true, same: true, threaded: true, split: true });
+    threadedHash = got.hash;
     expect(r.ms).toBeLessThan(10_000);
   });
 
@@ -123,13 +245,11 @@ describe.skipIf(!simdSupported())("thread pool lifetime and fallback", () => {
     expect(r.ms).toBeLessThan(10_000);
   });
 
-  it("NABLA_THREADS=1 runs single-threaded", () => {
+  it("NABLA_THREADS=1 runs single-threaded, with the same bits", () => {
     const r = runChild(childScript(true), { NABLA_THREADS: "1" });
     expect(r.status, r.out).toBe(0);
-    expect(JSON.parse(r.out.trim().split("\n").at(-1)!)).toEqual({
-      ready: false,
-      same: true,
-      threaded: false,
-    });
+    const got = JSON.parse(r.out.trim().split("\n").at(-1)!);
+    expect(got).toMatchObject({ ready: false, same: true, threaded: false, split: false });
+    if (threadedHash !== undefined) expect(got.hash).toBe(threadedHash);
   });
 });

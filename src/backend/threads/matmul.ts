@@ -19,7 +19,7 @@ import {
   tiling,
 } from "../wasm/matmul.js";
 import { simdSupported } from "../wasm/runtime.js";
-import { createNodePool, MAX_PARAMS, type ThreadPool, threadCount } from "./pool.js";
+import { MAX_PARAMS, sharedPool, type ThreadPool } from "./pool.js";
 
 /**
  * Smallest M·K·N (per batch) run on several threads: below, the hand-off (~0.1 ms) outweighs the gain (on 2
@@ -57,6 +57,8 @@ type Driver = (k: WebAssembly.Exports, p: ArrayLike<number>) => void;
 
 interface State {
   pool: ThreadPool;
+  /** The kernel's id in the pool. */
+  kernel: number;
   memory: WebAssembly.Memory;
   exports: WebAssembly.Exports;
   driver: Driver;
@@ -68,16 +70,15 @@ let state: State | null | undefined;
 function start(): State | null {
   if (state !== undefined) return state;
   state = null;
-  const threads = threadCount();
-  if (threads < 2 || !simdSupported()) return null;
+  if (!simdSupported()) return null;
+  const pool = sharedPool();
+  if (pool === null) return null;
   try {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     const module = new WebAssembly.Module(buildMatmulModule(MAX_PAGES) as BufferSource);
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     const driver = new Function(`return (${DRIVER});`)() as Driver;
-    const pool = createNodePool(module, memory, threads - 1, DRIVER);
-    if (pool === null) return null;
-    state = { pool, memory, exports, driver };
+    state = { pool, kernel: pool.load(module, memory, DRIVER), memory, exports, driver };
   } catch {
     state = null;
   }
@@ -154,7 +155,13 @@ export function threadedMatmul(
   for (let bi = 0; bi < B; bi++) {
     const view = new Arr(s.memory.buffer);
     stageOperands(view, a, tA, b, tB, bi, M, K, N, Mp, Np, offB / eb);
-    if (!s.pool.run(workerJobs, () => s.driver(s.exports, jobs[0]!))) return false;
+    const ok = s.pool.run(
+      s.kernel,
+      workerJobs,
+      () => s.driver(s.exports, jobs[0]!),
+      (w) => s.driver(s.exports, workerJobs[w]!),
+    );
+    if (!ok) return false;
     const out = new Arr(s.memory.buffer, offC, Mp * ldc);
     const C0 = bi * M * N;
     if (ldc === N) c.set(out.subarray(0, M * N), C0);

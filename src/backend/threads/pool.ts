@@ -1,59 +1,92 @@
-// A small pool of threads that run WebAssembly kernels on a shared memory, synchronously: the caller posts one
-// job (a few int32 parameters) per worker through a shared control block, does its own share, then blocks
-// with Atomics.wait until every worker has stored its completion (Atomics.notify). Idle workers block in
-// Atomics.wait too. No message port is ever listened to (a 'message' listener on a worker that is blocked
-// keeps the process from exiting even when unref()'d): readiness is a flag in the control block, polled by
-// a timer for `whenReady`, only while the workers start. Workers are Node
-// worker_threads evaluated from source (no file to resolve, so the same code runs under tsx, vitest and the
-// built package), unref()'d so they never keep a process alive. A browser implementation would need
-// cross-origin isolation and a main thread that may not block, so for now only Node gets one.
+// A small pool of threads that run WebAssembly kernels on shared memories, synchronously: the caller posts one
+// job (a kernel id and a few int32 parameters) per worker through a shared control block, does its own
+// share, then blocks with Atomics.wait until every worker has stored its completion (Atomics.notify). Idle
+// workers block in Atomics.wait too.
+//
+// Kernels are loaded at any time: `load` posts the compiled WebAssembly.Module, its (shared) memory and the
+// source of a driver function to every worker and returns an id; a worker instantiates a kernel on its
+// first job, pulling the pending messages synchronously with receiveMessageOnPort. No message port is ever
+// listened to (a 'message' listener on a worker that is blocked keeps the process from exiting even when
+// unref()'d): readiness is a flag in the control block, polled by a timer for `whenReady`, only while the
+// workers start. Workers are Node worker_threads evaluated from source (no file to resolve, so the same
+// code runs under tsx, vitest and the built package), unref()'d so they never keep a process alive.
+//
+// Browsers: a pool there would need cross-origin isolation (COOP/COEP headers, for SharedArrayBuffer) and a
+// main thread allowed to block in Atomics.wait, which browsers refuse on the window's thread; it would have to
+// run from a worker of the page. So only Node gets one.
 
-/** One job per worker: the parameters its `run(exports, params)` receives. */
 export interface ThreadPool {
   /** Worker threads (the calling thread works too). */
   readonly workers: number;
-  /** Whether every worker has started and instantiated the module. */
+  /** Whether every worker has started. */
   ready(): boolean;
   /** Resolves when ready (true) or when the pool failed to start (false). */
   readonly whenReady: Promise<boolean>;
   /**
-   * Runs worker w on `params[w]`, and `own()` on this thread meanwhile; returns after every worker is done.
-   * Returns false when a worker failed (its share is then not computed; the pool is unusable afterwards).
+   * Makes a kernel available to the workers: `module` instantiated on `memory` (with Math functions `math`
+   * importable as `math.<name>`), run per job by `driver`, the source of a self-contained plain JavaScript
+   * `(exports, params: Int32Array) => void` function. Returns the kernel's id.
    */
-  run(params: readonly (readonly number[])[], own: () => void): boolean;
+  load(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    driver: string,
+    math?: readonly string[],
+  ): number;
+  /**
+   * Runs `kernel` on worker w with `params[w]`, and `own()` on this thread meanwhile; returns after every
+   * worker is done. With `steal`, a job no worker has started by the time `own()` returns is taken back and
+   * run here by `steal(w)` instead (a worker descheduled on a busy machine then costs nothing). Returns false
+   * when a worker failed (its share is then not computed; the pool is unusable afterwards).
+   */
+  run(
+    kernel: number,
+    params: readonly (readonly number[])[],
+    own: () => void,
+    steal?: (worker: number) => void,
+  ): boolean;
 }
 
 /** Control block per worker (int32 slots). */
-const GEN = 0; // job generation, bumped by the caller
+const GEN = 0; // job generation, bumped by the caller (never 0)
 const DONE = 1; // last generation finished by the worker
 const STATE = 2; // 0 starting, 1 ready, -1 failed
-const PARAMS = 4;
+const JOB = 3; // the generation of a job nobody has taken yet, else 0: whoever swaps it to 0 runs the job
+const KERNEL = 4; // the job's kernel id, followed by its parameters
 const SLOTS = 64;
 
 /** Parameters per job at most. */
-export const MAX_PARAMS = SLOTS - PARAMS;
+export const MAX_PARAMS = SLOTS - KERNEL - 1;
 
-const workerSource = (driver: string) => `
+const workerSource = `
 "use strict";
-const { workerData } = require("node:worker_threads");
+const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
 const ctrl = new Int32Array(workerData.ctrl);
-let exports_;
-try {
-  exports_ = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
-} catch (e) {
-  Atomics.store(ctrl, ${STATE}, -1);
-  Atomics.notify(ctrl, ${DONE});
-  throw e;
+const kernels = [];
+// Kernels arrive in id order, each posted before the first job that uses it.
+function kernel(id) {
+  while (kernels.length <= id) {
+    const m = receiveMessageOnPort(parentPort);
+    if (m === undefined) throw new Error("kernel " + id + " was not sent");
+    const { module, memory, driver, math } = m.message;
+    const imports = { env: { memory }, math: {} };
+    for (const name of math) imports.math[name] = Math[name];
+    const exports = new WebAssembly.Instance(module, imports).exports;
+    kernels.push({ exports, run: new Function("return (" + driver + ");")() });
+  }
+  return kernels[id];
 }
-const run = (${driver});
 Atomics.store(ctrl, ${STATE}, 1);
-const params = ctrl.subarray(${PARAMS});
+const params = ctrl.subarray(${KERNEL + 1});
 let gen = 0;
 for (;;) {
   Atomics.wait(ctrl, ${GEN}, gen);
   gen = Atomics.load(ctrl, ${GEN});
+  // The caller may have run the job itself meanwhile (then its parameters may already be the next job's).
+  if (Atomics.compareExchange(ctrl, ${JOB}, gen, 0) !== gen) continue;
   try {
-    run(exports_, params);
+    const k = kernel(ctrl[${KERNEL}]);
+    k.run(k.exports, params);
   } catch (e) {
     Atomics.store(ctrl, ${STATE}, -1);
   }
@@ -65,27 +98,25 @@ for (;;) {
 interface WorkerLike {
   unref(): void;
   on(event: string, f: (v: unknown) => void): void;
+  postMessage(message: unknown): void;
 }
 interface WorkerThreads {
-  Worker: new (
-    src: string,
-    opts: { eval: boolean; workerData: unknown; stdout?: boolean; stderr?: boolean },
-  ) => WorkerLike;
+  Worker: new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerLike;
 }
 
-function nodeProcess(): {
+interface NodeProcess {
   env: Record<string, string | undefined>;
-  getBuiltinModule?(id: string): unknown;
-} | null {
+  getBuiltinModule(id: string): unknown;
+  cpuUsage(): { user: number; system: number };
+}
+
+function nodeProcess(): NodeProcess | null {
   const p = (globalThis as { process?: unknown }).process as
-    | {
-        env?: Record<string, string | undefined>;
-        getBuiltinModule?(id: string): unknown;
-        versions?: { node?: string };
-      }
+    | (Partial<NodeProcess> & { versions?: { node?: string } })
     | undefined;
-  if (!p?.versions?.node || typeof p.getBuiltinModule !== "function") return null;
-  return { env: p.env ?? {}, getBuiltinModule: p.getBuiltinModule.bind(p) };
+  if (!p?.versions?.node || typeof p.getBuiltinModule !== "function" || typeof p.cpuUsage !== "function")
+    return null;
+  return { env: p.env ?? {}, getBuiltinModule: p.getBuiltinModule.bind(p), cpuUsage: p.cpuUsage.bind(p) };
 }
 
 /**
@@ -97,42 +128,62 @@ export function threadCount(): number {
   if (p === null || typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return 1;
   const env = Number.parseInt(p.env.NABLA_THREADS ?? "", 10);
   if (Number.isFinite(env)) return Math.max(1, Math.min(env, 64));
-  const os = p.getBuiltinModule?.("node:os") as
+  const os = p.getBuiltinModule("node:os") as
     | { availableParallelism?(): number; cpus(): unknown[] }
     | undefined;
   const n = os?.availableParallelism?.() ?? os?.cpus().length ?? 1;
   return Math.max(1, Math.min(n, 8));
 }
 
+interface CpuTimes {
+  times: { idle: number };
+}
+let sample: { wall: number; idle: number; own: number } | undefined;
+let cores = Number.POSITIVE_INFINITY;
+
 /**
- * Starts `workers` Node workers, each instantiating `module` against `memory` and running
- * `driver` (the source of a self-contained `(exports, params: Int32Array) => void` function) per job.
- * Returns null when worker_threads are unavailable.
+ * Cores this process could use now: the idle ones plus those it keeps busy itself, from the system's CPU
+ * times over the last quarter second or more (Infinity where unknown, and on the first call). Threads pay
+ * only when the workers find a free core: on a machine busy with other work, a woken worker waits for a
+ * core or takes one from this thread, and a split call gets slower than one thread.
  */
-export function createNodePool(
-  module: WebAssembly.Module,
-  memory: WebAssembly.Memory,
-  workers: number,
-  driver: string,
-): ThreadPool | null {
+export function availableCores(): number {
   const p = nodeProcess();
-  const wt = p?.getBuiltinModule?.("node:worker_threads") as WorkerThreads | undefined;
+  const os = p?.getBuiltinModule("node:os") as { cpus(): CpuTimes[] } | undefined;
+  if (!p || !os) return Number.POSITIVE_INFINITY;
+  const wall = performance.now();
+  if (sample !== undefined && wall - sample.wall < 250) return cores;
+  let idle = 0;
+  for (const c of os.cpus()) idle += c.times.idle;
+  const u = p.cpuUsage();
+  const own = (u.user + u.system) / 1000;
+  if (sample !== undefined) cores = (idle - sample.idle + own - sample.own) / (wall - sample.wall);
+  sample = { wall, idle, own };
+  return cores;
+}
+
+/** Starts `workers` Node workers. Returns null when worker_threads are unavailable. */
+export function createNodePool(workers: number): ThreadPool | null {
+  const p = nodeProcess();
+  const wt = p?.getBuiltinModule("node:worker_threads") as WorkerThreads | undefined;
   if (!wt || workers < 1) return null;
   const ctrls: Int32Array[] = [];
-  const src = workerSource(driver);
+  const threads: WorkerLike[] = [];
   try {
     for (let w = 0; w < workers; w++) {
       const ctrl = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-      const worker = new wt.Worker(src, { eval: true, workerData: { ctrl: ctrl.buffer, module, memory } });
+      const worker = new wt.Worker(workerSource, { eval: true, workerData: { ctrl: ctrl.buffer } });
       worker.unref();
       worker.on("error", () => Atomics.store(ctrl, STATE, -1));
       worker.on("exit", () => Atomics.store(ctrl, STATE, -1));
       ctrls.push(ctrl);
+      threads.push(worker);
     }
   } catch {
     return null;
   }
   let gen = 0;
+  let loaded = 0;
   let broken = false;
   let whenReady: Promise<boolean> | undefined;
   return {
@@ -152,24 +203,51 @@ export function createNodePool(
       return whenReady;
     },
     ready: () => !broken && ctrls.every((c) => Atomics.load(c, STATE) === 1),
-    run(params, own) {
+    load(module, memory, driver, math = []) {
+      for (const t of threads) t.postMessage({ module, memory, driver, math });
+      return loaded++;
+    },
+    run(kernel, params, own, steal) {
       if (broken) return false;
-      gen = (gen + 1) | 0;
+      gen = (gen + 1) | 0 || 1;
       for (let w = 0; w < workers; w++) {
         const c = ctrls[w]!;
         const ps = params[w]!;
-        for (let i = 0; i < ps.length; i++) c[PARAMS + i] = ps[i]!;
+        c[KERNEL] = kernel;
+        for (let i = 0; i < ps.length; i++) c[KERNEL + 1 + i] = ps[i]!;
+        Atomics.store(c, JOB, gen);
         Atomics.store(c, GEN, gen);
         Atomics.notify(c, GEN);
       }
       own();
-      for (const c of ctrls)
-        while (Atomics.load(c, DONE) !== gen) {
-          if (Atomics.load(c, STATE) === -1) break;
-          Atomics.wait(c, DONE, (gen - 1) | 0, 1000);
+      ctrls.forEach((c, w) => {
+        if (steal && Atomics.compareExchange(c, JOB, gen, 0) === gen) {
+          steal(w);
+          return;
         }
-      if (ctrls.some((c) => Atomics.load(c, STATE) !== 1)) broken = true;
+        for (;;) {
+          const done = Atomics.load(c, DONE);
+          if (done === gen || Atomics.load(c, STATE) === -1) break;
+          Atomics.wait(c, DONE, done, 1000);
+        }
+      });
+      if (ctrls.some((c) => Atomics.load(c, STATE) === -1)) broken = true;
       return !broken;
     },
   };
+}
+
+/** undefined: not tried yet; null: threads unavailable or disabled. */
+let shared: ThreadPool | null | undefined;
+
+/**
+ * The process's pool (threadCount() − 1 workers), started on first call; null with a single thread
+ * (NABLA_THREADS=1, one core, or no worker_threads / SharedArrayBuffer).
+ */
+export function sharedPool(): ThreadPool | null {
+  if (shared === undefined) {
+    const threads = threadCount();
+    shared = threads < 2 ? null : createNodePool(threads - 1);
+  }
+  return shared;
 }

@@ -1,11 +1,20 @@
 // Fused float32 elementwise kernels in WebAssembly SIMD (four lanes at a time): a FusedSpec whose values are
 // all float32 (comparisons inside the loop become lane masks) and whose inputs are contiguous or scalar
 // becomes a small module of its own, with the vector math of vmath.ts (exp, expm1, log, log1p, sin, cos,
-// tanh, logistic). Inputs are copied into the shared memory and outputs out (so tensors stay plain arrays).
-// The math functions are within about one unit in the last place of the reference backend;
+// tanh, logistic). Inputs are copied into WebAssembly memory and outputs out (so tensors stay plain
+// arrays); long loops run split across threads (threads/elementwise.ts), with bit-identical results. The
+// math functions are within about one unit in the last place of the reference backend;
 // test/backend-fast.test.ts measures them.
 import { sizeOf, stridesOf } from "../../core/shape.js";
 import type { FusedArg, FusedKernel, FusedNode, FusedSpec } from "../fusion.js";
+import {
+  runHere,
+  SHARED_MAX_PAGES,
+  type Stage,
+  splitTarget,
+  type Target,
+  THREAD_MIN_WORK,
+} from "../threads/elementwise.js";
 import { assemble, Func, I32, SIMD, V128 } from "./emit.js";
 import { instantiate, memoryOf, simdSupported } from "./runtime.js";
 import {
@@ -19,6 +28,7 @@ import {
   emitSinCos,
   emitTanh,
   MATH_IMPORTS,
+  mathImports,
   splat,
 } from "./vmath.js";
 
@@ -58,6 +68,27 @@ const COMPARE: Record<string, number> = {
   gt: SIMD.f32x4Gt,
   ge: SIMD.f32x4Ge,
 };
+/** Rough cost per element of a node, in vector additions (sin and cos of one operand share their cost). */
+const COST: Record<string, number> = { sin: 35, cos: 35, div: 3, sqrt: 3 };
+for (const p of Object.keys(MATH_UNARY)) COST[p] = p === "sign" ? 3 : 15;
+
+/** The estimated work per element of a loop (its loads, nodes and stores). */
+function loopCost(spec: FusedSpec): number {
+  let cost = spec.inputs.length + spec.outputs.length;
+  const trig = new Set<string>();
+  for (const n of spec.nodes) {
+    if (TRIG.has(n.prim)) {
+      const key = argKey(n.args[0]!);
+      if (trig.has(key)) continue;
+      trig.add(key);
+    }
+    cost += COST[n.prim] ?? 1;
+  }
+  return cost;
+}
+
+/** Index of the first pointer parameter of a kernel (after start and end). */
+const PTR = 2;
 /** Smallest loop worth the copies (four float32 lanes beat V8's scalar loop even for one addition). */
 const MIN_SIZE = 2048;
 
@@ -198,14 +229,14 @@ function emitConvert(f: Func, n: FusedNode, a: FusedArg, arg: (a: FusedArg) => v
 }
 
 /**
- * kernel(bytes, in0, …, out0, …): bytes is the padded length in bytes; each pointer is an address of a
- * vector run (or of one float32, for scalar inputs).
+ * k(start, end, in0, …, out0, …) computes byte offsets start ≤ o < end (multiples of 32) of every vector run;
+ * each pointer is the address of an input's run (or of one float32, for scalar inputs) or an output's.
  */
 function emitKernel(spec: FusedSpec, reads: Read[], kinds: Kind[]): Func {
   const nIn = spec.inputs.length;
   const f = new Func(
     "k",
-    Array.from({ length: 1 + nIn + spec.outputs.length }, () => I32),
+    Array.from({ length: PTR + nIn + spec.outputs.length }, () => I32),
   );
   const o = f.local(I32);
   // Two independent vectors per iteration, so one's long dependency chain (exp, division) overlaps the
@@ -215,7 +246,7 @@ function emitKernel(spec: FusedSpec, reads: Read[], kinds: Kind[]): Func {
   // Scalars are read once.
   reads.forEach((r, j) => {
     if (r === "scalar") {
-      f.get(1 + j)
+      f.get(PTR + j)
         .op(0x2a, 2, 0)
         .simd(SIMD.f32x4Splat)
         .set(vins[0]![j]!);
@@ -223,10 +254,10 @@ function emitKernel(spec: FusedSpec, reads: Read[], kinds: Kind[]): Func {
     }
   });
   const wanted = trigWanted(spec);
-  f.i32(0).set(o);
+  f.get(0).set(o);
   f.block(() => {
     f.loop(() => {
-      f.get(o).get(0).op(0x4e /* ge_s */).brIf(1);
+      f.get(o).get(1).op(0x4e /* ge_s */).brIf(1);
       for (let u = 0; u < 2; u++) emitStep(f, spec, kinds, reads, vins[u]!, vnodes[u]!, o, u * 16, wanted);
       f.get(o).i32(32).i32Add().set(o).br(0);
     });
@@ -263,7 +294,7 @@ function emitStep(
   const nIn = spec.inputs.length;
   reads.forEach((r, j) => {
     if (r !== "scalar")
-      f.get(1 + j)
+      f.get(PTR + j)
         .get(o)
         .i32Add()
         .vload(at)
@@ -298,7 +329,7 @@ function emitStep(
     f.set(vnode[k]!);
   });
   spec.outputs.forEach((out, j) => {
-    f.get(1 + nIn + j)
+    f.get(PTR + nIn + j)
       .get(o)
       .i32Add();
     arg(out.value);
@@ -306,67 +337,179 @@ function emitStep(
   });
 }
 
-/** Compiles `spec` to a WebAssembly kernel, or returns null when it does not qualify. */
-export function compileSimdF32(spec: FusedSpec): FusedKernel | null {
+/**
+ * Compiles `spec` to a WebAssembly kernel, or returns null when it does not qualify. `threads: false` keeps
+ * a large loop on the calling thread (the one-thread result, for comparison).
+ */
+export function compileSimdF32(spec: FusedSpec, threads = true): FusedKernel | null {
   const reads = plan(spec);
-  if ((globalThis as any).__specLog) console.log("SPEC", JSON.stringify(spec), reads === null ? "JS" : "WASM");
   if (reads === null) return null;
   const f = emitKernel(spec, reads, nodeKinds(spec)!);
   const table = constantTable(f);
+  const nIn = spec.inputs.length;
+  const nOut = spec.outputs.length;
+  // Long loops run split across threads when there are any (on a shared memory, bit-identical results).
+  if (threads && sizeOf(spec.shape) * loopCost(spec) >= THREAD_MIN_WORK) {
+    const bytes = assemble([f], SHARED_MAX_PAGES, MATH_IMPORTS);
+    const split = splitTarget(bytes, nIn, nOut, mathImports());
+    if (split !== null) return stagedRunner(spec, reads, table, split);
+  }
   const exports = instantiate(assemble([f], undefined, MATH_IMPORTS));
   if (exports === null) return null;
-  const kernel = exports.k as (...a: number[]) => void;
-  return stagedRunner(spec, reads, table, kernel);
+  const k = exports.k as (...a: number[]) => void;
+  return stagedRunner(spec, reads, table, {
+    memoryOf,
+    run: (bytes, pointers, stage) => runHere(k, bytes, pointers, stage),
+  });
+}
+
+/** An input's elements [offset + lo, offset + hi) are read (zeros elsewhere), or one scalar. */
+interface Staged {
+  offset: number;
+  scalar: boolean;
+  lo: number;
+  hi: number;
 }
 
 /**
- * The kernel wrapped with its copies: the constant table, each input (a full vector run or 16 bytes), then
- * each output, one after the other in the shared memory.
+ * The kernel wrapped with its copies: the constant table, then each input's run (padded to whole vectors;
+ * one copy serves every input that reads a single array at whole-run offsets), then each output's run.
  */
-function stagedRunner(
-  spec: FusedSpec,
-  reads: Read[],
-  table: Uint8Array,
-  kernel: (...a: number[]) => void,
-): FusedKernel {
+function stagedRunner(spec: FusedSpec, reads: Read[], table: Uint8Array, target: Target): FusedKernel {
   const nIn = spec.inputs.length;
   const n = sizeOf(spec.shape);
   const padded = Math.ceil(n / 8) * 8;
-  const bytes = padded * 4;
-  const offsets = spec.inputs.map((inp, j) => {
+  const staged: Staged[] = spec.inputs.map((inp, j) => {
     const r = reads[j]!;
-    return r === "scalar"
-      ? { offset: inp.offset, full: false, lo: 0, hi: 0 }
-      : { offset: inp.offset, full: true, lo: r === "full" ? 0 : r.lo, hi: r === "full" ? n : r.hi };
+    if (r === "scalar") return { offset: inp.offset, scalar: true, lo: 0, hi: 0 };
+    return { offset: inp.offset, scalar: false, lo: r === "full" ? 0 : r.lo, hi: r === "full" ? n : r.hi };
   });
-  const sizes = [...offsets.map((x) => (x.full ? bytes : 16)), ...spec.outputs.map(() => bytes)];
-  const ptrs: number[] = [];
-  let at = (table.length + 63) & ~63;
-  for (const s of sizes) {
-    ptrs.push(at);
-    at += s;
-  }
-  const end = at;
+  const start = (table.length + 63) & ~63;
   return (ins, outs) => {
-    const mem = memoryOf(end);
-    const view = new Float32Array(mem.buffer);
+    const ptrs = new Array<number>(nIn + spec.outputs.length).fill(0);
+    const layout = layoutInputs(ins, staged, n, padded, start, ptrs);
+    let at = layout.end;
+    for (let j = 0; j < spec.outputs.length; j++) {
+      ptrs[nIn + j] = at;
+      at += padded * 4;
+    }
+    const mem = target.memoryOf(at);
     new Uint8Array(mem.buffer).set(table, 0);
-    offsets.forEach((x, j) => {
-      const src = ins[j]! as Float32Array;
-      const p = ptrs[j]! / 4;
-      if (x.full) {
-        if (x.lo > 0) view.fill(0, p, p + x.lo);
-        if (x.hi > x.lo) view.set(src.subarray(x.offset + x.lo, x.offset + x.hi), p + x.lo);
-        if (x.hi < n) view.fill(0, p + x.hi, p + n);
-      } else view[p] = src[x.offset]!;
-    });
-    kernel(bytes, ...ptrs);
-    return spec.outputs.map((_, j) => {
-      const result = view.subarray(ptrs[nIn + j]! / 4, ptrs[nIn + j]! / 4 + n);
-      const dst = outs?.[j];
-      if (dst === undefined) return result.slice();
-      dst.set(result);
-      return dst;
-    });
+    const view = new Float32Array(mem.buffer);
+    const stage: Stage = {
+      n,
+      dsts: spec.outputs.map((_, j) => outs?.[j] as Float32Array | undefined),
+      copyIn: (e0, e1) => {
+        for (const r of layout.regions) copyRegion(view, ins[r.input] as Float32Array, r, e0, e1);
+      },
+      copyOut: (j, dst, e0, e1) => {
+        const p = ptrs[nIn + j]! / 4;
+        if (e1 > e0) dst.set(view.subarray(p + e0, p + e1), e0);
+      },
+    };
+    return target.run(padded * 4, ptrs, stage);
   };
+}
+
+/**
+ * One input's run in memory, from float index `base`: `zeros` zeros, elements [from, from + length) of the
+ * input, `after` zeros. The loop's element e reads run positions e … e + spread (spread > 0 when several
+ * inputs read one array at offsets that far apart). A scalar is one element, read by every element.
+ */
+interface Region {
+  input: number;
+  base: number;
+  zeros: number;
+  from: number;
+  length: number;
+  after: number;
+  spread: number;
+  scalar: boolean;
+}
+
+/** Copies the part of region `r` that the loop's elements [e0, e1) read (all of a scalar). */
+function copyRegion(view: Float32Array, src: Float32Array, r: Region, e0: number, e1: number): void {
+  if (r.scalar) {
+    view[r.base] = src[r.from]!;
+    return;
+  }
+  const a = Math.max(e0, 0);
+  const b = Math.min(e1 + r.spread, r.zeros + r.length + r.after);
+  const clip = (lo: number, hi: number, f: (lo: number, hi: number) => void) => {
+    const x = Math.max(a, lo);
+    const y = Math.min(b, hi);
+    if (y > x) f(x, y);
+  };
+  const dataEnd = r.zeros + r.length;
+  clip(0, r.zeros, (x, y) => view.fill(0, r.base + x, r.base + y));
+  clip(r.zeros, dataEnd, (x, y) =>
+    view.set(src.subarray(r.from + x - r.zeros, r.from + y - r.zeros), r.base + x),
+  );
+  clip(dataEnd, dataEnd + r.after, (x, y) => view.fill(0, r.base + x, r.base + y));
+}
+
+/**
+ * Places the inputs from byte `start` on, filling `ptrs[j]` with each input's address. Whole runs of one
+ * array (the same array read at several offsets, as x[:-1] and x[1:] are) share one copy of the union of
+ * their elements. Returns the regions to copy and the end of the inputs' area (bytes).
+ */
+function layoutInputs(
+  ins: readonly ArrayLike<number>[],
+  staged: readonly Staged[],
+  n: number,
+  padded: number,
+  start: number,
+  ptrs: number[],
+): { regions: Region[]; end: number } {
+  const regions: Region[] = [];
+  let at = start / 4; // in floats, a multiple of 4 (16-byte aligned)
+  const placed = new Array<boolean>(staged.length).fill(false);
+  staged.forEach((x, j) => {
+    if (placed[j]) return;
+    placed[j] = true;
+    if (x.scalar) {
+      regions.push({
+        input: j,
+        base: at,
+        zeros: 0,
+        from: x.offset,
+        length: 1,
+        after: 0,
+        spread: 0,
+        scalar: true,
+      });
+      ptrs[j] = at * 4;
+      at += 4;
+      return;
+    }
+    const group = [j];
+    if (x.lo === 0 && x.hi === n)
+      for (let k = j + 1; k < staged.length; k++) {
+        const y = staged[k]!;
+        if (!placed[k] && !y.scalar && y.lo === 0 && y.hi === n && ins[k] === ins[j]) {
+          group.push(k);
+          placed[k] = true;
+        }
+      }
+    const offsets = group.map((k) => staged[k]!.offset);
+    const lo = Math.min(...offsets);
+    const spread = Math.max(...offsets) - lo;
+    // The run starts 0–3 floats in, so that source and destination agree modulo 16 bytes: copies into a
+    // shared memory go word by word, and byte by byte when the two are misaligned (4× slower).
+    const base = at + ((((ins[j] as Float32Array).byteOffset >> 2) + lo - at) & 3);
+    // Lanes past n are never stored, so they need not be zero.
+    regions.push({
+      input: j,
+      base,
+      zeros: x.lo,
+      from: lo + x.lo,
+      length: spread + x.hi - x.lo,
+      after: n - x.hi,
+      spread,
+      scalar: false,
+    });
+    for (const k of group) ptrs[k] = (base + staged[k]!.offset - lo) * 4;
+    at += Math.ceil((spread + padded) / 4) * 4 + 4;
+  });
+  return { regions, end: at * 4 };
 }
