@@ -21,9 +21,22 @@
       ]
     },
     {
+      "target_name": "nabla_fused",
+      "type": "static_library",
+      "sources": ["src/fused.cc"],
+      "cflags_cc": ["-fno-trapping-math"],
+      "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["-fno-trapping-math"]},
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", {
+          "cflags_cc": ["-march=native"],
+          "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["-march=native", "-fno-trapping-math"]}
+        }]
+      ]
+    },
+    {
       "target_name": "nabla_native",
       "sources": ["src/addon.cc"],
-      "dependencies": ["nabla_kernels"]
+      "dependencies": ["nabla_kernels", "nabla_fused"]
     }
   ]
 }

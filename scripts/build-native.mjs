@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the optional native addon (native/) at install time: `npm install` / `npm ci` run this as the
-// package's "install" script. The addon only speeds up matrix products in Node, so this never fails the
+// package's "install" script. The addon only speeds up matrix products and fused loops in Node, so this never fails the
 // install: on any problem it prints one line and exits 0, and nabla uses its WebAssembly kernels.
 // NABLA_NATIVE=0 skips the build (and, at run time, the use) of the addon.
 import { spawnSync } from "node:child_process";
@@ -16,7 +16,7 @@ const TIMEOUT_MS = 5 * 60 * 1000;
 
 const say = (message) => console.log(`nabla: ${message}`);
 const skip = (why) => {
-  say(`native addon not built (${why}); matrix products use WebAssembly`);
+  say(`native addon not built (${why}); kernels use WebAssembly and JavaScript`);
   process.exit(0);
 };
 

@@ -3,6 +3,11 @@
 //     c[b] = op(a[b])·op(b[b]) for Float32Array or Float64Array operands of one type (op transposes when tA
 //     or tB: a is then stored [K,M], b [N,K]); false (c untouched) for other array types. Throws on
 //     malformed arguments, which only a caller bug produces.
+//   fusedCompile(desc: Float64Array) -> kernel | string
+//     compiles a fused elementwise kernel (native/src/fused.h; src/backend/native/fused.ts writes desc);
+//     a string says why the description is not one these kernels run.
+//   fusedRun(kernel, inputs: TypedArray[], outputs: TypedArray[], threads) -> undefined | string
+//     runs it, writing every output; a string says why nothing was computed (wrong arrays).
 //   workersAwake() -> number of pool workers awake (busy or spinning after a job) rather than asleep.
 //   isa -> "avx512" | "avx2" | "generic", the instruction set the kernels were compiled for.
 //   version -> kVersion, bumped whenever this surface changes, so that a stale build is not used.
@@ -11,13 +16,15 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <vector>
 
+#include "fused.h"
 #include "gemm.h"
 #include "pool.h"
 
 namespace {
 
-constexpr int32_t kVersion = 1;
+constexpr int32_t kVersion = 2;
 
 bool throwType(napi_env env, const char* message) {
   napi_throw_type_error(env, nullptr, message);
@@ -33,7 +40,7 @@ struct Array {
 bool typedArray(napi_env env, napi_value v, Array* out) {
   bool is = false;
   if (napi_is_typedarray(env, v, &is) != napi_ok || !is)
-    return throwType(env, "matmul: expected a typed array");
+    return throwType(env, "expected a typed array");
   napi_value buffer;
   size_t offset;
   return napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &buffer, &offset) == napi_ok;
@@ -41,12 +48,12 @@ bool typedArray(napi_env env, napi_value v, Array* out) {
 
 bool integer(napi_env env, napi_value v, int64_t* out) {
   if (napi_get_value_int64(env, v, out) != napi_ok || *out < 0)
-    return throwType(env, "matmul: expected a non-negative integer");
+    return throwType(env, "expected a non-negative integer");
   return true;
 }
 
 bool boolean(napi_env env, napi_value v, bool* out) {
-  if (napi_get_value_bool(env, v, out) != napi_ok) return throwType(env, "matmul: expected a boolean");
+  if (napi_get_value_bool(env, v, out) != napi_ok) return throwType(env, "expected a boolean");
   return true;
 }
 
@@ -103,6 +110,107 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   return jsBool(env, true);
 }
 
+napi_value jsString(napi_env env, const char* s) {
+  napi_value r;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
+napi_value undefined(napi_env env) {
+  napi_value r;
+  napi_get_undefined(env, &r);
+  return r;
+}
+
+// Marks the externals that hold compiled kernels, so that fusedRun never takes another external for one.
+const napi_type_tag kKernelTag = {0x6e61626c615f6675ULL, 0x7365645f6b726e6cULL};
+
+void freeKernel(napi_env, void* data, void*) { nabla::fusedFree(static_cast<nabla::FusedKernel*>(data)); }
+
+napi_value FusedCompile(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  Array desc;
+  if (argc < 1 || !typedArray(env, argv[0], &desc)) return nullptr;
+  if (desc.type != napi_float64_array) {
+    throwType(env, "fusedCompile: expected a Float64Array");
+    return nullptr;
+  }
+  const char* why = "unsupported";
+  nabla::FusedKernel* k = nabla::fusedCompile(static_cast<const double*>(desc.data), desc.length, &why);
+  if (k == nullptr) return jsString(env, why);
+  napi_value ext;
+  if (napi_create_external(env, k, freeKernel, nullptr, &ext) != napi_ok) {
+    nabla::fusedFree(k);
+    return nullptr;
+  }
+  if (napi_type_tag_object(env, ext, &kKernelTag) != napi_ok) return nullptr;
+  return ext;
+}
+
+int dtypeOf(napi_typedarray_type t) {
+  switch (t) {
+    case napi_float32_array: return nabla::kF32;
+    case napi_float64_array: return nabla::kF64;
+    case napi_int32_array: return nabla::kI32;
+    case napi_uint8_array: return nabla::kBool;
+    default: return nabla::kOtherType;
+  }
+}
+
+// The typed arrays of a JS array: in place for the usual few, on the heap beyond. (Not thread_local: TLS in
+// a dlopen()ed module costs a __tls_get_addr call, and fusedRun's own time is a few µs at the least.)
+class FusedArrays {
+ public:
+  bool read(napi_env env, napi_value list) {
+    bool isArray = false;
+    uint32_t n = 0;
+    if (napi_is_array(env, list, &isArray) != napi_ok || !isArray ||
+        napi_get_array_length(env, list, &n) != napi_ok)
+      return throwType(env, "fusedRun: expected an array of typed arrays");
+    if (n > kInline) heap_.resize(n);
+    data_ = n > kInline ? heap_.data() : inline_;
+    size_ = n;
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value v;
+      Array a;
+      if (napi_get_element(env, list, i, &v) != napi_ok || !typedArray(env, v, &a)) return false;
+      data_[i] = nabla::FusedArray{a.data, a.length, dtypeOf(a.type)};
+    }
+    return true;
+  }
+  const nabla::FusedArray* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr uint32_t kInline = 16;
+  nabla::FusedArray inline_[kInline];
+  std::vector<nabla::FusedArray> heap_;
+  nabla::FusedArray* data_ = inline_;
+  size_t size_ = 0;
+};
+
+napi_value FusedRun(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  bool tagged = false;
+  void* kernel = nullptr;
+  if (argc < 4 || napi_check_object_type_tag(env, argv[0], &kKernelTag, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, argv[0], &kernel) != napi_ok) {
+    throwType(env, "fusedRun: expected a compiled kernel");
+    return nullptr;
+  }
+  FusedArrays ins, outs;
+  int64_t threads;
+  if (!ins.read(env, argv[1]) || !outs.read(env, argv[2]) || !integer(env, argv[3], &threads)) return nullptr;
+  const int t = static_cast<int>(threads < 1 ? 1 : threads > 64 ? 64 : threads);
+  const char* why = nabla::fusedRun(*static_cast<const nabla::FusedKernel*>(kernel), ins.data(), ins.size(),
+                                    outs.data(), outs.size(), t);
+  return why == nullptr ? undefined(env) : jsString(env, why);
+}
+
 // Whether this CPU has every extension the kernels were compiled to use (see gemmFeatures).
 bool cpuRunsKernels() {
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -148,6 +256,14 @@ napi_value Init(napi_env env, napi_value exports) {
       napi_create_function(env, "workersAwake", NAPI_AUTO_LENGTH, WorkersAwake, nullptr, &awake) != napi_ok ||
       napi_set_named_property(env, exports, "workersAwake", awake) != napi_ok)
     return nullptr;
+  const struct {
+    const char* name;
+    napi_callback fn;
+  } fused[] = {{"fusedCompile", FusedCompile}, {"fusedRun", FusedRun}};
+  for (const auto& f : fused)
+    if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn) != napi_ok ||
+        napi_set_named_property(env, exports, f.name, fn) != napi_ok)
+      return nullptr;
   return exports;
 }
 

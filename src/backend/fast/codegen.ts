@@ -15,6 +15,7 @@ import {
   type ReduceKind,
   scalarFn,
 } from "../fusion.js";
+import { compileNativeFused } from "../native/fused.js";
 import { compileSimdF32 } from "../wasm/elementwise.js";
 
 /** The spec after dropping size-1 dims and merging dims every operand walks contiguously. */
@@ -301,8 +302,17 @@ export function canGenerateCode(): boolean {
   return codegenAvailable;
 }
 
-/** Compiles a fused spec to a kernel (generated JS, or the interpreter where code cannot be generated). */
+/**
+ * Compiles a fused spec to a kernel: native code in Node when the addon is built and runs the spec, else
+ * WebAssembly SIMD, else generated JS (or the interpreter where code cannot be generated).
+ */
 export function compileFused(spec: FusedSpec): FusedKernel {
+  const native = compileNativeFused(spec, () => compilePortable(spec));
+  return native ?? compilePortable(spec);
+}
+
+/** The kernel of compileFused without the native addon. */
+function compilePortable(spec: FusedSpec): FusedKernel {
   const simd = compileSimdF32(spec);
   if (simd !== null) return simd;
   const nrm = normalize(spec);

@@ -21,6 +21,21 @@ export interface NativeAddon {
     N: number,
     threads: number,
   ): boolean;
+  /**
+   * Compiles a fused elementwise kernel from its description (./fused.ts's encode): an opaque kernel, or
+   * why the addon does not run it.
+   */
+  fusedCompile(desc: Float64Array): object | string;
+  /**
+   * Runs a compiled kernel on up to `threads` threads, reading the inputs and writing every element of the
+   * outputs in place. undefined, or why nothing was computed (arrays of the wrong number, type or length).
+   */
+  fusedRun(
+    kernel: object,
+    inputs: readonly ArrayBufferView[],
+    outputs: readonly ArrayBufferView[],
+    threads: number,
+  ): string | undefined;
   /** Pool workers awake (busy, or spinning after a product) rather than asleep. */
   workersAwake(): number;
   /** The instruction set the kernels were compiled for. */
@@ -30,7 +45,7 @@ export interface NativeAddon {
 }
 
 /** The addon interface this code expects (native/src/addon.cc's kVersion): an older build is not used. */
-export const NATIVE_VERSION = 1;
+export const NATIVE_VERSION = 2;
 
 /**
  * The addon as built by node-gyp, relative to this module: src/backend/native/ (tsx, vitest) and
@@ -57,6 +72,8 @@ const isAddon = (m: unknown): m is NativeAddon =>
   m !== null &&
   (m as NativeAddon).version === NATIVE_VERSION &&
   typeof (m as NativeAddon).matmul === "function" &&
+  typeof (m as NativeAddon).fusedCompile === "function" &&
+  typeof (m as NativeAddon).fusedRun === "function" &&
   typeof (m as NativeAddon).workersAwake === "function";
 
 /**
