@@ -313,7 +313,7 @@ function printReport(columns: Column[]) {
     const best = mm.reduce((a, b) => (b.value! > a.value! ? b : a));
     out(
       `Best nabla matmul: ${fmt(best.value!)} GFLOP/s at n=${best.size}, ${((100 * best.value!) / 230).toFixed(1)} % ` +
-        "of the machine's ≈230 GFLOP/s float32 peak (2 cores).",
+        "of the ≈230 GFLOP/s float32 peak WORKLOADS.md gives for its 2-core AMD EPYC (this CPU's peak may differ).",
     );
   }
   if (records.some((r) => r.source === "recorded"))
