@@ -1,9 +1,11 @@
 // End-to-end tests of the playground in a real browser: Debian chromium driven by playwright-core.
 // Builds web/ into .tmp, serves it with web/serve.ts on a free loopback port, saves screenshots in
-// test-artifacts/web/.
+// test-artifacts/web/. A second page in the same folder (threads.html, built here) exposes the threaded
+// kernels, to check that the isolated page runs them on Web Workers.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../web/serve.js";
@@ -31,6 +33,46 @@ if (!HAVE_CHROMIUM)
 const num = (s: string | null): number => Number(String(s).replace(/\u2212/g, "-"));
 
 const fp = (x: number) => 4 * x ** 3 - 6 * x ** 2 + 6 * x - 4;
+
+const abs = (p: string) => JSON.stringify(path.resolve(p));
+/** The kernels on `globalThis.nablaThreads`; `?threads=N` sets NABLA_THREADS first. Minified, as in the playground. */
+const THREADS_ENTRY = `
+const n = new URLSearchParams(location.search).get("threads");
+if (n !== null) globalThis.NABLA_THREADS = n;
+import { threadedMatmul, threadsReady } from ${abs("src/backend/threads/matmul.ts")};
+import { splitStats } from ${abs("src/backend/threads/elementwise.ts")};
+import { sharedPool, threadCount } from ${abs("src/backend/threads/pool.ts")};
+import { compileSimdF32 } from ${abs("src/backend/wasm/elementwise.ts")};
+import { wasmMatmul } from ${abs("src/backend/wasm/matmul.ts")};
+globalThis.nablaThreads = { threadedMatmul, threadsReady, splitStats, sharedPool, threadCount, compileSimdF32, wasmMatmul };
+`;
+
+async function buildThreadsPage(): Promise<void> {
+  await build({
+    stdin: { contents: THREADS_ENTRY, loader: "ts", resolveDir: path.resolve(".") },
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    outfile: path.join(DIST, "threads.js"),
+    logLevel: "error",
+    plugins: [
+      {
+        name: "node-stub",
+        setup(b) {
+          b.onResolve({ filter: /^(node:.*|@resvg\/resvg-js|linkedom)$/ }, () => ({
+            path: path.resolve("web/src/node-stub.ts"),
+          }));
+        },
+      },
+    ],
+  });
+  writeFileSync(
+    path.join(DIST, "threads.html"),
+    '<!doctype html><meta charset="utf-8"><title>threads</title><script type="module" src="threads.js"></script>\n',
+  );
+}
 
 describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
   let server: RunningServer;
@@ -91,6 +133,7 @@ describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
       ],
       { stdio: "inherit" },
     );
+    await buildThreadsPage();
     server = await startServer({ root: DIST, port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
@@ -357,6 +400,111 @@ describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
     // …and the loss stays at ln 2: the early layers barely learn.
     expect(num(await page.textContent("#t-loss"))).toBeGreaterThan(0.6);
     await shot("09-training-vanishing");
+  });
+
+  it("runs large products and fused loops on two threads in the isolated page, with the same bits", async () => {
+    const other = await browser.newPage();
+    other.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    await other.goto(`${server.url}threads.html?threads=2`);
+    await other.waitForFunction(() => "nablaThreads" in globalThis);
+    expect(await other.evaluate(() => crossOriginIsolated)).toBe(true);
+    const got = await other.evaluate(async () => {
+      // biome-ignore lint/suspicious/noExplicitAny: the test page's global
+      const t = (globalThis as any).nablaThreads;
+      const ready = await t.threadsReady();
+      const same = (x: Float32Array, y: Float32Array) => x.every((v, i) => Object.is(v, y[i]));
+      const median = (f: () => void) => {
+        const ms: number[] = [];
+        for (let r = 0; r < 5; r++) {
+          const t0 = performance.now();
+          f();
+          ms.push(performance.now() - t0);
+        }
+        return ms.sort((p, q) => p - q)[2]!;
+      };
+      let seed = 7;
+      const random = (n: number) =>
+        Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 4 - 2);
+      // Counts the pool's jobs, and those taken back from the worker (run on this thread after all).
+      const pool = t.sharedPool();
+      const jobs = { run: 0, stolen: 0 };
+      const run = pool.run;
+      pool.run = (k: number, p: number[][], own: () => void, steal: (w: number) => void) => {
+        jobs.run++;
+        return run(k, p, own, (w: number) => {
+          jobs.stolen++;
+          steal(w);
+        });
+      };
+      const workerJobs = () => jobs.run - jobs.stolen;
+      const out: Record<string, unknown> = { ready, threads: t.threadCount(), workers: pool.workers };
+      for (const N of [512, 1024]) {
+        const a = random(N * N);
+        const b = random(N * N);
+        const one = new Float32Array(N * N);
+        const two = new Float32Array(N * N).fill(Number.NaN);
+        t.wasmMatmul(a, false, b, false, one, 1, N, N, N);
+        out[`matmul${N}`] = t.threadedMatmul(a, false, b, false, two, 1, N, N, N) && same(one, two);
+        const before = workerJobs();
+        out[`matmul${N}ms`] = [
+          median(() => t.wasmMatmul(a, false, b, false, one, 1, N, N, N)),
+          median(() => t.threadedMatmul(a, false, b, false, two, 1, N, N, N)),
+        ];
+        out[`matmul${N}workerJobs`] = workerJobs() - before;
+      }
+      const n = 1_000_000;
+      const f32 = "float32";
+      const spec = {
+        shape: [n],
+        inputs: [{ dtype: f32, offset: 0, strides: [1] }],
+        nodes: [
+          { prim: "sin", args: [{ input: 0 }], dtype: f32 },
+          { prim: "exp", args: [{ node: 0 }], dtype: f32 },
+          { prim: "mul", args: [{ node: 0 }, { node: 1 }], dtype: f32 },
+        ],
+        outputs: [{ value: { node: 2 }, dtype: f32, size: n }],
+      };
+      const x = random(n);
+      const single = t.compileSimdF32(spec, false);
+      const split = t.compileSimdF32(spec);
+      const calls = t.splitStats.calls;
+      const before = workerJobs();
+      const [want] = single([x]);
+      const [have] = split([x]);
+      out.loop = same(want, have) && t.splitStats.calls === calls + 1;
+      out.loopMs = [median(() => single([x])), median(() => split([x]))];
+      out.loopWorkerJobs = workerJobs() - before;
+      return out;
+    });
+    console.log(`[web e2e] threads in chromium: ${JSON.stringify(got)}`);
+    expect(got).toMatchObject({
+      ready: true,
+      threads: 2,
+      workers: 1,
+      matmul512: true,
+      matmul1024: true,
+      loop: true,
+    });
+    // The worker did its share of the products and loops (a job is taken back only when it has not started).
+    expect(got.matmul512workerJobs as number).toBeGreaterThan(0);
+    expect(got.matmul1024workerJobs as number).toBeGreaterThan(0);
+    expect(got.loopWorkerJobs as number).toBeGreaterThan(0);
+    // NABLA_THREADS=1 in the page: no workers, products stay single-threaded.
+    await other.goto(`${server.url}threads.html?threads=1`);
+    await other.waitForFunction(() => "nablaThreads" in globalThis);
+    const off = await other.evaluate(async () => {
+      // biome-ignore lint/suspicious/noExplicitAny: the test page's global
+      const t = (globalThis as any).nablaThreads;
+      const a = new Float32Array(512 * 512).fill(1);
+      const c = new Float32Array(512 * 512);
+      return [
+        await t.threadsReady(),
+        t.threadedMatmul(a, false, a, false, c, 1, 512, 512, 512),
+        t.sharedPool(),
+      ];
+    });
+    expect(off).toEqual([false, false, null]);
+    await other.close();
   });
 
   it("restores a shared link and ran without errors", async () => {

@@ -85,6 +85,9 @@ describe("web/serve.ts", () => {
     expect(index.headers["cross-origin-embedder-policy"]).toBe("require-corp");
     expect(index.headers["x-content-type-options"]).toBe("nosniff");
     expect(index.headers["content-security-policy"]).toContain("script-src 'self'");
+    // Thread pool workers start from Blob URLs; JavaScript eval stays forbidden.
+    expect(index.headers["content-security-policy"]).toContain("worker-src 'self' blob:");
+    expect(index.headers["content-security-policy"]).not.toContain("'unsafe-eval'");
     expect(index.headers["cache-control"]).toBe("no-cache");
     expect(index.body).toContain("<title>ok</title>");
     const js = await raw("/assets/app-abc123.js?v=1");

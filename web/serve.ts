@@ -40,7 +40,8 @@ export const SECURITY_HEADERS: Record<string, string> = {
     "default-src 'self'",
     // WebAssembly (the SIMD kernels) may compile; JavaScript eval stays forbidden.
     "script-src 'self' 'wasm-unsafe-eval'",
-    "worker-src 'self'",
+    // The thread pool's Web Workers start from a Blob URL of their script.
+    "worker-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self'",

@@ -8,10 +8,11 @@
 // their page faults, measured no faster on 2 cores.)
 //
 // Used for loops of at least THREAD_MIN_WORK while the machine has a core to spare for each worker; smaller
-// ones (and everything when NABLA_THREADS=1, without SharedArrayBuffer or worker_threads, or before the
+// ones (and everything when NABLA_THREADS=1, without SharedArrayBuffer or workers, or before the
 // workers have started) run on the calling thread.
 // Modules are cached by their bytes, so the workers hold one instance per distinct kernel structure.
 import { simdSupported } from "../wasm/runtime.js";
+import { loopDriver } from "./drivers.js";
 import { availableCores, MAX_PARAMS, sharedPool, type ThreadPool } from "./pool.js";
 
 /**
@@ -73,10 +74,6 @@ function bytesKey(bytes: Uint8Array): string {
   return s;
 }
 
-/** The worker's driver for a kernel with `params` parameters (start, end, the pointers). */
-const driverSource = (params: number) =>
-  `function run(k, p) { k.k(${Array.from({ length: params }, (_, i) => `p[${i}]`).join(", ")}); }`;
-
 /**
  * `bytes` (a module assembled for a shared memory of SHARED_MAX_PAGES pages, exporting
  * `k(start, end, in…, out…)`, importing `math.<name>` for each key of `math`) as a target split across
@@ -97,7 +94,7 @@ export function splitTarget(
     try {
       const module = new WebAssembly.Module(bytes as BufferSource);
       const exports = new WebAssembly.Instance(module, { env: { memory: mem }, math }).exports;
-      const id = pool.load(module, mem, driverSource(2 + nIn + nOut), Object.keys(math));
+      const id = pool.load(module, mem, loopDriver.toString(), Object.keys(math));
       l = { id, k: exports.k as (...a: number[]) => void };
     } catch {
       return null;

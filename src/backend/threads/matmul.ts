@@ -5,7 +5,7 @@
 // order of the single-threaded kernel: results are bit-identical to it for float32 and float64.
 //
 // Used for products of at least THREAD_MIN_WORK multiply-adds per batch; smaller ones (and everything when
-// NABLA_THREADS=1, without SharedArrayBuffer or worker_threads, or before the workers have started) return
+// NABLA_THREADS=1, without SharedArrayBuffer or workers, or before the workers have started) return
 // false and run single-threaded. Workers are started by the first large product, which itself runs
 // single-threaded rather than wait for them.
 import type { TypedArray } from "../../core/dtype.js";
@@ -19,6 +19,7 @@ import {
   tiling,
 } from "../wasm/matmul.js";
 import { simdSupported } from "../wasm/runtime.js";
+import { matmulDriver } from "./drivers.js";
 import { MAX_PARAMS, sharedPool, type ThreadPool } from "./pool.js";
 
 /**
@@ -29,39 +30,12 @@ export const THREAD_MIN_WORK: Record<DT, number> = { f32: 2 ** 22, f64: 2 ** 21 
 /** Largest shared memory, in 64 KiB pages (2 GiB, the i32 address space). */
 const MAX_PAGES = 32768;
 
-/**
- * The per-thread driver: every k block of rows tiles [it0, it1). Self-contained (it runs from source in the
- * workers, and through `new Function` here) and plain JavaScript.
- * params: f64, tA, tB, K, KC, npanels, lda, ldb, ldc (bytes), offA, offB, offAp, offBp, offC, it0, it1.
- */
-const DRIVER = `function run(k, p) {
-  const f64 = p[0], tA = p[1], tB = p[2], K = p[3], KC = p[4], npanels = p[5];
-  const lda = p[6], ldb = p[7], ldc = p[8], offA = p[9], offB = p[10], offAp = p[11], offBp = p[12];
-  const offC = p[13], it0 = p[14], it1 = p[15];
-  const eb = f64 ? 8 : 4, mr = 4;
-  const packA = f64 ? k.packA_f64 : k.packA_f32;
-  const packB = f64 ? k.packB_f64 : k.packB_f32;
-  const gemm = f64 ? k.gemm_f64 : k.gemm_f32;
-  const n = it1 - it0;
-  if (n <= 0) return;
-  const a0 = tA ? offA + it0 * mr * eb : offA + it0 * mr * lda;
-  for (let pc = 0; pc < K; pc += KC) {
-    const kc = Math.min(KC, K - pc);
-    packA(tA ? a0 + pc * lda : a0 + pc * eb, lda, offAp, n, kc, tA);
-    packB(offB + (tB ? pc * eb : pc * ldb), ldb, offBp, npanels, kc, tB);
-    gemm(offAp, offBp, offC + it0 * mr * ldc, ldc, n, npanels, kc, pc > 0 ? 1 : 0);
-  }
-}`;
-
-type Driver = (k: WebAssembly.Exports, p: ArrayLike<number>) => void;
-
 interface State {
   pool: ThreadPool;
   /** The kernel's id in the pool. */
   kernel: number;
   memory: WebAssembly.Memory;
   exports: WebAssembly.Exports;
-  driver: Driver;
 }
 
 /** undefined: not tried yet; null: threads unavailable. */
@@ -77,8 +51,7 @@ function start(): State | null {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     const module = new WebAssembly.Module(buildMatmulModule(MAX_PAGES) as BufferSource);
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    const driver = new Function(`return (${DRIVER});`)() as Driver;
-    state = { pool, kernel: pool.load(module, memory, DRIVER), memory, exports, driver };
+    state = { pool, kernel: pool.load(module, memory, matmulDriver.toString()), memory, exports };
   } catch {
     state = null;
   }
@@ -158,8 +131,8 @@ export function threadedMatmul(
     const ok = s.pool.run(
       s.kernel,
       workerJobs,
-      () => s.driver(s.exports, jobs[0]!),
-      (w) => s.driver(s.exports, workerJobs[w]!),
+      () => matmulDriver(s.exports, jobs[0]!),
+      (w) => matmulDriver(s.exports, workerJobs[w]!),
     );
     if (!ok) return false;
     const out = new Arr(s.memory.buffer, offC, Mp * ldc);

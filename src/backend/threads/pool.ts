@@ -11,9 +11,16 @@
 // workers start. Workers are Node worker_threads evaluated from source (no file to resolve, so the same
 // code runs under tsx, vitest and the built package), unref()'d so they never keep a process alive.
 //
-// Browsers: a pool there would need cross-origin isolation (COOP/COEP headers, for SharedArrayBuffer) and a
-// main thread allowed to block in Atomics.wait, which browsers refuse on the window's thread; it would have to
-// run from a worker of the page. So only Node gets one.
+// Browsers: a page that is cross-origin isolated (COOP/COEP headers, hence SharedArrayBuffer and shared
+// WebAssembly.Memory) gets a pool of Web Workers started from a Blob URL of the same loop. There is no
+// receiveMessageOnPort: a worker whose job needs a kernel it has not received leaves the job untaken and
+// returns to its event loop for the module's message (the caller takes the job back meanwhile). The window's
+// thread may not block in Atomics.wait, so it spins on the completion flag; it only ever does so for a worker
+// that has started its job (a job not started is taken back), so the spin lasts as long as that worker's
+// share. Drivers come from drivers.ts written into the worker's script, since such pages forbid eval.
+// Workers start asynchronously: until they report ready, everything runs single-threaded.
+
+import { DRIVERS } from "./drivers.js";
 
 export interface ThreadPool {
   /** Worker threads (the calling thread works too). */
@@ -37,7 +44,8 @@ export interface ThreadPool {
    * Runs `kernel` on worker w with `params[w]`, and `own()` on this thread meanwhile; returns after every
    * worker is done. With `steal`, a job no worker has started by the time `own()` returns is taken back and
    * run here by `steal(w)` instead (a worker descheduled on a busy machine then costs nothing). Returns false
-   * when a worker failed (its share is then not computed; the pool is unusable afterwards).
+   * when a worker failed (its share is then not computed; the pool is unusable afterwards). In browsers, pass
+   * `steal`: a worker there takes a job for a kernel it has not received yet only after the call returns.
    */
   run(
     kernel: number,
@@ -58,21 +66,29 @@ const SLOTS = 64;
 /** Parameters per job at most. */
 export const MAX_PARAMS = SLOTS - KERNEL - 1;
 
-const workerSource = `
+/** Instantiates kernel messages in the worker; drivers are looked up in DRIVERS before compiling them. */
+const instantiate = `
+const kernels = [];
+function instantiate({ module, memory, driver, math }) {
+  const imports = { env: { memory }, math: {} };
+  for (const name of math) imports.math[name] = Math[name];
+  const exports = new WebAssembly.Instance(module, imports).exports;
+  kernels.push({ exports, run: DRIVERS.get(driver) ?? new Function("return (" + driver + ");")() });
+}
+`;
+
+const nodeWorkerSource = `
 "use strict";
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
+const DRIVERS = new Map();
+${instantiate}
 const ctrl = new Int32Array(workerData.ctrl);
-const kernels = [];
 // Kernels arrive in id order, each posted before the first job that uses it.
 function kernel(id) {
   while (kernels.length <= id) {
     const m = receiveMessageOnPort(parentPort);
     if (m === undefined) throw new Error("kernel " + id + " was not sent");
-    const { module, memory, driver, math } = m.message;
-    const imports = { env: { memory }, math: {} };
-    for (const name of math) imports.math[name] = Math[name];
-    const exports = new WebAssembly.Instance(module, imports).exports;
-    kernels.push({ exports, run: new Function("return (" + driver + ");")() });
+    instantiate(m.message);
   }
   return kernels[id];
 }
@@ -93,6 +109,48 @@ for (;;) {
   Atomics.store(ctrl, ${DONE}, gen);
   Atomics.notify(ctrl, ${DONE});
 }
+`;
+
+const browserWorkerSource = () => `
+"use strict";
+const DRIVERS = new Map([${DRIVERS.map((d) => `[${JSON.stringify(d)}, (${d})]`).join(", ")}]);
+${instantiate}
+let ctrl, params;
+let gen = 0;
+// Runs jobs until one needs a kernel whose message is still queued: then returns to the event loop, leaving
+// the job untaken (and gen unchanged, so the next call looks at it again).
+function loop() {
+  for (;;) {
+    Atomics.wait(ctrl, ${GEN}, gen);
+    const g = Atomics.load(ctrl, ${GEN});
+    if (Atomics.load(ctrl, ${JOB}) === g && ctrl[${KERNEL}] >= kernels.length) return;
+    gen = g;
+    if (Atomics.compareExchange(ctrl, ${JOB}, g, 0) !== g) continue;
+    try {
+      const k = kernels[ctrl[${KERNEL}]];
+      k.run(k.exports, params);
+    } catch (e) {
+      Atomics.store(ctrl, ${STATE}, -1);
+    }
+    Atomics.store(ctrl, ${DONE}, g);
+    Atomics.notify(ctrl, ${DONE});
+  }
+}
+self.onmessage = (e) => {
+  if (e.data.ctrl) {
+    ctrl = new Int32Array(e.data.ctrl);
+    params = ctrl.subarray(${KERNEL + 1});
+    Atomics.store(ctrl, ${STATE}, 1);
+  } else {
+    try {
+      instantiate(e.data);
+    } catch (err) {
+      Atomics.store(ctrl, ${STATE}, -1);
+      return;
+    }
+  }
+  loop();
+};
 `;
 
 interface WorkerLike {
@@ -119,19 +177,43 @@ function nodeProcess(): NodeProcess | null {
   return { env: p.env ?? {}, getBuiltinModule: p.getBuiltinModule.bind(p), cpuUsage: p.cpuUsage.bind(p) };
 }
 
+interface BrowserGlobals {
+  crossOriginIsolated?: boolean;
+  NABLA_THREADS?: unknown;
+  Worker?: new (url: string) => BrowserWorker;
+  Blob?: new (parts: string[], opts: { type: string }) => unknown;
+  URL?: { createObjectURL?(blob: unknown): string; revokeObjectURL?(url: string): void };
+  navigator?: { hardwareConcurrency?: number };
+}
+interface BrowserWorker {
+  postMessage(message: unknown): void;
+  onerror: ((e: unknown) => void) | null;
+}
+
+/** The globals a pool of Web Workers needs, or null (not a cross-origin isolated browser context). */
+function browser(): BrowserGlobals | null {
+  const g = globalThis as BrowserGlobals;
+  if (g.crossOriginIsolated !== true || typeof g.Worker !== "function" || typeof g.Blob !== "function")
+    return null;
+  return typeof g.URL?.createObjectURL === "function" ? g : null;
+}
+
 /**
- * Threads to use in total (the calling thread included): NABLA_THREADS when set, else the available
- * parallelism, at most 8; 1 when shared memory, Atomics or worker_threads are missing.
+ * Threads to use in total (the calling thread included): NABLA_THREADS when set (in browsers, the global
+ * `NABLA_THREADS` before first use), else the available parallelism, at most 8; 1 when shared memory,
+ * Atomics or workers (worker_threads, or Web Workers in a cross-origin isolated page) are missing.
  */
 export function threadCount(): number {
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return 1;
   const p = nodeProcess();
-  if (p === null || typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return 1;
-  const env = Number.parseInt(p.env.NABLA_THREADS ?? "", 10);
+  const b = p === null ? browser() : null;
+  if (p === null && b === null) return 1;
+  const env = Number.parseInt(String(p ? p.env.NABLA_THREADS : b?.NABLA_THREADS), 10);
   if (Number.isFinite(env)) return Math.max(1, Math.min(env, 64));
-  const os = p.getBuiltinModule("node:os") as
+  const os = p?.getBuiltinModule("node:os") as
     | { availableParallelism?(): number; cpus(): unknown[] }
     | undefined;
-  const n = os?.availableParallelism?.() ?? os?.cpus().length ?? 1;
+  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : (b?.navigator?.hardwareConcurrency ?? 1);
   return Math.max(1, Math.min(n, 8));
 }
 
@@ -172,7 +254,7 @@ export function createNodePool(workers: number): ThreadPool | null {
   try {
     for (let w = 0; w < workers; w++) {
       const ctrl = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-      const worker = new wt.Worker(workerSource, { eval: true, workerData: { ctrl: ctrl.buffer } });
+      const worker = new wt.Worker(nodeWorkerSource, { eval: true, workerData: { ctrl: ctrl.buffer } });
       worker.unref();
       worker.on("error", () => Atomics.store(ctrl, STATE, -1));
       worker.on("exit", () => Atomics.store(ctrl, STATE, -1));
@@ -182,6 +264,49 @@ export function createNodePool(workers: number): ThreadPool | null {
   } catch {
     return null;
   }
+  return makePool(ctrls, threads, true);
+}
+
+/**
+ * Starts `workers` Web Workers (a cross-origin isolated page, or a worker of one). Returns null when they
+ * are unavailable; a worker that fails to start (e.g. refused by the page's worker-src policy) makes
+ * `whenReady` false and leaves everything single-threaded.
+ */
+export function createBrowserPool(workers: number): ThreadPool | null {
+  const b = browser();
+  if (!b || workers < 1) return null;
+  const ctrls: Int32Array[] = [];
+  const threads: BrowserWorker[] = [];
+  let url: string | undefined;
+  try {
+    url = b.URL!.createObjectURL!(new b.Blob!([browserWorkerSource()], { type: "text/javascript" }));
+    for (let w = 0; w < workers; w++) {
+      const ctrl = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+      const worker = new b.Worker!(url);
+      worker.onerror = () => Atomics.store(ctrl, STATE, -1);
+      worker.postMessage({ ctrl: ctrl.buffer });
+      ctrls.push(ctrl);
+      threads.push(worker);
+    }
+  } catch {
+    return null;
+  }
+  const pool = makePool(ctrls, threads, false);
+  // The script is fetched when each worker starts; the URL is no longer needed once they all have.
+  void pool.whenReady.then(() => b.URL!.revokeObjectURL?.(url!));
+  return pool;
+}
+
+/**
+ * The pool over started workers with control blocks `ctrls`. `block`: whether this thread may wait with
+ * Atomics.wait (not a window's thread, which spins instead).
+ */
+function makePool(
+  ctrls: Int32Array[],
+  threads: { postMessage(message: unknown): void }[],
+  block: boolean,
+): ThreadPool {
+  const workers = ctrls.length;
   let gen = 0;
   let loaded = 0;
   let broken = false;
@@ -225,10 +350,13 @@ export function createNodePool(workers: number): ThreadPool | null {
           steal(w);
           return;
         }
+        const t0 = performance.now();
         for (;;) {
           const done = Atomics.load(c, DONE);
           if (done === gen || Atomics.load(c, STATE) === -1) break;
-          Atomics.wait(c, DONE, done, 1000);
+          if (block) Atomics.wait(c, DONE, done, 1000);
+          // A worker's errors are events this spinning thread cannot see: give up on it after a while.
+          else if (performance.now() - t0 > 10_000) Atomics.store(c, STATE, -1);
         }
       });
       if (ctrls.some((c) => Atomics.load(c, STATE) === -1)) broken = true;
@@ -242,12 +370,13 @@ let shared: ThreadPool | null | undefined;
 
 /**
  * The process's pool (threadCount() − 1 workers), started on first call; null with a single thread
- * (NABLA_THREADS=1, one core, or no worker_threads / SharedArrayBuffer).
+ * (NABLA_THREADS=1, one core, no SharedArrayBuffer, or neither worker_threads nor an isolated page).
  */
 export function sharedPool(): ThreadPool | null {
   if (shared === undefined) {
     const threads = threadCount();
-    shared = threads < 2 ? null : createNodePool(threads - 1);
+    shared =
+      threads < 2 ? null : nodeProcess() ? createNodePool(threads - 1) : createBrowserPool(threads - 1);
   }
   return shared;
 }
