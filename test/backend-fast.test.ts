@@ -22,6 +22,7 @@ import { sizeOf } from "../src/core/shape.js";
 import { ConcreteTensor } from "../src/core/tensor.js";
 import { abstractEval } from "../src/interpret/shape-rules.js";
 import { makeRng } from "../src/numeric/rng.js";
+import { everyFloat, SPECIAL } from "./util/float-inputs.js";
 
 const rng = makeRng(1234);
 const FLOATS: DType[] = ["float32", "float64"];
@@ -364,10 +365,6 @@ function worstUlps(prim: (typeof UNARY_PRIMS)[number], xs: Float32Array): { ulps
   return worst;
 }
 
-const bitsToFloat = (bits: Int32Array) => new Float32Array(bits.buffer);
-/** Every `step`-th float32 bit pattern of both signs: all binades, denormals, ±0, ±Infinity and NaNs. */
-const everyFloat = (step: number) =>
-  bitsToFloat(Int32Array.from({ length: 2 ** 33 / step }, (_, i) => i * step + (i % step)));
 const uniform = (n: number, lo: number, hi: number) =>
   Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
 /** Floats within a few steps of k·π/2 for random k below 1e7 (where the reduction cancels most). */
@@ -377,20 +374,6 @@ const nearHalfPi = (n: number) => {
   for (let i = 0; i < n; i++) bits[i] = bits[i]! + (i % 7) - 3;
   return xs;
 };
-const SPECIAL = [
-  Number.NaN,
-  Infinity,
-  -Infinity,
-  0,
-  -0,
-  1e-45,
-  -1e-45,
-  1e-40,
-  2 ** -126,
-  3.4028235e38,
-  1,
-  -1,
-];
 const specials = () => Float32Array.from({ length: 4096 }, (_, i) => SPECIAL[i % SPECIAL.length]!);
 
 describe.skipIf(!simdSupported())(

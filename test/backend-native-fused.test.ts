@@ -22,6 +22,7 @@ import { simdSupported } from "../src/backend/wasm/runtime.js";
 import type { DType, TypedArray } from "../src/core/dtype.js";
 import { sizeOf, stridesOf } from "../src/core/shape.js";
 import { makeRng } from "../src/numeric/rng.js";
+import { everyFloat, SPECIAL } from "./util/float-inputs.js";
 
 const rng = makeRng(77);
 const addon = nativeAddon();
@@ -101,26 +102,8 @@ function nodeSpec(prim: string, dtype: DType, argTypes: DType[], n: number): Fus
   };
 }
 
-const bitsToFloat = (bits: Int32Array) => new Float32Array(bits.buffer);
-/** Every `step`-th float32 bit pattern of both signs: all binades, denormals, ±0, ±Infinity and NaNs. */
-const everyFloat = (step: number) =>
-  bitsToFloat(Int32Array.from({ length: 2 ** 33 / step }, (_, i) => i * step + (i % step)));
 const uniform = (n: number, lo: number, hi: number) =>
   Float64Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
-const SPECIAL = [
-  Number.NaN,
-  Infinity,
-  -Infinity,
-  0,
-  -0,
-  1e-45,
-  -1e-45,
-  1e-40,
-  2 ** -126,
-  3.4028235e38,
-  1,
-  -1,
-];
 const SPECIAL64 = [
   ...SPECIAL,
   5e-324,
