@@ -2,6 +2,7 @@
 // transposed, batched — the signature of wasmMatmul and threadedMatmul, so dotGeneralData tries it first.
 import type { TypedArray } from "../../core/dtype.js";
 import { threadCount } from "../threads/pool.js";
+import type { MatmulKernel } from "../wasm/matmul.js";
 import { nativeAddon } from "./load.js";
 
 /**
@@ -42,19 +43,9 @@ const sameFloatType = (a: TypedArray, b: TypedArray, c: TypedArray): boolean =>
  * c[b] = op(a[b])·op(b[b]) like wasmMatmul (a stored [K,M] when tA, b [N,K] when tB). Returns false (and
  * does nothing) when the addon is unavailable or the data is not float32/float64 of one type.
  */
-export function nativeMatmul(
-  a: TypedArray,
-  tA: boolean,
-  b: TypedArray,
-  tB: boolean,
-  c: TypedArray,
-  B: number,
-  M: number,
-  K: number,
-  N: number,
-): boolean {
+export const nativeMatmul: MatmulKernel = (a, tA, b, tB, c, B, M, K, N) => {
   const addon = nativeAddon();
   if (addon === null || !sameFloatType(a, b, c)) return false;
   const threads = nativeThreads(c instanceof Float64Array, B * M * K * N, addon.workersAwake);
   return addon.matmul(a, tA, b, tB, c, B, M, K, N, threads);
-}
+};

@@ -8,7 +8,7 @@
 // NABLA_THREADS=1, without SharedArrayBuffer or workers, or before the workers have started) return
 // false and run single-threaded. Workers are started by the first large product, which itself runs
 // single-threaded rather than wait for them.
-import type { TypedArray } from "../../core/dtype.js";
+import type { MatmulKernel } from "../wasm/matmul.js";
 import {
   align,
   buildMatmulModule,
@@ -76,17 +76,7 @@ export function threadedWorthIt(dt: DT, M: number, K: number, N: number): boolea
  * Like wasmMatmul, on several threads. Returns false (and does nothing) when the product is small, the data
  * is not float32/float64, threads are unavailable, or the workers are not ready yet.
  */
-export function threadedMatmul(
-  a: TypedArray,
-  tA: boolean,
-  b: TypedArray,
-  tB: boolean,
-  c: TypedArray,
-  B: number,
-  M: number,
-  K: number,
-  N: number,
-): boolean {
+export const threadedMatmul: MatmulKernel = (a, tA, b, tB, c, B, M, K, N) => {
   const dt = matmulDtype(c);
   if (dt === null || K === 0 || !threadedWorthIt(dt, M, K, N)) return false;
   const s = start();
@@ -141,4 +131,4 @@ export function threadedMatmul(
     else for (let i = 0; i < M; i++) c.set(out.subarray(i * ldc, i * ldc + N), C0 + i * N);
   }
   return true;
-}
+};

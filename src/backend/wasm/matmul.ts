@@ -418,7 +418,12 @@ export function tiling(dt: DT, M: number, K: number, N: number) {
  * c[b] = op(a[b])·op(b[b]) for float32 or float64 data, where op transposes when tA/tB (a is then stored
  * [K,M], b [N,K]). Returns false (and does nothing) when the WebAssembly kernel is not available.
  */
-export function wasmMatmul(
+/**
+ * A batched matrix product c[b] = op(a[b])·op(b[b]) of float32 or float64 data, op transposing when tA/tB
+ * (a is then stored [K,M], b [N,K]); false (and nothing done) when the kernel cannot run it. The native,
+ * threaded and WebAssembly kernels share this contract, so the dispatcher tries them in turn.
+ */
+export type MatmulKernel = (
   a: TypedArray,
   tA: boolean,
   b: TypedArray,
@@ -428,7 +433,9 @@ export function wasmMatmul(
   M: number,
   K: number,
   N: number,
-): boolean {
+) => boolean;
+
+export const wasmMatmul: MatmulKernel = (a, tA, b, tB, c, B, M, K, N) => {
   const k = load();
   if (k === null) return false;
   const dt = matmulDtype(c);
@@ -460,4 +467,4 @@ export function wasmMatmul(
     else for (let i = 0; i < M; i++) c.set(out.subarray(i * ldc, i * ldc + N), C0 + i * N);
   }
   return true;
-}
+};
