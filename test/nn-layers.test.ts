@@ -403,3 +403,22 @@ describe("activations and initializers", () => {
     expect(text).toContain(`total ${(80 + 1352 * 10 + 10).toLocaleString("en-US")} parameters`);
   });
 });
+
+describe("which layers draw random numbers", () => {
+  it("only models with a random layer split keys (so deterministic models compile with jit)", () => {
+    const plain = nb.nn.Sequential([nb.nn.Linear(2, 3), nb.nn.relu, nb.nn.LayerNorm(3)]);
+    const noisy = nb.nn.Sequential([nb.nn.Linear(2, 3), nb.nn.Dropout(0.5)]);
+    expect([plain.stochastic, noisy.stochastic]).toEqual([false, true]);
+    // a custom layer that does not say gets a key
+    const custom = nb.nn.makeLayer({
+      name: "Noise",
+      init: () => ({ params: {}, state: {} }),
+      forward: (_p, s, x, o) => [nb.add(x, nb.random.normal(o.key!, x.shape)), s],
+      outputShape: (s) => [...s],
+    });
+    expect(nb.nn.Sequential([custom]).stochastic).toBe(true);
+    const { params } = plain.init(0, [1, 2]);
+    const step = nb.jit((x: nb.Tensor, k: nb.Tensor) => plain.apply(params, x, { train: true, key: k }));
+    expect(step(nb.ones([4, 2]), nb.random.key(1)).shape).toEqual([4, 3]);
+  });
+});

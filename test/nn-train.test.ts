@@ -93,6 +93,7 @@ describe("fit", () => {
     const data = spiral(30);
     const model = nn.Sequential([nn.Linear(2, 16), nn.tanh, nn.Linear(16, 2)]);
     const { params } = model.init(1, [1, 2]);
+    const lines: string[] = [];
     const run = (jit: boolean) =>
       nn.fit({
         model,
@@ -103,9 +104,11 @@ describe("fit", () => {
         epochs: 3,
         batchSize: 16, // 60 examples: a ragged last batch, so two compiled shapes
         jit,
-        silent: true,
+        log: (l) => lines.push(l),
       });
     const [eager, compiled] = [run(false), run(true)];
+    // the compiled step really ran: no fallback to eager was reported
+    expect(lines.filter((l) => l.includes("jit"))).toEqual([]);
     expect(compiled.history.stepLoss.length).toBe(12);
     compiled.history.stepLoss.forEach((l, i) => {
       expect(l).toBeCloseTo(eager.history.stepLoss[i]!, 5);

@@ -50,6 +50,7 @@ export function Linear(
   };
   return makeLayer<LinearParams>({
     name,
+    stochastic: false,
     init: (key) => {
       const [kw, kb] = split(key);
       const fan = { dtype, fanIn: inFeatures, fanOut: outFeatures };
@@ -92,6 +93,7 @@ export function Embedding(
   const dtype = floatOption("Embedding", options.dtype);
   return makeLayer<{ weight: Tensor }>({
     name,
+    stochastic: false,
     init: (key) => ({
       params: { weight: (options.init ?? normal(1))(key, [numEmbeddings, dim], { dtype }) },
       state: {},
@@ -127,6 +129,7 @@ export function Flatten(startDim = 1): Layer {
   };
   return makeLayer({
     name,
+    stochastic: false,
     init: () => ({ params: {}, state: {} }),
     forward: (_p, state, x) => [reshape(x, out(x.shape)), state],
     outputShape: out,

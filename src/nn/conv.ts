@@ -229,6 +229,7 @@ export function Conv2d(
   };
   return makeLayer<Conv2dParams>({
     name,
+    stochastic: false,
     init: (key) => {
       const fanIn = inChannels * kh * kw;
       const fan = { dtype, fanIn, fanOut: outChannels * kh * kw };

@@ -47,6 +47,8 @@ export interface Layer<P extends Params = Params> {
   readonly name: string;
   /** True when the layer has state (running statistics). */
   readonly stateful: boolean;
+  /** True when training mode draws random numbers from `options.key` (Dropout); such layers get keys. */
+  readonly stochastic: boolean;
   init(key: Key | number, inputShape?: readonly number[]): Variables<P>;
   apply(params: P, x: TensorLike, options?: ApplyOptions): Tensor;
   applyWithState(params: P, state: State, x: TensorLike, options?: ApplyOptions): [Tensor, State];
@@ -58,6 +60,12 @@ export interface Layer<P extends Params = Params> {
 export interface LayerSpec<P extends Params> {
   name: string;
   stateful?: boolean;
+  /**
+   * Whether `forward` uses `options.key` in training mode. Default true, so a custom layer always gets a
+   * key; layers that declare false get none, which keeps key splitting (host-side work that cannot be
+   * traced) out of models that need no randomness, so their training step compiles with jit.
+   */
+  stochastic?: boolean;
   init(key: Key, inputShape?: readonly number[]): Variables<P>;
   forward(params: P, state: State, x: Tensor, options: ApplyOptions): [Tensor, State];
   outputShape(inputShape: readonly number[]): number[];
@@ -91,6 +99,7 @@ export function makeLayer<P extends Params>(spec: LayerSpec<P>): Layer<P> {
   return {
     name: spec.name,
     stateful: spec.stateful ?? false,
+    stochastic: spec.stochastic ?? true,
     init: (k, inputShape) => {
       if (inputShape !== undefined) spec.outputShape(inputShape);
       return spec.init(toKey(spec.name, k), inputShape);
@@ -177,6 +186,7 @@ export function Lambda(fn: (x: Tensor) => Tensor, name?: string): Layer {
   const label = name ?? activationNames.get(fn) ?? (fn.name || "function");
   return makeLayer<Params>({
     name: label,
+    stochastic: false,
     init: () => ({ params: {}, state: {} }),
     forward: (_p, state, x) => [fn(x), state],
     outputShape: (s) => fn(zeros(s)).shape,

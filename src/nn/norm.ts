@@ -51,6 +51,7 @@ export function BatchNorm(numFeatures: number, options: BatchNormOptions = {}): 
   };
   return makeLayer({
     name,
+    stochastic: false,
     stateful: true,
     init: () => ({
       params: (affine
@@ -128,6 +129,7 @@ export function LayerNorm(
   };
   return makeLayer({
     name,
+    stochastic: false,
     init: () => ({
       params: (affine
         ? { weight: ones(0, shape, { dtype }), bias: zeros(0, shape, { dtype }) }

@@ -109,6 +109,7 @@ function poolLayer(kind: Kind, kernelSize: Pair, options: AvgPoolOptions): Layer
   const name = `${kind === "max" ? "MaxPool2d" : "AvgPool2d"}(${k.join("×")}${extra.map((s) => `, ${s}`).join("")})`;
   return makeLayer({
     name,
+    stochastic: false,
     init: () => ({ params: {}, state: {} }),
     forward: (_p, state, x) => [pool(kind, x, kernelSize, options, name), state],
     outputShape: (s) => {

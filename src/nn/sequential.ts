@@ -49,6 +49,8 @@ export function Sequential(
   const layer = makeLayer<Params>({
     name: `Sequential(${children.map(([, c]) => c.name).join(", ")})`,
     stateful: children.some(([, c]) => c.stateful),
+    // A hand-made layer object without the flag may use its key.
+    stochastic: children.some(([, c]) => c.stochastic !== false),
     init: (key, inputShape) => {
       const keys = split(key, n);
       const params: Params = {};
@@ -67,7 +69,9 @@ export function Sequential(
       return { params, state };
     },
     forward: (params, state, x, options) => {
-      const keys = options.key === undefined ? undefined : split(options.key, n);
+      // Keys are split only for a model with a random layer: splitting needs the key's value, which a
+      // training step compiled with jit does not have.
+      const keys = options.key === undefined || !layer.stochastic ? undefined : split(options.key, n);
       const next: State = {};
       let y = x;
       children.forEach(([k, child], i) => {
