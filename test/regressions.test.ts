@@ -121,3 +121,18 @@ describe("finite differences far from 0", () => {
       expect(Math.abs(r.value - Math.cos(1e6))).toBeLessThanOrEqual(r.error);
   });
 });
+
+describe("caches that outlive a trace", () => {
+  it("conv2d's window indices, first built under jit, serve a second compiled shape", () => {
+    const f = nb.jit((x: nb.Tensor, w: nb.Tensor) => nb.nn.conv2d(x, w, { padding: 1 }));
+    const w = nb.ones([2, 1, 3, 3]);
+    // a fresh geometry, so its indices are first made inside the trace
+    const a = f(nb.ones([2, 1, 11, 13]), w);
+    const b = f(nb.ones([3, 1, 11, 13]), w);
+    expect([a.shape, b.shape]).toEqual([
+      [2, 2, 11, 13],
+      [3, 2, 11, 13],
+    ]);
+    expect(b.dataSync()[13 + 1]).toBe(9);
+  });
+});

@@ -1,7 +1,6 @@
 // 2-D convolution (NCHW, weights [out, in, kh, kw]) as im2col: one gather with precomputed indices, one contraction.
 import { fmtShape, ValueError } from "../core/errors.js";
-import type { Tensor } from "../core/tensor.js";
-import { array } from "../ops/creation.js";
+import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { add } from "../ops/elementwise.js";
 import { tensordot } from "../ops/linalg.js";
 import { split } from "../ops/random.js";
@@ -110,7 +109,9 @@ export function windowIndices(channels: number, hp: number, wp: number, g: Windo
           const row = c * hp * wp + (oy * g.sh + i * g.dh) * wp + ox * g.sw;
           for (let j = 0; j < g.kw; j++) idx[p++] = row + j * g.dw;
         }
-  const t = reshape(array(idx, { dtype: "int32" }), [g.oh * g.ow, k]);
+  // Built as data, not by operations: the cache outlives any trace it is first used in (jit), so it must
+  // never hold a traced value.
+  const t = new ConcreteTensor(idx, { shape: [g.oh * g.ow, k], dtype: "int32", weak: false });
   if (cache.size > 256) cache.clear();
   cache.set(id, t);
   return t;
