@@ -22,7 +22,7 @@ import { sizeOf } from "../src/core/shape.js";
 import { ConcreteTensor } from "../src/core/tensor.js";
 import { abstractEval } from "../src/interpret/shape-rules.js";
 import { makeRng } from "../src/numeric/rng.js";
-import { everyFloat, SPECIAL } from "./util/float-inputs.js";
+import { everyFloat, SPECIAL, ulps } from "./util/float-inputs.js";
 
 const rng = makeRng(1234);
 const FLOATS: DType[] = ["float32", "float64"];
@@ -323,19 +323,6 @@ describe("fused kernels", () => {
     });
   });
 });
-
-const f32Cell = new Float32Array(1);
-const i32Cell = new Int32Array(f32Cell.buffer);
-/** Distance in float32 steps (0 for equal values or two NaNs; ±0 count as different). */
-function ulps(a: number, b: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
-  const key = (v: number) => {
-    f32Cell[0] = v;
-    const bits = i32Cell[0]!;
-    return bits >= 0 ? bits : -(bits & 0x7fffffff) - 1;
-  };
-  return Math.abs(key(a) - key(b));
-}
 
 /** A one-node float32 spec over `n` elements (unary) or with a second operand. */
 const unarySpec = (prim: string, n: number): FusedSpec => ({

@@ -22,7 +22,7 @@ import { simdSupported } from "../src/backend/wasm/runtime.js";
 import type { DType, TypedArray } from "../src/core/dtype.js";
 import { sizeOf, stridesOf } from "../src/core/shape.js";
 import { makeRng } from "../src/numeric/rng.js";
-import { everyFloat, SPECIAL } from "./util/float-inputs.js";
+import { everyFloat, SPECIAL, ulps } from "./util/float-inputs.js";
 
 const rng = makeRng(77);
 const addon = nativeAddon();
@@ -43,19 +43,6 @@ function native(spec: FusedSpec, ins: TypedArray[], threads = 1, outs?: (TypedAr
   const got = kernel!(ins, outs);
   expect(nativeFusedStats.runs, "the native path was taken").toBe(before + 1);
   return got;
-}
-
-const f32Cell = new Float32Array(1);
-const i32Cell = new Int32Array(f32Cell.buffer);
-/** Distance in float32 steps (0 for equal values or two NaNs; ±0 count as different). */
-function ulps(a: number, b: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
-  const key = (v: number) => {
-    f32Cell[0] = v;
-    const bits = i32Cell[0]!;
-    return bits >= 0 ? bits : -(bits & 0x7fffffff) - 1;
-  };
-  return Math.abs(key(a) - key(b));
 }
 
 /** The first element that differs bit for bit (NaNs alike), as a message, or null. */

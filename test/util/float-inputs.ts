@@ -1,4 +1,4 @@
-// Inputs for measuring float32 kernels in ulps: bit-pattern sweeps and the special values every math
+// Measuring float32 kernels in ulps: the distance, bit-pattern sweeps and the special values every math
 // function must get exactly right.
 
 /** Every `step`-th float32 bit pattern of both signs: all binades, denormals, ±0, ±Infinity and NaNs. */
@@ -20,3 +20,16 @@ export const SPECIAL: readonly number[] = [
   1,
   -1,
 ];
+
+const f32Cell = new Float32Array(1);
+const i32Cell = new Int32Array(f32Cell.buffer);
+/** Distance in float32 steps (0 for equal values or two NaNs; ±0 count as different). */
+export function ulps(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
+  const key = (v: number) => {
+    f32Cell[0] = v;
+    const bits = i32Cell[0]!;
+    return bits >= 0 ? bits : -(bits & 0x7fffffff) - 1;
+  };
+  return Math.abs(key(a) - key(b));
+}
