@@ -195,6 +195,19 @@ describe("derivative: honest error estimates on smooth functions", () => {
     }
   });
 
+  it("gradients and Hessians near the float64 limit stay finite and within their error estimates", () => {
+    const f = (x: nb.Tensor) => nb.sum(nb.exp(x));
+    const g = numeric.gradient(f, [700, 1]);
+    const exact = [Math.exp(700), Math.exp(1)];
+    const [v, e] = [g.value.dataSync(), g.error.dataSync()];
+    exact.forEach((want, i) => {
+      expectWithin({ value: v[i]!, error: e[i]! }, want, `∂f/∂x${i}`);
+    });
+    const h = numeric.hessian(f, [700, 1]);
+    expect(Array.from(h.value.dataSync()).every(Number.isFinite)).toBe(true);
+    expectWithin({ value: h.value.dataSync()[0]!, error: h.error.dataSync()[0]! }, exact[0]!, "∂²f/∂x0²");
+  });
+
   it("accepts plain JS functions, functions using Tensor methods, and scalar tensor points", () => {
     expectWithin(
       numeric.derivative((x: number) => Math.sin(x), 1),

@@ -324,11 +324,23 @@ export function scalarEval(where: string, f: ScalarFn, x: number): ScalarEval {
   return { call, center: out.data, shape: out.shape, eps: out.eps, tensor };
 }
 
-/** The power of two nearest |y| when |y| ≥ 2^64 (values whose quotients could overflow), else 1. */
-function largeUnit(y: number): number {
-  const a = Math.abs(y);
-  return Number.isFinite(a) && a >= 2 ** 64 ? 2 ** Math.round(Math.log2(a)) : 1;
+/**
+ * Near the float64 limit (exp at 700 is 1e304) the weighted sums of a quotient overflow. Quotients are
+ * linear in f, so each output element is differenced divided by a power of two near its value at x (exact)
+ * and the estimates are multiplied back. Per element: the power of two nearest |y| when |y| ≥ 2^64, else 1;
+ * null when every element is 1.
+ */
+function largeUnits(ys: Float64Array): Float64Array | null {
+  const units = ys.map((y) => {
+    const a = Math.abs(y);
+    return Number.isFinite(a) && a >= 2 ** 64 ? 2 ** Math.round(Math.log2(a)) : 1;
+  });
+  return units.every((u) => u === 1) ? null : units;
 }
+
+/** f's values divided by their units. */
+const divided = (ys: Float64Array, units: Float64Array | null): Float64Array =>
+  units === null ? ys : ys.map((y, e) => y / units[e]!);
 
 /** Accepts a JS number or a one-element tensor as the point x. */
 export function scalarX(where: string, x: number | Tensor): number {
@@ -376,9 +388,7 @@ export function derivative(
     );
   const scale = scaleOf(pl, x0);
   const sx = stepScale(x0);
-  // Near the float64 limit (exp at 700 is 1e304) the weighted sums of a quotient overflow; quotients are
-  // linear in f, so they are taken of f divided by a power of two (exact) and multiplied back.
-  const unit = largeUnit(ev.center[0]!);
+  const unit = largeUnits(ev.center)?.[0] ?? 1;
   const call = unit === 1 ? ev.call : (p: number) => ev.call(p).map((v) => v / unit);
   const noise = { eps: ev.eps, sigma: noiseLevel(call, x0, sx) };
   const est = run(pl, order, lineQuotient(call, x0, scale, pl.stencil, 1), noise);
@@ -423,7 +433,9 @@ function tensorEval(where: string, f: TensorFn, x: TensorLike) {
   if (!base.every(Number.isFinite)) throw new ValueError(`${where}: x must be finite, got ${String(t)}`);
   const at = (data: Float64Array) =>
     readOutput(where, f(new ConcreteTensor(data, { shape, dtype: "float64", weak: false })));
-  const out = at(Float64Array.from(base));
+  const raw = at(Float64Array.from(base));
+  const units = largeUnits(raw.data);
+  const out = { ...raw, data: divided(raw.data, units) };
   /** f with coordinates idx[i] moved to vals[i]. */
   const moved = (idx: number[], vals: number[]): Float64Array => {
     if (idx.every((i, k) => base[i] === vals[k])) return out.data;
@@ -431,14 +443,16 @@ function tensorEval(where: string, f: TensorFn, x: TensorLike) {
     idx.forEach((i, k) => {
       d[i] = vals[k]!;
     });
-    return at(d).data;
+    return divided(at(d).data, units);
   };
   /** f's noise level along coordinate j (dyadic steps round differently along different lines). */
   const noiseAlong = (j: number): Noise => {
     const scale = stepScale(base[j]!);
     return { eps: out.eps, sigma: noiseLevel((p) => moved([j], [p]), base[j]!, scale) };
   };
-  return { base, shape, out, moved, noiseAlong };
+  /** Multiplies an estimate of output element e back by its unit. */
+  const unscale = (v: number, e: number): number => (units === null ? v : v * units[e]!);
+  return { base, shape, out, moved, noiseAlong, unscale };
 }
 
 const tensor64 = (data: Float64Array, shape: number[]): Tensor =>
@@ -447,7 +461,7 @@ const tensor64 = (data: Float64Array, shape: number[]): Tensor =>
 /** Every output element's derivative along every input coordinate: rows of the Jacobian, [out, in]. */
 function jacobianData(where: string, f: TensorFn, x: TensorLike, options: DiffOptions, scalarOut = false) {
   const pl = plan(where, 1, options);
-  const { base, shape, out, moved, noiseAlong } = tensorEval(where, f, x);
+  const { base, shape, out, moved, noiseAlong, unscale } = tensorEval(where, f, x);
   if (scalarOut && out.data.length !== 1)
     throw new ShapeError(
       `${where}: f must return a scalar, got shape [${out.shape.join(",")}]; use nb.numeric.jacobian for several outputs`,
@@ -460,8 +474,8 @@ function jacobianData(where: string, f: TensorFn, x: TensorLike, options: DiffOp
     const g = (p: number) => moved([j], [p]);
     const est = run(pl, 1, lineQuotient(g, base[j]!, scaleOf(pl, base[j]!), pl.stencil, m), noiseAlong(j));
     for (let e = 0; e < m; e++) {
-      value[e * n + j] = est.value[e]!;
-      error[e * n + j] = est.error[e]!;
+      value[e * n + j] = unscale(est.value[e]!, e);
+      error[e * n + j] = unscale(est.error[e]!, e);
     }
   }
   return { value, error, inShape: shape, outShape: out.shape };
@@ -510,7 +524,7 @@ export function jacobian(f: TensorFn, x: TensorLike, options: DiffOptions = {}):
 export function hessian(f: TensorFn, x: TensorLike, options: DiffOptions = {}): TensorDiffResult {
   const where = "numeric.hessian";
   const diag = plan(where, 2, options);
-  const { base, shape, out, moved, noiseAlong } = tensorEval(where, f, x);
+  const { base, shape, out, moved, noiseAlong, unscale } = tensorEval(where, f, x);
   if (out.data.length !== 1)
     throw new ShapeError(`${where}: f must return a scalar, got shape [${out.shape.join(",")}]`);
   const n = base.length;
@@ -520,8 +534,8 @@ export function hessian(f: TensorFn, x: TensorLike, options: DiffOptions = {}): 
   for (let i = 0; i < n; i++) {
     const g = (p: number) => moved([i], [p]);
     const est = run(diag, 2, lineQuotient(g, base[i]!, scaleOf(diag, base[i]!), diag.stencil, 1), noises[i]!);
-    value[i * n + i] = est.value[0]!;
-    error[i * n + i] = est.error[0]!;
+    value[i * n + i] = unscale(est.value[0]!, 0);
+    error[i * n + i] = unscale(est.error[0]!, 0);
   }
   // ∂²f/∂xᵢ∂xⱼ: the tensor product of two first-derivative stencils has the same error expansion in t.
   const mixed = plan(where, 1, options);
@@ -541,8 +555,8 @@ export function hessian(f: TensorFn, x: TensorLike, options: DiffOptions = {}): 
       // Two first derivatives: the automatic step balances ε/h² against h^q, as for the diagonal.
       const sigma = noises[i]!.sigma.map((v, e) => Math.max(v, noises[j]!.sigma[e]!));
       const est = run(mixed, 2, quot, { eps: out.eps, sigma });
-      value[i * n + j] = value[j * n + i] = est.value[0]!;
-      error[i * n + j] = error[j * n + i] = est.error[0]!;
+      value[i * n + j] = value[j * n + i] = unscale(est.value[0]!, 0);
+      error[i * n + j] = error[j * n + i] = unscale(est.error[0]!, 0);
     }
   return { value: tensor64(value, [...shape, ...shape]), error: tensor64(error, [...shape, ...shape]) };
 }
