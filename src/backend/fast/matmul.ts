@@ -156,21 +156,20 @@ export function dotPlan(xs: readonly number[], ys: readonly number[], p: PrimPar
 const isIdentity = (p: readonly number[]) => p.every((v, i) => v === i);
 
 /**
- * Whether `perm` of `shape` only swaps two trailing groups within each batch: [batch…, g1…, g2…] →
- * [batch…, g2…, g1…], i.e. the operand is a (batched) matrix stored transposed.
+ * Whether an operand whose dims are permuted by `perm` into [batch…, g1…, g2…] (g1 the first `g1Rank` dims
+ * after the batch) is stored as [batch…, g2…, g1…], each group in order: a (batched) matrix stored
+ * transposed, which the kernels read in place. The storage must split exactly at the group boundary: a
+ * rotation of the dims at any other point is a different layout (e.g. contracting axes [2, 0] of [2,3,n]).
  */
-function isBatchedMatrixTranspose(perm: readonly number[], nBatch: number): number {
-  for (let i = 0; i < nBatch; i++) if (perm[i] !== i) return -1;
-  const rest = perm.slice(nBatch);
-  if (rest.length < 2) return -1;
-  // rest = [s, s+1, ..., n-1, nBatch, ..., s-1] for some split s.
-  const s = rest[0]!;
-  if (s === nBatch) return -1;
-  for (let i = 0; i < rest.length; i++) {
-    const want = s + i < perm.length ? s + i : nBatch + (s + i - perm.length);
-    if (rest[i] !== want) return -1;
-  }
-  return s;
+function isBatchedMatrixTranspose(perm: readonly number[], nBatch: number, g1Rank: number): boolean {
+  for (let i = 0; i < nBatch; i++) if (perm[i] !== i) return false;
+  const n = perm.length;
+  const g2Rank = n - nBatch - g1Rank;
+  if (g1Rank === 0 || g2Rank === 0) return false;
+  // Stored order: g2 occupies dims nBatch … nBatch+g2Rank-1, g1 the dims after it.
+  for (let i = 0; i < g1Rank; i++) if (perm[nBatch + i] !== nBatch + g2Rank + i) return false;
+  for (let i = 0; i < g2Rank; i++) if (perm[nBatch + g1Rank + i] !== nBatch + i) return false;
+  return true;
 }
 
 /** Copies `x` with its dims permuted (through a fused copy kernel, or a plain loop without codegen). */
@@ -233,8 +232,9 @@ export function dotGeneralData(
   const native = float && work >= NATIVE_MIN_WORK && nativeMatmulReady();
   if (native || (float && work >= WASM_MIN_WORK)) {
     // The native and wasm kernels read either operand in place or transposed: only other layouts are copied.
-    const tA = isIdentity(plan.permA) ? false : isBatchedMatrixTranspose(plan.permA, nb) >= 0;
-    const tB = isIdentity(plan.permB) ? false : isBatchedMatrixTranspose(plan.permB, nb) >= 0;
+    const nFree = plan.permA.length - nb - params.lhsContract.length;
+    const tA = !isIdentity(plan.permA) && isBatchedMatrixTranspose(plan.permA, nb, nFree);
+    const tB = !isIdentity(plan.permB) && isBatchedMatrixTranspose(plan.permB, nb, params.rhsContract.length);
     const a = isIdentity(plan.permA) || tA ? x : permuted(x, xs, plan.permA, dtype);
     const b = isIdentity(plan.permB) || tB ? y : permuted(y, ys, plan.permB, dtype);
     if (native && nativeMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
