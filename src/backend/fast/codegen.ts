@@ -4,6 +4,7 @@
 // is unavailable (a strict Content-Security-Policy), an interpreter with the same semantics runs instead.
 import { allocate, castArray, type DType, type TypedArray } from "../../core/dtype.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
+import { engineEnabled } from "../engines.js";
 import {
   DISCRETE,
   type FusedArg,
@@ -307,16 +308,18 @@ export function canGenerateCode(): boolean {
  * WebAssembly SIMD, else generated JS (or the interpreter where code cannot be generated).
  */
 export function compileFused(spec: FusedSpec): FusedKernel {
-  const native = compileNativeFused(spec, () => compilePortable(spec));
+  const native = engineEnabled("native")
+    ? compileNativeFused(spec, () => compilePortable(spec), engineEnabled("threads") ? {} : { threads: 1 })
+    : null;
   return native ?? compilePortable(spec);
 }
 
 /** The kernel of compileFused without the native addon. */
 function compilePortable(spec: FusedSpec): FusedKernel {
-  const simd = compileSimdF32(spec);
+  const simd = engineEnabled("wasm") ? compileSimdF32(spec, engineEnabled("threads")) : null;
   if (simd !== null) return simd;
   const nrm = normalize(spec);
-  if (!canGenerateCode()) return interpretFused(spec);
+  if (!canGenerateCode() || !engineEnabled("js")) return interpretFused(spec);
   const { code, params } = generate(spec, nrm);
   let fn = compiled.get(code);
   if (fn === undefined) {

@@ -6,6 +6,7 @@ import { allocate, type TypedArray } from "../../core/dtype.js";
 import type { PrimParams } from "../../core/primitives.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
 import type { Aval } from "../../core/tensor.js";
+import { engineEnabled } from "../engines.js";
 import { NATIVE_MIN_WORK, nativeMatmul, nativeMatmulReady } from "../native/matmul.js";
 import { threadedMatmul } from "../threads/matmul.js";
 import { wasmMatmul } from "../wasm/matmul.js";
@@ -229,7 +230,7 @@ export function dotGeneralData(
   const float = dtype === "float32" || dtype === "float64";
   const work = M * K * N;
   // The native addon (Node, when it was built at install) pays off from much smaller products than wasm.
-  const native = float && work >= NATIVE_MIN_WORK && nativeMatmulReady();
+  const native = float && work >= NATIVE_MIN_WORK && engineEnabled("native") && nativeMatmulReady();
   if (native || (float && work >= WASM_MIN_WORK)) {
     // The native and wasm kernels read either operand in place or transposed: only other layouts are copied.
     const nFree = plan.permA.length - nb - params.lhsContract.length;
@@ -239,8 +240,9 @@ export function dotGeneralData(
     const b = isIdentity(plan.permB) || tB ? y : permuted(y, ys, plan.permB, dtype);
     if (native && nativeMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
     // Large products run on several threads when a pool is available (bit-identical results).
-    if (work >= WASM_MIN_WORK && threadedMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
-    if (work >= WASM_MIN_WORK && wasmMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
+    const wasm = work >= WASM_MIN_WORK && engineEnabled("wasm");
+    if (wasm && engineEnabled("threads") && threadedMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
+    if (wasm && wasmMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
   }
   const a = isIdentity(plan.permA) ? x : permuted(x, xs, plan.permA, dtype);
   const b = isIdentity(plan.permB) ? y : permuted(y, ys, plan.permB, dtype);

@@ -1,6 +1,8 @@
 // Matrix products through the native addon (./load.ts): float32 and float64, either operand stored
 // transposed, batched — the signature of wasmMatmul and threadedMatmul, so dotGeneralData tries it first.
+
 import type { TypedArray } from "../../core/dtype.js";
+import { engineEnabled } from "../engines.js";
 import { threadCount } from "../threads/pool.js";
 import type { MatmulKernel } from "../wasm/matmul.js";
 import { nativeAddon } from "./load.js";
@@ -46,6 +48,8 @@ const sameFloatType = (a: TypedArray, b: TypedArray, c: TypedArray): boolean =>
 export const nativeMatmul: MatmulKernel = (a, tA, b, tB, c, B, M, K, N) => {
   const addon = nativeAddon();
   if (addon === null || !sameFloatType(a, b, c)) return false;
-  const threads = nativeThreads(c instanceof Float64Array, B * M * K * N, addon.workersAwake);
+  const threads = engineEnabled("threads")
+    ? nativeThreads(c instanceof Float64Array, B * M * K * N, addon.workersAwake)
+    : 1;
   return addon.matmul(a, tA, b, tB, c, B, M, K, N, threads);
 };
