@@ -65,10 +65,11 @@ describe("grad", () => {
     expectTensor(aux, 1.5);
   });
 
-  it("Python-style control flow on values works under grad", () => {
-    const f = (x: T) => (x.item() > 0 ? nb.mul(x, x) : nb.neg(x));
+  it("control flow on a comparison works under grad (the value itself carries a derivative and cannot be read)", () => {
+    const f = (x: T) => (nb.greater(x, 0).item() ? nb.mul(x, x) : nb.neg(x));
     expect((nb.grad(f)(3) as T).item()).toBe(6);
     expect((nb.grad(f)(-3) as T).item()).toBe(-1);
+    expect(() => nb.grad((x: T) => (x.item() > 0 ? nb.mul(x, x) : nb.neg(x)))(3)).toThrow(nb.TraceError);
   });
 });
 

@@ -128,3 +128,17 @@ export function fullRaise(trace: Trace, x: Tensor): Tracer {
 }
 
 export type { Aval };
+
+/**
+ * The error for reading a value that carries a derivative as plain data (`.item()`, `.toArray()`,
+ * JavaScript arithmetic or comparisons): the number it would give has lost the derivative, so results
+ * would be silently wrong.
+ */
+export function derivativeReadError(inside: string): TraceError {
+  return new TraceError(
+    `a value inside ${inside} carries a derivative and cannot be read as plain data (item, toArray, ` +
+      "JavaScript arithmetic such as x * x, comparisons or if-conditions): the number would lose the derivative. " +
+      "Compute with nabla operations (nb.mul, nb.where, …); for control flow, read a comparison, which carries " +
+      "no derivative: if (nb.greater(x, 0).item()) …",
+  );
+}

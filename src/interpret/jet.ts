@@ -16,7 +16,15 @@ import {
 } from "../core/pytree.js";
 import { range, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
-import { bind, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
+import {
+  bind,
+  derivativeReadError,
+  fullRaise,
+  type MainTrace,
+  Trace,
+  Tracer,
+  withMain,
+} from "../core/trace.js";
 import * as lax from "../ops/lax.js";
 import {
   chain,
@@ -70,6 +78,7 @@ export class JetTracer extends Tracer {
     return this.primal.aval;
   }
   concrete(): ConcreteTensor {
+    if (this.series !== null) throw derivativeReadError("a Taylor expansion (jet, taylorDerivative, …)");
     return this.primal.concrete();
   }
   override fullLower(): T {
@@ -210,11 +219,11 @@ export const jetRules: { readonly [P in Prim]: JetRule<P> } = {
   },
   rev: structural("rev"),
   gather: ([x, idx], [u], params, order) => {
-    const out = lax.gather(x!, idx!, params.axis);
+    const out = lax.gather(x!, idx!, params.axis, params.oob);
     return [
       out,
       termwise(order, out, [u!], ([t]) =>
-        isScalar(t!) ? t : lax.gather(full(t!, x!.aval), idx!, params.axis),
+        isScalar(t!) ? t : lax.gather(full(t!, x!.aval), idx!, params.axis, params.oob),
       ),
     ];
   },

@@ -4,7 +4,15 @@ import { ValueError } from "../core/errors.js";
 import { NO_PARAMS, type Prim, type PrimParams, type UnaryPrim } from "../core/primitives.js";
 import { range, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
-import { bind, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
+import {
+  bind,
+  derivativeReadError,
+  fullRaise,
+  type MainTrace,
+  Trace,
+  Tracer,
+  withMain,
+} from "../core/trace.js";
 import * as lax from "../ops/lax.js";
 
 type T = Tensor;
@@ -22,6 +30,8 @@ export class JVPTracer extends Tracer {
     return this.primal.aval;
   }
   concrete(): ConcreteTensor {
+    // A value that carries a derivative has no plain value to hand out: the number would lose it.
+    if (this.tangent !== null) throw derivativeReadError("a derivative (grad, jvp, jacfwd, hessian, …)");
     return this.primal.concrete();
   }
   override fullLower(): T {
@@ -235,8 +245,8 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
   concatenate: linear("concatenate"),
   rev: linear("rev"),
   gather: ([x, idx], [dx], params) => [
-    lax.gather(x!, idx!, params.axis),
-    dx && lax.gather(dx, idx!, params.axis),
+    lax.gather(x!, idx!, params.axis, params.oob),
+    dx && lax.gather(dx, idx!, params.axis, params.oob),
   ],
   // Linear in the tangents but not in the residuals: differentiate the map itself.
   custom_linear: (xs, ts, { name, nres, forward }) => {
