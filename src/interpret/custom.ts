@@ -33,30 +33,34 @@ export function customJvp<F extends AnyFn>(
   f: F,
   rule: (primals: unknown[], tangents: unknown[]) => [unknown, unknown],
 ): F {
-  const wrapped = (...args: unknown[]) => {
+  const wrapped = (...args: unknown[]): unknown => {
     const viaJet = customJvpUnderJet(f, rule, args);
     if (viaJet !== null) return viaJet.value;
     const [leaves, def] = flatten(args as Pytree, "customJvp arguments");
     const trace = topTrace(leaves);
     if (trace instanceof BatchTrace)
-      return underVmap(trace, leaves, (dims, outDef) =>
-        customJvp(batchedBody(f, def, dims, outDef), (ps, ts) => {
-          const n = ps.length;
-          const both = vmapFlat(
-            (...pt) => {
-              const [o, t] = rule(unflatten(def, pt.slice(0, n)), unflatten(def, pt.slice(n)));
-              const [ol, od] = flatten(o as Pytree, "customJvp rule primal output");
-              outDef.def = od;
-              return [...ol, ...flatten(t as Pytree, "customJvp rule tangent output")[0]].map((l) =>
-                toTensor(l),
-              );
-            },
-            [...dims, ...dims],
-            0,
-            [...(ps as Tensor[]), ...(ts as Tensor[])],
-          );
-          return [both.slice(0, both.length / 2), both.slice(both.length / 2)];
-        }),
+      return underVmap(
+        trace,
+        leaves,
+        (vals) => wrapped(...unflatten<unknown[]>(def, vals)),
+        (dims, outDef) =>
+          customJvp(batchedBody(f, def, dims, outDef), (ps, ts) => {
+            const n = ps.length;
+            const both = vmapFlat(
+              (...pt) => {
+                const [o, t] = rule(unflatten(def, pt.slice(0, n)), unflatten(def, pt.slice(n)));
+                const [ol, od] = flatten(o as Pytree, "customJvp rule primal output");
+                outDef.def = od;
+                return [...ol, ...flatten(t as Pytree, "customJvp rule tangent output")[0]].map((l) =>
+                  toTensor(l),
+                );
+              },
+              [...dims, ...dims],
+              0,
+              [...(ps as Tensor[]), ...(ts as Tensor[])],
+            );
+            return [both.slice(0, both.length / 2), both.slice(both.length / 2)];
+          }),
       );
     if (!(trace instanceof JVPTrace)) return f(...args);
     const ts = leaves.map((l) => fullRaise(trace, toTensor(l)) as JVPTracer);
@@ -155,49 +159,54 @@ export function customVjp<F extends AnyFn>(
   fwd: (...args: unknown[]) => [unknown, unknown],
   bwd: (residuals: unknown, ct: Tensor) => unknown[],
 ): F {
-  const wrapped = (...args: unknown[]) => {
+  const wrapped = (...args: unknown[]): unknown => {
     const [leaves, def] = flatten(args as Pytree, "customVjp arguments");
     const batch = topTrace(leaves);
     if (batch instanceof BatchTrace)
-      return underVmap(batch, leaves, (dims, outDef) => {
-        const resDef: OutDef = {};
-        const vjpB = customVjp(
-          (...xs: Tensor[]) => batchedBody(f, def, dims, outDef)(...xs)[0]!,
-          (...xs: unknown[]) => {
-            const r = vmapFlat(
-              (...u) => {
-                const [o, res] = fwd(...unflatten<unknown[]>(def, u));
-                const [ol, od] = flatten(o as Pytree, "customVjp output");
-                outDef.def = od;
-                const [rl, rd] = flatten(res as Pytree, "customVjp residuals");
-                resDef.def = rd;
-                return [...ol, ...rl].map((l) => toTensor(l));
-              },
-              dims,
-              0,
-              xs as Tensor[],
-            );
-            return [r[0], r.slice(1)];
-          },
-          (res: unknown, ct: Tensor) => {
-            const rl = res as Tensor[];
-            const cts = vmapFlat(
-              (...rc) => {
-                const back = bwd(unflatten(resDef.def!, rc.slice(0, -1)), rc[rc.length - 1]!);
-                return flatten(back as Pytree, "customVjp bwd output")[0].map((l) => toTensor(l));
-              },
-              [...rl.map(() => 0), 0],
-              0,
-              [...rl, ct],
-            );
-            // Per-example cotangents of an unbatched argument add up over the batch.
-            return cts.map((c, i) =>
-              dims[i] === null ? lax.reduceSum(c, [0]) : lax.moveAxis(c, 0, dims[i]!),
-            );
-          },
-        );
-        return (...xs: Tensor[]) => [vjpB(...xs)];
-      });
+      return underVmap(
+        batch,
+        leaves,
+        (vals) => wrapped(...unflatten<unknown[]>(def, vals)),
+        (dims, outDef) => {
+          const resDef: OutDef = {};
+          const vjpB = customVjp(
+            (...xs: Tensor[]) => batchedBody(f, def, dims, outDef)(...xs)[0]!,
+            (...xs: unknown[]) => {
+              const r = vmapFlat(
+                (...u) => {
+                  const [o, res] = fwd(...unflatten<unknown[]>(def, u));
+                  const [ol, od] = flatten(o as Pytree, "customVjp output");
+                  outDef.def = od;
+                  const [rl, rd] = flatten(res as Pytree, "customVjp residuals");
+                  resDef.def = rd;
+                  return [...ol, ...rl].map((l) => toTensor(l));
+                },
+                dims,
+                0,
+                xs as Tensor[],
+              );
+              return [r[0], r.slice(1)];
+            },
+            (res: unknown, ct: Tensor) => {
+              const rl = res as Tensor[];
+              const cts = vmapFlat(
+                (...rc) => {
+                  const back = bwd(unflatten(resDef.def!, rc.slice(0, -1)), rc[rc.length - 1]!);
+                  return flatten(back as Pytree, "customVjp bwd output")[0].map((l) => toTensor(l));
+                },
+                [...rl.map(() => 0), 0],
+                0,
+                [...rl, ct],
+              );
+              // Per-example cotangents of an unbatched argument add up over the batch.
+              return cts.map((c, i) =>
+                dims[i] === null ? lax.reduceSum(c, [0]) : lax.moveAxis(c, 0, dims[i]!),
+              );
+            },
+          );
+          return (...xs: Tensor[]) => [vjpB(...xs)];
+        },
+      );
     const ctx = jvpContext(leaves);
     if (ctx === null) return f(...args);
     const primals = ctx.ts.map((t) => t.primal);
@@ -238,7 +247,7 @@ export function customVjp<F extends AnyFn>(
  * ```
  */
 export function checkpoint<F extends AnyFn>(f: F): F {
-  const wrapped = (...args: unknown[]) => {
+  const wrapped = (...args: unknown[]): unknown => {
     const [leaves, def] = flatten(args as Pytree, "checkpoint arguments");
     const ctx = jvpContext(leaves);
     if (ctx === null) return f(...args);
@@ -280,10 +289,13 @@ function batchedBody(f: AnyFn, def: TreeDef, dims: readonly (number | null)[], o
 function underVmap(
   trace: BatchTrace,
   leaves: readonly unknown[],
+  unbatched: (vals: Tensor[]) => unknown,
   build: (dims: (number | null)[], outDef: OutDef) => (...xs: Tensor[]) => Tensor[],
 ): unknown {
   const bts = leaves.map((l) => fullRaise(trace, toTensor(l as Tensor)) as BatchTracer);
   const dims = bts.map((b) => b.bdim);
+  // No argument is batched: the call does not depend on the batch and runs once, unbatched.
+  if (dims.every((d) => d === null)) return unbatched(bts.map((b) => b.val));
   const outDef: OutDef = {};
   const outs = build(dims, outDef)(...bts.map((b) => b.val));
   return unflatten(
