@@ -136,3 +136,113 @@ describe("caches that outlive a trace", () => {
     expect(b.dataSync()[13 + 1]).toBe(9);
   });
 });
+
+describe("a value that carries a derivative is never read as a plain number", () => {
+  const T = nb.TraceError;
+  it("JavaScript arithmetic, item() and comparisons raise under every derivative transformation", () => {
+    const times = (x: nb.Tensor) => (x as unknown as number) * (x as unknown as number);
+    expect(() => nb.grad(times)(3)).toThrow(T);
+    expect(() => nb.grad((x: nb.Tensor) => x.item())(3)).toThrow(T);
+    expect(() => nb.hessian((x: nb.Tensor) => (nb.sum(x) as unknown as number) ** 2)(A([1, 2]))).toThrow(T);
+    expect(() => nb.jvp(times, [A(3)], [A(1)])).toThrow(T);
+    expect(() => nb.vjp(times, A(3))).toThrow(T);
+    expect(() => nb.jacfwd(times)(A(3))).toThrow(T);
+    expect(() => nb.jacrev(times)(A(3))).toThrow(T);
+    expect(() => nb.grad(nb.grad((x: nb.Tensor) => nb.mul(x, x.item())))(A(3))).toThrow(T);
+    expect(() => nb.jet(times, [A(3)], [[A(1)]])).toThrow(T);
+    expect(() => nb.derivative(times, 3)(A(3))).toThrow(T);
+    expect(() => nb.grad((x: nb.Tensor) => x.toArray() as unknown as nb.Tensor)(3)).toThrow(
+      /carries a derivative/,
+    );
+  });
+  it("values without a derivative still read: comparisons, integer results, constants", () => {
+    const f = (x: nb.Tensor) => (nb.greater(x, 0).item() ? nb.mul(x, x) : nb.neg(x));
+    expect(nb.grad(f)(A(3)).item()).toBe(6);
+    expect(nb.grad(f)(A(-3)).item()).toBe(-1);
+    expect(
+      nb
+        .grad((x: nb.Tensor) => nb.mul(x, nb.argmax(nb.stack([x, nb.neg(x)])).item() + 1))(A(2))
+        .item(),
+    ).toBe(1);
+  });
+});
+
+describe("vmap of a custom-rule function whose arguments are all unmapped", () => {
+  it("runs the call once, unbatched, for customJvp, customVjp and checkpoint", () => {
+    const f = (a: nb.Tensor, b: nb.Tensor) => nb.add(nb.softplus(a), b);
+    const r = nb.vmap(f, { inAxes: [null, 0] })(A([0.5]), A([[1], [2], [3]])) as nb.Tensor;
+    const sp = Math.log1p(Math.exp(0.5));
+    expect(r.toArray()).toEqual(
+      [[sp + 1], [sp + 2], [sp + 3]].map((row) => row.map((v) => expect.closeTo(v, 14))),
+    );
+    const twice = nb.customVjp(
+      (x: nb.Tensor) => nb.mul(x, 2),
+      (x) => [nb.mul(x as nb.Tensor, 2), null],
+      (_r, ct) => [nb.mul(ct, 3)],
+    );
+    const g = nb.vmap((a: nb.Tensor, b: nb.Tensor) => nb.add(twice(a), b), { inAxes: [null, 0] })(
+      A(1),
+      A([1, 2]),
+    );
+    expect((g as nb.Tensor).toArray()).toEqual([3, 4]);
+    // The custom VJP (3, not 2) is still the one reverse mode uses, once per batch member.
+    const s = nb.grad((a: nb.Tensor) =>
+      nb.sum(
+        nb.vmap((u: nb.Tensor, b: nb.Tensor) => nb.add(twice(u), b), { inAxes: [null, 0] })(
+          a,
+          A([1, 2]),
+        ) as nb.Tensor,
+      ),
+    )(A(1));
+    expect(s.item()).toBe(6);
+    const c = nb.vmap((a: nb.Tensor, b: nb.Tensor) => nb.add(nb.checkpoint(nb.sin)(a), b), {
+      inAxes: [null, 0],
+    });
+    expect((nb.jit(c)(A(0.5), A([1, 2])) as nb.Tensor).toArray()).toEqual([
+      1 + Math.sin(0.5),
+      2 + Math.sin(0.5),
+    ]);
+  });
+});
+
+describe("checks on data also run under jit and vmap", () => {
+  const logits = A([
+    [2, 0, 0],
+    [0, 0, 1],
+  ]);
+  const I = (v: number[]) => nb.array(v, { dtype: "int32" });
+  it("crossEntropy refuses a label out of range eagerly, under jit, jit(grad) and vmap", () => {
+    const ce = (l: nb.Tensor, y: nb.Tensor) => nb.nn.crossEntropy(l, y);
+    for (const bad of [I([0, 3]), I([-1, 0]), A([0.5, 1])]) {
+      expect(() => ce(logits, bad)).toThrow(/crossEntropy/);
+      expect(() => nb.jit(ce)(logits, bad)).toThrow(/crossEntropy: a label is not a class index in \[0, 3\)/);
+      expect(() => nb.jit(nb.grad(ce))(logits, bad)).toThrow(/crossEntropy/);
+    }
+    expect(() => nb.vmap(ce)(nb.stack([logits, logits]), I([0, 1, 2, 7]).reshape([2, 2]))).toThrow(
+      /crossEntropy/,
+    );
+    expect(
+      nb
+        .jit(ce)(logits, I([0, 2]))
+        .item(),
+    ).toBeCloseTo(ce(logits, I([0, 2])).item(), 14);
+  });
+  it("an embedding refuses an id out of range under jit (a negative id would silently pick the last row)", () => {
+    const emb = nb.nn.Embedding(5, 2);
+    const { params } = emb.init(0);
+    const f = nb.jit((p: typeof params, ids: nb.Tensor) => emb.apply(p, ids));
+    expect(() => f(params, I([1, -1]))).toThrow(/Embedding\(5, 2\): an id is not an integer in \[0, 5\)/);
+    expect(() => f(params, I([5]))).toThrow(/Embedding/);
+    expect((f(params, I([4])) as nb.Tensor).shape).toEqual([1, 2]);
+  });
+  it("take (gather) refuses an index out of range under jit instead of returning NaN", () => {
+    expect(() => nb.jit((x: nb.Tensor, i: nb.Tensor) => nb.take(x, i))(A([1, 2, 3]), I([3]))).toThrow(
+      /index 3 is out of range/,
+    );
+    expect(
+      nb
+        .jit((x: nb.Tensor, i: nb.Tensor) => nb.take(x, i))(A([1, 2, 3]), I([-1]))
+        .toArray(),
+    ).toEqual([3]);
+  });
+});

@@ -64,7 +64,14 @@ export interface PrimParams
   concatenate: { axis: number };
   rev: { axes: number[] };
   /** gather(x, indices): take along `axis`; output shape x[:axis] ++ indices ++ x[axis+1:]. */
-  gather: { axis: number };
+  gather: {
+    axis: number;
+    /**
+     * The message for an index out of range, naming the user's operation (checked on the data by every
+     * backend, so also under jit and vmap); without it the message names `gather`.
+     */
+    oob?: string;
+  };
   /** scatter_add(updates, indices): the transpose of gather into a zero array whose `axis` has `size`. */
   scatter_add: { axis: number; size: number };
   /**

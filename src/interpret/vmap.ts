@@ -235,10 +235,10 @@ export const vmapRules: { readonly [P in Prim]: VmapRule<P> } = {
     const [dx, di] = dims;
     if (di === null)
       return [
-        lax.gather(x!, idx!, phys(params.axis, dx!)),
+        lax.gather(x!, idx!, phys(params.axis, dx!), params.oob),
         phys(params.axis, dx!) <= dx! ? dx! + idx!.aval.shape.length - 1 : dx!,
       ];
-    if (dx === null) return [lax.gather(x!, idx!, params.axis), params.axis + di!];
+    if (dx === null) return [lax.gather(x!, idx!, params.axis, params.oob), params.axis + di!];
     return loop("gather")(xs, dims, params, size);
   },
   custom_linear: (xs, dims, params, size) => loop("custom_linear")(xs, dims, params, size),

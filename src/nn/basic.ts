@@ -1,4 +1,5 @@
 // Basic layers: Linear, Embedding, Flatten and Dropout.
+
 import { fmtShape, ValueError } from "../core/errors.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { add, astype, div, where } from "../ops/elementwise.js";
@@ -6,6 +7,7 @@ import { matmul } from "../ops/linalg.js";
 import { bernoulli, split } from "../ops/random.js";
 import { reshape, take } from "../ops/shape.js";
 import { floatArg } from "../ops/util.js";
+import { checkedIndices } from "./checked.js";
 import { glorotUniform, type Initializer, normal, zeros } from "./init.js";
 import { checkParam, floatOption, type Layer, makeLayer, positiveInt, shapeError } from "./layer.js";
 
@@ -106,7 +108,7 @@ export function Embedding(
             `${name}: id ${bad} is not an integer in [0, ${numEmbeddings}) (ids of shape ${fmtShape(ids.shape)})`,
           );
       }
-      const idx = ids.dtype === "int32" ? ids : astype(ids, "int32");
+      const idx = checkedIndices(name, ids, numEmbeddings, "an id is not an integer");
       return [take(p.weight, idx, 0), state];
     },
     outputShape: (s) => [...s, dim],

@@ -8,6 +8,8 @@ import {
   astype,
   clip,
   equal,
+  greaterEqual,
+  less,
   log,
   minimum,
   mul,
@@ -24,6 +26,7 @@ import { expandDims } from "../ops/shape.js";
 import { asTensor, floatArg, type TensorLike } from "../ops/util.js";
 import type { LeafFilter } from "../optim/transform.js";
 import { leafPaths, leavesOf } from "../optim/tree.js";
+import { checkedIndices } from "./checked.js";
 
 export interface LossOptions {
   /** "mean" (default) over all elements, "sum", or "none" for the elementwise losses. */
@@ -133,7 +136,8 @@ export function crossEntropy(
   let nll: Tensor;
   if (y.ndim === z.ndim - 1 && fmtShape(y.shape) === fmtShape(z.shape.slice(0, -1))) {
     checkIndices(op, y, classes);
-    const onehot = equal(expandDims(astype(y, "int32"), -1), arange(0, classes, 1, { dtype: "int32" }));
+    const yi = checkedIndices(op, y, classes, "a label is not a class index");
+    const onehot = equal(expandDims(yi, -1), arange(0, classes, 1, { dtype: "int32" }));
     // where, not a product: a −∞ logit (a mask) of another class must not turn 0·(−∞) into NaN.
     nll = neg(sum(where(onehot, logp, 0), { axis: -1 }));
   } else if (fmtShape(y.shape) === fmtShape(z.shape)) {

@@ -93,7 +93,8 @@ export const concatenate = (xs: readonly Tensor[], axis: number) =>
   xs.length === 1 ? xs[0]! : bind("concatenate", xs, { axis });
 export const rev = (x: Tensor, axes: readonly number[]) =>
   axes.length === 0 ? x : bind("rev", [x], { axes: [...axes] });
-export const gather = (x: Tensor, indices: Tensor, axis: number) => bind("gather", [x, indices], { axis });
+export const gather = (x: Tensor, indices: Tensor, axis: number, oob?: string) =>
+  bind("gather", [x, indices], oob === undefined ? { axis } : { axis, oob });
 export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size: number) =>
   bind("scatter_add", [updates, indices], { axis, size });
 

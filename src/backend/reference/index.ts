@@ -1,7 +1,7 @@
 // The reference backend: plain TypeScript over typed arrays. It is the executable specification of every
 // primitive; faster backends are tested against it.
 import { allocate, castArray, type TypedArray } from "../../core/dtype.js";
-import { ValueError } from "../../core/errors.js";
+import { fmtShape, ValueError } from "../../core/errors.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { ConcreteTensor } from "../../core/tensor.js";
 import type { Backend, Kernel, KernelOf, KernelTable } from "../backend.js";
@@ -338,12 +338,22 @@ const kernels: KernelTable = {
     });
     return r;
   },
-  gather: ([x, idx], { axis }, out) => {
+  gather: ([x, idx], { axis, oob }, out) => {
     const shape = x!.aval.shape;
     const n = shape[axis]!;
     const inner = sizeOf(shape.slice(axis + 1));
     const outer = sizeOf(shape.slice(0, axis));
     const ix = idx!.data;
+    // Indices are checked here, on the data, so a bad one fails the same way eagerly, under jit and vmap.
+    for (let j = 0; j < ix.length; j++) {
+      const v = ix[j]!;
+      if (v < -n || v >= n)
+        throw new ValueError(
+          oob ??
+            `gather: index ${v} is out of range for axis ${axis} of size ${n} (shape ${fmtShape(shape)}); ` +
+              `indices must lie in [${-n}, ${n})`,
+        );
+    }
     const a = x!.data;
     const r = allocate(out.dtype, sizeOf(out.shape));
     let p = 0;
