@@ -1,4 +1,5 @@
 // Data types, their storage and the promotion lattice (JAX-style weak types for bare JS numbers).
+import { ValueError } from "./errors.js";
 
 export type DType = "float32" | "float64" | "int32" | "bool";
 
@@ -10,6 +11,18 @@ export const isFloat = (d: DType): boolean => d === "float32" || d === "float64"
 
 /** Allocates zeroed storage for `size` elements of `dtype`. */
 export function allocate(dtype: DType, size: number): TypedArray {
+  try {
+    return allocateRaw(dtype, size);
+  } catch (e) {
+    // The engine refused the memory (a RangeError): say what was asked for, in the library's own error.
+    if (!(e instanceof RangeError)) throw e;
+    throw new ValueError(
+      `could not allocate ${size} elements of ${dtype} (${e.message}); use smaller tensors, or lower nb.config.maxTensorBytes so such sizes are refused up front`,
+    );
+  }
+}
+
+function allocateRaw(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case "float32":
       return new Float32Array(size);

@@ -1,6 +1,7 @@
 // Shape and dtype rules: the abstract value each primitive produces. Used by staging, partial evaluation
 // and eager evaluation alike, so a shape error reads the same everywhere.
 
+import { checkTensorSize, config } from "../core/config.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
@@ -198,7 +199,15 @@ const ruleOf = new Map(Object.entries(shapeRules)) as ReadonlyMap<Prim, ShapeRul
 
 /** The abstract output of `prim` on inputs `avals`. */
 export function abstractEval<P extends Prim>(prim: P, avals: readonly Aval[], params: PrimParams[P]): Aval {
-  return ruleOf.get(prim)!(avals, params);
+  const out = ruleOf.get(prim)!(avals, params);
+  // Every tensor any primitive makes passes here first: refuse one too large to allocate, naming the op.
+  const shape = out.shape;
+  if (shape.length > 0) {
+    let n = 1;
+    for (let i = 0; i < shape.length; i++) n *= shape[i]!;
+    if (n * 8 > config.maxTensorBytes) checkTensorSize(prim, shape, out.dtype);
+  }
+  return out;
 }
 
 // Argument lists reused by abstractEvalOf for one and two inputs (nearly every application). Safe because
