@@ -235,6 +235,11 @@ describe("checks on data also run under jit and vmap", () => {
     expect(() => f(params, I([5]))).toThrow(/Embedding/);
     expect((f(params, I([4])) as nb.Tensor).shape).toEqual([1, 2]);
   });
+  it("hinge refuses labels other than ±1 (or 0/1) under jit", () => {
+    const h = nb.jit((s: nb.Tensor, y: nb.Tensor) => nb.nn.hinge(s, y));
+    expect(() => h(A([1, 2]), A([1, 0.5]))).toThrow(/hinge: labels must be/);
+    expect(h(A([1, 2]), A([1, 0])).item()).toBe(nb.nn.hinge(A([1, 2]), A([1, 0])).item());
+  });
   it("take (gather) refuses an index out of range under jit instead of returning NaN", () => {
     expect(() => nb.jit((x: nb.Tensor, i: nb.Tensor) => nb.take(x, i))(A([1, 2, 3]), I([3]))).toThrow(
       /index 3 is out of range/,

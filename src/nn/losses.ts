@@ -14,6 +14,7 @@ import {
   minimum,
   mul,
   neg,
+  notEqual,
   relu,
   softplus,
   square,
@@ -26,7 +27,7 @@ import { expandDims } from "../ops/shape.js";
 import { asTensor, floatArg, type TensorLike } from "../ops/util.js";
 import type { LeafFilter } from "../optim/transform.js";
 import { leafPaths, leavesOf } from "../optim/tree.js";
-import { checkedIndices } from "./checked.js";
+import { checkedIndices, checkOnData } from "./checked.js";
 
 export interface LossOptions {
   /** "mean" (default) over all elements, "sum", or "none" for the elementwise losses. */
@@ -198,6 +199,13 @@ export function hinge(scores: TensorLike, labels: TensorLike, options?: LossOpti
     const vals = Array.from(y0.data);
     if (vals.some((v) => v !== 0 && v !== 1 && v !== -1))
       throw new ValueError("hinge: labels must be −1 or +1 (or 0 and 1)");
+  } else {
+    const bad = mul(notEqual(abs(y0), 1), notEqual(y0, 0));
+    const check = checkOnData(
+      equal(bad, false),
+      "hinge: labels must be −1 or +1 (or 0 and 1) (checked when the traced program ran)",
+    );
+    y = add(y0, astype(check, y0.dtype));
   }
   // 0 means −1, traced or not (so jit and vmap agree with eager).
   y = where(equal(y, 0), -1, y);
