@@ -1,6 +1,6 @@
 // nb.io safetensors: round trips of every dtype and shape, nested names, metadata, the exact bytes
 // Python writes, and a clear SafetensorsError (never a partial load) for every kind of corrupt file.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as nb from "nabla";
@@ -351,5 +351,121 @@ describe("expect: the file must match the parameters", () => {
     expect(new Uint8Array(readFileSync(file))).toEqual(
       io.encodeSafetensors(io.decodeSafetensors(readFileSync(file)).tensors),
     );
+  });
+});
+
+describe("sizes are checked against nb.config before anything is allocated", () => {
+  const limits = () => ({ decode: nb.config.maxDecodeBytes, tensor: nb.config.maxTensorBytes });
+  const restore = (l: { decode: number; tensor: number }) => {
+    nb.config.maxDecodeBytes = l.decode;
+    nb.config.maxTensorBytes = l.tensor;
+  };
+
+  it("the decoded size of all tensors against maxDecodeBytes, of each against maxTensorBytes", () => {
+    // 1 MiB of F16 becomes 2 MiB of float32; 1 MiB of BOOL stays 1 MiB
+    const n = 2 ** 19;
+    const half = rawFile(
+      {
+        h: { dtype: "F16", shape: [n], data_offsets: [0, 2 * n] },
+        b: { dtype: "BOOL", shape: [2 * n], data_offsets: [2 * n, 4 * n] },
+      },
+      new Uint8Array(4 * n),
+    );
+    const saved = limits();
+    try {
+      nb.config.maxDecodeBytes = 3 * 2 ** 20 - 1;
+      expectError(
+        () => io.decodeSafetensors(half),
+        io.SafetensorsError,
+        /decodeSafetensors: the 2 tensors of the file would take 3\.0 MiB decoded, more than nb\.config\.maxDecodeBytes \(3\.0 MiB\)/,
+        /raise the limit/,
+      );
+      nb.config.maxDecodeBytes = 3 * 2 ** 20;
+      expect(io.decodeSafetensors(half).tensors.h!.dtype).toBe("float32");
+      nb.config.maxTensorBytes = 2 ** 20;
+      expectError(
+        () => io.decodeSafetensors(half),
+        io.SafetensorsError,
+        /tensor "h" \(F16 \[524288\]\) would take 2\.0 MiB, more than nb\.config\.maxTensorBytes/,
+      );
+    } finally {
+      restore(saved);
+    }
+  });
+
+  it("refuses a file too large for the limit before reading it", async () => {
+    const file = path.join(dir, "limit.safetensors");
+    writeFileSync(file, io.encodeSafetensors({ a: nb.zeros([4]) }));
+    truncateSync(file, 100_001_000); // sparse: no disk space, and never read
+    const saved = limits();
+    try {
+      nb.config.maxDecodeBytes = 64;
+      await expect(io.loadSafetensors(file)).rejects.toThrow(
+        /loadSafetensors: .*limit\.safetensors is 95 MiB, more than a file whose tensors fit nb\.config\.maxDecodeBytes \(64 B\)/,
+      );
+    } finally {
+      restore(saved);
+      rmSync(file);
+    }
+  });
+
+  it("header edits with huge shapes fail on the data they would need", () => {
+    const huge = rawFile(
+      { w: { dtype: "F32", shape: [65536, 65536], data_offsets: [0, 2 ** 34] } },
+      new Uint8Array(8),
+    );
+    expectError(
+      () => io.decodeSafetensors(huge),
+      io.SafetensorsError,
+      /truncated: tensor "w" ends at byte 17179869184 of the data but only 8 bytes follow the header/,
+    );
+    const beyond = rawFile(
+      { w: { dtype: "F64", shape: [2 ** 40, 2 ** 20], data_offsets: [0, 8] } },
+      new Uint8Array(8),
+    );
+    expectError(() => io.decodeSafetensors(beyond), io.SafetensorsError, /too large to address/);
+  });
+});
+
+describe("whatever the header holds, the error is a SafetensorsError with a short message", () => {
+  it("deeply nested JSON values, and enormous names", () => {
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    for (const header of [
+      `{"a":${deep}}`,
+      `{"a":{"dtype":"F32","shape":${deep},"data_offsets":[0,0]}}`,
+      `{"__metadata__":{"k":${deep}}}`,
+    ]) {
+      const e = (() => {
+        try {
+          io.decodeSafetensors(rawFile(header, new Uint8Array()));
+        } catch (err) {
+          return err as Error;
+        }
+      })();
+      expect(e).toBeInstanceOf(io.SafetensorsError);
+      expect(e!.message.length).toBeLessThan(300);
+    }
+    const name = "n".repeat(100_000);
+    expectError(
+      () =>
+        io.decodeSafetensors(
+          rawFile({ [name]: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)),
+        ),
+      io.SafetensorsError,
+      /tensor "n{79}… ends at byte 8/,
+    );
+  });
+
+  it("input that is not bytes is a ValueError, never a huge zero-filled buffer", () => {
+    expectError(
+      () => io.decodeSafetensors(1e9 as unknown as Uint8Array),
+      nb.ValueError,
+      /decodeSafetensors: expected the file's bytes as a Uint8Array or an ArrayBuffer, got a number/,
+    );
+    expect(
+      io.decodeSafetensors(
+        new DataView(io.encodeSafetensors({ a: nb.ones([2]) }).buffer) as unknown as Uint8Array,
+      ).tensors.a!.shape,
+    ).toEqual([2]);
   });
 });

@@ -18,14 +18,25 @@ async function toPath(path: string | URL): Promise<string> {
   return fileURLToPath(path);
 }
 
-/** The bytes of a whole file; failures name the operation and the path. */
+/**
+ * The bytes of a whole file; failures name the operation and the path. `checkSize`, given the file's size
+ * in bytes, may throw to refuse a file before it is read into memory.
+ */
 export async function readFileBytes(
   op: string,
   path: string | URL,
   alternative: string,
+  checkSize?: (bytes: number, path: string) => void,
 ): Promise<Uint8Array> {
   const fs = await fsFor(op, alternative);
   const p = await toPath(path);
+  let size: number;
+  try {
+    size = (await fs.stat(p)).size;
+  } catch (e) {
+    throw new IoError(`${op}: cannot read ${p}: ${(e as Error).message}`, { cause: e });
+  }
+  checkSize?.(size, p);
   try {
     const buf = await fs.readFile(p);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -52,6 +52,14 @@ export const NABLA_DTYPE: Readonly<Record<StDType, DType>> = {
   U64: "int32",
 };
 
+/** Bytes per element of each nabla dtype, as decoded tensors store them. */
+export const DECODED_ITEMSIZE: Readonly<Record<DType, number>> = {
+  bool: 1,
+  int32: 4,
+  float32: 4,
+  float64: 8,
+};
+
 export const ST_DTYPE: Readonly<Record<DType, StDType>> = {
   bool: "BOOL",
   int32: "I32",
@@ -90,30 +98,57 @@ export function readElements(st: StDType, bytes: Uint8Array, n: number, where: s
     return st === "F32" ? new Float32Array(buf) : st === "F64" ? new Float64Array(buf) : new Int32Array(buf);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Plain loops into preallocated arrays: TypedArray.from(source, fn) first gathers every value in an
+  // ordinary JavaScript array, which for a large tensor exhausts the heap and aborts the process.
   switch (st) {
-    case "BOOL":
-      return Uint8Array.from(bytes, (b) => (b === 0 ? 0 : 1));
-    case "U8":
-      return Int32Array.from(bytes);
-    case "I8":
-      return Int32Array.from({ length: n }, (_, i) => view.getInt8(i));
+    case "BOOL": {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = bytes[i] === 0 ? 0 : 1;
+      return out;
+    }
+    case "U8": {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = bytes[i]!;
+      return out;
+    }
+    case "I8": {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
+      return out;
+    }
     case "I16":
-      return Int32Array.from({ length: n }, (_, i) => view.getInt16(2 * i, true));
-    case "U16":
-      return Int32Array.from({ length: n }, (_, i) => view.getUint16(2 * i, true));
-    case "F16":
-      return Float32Array.from({ length: n }, (_, i) => halfToNumber(view.getUint16(2 * i, true)));
+    case "U16": {
+      const out = new Int32Array(n);
+      if (st === "I16") for (let i = 0; i < n; i++) out[i] = view.getInt16(2 * i, true);
+      else for (let i = 0; i < n; i++) out[i] = view.getUint16(2 * i, true);
+      return out;
+    }
+    case "F16": {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = halfToNumber(view.getUint16(2 * i, true));
+      return out;
+    }
     case "BF16": {
       // bfloat16 is the top half of a float32
-      const bits = Uint32Array.from({ length: n }, (_, i) => view.getUint16(2 * i, true) << 16);
+      const bits = new Uint32Array(n);
+      for (let i = 0; i < n; i++) bits[i] = view.getUint16(2 * i, true) << 16;
       return new Float32Array(bits.buffer);
     }
-    case "F32":
-      return Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true));
-    case "F64":
-      return Float64Array.from({ length: n }, (_, i) => view.getFloat64(8 * i, true));
-    case "I32":
-      return Int32Array.from({ length: n }, (_, i) => view.getInt32(4 * i, true));
+    case "F32": {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+      return out;
+    }
+    case "F64": {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
+      return out;
+    }
+    case "I32": {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, true);
+      return out;
+    }
     case "U32":
     case "I64":
     case "U64": {

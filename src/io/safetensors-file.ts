@@ -1,10 +1,13 @@
 // safetensors files: save and load parameter pytrees in Node (the byte-level codec is in safetensors.ts).
+import { config, fmtBytes } from "../core/config.js";
 import type { Tensor } from "../core/tensor.js";
+import { SafetensorsError } from "./errors.js";
 import { readFileBytes, writeFileAtomic } from "./node-fs.js";
 import {
   type DecodeOptions,
   decodeWith,
   encodeSafetensors,
+  MAX_HEADER_BYTES,
   type Metadata,
   type SafetensorsContents,
 } from "./safetensors.js";
@@ -68,6 +71,14 @@ export async function loadSafetensors(
   path: string | URL,
   options: DecodeOptions = {},
 ): Promise<SafetensorsContents<unknown>> {
-  const bytes = await readFileBytes("loadSafetensors", path, IN_BROWSER);
+  const bytes = await readFileBytes("loadSafetensors", path, IN_BROWSER, (size, p) => {
+    // Stored data is at most twice its decoded size (I64 and U64 become int32), plus a bounded header.
+    if (size > 8 + MAX_HEADER_BYTES + 2 * config.maxDecodeBytes)
+      throw new SafetensorsError(
+        `loadSafetensors: ${p} is ${fmtBytes(size)}, more than a file whose tensors fit ` +
+          `nb.config.maxDecodeBytes (${fmtBytes(config.maxDecodeBytes)}) can be; raise the limit if the ` +
+          `file is genuine and memory allows`,
+      );
+  });
   return decodeWith(bytes, options, `loadSafetensors: ${String(path)}`);
 }

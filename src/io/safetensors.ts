@@ -5,7 +5,9 @@ import { sizeOf } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import { array } from "../ops/creation.js";
 import { SafetensorsError } from "./errors.js";
+import { allocate, checkDecodeBytes, checkTensorBytes, type MakeError, toBytes } from "./guards.js";
 import {
+  DECODED_ITEMSIZE,
   elementBytes,
   ITEMSIZE,
   isStDType,
@@ -46,7 +48,23 @@ export interface DecodeOptions<T = unknown> {
   expect?: T;
 }
 
-const MAX_HEADER_BYTES = 100_000_000; // Python's reader refuses larger headers too
+/** The largest header accepted, in bytes; Python's reader refuses larger ones too. */
+export const MAX_HEADER_BYTES = 100_000_000;
+const safetensorsError: MakeError = (message) => new SafetensorsError(message);
+
+/** A short JSON rendering of a header value for a message (never throws, whatever the value). */
+function preview(v: unknown, max = 60): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = Array.isArray(v) ? "[…]" : typeof v === "object" ? "{…}" : String(v);
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** A tensor name for a message: quoted, and cut short when a corrupt header holds a huge one. */
+const quote = (name: string): string => preview(name, 80);
 const SUPPORTED = "F32, F64, I32, BOOL and, widened exactly, F16, BF16, U8, I8, I16, U16, U32, I64, U64";
 
 // Code-point order equals UTF-8 byte order, which is how the Rust writer orders names.
@@ -147,20 +165,21 @@ interface Entry {
 const isIndex = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
 function parseEntry(where: string, name: string, info: unknown): Entry {
-  const bad = (what: string) => new SafetensorsError(`${where}: tensor "${name}" has ${what}`);
+  const bad = (what: string) => new SafetensorsError(`${where}: tensor ${quote(name)} has ${what}`);
   if (typeof info !== "object" || info === null || Array.isArray(info))
-    throw bad(`a header entry that is not an object: ${JSON.stringify(info)}`);
+    throw bad(`a header entry that is not an object: ${preview(info)}`);
   const { dtype, shape, data_offsets } = info as Record<string, unknown>;
-  if (typeof dtype !== "string") throw bad(`no dtype string (dtype: ${JSON.stringify(dtype)})`);
-  if (!isStDType(dtype)) throw bad(`dtype "${dtype}", which nabla cannot read (it reads ${SUPPORTED})`);
+  if (typeof dtype !== "string") throw bad(`no dtype string (dtype: ${preview(dtype)})`);
+  if (!isStDType(dtype))
+    throw bad(`dtype ${preview(dtype, 30)}, which nabla cannot read (it reads ${SUPPORTED})`);
   if (!Array.isArray(shape) || !shape.every(isIndex))
-    throw bad(`an invalid shape ${JSON.stringify(shape)}: it must be an array of non-negative integers`);
+    throw bad(`an invalid shape ${preview(shape)}: it must be an array of non-negative integers`);
   if (!Array.isArray(data_offsets) || data_offsets.length !== 2 || !data_offsets.every(isIndex))
-    throw bad(`invalid data_offsets ${JSON.stringify(data_offsets)}: they must be [begin, end] byte offsets`);
+    throw bad(`invalid data_offsets ${preview(data_offsets)}: they must be [begin, end] byte offsets`);
   const [begin, end] = data_offsets as [number, number];
   if (end < begin) throw bad(`data_offsets [${begin},${end}] that end before they begin`);
   const bytes = shape.reduce((n: number, d: number) => n * d, ITEMSIZE[dtype]);
-  if (!Number.isSafeInteger(bytes)) throw bad(`a shape ${JSON.stringify(shape)} too large to address`);
+  if (!Number.isSafeInteger(bytes)) throw bad(`a shape ${preview(shape)} too large to address`);
   if (end - begin !== bytes)
     throw bad(
       `dtype ${dtype} and shape [${shape.join(",")}], which need ${bytes} bytes, but data_offsets ` +
@@ -207,9 +226,7 @@ function readHeader(
     );
   }
   if (typeof header !== "object" || header === null || Array.isArray(header))
-    throw new SafetensorsError(
-      `${where}: the header must be a JSON object, got ${JSON.stringify(header).slice(0, 40)}`,
-    );
+    throw new SafetensorsError(`${where}: the header must be a JSON object, got ${preview(header, 40)}`);
 
   const metadata: Metadata = {};
   const entries: Entry[] = [];
@@ -222,7 +239,7 @@ function readHeader(
         !Object.values(info).every((v) => typeof v === "string")
       )
         throw new SafetensorsError(
-          `${where}: "__metadata__" must be an object of strings, got ${JSON.stringify(info)}`,
+          `${where}: "__metadata__" must be an object of strings, got ${preview(info)}`,
         );
       for (const [k, v] of Object.entries(info as Metadata))
         Object.defineProperty(metadata, k, {
@@ -241,7 +258,7 @@ function readHeader(
   );
   if (last !== undefined && last.end > dataBytes)
     throw new SafetensorsError(
-      `${where}: the file is truncated: tensor "${last.name}" ends at byte ${last.end} of the data but ` +
+      `${where}: the file is truncated: tensor ${quote(last.name)} ends at byte ${last.end} of the data but ` +
         `only ${dataBytes} bytes follow the header`,
     );
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -250,13 +267,13 @@ function readHeader(
     if (e.begin < covered) {
       const prev = entries[i - 1]!;
       throw new SafetensorsError(
-        `${where}: tensors "${prev.name}" [${prev.begin},${prev.end}) and ` +
-          `"${e.name}" [${e.begin},${e.end}) overlap: the header is corrupt`,
+        `${where}: tensors ${quote(prev.name)} [${prev.begin},${prev.end}) and ` +
+          `${quote(e.name)} [${e.begin},${e.end}) overlap: the header is corrupt`,
       );
     }
     if (e.begin > covered)
       throw new SafetensorsError(
-        `${where}: bytes [${covered},${e.begin}) of the data belong to no tensor (before "${e.name}"): ` +
+        `${where}: bytes [${covered},${e.begin}) of the data belong to no tensor (before ${quote(e.name)}): ` +
           `the header is corrupt`,
       );
     covered = e.end;
@@ -266,6 +283,16 @@ function readHeader(
       `${where}: ${dataBytes - covered} bytes after the last tensor belong to no tensor (the data is ` +
         `${dataBytes} bytes, the tensors cover ${covered}): the file is corrupt`,
     );
+  // Sizes once decoded (BOOL stays 1 byte, F16 widens to 4, I64 narrows to 4), checked before allocating.
+  let total = 0;
+  for (const e of entries) {
+    const size = (e.end - e.begin) / ITEMSIZE[e.st];
+    const bytes = size * DECODED_ITEMSIZE[NABLA_DTYPE[e.st]];
+    const what = `tensor ${quote(e.name)} (${e.st} ${fmtShape(e.shape)})`;
+    checkTensorBytes(where, what, bytes, safetensorsError);
+    total += bytes;
+  }
+  checkDecodeBytes(where, `the ${entries.length} tensors of the file`, total, safetensorsError);
   return { entries, metadata, dataStart: 8 + n };
 }
 
@@ -286,7 +313,13 @@ export function decodeWith(
   for (const e of entries) {
     const raw = bytes.subarray(dataStart + e.begin, dataStart + e.end);
     const size = (e.end - e.begin) / ITEMSIZE[e.st];
-    const data = readElements(e.st, raw, size, `${where}: tensor "${e.name}"`);
+    const data = allocate(
+      where,
+      `tensor ${quote(e.name)}`,
+      size * DECODED_ITEMSIZE[NABLA_DTYPE[e.st]],
+      () => readElements(e.st, raw, size, `${where}: tensor ${quote(e.name)}`),
+      safetensorsError,
+    );
     byName.set(e.name, new ConcreteTensor(data, { shape: e.shape, dtype: NABLA_DTYPE[e.st], weak: false }));
   }
   if (options.expect !== undefined) return { tensors: rebuildLike(options.expect, byName), metadata };
@@ -296,12 +329,6 @@ export function decodeWith(
     Object.defineProperty(flat, k, { value: t, enumerable: true, writable: true, configurable: true });
   return { tensors: flat, metadata };
 }
-
-// A plain view, also of a Node Buffer (whose slice() does not copy).
-export const asBytes = (data: Uint8Array | ArrayBuffer): Uint8Array =>
-  data instanceof Uint8Array
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new Uint8Array(data);
 
 /**
  * Decodes safetensors bytes (from a file, `fetch`, or {@link encodeSafetensors}) into tensors and metadata.
@@ -336,5 +363,5 @@ export function decodeSafetensors(
   data: Uint8Array | ArrayBuffer,
   options: DecodeOptions = {},
 ): SafetensorsContents<unknown> {
-  return decodeWith(asBytes(data), options, "decodeSafetensors");
+  return decodeWith(toBytes(data, "decodeSafetensors"), options ?? {}, "decodeSafetensors");
 }
