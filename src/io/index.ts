@@ -1,5 +1,5 @@
 // The nb.io namespace: safetensors parameter files (interoperable with Python) and PNG images.
-export { IoError, SafetensorsError } from "./errors.js";
+export { IoError, PngError, SafetensorsError } from "./errors.js";
 export { decodePng, encodePng, type ReadPngOptions, readPng, type WritePngOptions, writePng } from "./png.js";
 export {
   type DecodeOptions,

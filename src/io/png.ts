@@ -1,9 +1,15 @@
-// PNG images as tensors ([H, W] gray or [H, W, C], values in [0, 1]) through fast-png, which runs anywhere.
-import { convertIndexedToRgb, decode, encode } from "fast-png";
-import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
-import { ConcreteTensor, type Tensor } from "../core/tensor.js";
-import { IoError } from "./errors.js";
+// PNG images as tensors ([H, W] gray or [H, W, C], values in [0, 1]): a strict decoder of our own that checks
+// every CRC, checksum and size before allocating, and fast-png for encoding. Both run anywhere.
+import { encode } from "fast-png";
+import { config, fmtBytes } from "../core/config.js";
+import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
+import { ConcreteTensor, Tensor } from "../core/tensor.js";
+import { PngError } from "./errors.js";
+import { allocate, checkDecodeBytes, checkTensorBytes, type MakeError, toBytes } from "./guards.js";
 import { readFileBytes, writeFileAtomic } from "./node-fs.js";
+import { readChunks } from "./png-chunks.js";
+import { decodePixels, nativeChannels, passesOf, scanlineBytes } from "./png-pixels.js";
+import { type Fail, inflateZlibInto, MAX_DEFLATE_RATIO } from "./zlib.js";
 
 /** Options of {@link decodePng} and {@link readPng}. */
 export interface ReadPngOptions {
@@ -23,26 +29,60 @@ export interface WritePngOptions {
 }
 
 const IN_BROWSER = "in a browser use nb.io.decodePng / nb.io.encodePng on bytes";
+const COLOR_NAMES: Readonly<Record<number, string>> = {
+  0: "grayscale",
+  2: "RGB",
+  3: "indexed-colour",
+  4: "grayscale+alpha",
+  6: "RGBA",
+};
+const pngError: MakeError = (message) => new PngError(message);
 
-/** Unpacks 1-, 2- or 4-bit gray samples (rows padded to whole bytes) to one byte-range value per pixel. */
-function unpackBits(data: ArrayLike<number>, width: number, height: number, depth: number): Float32Array {
-  const out = new Float32Array(width * height);
-  const rowBytes = Math.ceil((width * depth) / 8);
-  const max = 2 ** depth - 1;
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const bit = x * depth;
-      const byte = data[y * rowBytes + (bit >> 3)]!;
-      out[y * width + x] = ((byte >> (8 - depth - (bit & 7))) & max) / max;
-    }
-  return out;
+/** Decodes with messages that start with `where` (the function, and the file when there is one). */
+function decodeWith(input: unknown, options: ReadPngOptions, where: string): Tensor {
+  const want = options?.channels;
+  if (want !== undefined && want !== 1 && want !== 3 && want !== 4)
+    throw new ValueError(`${where}: channels must be 1, 3 or 4, got ${String(want)}`);
+  const bytes = toBytes(input, where);
+  const fail: Fail = (what) => {
+    throw new PngError(`${where}: ${what}`);
+  };
+  const parts = readChunks(bytes, fail);
+  const h = parts.header;
+  const from = nativeChannels(h.colorType, parts.transparency !== undefined);
+  const to = want ?? from;
+  const shape = to === 1 ? [h.height, h.width] : [h.height, h.width, to];
+  const size = `${h.width}×${h.height}`;
+  const passes = passesOf(h);
+  const rawBytes = scanlineBytes(passes);
+  // Checked against the data first: a few bytes cannot hold a huge image, whatever IHDR claims.
+  if (rawBytes > MAX_DEFLATE_RATIO * parts.idat.length + 64)
+    fail(
+      `its IHDR declares a ${size} image (${rawBytes} bytes of scanlines) but the compressed image data is ` +
+        `${parts.idat.length} bytes, which inflate to at most ${MAX_DEFLATE_RATIO * parts.idat.length}: ` +
+        `the file is corrupt or truncated; re-export or re-download it`,
+    );
+  const outBytes = h.width * h.height * to * 4;
+  const what = `the ${size} ${COLOR_NAMES[h.colorType]} image (float32 ${fmtShape(shape)})`;
+  checkDecodeBytes(where, what, outBytes, pngError);
+  checkDecodeBytes(where, `the scanlines of the ${size} image`, rawBytes, pngError);
+  checkTensorBytes(where, what, outBytes, pngError);
+  const raw = allocate(where, "the scanlines", rawBytes, () => new Uint8Array(rawBytes), pngError);
+  inflateZlibInto(parts.idat, raw, (problem) =>
+    fail(`its compressed image data (IDAT) is corrupt: ${problem}; re-export or re-download the file`),
+  );
+  const out = allocate(where, what, outBytes, () => new Float32Array(outBytes / 4), pngError);
+  decodePixels(parts, raw, to, out, fail);
+  return new ConcreteTensor(out, { shape, dtype: "float32", weak: false });
 }
 
 /**
  * Decodes PNG bytes to a float32 tensor with values in [0, 1]: [H, W] for grayscale, [H, W, C] otherwise
- * (C = 2 gray+alpha, 3 RGB, 4 RGBA), or converted to `channels`. Handles 1–16-bit depths and palettes.
- * Works in browsers.
- * @throws {IoError} when the bytes are not a valid PNG.
+ * (C = 2 gray+alpha, 3 RGB, 4 RGBA), or converted to `channels`. Handles 1–16-bit depths, palettes,
+ * interlacing and transparency (a tRNS chunk adds an alpha channel). The file is checked strictly (CRCs,
+ * the zlib checksum, chunk order, bit depths, exact data length) and its size against
+ * `nb.config.maxDecodeBytes` before anything is allocated. Works in browsers.
+ * @throws {PngError} when the bytes are not a valid PNG or the image is larger than the limit.
  * @example
  * ```ts
  * const img = nb.io.decodePng(nb.io.encodePng(nb.ones([2, 3])));
@@ -50,70 +90,21 @@ function unpackBits(data: ArrayLike<number>, width: number, height: number, dept
  * ```
  */
 export function decodePng(bytes: Uint8Array | ArrayBuffer, options: ReadPngOptions = {}): Tensor {
-  const op = "decodePng";
-  const { channels: want } = options;
-  if (want !== undefined && want !== 1 && want !== 3 && want !== 4)
-    throw new ValueError(`${op}: channels must be 1, 3 or 4, got ${String(want)}`);
-  let png: ReturnType<typeof decode>;
-  try {
-    png = decode(bytes);
-  } catch (e) {
-    throw new IoError(`${op}: the data is not a valid PNG (${(e as Error).message})`, { cause: e });
-  }
-  const { width, height } = png;
-  let c = png.channels;
-  let values: Float32Array;
-  if (png.palette !== undefined) {
-    const rgb = convertIndexedToRgb(png);
-    c = png.palette[0]?.length ?? 3;
-    values = Float32Array.from(rgb, (v) => v / 255);
-  } else if (png.depth < 8) values = unpackBits(png.data, width, height, png.depth);
-  else {
-    const max = png.depth === 16 ? 65535 : 255;
-    values = Float32Array.from(png.data, (v) => v / max);
-  }
-  return toChannels(values, height, width, c, want ?? c);
+  return decodeWith(bytes, options, "decodePng");
 }
 
-/** Converts interleaved pixels with `from` channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) to `to`. */
-function toChannels(v: Float32Array, h: number, w: number, from: number, to: number): Tensor {
-  const shape = to === 1 ? [h, w] : [h, w, to];
-  if (from === to) return new ConcreteTensor(v, { shape, dtype: "float32", weak: false });
-  const n = h * w;
-  const out = new Float32Array(n * to);
-  for (let i = 0; i < n; i++) {
-    const p = i * from;
-    const gray = from <= 2;
-    const r = v[p]!;
-    const g = gray ? r : v[p + 1]!;
-    const b = gray ? r : v[p + 2]!;
-    const a = from === 2 || from === 4 ? v[p + from - 1]! : 1;
-    if (to === 1) out[i] = gray ? r : 0.299 * r + 0.587 * g + 0.114 * b;
-    else {
-      out[i * to] = r;
-      out[i * to + 1] = g;
-      out[i * to + 2] = b;
-      if (to === 4) out[i * to + 3] = a;
-    }
-  }
-  return new ConcreteTensor(out, { shape, dtype: "float32", weak: false });
-}
+const DTYPES = new Set(["float32", "float64", "int32", "bool"]);
 
-/**
- * Encodes a tensor as 8-bit PNG bytes: [H, W] or [H, W, 1] gray, [H, W, 2] gray+alpha, [H, W, 3] RGB,
- * [H, W, 4] RGBA. Values are mapped linearly from [min, max] (default [0, 1]; [0, 255] for int32) to
- * [0, 255], clipped, and NaN is drawn as min. Works in browsers.
- * @throws {ShapeError} for other shapes or an empty image; {ValueError} when min ≥ max.
- * @example
- * ```ts
- * const gradient = nb.linspace(0, 1, 64).reshape([1, 64]).mul(nb.ones([16, 1]));
- * const bytes = nb.io.encodePng(gradient); // a 16×64 gray ramp
- * ```
- */
-export function encodePng(tensor: Tensor, options: WritePngOptions = {}): Uint8Array {
-  const op = "encodePng";
+/** Encodes with messages that start with `op`. */
+function encodeWith(tensor: Tensor, options: WritePngOptions, op: string): Uint8Array {
+  if (!(tensor instanceof Tensor))
+    throw new ValueError(
+      `${op}: expected a tensor of shape [H, W] or [H, W, C], got ` +
+        `${tensor === null ? "null" : Array.isArray(tensor) ? "an array" : `a ${typeof tensor}`}; wrap data ` +
+        `with nb.array(...)`,
+    );
   const t = tensor.concrete();
-  const shape = t.aval.shape;
+  const { shape, dtype } = t.aval;
   const channels = shape.length === 2 ? 1 : shape.length === 3 ? shape[2]! : 0;
   if (channels < 1 || channels > 4)
     throw new ShapeError(
@@ -123,23 +114,65 @@ export function encodePng(tensor: Tensor, options: WritePngOptions = {}): Uint8A
   const [height, width] = shape as [number, number];
   if (height === 0 || width === 0)
     throw new ShapeError(`${op}: a PNG needs at least one pixel; got ${fmtShape(shape)}`);
+  if (!DTYPES.has(dtype))
+    throw new DTypeError(`${op}: cannot draw a ${dtype} tensor; convert it with .astype("float32") first`);
   const min = options.min ?? 0;
-  const max = options.max ?? (t.aval.dtype === "int32" ? 255 : 1);
+  const max = options.max ?? (dtype === "int32" ? 255 : 1);
   if (!(Number.isFinite(min) && Number.isFinite(max) && min < max))
     throw new ValueError(`${op}: min (${min}) must be a finite number below max (${max})`);
   const scale = 255 / (max - min);
-  const data = new Uint8Array(t.data.length);
+  const src = t.data;
+  const data = new Uint8Array(src.length);
   for (let i = 0; i < data.length; i++) {
-    const v = Math.round((t.data[i]! - min) * scale);
-    data[i] = v > 255 ? 255 : v > 0 ? v : 0; // NaN fails both tests and becomes 0
+    const x = src[i]!;
+    if (Number.isNaN(x)) throw nanError(op, src, i, shape);
+    const v = Math.round((x - min) * scale);
+    data[i] = v > 255 ? 255 : v > 0 ? v : 0;
   }
-  return encode({ width, height, data, depth: 8, channels });
+  try {
+    return encode({ width, height, data, depth: 8, channels });
+  } catch (e) {
+    throw new PngError(`${op}: cannot encode the ${fmtShape(shape)} image: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+function nanError(op: string, data: ArrayLike<number>, first: number, shape: readonly number[]): ValueError {
+  let count = 0;
+  for (let i = first; i < data.length; i++) if (Number.isNaN(data[i])) count++;
+  const index: number[] = [];
+  for (let i = shape.length - 1, rest = first; i >= 0; i--) {
+    index.unshift(rest % shape[i]!);
+    rest = Math.floor(rest / shape[i]!);
+  }
+  return new ValueError(
+    `${op}: the image holds ${count} NaN value${count > 1 ? "s" : ""} (the first at ${fmtShape(index)}); NaN has no ` +
+      `colour, so replace them first, e.g. nb.where(nb.equal(x, x), x, 0) draws them as 0`,
+  );
+}
+
+/**
+ * Encodes a tensor as 8-bit PNG bytes: [H, W] or [H, W, 1] gray, [H, W, 2] gray+alpha, [H, W, 3] RGB,
+ * [H, W, 4] RGBA. Values are mapped linearly from [min, max] (default [0, 1]; [0, 255] for int32) to
+ * [0, 255] and clipped (±Infinity to black or white). Works in browsers.
+ * @throws {ShapeError} for other shapes or an empty image; {ValueError} when the tensor holds NaN or
+ * min ≥ max.
+ * @example
+ * ```ts
+ * const gradient = nb.linspace(0, 1, 64).reshape([1, 64]).mul(nb.ones([16, 1]));
+ * const bytes = nb.io.encodePng(gradient); // a 16×64 gray ramp
+ * ```
+ */
+export function encodePng(tensor: Tensor, options: WritePngOptions = {}): Uint8Array {
+  return encodeWith(tensor, options, "encodePng");
 }
 
 /**
  * Reads a PNG file (or PNG bytes) as a float32 tensor in [0, 1]: [H, W] for grayscale, [H, W, C]
- * otherwise, or converted with `{ channels: 1 | 3 | 4 }`. Reading a path needs Node.
- * @throws {IoError} when the file cannot be read or is not a valid PNG.
+ * otherwise, or converted with `{ channels: 1 | 3 | 4 }` (see {@link decodePng}). Reading a path needs
+ * Node.
+ * @throws {IoError} when the file cannot be read; {PngError} when it is not a valid PNG or is too large.
  * @example
  * ```ts
  * await nb.io.writePng("digit.png", nb.zeros([28, 28]));
@@ -151,16 +184,24 @@ export async function readPng(
   pathOrBytes: string | URL | Uint8Array | ArrayBuffer,
   options: ReadPngOptions = {},
 ): Promise<Tensor> {
-  const bytes =
-    typeof pathOrBytes === "string" || pathOrBytes instanceof URL
-      ? await readFileBytes("readPng", pathOrBytes, IN_BROWSER)
-      : pathOrBytes;
-  return decodePng(bytes, options);
+  if (typeof pathOrBytes === "string" || pathOrBytes instanceof URL) {
+    const bytes = await readFileBytes("readPng", pathOrBytes, IN_BROWSER, (size, p) => {
+      // The scanlines are at most maxDecodeBytes and deflate adds almost nothing to incompressible data.
+      if (size > 2 * config.maxDecodeBytes)
+        throw new PngError(
+          `readPng: ${p} is ${fmtBytes(size)}, more than a PNG whose image fits nb.config.maxDecodeBytes ` +
+            `(${fmtBytes(config.maxDecodeBytes)}) can be; raise the limit if the file is genuine`,
+        );
+    });
+    return decodeWith(bytes, options, `readPng: ${String(pathOrBytes)}`);
+  }
+  return decodeWith(pathOrBytes, options, "readPng");
 }
 
 /**
  * Writes a tensor as an 8-bit PNG file (see {@link encodePng} for shapes and scaling). Node only.
- * @throws {ShapeError} for shapes that are not images; {IoError} when the file cannot be written.
+ * @throws {ShapeError} for shapes that are not images; {ValueError} for NaN values; {IoError} when the
+ * file cannot be written.
  * @example
  * ```ts
  * await nb.io.writePng("noise.png", nb.random.uniform(nb.random.key(0), [32, 32, 3]));
@@ -173,6 +214,6 @@ export async function writePng(
   tensor: Tensor,
   options: WritePngOptions = {},
 ): Promise<void> {
-  const bytes = encodePng(tensor, options);
+  const bytes = encodeWith(tensor, options, "writePng");
   await writeFileAtomic("writePng", path, bytes, IN_BROWSER);
 }
