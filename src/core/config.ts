@@ -32,6 +32,9 @@ const values: Config = {
   jitCacheSize: 64,
 };
 
+/** The current settings for reading on hot paths inside the library (no proxy in between). */
+export const settings: Readonly<Config> = values;
+
 const checks: { [K in keyof Config]: (v: unknown) => string | undefined } = {
   debugNans: (v) => (typeof v === "boolean" ? undefined : "a boolean"),
   debugInfs: (v) => (typeof v === "boolean" ? undefined : "a boolean"),
@@ -51,26 +54,27 @@ const checks: { [K in keyof Config]: (v: unknown) => string | undefined } = {
  * nb.config.debugNans = false;
  * ```
  */
-export const config: Config = Object.seal(
-  Object.create(
-    Object.prototype,
-    Object.fromEntries(
-      (Object.keys(values) as (keyof Config)[]).map((k) => [
-        k,
-        {
-          enumerable: true,
-          get: () => values[k],
-          set: (v: unknown) => {
-            const want = checks[k](v);
-            if (want !== undefined)
-              throw new ValueError(`config.${k}: expected ${want}, got ${JSON.stringify(v) ?? String(v)}`);
-            (values as unknown as Record<string, unknown>)[k] = v;
-          },
-        },
-      ]),
-    ),
-  ) as Config,
-);
+export const config: Config = new Proxy(values, {
+  set(target, key, v) {
+    const check =
+      typeof key === "string" && Object.hasOwn(checks, key) ? checks[key as keyof Config] : undefined;
+    if (check === undefined)
+      throw new ValueError(
+        `config: unknown setting ${String(key)}; the settings are ${Object.keys(checks).join(", ")}`,
+      );
+    const want = check(v);
+    if (want !== undefined)
+      throw new ValueError(`config.${String(key)}: expected ${want}, got ${JSON.stringify(v) ?? String(v)}`);
+    (target as unknown as Record<string, unknown>)[key as string] = v;
+    return true;
+  },
+  defineProperty(_target, key) {
+    throw new ValueError(`config: settings are assigned (nb.config.${String(key)} = …), not defined`);
+  },
+  deleteProperty(_target, key) {
+    throw new ValueError(`config: the setting ${String(key)} cannot be deleted`);
+  },
+});
 
 const BYTES: Record<string, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 

@@ -1,7 +1,7 @@
 // Shape and dtype rules: the abstract value each primitive produces. Used by staging, partial evaluation
 // and eager evaluation alike, so a shape error reads the same everywhere.
 
-import { checkTensorSize, config } from "../core/config.js";
+import { checkTensorSize, settings } from "../core/config.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
@@ -205,7 +205,7 @@ export function abstractEval<P extends Prim>(prim: P, avals: readonly Aval[], pa
   if (shape.length > 0) {
     let n = 1;
     for (let i = 0; i < shape.length; i++) n *= shape[i]!;
-    if (n * 8 > config.maxTensorBytes) checkTensorSize(prim, shape, out.dtype);
+    if (n * 8 > settings.maxTensorBytes) checkTensorSize(prim, shape, out.dtype);
   }
   return out;
 }
