@@ -461,3 +461,20 @@ describe("memory: no dispose needed", () => {
     expect(probes.filter((r) => r.deref() !== undefined)).toHaveLength(0);
   });
 });
+
+describe("printing", () => {
+  it("console.log shows values by rows, the dtype and the shape; long axes are summarized", async () => {
+    const { inspect } = await import("node:util");
+    expect(
+      inspect(
+        nb.array([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe("Tensor([[1, 2],\n        [3, 4]], f32[2,2])");
+    expect(String(nb.arange(2000))).toBe("Tensor([0, 1, 2, ..., 1997, 1998, 1999], i32[2000])");
+    expect(inspect(nb.array([true, false]))).toBe("Tensor([true, false], bool[2])");
+    expect(String(nb.array(0.1, { dtype: "float64" }))).toBe("Tensor(0.1, f64[])");
+  });
+});

@@ -75,11 +75,23 @@ export abstract class Tensor {
   }
 
   toString(): string {
+    return this.format(false);
+  }
+
+  /** `console.log` and `util.inspect` in Node: values laid out by rows like NumPy, long axes summarized. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.format(true);
+  }
+
+  private format(multiline: boolean): string {
+    let c: ConcreteTensor;
     try {
-      return `Tensor(${fmtNested(this.toArray())}, ${avalString(this.aval)})`;
+      c = this.concrete();
     } catch {
       return `Tensor(<traced>, ${avalString(this.aval)})`;
     }
+    const body = formatData(c.data, c.aval.shape, c.aval.dtype === "bool", multiline ? "Tensor(".length : -1);
+    return `Tensor(${body}, ${avalString(this.aval)})`;
   }
 
   /**
@@ -138,8 +150,41 @@ function nest(data: TypedArray, shape: Shape, bool: boolean): NestedArray {
   return rec(0, 0);
 }
 
-function fmtNested(v: NestedArray): string {
-  if (Array.isArray(v)) return `[${v.map(fmtNested).join(", ")}]`;
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
-  return String(v);
+/** Axes longer than this many entries print only their first and last few (`...` between), as in NumPy. */
+const SUMMARIZE_OVER = 1000;
+const EDGE = 3;
+
+const fmtNumber = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6))));
+
+/**
+ * Nested-bracket text of `data` with `shape`, read straight from the buffer (no nested copy): a tensor of
+ * more than 1,000 elements shows the first and last three entries of each axis. `indent` ≥ 0 breaks rows
+ * onto their own lines, aligned under the opening bracket that sits `indent` columns in.
+ */
+function formatData(data: TypedArray, shape: Shape, bool: boolean, indent: number): string {
+  const cell = (i: number) => (bool ? String(data[i] !== 0) : fmtNumber(data[i]!));
+  if (shape.length === 0) return cell(0);
+  const summarize = data.length > SUMMARIZE_OVER;
+  const strides = new Array<number>(shape.length);
+  for (let d = shape.length - 1, st = 1; d >= 0; d--) {
+    strides[d] = st;
+    st *= shape[d]!;
+  }
+  const rec = (dim: number, off: number): string => {
+    const n = shape[dim]!;
+    const idx: (number | null)[] = [];
+    if (summarize && n > 2 * EDGE) {
+      for (let i = 0; i < EDGE; i++) idx.push(i);
+      idx.push(null);
+      for (let i = n - EDGE; i < n; i++) idx.push(i);
+    } else for (let i = 0; i < n; i++) idx.push(i);
+    const last = dim === shape.length - 1;
+    const parts = idx.map((i) =>
+      i === null ? "..." : last ? cell(off + i * strides[dim]!) : rec(dim + 1, off + i * strides[dim]!),
+    );
+    if (last || indent < 0) return `[${parts.join(", ")}]`;
+    const sep = `,${"\n".repeat(shape.length - dim - 1)}${" ".repeat(indent + dim + 1)}`;
+    return `[${parts.join(sep)}]`;
+  };
+  return rec(0, 0);
 }
