@@ -1,5 +1,5 @@
 // Pytrees: JS arrays and plain objects are containers; tensors and numbers are leaves; null/undefined are empty.
-import { PytreeError } from "./errors.js";
+import { PytreeError, ValueError } from "./errors.js";
 import { Tensor } from "./tensor.js";
 
 export type Leaf = Tensor | number;
@@ -97,6 +97,10 @@ export const treesEqual = (a: TreeDef, b: TreeDef): boolean => treeString(a) ===
  * ```
  */
 export function treeMap<T = Pytree>(fn: (leaf: Leaf, i: number) => unknown, tree: unknown): T {
+  if (typeof fn !== "function")
+    throw new ValueError(
+      `treeMap: the first argument must be a function of a leaf, got ${fn === null ? "null" : typeof fn}`,
+    );
   const [leaves, def] = flatten(tree);
   return unflatten<T>(def, leaves.map(fn));
 }

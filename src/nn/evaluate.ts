@@ -19,12 +19,13 @@ export type Metrics = readonly "accuracy"[] | Readonly<Record<string, Metric>>;
 /** The model as `(params, state, x, options) → [outputs, state]`. */
 export function forwardOf(
   model: Model,
+  op = "fit",
 ): (p: Params, s: State, x: Tensor, o: ApplyOptions) => [Tensor, State] {
   if (typeof model === "function") return (p, s, x, o) => [model(p, x, o), s];
   if (model && typeof model.applyWithState === "function")
     return (p, s, x, o) => model.applyWithState(p, s, x, o);
   throw new ValueError(
-    "fit: model must be a layer (e.g. nn.Sequential([...])) or a function (params, x, options) → outputs",
+    `${op}: model must be a layer (e.g. nn.Sequential([...])) or a function (params, x, options) → outputs`,
   );
 }
 
@@ -69,7 +70,9 @@ export function evaluate(
   data: Dataset,
   options: EvaluateOptions = {},
 ): { loss: number; metrics: Record<string, number> } {
-  const fwd = forwardOf(model);
+  const fwd = forwardOf(model, "evaluate");
+  if (data === null || typeof data !== "object")
+    throw new ValueError(`evaluate: data must be { x, y }, got ${data === null ? "null" : typeof data}`);
   const x = asTensor(data.x, "evaluate");
   const y = asTensor(data.y, "evaluate");
   const n = x.shape[0] ?? 0;
@@ -110,7 +113,7 @@ export function predict(
   x: TensorLike,
   options: { batchSize?: number; state?: State } = {},
 ): Tensor {
-  const fwd = forwardOf(model);
+  const fwd = forwardOf(model, "predict");
   const t = asTensor(x, "predict");
   const n = t.shape[0] ?? 0;
   const size = options.batchSize ?? 256;

@@ -293,7 +293,10 @@ export interface ScalarEval {
  * Decides how to call f: with a float64 scalar tensor if that gives a tensor, else with a plain number (a
  * function like `(x) => Math.sin(x)` converts a tensor to a number and returns a number).
  */
+const describe = (v: unknown): string => (v === null ? "null" : typeof v);
+
 export function scalarEval(where: string, f: ScalarFn, x: number): ScalarEval {
+  if (typeof f !== "function") throw new ValueError(`${where}: f must be a function, got ${describe(f)}`);
   // A number back from a tensor call means f turned the tensor into a number (Math.exp(t)): it is a
   // function of numbers, which AD cannot see through.
   const usable = (y: unknown) => y instanceof Tensor || Array.isArray(y);
@@ -421,6 +424,7 @@ export function best(
 
 /** x as float64 data, its shape, f's output at x, f with some coordinates moved, and f's noise level. */
 function tensorEval(where: string, f: TensorFn, x: TensorLike) {
+  if (typeof f !== "function") throw new ValueError(`${where}: f must be a function, got ${describe(f)}`);
   let t: Tensor;
   try {
     t = toTensor(x, "float64", where);
