@@ -141,6 +141,7 @@ export function decodePixels(
       ? Array.from({ length: trns.length / 2 }, (_, i) => (trns[2 * i]! << 8) | trns[2 * i + 1]!)
       : [];
   const entries = palette === undefined ? 0 : palette.length / 3;
+  const direct = h.depth === 8 && h.colorType !== 3 && key.length === 0 && from === to;
   let offset = 0;
   for (const pass of passesOf(h)) {
     const { width: w, rowBytes } = pass;
@@ -152,6 +153,13 @@ export function decodePixels(
           `scanline ${r}${h.interlaced ? " of an interlaced pass" : ""} has filter type ${type}; PNG defines ` +
             `0 … 4: the image data is corrupt; re-export or re-download the file`,
         );
+      if (direct && pass.dx === 1) {
+        // the common case (8-bit, no palette or tRNS, no conversion): straight from the scanline
+        const o = ((pass.y0 + r * pass.dy) * h.width + pass.x0) * to;
+        for (let i = 0; i < w * samples; i++) out[o + i] = scale[raw[line + i]!]!;
+        offset += rowBytes + 1;
+        continue;
+      }
       readSamples(raw, line, w * samples, h.depth, ints);
       if (h.colorType === 3) {
         for (let k = 0; k < w; k++) {
