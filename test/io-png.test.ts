@@ -425,6 +425,25 @@ describe("valid files of every kind", () => {
     }
   });
 
+  it("long streams: distances up to 32 KiB, stored, fixed and dynamic blocks", () => {
+    const w = 256;
+    const h = 64;
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    const samples = new Uint8Array(w * h * 4);
+    for (let y = 0; y < h; y++)
+      for (let i = 0; i < w * 4; i++)
+        samples[y * w * 4 + i] =
+          y < 24 || i % 97 === 0 ? next() : samples[(y - (y % 3 === 0 ? 24 : 1)) * w * 4 + i]!;
+    const want = Array.from(samples, (v) => Math.fround(v / 255));
+    for (const level of [0, 1, 6, 9]) {
+      const bytes = buildPng(ihdr(w, h, 8, 6), scanlines(w, h, 8, 6, samples), { level, parts: 4 });
+      const got = io.decodePng(bytes).dataSync();
+      expect(got.length).toBe(want.length);
+      expect(want.filter((v, i) => got[i] !== v).length, `level ${level}`).toBe(0);
+    }
+  });
+
   it("tRNS gives gray and RGB images an alpha channel: 0 for the named colour, 1 elsewhere", () => {
     const gray = buildPng(ihdr(3, 1, 16, 0), scanlines(3, 1, 16, 0, [0, 700, 65535]), {
       before: [chunk("tRNS", [2, 188])],

@@ -3,132 +3,22 @@
 /** Reports what is wrong with compressed data; never returns. */
 export type Fail = (what: string) => never;
 
-const LBASE = Uint16Array.of(
-  3,
-  4,
-  5,
-  6,
-  7,
-  8,
-  9,
-  10,
-  11,
-  13,
-  15,
-  17,
-  19,
-  23,
-  27,
-  31,
-  35,
-  43,
-  51,
-  59,
-  67,
-  83,
-  99,
-  115,
-  131,
-  163,
-  195,
-  227,
-  258,
-);
-const LEXT = Uint8Array.of(
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  1,
-  1,
-  1,
-  1,
-  2,
-  2,
-  2,
-  2,
-  3,
-  3,
-  3,
-  3,
-  4,
-  4,
-  4,
-  4,
-  5,
-  5,
-  5,
-  5,
-  0,
-);
-const DBASE = Uint16Array.of(
-  1,
-  2,
-  3,
-  4,
-  5,
-  7,
-  9,
-  13,
-  17,
-  25,
-  33,
-  49,
-  65,
-  97,
-  129,
-  193,
-  257,
-  385,
-  513,
-  769,
-  1025,
-  1537,
-  2049,
-  3073,
-  4097,
-  6145,
-  8193,
-  12289,
-  16385,
-  24577,
-);
-const DEXT = Uint8Array.of(
-  0,
-  0,
-  0,
-  0,
-  1,
-  1,
-  2,
-  2,
-  3,
-  3,
-  4,
-  4,
-  5,
-  5,
-  6,
-  6,
-  7,
-  7,
-  8,
-  8,
-  9,
-  9,
-  10,
-  10,
-  11,
-  11,
-  12,
-  12,
-  13,
-  13,
-);
+// Base values and extra bits of length codes 257 … 285 and distance codes 0 … 29 (RFC 1951, 3.2.5): each
+// group of codes with n extra bits spans 2^n values.
+const LEXT = new Uint8Array(29);
+const LBASE = new Uint16Array(29);
+const DEXT = new Uint8Array(30);
+const DBASE = new Uint16Array(30);
+for (let i = 0, base = 3; i < 29; i++) {
+  LEXT[i] = i < 8 || i === 28 ? 0 : (i >> 2) - 1;
+  LBASE[i] = i === 28 ? 258 : base;
+  base += 1 << LEXT[i]!;
+}
+for (let i = 0, base = 1; i < 30; i++) {
+  DEXT[i] = i < 4 ? 0 : (i >> 1) - 1;
+  DBASE[i] = base;
+  base += 1 << DEXT[i]!;
+}
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
 const TRUNCATED = "the compressed data ends in the middle of a block";
