@@ -4,7 +4,7 @@
 // is unavailable (a strict Content-Security-Policy), an interpreter with the same semantics runs instead.
 import { allocate, castArray, type DType, type TypedArray } from "../../core/dtype.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
-import { engineEnabled } from "../engines.js";
+import { type Engine, engineEnabled } from "../engines.js";
 import {
   DISCRETE,
   type FusedArg,
@@ -17,7 +17,7 @@ import {
   scalarFn,
 } from "../fusion.js";
 import { compileNativeFused } from "../native/fused.js";
-import { compileSimdF32 } from "../wasm/elementwise.js";
+import { compileSimdF32, splitKernels } from "../wasm/elementwise.js";
 
 /** The spec after dropping size-1 dims and merging dims every operand walks contiguously. */
 interface Normal {
@@ -308,18 +308,28 @@ export function canGenerateCode(): boolean {
  * WebAssembly SIMD, else generated JS (or the interpreter where code cannot be generated).
  */
 export function compileFused(spec: FusedSpec): FusedKernel {
+  return compileFusedOn(spec).kernel;
+}
+
+/** compileFused, with the engine that runs the kernel. */
+export function compileFusedOn(spec: FusedSpec): { kernel: FusedKernel; engine: Engine } {
   const native = engineEnabled("native")
-    ? compileNativeFused(spec, () => compilePortable(spec), engineEnabled("threads") ? {} : { threads: 1 })
+    ? compileNativeFused(
+        spec,
+        () => compilePortable(spec).kernel,
+        engineEnabled("threads") ? {} : { threads: 1 },
+      )
     : null;
-  return native ?? compilePortable(spec);
+  return native !== null ? { kernel: native, engine: "native" } : compilePortable(spec);
 }
 
 /** The kernel of compileFused without the native addon. */
-function compilePortable(spec: FusedSpec): FusedKernel {
+function compilePortable(spec: FusedSpec): { kernel: FusedKernel; engine: Engine } {
   const simd = engineEnabled("wasm") ? compileSimdF32(spec, engineEnabled("threads")) : null;
-  if (simd !== null) return simd;
+  if (simd !== null) return { kernel: simd, engine: splitKernels.has(simd) ? "threads" : "wasm" };
   const nrm = normalize(spec);
-  if (!canGenerateCode() || !engineEnabled("js")) return interpretFused(spec);
+  if (!canGenerateCode() || !engineEnabled("js"))
+    return { kernel: interpretFused(spec), engine: "interpreter" };
   const { code, params } = generate(spec, nrm);
   let fn = compiled.get(code);
   if (fn === undefined) {
@@ -328,7 +338,7 @@ function compilePortable(spec: FusedSpec): FusedKernel {
     compiled.set(code, fn);
   }
   const f = fn;
-  return (ins, outs) => f(ins, params, helpers, outs);
+  return { kernel: (ins, outs) => f(ins, params, helpers, outs), engine: "js" };
 }
 
 /** The same semantics without generated code: one element at a time through scalar functions. */

@@ -337,6 +337,9 @@ function emitStep(
   });
 }
 
+/** Kernels of compileSimdF32 that split their loop across threads. */
+export const splitKernels = new WeakSet<FusedKernel>();
+
 /**
  * Compiles `spec` to a WebAssembly kernel, or returns null when it does not qualify. `threads: false` keeps
  * a large loop on the calling thread (the one-thread result, for comparison).
@@ -352,7 +355,11 @@ export function compileSimdF32(spec: FusedSpec, threads = true): FusedKernel | n
   if (threads && sizeOf(spec.shape) * loopCost(spec) >= THREAD_MIN_WORK) {
     const bytes = assemble([f], SHARED_MAX_PAGES, MATH_IMPORTS);
     const split = splitTarget(bytes, nIn, nOut, mathImports());
-    if (split !== null) return stagedRunner(spec, reads, table, split);
+    if (split !== null) {
+      const k = stagedRunner(spec, reads, table, split);
+      splitKernels.add(k);
+      return k;
+    }
   }
   const exports = instantiate(assemble([f], undefined, MATH_IMPORTS));
   if (exports === null) return null;
