@@ -7,7 +7,7 @@ import { jit } from "../interpret/jit.js";
 import { add } from "../ops/elementwise.js";
 import { key as makeKey, split } from "../ops/random.js";
 import { asTensor } from "../ops/util.js";
-import { NonFiniteLossError } from "../optim/step.js";
+import { finiteFlag, NonFiniteLossError, nonFiniteUpdate } from "../optim/step.js";
 import { applyUpdates, type GradientTransformation, type OptState } from "../optim/transform.js";
 import { batches, type Dataset } from "./data.js";
 import { evaluate, forwardOf, type Metrics, type Model, metricsOf } from "./evaluate.js";
@@ -85,7 +85,10 @@ export interface FitOptions {
   /** Added to the loss: `(params) → scalar`, e.g. `(p) => nb.mul(1e-4, nn.l2Penalty(p))`. */
   penalty?: (params: Params) => Tensor;
   earlyStopping?: EarlyStoppingOptions | boolean;
-  /** On a NaN/Inf loss: throw NonFiniteLossError (default), stop and return, or skip the step with a warning. */
+  /**
+   * On a NaN/Inf loss, or an update that would make a parameter NaN/Inf (NonFiniteUpdateError): throw
+   * (default), stop and return, or skip the step with a warning.
+   */
   onNonFinite?: "throw" | "stop" | "skip";
   /** Record gradient norms per layer (and dead ReLUs) into this recorder, or a new one with `true`. */
   gradientHealth?: GradientHealth | boolean;
@@ -129,8 +132,10 @@ const capital = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 /**
  * Trains a model: for each epoch, shuffles the data (seeded), runs an optimizer step per batch in training
  * mode, then evaluates on `validation`. Shows a progress bar on a terminal and a line per epoch otherwise
- * (`log` to redirect, `silent` to hide). A NaN/Inf loss throws `NonFiniteLossError` naming the step (or
- * stops/skips, by `onNonFinite`). Returns the new params, state, optimizer state and history.
+ * (`log` to redirect, `silent` to hide). A NaN/Inf loss throws `NonFiniteLossError` naming the step, and
+ * an update that would write NaN/Inf into the params (NaN gradients under a finite loss) throws its
+ * subclass `NonFiniteUpdateError` naming the parameters, the params left as they were (or stops/skips, by
+ * `onNonFinite`). Returns the new params, state, optimizer state and history.
  * @example
  * ```ts
  * const model = nb.nn.Sequential([nb.nn.Linear(2, 16), nb.nn.tanh, nb.nn.Linear(16, 2)]);
@@ -211,12 +216,15 @@ export function fit(options: FitOptions): FitResult {
   const trainStep = (p: Params, s: State, o: OptState, xb: Tensor, yb: Tensor, k: Tensor) => {
     const [[l, aux], grads] = vg(p, s, xb, yb, k);
     const [updates, nextOpt] = optimizer.update(grads as Params, o, p);
+    const next = applyUpdates(p, updates);
     return {
       loss: l as Tensor,
       aux: aux as { outputs: Tensor; state: State; dead: Record<string, Tensor> },
       grads: grads as Params,
-      params: applyUpdates(p, updates),
+      params: next,
       optState: nextOpt,
+      // 0 when the new params are all finite (fused into the update loops under jit).
+      finite: finiteFlag(next),
     };
   };
   // Compiled once per batch shape; a step that cannot be traced (a model reading tensor values into
@@ -255,13 +263,28 @@ export function fit(options: FitOptions): FitResult {
       const r = runStep(params, state, optState, xb, yb, stepKeys[b]!);
       const value = r.loss.item();
       const step = iteration++;
-      if (!Number.isFinite(value)) {
+      // A finite loss can still come with NaN gradients (√ at 0, 0·∞): the update must not reach the params.
+      const badUpdate =
+        Number.isFinite(value) && r.finite.item() !== 0
+          ? nonFiniteUpdate("fit", step, value, params, r.params, r.grads, {
+              epoch,
+              batch: b,
+              text: `epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${bs.length}`,
+            })
+          : null;
+      if (!Number.isFinite(value) || badUpdate !== null) {
         const last = history.stepLoss.length > 0 ? history.stepLoss[history.stepLoss.length - 1]! : undefined;
         const msg =
-          `fit: the loss became ${value} at step ${step} (epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${bs.length})` +
-          (last === undefined ? "" : `; the last finite loss was ${fmt(last)}`) +
-          ". The update was not applied. Lower the learning rate, clip gradients (optim.clipByGlobalNorm) or look for NaN/Inf in the data";
-        if (onNonFinite === "throw")
+          badUpdate !== null
+            ? badUpdate.message
+            : `fit: the loss became ${value} at step ${step} (epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${bs.length})` +
+              (last === undefined ? "" : `; the last finite loss was ${fmt(last)}`) +
+              ". The update was not applied. Lower the learning rate, clip gradients (optim.clipByGlobalNorm) or look for NaN/Inf in the data";
+        if (onNonFinite === "throw") {
+          if (badUpdate !== null) {
+            badUpdate.message += '; pass onNonFinite: "stop" to return the params instead';
+            throw badUpdate;
+          }
           throw new NonFiniteLossError(
             `${msg}; pass onNonFinite: "stop" to return the params instead`,
             step,
@@ -269,6 +292,7 @@ export function fit(options: FitOptions): FitResult {
             epoch,
             b,
           );
+        }
         out.warn(onNonFinite === "skip" ? `${msg} (skipped)` : `${msg} (training stopped)`);
         if (onNonFinite === "stop") {
           stop = "non-finite";

@@ -1,9 +1,13 @@
-// The common training step as one call: gradients, optimizer update, new params, and a finite-loss check.
+// The common training step as one call: gradients, optimizer update, new params, and checks that the loss
+// is finite and that the update writes no NaN or ±Infinity into the params.
+import { toTensor } from "../core/convert.js";
 import { NablaError, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { valueAndGrad } from "../interpret/api.js";
+import { add, astype, mul } from "../ops/elementwise.js";
+import { sum } from "../ops/reduce.js";
 import { applyUpdates, type GradientTransformation, type OptState } from "./transform.js";
-import type { Tree } from "./tree.js";
+import { leafPaths, leavesOf, type Tree } from "./tree.js";
 
 /**
  * A loss became NaN or ±Infinity during training. `step` is the 0-based optimizer step at which it
@@ -33,6 +37,109 @@ export class NonFiniteLossError extends NablaError {
   }
 }
 
+/**
+ * A step would have written NaN or ±Infinity into the parameters although the loss was finite: the
+ * gradients (or the optimizer's updates) of the leaves in `paths` are not finite. The update was not
+ * applied. It is a {@link NonFiniteLossError} (with `value`, the finite loss), so code that handles a
+ * diverged loss handles this too. `nb.config.debugNans = true` names the operation that made the NaN.
+ * @example
+ * ```ts
+ * const loss = (p: { w: nb.Tensor }) => nb.sum(nb.sqrt(nb.abs(p.w))); // d/dw √|w| at 0 is not finite
+ * try {
+ *   nb.optim.step(nb.optim.sgd({ learningRate: 0.1 }), loss)({ w: nb.array([0, 1]) }, null);
+ * } catch (e) {
+ *   e instanceof nb.optim.NonFiniteLossError; // true: a NonFiniteUpdateError
+ *   (e as { paths: string[] }).paths; // ["w"]: "optim.step: step 0 would write NaN or ±Infinity into w …"
+ * }
+ * ```
+ */
+export class NonFiniteUpdateError extends NonFiniteLossError {
+  override name = "NonFiniteUpdateError";
+  constructor(
+    message: string,
+    step: number,
+    loss: number,
+    /** The parameter leaves (paths like "layers.0.w") the update would have made non-finite. */
+    readonly paths: readonly string[],
+    /** Those of them whose gradient is itself not finite. */
+    readonly gradientPaths: readonly string[],
+    epoch?: number,
+    batch?: number,
+  ) {
+    super(message, step, loss, epoch, batch);
+  }
+}
+
+/**
+ * A scalar that is 0 when every float leaf of `tree` is finite and NaN otherwise (x·0 is NaN exactly for
+ * NaN and ±Infinity). Under jit it fuses into the loops that compute the leaves.
+ */
+export function finiteFlag(tree: unknown): Tensor {
+  let flag: Tensor | undefined;
+  for (const l of leavesOf(tree, "optim.step")[0]) {
+    if (l.dtype !== "float32" && l.dtype !== "float64") continue;
+    const s = sum(mul(l, 0));
+    flag = flag === undefined ? s : add(flag, astype(s, flag.dtype));
+  }
+  return flag ?? toTensor(0);
+}
+
+/** Whether concrete float data holds NaN or ±Infinity. */
+const nonFinite = (t: Tensor): boolean => {
+  if (t.dtype !== "float32" && t.dtype !== "float64") return false;
+  const d = t.concrete().data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return true;
+  return false;
+};
+
+/**
+ * The error for an update that made parameter leaves non-finite (leaves already non-finite before the
+ * step are not counted), or null when there are none. `where` names the step for the message.
+ */
+export function nonFiniteUpdate(
+  where: string,
+  step: number,
+  loss: number,
+  params: unknown,
+  newParams: unknown,
+  grads: unknown,
+  position?: { epoch: number; batch: number; text: string },
+): NonFiniteUpdateError | null {
+  const paths = leafPaths(params);
+  const [before] = leavesOf(params, where);
+  const [after] = leavesOf(newParams, where);
+  const [g] = leavesOf(grads, where);
+  const bad: string[] = [];
+  const badGrad: string[] = [];
+  after.forEach((p, i) => {
+    if (!nonFinite(p) || nonFinite(before[i]!)) return;
+    const path = paths[i] ?? String(i);
+    bad.push(path);
+    if (g[i] !== undefined && nonFinite(g[i]!)) badGrad.push(path);
+  });
+  if (bad.length === 0) return null;
+  const list = (xs: string[]) =>
+    xs.length > 5 ? `${xs.slice(0, 5).join(", ")} and ${xs.length - 5} more` : xs.join(", ");
+  const cause =
+    badGrad.length === bad.length
+      ? `their gradients are not finite`
+      : badGrad.length > 0
+        ? `the gradients of ${list(badGrad)} are not finite, the optimizer's updates of the others`
+        : "the optimizer's updates are not finite (the gradients are)";
+  return new NonFiniteUpdateError(
+    `${where}: step ${step < 0 ? "?" : step}${position ? ` (${position.text})` : ""} would write NaN or ±Infinity into ` +
+      `${list(bad)} while the loss was finite (${loss}): ${cause}. The update was not applied. ` +
+      "Set nb.config.debugNans = true to find the operation that makes the NaN; lower the learning rate or clip " +
+      "gradients (optim.clipByGlobalNorm)",
+    step,
+    loss,
+    bad,
+    badGrad,
+    position?.epoch,
+    position?.batch,
+  );
+}
+
 /** What a step returns: the new params and optimizer state, the loss before the update, the gradients. */
 export interface StepResult<P extends Tree> {
   params: P;
@@ -46,7 +153,10 @@ export interface StepResult<P extends Tree> {
 export interface StepOptions {
   /** The loss function returns `[loss, aux]`; aux comes back in the result. Default false. */
   hasAux?: boolean;
-  /** Throw {@link NonFiniteLossError} (without updating) when the loss is NaN or infinite. Default true. */
+  /**
+   * Throw {@link NonFiniteLossError} (without updating) when the loss is NaN or infinite, and
+   * {@link NonFiniteUpdateError} when the update would make a parameter NaN or infinite. Default true.
+   */
   checkFinite?: boolean;
 }
 
@@ -92,8 +202,13 @@ export function step<P extends Tree>(
         loss,
       );
     const [updates, next] = optimizer.update(grads as P, s, params);
+    const newParams = applyUpdates(params, updates);
+    if (checkFinite && finiteFlag(newParams).item() !== 0) {
+      const e = nonFiniteUpdate("optim.step", n, loss, params, newParams, grads);
+      if (e !== null) throw e;
+    }
     const out: StepResult<P> = {
-      params: applyUpdates(params, updates),
+      params: newParams,
       state: next,
       loss,
       grads: grads as P,
