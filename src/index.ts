@@ -12,6 +12,15 @@ export type { Pytree } from "./core/pytree.js";
 export { treeMap } from "./core/pytree.js";
 export { type Aval, type NestedArray, Tensor } from "./core/tensor.js";
 export * as data from "./data/index.js";
+export type { Lowered, LoweredBuffers, LoweredStep, StepEngine } from "./debug/lower.js";
+export { type FloatingPointDetails, FloatingPointError } from "./debug/nans.js";
+export {
+  type ProfileCategory,
+  ProfileReport,
+  type ProfileRow,
+  profile,
+  type TraceEvent,
+} from "./debug/profile.js";
 export {
   type DerivativeMethod,
   type DerivativeOptions,

@@ -3,6 +3,7 @@
 // inputs, closures over outer tracers, and what the optimizer and fusion do to a program.
 import * as nb from "nabla";
 import { describe, expect, it } from "vitest";
+import { ENGINES, withEngines } from "../src/backend/engines.js";
 import { getBackend, setBackend } from "../src/interpret/eval.js";
 import { type Jitted, jit } from "../src/interpret/jit.js";
 import { compileGraph } from "../src/interpret/jit-compile.js";
@@ -112,6 +113,128 @@ describe("jit: compilation cache", () => {
     } finally {
       setBackend(previous);
     }
+  });
+});
+
+describe("jit: the cache is bounded by nb.config.jitCacheSize (least recently used evicted)", () => {
+  const withCacheSize = (n: number, body: () => void) => {
+    const previous = nb.config.jitCacheSize;
+    nb.config.jitCacheSize = n;
+    try {
+      body();
+    } finally {
+      nb.config.jitCacheSize = previous;
+    }
+  };
+  const shape = (n: number) => nb.zeros([n]);
+
+  it("keeps at most jitCacheSize signatures and evicts the least recently used", () =>
+    withCacheSize(2, () => {
+      let traces = 0;
+      const f = jit((x: Tensor) => {
+        traces++;
+        return nb.add(x, 1);
+      });
+      f(shape(1)); // A
+      f(shape(2)); // B
+      f(shape(1)); // A again: now B is the least recently used
+      f(shape(3)); // C evicts B
+      expect(f.stats).toMatchObject({ misses: 3, hits: 1, size: 2, evictions: 1 });
+      f(shape(1)); // A is still compiled
+      expect(traces).toBe(3);
+      f(shape(2)); // B was evicted: traced again, evicting C
+      expect(traces).toBe(4);
+      expect(f.stats).toMatchObject({ misses: 4, hits: 2, size: 2, evictions: 2 });
+      expectClose(f(shape(3)), [1, 1, 1]);
+      expect(f.stats.evictions).toBe(3);
+    }));
+
+  it("300 shapes through a cache of 16 hold 16 programs", () =>
+    withCacheSize(16, () => {
+      const f = jit((x: Tensor) => nb.sum(nb.exp(x)));
+      for (let n = 1; n <= 300; n++) f(shape(n));
+      expect(f.stats).toMatchObject({ misses: 300, size: 16, evictions: 300 - 16 });
+      f(shape(300));
+      expect(f.stats.hits).toBe(1);
+    }));
+
+  it("clearCache drops every compiled signature", () => {
+    let traces = 0;
+    const f = jit((x: Tensor) => {
+      traces++;
+      return nb.mul(x, 2);
+    });
+    f(shape(2));
+    f(shape(3));
+    expect(f.stats.size).toBe(2);
+    f.clearCache();
+    expect(f.stats.size).toBe(0);
+    expectClose(f(shape(2)), [0, 0]);
+    expect(traces).toBe(3);
+    expect(f.stats.misses).toBe(3);
+  });
+});
+
+describe("jit: lower() shows the optimized program and who runs each step", () => {
+  it("names the engine of each fused loop and matrix product, and the buffers", () => {
+    const f = jit(function mlp(x: Tensor, w: Tensor) {
+      return nb.sum(nb.tanh(nb.matmul(x, w)));
+    });
+    const x = nb.ones([64, 96]);
+    const w = nb.ones([96, 32]);
+    const low = f.lower(x, w);
+    expect(f.stats.misses).toBe(0); // lowering runs nothing and caches nothing
+    expect(low.signature).toBe("(f32[64,96], f32[96,32])");
+    expect(low.steps.map((s) => s.kind)).toEqual(["matmul", "fused"]);
+    expect(low.steps[1]!.prims).toEqual(["tanh", "reduce_sum"]);
+    for (const s of low.steps) expect(ENGINES).toContain(s.engine);
+    expect(low.buffers.inputBytes).toBe((64 * 96 + 96 * 32) * 4);
+    expect(low.buffers.outputBytes).toBe(4);
+    expect(low.buffers.intermediates).toBe(1);
+    expect(low.buffers.intermediateBytes).toBe(64 * 32 * 4);
+    const text = String(low);
+    expect(text).toBe(low.text);
+    expect(text).toContain("jit(mlp) lowered for (f32[64,96], f32[96,32])");
+    expect(text).toContain("dot_general");
+    expect(text).toMatch(/fused\s+\w+\s+\[64,32\]/);
+    expect(text).toContain(`engines: ${low.steps[0]!.engine}`);
+    expect(String(low.optimized)).toContain("tanh");
+  });
+
+  it("reports the engine each loop was compiled for", () => {
+    const f = jit((x: Tensor) => nb.mul(nb.exp(x), 2));
+    const x = nb.ones([4096]);
+    const js = withEngines(["js"], () => f.lower(x));
+    expect(js.steps.map((s) => s.engine)).toEqual(["js"]);
+    expect(js.engines).toEqual({ js: 1 });
+    const interp = withEngines(["interpreter"], () => f.lower(x));
+    expect(interp.steps.map((s) => s.engine)).toEqual(["interpreter"]);
+    expect(String(interp)).toMatch(/fused\s+interpreter/);
+    // A float32 loop over contiguous inputs runs as WebAssembly when the native addon is off.
+    expect(withEngines(["wasm", "js"], () => f.lower(x)).steps[0]!.engine).toBe("wasm");
+    // Products too small for the fast kernels run in JavaScript.
+    const small = withEngines(["native", "wasm", "js"], () =>
+      jit((a: Tensor) => nb.matmul(a, a)).lower(nb.ones([4, 4])),
+    );
+    expect(small.steps[0]).toMatchObject({ kind: "matmul", engine: "js" });
+  });
+
+  it("shows views read in place and buffers reused across runs", () => {
+    const f = jit((x: Tensor) => {
+      const y = nb.exp(x);
+      return [nb.transpose(nb.reshape(y, [512, 512])), nb.sum(nb.mul(y, y))];
+    });
+    const low = f.lower(nb.ones([512 * 512]));
+    expect(low.steps.some((s) => s.kind === "fused")).toBe(true);
+    expect(low.text).toContain("steps (");
+    expect(low.text).toMatch(/buffers: inputs 1\.0 MiB/);
+  });
+
+  it("refuses traced arguments", () => {
+    const f = jit((x: Tensor) => nb.sin(x));
+    expect(() => nb.grad((x: Tensor) => nb.sum(f.lower(x) as unknown as Tensor))(nb.ones([2]))).toThrow(
+      /jit\.lower: an argument is traced/,
+    );
   });
 });
 

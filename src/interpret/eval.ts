@@ -3,10 +3,13 @@
 import type { Backend, Kernel } from "../backend/backend.js";
 import { fastBackend } from "../backend/fast/index.js";
 import { referenceBackend } from "../backend/reference/index.js";
+import { settings } from "../core/config.js";
 import { NablaError, ValueError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
-import { type Aval, ConcreteTensor } from "../core/tensor.js";
+import { type Aval, avalString, ConcreteTensor } from "../core/tensor.js";
 import { setEvalPrimitive } from "../core/trace.js";
+import { checkPrimitive } from "../debug/nans.js";
+import { now, profiler, record } from "../debug/profile.js";
 import { abstractEvalOf } from "./shape-rules.js";
 
 /** The backends selectable by name. */
@@ -68,19 +71,48 @@ export function setBackend(b: Backend | string): Backend {
   return previous;
 }
 
+/** Applies `prim` to concrete tensors (checked and timed while debugNans/debugInfs or profile are on). */
 export function evalPrimitive<P extends Prim>(
   prim: P,
   args: ConcreteTensor[],
   params: PrimParams[P],
 ): ConcreteTensor {
+  // The one check the hooks cost while they are off.
+  if (profiler.active || settings.debugNans || settings.debugInfs) return evalObserved(prim, args, params);
   let out: Aval;
   try {
     out = abstractEvalOf(prim, args, params);
   } catch (e) {
-    if (e instanceof NablaError && !e.message.includes(":")) e.message = `${prim}: ${e.message}`;
-    throw e;
+    throw withPrim(prim, e);
   }
   return new ConcreteTensor(kernelOf(prim)(args, params, out), out);
+}
+
+/** A shape rule's error, prefixed with the primitive when it does not name an operation yet. */
+function withPrim(prim: Prim, e: unknown): unknown {
+  if (e instanceof NablaError && !e.message.includes(":")) e.message = `${prim}: ${e.message}`;
+  return e;
+}
+
+function evalObserved<P extends Prim>(
+  prim: P,
+  args: ConcreteTensor[],
+  params: PrimParams[P],
+): ConcreteTensor {
+  const t0 = profiler.active ? now() : 0;
+  let aval: Aval;
+  try {
+    aval = abstractEvalOf(prim, args, params);
+  } catch (e) {
+    throw withPrim(prim, e);
+  }
+  const out = new ConcreteTensor(kernelOf(prim)(args, params, aval), aval);
+  if (profiler.active)
+    record(prim, "primitive", t0, () => ({
+      shapes: `${args.map((a) => avalString(a.aval)).join(", ")} → ${avalString(aval)}`,
+    }));
+  if (settings.debugNans || settings.debugInfs) checkPrimitive(prim, args, out);
+  return out;
 }
 
 setEvalPrimitive(evalPrimitive);

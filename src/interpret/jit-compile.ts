@@ -5,7 +5,8 @@
 // function: a whole scalar program runs as straight-line arithmetic); everything else calls the backend
 // kernel directly.
 import type { Backend } from "../backend/backend.js";
-import { canGenerateCode, compileFused } from "../backend/fast/codegen.js";
+import type { Engine } from "../backend/engines.js";
+import { canGenerateCode, compileFusedOn } from "../backend/fast/codegen.js";
 import {
   type FusedArg,
   type FusedInput,
@@ -17,10 +18,34 @@ import {
   type ReduceKind,
 } from "../backend/fusion.js";
 import type { TypedArray } from "../core/dtype.js";
+import type { PrimParams } from "../core/primitives.js";
 import { shapesEqual, sizeOf, stridesOf } from "../core/shape.js";
 import { type Aval, ConcreteTensor } from "../core/tensor.js";
+import { matmulEngine } from "../debug/lower.js";
+import { now } from "../debug/profile.js";
 import { type Access, toLoop, viewAccess } from "./jit-views.js";
 import type { Graph } from "./optimize.js";
+
+/** What one step of an executable runs. */
+export interface StepPlan {
+  /** A fused loop, a matrix product, another backend kernel, or a view made into an array. */
+  readonly kind: "fused" | "matmul" | "kernel" | "copy";
+  /** The primitives it runs: a fused loop's elementwise members, then its reductions. */
+  readonly prims: readonly string[];
+  /** The loop's shape (a fused loop) or the output's shape. */
+  readonly shape: readonly number[];
+  /**
+   * Who runs it: an engine of the fast backend (a fused loop's is known; a matrix product's is the one its
+   * size selects), "kernel" for the backend's kernel of the primitive, "alias" for a view read in place.
+   */
+  readonly engine: Engine | "kernel" | "alias";
+  /** Graph values whose arrays it reads (inputs, constants, earlier results). */
+  readonly reads: readonly number[];
+  /** Graph values it stores. */
+  readonly writes: readonly number[];
+  /** The subset of `writes` whose buffers are kept and overwritten from run to run. */
+  readonly reused: readonly number[];
+}
 
 /** Runs a compiled graph: input data in, output data out (in graph.outputs order). */
 export type Executable = ((inputs: readonly TypedArray[]) => TypedArray[]) & {
@@ -28,6 +53,16 @@ export type Executable = ((inputs: readonly TypedArray[]) => TypedArray[]) & {
   readonly steps: number;
   /** What each step runs, e.g. "fused tanh,mul,neg,exp,mul | [1000000]" or "dot_general [128,256]". */
   readonly labels: readonly string[];
+  /** What each step runs, in detail (for lowering reports, profiles and NaN checks). */
+  readonly plan: readonly StepPlan[];
+  /**
+   * Runs like the executable and calls `after(i, env, t0)` when step i is done: `env` holds every value
+   * stored so far (by graph value), `t0` is when the step started (ms, from debug/profile's clock).
+   */
+  readonly runWith: (
+    inputs: readonly TypedArray[],
+    after: (step: number, env: readonly TypedArray[], t0: number) => void,
+  ) => TypedArray[];
 };
 
 type Env = TypedArray[];
@@ -292,7 +327,13 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
   });
   const steps: Step[] = [];
   const labels: string[] = [];
+  const plan: StepPlan[] = [];
   const state: RunState = { depth: 0 };
+  const readsOf = (vs: Iterable<number>): number[] => {
+    const r = new Set<number>();
+    for (const x of vs) r.add(baseOf(x));
+    return [...r].sort((a, b) => a - b);
+  };
   for (const u of order) {
     const unit = units[u]!;
     labels.push(
@@ -302,21 +343,62 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
           ? `${(g.defs[unit.v] as { prim: string }).prim} [${g.avals[unit.v]!.shape}]`
           : `copy [${g.avals[unit.v]!.shape}]`,
     );
-    if (unit.kind === "node") steps.push(nodeStep(g, unit.v, backend));
-    else if (unit.kind === "copy")
-      steps.push(copyStep(unit.v, accessOf(unit.v), g.avals[unit.v]!, g.avals[accessOf(unit.v).base]!));
-    else
-      steps.push(
-        groupStep(g, groups[unit.g]!, unit.g, {
-          groupOf,
-          isSink,
-          virtual,
-          stored,
-          reusable,
-          accessOf,
-          state,
-        }),
-      );
+    if (unit.kind === "node") {
+      const d = g.defs[unit.v] as Extract<Graph["defs"][number], { kind: "eqn" }>;
+      const shape = g.avals[unit.v]!.shape;
+      const matmul = d.prim === "dot_general" && backend.name !== "reference";
+      steps.push(nodeStep(g, unit.v, backend));
+      plan.push({
+        kind: matmul ? "matmul" : "kernel",
+        prims: [d.prim],
+        shape,
+        engine: matmul
+          ? matmulEngine(
+              d.params as PrimParams["dot_general"],
+              g.avals[d.inputs[0]!]!.shape,
+              g.avals[d.inputs[1]!]!.shape,
+              g.avals[unit.v]!.dtype,
+            )
+          : "kernel",
+        reads: readsOf(d.inputs),
+        writes: [unit.v],
+        reused: [],
+      });
+    } else if (unit.kind === "copy") {
+      const a = accessOf(unit.v);
+      const { step, engine } = copyStep(unit.v, a, g.avals[unit.v]!, g.avals[a.base]!);
+      steps.push(step);
+      plan.push({
+        kind: "copy",
+        prims: [],
+        shape: g.avals[unit.v]!.shape,
+        engine,
+        reads: [a.base],
+        writes: [unit.v],
+        reused: [],
+      });
+    } else {
+      const grp = groups[unit.g]!;
+      const { step, engine, writes } = groupStep(g, grp, unit.g, {
+        groupOf,
+        isSink,
+        virtual,
+        stored,
+        reusable,
+        accessOf,
+        state,
+      });
+      steps.push(step);
+      plan.push({
+        kind: "fused",
+        prims: [...grp.members, ...grp.sinks].map((m) => (g.defs[m] as { prim: string }).prim),
+        shape: grp.shape,
+        engine,
+        reads: readsOf(grp.externals),
+        writes,
+        reused: writes.filter((v) => reusable[v] === 1),
+      });
+    }
   }
   const inputs = g.inputs;
   const outputs = g.outputs;
@@ -331,7 +413,25 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
     }
     return outputs.map((v) => env[v]!);
   };
-  return Object.assign(run, { steps: steps.length, labels });
+  const runWith = (
+    args: readonly TypedArray[],
+    after: (step: number, env: readonly TypedArray[], t0: number) => void,
+  ) => {
+    const env = template.slice();
+    for (let i = 0; i < inputs.length; i++) env[inputs[i]!] = args[i]!;
+    state.depth++;
+    try {
+      for (let i = 0; i < steps.length; i++) {
+        const t0 = now();
+        steps[i]!(env);
+        after(i, env, t0);
+      }
+    } finally {
+      state.depth--;
+    }
+    return outputs.map((v) => env[v]!);
+  };
+  return Object.assign(run, { steps: steps.length, labels, plan, runWith });
 }
 
 function topoOrder(count: number, deps: Set<number>[]): number[] {
@@ -408,7 +508,12 @@ function nodeStep(g: Graph, v: number, backend: Backend): Step {
 }
 
 /** Materializes a view: a zero-copy alias when the view is a contiguous run of its base, else a copy. */
-function copyStep(v: number, a: Access, aval: Aval, baseAval: Aval): Step {
+function copyStep(
+  v: number,
+  a: Access,
+  aval: Aval,
+  baseAval: Aval,
+): { step: Step; engine: StepPlan["engine"] } {
   const size = sizeOf(aval.shape);
   const st = stridesOf(aval.shape);
   const contiguous = !a.bounds && aval.shape.every((d, i) => d === 1 || a.strides[i] === st[i]);
@@ -416,11 +521,17 @@ function copyStep(v: number, a: Access, aval: Aval, baseAval: Aval): Step {
     const base = a.base;
     const off = a.offset;
     if (off === 0 && size === sizeOf(baseAval.shape))
-      return (env) => {
-        env[v] = env[base]!;
+      return {
+        step: (env) => {
+          env[v] = env[base]!;
+        },
+        engine: "alias",
       };
-    return (env) => {
-      env[v] = env[base]!.subarray(off, off + size);
+    return {
+      step: (env) => {
+        env[v] = env[base]!.subarray(off, off + size);
+      },
+      engine: "alias",
     };
   }
   const input = toLoop(a, aval.shape, aval.shape, aval.dtype);
@@ -430,15 +541,17 @@ function copyStep(v: number, a: Access, aval: Aval, baseAval: Aval): Step {
     nodes: [],
     outputs: [{ value: input === "zero" ? { literal: 0 } : { input: 0 }, dtype: aval.dtype, size }],
   };
-  const k = compileFused(spec);
+  const { kernel: k, engine } = compileFusedOn(spec);
   const base = a.base;
-  return input === "zero"
-    ? (env) => {
-        env[v] = k([])[0]!;
-      }
-    : (env) => {
-        env[v] = k([env[base]!])[0]!;
-      };
+  const step: Step =
+    input === "zero"
+      ? (env) => {
+          env[v] = k([])[0]!;
+        }
+      : (env) => {
+          env[v] = k([env[base]!])[0]!;
+        };
+  return { step, engine };
 }
 
 /** Runs of one executable in progress (kept buffers are used only by the outermost run). */
@@ -458,7 +571,12 @@ interface GroupInfo {
 }
 
 /** One fused loop for a group. */
-function groupStep(g: Graph, grp: Group, G: number, info: GroupInfo): Step {
+function groupStep(
+  g: Graph,
+  grp: Group,
+  G: number,
+  info: GroupInfo,
+): { step: Step; engine: Engine; writes: number[] } {
   const loop = grp.shape;
   const inputs: FusedInput[] = [];
   const inputBases: number[] = [];
@@ -510,14 +628,14 @@ function groupStep(g: Graph, grp: Group, G: number, info: GroupInfo): Step {
     });
     outValues.push(s);
   }
-  const k = compileFused({ shape: loop, inputs, nodes, outputs });
+  const { kernel: k, engine } = compileFusedOn({ shape: loop, inputs, nodes, outputs });
   const nIn = inputBases.length;
   const keep = outValues.map((v) => info.reusable[v] === 1);
   const state = info.state;
   const kept: (TypedArray | undefined)[] | undefined = keep.some((x) => x)
     ? new Array(outValues.length).fill(undefined)
     : undefined;
-  return (env) => {
+  const step: Step = (env) => {
     const ins: TypedArray[] = new Array(nIn);
     for (let i = 0; i < nIn; i++) ins[i] = env[inputBases[i]!]!;
     const reuse = kept !== undefined && state.depth === 1;
@@ -527,4 +645,5 @@ function groupStep(g: Graph, grp: Group, G: number, info: GroupInfo): Step {
       if (reuse && keep[i]) kept[i] = outs[i];
     }
   };
+  return { step, engine, writes: outValues };
 }
