@@ -67,6 +67,13 @@ export interface BatchOptions {
  * nb.nn.batches(data, { batchSize: 4, key: 0 }).map((b) => b.x.shape[0]); // [4, 4, 2]
  * ```
  */
+/** 0, 1, …, n−1 filled by a loop (TypedArray.from with a function builds a JavaScript array per value). */
+function iota(n: number): Int32Array {
+  const r = new Int32Array(n);
+  for (let i = 0; i < n; i++) r[i] = i;
+  return r;
+}
+
 export function batches(data: Dataset, options: BatchOptions = {}): Batch[] {
   const [x, y, n] = examples("batches", data);
   const size = options.batchSize ?? 32;
@@ -74,7 +81,7 @@ export function batches(data: Dataset, options: BatchOptions = {}): Batch[] {
     throw new ValueError(`batches: batchSize must be a positive integer, got ${size}`);
   const order =
     options.key === undefined
-      ? Int32Array.from({ length: n }, (_, i) => i)
+      ? iota(n)
       : (permutation(toKey("batches", options.key), n).dataSync() as Int32Array);
   const out: Batch[] = [];
   for (let start = 0; start < n; start += size) {
