@@ -58,6 +58,13 @@ export interface BatchOptions {
   dropLast?: boolean;
 }
 
+/** 0, 1, …, n−1 filled by a loop (TypedArray.from with a function builds a JavaScript array per value). */
+function iota(n: number): Int32Array {
+  const r = new Int32Array(n);
+  for (let i = 0; i < n; i++) r[i] = i;
+  return r;
+}
+
 /**
  * Splits a dataset into batches along axis 0, in order or shuffled by a key (the same key gives the same
  * batches). Returns an array of `{ x, y }`.
@@ -67,13 +74,6 @@ export interface BatchOptions {
  * nb.nn.batches(data, { batchSize: 4, key: 0 }).map((b) => b.x.shape[0]); // [4, 4, 2]
  * ```
  */
-/** 0, 1, …, n−1 filled by a loop (TypedArray.from with a function builds a JavaScript array per value). */
-function iota(n: number): Int32Array {
-  const r = new Int32Array(n);
-  for (let i = 0; i < n; i++) r[i] = i;
-  return r;
-}
-
 export function batches(data: Dataset, options: BatchOptions = {}): Batch[] {
   const [x, y, n] = examples("batches", data);
   const size = options.batchSize ?? 32;
