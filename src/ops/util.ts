@@ -1,27 +1,31 @@
-// Argument handling shared by the user-facing ops: conversion of JS data and dtype promotion.
-import { type TensorLike, toTensor } from "../core/convert.js";
+// Argument handling shared by the user-facing ops: conversion of JS data, dtype promotion and the checks
+// that turn a bad argument into a typed error naming the public function, the argument and what to write.
+import { checkTensorSize } from "../core/config.js";
+import { checkDType, describeValue, type TensorLike, toTensor } from "../core/convert.js";
 import { allocate, type DType, isFloat, promote } from "../core/dtype.js";
-import { DTypeError } from "../core/errors.js";
+import { DTypeError, ValueError } from "../core/errors.js";
+import { normalizeAxes, normalizeAxis } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
 
 export type { TensorLike };
+export { checkDType, describeValue };
 
 /** Converts any tensor-like argument of operation `op` into a tensor. */
 export const asTensor = (x: TensorLike, op = "array"): Tensor => toTensor(x, undefined, op);
 
 /** A JS number meeting a tensor takes the tensor's kind: integers stay integer beside int32. */
-function numberBeside(n: number, other: Tensor): Tensor {
+function numberBeside(op: string, n: number, other: Tensor): Tensor {
   const d = other.aval.dtype;
-  if ((d === "int32" || d === "bool") && Number.isInteger(n)) return toTensor(n, "int32");
-  return toTensor(n);
+  if ((d === "int32" || d === "bool") && Number.isInteger(n)) return toTensor(n, "int32", op);
+  return toTensor(n, undefined, op);
 }
 
 /** Converts and promotes operands to one dtype (NumPy/JAX rules with weak JS numbers). */
 export function promoteArgs(op: string, ...args: TensorLike[]): Tensor[] {
   const firstTensor = args.find((a) => typeof a !== "number");
   const ref = firstTensor === undefined ? undefined : asTensor(firstTensor, op);
-  const ts = args.map((a) => (typeof a === "number" && ref ? numberBeside(a, ref) : asTensor(a, op)));
+  const ts = args.map((a) => (typeof a === "number" && ref ? numberBeside(op, a, ref) : asTensor(a, op)));
   let { dtype, weak } = { dtype: ts[0]!.aval.dtype, weak: ts[0]!.aval.weak };
   for (const t of ts.slice(1)) ({ dtype, weak } = promote(dtype, weak, t.aval.dtype, t.aval.weak));
   return ts.map((t) => castTo(t, dtype, weak));
@@ -76,4 +80,153 @@ export function floatArg(op: string, x: TensorLike): Tensor {
 /** Rejects non-float inputs where rounding them would silently change the meaning. */
 export function requireFloat(op: string, t: Tensor): void {
   if (!isFloat(t.aval.dtype)) throw new DTypeError(`${op}: expects a float tensor, got ${t.aval.dtype}`);
+}
+
+// ---- Checks of plain JS arguments. Each names `op`, the argument and what was passed. ----
+
+const isPlainOptions = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" &&
+  v !== null &&
+  !Array.isArray(v) &&
+  !ArrayBuffer.isView(v) &&
+  !(v instanceof Tensor);
+
+/**
+ * The options object of `op`, checked: `undefined` gives `{}`; anything else that is not an object (a
+ * positional axis, a dtype string, an array, a tensor, null) and any key not in `keys` (a misspelt option)
+ * is a `ValueError` that says what was passed and shows `usage`, the call to write instead.
+ * @param position which argument holds the options, for the message ("second", "third", ...)
+ */
+export function optionsArg<T extends object>(
+  op: string,
+  options: T | undefined,
+  keys: readonly string[],
+  usage: string,
+  position = "second",
+): Partial<T> {
+  if (options === undefined) return {};
+  if (!isPlainOptions(options))
+    throw new ValueError(
+      `${op}: the ${position} argument is an options object, got ${describeValue(options)}; write ${usage}`,
+    );
+  for (const k of Object.keys(options))
+    if (!keys.includes(k))
+      throw new ValueError(
+        `${op}: unknown option ${JSON.stringify(k)}; the options are ${keys.join(", ")} (e.g. ${usage})`,
+      );
+  return options;
+}
+
+const fail = (op: string, name: string, want: string, v: unknown): never => {
+  throw new ValueError(`${op}: ${name} must be ${want}, got ${describeValue(v)}`);
+};
+
+/** A number, checked to be finite unless `finite` is false. */
+export function numberArg(op: string, name: string, v: unknown, finite = true): number {
+  if (typeof v !== "number" || (finite && !Number.isFinite(v)))
+    fail(op, name, finite ? "a finite number" : "a number", v);
+  return v as number;
+}
+
+/** An integer in [min, max] (min 0 by default: a count or a size). */
+export function intArg(op: string, name: string, v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+    fail(
+      op,
+      name,
+      max === Number.MAX_SAFE_INTEGER
+        ? min === 0
+          ? "a non-negative integer"
+          : `an integer ≥ ${min}`
+        : `an integer in [${min}, ${max}]`,
+      v,
+    );
+  return v as number;
+}
+
+/** A boolean option, or `dflt` when absent. */
+export function boolArg(op: string, name: string, v: unknown, dflt = false): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== "boolean") fail(op, name, "true or false", v);
+  return v as boolean;
+}
+
+/** A function argument. */
+// biome-ignore lint/suspicious/noExplicitAny: callers receive the function with its own signature
+export function functionArg<F extends (...args: any[]) => unknown>(op: string, name: string, v: F): F {
+  if (typeof v !== "function") fail(op, name, "a function", v);
+  return v;
+}
+
+/** A dtype option (undefined passes through); `allowed` narrows the accepted dtypes. */
+export function dtypeArg<D extends DType = DType>(
+  op: string,
+  v: unknown,
+  allowed?: readonly D[],
+): D | undefined {
+  if (v === undefined) return undefined;
+  if (allowed === undefined) checkDType(op, v);
+  else if (!allowed.includes(v as D))
+    throw new DTypeError(`${op}: dtype must be one of ${allowed.join(", ")}, got ${describeValue(v)}`);
+  return v as D;
+}
+
+/** A list of integers (a shape, a permutation, begin indices, ...) given as a number or an array. */
+export function intListArg(op: string, name: string, v: unknown, min = Number.MIN_SAFE_INTEGER): number[] {
+  const list = typeof v === "number" ? [v] : Array.isArray(v) ? (v as unknown[]) : null;
+  const want =
+    min === 0
+      ? "non-negative integers"
+      : min === -1
+        ? "integers ≥ -1"
+        : min > -1e15
+          ? `integers ≥ ${min}`
+          : "integers";
+  if (list === null) return fail(op, name, `an integer or an array of ${want}`, v);
+  for (const d of list)
+    if (typeof d !== "number" || !Number.isInteger(d) || d < min)
+      throw new ValueError(
+        `${op}: ${name} ${describeValue(v).replace(/^an array /, "")} holds ${describeValue(d)}; it must hold ${want}`,
+      );
+  return list as number[];
+}
+
+/**
+ * A shape argument (an array of non-negative integers, or one number for a vector) checked against
+ * `config.maxTensorBytes` for `dtype` before anything is allocated.
+ */
+export function shapeArg(op: string, shape: unknown, dtype: DType): number[] {
+  const list = typeof shape === "number" ? [shape] : Array.isArray(shape) ? (shape as unknown[]) : null;
+  if (list === null)
+    return fail(op, "the shape", "an array of non-negative integers (e.g. [2, 3]) or one integer", shape);
+  for (const d of list)
+    if (typeof d !== "number")
+      throw new ValueError(
+        `${op}: shape ${describeValue(shape).replace(/^an array /, "")} holds ${describeValue(d)}; dimensions are non-negative integers`,
+      );
+  checkTensorSize(op, list as number[], dtype);
+  return [...(list as number[])];
+}
+
+/** One axis (negative counts from the end), resolved against `ndim`. */
+export function axisArg(op: string, axis: unknown, ndim: number, name = "axis"): number {
+  if (typeof axis !== "number" || !Number.isInteger(axis))
+    fail(op, name, `an integer from ${-ndim} to ${ndim - 1}`, axis);
+  return normalizeAxis(op, axis as number, ndim);
+}
+
+/** An axis, a list of axes, or null/undefined for all of them, resolved to sorted distinct axes. */
+export function axesArg(op: string, axis: unknown, ndim: number): number[] {
+  if (axis !== undefined && axis !== null) {
+    const list = typeof axis === "number" ? [axis] : Array.isArray(axis) ? (axis as unknown[]) : null;
+    if (list === null || list.some((a) => typeof a !== "number" || !Number.isInteger(a)))
+      fail(op, "axis", "an integer, an array of integers, or null for all axes", axis);
+  }
+  return normalizeAxes(op, axis as number | readonly number[] | null | undefined, ndim);
+}
+
+/** An array of tensor-likes (the operands of concatenate, stack, einsum, ...). */
+export function tensorListArg(op: string, name: string, v: unknown): readonly TensorLike[] {
+  if (!Array.isArray(v)) fail(op, name, "an array of tensors", v);
+  return v as readonly TensorLike[];
 }
