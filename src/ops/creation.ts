@@ -1,40 +1,58 @@
-// Creating tensors: from JS data, filled, ranges, identity.
-import { getDefaultFloat, type TensorLike, toTensor } from "../core/convert.js";
+// Creating tensors: from JS data, filled, ranges, identity. Every shape is checked (non-negative integer
+// dimensions, within nb.config.maxTensorBytes) before anything is allocated.
+import { checkTensorSize } from "../core/config.js";
+import { checkFits, getDefaultFloat, type TensorLike, toTensor } from "../core/convert.js";
 import { allocate, type DType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
-import { type Shape, sizeOf } from "../core/shape.js";
+import type { Shape } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
-import { asTensor } from "./util.js";
+import { asTensor, describeValue, dtypeArg, intArg, numberArg, optionsArg, shapeArg } from "./util.js";
 
 export interface DTypeOption {
   /** The element type; float32 unless said otherwise (see setDefaultFloat). */
   dtype?: DType;
 }
 
-function checkShape(op: string, shape: Shape): number[] {
-  const s = typeof shape === "number" ? [shape] : [...shape];
-  for (const d of s)
-    if (!Number.isInteger(d) || d < 0)
-      throw new ValueError(`${op}: shape [${s.join(",")}] must hold non-negative integers`);
-  return s;
+const DTYPE_KEYS = ["dtype"] as const;
+
+/** The dtype in the options object of `op` (its `position`-th argument), checked. */
+function dtypeOption(op: string, options: DTypeOption | undefined, usage: string, position: string) {
+  const o = optionsArg(op, options, DTYPE_KEYS, usage, position);
+  return dtypeArg(op, o.dtype);
 }
 
 /**
- * A tensor from numbers, nested arrays or a typed array. JS data becomes float32 by default.
+ * A tensor from numbers, nested arrays or a typed array. JS data becomes float32 by default. Values that
+ * an int32 or bool tensor cannot hold (NaN, ±Infinity, beyond ±2³¹ for int32) are refused with a
+ * `ValueError`; fractional values are truncated toward zero, as NumPy and JAX cast them.
  * @example
  * ```ts
  * nb.array([[1, 2], [3, 4]]).shape;            // [2, 2]
  * nb.array([1, 2], { dtype: "float64" }).dtype; // "float64"
  * ```
  */
-export function array(data: TensorLike, options: DTypeOption = {}): Tensor {
+export function array(data: TensorLike, options?: DTypeOption): Tensor {
+  const dtype = dtypeOption("array", options, 'nb.array(data, { dtype: "float64" })', "second");
   if (data instanceof Tensor)
-    return options.dtype !== undefined && options.dtype !== data.aval.dtype
-      ? lax.convert(data, options.dtype)
-      : data;
-  if (typeof data === "number" && options.dtype === undefined) return toTensor(data, getDefaultFloat());
-  return toTensor(data, options.dtype);
+    return dtype !== undefined && dtype !== data.aval.dtype ? lax.convert(data, dtype) : data;
+  if (typeof data === "number" && dtype === undefined) return toTensor(data, getDefaultFloat(), "array");
+  return toTensor(data, dtype, "array");
+}
+
+/** A tensor of `shape` filled with `value`, the work of full, zeros, ones and eye (named `op`). */
+function fill(op: string, shape: Shape | number, value: unknown, dtype: DType): ConcreteTensor {
+  if (typeof value !== "number" && typeof value !== "boolean")
+    throw new ValueError(`${op}: the fill value must be a number or a boolean, got ${describeValue(value)}`);
+  const v = Number(value);
+  checkFits(op, [v], dtype);
+  const s = shapeArg(op, shape, dtype);
+  const data = allocate(
+    dtype,
+    s.reduce((n, d) => n * d, 1),
+  );
+  if (v !== 0) data.fill(dtype === "bool" ? (v ? 1 : 0) : v);
+  return new ConcreteTensor(data, { shape: s, dtype, weak: false });
 }
 
 /**
@@ -44,12 +62,9 @@ export function array(data: TensorLike, options: DTypeOption = {}): Tensor {
  * nb.full([2, 3], 7).toArray(); // [[7, 7, 7], [7, 7, 7]]
  * ```
  */
-export function full(shape: Shape | number, value: number, options: DTypeOption = {}): Tensor {
-  const s = checkShape("full", typeof shape === "number" ? [shape] : shape);
-  const dtype = options.dtype ?? getDefaultFloat();
-  const data = allocate(dtype, sizeOf(s));
-  if (value !== 0) data.fill(dtype === "bool" ? (value ? 1 : 0) : value);
-  return new ConcreteTensor(data, { shape: s, dtype, weak: false });
+export function full(shape: Shape | number, value: number, options?: DTypeOption): Tensor {
+  const dtype = dtypeOption("full", options, 'nb.full(shape, value, { dtype: "int32" })', "third");
+  return fill("full", shape, value, dtype ?? getDefaultFloat());
 }
 
 /**
@@ -59,7 +74,10 @@ export function full(shape: Shape | number, value: number, options: DTypeOption 
  * nb.zeros([2, 2]).toArray(); // [[0, 0], [0, 0]]
  * ```
  */
-export const zeros = (shape: Shape | number, options: DTypeOption = {}): Tensor => full(shape, 0, options);
+export function zeros(shape: Shape | number, options?: DTypeOption): Tensor {
+  const dtype = dtypeOption("zeros", options, 'nb.zeros(shape, { dtype: "float64" })', "second");
+  return fill("zeros", shape, 0, dtype ?? getDefaultFloat());
+}
 
 /**
  * A tensor of ones.
@@ -68,7 +86,10 @@ export const zeros = (shape: Shape | number, options: DTypeOption = {}): Tensor 
  * nb.ones([3]).toArray(); // [1, 1, 1]
  * ```
  */
-export const ones = (shape: Shape | number, options: DTypeOption = {}): Tensor => full(shape, 1, options);
+export function ones(shape: Shape | number, options?: DTypeOption): Tensor {
+  const dtype = dtypeOption("ones", options, 'nb.ones(shape, { dtype: "float64" })', "second");
+  return fill("ones", shape, 1, dtype ?? getDefaultFloat());
+}
 
 /**
  * Zeros with the shape and dtype of `x`.
@@ -78,8 +99,8 @@ export const ones = (shape: Shape | number, options: DTypeOption = {}): Tensor =
  * ```
  */
 export function zerosLike(x: TensorLike): Tensor {
-  const t = asTensor(x);
-  return full(t.aval.shape, 0, { dtype: t.aval.dtype });
+  const t = asTensor(x, "zerosLike");
+  return fill("zerosLike", t.aval.shape, 0, t.aval.dtype);
 }
 
 /**
@@ -90,8 +111,8 @@ export function zerosLike(x: TensorLike): Tensor {
  * ```
  */
 export function onesLike(x: TensorLike): Tensor {
-  const t = asTensor(x);
-  return full(t.aval.shape, 1, { dtype: t.aval.dtype });
+  const t = asTensor(x, "onesLike");
+  return fill("onesLike", t.aval.shape, 1, t.aval.dtype);
 }
 
 /**
@@ -102,12 +123,18 @@ export function onesLike(x: TensorLike): Tensor {
  * nb.arange(0, 1, 0.25).toArray(); // [0, 0.25, 0.5, 0.75]
  * ```
  */
-export function arange(start: number, stop?: number, step = 1, options: DTypeOption = {}): Tensor {
+export function arange(start: number, stop?: number, step = 1, options?: DTypeOption): Tensor {
+  const op = "arange";
+  numberArg(op, stop === undefined ? "stop" : "start", start);
+  if (stop !== undefined) numberArg(op, "stop", stop);
+  if (typeof step !== "number" || step === 0 || !Number.isFinite(step))
+    throw new ValueError(`${op}: step must be a finite non-zero number, got ${describeValue(step)}`);
+  const given = dtypeOption(op, options, 'nb.arange(0, 5, 1, { dtype: "float32" })', "fourth");
   const [a, b] = stop === undefined ? [0, start] : [start, stop];
-  if (step === 0 || !Number.isFinite(step))
-    throw new ValueError(`arange: step must be a finite non-zero number, got ${step}`);
   const n = Math.max(0, Math.ceil((b - a) / step));
-  const dtype = options.dtype ?? ([a, b, step].every(Number.isInteger) ? "int32" : getDefaultFloat());
+  const dtype = given ?? ([a, b, step].every(Number.isInteger) ? "int32" : getDefaultFloat());
+  checkTensorSize(op, [n], dtype);
+  if (n > 0) checkFits(op, [a, a + (n - 1) * step], dtype);
   const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = a + i * step;
   return new ConcreteTensor(data, { shape: [n], dtype, weak: false });
@@ -120,10 +147,15 @@ export function arange(start: number, stop?: number, step = 1, options: DTypeOpt
  * nb.linspace(0, 1, 5).toArray(); // [0, 0.25, 0.5, 0.75, 1]
  * ```
  */
-export function linspace(start: number, stop: number, num = 50, options: DTypeOption = {}): Tensor {
-  if (!Number.isInteger(num) || num < 0)
-    throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
-  const dtype = options.dtype ?? getDefaultFloat();
+export function linspace(start: number, stop: number, num = 50, options?: DTypeOption): Tensor {
+  const op = "linspace";
+  numberArg(op, "start", start);
+  numberArg(op, "stop", stop);
+  intArg(op, "num", num);
+  const dtype =
+    dtypeOption(op, options, 'nb.linspace(0, 1, 5, { dtype: "float64" })', "fourth") ?? getDefaultFloat();
+  checkTensorSize(op, [num], dtype);
+  checkFits(op, [start, stop], dtype);
   const data = allocate(dtype, num);
   for (let i = 0; i < num; i++) data[i] = num === 1 ? start : start + ((stop - start) * i) / (num - 1);
   return new ConcreteTensor(data, { shape: [num], dtype, weak: false });
@@ -136,8 +168,11 @@ export function linspace(start: number, stop: number, num = 50, options: DTypeOp
  * nb.eye(2).toArray(); // [[1, 0], [0, 1]]
  * ```
  */
-export function eye(n: number, m = n, options: DTypeOption = {}): Tensor {
-  const t = full([n, m], 0, options) as ConcreteTensor;
+export function eye(n: number, m = n, options?: DTypeOption): Tensor {
+  const dtype = dtypeOption("eye", options, 'nb.eye(n, m, { dtype: "float64" })', "third");
+  intArg("eye", "n", n);
+  intArg("eye", "m", m);
+  const t = fill("eye", [n, m], 0, dtype ?? getDefaultFloat());
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
   return t;
 }

@@ -3,7 +3,8 @@ import { getDefaultFloat } from "../core/convert.js";
 import { allocate, type DType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
 import { type Shape, sizeOf } from "../core/shape.js";
-import { ConcreteTensor, type Tensor } from "../core/tensor.js";
+import { ConcreteTensor, Tensor } from "../core/tensor.js";
+import { describeValue, dtypeArg, intArg, numberArg, optionsArg, shapeArg } from "./util.js";
 
 const ROT = [13, 15, 26, 6, 17, 29, 16, 24];
 const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) >>> 0;
@@ -28,6 +29,10 @@ function threefry(k0: number, k1: number, c0: number, c1: number): [number, numb
 export type Key = Tensor;
 
 function words(op: string, key: Key): [number, number] {
+  if (!(key instanceof Tensor))
+    throw new ValueError(
+      `random.${op}: expected a key from nb.random.key(seed) as the first argument, got ${describeValue(key)}`,
+    );
   const c = key.concrete();
   if (c.aval.dtype !== "int32" || c.aval.shape.length !== 1 || c.aval.shape[0] !== 2)
     throw new ValueError(
@@ -47,7 +52,8 @@ const makeKey = (a: number, b: number): Key =>
  * ```
  */
 export function key(seed: number): Key {
-  if (!Number.isInteger(seed)) throw new ValueError(`random.key: the seed must be an integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed))
+    throw new ValueError(`random.key: the seed must be an integer, got ${describeValue(seed)}`);
   return makeKey(Math.floor(seed / 2 ** 32), seed >>> 0);
 }
 
@@ -60,6 +66,8 @@ export function key(seed: number): Key {
  */
 export function split(k: Key, n = 2): Key[] {
   const [a, b] = words("split", k);
+  intArg("random.split", "n", n);
+  shapeArg("random.split", [n, 2], "int32");
   return Array.from({ length: n }, (_, i) => {
     const [x, y] = threefry(a, b, 0, i);
     return makeKey(x, y);
@@ -91,6 +99,25 @@ export interface RandomOptions {
   dtype?: "float32" | "float64";
 }
 
+const FLOATS = ["float32", "float64"] as const;
+
+/** The checked options, float dtype and shape of a sampler `op` (random.uniform, random.normal). */
+function samplerArgs(
+  op: string,
+  shape: unknown,
+  options: object | undefined,
+  keys: readonly string[],
+  usage: string,
+) {
+  const o = optionsArg(op, options, keys, usage, "third") as {
+    dtype?: unknown;
+    minval?: unknown;
+    maxval?: unknown;
+  };
+  const dtype = dtypeArg(op, o.dtype, FLOATS) ?? (getDefaultFloat() as "float32" | "float64");
+  return { o, dtype, shape: shapeArg(op, shape, dtype) };
+}
+
 function floatTensor(values: Float64Array, shape: Shape, dtype: DType): Tensor {
   const data = allocate(dtype, values.length);
   data.set(values);
@@ -107,14 +134,30 @@ function floatTensor(values: Float64Array, shape: Shape, dtype: DType): Tensor {
 export function uniform(
   k: Key,
   shape: Shape = [],
-  options: RandomOptions & { minval?: number; maxval?: number } = {},
+  options?: RandomOptions & { minval?: number; maxval?: number },
 ): Tensor {
-  const lo = options.minval ?? 0;
-  const hi = options.maxval ?? 1;
-  const u = unitDoubles(k, sizeOf(shape), "uniform");
+  const op = "random.uniform";
+  words("uniform", k);
+  const {
+    o,
+    dtype,
+    shape: s,
+  } = samplerArgs(
+    op,
+    shape,
+    options,
+    ["dtype", "minval", "maxval"],
+    "nb.random.uniform(key, [2, 3], { minval: -1, maxval: 1 })",
+  );
+  const lo = o.minval === undefined ? 0 : numberArg(op, "minval", o.minval);
+  const hi = o.maxval === undefined ? 1 : numberArg(op, "maxval", o.maxval);
+  if (!(lo < hi) || !Number.isFinite(hi - lo))
+    throw new ValueError(
+      `${op}: need minval < maxval with a finite difference, got minval ${lo} and maxval ${hi}`,
+    );
+  const u = unitDoubles(k, sizeOf(s), "uniform");
   for (let i = 0; i < u.length; i++) u[i] = lo + (hi - lo) * u[i]!;
-  const dtype = options.dtype ?? getDefaultFloat();
-  const t = floatTensor(u, shape, dtype) as ConcreteTensor;
+  const t = floatTensor(u, s, dtype) as ConcreteTensor;
   // float32 rounding can reach maxval; keep the interval half-open.
   if (dtype === "float32")
     for (let i = 0; i < t.data.length; i++)
@@ -129,8 +172,16 @@ export function uniform(
  * nb.random.normal(nb.random.key(0), [1000]).shape; // [1000]
  * ```
  */
-export function normal(k: Key, shape: Shape = [], options: RandomOptions = {}): Tensor {
-  const n = sizeOf(shape);
+export function normal(k: Key, shape: Shape = [], options?: RandomOptions): Tensor {
+  words("normal", k);
+  const { dtype, shape: s } = samplerArgs(
+    "random.normal",
+    shape,
+    options,
+    ["dtype"],
+    'nb.random.normal(key, [2, 3], { dtype: "float64" })',
+  );
+  const n = sizeOf(s);
   const u = unitDoubles(k, 2 * Math.ceil(n / 2), "normal");
   const out = new Float64Array(n);
   for (let i = 0; i < n; i += 2) {
@@ -139,7 +190,7 @@ export function normal(k: Key, shape: Shape = [], options: RandomOptions = {}): 
     out[i] = r * Math.cos(th);
     if (i + 1 < n) out[i + 1] = r * Math.sin(th);
   }
-  return floatTensor(out, shape, options.dtype ?? getDefaultFloat());
+  return floatTensor(out, s, dtype);
 }
 
 /**
@@ -150,12 +201,17 @@ export function normal(k: Key, shape: Shape = [], options: RandomOptions = {}): 
  * ```
  */
 export function randint(k: Key, shape: Shape, minval: number, maxval: number): Tensor {
-  if (!Number.isInteger(minval) || !Number.isInteger(maxval) || maxval <= minval)
-    throw new ValueError(`random.randint: need integers minval < maxval, got ${minval} and ${maxval}`);
-  const u = unitDoubles(k, sizeOf(shape), "randint");
+  const op = "random.randint";
+  words("randint", k);
+  const s = shapeArg(op, shape, "int32");
+  intArg(op, "minval", minval, -(2 ** 31), 2 ** 31 - 1);
+  intArg(op, "maxval", maxval, -(2 ** 31), 2 ** 31);
+  if (maxval <= minval)
+    throw new ValueError(`${op}: need integers minval < maxval, got ${minval} and ${maxval}`);
+  const u = unitDoubles(k, sizeOf(s), "randint");
   const data = new Int32Array(u.length);
   for (let i = 0; i < u.length; i++) data[i] = minval + Math.floor(u[i]! * (maxval - minval));
-  return new ConcreteTensor(data, { shape: [...shape], dtype: "int32", weak: false });
+  return new ConcreteTensor(data, { shape: s, dtype: "int32", weak: false });
 }
 
 /**
@@ -166,6 +222,9 @@ export function randint(k: Key, shape: Shape, minval: number, maxval: number): T
  * ```
  */
 export function permutation(k: Key, n: number): Tensor {
+  words("permutation", k);
+  intArg("random.permutation", "n", n, 0, 2 ** 31 - 1);
+  shapeArg("random.permutation", [n], "int32");
   const u = unitDoubles(k, n, "permutation");
   const p = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -183,9 +242,14 @@ export function permutation(k: Key, n: number): Tensor {
  * ```
  */
 export function bernoulli(k: Key, p: number, shape: Shape = []): Tensor {
-  const u = unitDoubles(k, sizeOf(shape), "bernoulli");
+  const op = "random.bernoulli";
+  words("bernoulli", k);
+  if (!(typeof p === "number" && p >= 0 && p <= 1))
+    throw new ValueError(`${op}: p must be a probability in [0, 1], got ${describeValue(p)}`);
+  const s = shapeArg(op, shape, "bool");
+  const u = unitDoubles(k, sizeOf(s), "bernoulli");
   return new ConcreteTensor(
     Uint8Array.from(u, (v) => (v < p ? 1 : 0)),
-    { shape: [...shape], dtype: "bool", weak: false },
+    { shape: s, dtype: "bool", weak: false },
   );
 }
