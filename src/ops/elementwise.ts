@@ -1,9 +1,20 @@
 // Elementwise maths and activations, built from primitives only (no derivative code here).
 import { DTypeError } from "../core/errors.js";
+import { broadcastShapes } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { customJvp } from "../interpret/custom.js";
 import * as lax from "./lax.js";
-import { applyPromoted, asTensor, floatArg, promoteArgs, type TensorLike } from "./util.js";
+import {
+  applyPromoted,
+  asTensor,
+  boolArg,
+  checkDType,
+  floatArg,
+  numberArg,
+  optionsArg,
+  promoteArgs,
+  type TensorLike,
+} from "./util.js";
 
 const binary =
   (op: string, f: (x: Tensor, y: Tensor) => Tensor) =>
@@ -104,6 +115,7 @@ export const relu = floatUnary("relu", (x) => lax.select(lax.le(x, zero(x)), lax
 /** x for x > 0, slope · x otherwise (slope 0.01 by default). @example `nb.leakyRelu([-1, 2]).toArray(); // [-0.01, 2]` */
 export const leakyRelu = (x: TensorLike, slope = 0.01): Tensor => {
   const t = floatArg("leakyRelu", x);
+  numberArg("leakyRelu", "slope (the second argument)", slope);
   // x ≥ 0 takes the identity branch, so the derivative at 0 is 1 (as JAX).
   return lax.select(lax.ge(t, zero(t)), t, lax.mul(t, lax.scalarLike(t, slope)));
 };
@@ -111,6 +123,7 @@ export const leakyRelu = (x: TensorLike, slope = 0.01): Tensor => {
 /** x for x > 0, α(eˣ − 1) otherwise (α = 1 by default). @example `nb.elu([-1, 2]).toArray(); // [-0.632, 2]` */
 export const elu = (x: TensorLike, alpha = 1): Tensor => {
   const t = floatArg("elu", x);
+  numberArg("elu", "alpha (the second argument)", alpha);
   // expm1 of (x > 0 ? 0 : x): the unused branch stays finite, so its zero cotangent cannot turn into NaN, and
   // unlike min(x, 0) it does not split the derivative at 0 (both one-sided slopes are α).
   const negPart = lax.mul(
@@ -124,11 +137,13 @@ export const elu = (x: TensorLike, alpha = 1): Tensor => {
  * The Gaussian error linear unit x·Φ(x), exact (with erf) unless `approximate` asks for the tanh form.
  * @example `nb.gelu(1).item(); // 0.8413`
  */
-export const gelu = (x: TensorLike, options: { approximate?: boolean } = {}): Tensor => {
+export const gelu = (x: TensorLike, options?: { approximate?: boolean }): Tensor => {
   const t = floatArg("gelu", x);
+  const o = optionsArg("gelu", options, ["approximate"], "nb.gelu(x, { approximate: true })");
+  const approximate = boolArg("gelu", "approximate", o.approximate);
   const c = (v: number) => lax.scalarLike(t, v);
   const half = lax.mul(c(0.5), t);
-  if (options.approximate) {
+  if (approximate) {
     const inner = lax.mul(
       c(Math.sqrt(2 / Math.PI)),
       lax.add(t, lax.mul(c(0.044715), lax.mul(t, lax.mul(t, t)))),
@@ -149,7 +164,11 @@ const softplusCore: (x: Tensor) => Tensor = customJvp(
 export const softplus = floatUnary("softplus", softplusCore);
 
 /** Limits x to [lo, hi]. @example `nb.clip([-2, 0.5, 3], 0, 1).toArray(); // [0, 0.5, 1]` */
-export const clip = (x: TensorLike, lo: TensorLike, hi: TensorLike): Tensor => minimum(maximum(x, lo), hi);
+export const clip = (x: TensorLike, lo: TensorLike, hi: TensorLike): Tensor => {
+  const [a, l, h] = promoteArgs("clip", x, lo, hi);
+  const shape = broadcastShapes("clip", a!.aval.shape, l!.aval.shape, h!.aval.shape);
+  return lax.min(lax.max(lax.broadcastTo(a!, shape), l!), h!);
+};
 
 /**
  * Picks from `x` where `cond` holds, from `y` elsewhere, with broadcasting.
@@ -179,5 +198,8 @@ export const greaterEqual = binary("greaterEqual", lax.ge);
  * Converts to another dtype.
  * @example `nb.astype([1.7, -1.7], "int32").toArray(); // [1, -1]`
  */
-export const astype = (x: TensorLike, dtype: Tensor["dtype"]): Tensor =>
-  lax.convert(asTensor(x, "astype"), dtype);
+export const astype = (x: TensorLike, dtype: Tensor["dtype"]): Tensor => {
+  const t = asTensor(x, "astype");
+  checkDType("astype", dtype, "the dtype (second argument)");
+  return lax.convert(t, dtype);
+};

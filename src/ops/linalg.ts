@@ -1,9 +1,10 @@
 // Products and contractions: matmul, dot, outer, tensordot, einsum, trace, diag.
+import { checkTensorSize } from "../core/config.js";
 import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import { broadcastShapes, range } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
-import { promoteArgs, type TensorLike } from "./util.js";
+import { describeValue, intArg, promoteArgs, type TensorLike } from "./util.js";
 
 /**
  * Matrix product with NumPy semantics: batched over leading dimensions (broadcast), 1-D operands
@@ -30,6 +31,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
     );
   let out: Tensor;
   if (ym.length === 2) {
+    checkTensorSize("matmul", [...xm.slice(0, -1), ym[1]!], x!.aval.dtype);
     out = lax.dotGeneral(xv, yv, {
       lhsContract: [xm.length - 1],
       rhsContract: [0],
@@ -45,6 +47,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
         `matmul: ${fmtShape(xs)} @ ${fmtShape(ys)}: batch dimensions ${fmtShape(xm.slice(0, -2))} and ${fmtShape(ym.slice(0, -2))} cannot be broadcast together`,
       );
     }
+    checkTensorSize("matmul", [...batch, xm[xm.length - 2]!, ym[ym.length - 1]!], x!.aval.dtype);
     const nb = batch.length;
     const xb = lax.broadcastTo(xv, [...batch, ...xm.slice(-2)]);
     const yb = lax.broadcastTo(yv, [...batch, ...ym.slice(-2)]);
@@ -77,6 +80,7 @@ export function dot(a: TensorLike, b: TensorLike): Tensor {
     throw new ShapeError(
       `dot: ${fmtShape(xs)} · ${fmtShape(ys)}: contracted dimensions ${xs[xs.length - 1]} and ${ys[rc]} differ`,
     );
+  checkTensorSize("dot", [...xs.slice(0, -1), ...ys.filter((_, i) => i !== rc)], x!.aval.dtype);
   return lax.dotGeneral(x!, y!, {
     lhsContract: [xs.length - 1],
     rhsContract: [rc],
@@ -88,6 +92,7 @@ export function dot(a: TensorLike, b: TensorLike): Tensor {
 /** Outer product of two vectors (flattened first). @example `nb.outer([1, 2], [3, 4]).toArray(); // [[3, 4], [6, 8]]` */
 export function outer(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = promoteArgs("outer", a, b);
+  checkTensorSize("outer", [x!.size, y!.size], x!.aval.dtype);
   const xf = lax.reshape(x!, [x!.size, 1]);
   const yf = lax.reshape(y!, [1, y!.size]);
   return lax.mul(xf, yf);
@@ -105,18 +110,31 @@ export function tensordot(
   const [x, y] = promoteArgs("tensordot", a, b);
   const xs = x!.aval.shape;
   const ys = y!.aval.shape;
+  const intList = (v: unknown) => Array.isArray(v) && v.every((i) => Number.isInteger(i));
+  if (typeof axes === "number") intArg("tensordot", "axes", axes, 0, Math.min(xs.length, ys.length));
+  else if (!(Array.isArray(axes) && axes.length === 2 && intList(axes[0]) && intList(axes[1])))
+    throw new ValueError(
+      `tensordot: axes must be a count or two lists of axes (e.g. [[1], [0]]), got ${describeValue(axes)}`,
+    );
   const [ax, bx] =
     typeof axes === "number"
       ? [range(axes, xs.length - axes), range(axes)]
       : [axes[0].map((i) => (i < 0 ? i + xs.length : i)), axes[1].map((i) => (i < 0 ? i + ys.length : i))];
   if (ax.length !== bx.length)
     throw new ValueError("tensordot: the two axis lists must have the same length");
+  if (new Set(ax).size !== ax.length || new Set(bx).size !== bx.length)
+    throw new ValueError(`tensordot: repeated axis in ${describeValue(axes).replace(/^an array /, "")}`);
   ax.forEach((i, k) => {
     if (xs[i] === undefined || ys[bx[k]!] === undefined || xs[i] !== ys[bx[k]!])
       throw new ShapeError(
         `tensordot: axis ${i} of ${fmtShape(xs)} and axis ${bx[k]} of ${fmtShape(ys)} do not match`,
       );
   });
+  checkTensorSize(
+    "tensordot",
+    [...xs.filter((_, i) => !ax.includes(i)), ...ys.filter((_, i) => !bx.includes(i))],
+    x!.aval.dtype,
+  );
   return lax.dotGeneral(x!, y!, { lhsContract: ax, rhsContract: bx, lhsBatch: [], rhsBatch: [] });
 }
 
@@ -178,6 +196,11 @@ export function diag(a: TensorLike): Tensor {
  * @example `nb.einsum("ij,j->i", [[1, 2], [3, 4]], [1, 1]).toArray(); // [3, 7]`
  */
 export function einsum(spec: string, ...operands: TensorLike[]): Tensor {
+  if (typeof spec !== "string")
+    throw new ValueError(
+      `einsum: the first argument is the subscripts string (e.g. "ij,jk->ik"), got ${describeValue(spec)}`,
+    );
+  if (operands.length === 0) throw new ValueError(`einsum: "${spec}" needs at least one operand`);
   const ts = promoteArgs("einsum", ...operands);
   const clean = spec.replace(/\s+/g, "");
   const [lhs, rhsGiven] = clean.includes("->") ? clean.split("->") : [clean, undefined];
@@ -237,6 +260,11 @@ export function einsum(spec: string, ...operands: TensorLike[]): Tensor {
         .sort()
         .join("");
   }
+  checkTensorSize(
+    "einsum",
+    [...out].map((c) => sizes.get(c)!),
+    ts[0]!.aval.dtype,
+  );
   // Per operand: take repeated-index diagonals, stretch size-1 dims, sum indices used nowhere else.
   let ops = ts.map((t, i) => {
     let s = subs[i]!;

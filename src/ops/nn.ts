@@ -1,9 +1,8 @@
 // Normalised exponentials: softmax and logSoftmax, stable for large inputs.
-import { normalizeAxes } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
-import { logSumExp, max, sum } from "./reduce.js";
-import { floatArg, type TensorLike } from "./util.js";
+import { extremumOver, logSumExpOver, sumOver } from "./reduce.js";
+import { axesArg, floatArg, type TensorLike } from "./util.js";
 
 /**
  * exp(x) / Σ exp(x) along `axis` (the last by default), computed with the maximum subtracted.
@@ -11,9 +10,10 @@ import { floatArg, type TensorLike } from "./util.js";
  */
 export function softmax(x: TensorLike, axis: number | readonly number[] = -1): Tensor {
   const t = floatArg("softmax", x);
-  const axes = normalizeAxes("softmax", axis, t.aval.shape.length);
-  const e = lax.exp(lax.sub(t, lax.stopGradient(max(t, { axis: axes, keepdims: true }))));
-  return lax.div(e, sum(e, { axis: axes, keepdims: true }));
+  const axes = axesArg("softmax", axis, t.aval.shape.length);
+  const m = extremumOver("softmax", "max", { t, axes, keepdims: true });
+  const e = lax.exp(lax.sub(t, lax.stopGradient(m)));
+  return lax.div(e, sumOver({ t: e, axes, keepdims: true }));
 }
 
 /**
@@ -22,6 +22,6 @@ export function softmax(x: TensorLike, axis: number | readonly number[] = -1): T
  */
 export function logSoftmax(x: TensorLike, axis: number | readonly number[] = -1): Tensor {
   const t = floatArg("logSoftmax", x);
-  const axes = normalizeAxes("logSoftmax", axis, t.aval.shape.length);
-  return lax.sub(t, logSumExp(t, { axis: axes, keepdims: true }));
+  const axes = axesArg("logSoftmax", axis, t.aval.shape.length);
+  return lax.sub(t, logSumExpOver("logSoftmax", { t, axes, keepdims: true }));
 }

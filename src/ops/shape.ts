@@ -1,10 +1,22 @@
 // Reshaping and rearranging: reshape, transpose, squeeze, concatenate, slicing, padding, tiling, ...
 
+import { checkTensorSize } from "../core/config.js";
 import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
-import { invertPerm, normalizeAxes, normalizeAxis, range, sizeOf } from "../core/shape.js";
+import { invertPerm, range, sizeOf } from "../core/shape.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
-import { asTensor, promoteArgs, type TensorLike } from "./util.js";
+import {
+  asTensor,
+  axesArg,
+  axisArg,
+  describeValue,
+  intListArg,
+  numberArg,
+  promoteArgs,
+  shapeArg,
+  type TensorLike,
+  tensorListArg,
+} from "./util.js";
 
 /**
  * A new shape for the same elements; one dimension may be −1 (inferred).
@@ -13,8 +25,9 @@ import { asTensor, promoteArgs, type TensorLike } from "./util.js";
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "reshape");
   const n = t.size;
+  shape = intListArg("reshape", "the new shape", shape, -1);
   const unknown = shape.filter((d) => d === -1).length;
-  if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1))
+  if (unknown > 1)
     throw new ShapeError(
       `reshape: invalid target shape ${fmtShape(shape)} (use non-negative sizes and at most one -1)`,
     );
@@ -34,10 +47,11 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
 export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
   const t = asTensor(x, "transpose");
   const nd = t.aval.shape.length;
-  const p = perm === undefined ? range(nd).reverse() : perm.map((a) => normalizeAxis("transpose", a, nd));
+  const given = perm === undefined ? undefined : intListArg("transpose", "perm", perm);
+  const p = given === undefined ? range(nd).reverse() : given.map((a) => axisArg("transpose", a, nd));
   if (p.length !== nd || new Set(p).size !== nd)
     throw new ValueError(
-      `transpose: [${perm?.join(",")}] is not a permutation of the ${nd} axes of ${fmtShape(t.aval.shape)}`,
+      `transpose: [${given?.join(",")}] is not a permutation of the ${nd} axes of ${fmtShape(t.aval.shape)}`,
     );
   return lax.transpose(t, p);
 }
@@ -55,14 +69,18 @@ export function matrixTranspose(x: TensorLike): Tensor {
 export function moveaxis(x: TensorLike, source: number, destination: number): Tensor {
   const t = asTensor(x, "moveaxis");
   const nd = t.aval.shape.length;
-  return lax.moveAxis(t, normalizeAxis("moveaxis", source, nd), normalizeAxis("moveaxis", destination, nd));
+  return lax.moveAxis(
+    t,
+    axisArg("moveaxis", source, nd, "source"),
+    axisArg("moveaxis", destination, nd, "destination"),
+  );
 }
 
 /** Inserts a size-1 dimension at `axis`. @example `nb.expandDims([1, 2], 0).shape; // [1, 2]` */
 export function expandDims(x: TensorLike, axis: number): Tensor {
   const t = asTensor(x, "expandDims");
   const s = t.shape;
-  const a = normalizeAxis("expandDims", axis, s.length + 1);
+  const a = axisArg("expandDims", axis, s.length + 1);
   s.splice(a, 0, 1);
   return lax.reshape(t, s);
 }
@@ -72,7 +90,9 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
   const t = asTensor(x, "squeeze");
   const s = t.aval.shape;
   const axes =
-    axis === undefined ? range(s.length).filter((i) => s[i] === 1) : normalizeAxes("squeeze", axis, s.length);
+    axis === undefined || axis === null
+      ? range(s.length).filter((i) => s[i] === 1)
+      : axesArg("squeeze", axis, s.length);
   for (const a of axes)
     if (s[a] !== 1)
       throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(s)} has size ${s[a]}, not 1`);
@@ -85,6 +105,7 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
 /** Broadcasts to a shape (NumPy rules). @example `nb.broadcastTo([1, 2], [3, 2]).shape; // [3, 2]` */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor(x, "broadcastTo");
+  shape = shapeArg("broadcastTo", shape, t.aval.dtype);
   const s = t.aval.shape;
   const off = shape.length - s.length;
   if (off < 0 || s.some((d, i) => d !== 1 && d !== shape[i + off]))
@@ -94,11 +115,12 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
 
 /** Joins tensors along an existing axis. @example `nb.concatenate([[1], [2, 3]]).toArray(); // [1, 2, 3]` */
 export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
+  tensorListArg("concatenate", "the first argument", xs);
   if (xs.length === 0) throw new ValueError("concatenate: needs at least one tensor");
   const ts = promoteArgs("concatenate", ...xs);
   const nd = ts[0]!.aval.shape.length;
   if (nd === 0) throw new ShapeError("concatenate: scalars cannot be concatenated; use nb.stack");
-  const a = normalizeAxis("concatenate", axis, nd);
+  const a = axisArg("concatenate", axis, nd);
   for (const t of ts)
     if (t.aval.shape.length !== nd || t.aval.shape.some((d, i) => i !== a && d !== ts[0]!.aval.shape[i]))
       throw new ShapeError(
@@ -109,6 +131,7 @@ export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
 
 /** Joins tensors along a new axis. @example `nb.stack([[1, 2], [3, 4]], 1).toArray(); // [[1, 3], [2, 4]]` */
 export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
+  tensorListArg("stack", "the first argument", xs);
   if (xs.length === 0) throw new ValueError("stack: needs at least one tensor");
   const ts = promoteArgs("stack", ...xs);
   const s0 = ts[0]!.aval.shape;
@@ -117,9 +140,10 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
       throw new ShapeError(
         `stack: all shapes must be equal, got ${ts.map((u) => fmtShape(u.aval.shape)).join(", ")}`,
       );
-  return concatenate(
-    ts.map((t) => expandDims(t, axis)),
-    axis,
+  const a = axisArg("stack", axis, s0.length + 1);
+  return lax.concatenate(
+    ts.map((t) => lax.reshape(t, [...s0.slice(0, a), 1, ...s0.slice(a)])),
+    a,
   );
 }
 
@@ -130,16 +154,20 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
 export function split(x: TensorLike, sections: number | readonly number[], axis = 0): Tensor[] {
   const t = asTensor(x, "split");
   const s = t.aval.shape;
-  const a = normalizeAxis("split", axis, s.length);
+  const a = axisArg("split", axis, s.length);
   const n = s[a]!;
   let cuts: number[];
   if (typeof sections === "number") {
-    if (!Number.isInteger(sections) || sections <= 0 || n % sections !== 0)
+    if (!Number.isInteger(sections) || sections <= 0 || n % sections !== 0 || sections > Math.max(n, 1024))
       throw new ShapeError(
         `split: axis ${a} of shape ${fmtShape(s)} (size ${n}) cannot be split into ${sections} equal parts`,
       );
     cuts = range(sections - 1, 1).map((i) => (i * n) / sections);
-  } else cuts = [...sections];
+  } else if (Array.isArray(sections)) cuts = intListArg("split", "the split indices", sections);
+  else
+    throw new ValueError(
+      `split: sections must be a number of equal parts or an array of split indices, got ${describeValue(sections)}`,
+    );
   const bounds = [0, ...cuts.map((c) => Math.min(Math.max(c, 0), n)), n];
   return range(bounds.length - 1).map((i) =>
     lax.slice(
@@ -161,8 +189,8 @@ export function slice(
 ): Tensor {
   const t = asTensor(x, "slice");
   const s = t.aval.shape;
-  const b = typeof begin === "number" ? [begin] : [...begin];
-  const z = size === undefined ? b.map(() => -1) : typeof size === "number" ? [size] : [...size];
+  const b = intListArg("slice", "begin", begin);
+  const z = size === undefined ? b.map(() => -1) : intListArg("slice", "size", size, -1);
   const start = s.map((d, i) => {
     const v = b[i] ?? 0;
     return v < 0 ? v + d : v;
@@ -185,7 +213,7 @@ export function slice(
 export function take(x: TensorLike, indices: TensorLike, axis?: number): Tensor {
   let t = asTensor(x, "take");
   if (axis === undefined) t = lax.reshape(t, [t.size]);
-  const a = normalizeAxis("take", axis ?? 0, t.aval.shape.length);
+  const a = axisArg("take", axis ?? 0, t.aval.shape.length);
   const given = asTensor(indices, "take");
   if (
     given instanceof ConcreteTensor &&
@@ -217,9 +245,15 @@ export function pad(
 ): Tensor {
   const t = asTensor(x, "pad");
   const nd = t.aval.shape.length;
+  const isPair = (p: unknown): boolean => Array.isArray(p) && p.length === 2;
+  if (!Array.isArray(widths) || !(isPair(widths) || widths.every(isPair)))
+    throw new ValueError(
+      `pad: widths must be one [before, after] pair or one pair per axis (e.g. [[1, 1], [0, 2]]), got ${describeValue(widths)}`,
+    );
+  numberArg("pad", "the fill value", value, false);
   const w =
-    typeof widths[0] === "number"
-      ? range(nd).map(() => widths as readonly [number, number])
+    typeof widths[0] === "number" || !Array.isArray(widths[0])
+      ? range(nd).map(() => widths as unknown as readonly [number, number])
       : (widths as readonly (readonly [number, number])[]);
   if (w.length !== nd)
     throw new ShapeError(
@@ -229,6 +263,11 @@ export function pad(
     throw new ValueError("pad: widths must be non-negative integers");
   const lo = w.map((p) => p[0]);
   const hi = w.map((p) => p[1]);
+  checkTensorSize(
+    "pad",
+    t.aval.shape.map((d, i) => d + lo[i]! + hi[i]!),
+    t.aval.dtype,
+  );
   const padded = lax.pad(t, lo, hi);
   if (value === 0) return padded;
   // x inside, value outside (selected, so an infinite or NaN fill never touches the inside).
@@ -239,18 +278,21 @@ export function pad(
 /** Reverses the order of elements along axes (all by default). @example `nb.flip([1, 2, 3]).toArray(); // [3, 2, 1]` */
 export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
   const t = asTensor(x, "flip");
-  return lax.rev(t, normalizeAxes("flip", axis, t.aval.shape.length));
+  return lax.rev(t, axesArg("flip", axis, t.aval.shape.length));
 }
 
 /** Repeats the tensor `reps` times along each axis. @example `nb.tile([1, 2], 2).toArray(); // [1, 2, 1, 2]` */
 export function tile(x: TensorLike, reps: number | readonly number[]): Tensor {
   let t = asTensor(x, "tile");
-  const r = typeof reps === "number" ? [reps] : [...reps];
-  if (r.some((k) => !Number.isInteger(k) || k < 0))
-    throw new ValueError(`tile: reps must be non-negative integers, got [${r.join(",")}]`);
+  const r = intListArg("tile", "reps", reps, 0);
   const nd = Math.max(r.length, t.aval.shape.length);
   const s = [...new Array(nd - t.aval.shape.length).fill(1), ...t.aval.shape];
   const rr = [...new Array(nd - r.length).fill(1), ...r];
+  checkTensorSize(
+    "tile",
+    s.map((d, i) => d * rr[i]!),
+    t.aval.dtype,
+  );
   t = lax.reshape(t, s);
   // [a, b] → [r0, a, r1, b] → [r0·a, r1·b]
   const big = s.flatMap((d, i) => [rr[i]!, d]);
