@@ -1,4 +1,5 @@
 // The user-facing transformations: pytree handling around the flat interpreters.
+import { checkTensorSize } from "../core/config.js";
 import { toTensor } from "../core/convert.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, PytreeError, ShapeError, ValueError } from "../core/errors.js";
@@ -6,6 +7,7 @@ import type { Program } from "../core/program.js";
 import {
   flatten,
   type Leaf,
+  leafCount,
   type Pytree,
   type TreeDef,
   treeString,
@@ -15,6 +17,7 @@ import {
 import { range, sizeOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../ops/lax.js";
+import { boolArg, describeValue, functionArg, optionsArg } from "../ops/util.js";
 import { cheapest, symmetricDerivative } from "./derivative-tensor.js";
 import { isScalarArgument, taylorDerivative } from "./jet.js";
 import { jvpFlat } from "./jvp.js";
@@ -44,6 +47,28 @@ function flatFn(f: AnyFn, inDef: TreeDef, out: { def?: TreeDef }, where: string)
     out.def = def;
     return leaves.map(leafToTensor);
   };
+}
+
+/** Checks the type of an argnums option when the transformation is made (its range is checked per call). */
+function argnumsArg(where: string, argnums: unknown): Argnums {
+  if (argnums === undefined) return 0;
+  const ok = (a: unknown) => typeof a === "number" && Number.isInteger(a);
+  if (!(ok(argnums) || (Array.isArray(argnums) && argnums.every(ok))))
+    throw new ValueError(
+      `${where}: argnums must be an argument index or an array of them (e.g. { argnums: [0, 1] }), got ${describeValue(argnums)}`,
+    );
+  return argnums as Argnums;
+}
+
+/** Axes of vmap's inAxes / outAxes: an integer or null, or an array of them. */
+function vmapAxesArg(name: "inAxes" | "outAxes", v: unknown): number | null | readonly (number | null)[] {
+  if (v === undefined) return 0;
+  const ok = (a: unknown) => a === null || (typeof a === "number" && Number.isInteger(a));
+  if (!(ok(v) || (Array.isArray(v) && v.every(ok))))
+    throw new ValueError(
+      `vmap: ${name} must be an axis (an integer), null, or an array of them with one entry per ${name === "inAxes" ? "argument" : "output"} (e.g. { ${name}: [0, null] }), got ${describeValue(v)}`,
+    );
+  return v as number | null | readonly (number | null)[];
 }
 
 function normArgnums(where: string, argnums: Argnums, nargs: number): number[] {
@@ -97,24 +122,35 @@ function selectArgs(where: string, f: AnyFn, args: unknown[], argnums: Argnums) 
  * ```
  */
 export function jvp<R = Pytree>(f: AnyFn, primals: readonly unknown[], tangents: readonly unknown[]): [R, R] {
+  functionArg("jvp", "the first argument", f);
   if (!Array.isArray(primals) || !Array.isArray(tangents))
     throw new PytreeError("jvp: primals and tangents must be arrays of arguments, e.g. jvp(f, [x], [dx])");
-  const [xs, def] = flattenArgs(primals, "jvp primals");
-  const [ts0, tdef] = flatten(tangents as Pytree, "jvp tangents");
+  return jvpAs<R>("jvp", f, primals, tangents);
+}
+
+/** jvp with its errors naming `where` (the public function that uses it). */
+function jvpAs<R>(
+  where: string,
+  f: AnyFn,
+  primals: readonly unknown[],
+  tangents: readonly unknown[],
+): [R, R] {
+  const [xs, def] = flattenArgs(primals, `${where} primals`);
+  const [ts0, tdef] = flatten(tangents as Pytree, `${where} tangents`);
   if (!treesEqual(def, tdef))
     throw new PytreeError(
-      `jvp: primals have structure ${treeString(def)} but tangents have ${treeString(tdef)}`,
+      `${where}: primals have structure ${treeString(def)} but tangents have ${treeString(tdef)}`,
     );
   const ts = ts0.map((t, i) => {
-    const tt = toTensor(t, xs[i]!.aval.dtype);
+    const tt = toTensor(t, xs[i]!.aval.dtype, where);
     if (tt.aval.shape.join() !== xs[i]!.aval.shape.join())
       throw new ShapeError(
-        `jvp: tangent ${i} has shape ${fmtShape(tt.aval.shape)} but its primal has ${fmtShape(xs[i]!.aval.shape)}`,
+        `${where}: tangent ${i} has shape ${fmtShape(tt.aval.shape)} but its primal has ${fmtShape(xs[i]!.aval.shape)}`,
       );
     return lax.convert(tt, xs[i]!.aval.dtype, xs[i]!.aval.weak);
   });
   const out: { def?: TreeDef } = {};
-  const [ys, dys] = jvpFlat(flatFn(f, def, out, "jvp"), xs, ts);
+  const [ys, dys] = jvpFlat(flatFn(f, def, out, where), xs, ts);
   return [
     unflatten<R>(out.def!, ys),
     unflatten<R>(
@@ -134,6 +170,7 @@ export function jvp<R = Pytree>(f: AnyFn, primals: readonly unknown[], tangents:
  * ```
  */
 export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unknown) => Pytree[]] {
+  functionArg("vjp", "the first argument", f);
   const [xs, def] = flattenArgs(primals, "vjp primals");
   checkFloatLeaves("vjp", xs, def, range(primals.length));
   const out: { def?: TreeDef } = {};
@@ -147,7 +184,7 @@ export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unkno
       );
     const ctTensors = cts.map((c, i) => {
       const y = ys[i]!;
-      const t = lax.convert(toTensor(c, y.aval.dtype), y.aval.dtype, y.aval.weak);
+      const t = lax.convert(toTensor(c, y.aval.dtype, "vjp"), y.aval.dtype, y.aval.weak);
       if (t.aval.shape.join() !== y.aval.shape.join())
         throw new ShapeError(
           `vjp: cotangent ${i} has shape ${fmtShape(t.aval.shape)} but output ${i} has shape ${fmtShape(y.aval.shape)}; they must match`,
@@ -169,6 +206,7 @@ export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unkno
  * ```
  */
 export function linearize<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (...tangents: unknown[]) => R] {
+  functionArg("linearize", "the first argument", f);
   const [xs, def] = flattenArgs(primals, "linearize primals");
   checkFloatLeaves("linearize", xs, def, range(primals.length));
   const out: { def?: TreeDef } = {};
@@ -182,7 +220,7 @@ export function linearize<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (...
       );
     const tangentsIn = ts.map((t, i) => {
       const x = xs[i]!;
-      const tt = lax.convert(toTensor(t, x.aval.dtype), x.aval.dtype, x.aval.weak);
+      const tt = lax.convert(toTensor(t, x.aval.dtype, "linearize"), x.aval.dtype, x.aval.weak);
       if (tt.aval.shape.join() !== x.aval.shape.join())
         throw new ShapeError(
           `linearize: tangent ${i} has shape ${fmtShape(tt.aval.shape)} but its primal has ${fmtShape(x.aval.shape)}`,
@@ -209,17 +247,25 @@ export interface GradOptions {
  * // loss = 5, grads.w = [2, 4]
  * ```
  */
-export function valueAndGrad(f: AnyFn, options: GradOptions = {}) {
-  const argnums = options.argnums ?? 0;
-  const hasAux = options.hasAux ?? false;
+export function valueAndGrad(f: AnyFn, options?: GradOptions) {
+  return valueAndGradAs("valueAndGrad", f, options);
+}
+
+const GRAD_KEYS = ["argnums", "hasAux"] as const;
+
+/** valueAndGrad with its checks and errors naming `where` (grad, valueAndGrad, hvp). */
+function valueAndGradAs(where: string, f: AnyFn, options: GradOptions | undefined) {
+  functionArg(where, "the first argument", f);
+  const o = optionsArg(where, options, GRAD_KEYS, `nb.${where}(f, { argnums: [0, 1] })`);
+  const argnums = argnumsArg(where, o.argnums);
+  const hasAux = boolArg(where, "hasAux", o.hasAux);
   // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
   return (...args: unknown[]): [any, any] => {
-    const where = "grad";
     const inner: AnyFn = hasAux
       ? (...a: unknown[]) => {
           const r = f(...a);
           if (!Array.isArray(r) || r.length !== 2)
-            throw new PytreeError("grad: with hasAux, the function must return [value, aux]");
+            throw new PytreeError(`${where}: with hasAux, the function must return [value, aux]`);
           return r;
         }
       : f;
@@ -263,18 +309,24 @@ export function valueAndGrad(f: AnyFn, options: GradOptions = {}) {
  * nb.grad(nb.grad(nb.grad((x) => x.mul(x).mul(x))))(2); // 6
  * ```
  */
-export function grad(f: AnyFn, options: GradOptions = {}) {
-  const vg = valueAndGrad(f, options);
+export function grad(f: AnyFn, options?: GradOptions) {
+  return gradAs("grad", f, options);
+}
+
+function gradAs(where: string, f: AnyFn, options: GradOptions | undefined) {
+  const vg = valueAndGradAs(where, f, options);
+  const hasAux = options?.hasAux === true;
   // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
   return (...args: unknown[]): any => {
     const [v, g] = vg(...args);
-    return options.hasAux ? [g, v[1]] : g;
+    return hasAux ? [g, v[1]] : g;
   };
 }
 
 /** One-hot basis of `n` vectors shaped like `aval`: shape [n, ...shape]. */
-function basis(like: Tensor): Tensor {
+function basis(where: string, like: Tensor): Tensor {
   const n = sizeOf(like.aval.shape);
+  checkTensorSize(where, [n, n], like.aval.dtype);
   const eye = lax.fullAval({ shape: [n, n], dtype: like.aval.dtype, weak: like.aval.weak }, 0);
   for (let i = 0; i < n; i++) eye.data[i * n + i] = 1;
   return lax.reshape(eye, [n, ...like.aval.shape]);
@@ -300,15 +352,27 @@ export interface JacOptions {
  * nb.jacrev((x) => nb.mul(x, x))(nb.array([1, 2])); // [[2, 0], [0, 4]]
  * ```
  */
-export function jacrev(f: AnyFn, options: JacOptions = {}) {
+export function jacrev(f: AnyFn, options?: JacOptions) {
+  return jacrevAs("jacrev", f, jacArgnums("jacrev", f, options));
+}
+
+/** The checked argnums of a Jacobian-like transformation `where` of `f`. */
+function jacArgnums(where: string, f: AnyFn, options: JacOptions | undefined): Argnums {
+  functionArg(where, "the first argument", f);
+  const o = optionsArg(where, options, ["argnums"], `nb.${where}(f, { argnums: 1 })`);
+  return argnumsArg(where, o.argnums);
+}
+
+/** jacrev with its errors naming `where` (jacrev, hessian, derivative). */
+function jacrevAs(where: string, f: AnyFn, argnums: Argnums) {
   // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
   return (...args: unknown[]): any => {
-    const { leaves, argDef, fFlat, outInfo } = selectArgs("jacrev", f, args, options.argnums ?? 0);
+    const { leaves, argDef, fFlat, outInfo } = selectArgs(where, f, args, argnums);
     const [ys, program] = linearizeFlat(fFlat, leaves);
     const blocks = ys.map((y, i) => {
       if (!isFloat(y.aval.dtype))
         throw new DTypeError(
-          `jacrev: output ${i} has dtype ${y.aval.dtype}; only float outputs have derivatives`,
+          `${where}: output ${i} has dtype ${y.aval.dtype}; only float outputs have derivatives`,
         );
       const cols = vmapFlat(
         (e) =>
@@ -318,7 +382,7 @@ export function jacrev(f: AnyFn, options: JacOptions = {}) {
           ),
         [0],
         0,
-        [basis(y)],
+        [basis(where, y)],
       );
       return cols.map((c, j) => lax.reshape(c, [...y.aval.shape, ...leaves[j]!.aval.shape]));
     });
@@ -333,10 +397,15 @@ export function jacrev(f: AnyFn, options: JacOptions = {}) {
  * nb.jacfwd((x) => nb.mul(x, x))(nb.array([1, 2])); // [[2, 0], [0, 4]]
  * ```
  */
-export function jacfwd(f: AnyFn, options: JacOptions = {}) {
+export function jacfwd(f: AnyFn, options?: JacOptions) {
+  return jacfwdAs("jacfwd", f, jacArgnums("jacfwd", f, options));
+}
+
+/** jacfwd with its errors naming `where` (jacfwd, hessian, derivative). */
+function jacfwdAs(where: string, f: AnyFn, argnums: Argnums) {
   // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
   return (...args: unknown[]): any => {
-    const { leaves, argDef, fFlat, outInfo } = selectArgs("jacfwd", f, args, options.argnums ?? 0);
+    const { leaves, argDef, fFlat, outInfo } = selectArgs(where, f, args, argnums);
     const perInput = leaves.map((x, j) => {
       const run = (e: Tensor) => {
         const [outs, tans] = jvpFlat(
@@ -346,14 +415,16 @@ export function jacfwd(f: AnyFn, options: JacOptions = {}) {
         );
         return tans.map((t, i) => t ?? lax.zerosLike(outs[i]!));
       };
-      const cols = vmapFlat(run, [0], 0, [basis(x)]);
+      const cols = vmapFlat(run, [0], 0, [basis(where, x)]);
       // cols[i]: [n, ...out shape] → [...out shape, ...in shape]
       return cols.map((c) => {
         const outShape = c.aval.shape.slice(1);
         return lax.reshape(lax.moveAxis(c, 0, outShape.length), [...outShape, ...x.aval.shape]);
       });
     });
-    const nOut = perInput[0]?.length ?? 0;
+    // Without inputs to differentiate, f has not run yet: run it once for the structure of its outputs.
+    if (outInfo.def === undefined) fFlat();
+    const nOut = perInput[0]?.length ?? leafCount(outInfo.def!);
     const blocks = range(nOut).map((i) => leaves.map((_, j) => perInput[j]![i]!));
     return assemble(outInfo.def!, argDef, blocks);
   };
@@ -366,8 +437,9 @@ export function jacfwd(f: AnyFn, options: JacOptions = {}) {
  * nb.hessian((x) => nb.sum(nb.pow(x, 3)))(nb.array([1, 2])); // [[6, 0], [0, 12]]
  * ```
  */
-export function hessian(f: AnyFn, options: JacOptions = {}): AnyFn {
-  return jacfwd(jacrev(f, options), options);
+export function hessian(f: AnyFn, options?: JacOptions): AnyFn {
+  const argnums = jacArgnums("hessian", f, options);
+  return jacfwdAs("hessian", jacrevAs("hessian", f, argnums), argnums);
 }
 
 /** How `derivative` computes a derivative tensor. */
@@ -385,6 +457,10 @@ export interface DerivativeOptions extends JacOptions {
 }
 
 const METHODS: readonly DerivativeMethod[] = ["auto", "reverse", "forward", "symmetric"];
+/** The highest order of `derivative` (Taylor mode, for one scalar argument with method "auto"). */
+const MAX_ORDER = 100;
+/** The highest order computed by nested Jacobians, whose cost grows exponentially with the order. */
+const MAX_NESTED_ORDER = 12;
 
 /**
  * The k-th derivative tensor of `f` with respect to its first argument: shape out ++ in × k.
@@ -395,28 +471,47 @@ const METHODS: readonly DerivativeMethod[] = ["auto", "reverse", "forward", "sym
  * nb.derivative((x) => nb.sum(nb.pow(x, 3)), 3)(nb.array([1, 2, 3]));
  * ```
  */
-export function derivative(f: AnyFn, k: number, options: DerivativeOptions = {}): AnyFn {
-  if (!Number.isInteger(k) || k < 0)
-    throw new ValueError(`derivative: order must be a non-negative integer, got ${k}`);
-  const method = options.method ?? "auto";
+export function derivative(f: AnyFn, k: number, options?: DerivativeOptions): AnyFn {
+  const where = "derivative";
+  functionArg(where, "the first argument", f);
+  if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || k > MAX_ORDER)
+    throw new ValueError(
+      `derivative: order must be an integer from 0 to ${MAX_ORDER}, got ${describeValue(k)}`,
+    );
+  const o = optionsArg(
+    where,
+    options,
+    ["argnums", "method"],
+    'nb.derivative(f, 2, { method: "forward" })',
+    "third",
+  );
+  const method = o.method ?? "auto";
   if (!METHODS.includes(method))
-    throw new ValueError(`derivative: method must be one of ${METHODS.join(", ")}; got ${String(method)}`);
-  const argnums = options.argnums ?? 0;
+    throw new ValueError(
+      `derivative: method must be one of ${METHODS.join(", ")}; got ${typeof method === "string" ? method : describeValue(method)}`,
+    );
+  const argnums = argnumsArg(where, o.argnums);
   if (method === "symmetric" && typeof argnums !== "number")
     throw new ValueError('derivative: method "symmetric" needs a single argument (argnums a number)');
   if (k === 0) return f;
-  const nest = (first: typeof jacrev) => {
-    let g = first(f, { argnums });
-    for (let i = 1; i < k; i++) g = jacfwd(g, { argnums });
+  const nest = (first: typeof jacrevAs) => {
+    let g = first(where, f, argnums);
+    for (let i = 1; i < k; i++) g = jacfwdAs(where, g, argnums);
     return g;
   };
   const candidates: AnyFn[] = [];
-  if (method === "auto" || method === "reverse") candidates.push(nest(jacrev));
-  if (method === "auto" || method === "forward") candidates.push(nest(jacfwd));
+  if (method === "auto" || method === "reverse") candidates.push(nest(jacrevAs));
+  if (method === "auto" || method === "forward") candidates.push(nest(jacfwdAs));
   // The symmetric rows need a single tensor argument; they cannot pay off below the third order.
+  const named = {
+    jacrev: (g: AnyFn, opts: { argnums: number }) => jacrevAs(where, g, opts.argnums),
+    jvp: (g: AnyFn, p: readonly unknown[], t: readonly unknown[]) => jvpAs<unknown>(where, g, p, t),
+    vmap: (g: AnyFn) => vmapAs(where, g, 0, 0),
+    makeProgram,
+  };
   const symmetric =
     typeof argnums === "number" && (method === "symmetric" || (method === "auto" && k >= 3))
-      ? symmetricDerivative(f, k, argnums, { jacrev, jvp, vmap, makeProgram })
+      ? symmetricDerivative(f, k, argnums, named)
       : null;
   const pick = cheapest(candidates, makeProgram);
   const pickSymmetric = symmetric === null ? null : cheapest([...candidates, symmetric], makeProgram);
@@ -424,7 +519,23 @@ export function derivative(f: AnyFn, k: number, options: DerivativeOptions = {})
   // instead of the exponential growth of nested Jacobians.
   const byJet = method === "auto" && typeof argnums === "number" ? taylorDerivative(f, k, { argnums }) : null;
   return (...args: unknown[]) => {
+    // Checked here so that every route (Taylor mode, nested Jacobians, symmetric rows) reports alike.
+    const nums = normArgnums(where, argnums, args.length);
+    const [leaves, def] = flattenArgs(
+      nums.map((i) => args[i]),
+      where,
+    );
+    checkFloatLeaves(where, leaves, def, nums);
     if (byJet !== null && isScalarArgument(args, argnums)) return byJet(...args);
+    if (k > MAX_NESTED_ORDER)
+      throw new ValueError(
+        `derivative: order ${k} here needs nested Jacobians, whose cost grows exponentially with the order; ` +
+          `they go up to order ${MAX_NESTED_ORDER}. Higher orders (up to ${MAX_ORDER}) are computed in Taylor mode, ` +
+          'for one scalar argument with method "auto"',
+      );
+    // The result has (Σ input sizes)^k elements per output element: refuse before tracing anything.
+    const n = leaves.reduce((s, l) => s + l.size, 0);
+    checkTensorSize(where, new Array<number>(k).fill(n), leaves[0]?.aval.dtype ?? "float32");
     const single = pickSymmetric !== null && isSingleLeaf(args[argnums as number]);
     if (method === "symmetric" && !single)
       throw new ValueError(
@@ -461,15 +572,26 @@ export interface VmapOptions {
  * nb.vmap(nb.grad(lossOne), { inAxes: [null, 0, 0] })(w, xs, ys); // shape [2, 2]
  * ```
  */
-export function vmap(f: AnyFn, options: VmapOptions = {}) {
+export function vmap(f: AnyFn, options?: VmapOptions) {
+  functionArg("vmap", "the first argument", f);
+  const o = optionsArg("vmap", options, ["inAxes", "outAxes"], "nb.vmap(f, { inAxes: [0, null] })");
+  return vmapAs("vmap", f, vmapAxesArg("inAxes", o.inAxes), vmapAxesArg("outAxes", o.outAxes));
+}
+
+/** vmap with checked axes, its errors naming `where`. */
+function vmapAs(
+  where: string,
+  f: AnyFn,
+  inAxes: number | null | readonly (number | null)[],
+  outAxes: number | null | readonly (number | null)[],
+) {
   // biome-ignore lint/suspicious/noExplicitAny: the result mirrors the caller's pytrees
   return (...args: unknown[]): any => {
-    const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
     if (Array.isArray(inAxes) && inAxes.length !== args.length)
       throw new PytreeError(
-        `vmap: inAxes has ${inAxes.length} entries but the function got ${args.length} arguments`,
+        `${where}: inAxes has ${inAxes.length} entries but the function got ${args.length} arguments`,
       );
-    const [xs, def] = flattenArgs(args, "vmap");
+    const [xs, def] = flattenArgs(args, where);
     const perArg = args.map((a, i) => {
       const ax = Array.isArray(inAxes) ? inAxes[i] : inAxes;
       const n = flatten(a as Pytree)[0].length;
@@ -480,17 +602,16 @@ export function vmap(f: AnyFn, options: VmapOptions = {}) {
       const nd = xs[i]!.aval.shape.length;
       if (nd === 0)
         throw new ValueError(
-          `vmap: input ${i} is a scalar; it has no axis ${d} to map over (use inAxes null for it)`,
+          `${where}: input ${i} is a scalar; it has no axis ${d} to map over (use inAxes null for it)`,
         );
       if (d < -nd || d >= nd)
         throw new ValueError(
-          `vmap: inAxes ${d} is out of range for input ${i} of shape ${fmtShape(xs[i]!.aval.shape)}`,
+          `${where}: inAxes ${d} is out of range for input ${i} of shape ${fmtShape(xs[i]!.aval.shape)}`,
         );
       return d < 0 ? d + nd : d;
     });
     const out: { def?: TreeDef } = {};
-    const fFlat = flatFn(f, def, out, "vmap");
-    const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
+    const fFlat = flatFn(f, def, out, where);
     const ys = vmapFlat(fFlat, dims, outAxes, xs);
     return unflatten(out.def!, ys);
   };
@@ -508,6 +629,7 @@ export function vmap(f: AnyFn, options: VmapOptions = {}) {
  * ```
  */
 export function makeProgram(f: AnyFn) {
+  functionArg("makeProgram", "the first argument", f);
   return (...args: unknown[]): Program => {
     const [xs, def] = flattenArgs(args, "makeProgram");
     const out: { def?: TreeDef } = {};
@@ -541,5 +663,19 @@ export function stopGradient<T>(tree: T): T {
  * ```
  */
 export function hvp(f: AnyFn, x: unknown, v: unknown): Tensor {
-  return jvp(grad(f), [x], [v])[1] as Tensor;
+  const where = "hvp";
+  functionArg(where, "the first argument", f);
+  const [xs, xdef] = flattenArgs([x], `${where} x`);
+  const [vs, vdef] = flattenArgs([v], `${where} v`);
+  if (!treesEqual(xdef, vdef))
+    throw new PytreeError(
+      `${where}: x has structure ${treeString(xdef)} but the vector v has ${treeString(vdef)}; they must match`,
+    );
+  vs.forEach((t, i) => {
+    if (t.aval.shape.join() !== xs[i]!.aval.shape.join())
+      throw new ShapeError(
+        `${where}: the vector v has shape ${fmtShape(t.aval.shape)} but x has ${fmtShape(xs[i]!.aval.shape)}; they must match`,
+      );
+  });
+  return jvpAs<Tensor>(where, gradAs(where, f, undefined), [x], [v])[1];
 }

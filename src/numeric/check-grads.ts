@@ -1,11 +1,12 @@
 // checkGrads: tests jvp and vjp against central differences in float64, recursively to any order.
 import { toTensor } from "../core/convert.js";
 import { castArray, type DType, isFloat } from "../core/dtype.js";
-import { NablaError, ValueError } from "../core/errors.js";
+import { DTypeError, NablaError, ValueError } from "../core/errors.js";
 import { flatten, type TreeDef, unflatten } from "../core/pytree.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { jvp, vjp } from "../interpret/api.js";
 import * as lax from "../ops/lax.js";
+import { describeValue, functionArg, numberArg, optionsArg } from "../ops/util.js";
 import { makeRng, type Rng } from "./rng.js";
 
 /**
@@ -233,8 +234,10 @@ function checkLevel(F: FlatFn, xs: Tensor[], order: number, s: Settings): void {
 
 /**
  * Checks the derivatives of `f` at `args` numerically, up to `order`, and throws a `GradCheckError` naming
- * the mode, order, argument or output and the disagreeing values when they are wrong. Float inputs are
- * converted to float64; int and bool inputs and outputs are left alone. "fwd" compares the JVP along a
+ * the mode, order, argument or output and the disagreeing values when they are wrong. Every input leaf is
+ * differentiated, so each must be a float (converted to float64 for the check); an int32 or bool input is
+ * refused with a `DTypeError` (close over it instead: `checkGrads((x) => f(x, n), [x])`). Int and bool
+ * outputs are left alone. "fwd" compares the JVP along a
  * random direction with central differences; "rev" compares the VJP with central differences through the
  * inner-product identity <ct, J t> = <Jᵀ ct, t>. For order > 1 the function (x, t) ↦ J(x)·t and, for a
  * fixed random ct, x ↦ J(x)ᵀ·ct are checked recursively, so both modes together also check mixed modes.
@@ -245,17 +248,50 @@ function checkLevel(F: FlatFn, xs: Tensor[], order: number, s: Settings): void {
  * nb.checkGrads((x) => nb.mul(x, nb.stopGradient(x)), [2.0]); // throws GradCheckError: AD says 2, not 4
  * ```
  */
-export function checkGrads(f: AnyFn, args: readonly unknown[], options: CheckGradsOptions = {}): void {
-  const { order = 2, modes = ["fwd", "rev"], atol = 1e-5, rtol = 1e-5, eps = 1e-4, seed = 0 } = options;
-  if (!Number.isInteger(order) || order < 1)
-    throw new ValueError(`checkGrads: order must be a positive integer, got ${order}`);
+export function checkGrads(f: AnyFn, args: readonly unknown[], options?: CheckGradsOptions): void {
+  const where = "checkGrads";
+  functionArg(where, "the first argument", f);
+  const o = optionsArg(
+    where,
+    options,
+    ["order", "modes", "atol", "rtol", "eps", "seed"],
+    "nb.checkGrads(f, [x], { order: 1 })",
+    "third",
+  );
+  const { order = 2, modes = ["fwd", "rev"], atol = 1e-5, rtol = 1e-5, eps = 1e-4, seed = 0 } = o;
+  if (typeof order !== "number" || !Number.isInteger(order) || order < 1)
+    throw new ValueError(`checkGrads: order must be a positive integer, got ${describeValue(order)}`);
+  if (!Array.isArray(modes) || modes.length === 0)
+    throw new ValueError(
+      `checkGrads: modes must be a non-empty array of "fwd" and "rev", got ${describeValue(modes)}`,
+    );
   const badMode = modes.find((m) => m !== "fwd" && m !== "rev");
-  if (badMode) throw new ValueError(`checkGrads: modes may contain "fwd" and "rev", got ${String(badMode)}`);
+  if (badMode !== undefined)
+    throw new ValueError(`checkGrads: modes may contain "fwd" and "rev", got ${describeValue(badMode)}`);
+  for (const [name, v] of [
+    ["atol", atol],
+    ["rtol", rtol],
+  ] as const)
+    if (numberArg(where, name, v) < 0) throw new ValueError(`checkGrads: ${name} must be ≥ 0, got ${v}`);
+  if (!(numberArg(where, "eps", eps) > 0))
+    throw new ValueError(`checkGrads: eps must be positive, got ${eps}`);
+  if (!Number.isSafeInteger(seed))
+    throw new ValueError(`checkGrads: seed must be an integer, got ${describeValue(seed)}`);
   if (!Array.isArray(args))
-    throw new ValueError("checkGrads: args must be an array of arguments, e.g. checkGrads(f, [x])");
+    throw new ValueError(
+      `checkGrads: args must be an array of arguments, e.g. checkGrads(f, [x]), got ${describeValue(args)}`,
+    );
   const [leaves, def] = flatten(args, "checkGrads args");
-  const tensors = leaves.map((l) => toTensor(l));
-  const floatIdx = tensors.flatMap((t, i) => (isFloat(t.aval.dtype) ? [i] : []));
+  const tensors = leaves.map((l) => toTensor(l, undefined, where));
+  const argPaths = leafPaths(def, "args");
+  tensors.forEach((t, i) => {
+    if (!isFloat(t.aval.dtype))
+      throw new DTypeError(
+        `checkGrads: ${argPaths[i]} has dtype ${t.aval.dtype}, and every argument is differentiated, so each must be a float; ` +
+          `pass it as a float (nb.array(x, { dtype: "float64" })) or close over it: checkGrads((x) => f(x, n), [x])`,
+      );
+  });
+  const floatIdx = tensors.map((_, i) => i);
   const call = (xs: Tensor[]): unknown => {
     const all: Tensor[] = tensors.slice();
     for (const [k, i] of floatIdx.entries()) all[i] = xs[k]!;
@@ -264,7 +300,6 @@ export function checkGrads(f: AnyFn, args: readonly unknown[], options: CheckGra
   const xs = floatIdx.map((i) => lax.convert(tensors[i]!, "float64"));
   const [outLeaves, outDef] = flatten(call(xs), "checkGrads output");
   const outPaths = leafPaths(outDef, "out");
-  const argPaths = leafPaths(def, "args");
   const F: FlatFn = {
     fn: (a) => floatLeaves(call(a), "checkGrads output"),
     what: "f",
