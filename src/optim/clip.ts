@@ -2,6 +2,7 @@
 import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { clip, div, maximum, mul } from "../ops/elementwise.js";
+import { describeValue } from "../ops/util.js";
 import { type GradientTransformation, transformation } from "./transform.js";
 import { globalNormOf, type Tree, zipMap } from "./tree.js";
 
@@ -24,7 +25,8 @@ export function globalNorm(tree: Tree): Tensor {
  * ```
  */
 export function clipByValue(maxDelta: number): GradientTransformation {
-  if (!(maxDelta > 0)) throw new ValueError(`clipByValue: maxDelta must be positive, got ${maxDelta}`);
+  if (!(typeof maxDelta === "number" && maxDelta > 0))
+    throw new ValueError(`clipByValue: maxDelta must be a positive number, got ${describeValue(maxDelta)}`);
   return transformation(
     () => null,
     (grads, state) => [zipMap("clipByValue", ["grads"], [grads], (g) => clip(g, -maxDelta, maxDelta)), state],
@@ -41,7 +43,10 @@ export function clipByValue(maxDelta: number): GradientTransformation {
  * ```
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
-  if (!(maxNorm > 0)) throw new ValueError(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
+  if (!(typeof maxNorm === "number" && maxNorm > 0))
+    throw new ValueError(
+      `clipByGlobalNorm: maxNorm must be a positive number, got ${describeValue(maxNorm)}`,
+    );
   return transformation(
     () => null,
     (grads, state) => {

@@ -3,7 +3,8 @@ import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { full, zerosLike } from "../ops/creation.js";
 import { add, astype, div, expm1, mul, neg, sqrt, square, sub } from "../ops/elementwise.js";
-import { type LearningRate, resolveRate } from "./schedules.js";
+import { boolArg, describeValue, functionArg, numberArg, optionsArg } from "../ops/util.js";
+import { type LearningRate, learningRateArg, resolveRate } from "./schedules.js";
 import {
   counter,
   type GradientTransformation,
@@ -18,8 +19,27 @@ import { leafPaths, type Tree, zipMap, zipMapN } from "./tree.js";
 const zerosOf = (where: string, params: Tree): Tree =>
   zipMap(where, ["params"], [params], (p) => zerosLike(p));
 
-function inUnit(where: string, name: string, v: number): void {
-  if (!(v >= 0 && v < 1)) throw new ValueError(`${where}: ${name} must be in [0, 1), got ${v}`);
+function inUnit(where: string, name: string, v: unknown): void {
+  if (!(typeof v === "number" && v >= 0 && v < 1))
+    throw new ValueError(`${where}: ${name} must be a number in [0, 1), got ${describeValue(v)}`);
+}
+
+/**
+ * The options object of optimizer `where`, checked: an object with a learningRate and only the known
+ * `keys`, whose numeric entries among `numbers` are finite.
+ */
+function optimizerOptions<T extends { learningRate: LearningRate }>(
+  where: string,
+  options: T,
+  keys: readonly string[],
+  numbers: readonly string[],
+): T {
+  const usage = `nb.optim.${where}({ learningRate: 0.01 })`;
+  if (options === undefined) throw new ValueError(`${where}: expects an options object; write ${usage}`);
+  const o = optionsArg(where, options, ["learningRate", ...keys], usage, "first") as Record<string, unknown>;
+  learningRateArg(where, o.learningRate);
+  for (const k of numbers) if (o[k] !== undefined) numberArg(where, k, o[k]);
+  return options;
 }
 
 function needParams(where: string, params: Tree | undefined): asserts params is Tree {
@@ -57,8 +77,10 @@ export interface SgdOptions {
  * ```
  */
 export function sgd(options: SgdOptions): GradientTransformation {
-  const { learningRate, momentum = 0, nesterov = false, weightDecay = 0 } = options;
   const where = "sgd";
+  optimizerOptions(where, options, ["momentum", "nesterov", "weightDecay"], ["weightDecay"]);
+  const { learningRate, momentum = 0, weightDecay = 0 } = options;
+  const nesterov = boolArg(where, "nesterov", options.nesterov);
   inUnit(where, "momentum", momentum);
   if (nesterov && momentum === 0) throw new ValueError("sgd: Nesterov momentum needs momentum > 0");
   return transformation(
@@ -123,6 +145,8 @@ function adamLeaf(
 
 function adamFamily(where: string, options: AdamOptions, decay: number, mask?: LeafFilter) {
   const { learningRate, b1 = 0.9, b2 = 0.999, eps = 1e-8 } = options;
+  numberArg(where, "weightDecay", decay);
+  if (mask !== undefined) functionArg(where, "mask", mask);
   inUnit(where, "b1", b1);
   inUnit(where, "b2", b2);
   return transformation(
@@ -164,6 +188,7 @@ function adamFamily(where: string, options: AdamOptions, decay: number, mask?: L
  * ```
  */
 export function adam(options: AdamOptions): GradientTransformation {
+  optimizerOptions("adam", options, ["b1", "b2", "eps"], ["eps"]);
   return adamFamily("adam", options, 0);
 }
 
@@ -182,6 +207,7 @@ export interface AdamWOptions extends AdamOptions {
  * ```
  */
 export function adamw(options: AdamWOptions): GradientTransformation {
+  optimizerOptions("adamw", options, ["b1", "b2", "eps", "weightDecay", "mask"], ["eps", "weightDecay"]);
   return adamFamily("adamw", options, options.weightDecay ?? 0.01, options.mask);
 }
 
@@ -208,8 +234,10 @@ export interface RmspropOptions {
  * ```
  */
 export function rmsprop(options: RmspropOptions): GradientTransformation {
-  const { learningRate, decay = 0.9, eps = 1e-8, momentum = 0, centered = false } = options;
   const where = "rmsprop";
+  optimizerOptions(where, options, ["decay", "eps", "momentum", "centered"], ["eps"]);
+  const { learningRate, decay = 0.9, eps = 1e-8, momentum = 0 } = options;
+  const centered = boolArg(where, "centered", options.centered);
   inUnit(where, "decay", decay);
   inUnit(where, "momentum", momentum);
   return transformation(
@@ -265,8 +293,9 @@ export interface AdagradOptions {
  * ```
  */
 export function adagrad(options: AdagradOptions): GradientTransformation {
-  const { learningRate, initialAccumulatorValue = 0, eps = 1e-10 } = options;
   const where = "adagrad";
+  optimizerOptions(where, options, ["initialAccumulatorValue", "eps"], ["initialAccumulatorValue", "eps"]);
+  const { learningRate, initialAccumulatorValue = 0, eps = 1e-10 } = options;
   if (!(initialAccumulatorValue >= 0))
     throw new ValueError(`${where}: initialAccumulatorValue must be ≥ 0, got ${initialAccumulatorValue}`);
   return transformation(

@@ -17,6 +17,7 @@ import {
   sub,
   where,
 } from "../ops/elementwise.js";
+import { describeValue, numberArg, optionsArg } from "../ops/util.js";
 
 /**
  * A learning rate as a function of the step (0 for the first update). `traced`, when present, computes the
@@ -72,9 +73,45 @@ export function resolveRate(where: string, lr: LearningRate, step: number | Tens
   return v;
 }
 
-function positiveInt(where: string, name: string, v: number): void {
-  if (!Number.isInteger(v) || v <= 0)
-    throw new ValueError(`${where}: ${name} must be a positive integer, got ${v}`);
+/**
+ * Checks a learning rate when an optimizer or schedule is made: a finite number or a function of the step
+ * (a string, NaN or an object would otherwise fail only at the first update, in some other operation).
+ */
+export function learningRateArg(where: string, lr: unknown): LearningRate {
+  if (typeof lr === "function") return lr as Schedule;
+  if (typeof lr !== "number" || !Number.isFinite(lr))
+    throw new ValueError(
+      `${where}: learningRate must be a finite number or a schedule (a function of the step), got ${describeValue(lr)}`,
+    );
+  return lr;
+}
+
+function positiveInt(where: string, name: string, v: unknown): void {
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0)
+    throw new ValueError(`${where}: ${name} must be a positive integer, got ${describeValue(v)}`);
+}
+
+/** The options object of schedule `where` with the given required and optional keys, checked. */
+function scheduleOptions<T extends object>(
+  where: string,
+  options: T,
+  required: readonly string[],
+  optional: readonly string[],
+  usage: string,
+): T {
+  if (options === undefined) throw new ValueError(`${where}: expects an options object; write ${usage}`);
+  const o = optionsArg(where, options, [...required, ...optional], usage, "first") as Record<string, unknown>;
+  for (const k of required)
+    if (o[k] === undefined) throw new ValueError(`${where}: the option ${k} is required; write ${usage}`);
+  return options;
+}
+
+/** The numeric options among `names` (those given), checked to be finite numbers. */
+function finiteOptions(where: string, o: object, names: readonly string[]): void {
+  for (const k of names) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== undefined) numberArg(where, k, v);
+  }
 }
 
 /**
@@ -85,6 +122,7 @@ function positiveInt(where: string, name: string, v: number): void {
  * ```
  */
 export function constantSchedule(value: number): Schedule {
+  numberArg("constantSchedule", "value", value);
   return schedule(
     () => value,
     () => value,
@@ -100,6 +138,15 @@ export function constantSchedule(value: number): Schedule {
  * ```
  */
 export function stepSchedule(options: { init: number; stepSize: number; gamma?: number }): Schedule {
+  const w = "stepSchedule";
+  scheduleOptions(
+    w,
+    options,
+    ["init", "stepSize"],
+    ["gamma"],
+    "nb.optim.stepSchedule({ init: 0.1, stepSize: 10 })",
+  );
+  finiteOptions(w, options, ["init", "gamma"]);
   const { init, stepSize, gamma = 0.1 } = options;
   positiveInt("stepSchedule", "stepSize", stepSize);
   return schedule(
@@ -122,7 +169,18 @@ export function exponentialDecay(options: {
   transitionSteps: number;
   staircase?: boolean;
 }): Schedule {
+  const w = "exponentialDecay";
+  scheduleOptions(
+    w,
+    options,
+    ["init", "decayRate", "transitionSteps"],
+    ["staircase"],
+    "nb.optim.exponentialDecay({ init: 1, decayRate: 0.5, transitionSteps: 100 })",
+  );
+  finiteOptions(w, options, ["init", "decayRate"]);
   const { init, decayRate, transitionSteps, staircase = false } = options;
+  if (typeof staircase !== "boolean")
+    throw new ValueError(`${w}: staircase must be true or false, got ${describeValue(staircase)}`);
   positiveInt("exponentialDecay", "transitionSteps", transitionSteps);
   return schedule(
     (step) => {
@@ -144,6 +202,15 @@ export function exponentialDecay(options: {
  * ```
  */
 export function linearSchedule(options: { init: number; end: number; steps: number }): Schedule {
+  const w = "linearSchedule";
+  scheduleOptions(
+    w,
+    options,
+    ["init", "end", "steps"],
+    [],
+    "nb.optim.linearSchedule({ init: 0, end: 1, steps: 10 })",
+  );
+  finiteOptions(w, options, ["init", "end"]);
   const { init, end, steps } = options;
   positiveInt("linearSchedule", "steps", steps);
   return schedule(
@@ -162,6 +229,15 @@ export function linearSchedule(options: { init: number; end: number; steps: numb
  * ```
  */
 export function cosineDecay(options: { init: number; decaySteps: number; alpha?: number }): Schedule {
+  const w = "cosineDecay";
+  scheduleOptions(
+    w,
+    options,
+    ["init", "decaySteps"],
+    ["alpha"],
+    "nb.optim.cosineDecay({ init: 1, decaySteps: 100 })",
+  );
+  finiteOptions(w, options, ["init", "alpha"]);
   const { init, decaySteps, alpha = 0 } = options;
   positiveInt("cosineDecay", "decaySteps", decaySteps);
   return schedule(
@@ -186,8 +262,12 @@ export function cosineDecay(options: { init: number; decaySteps: number; alpha?:
  * ```
  */
 export function warmup(options: { steps: number; after: LearningRate; init?: number }): Schedule {
+  const w = "warmup";
+  scheduleOptions(w, options, ["steps", "after"], ["init"], "nb.optim.warmup({ steps: 10, after: 0.1 })");
+  finiteOptions(w, options, ["init"]);
   const { steps, after: next, init = 0 } = options;
-  positiveInt("warmup", "steps", steps);
+  positiveInt(w, "steps", steps);
+  learningRateArg(w, next);
   const after = (s: number) => resolveRate("warmup", next, s);
   return schedule(
     (step) => (step < steps ? init + ((after(0) - init) * Math.max(step, 0)) / steps : after(step - steps)),
@@ -216,7 +296,18 @@ export function warmupCosineDecay(options: {
   init?: number;
   end?: number;
 }): Schedule {
+  const w = "warmupCosineDecay";
+  scheduleOptions(
+    w,
+    options,
+    ["peak", "warmupSteps", "decaySteps"],
+    ["init", "end"],
+    "nb.optim.warmupCosineDecay({ peak: 1e-3, warmupSteps: 100, decaySteps: 1000 })",
+  );
+  finiteOptions(w, options, ["peak", "init", "end"]);
   const { peak, warmupSteps, decaySteps, init = 0, end = 0 } = options;
+  positiveInt(w, "warmupSteps", warmupSteps);
+  positiveInt(w, "decaySteps", decaySteps);
   if (decaySteps <= warmupSteps)
     throw new ValueError(
       `warmupCosineDecay: decaySteps (${decaySteps}) must be larger than warmupSteps (${warmupSteps})`,

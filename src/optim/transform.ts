@@ -1,9 +1,10 @@
 // Gradient transformations (optax-style): the {init, update} contract, chain, applyUpdates and small building blocks.
 import { ValueError } from "../core/errors.js";
-import { ConcreteTensor, type Tensor } from "../core/tensor.js";
+import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import { array } from "../ops/creation.js";
 import { add, astype, mul, neg } from "../ops/elementwise.js";
-import { type LearningRate, resolveRate } from "./schedules.js";
+import { describeValue, functionArg, numberArg } from "../ops/util.js";
+import { type LearningRate, learningRateArg, resolveRate } from "./schedules.js";
 import { leafPaths, type Tree, zipMap } from "./tree.js";
 
 /** An optimizer's state: a pytree of tensors (so it can be saved and restored like params). */
@@ -49,9 +50,12 @@ export const counter = (n: number): Tensor => array(n, { dtype: "int32" });
  * when the update runs under jit or vmap (then every step-dependent quantity is computed with tensors).
  */
 export function readCount(where: string, state: OptState): number | Tensor {
-  const c = (state as { count?: Tensor } | null)?.count;
-  if (c === undefined)
-    throw new ValueError(`${where}: the state has no step count; pass the state returned by init or update`);
+  const c = typeof state === "object" && state !== null ? (state as { count?: unknown }).count : undefined;
+  if (typeof c === "number" && Number.isInteger(c)) return c;
+  if (!(c instanceof Tensor) || c.aval.shape.length !== 0)
+    throw new ValueError(
+      `${where}: the state has no step count (got ${describeValue(state)}); pass the state returned by init or update`,
+    );
   return c instanceof ConcreteTensor ? c.item() : c;
 }
 
@@ -89,6 +93,17 @@ export function applyUpdates<T extends Tree>(params: T, updates: T): T {
  * ```
  */
 export function chain(...transforms: GradientTransformation[]): GradientTransformation {
+  transforms.forEach((t, i) => {
+    const ok =
+      typeof t === "object" &&
+      t !== null &&
+      typeof (t as { init?: unknown }).init === "function" &&
+      typeof (t as { update?: unknown }).update === "function";
+    if (!ok)
+      throw new ValueError(
+        `chain: argument ${i} must be a gradient transformation ({ init, update }, e.g. nb.optim.adam(...)), got ${describeValue(t)}`,
+      );
+  });
   return transformation(
     (params) => transforms.map((t) => t.init(params)),
     (grads, state, params) => {
@@ -130,6 +145,7 @@ export function identity(): GradientTransformation {
  * ```
  */
 export function scale(factor: number): GradientTransformation {
+  numberArg("scale", "factor", factor);
   return transformation(
     () => null,
     (grads, state) => [zipMap("scale", ["grads"], [grads], (g) => mul(g, factor)), state],
@@ -146,6 +162,7 @@ export function scale(factor: number): GradientTransformation {
  * ```
  */
 export function scaleByLearningRate(learningRate: LearningRate): GradientTransformation {
+  learningRateArg("scaleByLearningRate", learningRate);
   return transformation(
     () => ({ count: counter(0) }),
     (grads, state) => {
@@ -174,6 +191,8 @@ export type LeafFilter = (path: string, leaf: Tensor) => boolean;
  * ```
  */
 export function addDecayedWeights(weightDecay: number, mask?: LeafFilter): GradientTransformation {
+  numberArg("addDecayedWeights", "weightDecay", weightDecay);
+  if (mask !== undefined) functionArg("addDecayedWeights", "mask", mask);
   return transformation(
     () => null,
     (grads, state, params) => {
