@@ -1,13 +1,15 @@
-// The expression parser and compiler: every grammar feature by example, precedence, implicit multiplication,
-// every function, errors with their exact column and caret, the size limits, property tests (print → parse
-// round trips, random input never crashes, compiled functions agree with float64 evaluation) and compile()
-// under grad / vmap / makeProgram.
+// The expression parser, printer and compiler: every grammar feature by example, precedence, implicit
+// multiplication, every function, errors with their exact column and caret, the size limits, printed text
+// that reads back to the same values, where-bindings, property tests (print → parse round trips, random
+// input never crashes, compiled functions agree with float64 evaluation) and compile() under grad / vmap /
+// makeProgram.
 import fc from "fast-check";
 import * as nb from "nabla";
 import { describe, expect, it } from "vitest";
 import { FUNCTIONS, type FunctionName, type Node } from "../src/symbolic/ast.js";
 import { compile, evaluate, foldNode } from "../src/symbolic/compile.js";
-import { ParseError, parseNode, variablesOf } from "../src/symbolic/parse.js";
+import { formatNumber, toLatex, toText } from "../src/symbolic/format.js";
+import { ParseError, parseFormula, parseNode, variablesOf } from "../src/symbolic/parse.js";
 
 // ---- helpers: tree builders, position stripping, a fully parenthesised printer ----
 
@@ -636,5 +638,212 @@ describe("compile", () => {
     expect(() => compile(parseNode("x"), ["x", "x"])).toThrow(/listed twice/);
     expect(() => poly(1, 2)).toThrow(nb.ValueError);
     expect(() => evaluate(parseNode("x + q"), { x: 1 })).toThrow(/evaluate: no value for variable 'q'/);
+  });
+});
+
+// ---- printing: the text reads back to the same values ----
+
+const printed = (text: string) => toText(parseNode(text));
+/** Values of `text` and of its printed form at a few points, which must agree exactly (NaN included). */
+function readsBack(text: string): void {
+  const t = parseNode(text);
+  const back = parseNode(toText(t));
+  for (const x of [-1.5, 0, 0.7, 2]) {
+    const env = Object.fromEntries(variablesOf(t).map((name, i) => [name, x + i]));
+    expect(sameNumber(evaluate(back, env), evaluate(t, env)), `${text} → ${toText(t)} at ${x}`).toBe(true);
+  }
+}
+
+describe("printing", () => {
+  it.each([
+    ["(x > 1) + x", "(x > 1) + x"],
+    ["x + (x > 1)", "x + (x > 1)"],
+    ["(x < 1) (x - 1)", "(x < 1) (x - 1)"],
+    ["7 / (-(3x))", "7 / (-3x)"],
+    ["7 / -x", "7 / (-x)"],
+    ["2 * (-x)", "2 (-x)"],
+    ["ab*2", "ab * 2"],
+    ["ab * (x + 1)", "ab * (x + 1)"],
+    ["x (x + 1)", "x (x + 1)"],
+    ["pi (x + 1)", "pi (x + 1)"],
+    ["2 * 3^x", "2 * 3^x"],
+    ["1e-300 x", "1e-300 x"],
+    ["5e-324 + x", "5e-324 + x"],
+    ["1e21 x", "1e+21 x"],
+    ["(-2)^x", "(-2)^x"],
+    ["2^-x", "2^(-x)"],
+    ["0.1x", "0.1x"],
+    ["2 e2", "2 e2"],
+    ["(x^2)^3", "(x^2)^3"],
+    ["x^2^3", "x^(2^3)"],
+    ["-(x + 1)", "-(x + 1)"],
+    ["(a ? b : c) ? d : f", "((a ? b : c) ? d : f)"],
+  ])("%s prints as %s and reads back", (text, want) => {
+    expect(printed(text)).toBe(want);
+    readsBack(text);
+  });
+
+  it("numbers print exactly: the shortest decimal, or a fraction when shorter", () => {
+    for (const v of [
+      0.1,
+      1 / 3,
+      2 / 3,
+      1e-300,
+      5e-324,
+      Number.MAX_VALUE,
+      123.456,
+      0.30000000000000004,
+      1e21,
+      7,
+    ])
+      expect(evaluate(parseNode(formatNumber(v)), {})).toBe(v);
+    expect(formatNumber(1 / 3)).toBe("1/3");
+    expect(formatNumber(0.5)).toBe("0.5");
+    expect(formatNumber(1e-300)).toBe("1e-300");
+    expect(Object.is(evaluate(parseNode(formatNumber(-0)), {}), -0)).toBe(true);
+  });
+
+  it("NaN and ±Infinity print as the constants NaN and Infinity, which the parser reads", () => {
+    expect(formatNumber(Number.NaN)).toBe("NaN");
+    expect(formatNumber(Number.NEGATIVE_INFINITY)).toBe("-Infinity");
+    for (const [text, want] of [
+      ["NaN", Number.NaN],
+      ["nan", Number.NaN],
+      ["Infinity", Number.POSITIVE_INFINITY],
+      ["inf", Number.POSITIVE_INFINITY],
+      ["∞", Number.POSITIVE_INFINITY],
+      ["-Infinity", Number.NEGATIVE_INFINITY],
+      ["2∞", Number.POSITIVE_INFINITY],
+    ] as const)
+      expect(Object.is(value(text), want)).toBe(true);
+    expect(variablesOf(parseNode("NaN x^2 + Infinity y"))).toEqual(["x", "y"]);
+    const nanTimes: Node = mul(n(Number.NaN), pow(v("x"), n(2)));
+    expect(toText(nanTimes)).toBe("NaN x^2");
+    expect(toText(add(v("x"), n(Number.NEGATIVE_INFINITY)))).toBe("x + -Infinity");
+    expect(toLatex(nanTimes)).toBe("\\mathrm{NaN} x^{2}");
+    expect(toLatex(parseNode("-Infinity + x"))).toBe("-\\infty + x");
+    // Declared variables shadow the constants, as they do for e and pi.
+    expect(tree("NaN + inf", ["NaN", "inf"])).toEqual(add(v("NaN"), v("inf")));
+  });
+
+  it("negative and non-finite literals in hand-built trees print as signed text that reads back", () => {
+    const trees: Node[] = [
+      pow(n(-2), v("x")),
+      mul(v("x"), n(-3)),
+      div(n(1), n(-0)),
+      neg(n(-2)),
+      pow(v("x"), n(Number.NaN)),
+      mul(n(Number.POSITIVE_INFINITY), v("x")),
+      mul(n(1 / 3), v("x")),
+      div(v("x"), n(1 / 3)),
+      pow(n(1 / 3), v("x")),
+    ];
+    for (const t of trees) {
+      const back = parseNode(toText(t));
+      for (const x of [-2, 0.5, 3])
+        expect(sameNumber(evaluate(back, { x }), evaluate(t, { x })), toText(t)).toBe(true);
+    }
+  });
+
+  it("prints a 5,000-term chain without deep recursion", () => {
+    const text = `${"x-".repeat(4999)}x`;
+    expect(printed(text)).toBe(`${"x - ".repeat(4999)}x`);
+    expect(toLatex(parseNode(text)).length).toBeGreaterThan(text.length);
+  });
+
+  it("LaTeX escapes underscores in names", () => {
+    expect(toLatex(parseNode("x_1 + theta_2"))).toBe("\\mathrm{x\\_1} + \\mathrm{theta\\_2}");
+  });
+});
+
+describe("names are looked up among the language's own names only", () => {
+  it.each(["toString", "constructor", "hasOwnProperty", "valueOf", "__proto__"])(
+    "%s(x) is an unknown function, not an inherited property",
+    (name) => {
+      expect(headline(errorOf(`${name}(x)`))).toMatch(new RegExp(`^unknown function '${name}' at column 1`));
+    },
+  );
+
+  it("variables may be named like Object.prototype properties", () => {
+    const e = nb.parse("constructor + __proto__ * toString");
+    expect(e.variables).toEqual(["__proto__", "constructor", "toString"]);
+    expect(e.evaluate(JSON.parse('{"constructor": 1, "__proto__": 2, "toString": 3}'))).toBe(7);
+    expect(() => e.evaluate({ constructor: 1 } as Record<string, number>)).toThrow(nb.ValueError);
+    expect(
+      nb.parse("u + 1 where u = constructor").evaluate({ constructor: 2 } as Record<string, number>),
+    ).toBe(3);
+  });
+});
+
+describe("where-bindings", () => {
+  const formula = (text: string, variables?: readonly string[]) =>
+    parseFormula(text, variables === undefined ? {} : { variables });
+  const bindingError = (text: string, variables?: readonly string[]) =>
+    parseError(() => formula(text, variables));
+
+  it("bindings may use each other in any order; they come out each after those it uses", () => {
+    const f = formula("u + v where v = u^2, u = sin(x)");
+    expect(f.bindings.map((b) => b.name)).toEqual(["u", "v"]);
+    expect(nb.parse("u + v where v = u^2, u = sin(x)").evaluate({ x: 1 })).toBeCloseTo(
+      Math.sin(1) + Math.sin(1) ** 2,
+      14,
+    );
+  });
+
+  it("a bound name is a variable everywhere, even when it is also a constant's name", () => {
+    expect(strip(formula("e^2 where e = x + 1").body)).toEqual(pow(v("e"), n(2)));
+  });
+
+  it.each([
+    [
+      "u where u = v, v = u",
+      9,
+      "the bindings after 'where' refer to each other in a cycle (u, v) at column 9",
+    ],
+    ["u where u = u + 1", 9, "the bindings after 'where' refer to each other in a cycle (u) at column 9"],
+    ["u where u = 1, u = 2", 16, "'u' is bound twice after 'where' (again at column 16)"],
+    ["u where sin = 1", 9, "cannot bind 'sin' at column 9: it is a function name; choose another name"],
+    ["x where", 8, "unexpected end of input at column 8: expected a name to bind (as in 'where u = x^2')"],
+    ["x where u", 10, "unexpected end of input at column 10: expected '=' after the name 'u'"],
+    [
+      "x where 2 = 1",
+      9,
+      "unexpected number '2' at column 9: expected a name to bind (as in 'where u = x^2')",
+    ],
+    ["where + 1", 1, "unexpected 'where' at column 1: expected an expression"],
+  ])("%j → column %i", (text, column, message) => {
+    const e = bindingError(text);
+    expect(headline(e)).toBe(message);
+    expect(e.column).toBe(column);
+  });
+
+  it("a binding may not reuse a declared variable's name", () => {
+    expect(headline(bindingError("x + u where u = 1", ["x", "u"]))).toBe(
+      "cannot bind 'u' at column 13: it is a variable of the formula; choose another name",
+    );
+  });
+
+  it("where is a keyword, not a variable or a factor", () => {
+    expect(() => parseNode("x where u = 1")).toThrow(/unexpected 'where' at column 3/);
+    expect(() => parseNode("2 where")).toThrow(ParseError);
+    expect(() => parseNode("x", { variables: ["where"] })).toThrow(nb.ValueError);
+  });
+
+  it("the length limit holds for the whole text, bindings included", () => {
+    const text = `u where u = ${"x+".repeat(5000)}x`;
+    expect(text.length).toBeGreaterThan(10_000);
+    expect(headline(bindingError(text))).toMatch(
+      /^expression too long \(\d+ characters; the limit is 10000\)$/,
+    );
+  });
+
+  it("so does a limit on the size of the formula with every binding written out", () => {
+    const doubling = Array.from({ length: 24 }, (_, i) => `u${i + 1} = u${i} + u${i}`).join(", ");
+    expect(headline(bindingError(`u24 where u0 = x, ${doubling}`))).toMatch(
+      /^formula too large with its where-bindings written out \(33554431 nodes; the limit is 1000000\)$/,
+    );
+    expect(
+      formula(`u15 where u0 = x, ${doubling.split(", ").slice(0, 15).join(", ")}`).bindings,
+    ).toHaveLength(16);
   });
 });

@@ -1,5 +1,8 @@
 // The expression tree shared by the parser, the simplifier and the printers.
 
+/** The comparisons a formula may contain. */
+export type CmpOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
+
 /** A node of a mathematical expression. Positions (`at`, 0-based column) are kept from parsing for errors. */
 export type Node =
   | { readonly kind: "num"; readonly value: number; readonly name?: "pi" | "e"; readonly at?: number }
@@ -15,7 +18,7 @@ export type Node =
   /** A comparison, 1 when true and 0 when false (appears in derivatives of abs, relu, max, ...). */
   | {
       readonly kind: "cmp";
-      readonly op: "<" | "<=" | ">" | ">=" | "==" | "!=";
+      readonly op: CmpOp;
       readonly left: Node;
       readonly right: Node;
       readonly at?: number;
@@ -60,6 +63,22 @@ export type FunctionName = keyof typeof FUNCTIONS;
 
 /** Aliases accepted by the parser. */
 export const FUNCTION_ALIASES: Readonly<Record<string, FunctionName>> = { ln: "log" };
+
+const FUNCTION_LOOKUP: ReadonlyMap<string, FunctionName> = new Map([
+  ...(Object.keys(FUNCTIONS) as FunctionName[]).map((f) => [f, f] as const),
+  ...Object.entries(FUNCTION_ALIASES),
+]);
+
+/**
+ * The function a name calls (an alias resolved), or undefined; only the names above count, never inherited
+ * object properties such as `toString`.
+ * @example
+ * ```ts
+ * functionNamed("ln"); // "log"
+ * functionNamed("toString"); // undefined
+ * ```
+ */
+export const functionNamed = (name: string): FunctionName | undefined => FUNCTION_LOOKUP.get(name);
 
 export const num = (value: number): Node => ({ kind: "num", value });
 export const variable = (name: string): Node => ({ kind: "var", name });

@@ -63,7 +63,8 @@ const TENSOR_BINARY: Readonly<Record<BinaryKind, Tensor2>> = {
   pow: ops.pow,
 };
 
-const TENSOR_FUNCTIONS: Readonly<Record<FunctionName, Tensor2>> = {
+/** Each function of the expression language on tensors. */
+export const TENSOR_FUNCTIONS: Readonly<Record<FunctionName, Tensor2>> = {
   sin: ops.sin,
   cos: ops.cos,
   tan: ops.tan,
@@ -99,7 +100,8 @@ const SCALAR_CMP: Readonly<Record<CmpOp, (a: number, b: number) => boolean>> = {
   "!=": (a, b) => a !== b,
 };
 
-const TENSOR_CMP: Readonly<Record<CmpOp, Tensor2>> = {
+/** Each comparison on tensors (a boolean tensor). */
+export const TENSOR_CMP: Readonly<Record<CmpOp, Tensor2>> = {
   "<": ops.less,
   "<=": ops.lessEqual,
   ">": ops.greater,
@@ -184,13 +186,14 @@ function applyNode<T>(n: Node, args: T[], s: Semantics<T>, num: (value: number) 
   }
 }
 
-const SCALAR_SEMANTICS = (env: Readonly<Record<string, number>>): Semantics<number> => ({
+const SCALAR_SEMANTICS = (env: ReadonlyMap<string, number>): Semantics<number> => ({
   variable(name) {
-    if (!Object.hasOwn(env, name))
+    const value = env.get(name);
+    if (value === undefined)
       throw new ValueError(
-        `evaluate: no value for variable '${name}' (given: ${Object.keys(env).join(", ") || "none"})`,
+        `evaluate: no value for variable '${name}' (given: ${[...env.keys()].join(", ") || "none"})`,
       );
-    return env[name]!;
+    return value;
   },
   binary: (kind, a, b) => SCALAR_BINARY[kind](a, b),
   neg: (a) => -a,
@@ -198,6 +201,13 @@ const SCALAR_SEMANTICS = (env: Readonly<Record<string, number>>): Semantics<numb
   compare: (op, a, b) => (SCALAR_CMP[op](a, b) ? 1 : 0),
   select: (test, then, otherwise) => (test !== 0 ? then : otherwise),
 });
+
+/** A point as a map from names to numbers; only a record's own properties count (never `toString`). */
+export function pointMap(
+  at: Readonly<Record<string, number>> | ReadonlyMap<string, number>,
+): Map<string, number> {
+  return at instanceof Map ? new Map(at) : new Map(Object.entries(at));
+}
 
 /**
  * The value of an expression at a point, in float64 with JS `Math` (sigmoid and softplus in their stable
@@ -207,8 +217,11 @@ const SCALAR_SEMANTICS = (env: Readonly<Record<string, number>>): Semantics<numb
  * evaluate(parseNode("x^2 + y"), { x: 3, y: 1 }); // 10
  * ```
  */
-export function evaluate(node: Node, env: Readonly<Record<string, number>>): number {
-  const semantics = SCALAR_SEMANTICS(env);
+export function evaluate(
+  node: Node,
+  env: Readonly<Record<string, number>> | ReadonlyMap<string, number>,
+): number {
+  const semantics = SCALAR_SEMANTICS(env instanceof Map ? env : pointMap(env));
   return foldNode<number>(node, (n, args) => applyNode(n, args, semantics, (value) => value));
 }
 
@@ -245,7 +258,7 @@ export function compile(node: Node, variables: readonly string[]): (...args: Ten
       );
     const tensors = args.map((a) => asTensor(a, "compile"));
     // Sub-expressions without a variable stay JS numbers, computed exactly as `evaluate` does.
-    const scalar = SCALAR_SEMANTICS({});
+    const scalar = SCALAR_SEMANTICS(new Map());
     const semantics: Semantics<Tensor | number> = {
       variable: (name) => tensors[index.get(name)!]!,
       binary: (kind, a, b) => (isNum(a) && isNum(b) ? scalar.binary(kind, a, b) : TENSOR_BINARY[kind](a, b)),

@@ -1,11 +1,13 @@
 // Text → expression tree: a hand-written tokenizer and recursive-descent parser with bounded depth (no eval).
 import { NablaError, ValueError } from "../core/errors.js";
-import { FUNCTION_ALIASES, FUNCTIONS, type FunctionName, type Node } from "./ast.js";
+import { FUNCTION_ALIASES, FUNCTIONS, type FunctionName, functionNamed, type Node } from "./ast.js";
 
 /** Inputs longer than this many characters are refused. */
 export const MAX_EXPRESSION_LENGTH = 10_000;
 /** Parentheses, calls, unary signs and `^` exponents may nest at most this deep. */
 export const MAX_EXPRESSION_DEPTH = 200;
+/** A formula with where-bindings may stand for at most this many nodes once every binding is written out. */
+export const MAX_EXPANDED_SIZE = 1_000_000;
 
 /**
  * A syntax error in an expression. `column` is 1-based; the message ends with the input and a caret under it.
@@ -44,7 +46,7 @@ function excerpt(text: string, column: number): string {
 }
 
 type CmpOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
-type Op = "+" | "-" | "*" | "/" | "^" | "(" | ")" | "," | "?" | ":" | CmpOp;
+type Op = "+" | "-" | "*" | "/" | "^" | "(" | ")" | "," | "?" | ":" | "=" | CmpOp;
 type Token =
   | { readonly kind: "num"; readonly value: number; readonly text: string; readonly at: number }
   | { readonly kind: "ident"; readonly name: string; readonly at: number }
@@ -67,6 +69,7 @@ const OPERATOR_CHARS: Readonly<Record<string, Op>> = {
   ",": ",",
   "?": "?",
   ":": ":",
+  "=": "=",
   "<": "<",
   ">": ">",
   "≤": "<=",
@@ -82,11 +85,19 @@ const OPERATOR_PAIRS: Readonly<Record<string, Op>> = {
   "!=": "!=",
 };
 const CMP_OPS: readonly Op[] = ["<", "<=", ">", ">=", "==", "!="];
-const CONSTANTS: Readonly<Record<string, { value: number; name: "pi" | "e" }>> = {
-  pi: { value: Math.PI, name: "pi" },
-  π: { value: Math.PI, name: "pi" },
-  e: { value: Math.E, name: "e" },
-};
+/** Named constants; `NaN` and `Infinity` are how the printers write those values. */
+const CONSTANTS: ReadonlyMap<string, { value: number; name?: "pi" | "e" }> = new Map([
+  ["pi", { value: Math.PI, name: "pi" as const }],
+  ["π", { value: Math.PI, name: "pi" as const }],
+  ["e", { value: Math.E, name: "e" as const }],
+  ["Infinity", { value: Number.POSITIVE_INFINITY }],
+  ["inf", { value: Number.POSITIVE_INFINITY }],
+  ["∞", { value: Number.POSITIVE_INFINITY }],
+  ["NaN", { value: Number.NaN }],
+  ["nan", { value: Number.NaN }],
+]);
+/** The keyword that introduces bindings: `body where u = …, v = …`. */
+const WHERE = "where";
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
 const isIdentStart = (c: string): boolean => /^[\p{L}_]$/u.test(c);
@@ -95,9 +106,7 @@ const isIdentPart = (c: string): boolean => /^[\p{L}\p{Nd}_]$/u.test(c);
 const isSpace = (c: string): boolean => /^\s$/u.test(c);
 const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
-const functionOf = (name: string): FunctionName | undefined =>
-  Object.hasOwn(FUNCTIONS, name) ? (name as FunctionName) : FUNCTION_ALIASES[name];
-const constantOf = (name: string) => (Object.hasOwn(CONSTANTS, name) ? CONSTANTS[name] : undefined);
+const constantOf = (name: string) => CONSTANTS.get(name);
 const knownFunctions = (): string => [...Object.keys(FUNCTIONS), ...Object.keys(FUNCTION_ALIASES)].join(", ");
 
 /** Splits the input into tokens on demand, so the leftmost error is the one reported. */
@@ -139,14 +148,17 @@ class Lexer {
       return { kind: "op", op, text: c, at };
     }
     if (isDigit(c) || (c === "." && isDigit(text[at + 1]))) return this.number(at);
+    if (c === "∞") {
+      this.pos += c.length;
+      return { kind: "ident", name: c, at };
+    }
     if (isIdentStart(c)) {
       let end = at;
       while (end < text.length && isIdentPart(this.charAt(end))) end += this.charAt(end).length;
       this.pos = end;
       return { kind: "ident", name: text.slice(at, end), at };
     }
-    const hint = c === "=" ? " (write '==' to compare)" : "";
-    throw new ParseError(`unexpected character '${c}' at column ${at + 1}${hint}`, text, at + 1);
+    throw new ParseError(`unexpected character '${c}' at column ${at + 1}`, text, at + 1);
   }
 
   /** digits [. digits] [(e|E) [+|-] digits]; an `e` not followed by digits is left for the constant e. */
@@ -185,8 +197,22 @@ const describeToken = (t: Token): string =>
         ? `'${t.name}'`
         : `'${t.text}'`;
 
+/** A named subexpression after `where`, with the 0-based offset of its name. */
+export interface Binding {
+  readonly name: string;
+  readonly node: Node;
+  readonly at?: number;
+}
+
+/** A parsed formula: a body and its where-bindings, each binding after the ones it uses. */
+export interface ParsedFormula {
+  readonly body: Node;
+  readonly bindings: readonly Binding[];
+}
+
 /**
  * Recursive descent, one method per precedence level (loosest first):
+ *   formula := cond ("where" name "=" cond ("," name "=" cond)*)?   -- bindings, only through parseFormula
  *   cond  := cmp ("?" cond ":" cond)?                 -- a piecewise formula, grouping to the right
  *   cmp   := expr (("<" | "<=" | ">" | ">=" | "==" | "!=") expr)?   -- 1 or 0; comparisons do not chain
  *   expr  := term (("+" | "-") term)*
@@ -203,19 +229,57 @@ class Parser {
     private readonly text: string,
     private readonly lex: Lexer,
     private readonly declared: ReadonlySet<string> | undefined,
+    /** Names bound after `where`: variables of the formula wherever they appear. */
+    private readonly bound: ReadonlySet<string> = new Set(),
   ) {}
 
-  parse(): Node {
+  formula(allowBindings: boolean): ParsedFormula {
     if (this.lex.peek().kind === "end")
       throw new ParseError(
         "empty expression at column 1: expected a number, a variable, a function call or '('",
         this.text,
         1,
       );
-    const node = this.cond();
+    const body = this.cond();
+    const bindings: Binding[] = [];
     const t = this.lex.peek();
-    if (t.kind !== "end") throw this.unexpected(t, "an operator or the end of the expression");
-    return node;
+    if (allowBindings && t.kind === "ident" && t.name === WHERE) {
+      this.lex.next();
+      for (;;) {
+        bindings.push(this.binding());
+        if (!this.isOp(this.lex.peek(), ",")) break;
+        this.lex.next();
+      }
+    }
+    const last = this.lex.peek();
+    if (last.kind !== "end")
+      throw this.unexpected(
+        last,
+        bindings.length > 0
+          ? "an operator, ',' and another binding, or the end of the formula"
+          : "an operator or the end of the expression",
+      );
+    return { body, bindings };
+  }
+
+  /** name "=" cond */
+  private binding(): Binding {
+    const t = this.lex.next();
+    if (t.kind !== "ident" || t.name === WHERE || t.name === "∞")
+      throw this.unexpected(t, "a name to bind (as in 'where u = x^2')");
+    if (functionNamed(t.name) !== undefined)
+      throw this.error(
+        `cannot bind '${t.name}' at column ${t.at + 1}: it is a function name; choose another name`,
+        t.at,
+      );
+    if (this.declared?.has(t.name))
+      throw this.error(
+        `cannot bind '${t.name}' at column ${t.at + 1}: it is a variable of the formula; choose another name`,
+        t.at,
+      );
+    const eq = this.lex.next();
+    if (!this.isOp(eq, "=")) throw this.unexpected(eq, `'=' after the name '${t.name}'`);
+    return { name: t.name, node: this.cond(), at: t.at };
   }
 
   private error(message: string, at: number): ParseError {
@@ -223,6 +287,9 @@ class Parser {
   }
 
   private unexpected(t: Token, expected: string): ParseError {
+    // A lone '=' is most often a comparison written the way it is on paper.
+    if (this.isOp(t, "="))
+      return this.error(`unexpected character '=' at column ${t.at + 1} (write '==' to compare)`, t.at);
     return this.error(`unexpected ${describeToken(t)} at column ${t.at + 1}: expected ${expected}`, t.at);
   }
 
@@ -282,7 +349,7 @@ class Parser {
         this.lex.next();
         const right = this.unary();
         left = { kind: t.op === "*" ? "mul" : "div", left, right, at: t.at };
-      } else if (t.kind === "ident" || this.isOp(t, "(")) {
+      } else if ((t.kind === "ident" && t.name !== WHERE) || this.isOp(t, "(")) {
         // Implicit multiplication: `2x`, `x y`, `2(x+1)`, `(x+1)(x-1)`, `x(y+1)`; same precedence as `*`.
         left = { kind: "mul", left, right: this.power(), at: t.at };
       } else {
@@ -321,7 +388,7 @@ class Parser {
   private primary(): Node {
     const t = this.lex.next();
     if (t.kind === "num") return { kind: "num", value: t.value, at: t.at };
-    if (t.kind === "ident") return this.name(t);
+    if (t.kind === "ident" && t.name !== WHERE) return this.name(t);
     if (this.isOp(t, "(")) {
       this.enter(t.at);
       const inner = this.cond();
@@ -333,15 +400,21 @@ class Parser {
     throw this.unexpected(t, "an expression");
   }
 
-  /** A name is, in order: a call of a known function, a declared variable, a constant, or an undeclared name. */
+  /**
+   * A name is, in order: a call of a known function, a declared or bound variable, a constant, or an
+   * undeclared name.
+   */
   private name(t: Extract<Token, { kind: "ident" }>): Node {
     const { name, at } = t;
-    const fn = functionOf(name);
+    const fn = functionNamed(name);
     const calls = this.isOp(this.lex.peek(), "(");
     if (fn !== undefined && calls) return this.call(t, fn);
-    if (this.declared?.has(name)) return { kind: "var", name, at };
+    if (this.declared?.has(name) || this.bound.has(name)) return { kind: "var", name, at };
     const constant = constantOf(name);
-    if (constant !== undefined) return { kind: "num", value: constant.value, name: constant.name, at };
+    if (constant !== undefined)
+      return constant.name === undefined
+        ? { kind: "num", value: constant.value, at }
+        : { kind: "num", value: constant.value, name: constant.name, at };
     if (fn !== undefined) throw this.unexpected(this.lex.peek(), `'(' after the function name '${name}'`);
     // `x(y+1)` multiplies when x is one letter or declared; a longer unknown name before '(' is a misspelt call.
     if (calls && (this.declared !== undefined || [...name].length > 1))
@@ -385,6 +458,38 @@ class Parser {
   }
 }
 
+/** Checks the input's type and length, and the declared variable names; returns them as a set. */
+function checkInput(
+  what: string,
+  text: unknown,
+  options: { variables?: readonly string[] } | undefined,
+): Set<string> | undefined {
+  if (typeof text !== "string") throw new ValueError(`${what}: expected a string, got ${typeOf(text)}`);
+  if (text.length > MAX_EXPRESSION_LENGTH)
+    throw new ParseError(
+      `expression too long (${text.length} characters; the limit is ${MAX_EXPRESSION_LENGTH})`,
+      text,
+      MAX_EXPRESSION_LENGTH + 1,
+      { excerpt: false },
+    );
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== "object")
+    throw new ValueError(
+      `${what}: options must be an object such as { variables: ["x"] }, got ${typeOf(options)}`,
+    );
+  const { variables } = options;
+  if (variables === undefined) return undefined;
+  if (!Array.isArray(variables))
+    throw new ValueError(`${what}: options.variables must be an array of names, got ${typeOf(variables)}`);
+  for (const v of variables as readonly unknown[])
+    if (typeof v !== "string" || !IDENTIFIER.test(v) || v === WHERE)
+      throw new ValueError(`${what}: variable name ${describeValue(v)} is not a valid identifier`);
+  return new Set(variables);
+}
+
+const typeOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v);
+const describeValue = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
+
 /**
  * Parses mathematical notation into an expression tree.
  *
@@ -395,8 +500,9 @@ class Parser {
  * `x y`, `(x+1)(x-1)`, `(x+1)x`, `x(y+1)`. A run of letters and digits is one name: `xy` is the variable
  * "xy" and `x2` the variable "x2" (write `x y` or `x*y` for a product); `2x` splits because a number ends
  * at the first letter, but `2e3` is the number 2000. A number never multiplies implicitly from the right
- * (`x 2` is an error). `pi`, `π` and `e` are constants unless declared as variables. Comparisons
- * (`<`, `<=`, `>`, `>=`, `==`, `!=`) give 1 or 0 and `test ? a : b` picks a branch, as `toText` prints them.
+ * (`x 2` is an error). `pi`, `π`, `e`, `Infinity` (also `inf`, `∞`) and `NaN` (also `nan`) are constants
+ * unless declared as variables. Comparisons (`<`, `<=`, `>`, `>=`, `==`, `!=`) give 1 or 0 and
+ * `test ? a : b` picks a branch, as `toText` prints them. `where` is a keyword (see parseFormula).
  *
  * With `options.variables`, any other name is an error that names it. Without it, a name of two or more
  * letters directly before `(` that is not a function is reported as an unknown function.
@@ -408,22 +514,137 @@ class Parser {
  * ```
  */
 export function parseNode(text: string, options: { variables?: readonly string[] } = {}): Node {
-  if (typeof text !== "string") throw new ValueError(`parse: expected a string, got ${typeof text}`);
-  if (text.length > MAX_EXPRESSION_LENGTH)
+  const declared = checkInput("parse", text, options);
+  return new Parser(text, new Lexer(text), declared).formula(false).body;
+}
+
+/**
+ * Parses a formula that may name subexpressions: `body where u = …, v = …` (the form the printers use for
+ * shared subexpressions). A binding may use other bindings, in any order, but not in a cycle; binding names
+ * are variables everywhere in the formula and may not be function names or declared variables. The
+ * 10,000-character limit holds for the whole text, and the formula with every binding written out may
+ * have at most 1,000,000 nodes.
+ * @example
+ * ```ts
+ * parseFormula("u^2 + u where u = sin(x)").bindings[0].name; // "u"
+ * ```
+ */
+export function parseFormula(text: string, options: { variables?: readonly string[] } = {}): ParsedFormula {
+  const declared = checkInput("parse", text, options);
+  const names = boundNames(text);
+  const { body, bindings } = new Parser(text, new Lexer(text), declared, names).formula(true);
+  if (bindings.length === 0) return { body, bindings };
+  const byName = new Map<string, Binding>();
+  for (const b of bindings) {
+    if (byName.has(b.name))
+      throw new ParseError(
+        `'${b.name}' is bound twice after 'where' (again at column ${b.at! + 1})`,
+        text,
+        b.at! + 1,
+      );
+    byName.set(b.name, b);
+  }
+  const ordered = orderBindings(text, bindings, byName);
+  const expanded = expandedSize(body, ordered);
+  if (expanded > MAX_EXPANDED_SIZE)
     throw new ParseError(
-      `expression too long (${text.length} characters; the limit is ${MAX_EXPRESSION_LENGTH})`,
+      `formula too large with its where-bindings written out (${expanded > 1e15 ? "more than 10^15" : expanded} nodes; the limit is ${MAX_EXPANDED_SIZE})`,
       text,
-      MAX_EXPRESSION_LENGTH + 1,
+      1,
       { excerpt: false },
     );
-  let declared: Set<string> | undefined;
-  if (options.variables !== undefined) {
-    for (const v of options.variables)
-      if (typeof v !== "string" || !IDENTIFIER.test(v))
-        throw new ValueError(`parse: variable name ${JSON.stringify(v)} is not a valid identifier`);
-    declared = new Set(options.variables);
+  return { body, bindings: ordered };
+}
+
+/**
+ * The names a formula binds after `where`: a name directly after `where` or after a top-level comma that
+ * follows it, when `=` comes next. Known before the body is parsed, so they read as variables there.
+ */
+function boundNames(text: string): Set<string> {
+  const names = new Set<string>();
+  if (!text.includes(WHERE)) return names;
+  const lex = new Lexer(text);
+  let depth = 0;
+  let inBindings = false;
+  let expectName = false;
+  let candidate: string | undefined;
+  try {
+    for (let t = lex.next(); t.kind !== "end"; t = lex.next()) {
+      if (t.kind === "op" && t.op === "=" && candidate !== undefined) names.add(candidate);
+      candidate = expectName && t.kind === "ident" ? t.name : undefined;
+      expectName = false;
+      if (t.kind === "op" && t.op === "(") depth++;
+      else if (t.kind === "op" && t.op === ")") depth--;
+      else if (depth === 0 && t.kind === "ident" && t.name === WHERE) inBindings = expectName = true;
+      else if (depth === 0 && inBindings && t.kind === "op" && t.op === ",") expectName = true;
+    }
+  } catch (e) {
+    // A character the lexer refuses ends the scan; the parser reports it in order.
+    if (!(e instanceof ParseError)) throw e;
   }
-  return new Parser(text, new Lexer(text), declared).parse();
+  return names;
+}
+
+/** Orders bindings so that each comes after the bindings it uses (Kahn's algorithm); refuses cycles. */
+function orderBindings(
+  text: string,
+  bindings: readonly Binding[],
+  byName: ReadonlyMap<string, Binding>,
+): Binding[] {
+  const uses = new Map<Binding, Binding[]>();
+  const waiting = new Map<Binding, number>();
+  const users = new Map<Binding, Binding[]>();
+  for (const b of bindings) {
+    const used = variablesOf(b.node)
+      .map((v) => byName.get(v))
+      .filter((u): u is Binding => u !== undefined);
+    uses.set(b, used);
+    waiting.set(b, used.length);
+    for (const u of used) users.set(u, [...(users.get(u) ?? []), b]);
+  }
+  const ready = bindings.filter((b) => waiting.get(b) === 0);
+  const order: Binding[] = [];
+  while (ready.length > 0) {
+    const b = ready.shift()!;
+    order.push(b);
+    for (const u of users.get(b) ?? []) {
+      const left = waiting.get(u)! - 1;
+      waiting.set(u, left);
+      if (left === 0) ready.push(u);
+    }
+  }
+  if (order.length < bindings.length) {
+    const stuck = bindings.filter((b) => !order.includes(b));
+    throw new ParseError(
+      `the bindings after 'where' refer to each other in a cycle (${stuck.map((b) => b.name).join(", ")}) at column ${stuck[0]!.at! + 1}`,
+      text,
+      stuck[0]!.at! + 1,
+    );
+  }
+  return order;
+}
+
+/** The number of nodes of the body with every binding written out (bindings in dependency order). */
+function expandedSize(body: Node, ordered: readonly Binding[]): number {
+  const sizes = new Map<string, number>();
+  const sizeOf = (root: Node): number => {
+    let total = 0;
+    const stack: Node[] = [root];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.kind === "var") total += sizes.get(n.name) ?? 1;
+      else {
+        total += 1;
+        if (n.kind === "neg") stack.push(n.arg);
+        else if (n.kind === "call") stack.push(...n.args);
+        else if (n.kind === "cond") stack.push(n.test, n.ifTrue, n.ifFalse);
+        else if (n.kind !== "num") stack.push(n.left, n.right);
+      }
+    }
+    return total;
+  };
+  for (const b of ordered) sizes.set(b.name, sizeOf(b.node));
+  return sizeOf(body);
 }
 
 /**
