@@ -1,7 +1,10 @@
-// Derivative formulas: the seed polynomial exactly, printed forms, and sizes against mathjs's derivative.
+// Derivative formulas: the seed polynomial exactly, printed forms, sizes against mathjs's derivative,
+// constants and non-finite values, the simplifier's work budget, limits and errors.
 import { all, create, type MathNode } from "mathjs";
 import * as nb from "nabla";
 import { describe, expect, it } from "vitest";
+import { workSpent } from "../src/symbolic/algebra.js";
+import { MAX_DERIVATIVE_ORDER } from "../src/symbolic/expr.js";
 
 const math = create(all);
 
@@ -136,5 +139,166 @@ describe("formula sizes against mathjs", () => {
         );
       }
     }
+  });
+});
+
+describe("constants and non-finite values in derivatives", () => {
+  it.each([
+    ["erf(x)", 1, "2 exp(-x^2) / sqrt(pi)"],
+    ["erf(x)", 2, "-4x exp(-x^2) / sqrt(pi)"],
+    ["sin(pi x)", 2, "-pi^2 sin(pi x)"],
+    ["x^2 sqrt(2)", 1, "2 sqrt(2) x"],
+    ["exp(x/e)", 1, "exp(x / e) / e"],
+    ["sin(0.1x)", 2, "-0.01 sin(0.1x)"],
+    ["(1/3) x^2", 1, "(2/3) x"],
+    ["1e-300 x^2", 1, "2e-300 x"],
+    ["x + asin(x / x)", 1, "1 + NaN / x"],
+    ["NaN x^2", 1, "NaN x"],
+    ["Infinity x", 1, "Infinity"],
+  ])("d^%2$i/dx^%2$i %1$s = %3$s, which reads back to the same values", (f, k, expected) => {
+    const d = nb.symbolic.derivative(f, "x", k);
+    expect(String(d)).toBe(expected);
+    const back = nb.parse(String(d));
+    for (const x of [-1.3, 0.4, 2])
+      expect(
+        Object.is(back.evaluate({ x }), d.evaluate({ x })) || back.evaluate({ x }) === d.evaluate({ x }),
+      ).toBe(true);
+  });
+
+  it("a recognized constant agrees with autodiff to a few units in the last place", () => {
+    const d = nb.symbolic.derivative("erf(x)", "x", 3);
+    const ad = nb
+      .derivative(
+        nb.erf,
+        3,
+      )(nb.array(0.6, { dtype: "float64" }))
+      .item();
+    expect(Math.abs(d.evaluate({ x: 0.6 }) - ad)).toBeLessThanOrEqual(1e-14 * Math.abs(ad));
+    expect(d.toLatex()).toContain("\\sqrt{\\pi}");
+    expect(nb.symbolic.derivative("x + asin(x / x)", "x").toLatex()).toBe("1 + \\frac{\\mathrm{NaN}}{x}");
+  });
+});
+
+describe("the simplifier's work budget", () => {
+  const spent = (f: () => unknown) => {
+    const before = workSpent();
+    f();
+    return workSpent() - before;
+  };
+
+  it("the seed polynomial and everyday formulas stay far below it", () => {
+    expect(spent(() => nb.symbolic.derivative(POLY, "x", 3))).toBeLessThan(20_000);
+    expect(spent(() => nb.symbolic.derivative("sin(x) exp(-x^2)", "x", 5))).toBeLessThan(200_000);
+  });
+
+  it("exp(exp(exp(x))) to order 8: simplified within the budget, equal to autodiff", () => {
+    let d!: nb.Expr;
+    expect(spent(() => (d = nb.symbolic.derivative("exp(exp(exp(x)))", "x", 8)))).toBeLessThan(1_000_000);
+    expect(d.size).toBeLessThan(200);
+    const f = (t: nb.Tensor) => nb.exp(nb.exp(nb.exp(t)));
+    const ad = nb
+      .derivative(
+        f,
+        8,
+      )(nb.array(0.3, { dtype: "float64" }))
+      .item();
+    expect(Math.abs(d.evaluate({ x: 0.3 }) - ad)).toBeLessThanOrEqual(1e-12 * Math.abs(ad));
+  });
+
+  it("past the budget the formula is less simplified, never wrong, and the work stays bounded", () => {
+    // Expanding this product would take 2^20 terms.
+    const names = "abcdfghkmnpqrstuvwyz".split("");
+    const text = names.map((l, i) => `(${l} + ${names[(i + 1) % 20]})`).join("");
+    const point = Object.fromEntries(names.map((l, i) => [l, 0.5 + i / 40]));
+    const exact = names.reduce((p, l, i) => p * (point[l]! + point[names[(i + 1) % 20]!]!), 1);
+    let s!: nb.Expr;
+    expect(spent(() => (s = nb.symbolic.simplify(text)))).toBeLessThan(2_500_000);
+    expect(Math.abs(s.evaluate(point) - exact)).toBeLessThanOrEqual(1e-12 * exact);
+    const d = nb.symbolic.derivative(text, "a");
+    const ad = nb.grad((a: nb.Tensor) => nb.parse(text).fn(...names.map((l) => (l === "a" ? a : point[l]!))))(
+      nb.array(point.a!, { dtype: "float64" }),
+    );
+    expect(Math.abs(d.evaluate(point) - ad.item())).toBeLessThanOrEqual(1e-12 * Math.abs(ad.item()));
+    expect(nb.parse(String(d)).evaluate(point)).toBe(d.evaluate(point));
+  });
+
+  it("results do not depend on what was computed before", () => {
+    const first = String(nb.symbolic.derivative("sin(cos(tan(x)))", "x", 2));
+    nb.symbolic.derivative("x^5 exp(x) + tan(x) sin(x)", "x", 3);
+    expect(String(nb.symbolic.derivative("sin(cos(tan(x)))", "x", 2))).toBe(first);
+  });
+});
+
+describe("limits and errors", () => {
+  it(`orders run from 0 to ${MAX_DERIVATIVE_ORDER}; beyond that the error names the maximum`, () => {
+    expect(String(nb.symbolic.derivative("x^2", "x", 0))).toBe("x^2");
+    expect(() => nb.symbolic.derivative("x^2", "x", MAX_DERIVATIVE_ORDER + 1)).toThrow(
+      /^derivative: order must be an integer from 0 to 10, got 11$/,
+    );
+    expect(() => nb.symbolic.derivative("x^2", "x", 1.5)).toThrow(nb.ValueError);
+    expect(() => nb.symbolic.derivative("x^2", "x", -1)).toThrow(nb.ValueError);
+  });
+
+  it("a derivative that grows past the size limit is refused with the order to ask for instead", () => {
+    expect(() => nb.symbolic.derivative("exp(exp(exp(exp(exp(x)))))", "x", 10)).toThrow(
+      /^derivative: the derivative of order \d already has \d+ nodes, more than the 20000 .*; ask for order \d at most$/,
+    );
+  });
+
+  it.each<[string, () => unknown, RegExp]>([
+    [
+      "parse(undefined)",
+      () => nb.parse(undefined as unknown as string),
+      /^parse: expected a string, got undefined$/,
+    ],
+    ["parse(1)", () => nb.symbolic.parse(1 as unknown as string), /^parse: expected a string, got number$/],
+    [
+      "parse with bad options",
+      () => nb.parse("x", { variables: "x" as unknown as string[] }),
+      /^parse: options.variables must be an array/,
+    ],
+    [
+      "derivative(42)",
+      () => nb.symbolic.derivative(42 as unknown as string),
+      /^derivative: expected a formula/,
+    ],
+    [
+      "derivative of a constant",
+      () => nb.symbolic.derivative("3"),
+      /^derivative: the expression 3 has no variables$/,
+    ],
+    [
+      "derivative wrt 5",
+      () => nb.symbolic.derivative("x", 5 as unknown as string),
+      /^derivative: the variable/,
+    ],
+    ["derivative wrt y", () => nb.symbolic.derivative("x", "y"), /^derivative: 'y' is not a variable of x/],
+    [
+      "simplify(null)",
+      () => nb.symbolic.simplify(null as unknown as string),
+      /^simplify: expected a formula/,
+    ],
+    ["gradient({})", () => nb.symbolic.gradient({} as unknown as string), /^gradient: expected a formula/],
+    ["hessian([])", () => nb.symbolic.hessian([] as unknown as string), /^hessian: expected a formula/],
+    [
+      "evaluate(null)",
+      () => nb.parse("x").evaluate(null as unknown as Record<string, number>),
+      /^evaluate: /,
+    ],
+    [
+      "evaluate without x",
+      () => nb.parse("x + y").evaluate({ y: 1 }),
+      /^evaluate: no number for variable 'x'/,
+    ],
+    ["fn with too few arguments", () => nb.parse("x y").fn(1), /^expression function: expected 2 argument/],
+  ])("%s throws the library's own error, naming the function", (_, f, message) => {
+    let error: unknown;
+    try {
+      f();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(nb.NablaError);
+    expect((error as Error).message).toMatch(message);
   });
 });

@@ -2,10 +2,10 @@
 // Smart constructors fold constants, drop neutral elements and collect like terms and like factors, so a
 // derivative built step by step from a traced program stays small. Terms are hash-consed (one object per
 // distinct term), so equality is identity and keys stay short.
-import type { FunctionName } from "./ast.js";
+import { type CmpOp, functionNamed } from "./ast.js";
 import { SCALAR_FUNCTIONS } from "./compile.js";
 
-export type CmpOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
+export type { CmpOp };
 
 export type Term =
   | { readonly k: "num"; readonly v: number; readonly id: number }
@@ -39,8 +39,64 @@ type Body<T> = T extends unknown ? Omit<T, "id"> : never;
 const table = new Map<string, Term>();
 let nextId = 1;
 
+/**
+ * Thrown when the simplifier's work budget is spent. Callers catch it and fall back to a less simplified
+ * (still correct) formula; it never reaches users.
+ */
+export class BudgetExhausted extends Error {
+  override name = "BudgetExhausted";
+}
+const EXHAUSTED = new BudgetExhausted("the simplifier's work budget is spent");
+let remaining = Number.POSITIVE_INFINITY;
+let spentTotal = 0;
+
+/** Counts `n` units of work (a term built or looked up counts 1 plus its number of parts). */
+export function spend(n: number): void {
+  spentTotal += n;
+  remaining -= n;
+  if (remaining < 0) throw EXHAUSTED;
+}
+
+/**
+ * Runs `f` with a budget of `ops` units of work; returns its result, or `fallback()` when the budget runs
+ * out. Work is counted, not timed, so results do not depend on the machine or its load.
+ */
+export function withBudget<T>(ops: number, f: () => T, fallback: () => T): T {
+  const saved = remaining;
+  const allowed = Math.min(ops, saved);
+  remaining = allowed;
+  let result: { value: T } | null = null;
+  try {
+    result = { value: f() };
+  } catch (e) {
+    if (e !== EXHAUSTED) throw e;
+  } finally {
+    // An enclosing budget is charged for the work done here.
+    remaining = saved - (allowed - remaining);
+  }
+  if (result !== null) return result.value;
+  // The enclosing budget ran out too: let its owner fall back.
+  if (remaining < 0) throw EXHAUSTED;
+  return fallback();
+}
+
+/** The work counted so far in this process (for measuring budgets). */
+export const workSpent = (): number => spentTotal;
+
+/**
+ * Forgets every term built so far (they are not shared between formulas), so memory does not grow with the
+ * number of formulas and a formula's term order depends only on itself.
+ */
+export function resetTerms(): void {
+  table.clear();
+  sizes.clear();
+  polynomials.clear();
+  for (const t of [ZERO, ONE]) table.set(keyOf(t), t);
+}
+
 /** Returns the unique term with this structure. */
 function intern(body: Body<Term>): Term {
+  spend(1 + partsOf(body));
   const key = keyOf(body);
   let t = table.get(key);
   if (t === undefined) {
@@ -48,6 +104,19 @@ function intern(body: Body<Term>): Term {
     table.set(key, t);
   }
   return t;
+}
+
+function partsOf(b: Body<Term>): number {
+  switch (b.k) {
+    case "add":
+      return b.terms.length;
+    case "mul":
+      return b.fs.length;
+    case "fn":
+      return b.args.length;
+    default:
+      return 2;
+  }
 }
 
 function keyOf(b: Body<Term>): string {
@@ -88,9 +157,11 @@ export function add(...xs: readonly Term[]): Term {
   let c = 0;
   const acc = new Map<Term, number>();
   const put = (coef: number, t: Term) => acc.set(t, (acc.get(t) ?? 0) + coef);
+  spend(xs.length);
   for (const x of xs) {
     if (x.k === "num") c += x.v;
     else if (x.k === "add") {
+      spend(x.terms.length);
       c += x.c;
       for (const m of x.terms) put(m.coef, m.t);
     } else {
@@ -174,9 +245,11 @@ export function mul(...xs: readonly Term[]): Term {
     if (list) list.push(e);
     else acc.set(b, [e]);
   };
+  spend(xs.length);
   for (const x of xs) {
     if (x.k === "num") c *= x.v;
     else if (x.k === "mul") {
+      spend(x.fs.length);
       c *= x.c;
       for (const f of x.fs) put(f.b, f.e);
     } else put(x, ONE);
@@ -216,18 +289,28 @@ function expandIfBetter(p: Term): Term {
 
 /** True for polynomials in the symbols: sums and products of symbols with non-negative integer powers. */
 export function isPolynomial(t: Term): boolean {
-  switch (t.k) {
-    case "num":
-    case "sym":
-      return true;
-    case "add":
-      return t.terms.every((m) => isPolynomial(m.t));
-    case "mul":
-      return t.fs.every((f) => f.e.k === "num" && Number.isInteger(f.e.v) && f.e.v >= 0 && isPolynomial(f.b));
-    default:
-      return false;
+  let r = polynomials.get(t);
+  if (r === undefined) {
+    spend(1);
+    switch (t.k) {
+      case "num":
+      case "sym":
+        r = true;
+        break;
+      case "add":
+        r = t.terms.every((m) => isPolynomial(m.t));
+        break;
+      case "mul":
+        r = t.fs.every((f) => f.e.k === "num" && Number.isInteger(f.e.v) && f.e.v >= 0 && isPolynomial(f.b));
+        break;
+      default:
+        r = false;
+    }
+    polynomials.set(t, r);
   }
+  return r;
 }
+const polynomials = new Map<Term, boolean>();
 
 /** b^e, folding numbers and merging powers of powers where that is exact. */
 export function pow(b: Term, e: Term): Term {
@@ -256,7 +339,8 @@ export function pow(b: Term, e: Term): Term {
 export function fn(f: string, ...args: Term[]): Term {
   if (args.length === 1 && args[0]!.k === "num") {
     const v = args[0]!.v;
-    const r = f in SCALAR_FUNCTIONS ? SCALAR_FUNCTIONS[f as FunctionName](v, Number.NaN) : undefined;
+    const known = functionNamed(f);
+    const r = known === undefined ? undefined : SCALAR_FUNCTIONS[known](v, Number.NaN);
     if (r !== undefined && (Number.isInteger(r) || f === "abs" || f === "sign")) return num(r);
   }
   if (args.length === 2 && args.every((a) => a.k === "num") && (f === "max" || f === "min"))
@@ -288,6 +372,11 @@ export function cmp(op: CmpOp, a: Term, b: Term): Term {
 /** test ? then : else; folds known tests and equal branches, and uses the test's outcome inside each branch. */
 export function cond(test: Term, then: Term, otherwise: Term): Term {
   if (test.k === "num") return test.v !== 0 ? then : otherwise;
+  // A test that is itself a choice between numbers picks a branch by its own test.
+  if (test.k === "cond" && test.ifTrue.k === "num" && test.ifFalse.k === "num")
+    return cond(test.test, test.ifTrue.v !== 0 ? then : otherwise, test.ifFalse.v !== 0 ? then : otherwise);
+  // (a < b ? 1 : 0) is the comparison itself.
+  if (test.k === "cmp" && then === ONE && otherwise === ZERO) return test;
   const a = assume(then, test, ONE);
   const b = assume(otherwise, test, ZERO);
   if (a === b) return a;
@@ -372,6 +461,7 @@ export function setMeasure(m: (t: Term) => number): void {
 export function size(t: Term): number {
   let s = sizes.get(t);
   if (s === undefined) {
+    spend(1);
     s = measure(t);
     sizes.set(t, s);
   }

@@ -4,13 +4,24 @@ import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { grad, makeProgram } from "../interpret/api.js";
 import type { TensorLike } from "../ops/util.js";
-import { collect, expandAll, factorCommon, size, together } from "./algebra.js";
+import {
+  collect,
+  expandAll,
+  factorCommon,
+  resetTerms,
+  size,
+  type Term,
+  together,
+  withBudget,
+  workSpent,
+} from "./algebra.js";
 import type { Node } from "./ast.js";
-import { compile, evaluate } from "./compile.js";
+import { compile, evaluate, pointMap } from "./compile.js";
 import { nodeSize, toLatex, toText } from "./format.js";
-import { programToTerm } from "./from-program.js";
-import { parseNode, variablesOf } from "./parse.js";
-import { type Formula, toFormula } from "./to-node.js";
+import { programToFormula, programToTerm } from "./from-program.js";
+import { parseFormula, variablesOf } from "./parse.js";
+import { termFunction } from "./term-function.js";
+import { bindingNames, type Formula, toFormula } from "./to-node.js";
 
 /**
  * A mathematical expression in named variables. Print it with `String(e)` / `e.toLatex()`, evaluate it
@@ -60,13 +71,15 @@ export class Expr {
 
   /** The value at a point, in float64. */
   evaluate(at: Readonly<Record<string, number>>): number {
+    if (typeof at !== "object" || at === null)
+      throw new ValueError(`evaluate: expected a point such as { x: 2 }, got ${describe(at)}`);
+    const env = pointMap(at);
     for (const v of this.variables)
-      if (typeof at[v] !== "number")
+      if (typeof env.get(v) !== "number")
         throw new ValueError(
-          `evaluate: no value for variable '${v}' (variables: ${this.variables.join(", ")})`,
+          `evaluate: no number for variable '${v}' (variables: ${this.variables.join(", ")})`,
         );
-    const env: Record<string, number> = { ...at };
-    for (const b of this.formula.bindings) env[b.name] = evaluate(b.node, env);
+    for (const b of this.formula.bindings) env.set(b.name, evaluate(b.node, env));
     return evaluate(this.formula.body, env);
   }
 
@@ -99,70 +112,115 @@ export class Expr {
  * ```
  */
 export function parse(text: string, options: { variables?: readonly string[] } = {}): Expr {
-  const parts = splitTopLevel(text, " where ");
-  if (parts.length === 1)
-    return new Expr({ body: parseNode(text, options), bindings: [] }, options.variables);
-  // "body where u = …, v = …" — the form formulas print in when they name shared subexpressions.
-  const defs = splitTopLevel(parts.slice(1).join(" where "), ",").map((d) => {
-    const m = /^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$/s.exec(d);
-    if (!m)
-      throw new ValueError(
-        `parse: cannot read the binding "${d.trim()}" after 'where' (expected name = expression)`,
-      );
-    return { name: m[1]!, text: m[2]! };
-  });
-  const names = defs.map((d) => d.name);
-  const vars = options.variables === undefined ? undefined : [...options.variables, ...names];
-  const bindings = defs.map((d) => ({ name: d.name, node: parseNode(d.text, { variables: vars }) }));
-  const body = parseNode(parts[0]!, { variables: vars });
-  // Bindings may use earlier ones; order them so each comes after those it uses.
-  const order: typeof bindings = [];
-  const pending = [...bindings];
-  while (pending.length > 0) {
-    const i = pending.findIndex((b) =>
-      variablesOf(b.node).every((v) => !pending.some((p) => p.name === v && p !== b)),
-    );
-    if (i < 0)
-      throw new ValueError(
-        `parse: the bindings after 'where' refer to each other in a cycle (${names.join(", ")})`,
-      );
-    order.push(pending.splice(i, 1)[0]!);
-  }
-  return new Expr({ body, bindings: order }, options.variables);
+  const { body, bindings } = parseFormula(text, options);
+  return new Expr(
+    { body, bindings: bindings.map((b) => ({ name: b.name, node: b.node })) },
+    options?.variables === undefined ? undefined : [...options.variables],
+  );
 }
 
-/** Splits at a separator outside parentheses. */
-function splitTopLevel(text: string, sep: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "(") depth++;
-    else if (ch === ")") depth--;
-    else if (depth === 0 && text.startsWith(sep, i)) {
-      out.push(text.slice(start, i));
-      start = i + sep.length;
-      i += sep.length - 1;
-    }
-  }
-  out.push(text.slice(start));
-  return out;
+/** Formulas above this many nodes are not differentiated further (the next one would be larger still). */
+export const MAX_FORMULA_SIZE = 20_000;
+/** The highest derivative order nb.symbolic.derivative computes (each order differentiates the last formula). */
+export const MAX_DERIVATIVE_ORDER = 10;
+
+/**
+ * The work (counted operations, see algebra.ts; about a second) one call of simplify, derivative, gradient
+ * or hessian spends on simplifying, shared by all the formulas it builds; once it is spent, the remaining
+ * formulas are built without simplification.
+ */
+const CALL_BUDGET = 2_000_000;
+/** The most one rewrite (expanding, grouping, a common denominator) may spend. */
+const REWRITE_BUDGET = 300_000;
+
+/** The work left to one public call. */
+interface Work {
+  left: number;
+}
+const newWork = (): Work => ({ left: CALL_BUDGET });
+
+const describe = (v: unknown): string =>
+  typeof v === "string" ? JSON.stringify(v) : v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+
+function asExpr(what: string, e: unknown): Expr {
+  if (typeof e === "string") return parse(e);
+  if (e instanceof Expr) return e;
+  throw new ValueError(`${what}: expected a formula (a string or an nb.Expr), got ${describe(e)}`);
 }
 
-const asExpr = (e: Expr | string): Expr => (typeof e === "string" ? parse(e) : e);
+/** A formula's text for a message, shortened. */
+const quote = (e: Expr): string => {
+  const s = String(e);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
 
-/** Traces `f` (a function of the expression's variables) to a program and simplifies it into an Expr. */
-function formulaOf(f: (...xs: Tensor[]) => Tensor, variables: readonly string[]): Expr {
+/** The simplest of a few rewrites of the term, each tried within its own share of the work left. */
+function simplest(built: Term, left: () => number): Term {
+  let best = built;
+  const consider = (t: Term | null) => {
+    if (t !== null && size(t) < size(best)) best = t;
+  };
+  const attempt = (f: () => Term): Term | null =>
+    left() > 0 ? withBudget(Math.min(REWRITE_BUDGET, left()), f, () => null) : null;
+  const expanded = attempt(() => expandAll(built));
+  // Fully expanded (every like term collected), then as built; each grouped by shared factors and over a
+  // common denominator. A built form far larger than the best so far is not worth rewriting.
+  for (const b of expanded === null ? [built] : [expanded, built]) {
+    if (b === built && b !== best && size(b) > 2 * size(best)) continue;
+    consider(b);
+    consider(attempt(() => collect(b)));
+    consider(attempt(() => factorCommon(b)));
+    const t = attempt(() => together(b));
+    if (t === null || t === b) continue;
+    consider(t);
+    consider(attempt(() => collect(t)));
+    consider(attempt(() => factorCommon(t)));
+  }
+  return best;
+}
+
+/** A simplified formula, with its canonical term when the simplifier got that far. */
+interface Simplified {
+  readonly expr: Expr;
+  readonly term: Term | null;
+}
+
+/**
+ * Traces `f` (a function of the expression's variables) to a program and simplifies it into an Expr. The
+ * work is budgeted: past the budget the result is less simplified (at worst the program itself, with its
+ * shared values as where-bindings), never wrong.
+ */
+function formulaOf(f: (...xs: Tensor[]) => Tensor, variables: readonly string[], work: Work): Simplified {
   const args = variables.map(() => toTensor(1, "float64"));
-  const built = programToTerm(makeProgram(f)(...args), variables);
-  // Candidates: as built, fully expanded (every like term collected), and both grouped by shared factors.
-  const candidates = [built, expandAll(built)].flatMap((b) => {
-    const t = together(b);
-    return [b, collect(b), factorCommon(b), t, collect(t), factorCommon(t)];
-  });
-  const term = candidates.reduce((a, b) => (size(b) < size(a) ? b : a));
-  return new Expr(toFormula(term, variables), variables);
+  const program = makeProgram(f)(...args);
+  const start = workSpent();
+  const left = () => work.left - (workSpent() - start);
+  resetTerms();
+  try {
+    const built =
+      left() > 0
+        ? withBudget(
+            left(),
+            () => programToTerm(program, variables),
+            () => null,
+          )
+        : null;
+    if (built === null) {
+      const formula = programToFormula(program, variables, bindingNames(variables));
+      return { expr: new Expr(formula, variables), term: null };
+    }
+    const term = simplest(built, left);
+    return { expr: new Expr(toFormula(term, variables), variables), term };
+  } finally {
+    work.left = left();
+    resetTerms();
+  }
+}
+
+/** The derivative of a simplified formula with respect to argument `i`, simplified. */
+function differentiate(s: Simplified, i: number, variables: readonly string[], work: Work): Simplified {
+  const f = (s.term === null ? s.expr.fn : termFunction(s.term, variables)) as (...xs: Tensor[]) => Tensor;
+  return formulaOf(grad(f, { argnums: i }), variables, work);
 }
 
 /**
@@ -174,13 +232,28 @@ function formulaOf(f: (...xs: Tensor[]) => Tensor, variables: readonly string[])
  * ```
  */
 export function simplify(expr: Expr | string): Expr {
-  const e = asExpr(expr);
-  return formulaOf(e.fn as (...xs: Tensor[]) => Tensor, e.variables);
+  const e = asExpr("simplify", expr);
+  checkSize("simplify", e);
+  return formulaOf(e.fn as (...xs: Tensor[]) => Tensor, e.variables, newWork()).expr;
+}
+
+/** Refuses to differentiate or simplify a formula past MAX_FORMULA_SIZE nodes (`order`: of which derivative). */
+function checkSize(what: string, e: Expr, order?: number): void {
+  if (e.size <= MAX_FORMULA_SIZE) return;
+  if (order === undefined)
+    throw new ValueError(
+      `${what}: the formula has ${e.size} nodes; formulas of up to ${MAX_FORMULA_SIZE} are simplified and differentiated`,
+    );
+  throw new ValueError(
+    `${what}: the derivative of order ${order} already has ${e.size} nodes, more than the ${MAX_FORMULA_SIZE} a formula may have to be differentiated again; ask for order ${order} at most`,
+  );
 }
 
 /**
- * The k-th derivative with respect to one variable, as a simplified formula. It is computed by the same
- * automatic differentiation as nb.grad — the traced derivative program is simplified and printed.
+ * The k-th derivative with respect to one variable, as a simplified formula, for k from 0 (the formula
+ * simplified) to 10. It is computed by the same automatic differentiation as nb.grad, one order at a
+ * time: each derivative program is traced, simplified and printed, and the next order differentiates that
+ * formula.
  * @example
  * ```ts
  * String(nb.symbolic.derivative("x^4 - 2x^3 + 3x^2 - 4x + 5", "x", 3)); // "24x - 12"
@@ -188,19 +261,48 @@ export function simplify(expr: Expr | string): Expr {
  * ```
  */
 export function derivative(expr: Expr | string, variable?: string, order = 1): Expr {
-  const e = asExpr(expr);
+  const series = derivativesOf("derivative", expr, variable, order);
+  return series[series.length - 1]!;
+}
+
+/**
+ * The derivatives of orders 0 (the formula simplified) to `order`, computed together (each from the one
+ * before, within one work budget); what `nabla diff` prints.
+ * @example
+ * ```ts
+ * derivatives("x^3", "x", 3).map(String); // ["x^3", "3x^2", "6x", "6"]
+ * ```
+ */
+export function derivatives(expr: Expr | string, variable: string | undefined, order: number): Expr[] {
+  return derivativesOf("derivatives", expr, variable, order, true);
+}
+
+function derivativesOf(what: string, expr: unknown, variable: unknown, order: unknown, all = false): Expr[] {
+  const e = asExpr(what, expr);
+  if (variable !== undefined && typeof variable !== "string")
+    throw new ValueError(`${what}: the variable must be a name such as "x", got ${describe(variable)}`);
+  if (typeof order !== "number" || !Number.isInteger(order) || order < 0 || order > MAX_DERIVATIVE_ORDER)
+    throw new ValueError(
+      `${what}: order must be an integer from 0 to ${MAX_DERIVATIVE_ORDER}, got ${typeof order === "number" ? order : describe(order)}`,
+    );
   const v = variable ?? e.variables[0];
-  if (v === undefined) throw new ValueError(`derivative: the expression ${String(e)} has no variables`);
+  if (v === undefined) throw new ValueError(`${what}: the expression ${quote(e)} has no variables`);
   const i = e.variables.indexOf(v);
   if (i < 0)
     throw new ValueError(
-      `derivative: '${v}' is not a variable of ${String(e)} (variables: ${e.variables.join(", ") || "none"})`,
+      `${what}: '${v}' is not a variable of ${quote(e)} (variables: ${e.variables.join(", ") || "none"})`,
     );
-  if (!Number.isInteger(order) || order < 0)
-    throw new ValueError(`derivative: order must be a non-negative integer, got ${order}`);
-  let f = e.fn as (...xs: Tensor[]) => Tensor;
-  for (let k = 0; k < order; k++) f = grad(f, { argnums: i });
-  return formulaOf(f, e.variables);
+  checkSize(what, e);
+  const work = newWork();
+  const out: Expr[] = [];
+  if (all || order === 0) out.push(formulaOf(e.fn as (...xs: Tensor[]) => Tensor, e.variables, work).expr);
+  let d: Simplified = { expr: e, term: null };
+  for (let k = 1; k <= order; k++) {
+    if (k > 1) checkSize(what, d.expr, k - 1);
+    d = differentiate(d, i, e.variables, work);
+    if (all || k === order) out.push(d.expr);
+  }
+  return out;
 }
 
 /**
@@ -211,8 +313,10 @@ export function derivative(expr: Expr | string, variable?: string, order = 1): E
  * ```
  */
 export function gradient(expr: Expr | string): Expr[] {
-  const e = asExpr(expr);
-  return e.variables.map((v) => derivative(e, v, 1));
+  const e = asExpr("gradient", expr);
+  checkSize("gradient", e);
+  const work = newWork();
+  return e.variables.map((_, i) => differentiate({ expr: e, term: null }, i, e.variables, work).expr);
 }
 
 /**
@@ -223,11 +327,13 @@ export function gradient(expr: Expr | string): Expr[] {
  * ```
  */
 export function hessian(expr: Expr | string): Expr[][] {
-  const e = asExpr(expr);
-  const f = e.fn as (...xs: Tensor[]) => Tensor;
-  return e.variables.map((_, i) =>
-    e.variables.map((_, j) => formulaOf(grad(grad(f, { argnums: i }), { argnums: j }), e.variables)),
-  );
+  const e = asExpr("hessian", expr);
+  checkSize("hessian", e);
+  const work = newWork();
+  return e.variables.map((_, i) => {
+    const first = differentiate({ expr: e, term: null }, i, e.variables, work);
+    return e.variables.map((_, j) => differentiate(first, j, e.variables, work).expr);
+  });
 }
 
 export type { Node };
