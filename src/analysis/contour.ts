@@ -1,9 +1,10 @@
 // Contour plots of a function of two variables with optimizer paths drawn on top, as standalone SVG.
-import * as Plot from "@observablehq/plot";
+import type { Markish } from "@observablehq/plot";
 import { ValueError } from "../core/errors.js";
 import { checkDomain } from "../viz/data.js";
 import { serializeSvg, svgDocument, svgElement } from "../viz/dom.js";
 import { drawHeader, layoutHeader, seriesColor } from "../viz/legend.js";
+import { plotLibrary } from "../viz/libs.js";
 
 /**
  * A labelled sequence of points (each `[x, y]`, or any array-like whose first two entries are x and y, such
@@ -143,7 +144,8 @@ export function contourChart(f: (x: number, y: number) => number, options: Conto
   const sx = (xRange[1] - xRange[0]) / (width - marginLeft - marginRight);
   const sy = (yRange[1] - yRange[0]) / (height - marginTop - marginBottom);
 
-  const marks: Plot.Markish[] = [
+  const Plot = plotLibrary(op);
+  const marks: Markish[] = [
     Plot.contour({
       x1: xRange[0],
       x2: xRange[1],
@@ -202,7 +204,7 @@ export function contourChart(f: (x: number, y: number) => number, options: Conto
   );
   const axis = { labelAnchor: "center", labelArrow: "none" } as const;
   const svg = Plot.plot({
-    document: svgDocument(),
+    document: svgDocument(op),
     width,
     height,
     marginTop,

@@ -1,19 +1,18 @@
 // The DOM Plot draws into: the page's document in a browser, a linkedom document in Node.
 
+import { hasPageDocument, linkedomLibrary } from "./libs.js";
+
 export const SVG_NS = "http://www.w3.org/2000/svg";
-
-const pageDocument: Document | undefined =
-  typeof document !== "undefined" && typeof document.createElementNS === "function" ? document : undefined;
-
-// Loaded only outside browsers, so a bundled playground never fetches linkedom.
-const linkedom = pageDocument ? undefined : await import("linkedom");
 
 let nodeDocument: Document | undefined;
 
-/** The document to build SVG in: the global one when there is a page, else one shared linkedom document. */
-export function svgDocument(): Document {
-  if (pageDocument) return pageDocument;
-  nodeDocument ??= linkedom!.parseHTML("<!DOCTYPE html><html><head></head><body></body></html>")
+/**
+ * The document to build SVG in: the global one when there is a page, else one shared linkedom document
+ * (linkedom is loaded on the first call, so a bundled page never fetches it).
+ */
+export function svgDocument(op: string): Document {
+  if (hasPageDocument()) return document;
+  nodeDocument ??= linkedomLibrary(op).parseHTML("<!DOCTYPE html><html><head></head><body></body></html>")
     .document as unknown as Document;
   return nodeDocument;
 }
@@ -47,7 +46,7 @@ function toXml(node: Node): string {
 
 /** Serializes an `<svg>` element as a standalone XML document string (it declares its own namespaces). */
 export function serializeSvg(svg: SVGSVGElement): string {
-  if (pageDocument && typeof XMLSerializer !== "undefined") {
+  if (hasPageDocument() && typeof XMLSerializer !== "undefined") {
     svg.setAttributeNS("http://www.w3.org/2000/xmlns/", "xmlns:xlink", "http://www.w3.org/1999/xlink");
     return new XMLSerializer().serializeToString(svg);
   }

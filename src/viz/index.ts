@@ -1,4 +1,5 @@
 // Pictures of functions and their derivatives: plain numbers in, standalone SVG (or PNG in Node) out.
 export type { Series } from "./data.js";
 export { type LineChartOptions, lineChart } from "./line-chart.js";
+export { load } from "./load.js";
 export { svgToPng } from "./png.js";

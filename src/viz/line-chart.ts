@@ -1,5 +1,5 @@
 // Line charts of one or more curves (a function and its derivatives, an error curve) as standalone SVG.
-import * as Plot from "@observablehq/plot";
+import type { Markish } from "@observablehq/plot";
 import { ValueError } from "../core/errors.js";
 import {
   breakAtJumps,
@@ -13,6 +13,7 @@ import {
 } from "./data.js";
 import { serializeSvg, svgDocument } from "./dom.js";
 import { drawHeader, layoutHeader, seriesColor, textWidth } from "./legend.js";
+import { plotLibrary } from "./libs.js";
 import { axisTicks, type Ticks } from "./ticks.js";
 
 /**
@@ -125,7 +126,8 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
   );
   clean = clean.map((s) => breakAtJumps(s, y.domain));
 
-  const marks: Plot.Markish[] = [Plot.frame({ strokeOpacity: 0.25 })];
+  const Plot = plotLibrary(op);
+  const marks: Markish[] = [Plot.frame({ strokeOpacity: 0.25 })];
   if (zeroLine && !logY && y.domain[0] <= 0 && y.domain[1] >= 0) {
     marks.push(Plot.ruleY([0], { stroke: "currentColor", strokeOpacity: 0.6 }));
   }
@@ -137,7 +139,7 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
   });
   const axis = { labelAnchor: "center", labelArrow: "none", grid: true } as const;
   const svg = Plot.plot({
-    document: svgDocument(),
+    document: svgDocument(op),
     width,
     height,
     marginTop,
