@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import * as nb from "nabla";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { run } from "../src/cli/main.js";
 
@@ -184,5 +185,44 @@ describe("more bad input", () => {
     expect((await nabla("diff", "x²")).stderr).toMatch(/unexpected character '²'/);
     const j = JSON.parse((await nabla("diff", "sqrt(x)", "--at", "0", "--json")).stdout);
     expect(j.orders[0].ad).toBe("Infinity");
+  });
+});
+
+describe("orders and sizes are bounded", () => {
+  it("refuses --order above the maximum before any work, naming the option and the maximum", async () => {
+    const r = await nabla("diff", "exp(exp(exp(x)))", "--order", "11");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--order 11: give an integer from 1 to 10 \(the highest order nabla computes\)/);
+    expect((await nabla("diff", "x^2", "--order", "0")).stderr).toMatch(
+      /--order 0: give an integer from 1 to 10/,
+    );
+    expect((await nabla("plot", "x^2", "--order", "12", "-o", "x.svg")).stderr).toMatch(
+      /--order 12: give an integer from 0 to 10/,
+    );
+  });
+
+  it("the highest order of exp(exp(exp(x))): formula, autodiff and the formula's value agree", async () => {
+    const j = JSON.parse(
+      (await nabla("diff", "exp(exp(exp(x)))", "--order", "10", "--at", "0.3", "--json")).stdout,
+    );
+    expect(j.orders).toHaveLength(10);
+    for (const o of j.orders as { symbolic: number; ad: number; formula: string }[]) {
+      expect(Math.abs(o.symbolic - o.ad)).toBeLessThanOrEqual(1e-12 * Math.abs(o.ad));
+      expect(nb.parse(o.formula).evaluate({ x: 0.3 })).toBe(o.symbolic);
+    }
+  });
+
+  it("the length limit counts where-bindings", async () => {
+    const r = await nabla("diff", `u where u = ${"x+".repeat(5000)}x`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/expression too long \(\d+ characters; the limit is 10000\)/);
+  });
+
+  it("reads --at values by own names only", async () => {
+    expect((await nabla("diff", "x", "--at", "x=constructor")).stderr).toMatch(/not a finite number/);
+    const j = JSON.parse(
+      (await nabla("grad", "__proto__ * constructor", "--at", "__proto__=2,constructor=3", "--json")).stdout,
+    );
+    expect(j.gradient.map((g: { value: number }) => g.value)).toEqual([3, 2]);
   });
 });

@@ -2,10 +2,11 @@
 import { writeFileSync } from "node:fs";
 import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { grad, vmap } from "../interpret/api.js";
+import { vmap } from "../interpret/api.js";
+import { elementwiseDerivatives } from "../interpret/jet.js";
 import { errorCurve } from "../numeric/error-curve.js";
 import { linspace } from "../ops/creation.js";
-import { derivative, parse } from "../symbolic/expr.js";
+import { derivatives, parse } from "../symbolic/expr.js";
 import { lineChart, type Series, svgToPng } from "../viz/index.js";
 import { alongVariable } from "./report.js";
 
@@ -51,11 +52,14 @@ function functionChart(text: string, o: PlotOptions): string {
   const xs = linspace(o.from, o.to, o.points, { dtype: "float64" });
   const xData = Array.from(xs.dataSync());
   const series: Series[] = [];
-  let g: (t: Tensor) => Tensor = alongVariable(e, o.wrt, o.at);
+  const along = alongVariable(e, o.wrt, o.at);
+  const formulas = o.order > 0 ? derivatives(e, o.wrt, o.order) : [];
+  // Every order at every point in one Taylor-mode pass.
+  const values =
+    o.order > 0 ? (elementwiseDerivatives(along, xs, o.order) as Tensor[]) : [vmap(along)(xs) as Tensor];
   for (let k = 0; k <= o.order; k++) {
-    if (k > 0) g = grad(g);
-    const y = Array.from((vmap(g)(xs) as Tensor).dataSync());
-    const formula = k === 0 ? String(e) : String(derivative(e, o.wrt, k));
+    const y = Array.from(values[k]!.dataSync());
+    const formula = k === 0 ? String(e) : String(formulas[k]);
     const label = `${k === 0 ? "f" : `f${primes(k)}`}(${o.wrt})${formula.length <= 34 ? ` = ${formula}` : ""}`;
     series.push({ label, x: xData, y });
   }

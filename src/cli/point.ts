@@ -7,10 +7,10 @@ export function parsePoint(
   variables: readonly string[],
   fallback = 1,
 ): Record<string, number> {
-  const at: Record<string, number> = {};
+  const at = new Map<string, number>();
   if (text === undefined || text.trim() === "") {
-    for (const v of variables) at[v] = fallback;
-    return at;
+    for (const v of variables) at.set(v, fallback);
+    return asRecord(at);
   }
   const parts = text.split(",").map((p) => p.trim());
   if (parts.length === 1 && !parts[0]!.includes("=")) {
@@ -19,11 +19,11 @@ export function parsePoint(
       throw new ValueError(
         `--at ${text}: the expression has variables ${variables.join(", ")}; give each a value, e.g. --at ${variables.map((v, i) => `${v}=${i + 1}`).join(",")}`,
       );
-    for (const v of variables) at[v] = value;
-    return at;
+    for (const v of variables) at.set(v, value);
+    return asRecord(at);
   }
   for (const p of parts) {
-    const m = /^([A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*)\s*=\s*(.+)$/.exec(p);
+    const m = /^([\p{L}_][\p{L}\p{N}_]*)\s*=\s*(.+)$/u.exec(p);
     if (!m)
       throw new ValueError(
         `--at ${text}: cannot read "${p}"; write name=value pairs separated by commas, e.g. x=1,y=2`,
@@ -32,16 +32,24 @@ export function parsePoint(
       throw new ValueError(
         `--at ${text}: '${m[1]}' is not a variable of the expression (variables: ${variables.join(", ") || "none"})`,
       );
-    at[m[1]!] = toNumber(m[2]!, text);
+    at.set(m[1]!, toNumber(m[2]!, text));
   }
-  const missing = variables.filter((v) => at[v] === undefined);
+  const missing = variables.filter((v) => !at.has(v));
   if (missing.length > 0) throw new ValueError(`--at ${text}: no value for ${missing.join(", ")}`);
-  return at;
+  return asRecord(at);
 }
 
+/** A record with exactly these own properties (a name such as __proto__ included). */
+const asRecord = (at: ReadonlyMap<string, number>): Record<string, number> => Object.fromEntries(at);
+
+const NAMED: ReadonlyMap<string, number> = new Map([
+  ["pi", Math.PI],
+  ["-pi", -Math.PI],
+  ["e", Math.E],
+]);
+
 function toNumber(s: string, text: string): number {
-  const named: Record<string, number> = { pi: Math.PI, "-pi": -Math.PI, e: Math.E };
-  const v = named[s.trim()] ?? Number(s);
+  const v = NAMED.get(s.trim()) ?? Number(s);
   if (s.trim() === "" || !Number.isFinite(v))
     throw new ValueError(`--at ${text}: "${s}" is not a finite number`);
   return v;
