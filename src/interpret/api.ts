@@ -493,7 +493,21 @@ export function derivative(f: AnyFn, k: number, options?: DerivativeOptions): An
   const argnums = argnumsArg(where, o.argnums);
   if (method === "symmetric" && typeof argnums !== "number")
     throw new ValueError('derivative: method "symmetric" needs a single argument (argnums a number)');
-  if (k === 0) return f;
+  // Checked on every route (order 0, Taylor mode, nested Jacobians, symmetric rows) alike.
+  const differentiated = (args: unknown[]): Tensor[] => {
+    const nums = normArgnums(where, argnums, args.length);
+    const [leaves, def] = flattenArgs(
+      nums.map((i) => args[i]),
+      where,
+    );
+    checkFloatLeaves(where, leaves, def, nums);
+    return leaves;
+  };
+  if (k === 0)
+    return (...args: unknown[]) => {
+      differentiated(args);
+      return f(...args);
+    };
   const nest = (first: typeof jacrevAs) => {
     let g = first(where, f, argnums);
     for (let i = 1; i < k; i++) g = jacfwdAs(where, g, argnums);
@@ -519,13 +533,7 @@ export function derivative(f: AnyFn, k: number, options?: DerivativeOptions): An
   // instead of the exponential growth of nested Jacobians.
   const byJet = method === "auto" && typeof argnums === "number" ? taylorDerivative(f, k, { argnums }) : null;
   return (...args: unknown[]) => {
-    // Checked here so that every route (Taylor mode, nested Jacobians, symmetric rows) reports alike.
-    const nums = normArgnums(where, argnums, args.length);
-    const [leaves, def] = flattenArgs(
-      nums.map((i) => args[i]),
-      where,
-    );
-    checkFloatLeaves(where, leaves, def, nums);
+    const leaves = differentiated(args);
     if (byJet !== null && isScalarArgument(args, argnums)) return byJet(...args);
     if (k > MAX_NESTED_ORDER)
       throw new ValueError(
