@@ -175,7 +175,7 @@ describe("value and creation errors", () => {
     expectError(
       () => nb.array("abc" as unknown as nb.TensorLike),
       nb.ValueError,
-      /cannot make a tensor from string/,
+      /cannot make a tensor from the string "abc"/,
     );
   });
 
@@ -524,9 +524,329 @@ describe("tensors in JavaScript arithmetic and conditions", () => {
     expectError(() => nb.vmap(absByIf)(nb.array([-2, 3])), nb.TraceError, /nb\.where/);
   });
 
-  it("under eager grad the value is known, so JavaScript control flow works (as in PyTorch)", () => {
-    const f = (x: T) => ((x as unknown as number) > 0 ? nb.mul(x, x) : nb.neg(x));
+  it("under grad a value that carries a derivative is not a number, but a comparison drives control flow", () => {
+    const byNumber = (x: T) => ((x as unknown as number) > 0 ? nb.mul(x, x) : nb.neg(x));
+    expectError(
+      () => nb.grad(byNumber)(3),
+      nb.TraceError,
+      /carries a derivative/,
+      /nb\.greater\(x, 0\)\.item\(\)/,
+    );
+    const f = (x: T) => (nb.greater(x, 0).item() ? nb.mul(x, x) : nb.neg(x));
     expect(nb.grad(f)(3).item()).toBe(6);
     expect(nb.grad(f)(-3).item()).toBe(-1);
+  });
+});
+
+describe("bad arguments are refused where they enter, naming the public function", () => {
+  const x = nb.array([
+    [1, 2],
+    [3, 4],
+  ]);
+  const key = nb.random.key(0);
+  // biome-ignore lint/suspicious/noExplicitAny: plain-JavaScript calls, arguments of any type
+  const js = nb as any;
+
+  it("a non-object where an options object is expected is a ValueError that shows the call to write", () => {
+    expectError(
+      () =>
+        js.sum(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          1,
+        ),
+      nb.ValueError,
+      lit("sum: the second argument is an options object, got the number 1; write nb.sum(x, { axis: 1 })"),
+    );
+    const calls: [string, (bad: unknown) => unknown][] = [
+      ["array", (o) => js.array([1], o)],
+      ["zeros", (o) => js.zeros([2], o)],
+      ["ones", (o) => js.ones([2], o)],
+      ["full", (o) => js.full([2], 1, o)],
+      ["arange", (o) => js.arange(0, 3, 1, o)],
+      ["linspace", (o) => js.linspace(0, 1, 3, o)],
+      ["eye", (o) => js.eye(2, 2, o)],
+      ["sum", (o) => js.sum(x, o)],
+      ["mean", (o) => js.mean(x, o)],
+      ["prod", (o) => js.prod(x, o)],
+      ["max", (o) => js.max(x, o)],
+      ["min", (o) => js.min(x, o)],
+      ["argmax", (o) => js.argmax(x, o)],
+      ["argmin", (o) => js.argmin(x, o)],
+      ["variance", (o) => js.variance(x, o)],
+      ["std", (o) => js.std(x, o)],
+      ["logSumExp", (o) => js.logSumExp(x, o)],
+      ["cumsum", (o) => js.cumsum(x, o)],
+      ["norm", (o) => js.norm(x, o)],
+      ["gelu", (o) => js.gelu(x, o)],
+      ["random.uniform", (o) => js.random.uniform(key, [2], o)],
+      ["random.normal", (o) => js.random.normal(key, [2], o)],
+      ["grad", (o) => js.grad(nb.sin, o)],
+      ["valueAndGrad", (o) => js.valueAndGrad(nb.sin, o)],
+      ["jacrev", (o) => js.jacrev(nb.sin, o)],
+      ["jacfwd", (o) => js.jacfwd(nb.sin, o)],
+      ["hessian", (o) => js.hessian(nb.sin, o)],
+      ["derivative", (o) => js.derivative(nb.sin, 2, o)],
+      ["vmap", (o) => js.vmap(nb.sin, o)],
+      ["checkGrads", (o) => js.checkGrads(nb.sin, [1], o)],
+      ["sgd", (o) => js.optim.sgd(o)],
+      ["adam", (o) => js.optim.adam(o)],
+      ["adamw", (o) => js.optim.adamw(o)],
+      ["rmsprop", (o) => js.optim.rmsprop(o)],
+      ["adagrad", (o) => js.optim.adagrad(o)],
+      ["stepSchedule", (o) => js.optim.stepSchedule(o)],
+      ["exponentialDecay", (o) => js.optim.exponentialDecay(o)],
+      ["linearSchedule", (o) => js.optim.linearSchedule(o)],
+      ["cosineDecay", (o) => js.optim.cosineDecay(o)],
+      ["warmup", (o) => js.optim.warmup(o)],
+      ["warmupCosineDecay", (o) => js.optim.warmupCosineDecay(o)],
+    ];
+    for (const [name, call] of calls)
+      for (const bad of [1, "float64", [0], x, null])
+        expectError(
+          () => call(bad),
+          nb.ValueError,
+          new RegExp(`^${name.replace(".", "\\.")}: the \\w+ argument is an options object`),
+          /write nb\./,
+        );
+  });
+
+  it("a misspelt option is refused rather than ignored", () => {
+    expectError(
+      () => js.sum(x, { axes: 1 }),
+      nb.ValueError,
+      /sum: unknown option "axes"; the options are axis, keepdims/,
+    );
+    expectError(() => js.grad(nb.sin, { argnum: 1 }), nb.ValueError, /grad: unknown option "argnum"/);
+    expectError(
+      () => js.optim.sgd({ learningRate: 0.1, weight_decay: 0.1 }),
+      nb.ValueError,
+      /sgd: unknown option "weight_decay"/,
+    );
+    expectError(() => js.zeros([2], { dtyp: "int32" }), nb.ValueError, /zeros: unknown option "dtyp"/);
+  });
+
+  it("wrong types inside options and arguments are ValueErrors or DTypeErrors, not TypeErrors", () => {
+    expectError(() => js.array(null), nb.ValueError, /^array: cannot make a tensor from null/);
+    expectError(() => js.add(x, null), nb.ValueError, /^add: cannot make a tensor from null/);
+    expectError(() => js.astype(x, "float16"), nb.DTypeError, /^astype: .*float16/);
+    expectError(() => js.zeros([2], { dtype: "int64" }), nb.DTypeError, /^zeros: dtype must be one of/);
+    expectError(() => js.random.normal(key, [2], { dtype: "int32" }), nb.DTypeError, /random\.normal: dtype/);
+    expectError(
+      () => js.sum(x, { axis: "0" }),
+      nb.ValueError,
+      /^sum: axis must be an integer.*the string "0"/,
+    );
+    expectError(() => js.sum(x, { keepdims: 1 }), nb.ValueError, /^sum: keepdims must be true or false/);
+    expectError(() => js.moveaxis(x, "0", 1), nb.ValueError, /^moveaxis: source must be an integer/);
+    expectError(() => js.transpose(x, "10"), nb.ValueError, /^transpose: perm/);
+    expectError(() => js.reshape(x, "4"), nb.ValueError, /^reshape: the new shape/);
+    expectError(
+      () => js.concatenate(null),
+      nb.ValueError,
+      /^concatenate: the first argument must be an array/,
+    );
+    expectError(() => js.einsum(1, x), nb.ValueError, /^einsum: the first argument is the subscripts string/);
+    expectError(() => js.tensordot(x, x, "1"), nb.ValueError, /^tensordot: axes must be/);
+    expectError(() => js.pad(x, "1"), nb.ValueError, /^pad: widths must be/);
+    expectError(() => js.leakyRelu(x, "0.1"), nb.ValueError, /^leakyRelu: slope/);
+    expectError(
+      () => js.random.normal(123, [2]),
+      nb.ValueError,
+      /^random\.normal: expected a key.*the number 123/,
+    );
+    expectError(
+      () => js.grad(5),
+      nb.ValueError,
+      /^grad: the first argument must be a function, got the number 5/,
+    );
+    expectError(() => js.vmap(nb.sin, { inAxes: "0" })(x), nb.ValueError, /^vmap: inAxes must be/);
+    expectError(() => js.grad(nb.sin, { argnums: "0" }), nb.ValueError, /^grad: argnums must be/);
+    expectError(
+      () => js.optim.sgd({ learningRate: "0.1" }),
+      nb.ValueError,
+      /^sgd: learningRate must be a finite number/,
+    );
+    expectError(() => js.optim.sgd({ learningRate: 0.1, momentum: "0.9" }), nb.ValueError, /^sgd: momentum/);
+    expectError(() => js.optim.clipByValue("1"), nb.ValueError, /^clipByValue: maxDelta/);
+    expectError(() => js.optim.chain(nb.optim.identity(), 3), nb.ValueError, /^chain: argument 1/);
+    expectError(
+      () => js.optim.stepSchedule({ init: 0.1 }),
+      nb.ValueError,
+      /stepSchedule: the option stepSize is required/,
+    );
+    expectError(
+      () => nb.optim.sgd({ learningRate: 0.1 }).update({ w: nb.ones([1]) }, 5 as never),
+      nb.ValueError,
+      /^sgd\.update: the state has no step count/,
+    );
+  });
+
+  it("values with no meaning are refused instead of giving garbage", () => {
+    expectError(
+      () => nb.random.uniform(key, [2], { minval: 2, maxval: 1 }),
+      nb.ValueError,
+      /random\.uniform: need minval < maxval/,
+    );
+    expectError(() => nb.arange(Number.NaN), nb.ValueError, /^arange: stop must be a finite number/);
+    expectError(
+      () => nb.arange(0, Number.POSITIVE_INFINITY),
+      nb.ValueError,
+      /^arange: stop must be a finite/,
+    );
+    expectError(() => nb.linspace(0, Number.NaN, 3), nb.ValueError, /^linspace: stop/);
+    expectError(
+      () => nb.random.permutation(key, 2.5),
+      nb.ValueError,
+      /random\.permutation: n must be an integer/,
+    );
+    expectError(
+      () => nb.random.split(key, -1),
+      nb.ValueError,
+      /random\.split: n must be a non-negative integer/,
+    );
+    expectError(() => nb.random.bernoulli(key, 1.5, [2]), nb.ValueError, /random\.bernoulli: p must be/);
+    expectError(() => js.full([2], "x"), nb.ValueError, /^full: the fill value must be a number/);
+    expectError(() => nb.elu(x, Number.NaN), nb.ValueError, /^elu: alpha/);
+  });
+
+  it("int32 data refuses NaN, infinities and values beyond ±2³¹; in-range fractions are truncated", () => {
+    expectError(
+      () => nb.array([Number.NaN], { dtype: "int32" }),
+      nb.ValueError,
+      /^array: NaN cannot be stored as int32/,
+    );
+    expectError(
+      () => nb.array([1e10], { dtype: "int32" }),
+      nb.ValueError,
+      /^array: 10000000000 cannot be stored as int32/,
+    );
+    expectError(() => nb.array(Number.POSITIVE_INFINITY, { dtype: "int32" }), nb.ValueError, /int32/);
+    expectError(() => nb.array(new Float32Array([Number.NaN]), { dtype: "int32" }), nb.ValueError, /int32/);
+    expectError(() => nb.full([2], Number.NaN, { dtype: "int32" }), nb.ValueError, /^full: NaN/);
+    expectError(
+      () => nb.arange(2 ** 31 - 1, 2 ** 31 + 1),
+      nb.ValueError,
+      /^arange: 2147483648 cannot be stored/,
+    );
+    expectError(
+      () => nb.add(nb.arange(3), 1e10),
+      nb.ValueError,
+      /^add: 10000000000 cannot be stored as int32/,
+    );
+    expectError(() => nb.array([Number.NaN], { dtype: "bool" }), nb.ValueError, /NaN has no bool value/);
+    expectTensor(nb.array([1.7, -1.7, 2 ** 31 - 1], { dtype: "int32" }), [1, -1, 2 ** 31 - 1]);
+    expectTensor(nb.astype([Number.NaN, 1.5], "float32"), [Number.NaN, 1.5]);
+  });
+
+  it("every creation function checks its shape and size before allocating, naming itself", () => {
+    const makers: [string, (shape: unknown) => unknown][] = [
+      ["zeros", (s) => js.zeros(s)],
+      ["ones", (s) => js.ones(s)],
+      ["full", (s) => js.full(s, 1)],
+      ["random.normal", (s) => js.random.normal(key, s)],
+      ["random.uniform", (s) => js.random.uniform(key, s)],
+      ["random.randint", (s) => js.random.randint(key, s, 0, 3)],
+      ["random.bernoulli", (s) => js.random.bernoulli(key, 0.5, s)],
+      ["broadcastTo", (s) => js.broadcastTo(1, s)],
+    ];
+    for (const [name, make] of makers) {
+      const at = new RegExp(`^${name.replace(".", "\\.")}: `);
+      expectError(() => make([-2]), nb.ValueError, at, /dimension -2/);
+      expectError(() => make([2.5]), nb.ValueError, at, /dimension 2\.5/);
+      expectError(() => make([Number.NaN]), nb.ValueError, at, /dimension NaN/);
+      expectError(() => make([1e6, 1e6]), nb.ValueError, at, /maxTensorBytes/);
+      expectError(() => make("3"), nb.ValueError, at, /the string "3"/);
+      expectError(() => make([2, "3"]), nb.ValueError, at, /the string "3"/);
+    }
+    expectError(() => nb.eye(1e6), nb.ValueError, /^eye: .*maxTensorBytes/);
+    expectError(() => nb.eye(-1), nb.ValueError, /^eye: n must be a non-negative integer/);
+    expectError(() => nb.arange(0, 1e12), nb.ValueError, /^arange: .*maxTensorBytes/);
+    expectError(() => nb.linspace(0, 1, 1e12), nb.ValueError, /^linspace: .*maxTensorBytes/);
+    expectError(
+      () => nb.random.permutation(key, 2 ** 31 - 1),
+      nb.ValueError,
+      /^random\.permutation: .*maxTensorBytes/,
+    );
+    expectError(() => nb.tile(x, [1e5, 1e5]), nb.ValueError, /^tile: .*maxTensorBytes/);
+    expectError(() => nb.pad(x, [1e5, 1e5]), nb.ValueError, /^pad: .*maxTensorBytes/);
+    expectError(() => nb.outer(nb.zeros([1e5]), nb.zeros([1e5])), nb.ValueError, /^outer: .*maxTensorBytes/);
+    expectError(
+      () => nb.matmul(nb.zeros([1e5, 1]), nb.zeros([1, 1e5])),
+      nb.ValueError,
+      /^matmul: .*maxTensorBytes/,
+    );
+    expectError(() => nb.jacrev(nb.sin)(nb.zeros([1e5])), nb.ValueError, /^jacrev: .*maxTensorBytes/);
+  });
+
+  it("a composite function reports errors under its own name, not its building blocks'", () => {
+    expectError(() => nb.logSumExp(nb.zeros([0])), nb.ValueError, /^logSumExp: cannot reduce an empty axis/);
+    expectError(() => nb.softmax(nb.zeros([0])), nb.ValueError, /^softmax: cannot reduce an empty axis/);
+    expectError(() => nb.norm(nb.zeros([0]), { ord: Number.POSITIVE_INFINITY }), nb.ValueError, /^norm: /);
+    expectError(() => nb.std(x, { axis: 5 }), nb.ValueError, /^std: axis 5/);
+    expectError(() => nb.clip(nb.zeros([3]), nb.zeros([2]), 1), nb.ShapeError, /^clip: /);
+    expectError(() => js.eye(2, 2, { dtype: "x" }), nb.DTypeError, /^eye: /);
+    expectError(
+      () => nb.hessian((v: T) => nb.sum(v))(nb.arange(2)),
+      nb.DTypeError,
+      /^hessian: a differentiated input has dtype int32/,
+    );
+    expectError(
+      () => nb.hvp((v: T) => nb.sum(v), nb.array([1, 2]), nb.array([1])),
+      nb.ShapeError,
+      /^hvp: the vector v has shape \[1\] but x has \[2\]/,
+    );
+    expectError(
+      () => nb.valueAndGrad((v: T) => v)(nb.array([1, 2])),
+      nb.ShapeError,
+      /^valueAndGrad: the function must return a scalar/,
+    );
+    expectError(
+      () => nb.derivative((v: T) => nb.sum(v), 2)(nb.arange(2)),
+      nb.DTypeError,
+      /^derivative: a differentiated input has dtype int32/,
+    );
+  });
+
+  it("checkGrads refuses int and bool arguments instead of checking nothing", () => {
+    // The rule is 100 times too large; with an int32 argument nothing was differentiated and it passed.
+    const wrong = nb.customJvp(
+      (v: T) => nb.mul(v, 2),
+      ([v], [dv]) => [nb.mul(v as T, 2), nb.mul(dv as T, 200)],
+    );
+    expectError(
+      () => nb.checkGrads(wrong, [nb.array([1, 2], { dtype: "int32" })]),
+      nb.DTypeError,
+      /^checkGrads: args\[0\] has dtype int32/,
+      /close over it/,
+    );
+    expectError(() => nb.checkGrads(wrong, [nb.array([1, 2])]), nb.GradCheckError);
+    expectError(() => nb.checkGrads(nb.sin, [1], { order: 1, atol: "1" as never }), nb.ValueError, /atol/);
+  });
+
+  it("a traced value inside a nested array is a TraceError that points to nb.stack", () => {
+    expectError(
+      () => nb.grad((v: T) => nb.sum(nb.array([v, v])))(1),
+      nb.TraceError,
+      /^array: element \[0\] of the nested array is a traced value/,
+      /nb\.stack/,
+    );
+  });
+
+  it("derivative refuses orders that would not finish", () => {
+    expectError(
+      () => nb.derivative(nb.sin, 2 ** 31),
+      nb.ValueError,
+      /^derivative: order must be an integer from 0 to 100/,
+    );
+    expectError(
+      () => nb.derivative((v: T) => nb.sum(v), 20)(nb.ones([1])),
+      nb.ValueError,
+      /nested Jacobians/,
+    );
+    expectError(() => nb.derivative((v: T) => nb.sum(v), 12)(nb.ones([20])), nb.ValueError, /maxTensorBytes/);
+    expect(nb.derivative(nb.sin, 40)(0).item()).toBeCloseTo(0);
   });
 });
