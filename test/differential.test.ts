@@ -41,7 +41,13 @@ import {
   viaCustomVjp,
   xTanh,
 } from "./util/differential-ops.js";
-import { SIZE_CLASSES, type SizeClass, sizedProgram, smallProgram } from "./util/random-programs.js";
+import {
+  SIZE_CLASSES,
+  type SizeClass,
+  sizedProgram,
+  smallProgram,
+  tinyProgram,
+} from "./util/random-programs.js";
 
 const LONG = process.env.NABLA_LONG === "1";
 const REPLAY = process.env.NABLA_DIFF_SEED;
@@ -122,7 +128,7 @@ const forwardOnAll =
   (per: number) =>
   (s: number, m: Mode, i: number): readonly EngineConfig[] =>
     FORWARD_MODES.includes(m) ? CONFIGS : rotate(per)(s, m, i);
-const SIZED_MODES: readonly Mode[] = ["eager", "jit", "vjp", "jit(grad)"];
+const SIZED_MODES: readonly Mode[] = ["eager", "jit×2", "vjp", "jit(grad)"];
 
 /** The plan of a size class: seeds, modes and engine sets for the short run and the long one. */
 function sizedPlan(cls: SizeClass, dtype: "float32" | "float64"): Plan {
@@ -134,7 +140,7 @@ function sizedPlan(cls: SizeClass, dtype: "float32" | "float64"): Plan {
       label,
       make,
       seeds: LONG ? range(1, 13) : [1],
-      modes: LONG ? SIZED_MODES : ["eager", "jit", "vjp"],
+      modes: LONG ? SIZED_MODES : ["eager", "jit×2", "vjp"],
       vmap: false,
       configs: () => (LONG ? CONFIGS.filter((c) => c.engines.length > 0) : byName("all", "threads+wasm+js")),
     };
@@ -143,14 +149,16 @@ function sizedPlan(cls: SizeClass, dtype: "float32" | "float64"): Plan {
       label,
       make,
       seeds: LONG ? range(1, 25) : [1],
-      modes: LONG ? [...FORWARD_MODES, ...DERIVATIVE_MODES] : ["eager", "jit", "vjp"],
+      modes: LONG ? [...FORWARD_MODES, ...DERIVATIVE_MODES] : ["eager", "jit×2", "vjp"],
       vmap: false,
       configs: LONG ? forwardOnAll(2) : () => byName("all", "threads+wasm+js"),
     };
+  // Products at the native and WebAssembly thresholds are cheap: more of them in the short run.
+  const short = cls === "native" || cls === "wasm" ? 8 : 2;
   return {
     label,
     make,
-    seeds: LONG ? range(1, 61) : [1, 2],
+    seeds: LONG ? range(1, 61) : range(1, short + 1),
     modes: LONG ? ALL_MODES : SIZED_MODES,
     vmap: LONG,
     configs: LONG ? forwardOnAll(2) : rotate(2),
@@ -160,9 +168,17 @@ function sizedPlan(cls: SizeClass, dtype: "float32" | "float64"): Plan {
 const plans: Plan[] = [];
 for (const dtype of ["float64", "float32"] as const) {
   plans.push({
+    label: `tiny-${dtype}`,
+    make: (seed) => tinyProgram(seed, dtype),
+    seeds: LONG ? range(1, 2001) : range(1, 41),
+    modes: ALL_MODES,
+    vmap: true,
+    configs: LONG ? forwardOnAll(1) : rotate(),
+  });
+  plans.push({
     label: `small-${dtype}`,
     make: (seed) => smallProgram(seed, dtype),
-    seeds: LONG ? range(1, 1201) : range(1, 31),
+    seeds: LONG ? range(1, 1001) : range(1, 21),
     modes: ALL_MODES,
     vmap: true,
     configs: LONG ? forwardOnAll(2) : rotate(),
@@ -183,6 +199,7 @@ function replayPlan(): Plan | null {
 // ---- tests -----------------------------------------------------------------------------------------------------
 
 const before = { native: 0, split: 0 };
+const totals = { programs: 0, checks: 0 };
 
 beforeAll(async () => {
   await threadsReady();
@@ -192,6 +209,7 @@ beforeAll(async () => {
   before.split = splitStats.calls;
 });
 afterAll(() => {
+  if (LONG) console.log(`differential: ${totals.programs} programs, ${totals.checks} checks`);
   splitPolicy.always = false;
   nb.setBackend("fast");
 });
@@ -212,10 +230,22 @@ describe("random programs on every engine against the reference", () => {
     });
     return;
   }
+  // The long run in chunks of programs, each its own test (progress, and a failure does not hide the rest).
+  const chunk = LONG ? 50 : Number.POSITIVE_INFINITY;
   for (const plan of plans)
-    it(`${plan.label}: ${plan.seeds.length} program(s)`, () => {
-      expectNoFailures(runPlan(plan));
-    });
+    for (let i = 0; i < plan.seeds.length; i += chunk) {
+      const seeds = plan.seeds.slice(i, i + chunk);
+      it(
+        `${plan.label}: seeds ${seeds[0]}-${seeds[seeds.length - 1]}`,
+        () => {
+          const o = runPlan({ ...plan, seeds });
+          totals.programs += o.programs;
+          totals.checks += o.checks;
+          expectNoFailures(o);
+        },
+        LONG ? 3_600_000 : 60_000,
+      );
+    }
 
   it("the fused-loop engines ran: native loops and loops split across threads", () => {
     if (nativeAddon() !== null) expect(nativeFusedStats.runs).toBeGreaterThan(before.native);

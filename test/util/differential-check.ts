@@ -37,6 +37,7 @@ export const CONFIGS: readonly EngineConfig[] = [
 export type Mode =
   | "eager"
   | "jit"
+  | "jit×2"
   | "vjp"
   | "jit(vjp)"
   | "jvp"
@@ -47,8 +48,9 @@ export type Mode =
   | "vmap"
   | "jit(vmap)"
   | "vmap(jit)"
-  | "vmap(vjp)";
-export const FORWARD_MODES: readonly Mode[] = ["eager", "jit"];
+  | "vmap(vjp)"
+  | "vmap(jvp)";
+export const FORWARD_MODES: readonly Mode[] = ["eager", "jit", "jit×2"];
 export const DERIVATIVE_MODES: readonly Mode[] = [
   "vjp",
   "jit(vjp)",
@@ -57,7 +59,7 @@ export const DERIVATIVE_MODES: readonly Mode[] = [
   "jit(grad)",
   "jvp(grad)",
 ];
-export const VMAP_MODES: readonly Mode[] = ["vmap", "jit(vmap)", "vmap(jit)", "vmap(vjp)"];
+export const VMAP_MODES: readonly Mode[] = ["vmap", "jit(vmap)", "vmap(jit)", "vmap(vjp)", "vmap(jvp)"];
 
 /** A tensor's values as float64 with its shape (compared after both backends are done). */
 export interface Mat {
@@ -114,7 +116,8 @@ export interface Case {
   w: nb.Tensor;
   /** Tangents, one per input. */
   ts: nb.Tensor[];
-  vmap?: { inAxes: (number | null)[]; size: number; xs: nb.Tensor[] };
+  /** Batch axis per input (null: unmapped), batch size, batched inputs, the result's batch axis. */
+  vmap?: { inAxes: (number | null)[]; size: number; xs: nb.Tensor[]; outAxis: number };
 }
 
 export function makeCase(prog: Program, seed: number, withVmap: boolean): Case {
@@ -126,8 +129,10 @@ export function makeCase(prog: Program, seed: number, withVmap: boolean): Case {
   const c: Case = { prog, xs, w, ts };
   if (withVmap) {
     const size = r.pick([1, 2, 3, 5]);
+    // Unmapped, mapped at the front, or at an inner axis (batch dims away from the front exercise the rules
+    // that keep them in place).
     const inAxes: (number | null)[] = prog.inputs.map((i) =>
-      r.chance(0.35) ? null : r.int(0, i.shape.length),
+      r.chance(0.3) ? null : r.chance(0.35) ? 0 : r.int(Math.min(1, i.shape.length), i.shape.length),
     );
     if (!inAxes.some((a) => a !== null)) {
       const k = r.int(0, inAxes.length - 1);
@@ -139,7 +144,8 @@ export function makeCase(prog: Program, seed: number, withVmap: boolean): Case {
       const s = [...i.shape.slice(0, a), size, ...i.shape.slice(a)];
       return input(s, r.int(1, 2 ** 30), prog.dtype);
     });
-    c.vmap = { inAxes, size, xs: bxs };
+    const outAxis = r.chance(0.6) ? 0 : r.int(0, outShape.length);
+    c.vmap = { inAxes, size, xs: bxs, outAxis };
   }
   return c;
 }
@@ -158,6 +164,12 @@ export function evaluate(c: Case, mode: Mode): nb.Tensor[] {
       return [f(...c.xs)];
     case "jit":
       return [nb.jit(f)(...c.xs) as nb.Tensor];
+    case "jit×2": {
+      // Two runs of one compiled program (kept buffers are reused): each result must survive the next run.
+      const g = nb.jit(f);
+      const first = g(...c.ts) as nb.Tensor;
+      return [g(...c.xs) as nb.Tensor, first];
+    }
     case "vjp":
       return pull(c.w, ...c.xs);
     case "jit(vjp)":
@@ -179,15 +191,21 @@ export function evaluate(c: Case, mode: Mode): nb.Tensor[] {
     }
   }
   const v = c.vmap!;
+  const axes = { inAxes: v.inAxes, outAxes: v.outAxis };
   switch (mode) {
     case "vmap":
-      return [nb.vmap(f, { inAxes: v.inAxes })(...v.xs)];
+      return [nb.vmap(f, axes)(...v.xs)];
     case "jit(vmap)":
-      return [nb.jit(nb.vmap(f, { inAxes: v.inAxes }))(...v.xs) as nb.Tensor];
+      return [nb.jit(nb.vmap(f, axes))(...v.xs) as nb.Tensor];
     case "vmap(jit)":
-      return [nb.vmap(nb.jit(f), { inAxes: v.inAxes })(...v.xs)];
+      return [nb.vmap(nb.jit(f), axes)(...v.xs)];
     case "vmap(vjp)":
       return nb.vmap((...a: nb.Tensor[]) => pull(c.w, ...a), { inAxes: v.inAxes })(...v.xs) as nb.Tensor[];
+    case "vmap(jvp)":
+      // Per-example tangents of the program in the (unbatched) directions c.ts.
+      return [
+        nb.vmap((...a: nb.Tensor[]) => nb.jvp(f, a, c.ts)[1] as nb.Tensor, { inAxes: v.inAxes })(...v.xs),
+      ];
   }
   throw new Error(`unknown mode ${mode}`);
 }
@@ -197,15 +215,24 @@ function vmapByLoop(c: Case, mode: Mode): nb.Tensor[] {
   const v = c.vmap!;
   const per = range(v.size).map((b) => {
     const xs = v.xs.map((x, k) => (v.inAxes[k] === null ? x : nb.take(x, b, v.inAxes[k]!)));
-    return mode === "vmap(vjp)" ? evaluate({ ...c, xs }, "vjp") : evaluate({ ...c, xs }, "eager");
+    if (mode === "vmap(vjp)") return evaluate({ ...c, xs }, "vjp");
+    if (mode === "vmap(jvp)") return evaluate({ ...c, xs }, "jvp").slice(1);
+    return evaluate({ ...c, xs }, "eager");
   });
-  return per[0]!.map((_, o) => nb.stack(per.map((p) => p[o]!)));
+  const axis = mode === "vmap" ? v.outAxis : 0;
+  return per[0]!.map((_, o) =>
+    nb.stack(
+      per.map((p) => p[o]!),
+      axis,
+    ),
+  );
 }
 
 /** The mode whose reference result a mode is compared with (the reference runs eagerly, vmap as a loop). */
 export const REFERENCE_MODE: Record<Mode, Mode> = {
   eager: "eager",
   jit: "eager",
+  "jit×2": "jit×2",
   vjp: "vjp",
   "jit(vjp)": "vjp",
   jvp: "jvp",
@@ -217,18 +244,22 @@ export const REFERENCE_MODE: Record<Mode, Mode> = {
   "jit(vmap)": "vmap",
   "vmap(jit)": "vmap",
   "vmap(vjp)": "vmap(vjp)",
+  "vmap(jvp)": "vmap(jvp)",
 };
 
 /** The reference backend's result for `mode`. */
 export function reference(c: Case, mode: Mode): Mat[] {
   const m = REFERENCE_MODE[mode];
-  return onBackend("reference", () => mats(VMAP_MODES.includes(m) ? vmapByLoop(c, m) : evaluate(c, m)));
+  return onBackend("reference", () => {
+    if (m === "jit×2") return mats([...evaluate(c, "eager"), ...evaluate({ ...c, xs: c.ts }, "eager")]);
+    return mats(VMAP_MODES.includes(m) ? vmapByLoop(c, m) : evaluate(c, m));
+  });
 }
 
 /** Which modes make sense for the program. */
 export function modesFor(prog: Program, modes: readonly Mode[]): Mode[] {
   const fwd = hasForwardMode(prog);
-  return modes.filter((m) => fwd || !["jvp", "jit(jvp)", "jvp(grad)"].includes(m));
+  return modes.filter((m) => fwd || !["jvp", "jit(jvp)", "jvp(grad)", "vmap(jvp)"].includes(m));
 }
 
 export interface Failure {
@@ -280,7 +311,8 @@ export function referenceOrError(c: Case, mode: Mode): Mat[] | Error {
 /** The case's vmap axes and batch inputs as text. */
 export function showCase(c: Case): string {
   if (c.vmap === undefined) return "";
-  return `// vmap: inAxes [${c.vmap.inAxes.map((a) => (a === null ? "null" : a)).join(", ")}], batch ${c.vmap.size}`;
+  const axes = c.vmap.inAxes.map((a) => (a === null ? "null" : a)).join(", ");
+  return `// vmap: inAxes [${axes}], outAxes ${c.vmap.outAxis}, batch ${c.vmap.size}`;
 }
 
 // ---- shrinking -----------------------------------------------------------------------------------------------

@@ -368,7 +368,7 @@ const movement: Step = (g, cur) => {
     ["squeeze", s.includes(1) ? 0.7 : 0],
     ["moveaxis", nd >= 2 ? 0.7 : 0],
     ["tile", 0.7],
-    ["take", 2],
+    ["take", 3],
     ["takeArgmax", nd >= 1 && s.every((d) => d > 0) ? 1 : 0],
   ]);
   switch (kind) {
@@ -491,6 +491,43 @@ const movement: Step = (g, cur) => {
 type Role = "batch" | "contract" | "free" | "summed";
 
 /**
+ * An order of the groups' items biased to the layouts the matrix kernels treat specially or that look like
+ * them: grouped in order, the last two groups swapped (a stored transpose), the whole rotated at any point
+ * (a transpose only when the rotation falls on a group boundary), or shuffled.
+ */
+function layoutOrder<T>(r: Rng, groups: readonly T[][]): T[] {
+  const flat = groups.flat();
+  const kind = r.weighted<string>([
+    ["grouped", 1],
+    ["swapped", 2],
+    ["rotated", 5],
+    ["shuffled", 2],
+  ]);
+  if (kind === "grouped" || flat.length < 2) return flat;
+  if (kind === "swapped")
+    return [...groups.slice(0, -2).flat(), ...(groups.at(-1) ?? []), ...(groups.at(-2) ?? [])];
+  if (kind === "shuffled") return r.shuffle(flat);
+  const k = r.int(1, flat.length - 1);
+  return [...flat.slice(k), ...flat.slice(0, k)];
+}
+
+/**
+ * The order in which a's contracted dims pair with b's: a's storage order, the cyclic order that starts
+ * after a's last free dim (so that [free…, contracted…] is a rotation of a's storage), or shuffled.
+ */
+function pairingOrder(r: Rng, contract: number[], free: number[], nd: number): number[] {
+  const kind = r.weighted<string>([
+    ["storage", 2],
+    ["cyclic", 6],
+    ["shuffled", 2],
+  ]);
+  if (kind === "storage") return contract;
+  if (kind === "shuffled") return r.shuffle(contract);
+  const start = free.length > 0 ? Math.max(...free) + 1 : r.int(0, nd);
+  return contract.slice().sort((x, y) => ((x - start + nd) % nd) - ((y - start + nd) % nd));
+}
+
+/**
  * A contraction of `a` (dims with roles) with a second operand built from the roles: shared batch and
  * contracted dims in a random order interleaved with fresh free dims. Written as tensordot, einsum,
  * dot_general or (for two plain matrices) matmul, and scaled by 1/√K.
@@ -506,14 +543,15 @@ function contraction(
   const sa = g.shape(a);
   const dimsOf = (role: Role) => roles.flatMap((ro, i) => (ro === role ? [i] : []));
   const batch = dimsOf("batch");
-  const contract = r.shuffle(dimsOf("contract"));
+  const contract = pairingOrder(r, dimsOf("contract"), dimsOf("free"), sa.length);
   const summed = dimsOf("summed");
   const hasSummed = summed.length > 0;
-  // b's dims: batch (dims of a), contracted (dims of a), free (new sizes), in a random order.
-  const bDims: ({ of: number } | { size: number })[] = r.shuffle([
-    ...batch.map((i) => ({ of: i })),
-    ...contract.map((i) => ({ of: i })),
-    ...freeB.map((size) => ({ size })),
+  // b's dims: batch (dims of a), contracted (dims of a), free (new sizes), in a layout of layoutOrder.
+  type BDim = { of: number } | { size: number };
+  const bDims = layoutOrder<BDim>(r, [
+    batch.map((i) => ({ of: i })),
+    contract.map((i) => ({ of: i })),
+    freeB.map((size) => ({ size })),
   ]);
   const sb = bDims.map((d) => ("of" in d ? sa[d.of]! : d.size));
   const freeA = dimsOf("free");
@@ -676,12 +714,30 @@ export function randomSteps(g: ProgramBuilder, cur: number, n: number, steps = S
   return cur;
 }
 
-/** A small random program (tensors up to `maxElems` elements). */
+/** The generator's seed for a program: float32 and float64 programs of one seed differ, as do classes. */
+function programSeed(seed: number, dtype: FloatDType, kind: string): number {
+  let h = (seed * 0x9e3779b1) ^ (dtype === "float32" ? 0x85ebca6b : 0);
+  for (const ch of kind) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return h >>> 0;
+}
+
+/** A small random program (tensors up to `maxElems` elements) of 2 to 9 steps. */
 export function smallProgram(seed: number, dtype: FloatDType, maxElems = 1500): Program {
-  const rng = new Rng(seed);
+  const rng = new Rng(programSeed(seed, dtype, "small"));
   const g = new ProgramBuilder(rng, dtype, { maxElems, zeroDims: 0.02 });
   const start = g.operand(g.randomShape());
   return g.build(randomSteps(g, start, rng.int(2, 9)));
+}
+
+/**
+ * A one- or two-step program on tiny tensors whose first step reads an input directly, so that a vmap
+ * axis, a tangent or a cotangent meets each operation's own rule.
+ */
+export function tinyProgram(seed: number, dtype: FloatDType): Program {
+  const rng = new Rng(programSeed(seed, dtype, "tiny"));
+  const g = new ProgramBuilder(rng, dtype, { maxElems: 240, zeroDims: 0.02 });
+  const start = g.fresh(g.randomShape());
+  return g.build(randomSteps(g, start, rng.int(1, 2)));
 }
 
 // ---- programs sized for the kernels' thresholds --------------------------------------------------------------
@@ -738,7 +794,7 @@ function productSizes(r: Rng, cls: SizeClass, dtype: FloatDType): [number, numbe
  * loops across threads.
  */
 export function sizedProgram(seed: number, dtype: FloatDType, cls: SizeClass, large = false): Program {
-  const r = new Rng(seed);
+  const r = new Rng(programSeed(seed, dtype, cls));
   if (cls === "loop") {
     // The short run's loops (not `large`) are elementwise chains over contiguous inputs of one shape, which
     // the WebAssembly loops run (and split across threads); long runs mix in everything else.
@@ -771,10 +827,23 @@ export function sizedProgram(seed: number, dtype: FloatDType, cls: SizeClass, la
   const groups: [Role, number[]][] = [
     ["batch", B > 1 ? [B] : []],
     ["free", split(M, 2)],
-    ["contract", factor(r, K, r.int(1, 3))],
+    [
+      "contract",
+      factor(
+        r,
+        K,
+        r.weighted([
+          [1, 1],
+          [2, 3],
+          [3, 2],
+        ]),
+      ),
+    ],
   ];
-  const dims = groups.flatMap(([role, sizes]) => sizes.map((size) => ({ role, size })));
-  const order = r.chance(0.3) ? dims : r.shuffle(dims);
+  const order = layoutOrder(
+    r,
+    groups.map(([role, sizes]) => sizes.map((size) => ({ role, size }))),
+  );
   const a = g.operand(order.map((d) => d.size));
   const roles = order.map((d) => d.role);
   const v = contraction(g, a, roles, split(N, 2));
