@@ -1,0 +1,234 @@
+// The npm package as users get it: packed (prepack builds dist/), installed from the tarball into a fresh
+// project, then typechecked against, imported, required and run as a command. Packing works on a copy of
+// the sources, so the checkout's own dist/ is never touched. One pack and one install serve every test.
+// NABLA_PACKAGE_TEST=0 skips this file; NABLA_PACKAGE_NATIVE=1 also compiles the native addon during the
+// install (otherwise skipped with NABLA_NATIVE=0: it is the slowest step and has tests of its own).
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "..");
+const version = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).version as string;
+const skip = process.env.NABLA_PACKAGE_TEST === "0";
+const native = process.env.NABLA_PACKAGE_NATIVE === "1";
+const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
+
+let work = "";
+let app = "";
+let packed: { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
+let installLog = "";
+
+/** Runs a command and returns its result; throws with its output when it fails. */
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      npm_config_audit: "false",
+      npm_config_fund: "false",
+      npm_config_update_notifier: "false",
+      NO_COLOR: "1",
+      ...env,
+    },
+    shell: process.platform === "win32",
+    timeout: 600_000,
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed (${r.status ?? r.signal ?? r.error}) in ${cwd}\n${r.stdout}\n${r.stderr}`,
+    );
+  return r;
+}
+const node = (args: string[], cwd = app) => run(process.execPath, args, cwd);
+
+// A strict TypeScript program as a user writes it.
+const USER_TS = `import * as nb from "nabla";
+
+// f(x) = Σ x·sin(x), so ∂f/∂xᵢ = sin(xᵢ) + xᵢ·cos(xᵢ)
+const f = (x: nb.Tensor): nb.Tensor => nb.sum(nb.mul(x, nb.sin(x)));
+const x: nb.Tensor = nb.array([0.5, 1, 2]);
+const g: nb.Tensor = nb.grad(f)(x);
+const compiled = nb.jit((t: nb.Tensor) => nb.grad(f)(t) as nb.Tensor);
+const j: nb.Tensor = compiled(x);
+const squares: nb.Tensor = nb.vmap((r: nb.Tensor) => nb.sum(nb.square(r)))(nb.array([[1, 2], [3, 4]]));
+const third: number = nb.grad(nb.grad(nb.grad((t: nb.Tensor) => nb.mul(nb.mul(t, t), t))))(2).item();
+const out: Record<string, number[] | number> = {
+  grad: Array.from(g.dataSync()),
+  jit: Array.from(j.dataSync()),
+  vmap: Array.from(squares.dataSync()),
+  third,
+};
+console.log(JSON.stringify(out));
+`;
+
+const USER_CJS = `const nb = require("nabla");
+const d = nb.grad((t) => nb.mul(t, t))(nb.array(3)).item();
+console.log(JSON.stringify({ d, tensor: typeof nb.Tensor, viz: typeof nb.viz.lineChart }));
+`;
+
+// Records every module the ESM loader loads, to see what importing nabla pulls in.
+const HOOKS = `import { appendFileSync } from "node:fs";
+let log;
+export function initialize(data) { log = data.log; }
+export async function load(url, context, next) {
+  appendFileSync(log, url + "\\n");
+  return next(url, context);
+}
+`;
+const IMPORT_CHECK = `import { register } from "node:module";
+import { readFileSync } from "node:fs";
+const log = new URL("./loaded.txt", import.meta.url).pathname;
+register("./hooks.mjs", import.meta.url, { data: { log } });
+const t = performance.now();
+const nb = await import("nabla");
+const ms = performance.now() - t;
+const loaded = readFileSync(log, "utf8").trim().split("\\n");
+const heavy = loaded.filter((u) => /node_modules\\/(@observablehq|linkedom|d3-|@resvg|htmlparser2)/.test(u));
+const svg = nb.viz.lineChart([{ label: "y = x²", x: [0, 1, 2], y: [0, 1, 4] }]);
+await nb.viz.load();
+console.log(JSON.stringify({ ms, modules: loaded.length, heavy, svg: svg.slice(0, 4) }));
+`;
+
+// Which engine runs a 300×300 matrix product under jit.
+const ENGINE_CHECK = `import * as nb from "nabla";
+const lowered = nb.jit((x) => nb.matmul(x, x)).lower(nb.ones([300, 300]));
+console.log(JSON.stringify(lowered.steps.map((s) => s.engine)));
+`;
+
+describe.skipIf(skip)("the npm package", () => {
+  beforeAll(() => {
+    work = mkdtempSync(path.join(tmpdir(), "nabla-package-"));
+    // 1. Pack a copy of the sources; prepack builds its dist/.
+    const src = path.join(work, "src");
+    mkdirSync(src);
+    const copy = ["package.json", "README.md", "LICENSE", "bin", "scripts", "native", "src"];
+    for (const p of [...copy, "tsconfig.json", "tsconfig.build.json"])
+      if (existsSync(path.join(root, p)))
+        cpSync(path.join(root, p), path.join(src, p), {
+          recursive: true,
+          filter: (f) => !f.includes(`${path.sep}build${path.sep}`) && !f.endsWith(`${path.sep}build`),
+        });
+    symlinkSync(path.join(root, "node_modules"), path.join(src, "node_modules"), "junction");
+    const pack = run("npm", ["pack", "--json", "--pack-destination", work], src);
+    const json = pack.stdout.slice(pack.stdout.indexOf("[\n"));
+    packed = JSON.parse(json)[0];
+    // 2. Install the tarball into a fresh project.
+    app = path.join(work, "app");
+    mkdirSync(app);
+    const tarball = path.join(work, packed.filename);
+    // npm 11 asks projects to approve their dependencies' install scripts (allowScripts).
+    const project = { name: "nabla-user", version: "1.0.0", private: true, type: "module" };
+    const allowScripts = { [`file:${tarball}`]: true };
+    writeFileSync(path.join(app, "package.json"), JSON.stringify({ ...project, allowScripts }));
+    const install = run(
+      "npm",
+      ["install", "--prefer-offline", "--foreground-scripts", tarball],
+      app,
+      native ? {} : { NABLA_NATIVE: "0" },
+    );
+    installLog = install.stdout + install.stderr;
+  }, 900_000);
+
+  afterAll(() => {
+    if (work && !process.env.NABLA_PACKAGE_KEEP) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("packs the built library and the command, without sources, tests or source maps", () => {
+    const files = packed.files.map((f) => f.path);
+    for (const f of [
+      "package.json",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/cli/main.js",
+      "dist/viz/libs.js",
+      "bin/nabla.mjs",
+      "native/binding.gyp",
+      "native/src/addon.cc",
+      "scripts/build-native.mjs",
+      "scripts/native-isa.mjs",
+    ])
+      expect(files).toContain(f);
+    expect(files.filter((f) => /^(src|test|bench|web|examples)\//.test(f) || f.endsWith(".map"))).toEqual([]);
+  });
+
+  it("installs, and the install script says what it did with the native addon", () => {
+    expect(existsSync(path.join(app, "node_modules", "nabla", "dist", "index.js"))).toBe(true);
+    expect(installLog).toMatch(native ? /nabla: native addon (built in|not built after)/ : /NABLA_NATIVE=0/);
+  });
+
+  it("typechecks a strict TypeScript user program against the published types, without Node's, and runs it", () => {
+    writeFileSync(path.join(app, "user.ts"), USER_TS);
+    const config = {
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2022", "DOM"],
+        strict: true,
+        // The published types are checked too, and must not need Node's (browser projects lack them).
+        skipLibCheck: false,
+        types: [],
+        outDir: "out",
+      },
+      files: ["user.ts"],
+    };
+    writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify(config, null, 2));
+    node([tsc, "-p", "tsconfig.json"]);
+    const out = JSON.parse(node([path.join("out", "user.js")]).stdout);
+    const expected = [0.5, 1, 2].map((v) => Math.sin(v) + v * Math.cos(v));
+    out.grad.forEach((v: number, i: number) => expect(v).toBeCloseTo(expected[i]!, 5));
+    out.jit.forEach((v: number, i: number) => expect(v).toBeCloseTo(expected[i]!, 5));
+    expect(out.vmap).toEqual([5, 25]);
+    expect(out.third).toBe(6);
+  });
+
+  it("imports without loading the chart libraries, which load when a chart is drawn", () => {
+    writeFileSync(path.join(app, "hooks.mjs"), HOOKS);
+    writeFileSync(path.join(app, "import-check.mjs"), IMPORT_CHECK);
+    const out = JSON.parse(node(["import-check.mjs"]).stdout);
+    expect(out.heavy).toEqual([]);
+    expect(out.svg).toBe("<svg");
+  });
+
+  it("works through require() from CommonJS", () => {
+    writeFileSync(path.join(app, "user.cjs"), USER_CJS);
+    const out = JSON.parse(node(["user.cjs"]).stdout);
+    expect(out).toEqual({ d: 6, tensor: "function", viz: "function" });
+  });
+
+  it.runIf(native)("builds the native addon at install, uses it, and leaves it with NABLA_NATIVE=0", () => {
+    expect(installLog).toMatch(/nabla: compiling the optional native addon/);
+    expect(installLog).toMatch(/nabla: native addon built in [\d.]+ s/);
+    writeFileSync(path.join(app, "engine-check.mjs"), ENGINE_CHECK);
+    expect(JSON.parse(node(["engine-check.mjs"]).stdout)).toEqual(["native"]);
+    const off = run(process.execPath, ["engine-check.mjs"], app, { NABLA_NATIVE: "0" });
+    expect(JSON.parse(off.stdout)).not.toContain("native");
+  });
+
+  it("runs the nabla command", () => {
+    expect(run("npx", ["--no-install", "nabla", "--version"], app).stdout.trim()).toBe(version);
+    const diff = run("npx", ["--no-install", "nabla", "diff", "x^2", "--at", "3"], app).stdout;
+    expect(diff).toMatch(/^1\s+2x\s+6\s+6\s+6 ±/m);
+    const json = JSON.parse(
+      run("npx", ["--no-install", "nabla", "diff", "x^2", "--at", "3", "--json"], app).stdout,
+    );
+    expect(json.orders[0]).toMatchObject({ order: 1, symbolic: 6, ad: 6 });
+  });
+});
