@@ -1,4 +1,5 @@
 // Forward mode: each tracer carries a primal and a tangent; a null tangent is a symbolic zero, never allocated.
+
 import { isFloat } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
 import { NO_PARAMS, type Prim, type PrimParams, type UnaryPrim } from "../core/primitives.js";
@@ -13,6 +14,7 @@ import {
   Tracer,
   withMain,
 } from "../core/trace.js";
+import { checking, inRule } from "../debug/context.js";
 import * as lax from "../ops/lax.js";
 
 type T = Tensor;
@@ -58,7 +60,10 @@ export class JVPTrace extends Trace {
       if (t.tangent !== null) anyTangent = true;
     }
     if (!anyTangent) return new JVPTracer(this, bind(prim, primals, params), null);
-    const [out, dout] = (ruleOf.get(prim) as JvpRule<P>)(primals, tangents, params);
+    const rule = ruleOf.get(prim) as JvpRule<P>;
+    const [out, dout] = checking()
+      ? inRule(prim, () => rule(primals, tangents, params))
+      : rule(primals, tangents, params);
     return new JVPTracer(
       this,
       out,

@@ -1,10 +1,12 @@
 // Linearization by partial evaluation: run the JVP with known primals and unknown tangents; known work runs
 // now, unknown (tangent) work is recorded as a linear program. Reverse mode transposes that program.
+
 import { TraceError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
 import { type Numbers, Program, type Tape } from "../core/program.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import { bind, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
+import { checking, tagOrigin } from "../debug/context.js";
 import * as lax from "../ops/lax.js";
 import { jvpFlat } from "./jvp.js";
 import { abstractEvalOf } from "./shape-rules.js";
@@ -128,7 +130,7 @@ export class PETrace extends Trace {
     const rec = this.rec;
     for (let i = 0; i < n; i++) rec.args.push(this.instantiate(ts[i]!));
     const out = rec.newVar(aval);
-    rec.addEqn(prim, params, out);
+    rec.addEqn(prim, checking() ? tagOrigin(params) : params, out);
     return new PETracer(this, aval, null, out);
   }
   /** The program variable of a tracer; known values become constants of the program. */

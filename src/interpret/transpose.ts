@@ -1,10 +1,12 @@
 // Transposition of linear programs: runs a program backwards, turning output cotangents into input ones.
 // Only primitives that can be linear in an argument have a rule here.
+
 import { NablaError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
 import type { Program, Tape } from "../core/program.js";
 import { invertPerm, range } from "../core/shape.js";
 import { type Aval, Tensor } from "../core/tensor.js";
+import { checking, inTranspose } from "../debug/context.js";
 import * as lax from "../ops/lax.js";
 import { unbroadcast } from "../rules/unbroadcast.js";
 
@@ -188,7 +190,8 @@ export function transposeProgram(program: Program, cts: readonly Ct[]): Tensor[]
       throw new NablaError(`transpose: primitive ${prim} is not linear; this is a bug in a JVP rule`);
     const start = e === 0 ? 0 : t.argEnd[e - 1]!;
     const args = argsOf(t, start, t.argEnd[e]!);
-    const ctsIn = rule(ct, args, t.params[e] as never);
+    const p = t.params[e] as never;
+    const ctsIn = checking() ? inTranspose(prim, p, () => rule(ct, args, p)) : rule(ct, args, p);
     for (let j = 0; j < args.length; j++)
       if (isLin(args[j])) accumulate(t.args[start + j]!, ctsIn[j] ?? null);
   }

@@ -34,7 +34,14 @@ export {
   warmup,
   warmupCosineDecay,
 } from "./schedules.js";
-export { NonFiniteLossError, type StepOptions, type StepResult, step, Trainer } from "./step.js";
+export {
+  NonFiniteLossError,
+  NonFiniteUpdateError,
+  type StepOptions,
+  type StepResult,
+  step,
+  Trainer,
+} from "./step.js";
 export {
   addDecayedWeights,
   applyUpdates,
