@@ -179,6 +179,28 @@ describe("constants and non-finite values in derivatives", () => {
   });
 });
 
+describe("piecewise formulas", () => {
+  it("a product with a choice that is zero on one side goes into the other branch", () => {
+    expect(String(nb.symbolic.derivative("relu(x)^2", "x"))).toBe("(x <= 0 ? 0 : 2x)");
+    // The unused branch (sqrt of a negative number) must not leak NaN into the derivative.
+    const d = nb.symbolic.derivative("sqrt(x < 3 ? y : x)", "x", 2);
+    expect(String(d)).toBe("(x < 3 ? 0 : -1 / (4x^1.5))");
+    expect(d.evaluate({ x: -0.6, y: 2.2 })).toBe(0);
+  });
+
+  it("choices under one test add up: x^x stays small", () => {
+    const d = nb.symbolic.derivative("x^x", "x", 3);
+    expect(d.size).toBeLessThan(120);
+    const ad = nb
+      .derivative(
+        (t: nb.Tensor) => nb.pow(t, t),
+        3,
+      )(nb.array(1.3, { dtype: "float64" }))
+      .item();
+    expect(Math.abs(d.evaluate({ x: 1.3 }) - ad)).toBeLessThanOrEqual(1e-12 * Math.abs(ad));
+  });
+});
+
 describe("the simplifier's work budget", () => {
   const spent = (f: () => unknown) => {
     const before = workSpent();

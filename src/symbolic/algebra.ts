@@ -170,6 +170,7 @@ export function add(...xs: readonly Term[]): Term {
       else put(coef, rest);
     }
   }
+  c = mergeChoices(acc, c);
   c = pythagoras(acc, c);
   const terms: Monomial[] = [];
   for (const [t, coef] of acc) if (coef !== 0) terms.push({ coef, t });
@@ -177,6 +178,35 @@ export function add(...xs: readonly Term[]): Term {
   if (terms.length === 1 && c === 0) return scale(terms[0]!.coef, terms[0]!.t);
   terms.sort((a, b) => a.t.id - b.t.id);
   return intern({ k: "add", c, terms });
+}
+
+/**
+ * Choices under one test, in a sum being built (term → coefficient, plus the constant c), add up inside
+ * one choice: (t ? a : 0) + (t ? 0 : b) = (t ? a : b). Returns the new constant.
+ */
+function mergeChoices(acc: Map<Term, number>, c: number): number {
+  const byTest = new Map<Term, Extract<Term, { k: "cond" }>[]>();
+  for (const [t, coef] of acc) {
+    if (t.k !== "cond" || coef === 0) continue;
+    const list = byTest.get(t.test);
+    if (list) list.push(t);
+    else byTest.set(t.test, [t]);
+  }
+  for (const [test, choices] of byTest) {
+    if (choices.length < 2) continue;
+    spend(choices.length);
+    const coefs = choices.map((t) => acc.get(t)!);
+    for (const t of choices) acc.delete(t);
+    const merged = cond(
+      test,
+      add(...choices.map((t, i) => mul(num(coefs[i]!), t.ifTrue))),
+      add(...choices.map((t, i) => mul(num(coefs[i]!), t.ifFalse))),
+    );
+    const [coef, rest] = splitCoef(merged);
+    if (rest.k === "num") c += coef * rest.v;
+    else acc.set(rest, (acc.get(rest) ?? 0) + coef);
+  }
+  return c;
 }
 
 /** The square's base when `t` is f(u)², for f one of `fns`. */
@@ -263,6 +293,17 @@ export function mul(...xs: readonly Term[]): Term {
     else fs.push({ b, e });
   }
   fs.sort((a, b) => a.b.id - b.b.id);
+  // A factor that is zero on one side of a test takes the product into its other branch:
+  // (t ? 0 : b)·g = (t ? 0 : b·g). Reverse mode masks cotangents this way, and g may be undefined
+  // (NaN) exactly where the mask is 0, as in the unused branch of sqrt(x < 3 ? y : x).
+  const masked = fs.findIndex(
+    (f) => f.b.k === "cond" && isNum(f.e, 1) && (isNum(f.b.ifTrue, 0) || isNum(f.b.ifFalse, 0)),
+  );
+  if (masked >= 0 && (fs.length > 1 || c !== 1)) {
+    const m = fs[masked]!.b as Extract<Term, { k: "cond" }>;
+    const rest = [num(c), ...fs.filter((_, i) => i !== masked).map((f) => pow(f.b, f.e))];
+    return cond(m.test, mul(m.ifTrue, ...rest), mul(m.ifFalse, ...rest));
+  }
   // A number times a single sum distributes: 2(x + 1) = 2x + 2.
   if (c !== 1 && fs.length === 1 && fs[0]!.b.k === "add" && isNum(fs[0]!.e, 1)) {
     const s = fs[0]!.b;
@@ -364,6 +405,9 @@ const CMP: Record<CmpOp, (a: number, b: number) => boolean> = {
 /** A comparison; numbers fold to 1 (true) or 0 (false). */
 export function cmp(op: CmpOp, a: Term, b: Term): Term {
   if (a.k === "num" && b.k === "num") return num(CMP[op](a.v, b.v) ? 1 : 0);
+  // A choice between numbers compared with a number is a choice between outcomes: (t ? 1 : 0) != 0 is t.
+  if (a.k === "cond" && a.ifTrue.k === "num" && a.ifFalse.k === "num" && b.k === "num")
+    return cond(a.test, cmp(op, a.ifTrue, b), cmp(op, a.ifFalse, b));
   if (a === b && (op === "==" || op === "<=" || op === ">=")) return ONE;
   if (a === b) return ZERO;
   return intern({ k: "cmp", op, a, b });
@@ -375,8 +419,6 @@ export function cond(test: Term, then: Term, otherwise: Term): Term {
   // A test that is itself a choice between numbers picks a branch by its own test.
   if (test.k === "cond" && test.ifTrue.k === "num" && test.ifFalse.k === "num")
     return cond(test.test, test.ifTrue.v !== 0 ? then : otherwise, test.ifFalse.v !== 0 ? then : otherwise);
-  // (a < b ? 1 : 0) is the comparison itself.
-  if (test.k === "cmp" && then === ONE && otherwise === ZERO) return test;
   const a = assume(then, test, ONE);
   const b = assume(otherwise, test, ZERO);
   if (a === b) return a;

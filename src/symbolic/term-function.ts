@@ -63,8 +63,14 @@ export function termFunction(root: Term, variables: readonly string[]): (...args
         }
         case "cmp":
           return ops.where(TENSOR_CMP[t.op](value(t.a), value(t.b)), 1, 0);
-        case "cond":
-          return ops.where(ops.notEqual(value(t.test), 0), value(t.ifTrue), value(t.ifFalse));
+        case "cond": {
+          const { test } = t;
+          const holds =
+            test.k === "cmp"
+              ? TENSOR_CMP[test.op](value(test.a), value(test.b))
+              : ops.notEqual(value(test), 0);
+          return ops.where(holds, value(t.ifTrue), value(t.ifFalse));
+        }
       }
     };
     // Children before parents (an explicit post-order), so deep terms do not recurse deeply.
