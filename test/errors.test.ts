@@ -739,6 +739,9 @@ describe("bad arguments are refused where they enter, naming the public function
     expectError(() => nb.array([Number.NaN], { dtype: "bool" }), nb.ValueError, /NaN has no bool value/);
     expectTensor(nb.array([1.7, -1.7, 2 ** 31 - 1], { dtype: "int32" }), [1, -1, 2 ** 31 - 1]);
     expectTensor(nb.astype([Number.NaN, 1.5], "float32"), [Number.NaN, 1.5]);
+    // bool ranges hold 0 and 1 (a raw 2 or 3 was stored, and summed as such)
+    expectTensor(nb.arange(0, 4, 1, { dtype: "bool" }), [false, true, true, true]);
+    expect(nb.sum(nb.arange(0, 4, 1, { dtype: "bool" })).item()).toBe(3);
   });
 
   it("every creation function checks its shape and size before allocating, naming itself", () => {

@@ -2,7 +2,7 @@
 // dimensions, within nb.config.maxTensorBytes) before anything is allocated.
 import { checkTensorSize } from "../core/config.js";
 import { checkFits, getDefaultFloat, type TensorLike, toTensor } from "../core/convert.js";
-import { allocate, type DType } from "../core/dtype.js";
+import { allocate, castArray, type DType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
 import type { Shape } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
@@ -135,9 +135,9 @@ export function arange(start: number, stop?: number, step = 1, options?: DTypeOp
   const dtype = given ?? ([a, b, step].every(Number.isInteger) ? "int32" : getDefaultFloat());
   checkTensorSize(op, [n], dtype);
   if (n > 0) checkFits(op, [a, a + (n - 1) * step], dtype);
-  const data = allocate(dtype, n);
-  for (let i = 0; i < n; i++) data[i] = a + i * step;
-  return new ConcreteTensor(data, { shape: [n], dtype, weak: false });
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = a + i * step;
+  return new ConcreteTensor(castArray(values, dtype), { shape: [n], dtype, weak: false });
 }
 
 /**
@@ -156,9 +156,9 @@ export function linspace(start: number, stop: number, num = 50, options?: DTypeO
     dtypeOption(op, options, 'nb.linspace(0, 1, 5, { dtype: "float64" })', "fourth") ?? getDefaultFloat();
   checkTensorSize(op, [num], dtype);
   checkFits(op, [start, stop], dtype);
-  const data = allocate(dtype, num);
-  for (let i = 0; i < num; i++) data[i] = num === 1 ? start : start + ((stop - start) * i) / (num - 1);
-  return new ConcreteTensor(data, { shape: [num], dtype, weak: false });
+  const values = new Float64Array(num);
+  for (let i = 0; i < num; i++) values[i] = num === 1 ? start : start + ((stop - start) * i) / (num - 1);
+  return new ConcreteTensor(castArray(values, dtype), { shape: [num], dtype, weak: false });
 }
 
 /**
