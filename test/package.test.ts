@@ -1,6 +1,7 @@
 // The npm package as users get it: packed (prepack builds dist/), installed from the tarball into a fresh
 // project, then typechecked against, imported, required and run as a command. Packing works on a copy of
 // the sources, so the checkout's own dist/ is never touched. One pack and one install serve every test.
+// With /usr/bin/chromium, a page bundled from the installed package by Vite runs in the browser too.
 // NABLA_PACKAGE_TEST=0 skips this file; NABLA_PACKAGE_NATIVE=1 also compiles the native addon during the
 // install (otherwise skipped with NABLA_NATIVE=0: it is the slowest step and has tests of its own).
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
@@ -14,8 +15,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -111,6 +116,35 @@ const ENGINE_CHECK = `import * as nb from "nabla";
 const lowered = nb.jit((x) => nb.matmul(x, x)).lower(nb.ones([300, 300]));
 console.log(JSON.stringify(lowered.steps.map((s) => s.engine)));
 `;
+
+// A page bundled by Vite from the installed package, as a browser user builds one.
+const PAGE_HTML = `<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>`;
+const PAGE_JS = `import * as nb from "nabla";
+const out = {};
+out.grad = Array.from(nb.grad((x) => nb.sum(nb.mul(x, nb.sin(x))))(nb.array([0.5, 1, 2])).dataSync());
+out.jit = nb.jit((x) => nb.mul(x, 2))(nb.array([1, 2])).toArray();
+try {
+  nb.viz.lineChart([{ label: "a", x: [0, 1], y: [0, 1] }]);
+} catch (e) {
+  out.beforeLoad = e.message;
+}
+await nb.viz.load();
+out.svg = nb.viz.lineChart([{ label: "a", x: [0, 1], y: [0, 1] }]).slice(0, 4);
+window.result = out;
+`;
+const VITE_BUILD = `import { build } from ${JSON.stringify(pathToFileURL(path.join(root, "node_modules", "vite", "dist", "node", "index.js")).href)};
+await build({ root: process.cwd(), logLevel: "error", build: { outDir: "dist", emptyOutDir: true, target: "es2022" } });
+`;
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
 
 describe.skipIf(skip)("the npm package", () => {
   beforeAll(() => {
@@ -212,6 +246,56 @@ describe.skipIf(skip)("the npm package", () => {
     const out = JSON.parse(node(["user.cjs"]).stdout);
     expect(out).toEqual({ d: 6, tensor: "function", viz: "function" });
   });
+
+  it.skipIf(!existsSync(CHROMIUM))(
+    "bundles for the browser with Vite and runs in chromium",
+    async () => {
+      const web = path.join(app, "web");
+      mkdirSync(web);
+      writeFileSync(path.join(web, "index.html"), PAGE_HTML);
+      writeFileSync(path.join(web, "main.js"), PAGE_JS);
+      writeFileSync(path.join(web, "build.mjs"), VITE_BUILD);
+      node(["build.mjs"], web);
+      const dist = path.join(web, "dist");
+      const server = createServer((req, res) => {
+        const file = path.join(dist, req.url === "/" ? "index.html" : (req.url ?? "").split("?")[0]!);
+        if (!file.startsWith(dist) || !existsSync(file)) return void res.writeHead(404).end();
+        const type = file.endsWith(".html") ? "text/html" : file.endsWith(".js") ? "text/javascript" : "";
+        res.writeHead(200, type ? { "content-type": type } : {}).end(readFileSync(file));
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: CHROMIUM_FLAGS,
+      });
+      try {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on("pageerror", (e) => problems.push(e.message));
+        await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+        const handle = await page.waitForFunction(() => (window as { result?: unknown }).result, null, {
+          timeout: 60_000,
+        });
+        const out = (await handle.jsonValue()) as {
+          grad: number[];
+          jit: number[];
+          beforeLoad: string;
+          svg: string;
+        };
+        expect(problems).toEqual([]);
+        const expected = [0.5, 1, 2].map((v) => Math.sin(v) + v * Math.cos(v));
+        out.grad.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+        expect(out.jit).toEqual([2, 4]);
+        expect(out.beforeLoad).toMatch(/await nb\.viz\.load\(\)/);
+        expect(out.svg).toBe("<svg");
+      } finally {
+        await browser.close();
+        server.close();
+      }
+    },
+    180_000,
+  );
 
   it.runIf(native)("builds the native addon at install, uses it, and leaves it with NABLA_NATIVE=0", () => {
     expect(installLog).toMatch(/nabla: compiling the optional native addon/);

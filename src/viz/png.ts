@@ -1,5 +1,6 @@
-// SVG → PNG in Node with resvg, loaded on first use so browser bundles never pull in the native module.
-import { ValueError } from "../core/errors.js";
+// SVG → PNG in Node with resvg, loaded on first use through `require` (reached via process.getBuiltinModule),
+// so bundlers never see the native module: a browser build that imports nabla does not try to bundle it.
+import { NablaError, ValueError } from "../core/errors.js";
 
 const FONT_DIR = "/usr/share/fonts/truetype/dejavu/";
 const DEJAVU = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
@@ -21,7 +22,7 @@ export async function svgToPng(svg: string, options: { scale?: number } = {}): P
   if (!Number.isFinite(scale) || scale <= 0) {
     throw new ValueError(`svgToPng: scale ${scale} must be a positive number`);
   }
-  const [{ Resvg }, { existsSync }] = await Promise.all([import("@resvg/resvg-js"), import("node:fs")]);
+  const { Resvg, existsSync } = nodeModules();
   const fontFiles = DEJAVU.map((f) => FONT_DIR + f).filter((f) => existsSync(f));
   const font =
     fontFiles.length > 0
@@ -35,4 +36,35 @@ export async function svgToPng(svg: string, options: { scale?: number } = {}): P
   const fitTo = scale === 1 ? { mode: "original" as const } : { mode: "zoom" as const, value: scale };
   const png = new Resvg(svg, { font, fitTo, background: "white" }).render().asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
+
+interface NodeProcess {
+  getBuiltinModule?(id: string): unknown;
+}
+
+/** resvg and fs.existsSync, from Node; a NablaError elsewhere or when resvg does not load. */
+function nodeModules(): {
+  Resvg: typeof import("@resvg/resvg-js").Resvg;
+  existsSync: typeof import("node:fs").existsSync;
+} {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  const mod =
+    typeof p?.getBuiltinModule === "function"
+      ? (p.getBuiltinModule("node:module") as typeof import("node:module") | undefined)
+      : undefined;
+  const fs = mod ? (p!.getBuiltinModule!("node:fs") as typeof import("node:fs")) : undefined;
+  if (!mod || !fs)
+    throw new NablaError("svgToPng renders with resvg and runs in Node only; in a browser use the SVG");
+  try {
+    const { Resvg } = mod.createRequire(import.meta.url)(
+      "@resvg/resvg-js",
+    ) as typeof import("@resvg/resvg-js");
+    return { Resvg, existsSync: fs.existsSync };
+  } catch (e) {
+    throw new NablaError(
+      `svgToPng needs the \`@resvg/resvg-js\` package, which did not load (${(e as Error)?.message?.split("\n")[0]}); ` +
+        "reinstall nabla or run npm install @resvg/resvg-js",
+      { cause: e },
+    );
+  }
 }
