@@ -66,3 +66,20 @@ describe("nb.numeric", () => {
     expect(nb.numeric.fornbergWeights([-1, 0, 1], 1)).toEqual([-0.5, 0, 0.5]);
   });
 });
+
+describe("formulas as text", () => {
+  it("what a formula prints, nb.parse reads back: NaN, Infinity and where-bindings included", () => {
+    const d = nb.symbolic.derivative("x + asin(x / x)", "x");
+    expect(String(d)).toBe("1 + NaN / x");
+    expect(nb.parse(String(d)).evaluate({ x: 2 })).toBeNaN();
+    const e = nb.parse("u^2 + u where u = sin(x)");
+    expect(e.variables).toEqual(["x"]);
+    expect(nb.parse(String(e)).evaluate({ x: 1 })).toBe(e.evaluate({ x: 1 }));
+    expect(nb.parse("inf - x").evaluate({ x: 1 })).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("constants from π and √π print by name", () => {
+    expect(String(nb.symbolic.derivative("erf(x)", "x"))).toBe("2 exp(-x^2) / sqrt(pi)");
+    expect(nb.symbolic.derivative("erf(x)", "x").toLatex()).toBe("\\frac{2 e^{-x^{2}}}{\\sqrt{\\pi}}");
+  });
+});

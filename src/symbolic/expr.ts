@@ -103,12 +103,15 @@ export class Expr {
 
 /**
  * Parses a formula: `+ - * / ^`, implicit multiplication (`2x`, `3x^2`, `2(x+1)`, `x y`), parentheses,
- * `pi`, `e`, and the functions sin cos tan asin acos atan sinh cosh tanh exp log ln sqrt abs sigmoid relu
- * softplus erf min max pow atan2.
+ * comparisons and `test ? a : b`, the constants `pi`, `e`, `NaN` and `Infinity`, the functions sin cos tan
+ * asin acos atan sinh cosh tanh exp log ln sqrt abs sec sech sign sigmoid relu softplus erf min max pow
+ * atan2, and named subexpressions `... where u = ...`. Everything an Expr prints reads back through parse
+ * to the same values.
  * @example
  * ```ts
  * const p = nb.parse("x^4 - 2x^3 + 3x^2 - 4x + 5");
  * p.evaluate({ x: 2 }); // 9
+ * nb.parse("u^2 + u where u = sin(x)").variables; // ["x"]
  * ```
  */
 export function parse(text: string, options: { variables?: readonly string[] } = {}): Expr {

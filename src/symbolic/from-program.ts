@@ -205,7 +205,7 @@ export function programToTerm(program: Program, names: readonly string[]): A.Ter
 /**
  * Converts a program over scalars to an expression tree without simplifying: every value the program
  * uses more than once (and that is not a number or a name) becomes a where-binding, so the formula grows
- * linearly with the program. Binding names avoid `reserved`.
+ * linearly with the program. Binding names come from `freshName`.
  */
 export function programToFormula(
   program: Program,
