@@ -33,6 +33,11 @@ let work = "";
 let app = "";
 let packed: { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
 let installLog = "";
+// A failed pack or install fails every test with its message (a failing beforeAll would only skip them).
+let setupError: unknown;
+const ready = () => {
+  if (setupError !== undefined) throw setupError;
+};
 
 /** Runs a command and returns its result; throws with its output when it fails. */
 function run(
@@ -148,6 +153,14 @@ const CHROMIUM_FLAGS = [
 
 describe.skipIf(skip)("the npm package", () => {
   beforeAll(() => {
+    try {
+      setup();
+    } catch (e) {
+      setupError = e;
+    }
+  }, 900_000);
+
+  function setup() {
     work = mkdtempSync(path.join(tmpdir(), "nabla-package-"));
     // 1. Pack a copy of the sources; prepack builds its dist/.
     const src = path.join(work, "src");
@@ -178,13 +191,14 @@ describe.skipIf(skip)("the npm package", () => {
       native ? {} : { NABLA_NATIVE: "0" },
     );
     installLog = install.stdout + install.stderr;
-  }, 900_000);
+  }
 
   afterAll(() => {
     if (work && !process.env.NABLA_PACKAGE_KEEP) rmSync(work, { recursive: true, force: true });
   });
 
   it("packs the built library and the command, without sources, tests or source maps", () => {
+    ready();
     const files = packed.files.map((f) => f.path);
     for (const f of [
       "package.json",
@@ -203,11 +217,13 @@ describe.skipIf(skip)("the npm package", () => {
   });
 
   it("installs, and the install script says what it did with the native addon", () => {
+    ready();
     expect(existsSync(path.join(app, "node_modules", "nabla", "dist", "index.js"))).toBe(true);
     expect(installLog).toMatch(native ? /nabla: native addon (built in|not built after)/ : /NABLA_NATIVE=0/);
   });
 
   it("typechecks a strict TypeScript user program against the published types, without Node's, and runs it", () => {
+    ready();
     writeFileSync(path.join(app, "user.ts"), USER_TS);
     const config = {
       compilerOptions: {
@@ -234,6 +250,7 @@ describe.skipIf(skip)("the npm package", () => {
   });
 
   it("imports without loading the chart libraries, which load when a chart is drawn", () => {
+    ready();
     writeFileSync(path.join(app, "hooks.mjs"), HOOKS);
     writeFileSync(path.join(app, "import-check.mjs"), IMPORT_CHECK);
     const out = JSON.parse(node(["import-check.mjs"]).stdout);
@@ -242,6 +259,7 @@ describe.skipIf(skip)("the npm package", () => {
   });
 
   it("works through require() from CommonJS", () => {
+    ready();
     writeFileSync(path.join(app, "user.cjs"), USER_CJS);
     const out = JSON.parse(node(["user.cjs"]).stdout);
     expect(out).toEqual({ d: 6, tensor: "function", viz: "function" });
@@ -250,6 +268,7 @@ describe.skipIf(skip)("the npm package", () => {
   it.skipIf(!existsSync(CHROMIUM))(
     "bundles for the browser with Vite and runs in chromium",
     async () => {
+      ready();
       const web = path.join(app, "web");
       mkdirSync(web);
       writeFileSync(path.join(web, "index.html"), PAGE_HTML);
@@ -298,6 +317,7 @@ describe.skipIf(skip)("the npm package", () => {
   );
 
   it.runIf(native)("builds the native addon at install, uses it, and leaves it with NABLA_NATIVE=0", () => {
+    ready();
     expect(installLog).toMatch(/nabla: compiling the optional native addon/);
     expect(installLog).toMatch(/nabla: native addon built in [\d.]+ s/);
     writeFileSync(path.join(app, "engine-check.mjs"), ENGINE_CHECK);
@@ -307,6 +327,7 @@ describe.skipIf(skip)("the npm package", () => {
   });
 
   it("runs the nabla command", () => {
+    ready();
     expect(run("npx", ["--no-install", "nabla", "--version"], app).stdout.trim()).toBe(version);
     const diff = run("npx", ["--no-install", "nabla", "diff", "x^2", "--at", "3"], app).stdout;
     expect(diff).toMatch(/^1\s+2x\s+6\s+6\s+6 ±/m);
