@@ -101,6 +101,6 @@ export function treeMap<T = Pytree>(fn: (leaf: Leaf, i: number) => unknown, tree
     throw new ValueError(
       `treeMap: the first argument must be a function of a leaf, got ${fn === null ? "null" : typeof fn}`,
     );
-  const [leaves, def] = flatten(tree);
+  const [leaves, def] = flatten(tree, "treeMap");
   return unflatten<T>(def, leaves.map(fn));
 }

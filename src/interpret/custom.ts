@@ -1,10 +1,12 @@
 // Custom derivative rules: a function whose JVP is given by the user instead of derived from its body.
+
 import { toTensor } from "../core/convert.js";
 import { fmtShape, PytreeError, ShapeError } from "../core/errors.js";
 import { flatten, type Pytree, type TreeDef, treeString, treesEqual, unflatten } from "../core/pytree.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Tracer } from "../core/trace.js";
 import * as lax from "../ops/lax.js";
+import { functionArg } from "../ops/util.js";
 import { customJvpUnderJet } from "./jet.js";
 import { JVPTrace, JVPTracer, jvpFlat } from "./jvp.js";
 import { linearizeFlat } from "./partial-eval.js";
@@ -33,6 +35,8 @@ export function customJvp<F extends AnyFn>(
   f: F,
   rule: (primals: unknown[], tangents: unknown[]) => [unknown, unknown],
 ): F {
+  functionArg("customJvp", "f", f);
+  functionArg("customJvp", "rule", rule);
   const wrapped = (...args: unknown[]): unknown => {
     const viaJet = customJvpUnderJet(f, rule, args);
     if (viaJet !== null) return viaJet.value;
@@ -159,6 +163,9 @@ export function customVjp<F extends AnyFn>(
   fwd: (...args: unknown[]) => [unknown, unknown],
   bwd: (residuals: unknown, ct: Tensor) => unknown[],
 ): F {
+  functionArg("customVjp", "f", f);
+  functionArg("customVjp", "fwd", fwd);
+  functionArg("customVjp", "bwd", bwd);
   const wrapped = (...args: unknown[]): unknown => {
     const [leaves, def] = flatten(args as Pytree, "customVjp arguments");
     const batch = topTrace(leaves);
@@ -247,6 +254,7 @@ export function customVjp<F extends AnyFn>(
  * ```
  */
 export function checkpoint<F extends AnyFn>(f: F): F {
+  functionArg("checkpoint", "f", f);
   const wrapped = (...args: unknown[]): unknown => {
     const [leaves, def] = flatten(args as Pytree, "checkpoint arguments");
     const ctx = jvpContext(leaves);

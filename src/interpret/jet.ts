@@ -1,7 +1,8 @@
 // Taylor mode (jet): each tracer carries a primal and a truncated Taylor series along a path through it; one
 // rule per primitive propagates the series. Rules use the series algebra of rules/taylor.ts, whose operations
 // are lax wrappers, so jet composes with grad, vmap and with itself.
-import { toTensor } from "../core/convert.js";
+
+import { describeValue, toTensor } from "../core/convert.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, PytreeError, ShapeError, ValueError } from "../core/errors.js";
 import type { Prim, PrimParams } from "../core/primitives.js";
@@ -26,6 +27,7 @@ import {
   withMain,
 } from "../core/trace.js";
 import * as lax from "../ops/lax.js";
+import { functionArg, optionsArg } from "../ops/util.js";
 import {
   chain,
   full,
@@ -408,9 +410,13 @@ function userTerm(t: unknown, x: T, where: string): Term {
   return c;
 }
 
+/** The highest order Taylor mode computes (the work grows as k²; derivative has the same bound). */
+const MAX_ORDER = 100;
+
 function checkOrder(where: string, k: number): void {
   if (!Number.isInteger(k) || k < 0)
-    throw new ValueError(`${where}: the order must be a non-negative integer, got ${k}`);
+    throw new ValueError(`${where}: the order must be a non-negative integer, got ${describeValue(k)}`);
+  if (k > MAX_ORDER) throw new ValueError(`${where}: the order ${k} is above the maximum of ${MAX_ORDER}`);
 }
 
 /**
@@ -432,6 +438,7 @@ export function jet<R = Pytree>(
   primals: readonly unknown[],
   series: readonly (readonly unknown[])[],
 ): [R, R[]] {
+  functionArg("jet", "f", f);
   if (!Array.isArray(primals) || !Array.isArray(series))
     throw new PytreeError("jet: primals and series must be arrays, e.g. jet(f, [x], [[dx, ddx]])");
   if (series.length !== primals.length)
@@ -448,6 +455,7 @@ export function jet<R = Pytree>(
       `jet: the series have different numbers of terms (${lengths.join(", ")}); every primal needs the same number`,
     );
   const order = lengths[0] ?? 0;
+  checkOrder("jet", order);
   const xs: T[] = [];
   const terms: Term[][] = [];
   const defs: TreeDef[] = [];
@@ -497,6 +505,7 @@ export function jet<R = Pytree>(
  * Only the terms in `wanted` are computed (the others are zeros).
  */
 function alongOnes(where: string, f: (x: T) => unknown, x: unknown, k: number, wanted?: readonly number[]) {
+  functionArg(where, "f", f);
   checkOrder(where, k);
   if (!isLeaf(x)) throw new PytreeError(`${where}: x must be a tensor or a number`);
   const xt = toTensor(x);
@@ -575,8 +584,11 @@ export interface TaylorDerivativeOptions {
  * ```
  */
 export function taylorDerivative(f: AnyFn, k: number, options: TaylorDerivativeOptions = {}): AnyFn {
+  functionArg("taylorDerivative", "f", f);
   checkOrder("taylorDerivative", k);
-  const argnum = options.argnums ?? 0;
+  const argnum =
+    optionsArg("taylorDerivative", options, ["argnums"], "nb.taylorDerivative(f, 3, { argnums: 1 })", "third")
+      .argnums ?? 0;
   return (...args: unknown[]) => {
     const n = argnum < 0 ? argnum + args.length : argnum;
     if (!Number.isInteger(n) || n < 0 || n >= args.length)

@@ -1,4 +1,5 @@
 // Losses and penalties, numerically stable for large logits: mse, mae, huber, crossEntropy, binaryCrossEntropy, logLoss, hinge, l1/l2.
+import { describeValue } from "../core/convert.js";
 import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { arange } from "../ops/creation.js";
@@ -24,7 +25,7 @@ import {
 import { logSoftmax } from "../ops/nn.js";
 import { mean, sum } from "../ops/reduce.js";
 import { expandDims } from "../ops/shape.js";
-import { asTensor, floatArg, type TensorLike } from "../ops/util.js";
+import { asTensor, floatArg, functionArg, optionsArg, type TensorLike } from "../ops/util.js";
 import type { LeafFilter } from "../optim/transform.js";
 import { leafPaths, leavesOf } from "../optim/tree.js";
 import { checkedIndices, checkOnData } from "./checked.js";
@@ -34,12 +35,30 @@ export interface LossOptions {
   reduction?: "mean" | "sum" | "none";
 }
 
-function reduce(l: Tensor, options: LossOptions | undefined): Tensor {
-  const r = options?.reduction ?? "mean";
+/** A loss's options object, checked (the third argument; unknown keys and non-objects are refused). */
+function lossOptions<T extends LossOptions>(
+  op: string,
+  options: T | undefined,
+  extra: readonly string[] = [],
+): Partial<T> {
+  const o = optionsArg(
+    op,
+    options,
+    ["reduction", ...extra],
+    `nb.nn.${op}(a, b, { reduction: "sum" })`,
+    "third",
+  );
+  const r = o.reduction;
+  if (r !== undefined && r !== "mean" && r !== "sum" && r !== "none")
+    throw new ValueError(`${op}: reduction must be "mean", "sum" or "none", got ${describeValue(r)}`);
+  return o;
+}
+
+function reduce(l: Tensor, options: LossOptions): Tensor {
+  const r = options.reduction ?? "mean";
   if (r === "none") return l;
   if (r === "sum") return sum(l);
-  if (r === "mean") return mean(l);
-  throw new ValueError(`loss: reduction must be "mean", "sum" or "none", got ${String(r)}`);
+  return mean(l);
 }
 
 /** Predictions and targets of one shape (a scalar target broadcasts); a silent broadcast of [N,1] with [N] is refused. */
@@ -62,8 +81,9 @@ function pairOf(op: string, predictions: TensorLike, targets: TensorLike): [Tens
  * ```
  */
 export function mse(predictions: TensorLike, targets: TensorLike, options?: LossOptions): Tensor {
+  const opts = lossOptions("mse", options);
   const [p, t] = pairOf("mse", predictions, targets);
-  return reduce(square(sub(p, t)), options);
+  return reduce(square(sub(p, t)), opts);
 }
 
 /**
@@ -74,8 +94,9 @@ export function mse(predictions: TensorLike, targets: TensorLike, options?: Loss
  * ```
  */
 export function mae(predictions: TensorLike, targets: TensorLike, options?: LossOptions): Tensor {
+  const opts = lossOptions("mae", options);
   const [p, t] = pairOf("mae", predictions, targets);
-  return reduce(abs(sub(p, t)), options);
+  return reduce(abs(sub(p, t)), opts);
 }
 
 /**
@@ -90,13 +111,14 @@ export function huber(
   targets: TensorLike,
   options: LossOptions & { delta?: number } = {},
 ): Tensor {
-  const delta = options.delta ?? 1;
+  const opts = lossOptions("huber", options, ["delta"]);
+  const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new ValueError(`huber: delta must be positive, got ${delta}`);
   const [p, t] = pairOf("huber", predictions, targets);
   const a = abs(sub(p, t));
   const q = minimum(a, delta);
   // ½q² + δ(|r| − q): both pieces at once, smooth at |r| = δ.
-  return reduce(add(mul(square(q), 0.5), mul(sub(a, q), delta)), options);
+  return reduce(add(mul(square(q), 0.5), mul(sub(a, q), delta)), opts);
 }
 
 /** Checks class indices (when concrete) against the number of classes. */
@@ -126,12 +148,15 @@ export function crossEntropy(
   labels: TensorLike,
   options: LossOptions & { labelSmoothing?: number } = {},
 ): Tensor {
+  const opts = lossOptions("crossEntropy", options, ["labelSmoothing"]);
   const op = "crossEntropy";
   const z = floatArg(op, logits);
   const y = asTensor(labels, op);
   if (z.ndim === 0) throw new ShapeError(`${op}: logits need a class axis (last), got a scalar`);
   const classes = z.shape[z.ndim - 1]!;
-  const s = options.labelSmoothing ?? 0;
+  if (classes === 0)
+    throw new ShapeError(`${op}: logits ${fmtShape(z.shape)} have no classes (the last axis is empty)`);
+  const s = opts.labelSmoothing ?? 0;
   if (!(s >= 0 && s < 1)) throw new ValueError(`${op}: labelSmoothing must be in [0, 1), got ${s}`);
   const logp = logSoftmax(z);
   let nll: Tensor;
@@ -149,7 +174,7 @@ export function crossEntropy(
       `${op}: logits ${fmtShape(z.shape)} need labels of shape ${fmtShape(z.shape.slice(0, -1))} (class indices) ` +
         `or ${fmtShape(z.shape)} (probabilities, one-hot), got ${fmtShape(y.shape)}`,
     );
-  return reduce(s === 0 ? nll : add(mul(nll, 1 - s), mul(neg(mean(logp, { axis: -1 })), s)), options);
+  return reduce(s === 0 ? nll : add(mul(nll, 1 - s), mul(neg(mean(logp, { axis: -1 })), s)), opts);
 }
 
 /**
@@ -161,8 +186,9 @@ export function crossEntropy(
  * ```
  */
 export function binaryCrossEntropy(logits: TensorLike, labels: TensorLike, options?: LossOptions): Tensor {
+  const opts = lossOptions("binaryCrossEntropy", options);
   const [z, y] = pairOf("binaryCrossEntropy", logits, labels);
-  return reduce(sub(softplus(z), mul(y, z)), options);
+  return reduce(sub(softplus(z), mul(y, z)), opts);
 }
 
 /**
@@ -179,10 +205,11 @@ export function logLoss(
   labels: TensorLike,
   options: LossOptions & { eps?: number } = {},
 ): Tensor {
-  const eps = options.eps ?? 1e-7;
+  const opts = lossOptions("logLoss", options, ["eps"]);
+  const eps = opts.eps ?? 1e-7;
   const [p0, y] = pairOf("logLoss", probabilities, labels);
   const p = clip(p0, eps, 1 - eps);
-  return reduce(neg(add(mul(y, log(p)), mul(sub(1, y), log(sub(1, p))))), options);
+  return reduce(neg(add(mul(y, log(p)), mul(sub(1, y), log(sub(1, p))))), opts);
 }
 
 /**
@@ -193,6 +220,7 @@ export function logLoss(
  * ```
  */
 export function hinge(scores: TensorLike, labels: TensorLike, options?: LossOptions): Tensor {
+  const opts = lossOptions("hinge", options);
   const [s, y0] = pairOf("hinge", scores, labels);
   let y = y0;
   if (y0 instanceof ConcreteTensor) {
@@ -209,7 +237,7 @@ export function hinge(scores: TensorLike, labels: TensorLike, options?: LossOpti
   }
   // 0 means −1, traced or not (so jit and vmap agree with eager).
   y = where(equal(y, 0), -1, y);
-  return reduce(relu(sub(1, mul(y, s))), options);
+  return reduce(relu(sub(1, mul(y, s))), opts);
 }
 
 /** Options of the penalties: which leaves to include (all by default). */
@@ -219,9 +247,12 @@ export interface PenaltyOptions {
 }
 
 function penalty(op: string, params: unknown, f: (w: Tensor) => Tensor, options: PenaltyOptions): Tensor {
+  const o = optionsArg(op, options, ["filter"], `nb.nn.${op}(params, { filter: (path, w) => w.ndim > 1 })`);
+  if (o.filter !== undefined) functionArg(op, "filter", o.filter);
   const [leaves] = leavesOf(params, op);
   const paths = leafPaths(params);
-  const chosen = leaves.filter((w, i) => options.filter === undefined || options.filter(paths[i]!, w));
+  const keep = o.filter;
+  const chosen = leaves.filter((w, i) => keep === undefined || keep(paths[i]!, w));
   if (chosen.length === 0) return asTensor(0);
   return chosen.map((w) => sum(f(w))).reduce((a, b) => add(a, b));
 }
