@@ -5,6 +5,7 @@ import type { Tensor } from "../core/tensor.js";
 import { full } from "../ops/creation.js";
 import { add, mul } from "../ops/elementwise.js";
 import { type Key, normal as randomNormal, uniform as randomUniform } from "../ops/random.js";
+import { shapeArg } from "../ops/util.js";
 import { toKey } from "./layer.js";
 
 export interface InitOptions {
@@ -67,6 +68,12 @@ const uniformBound = (
   o?: InitOptions,
 ) => randomUniform(toKey(where, key), shape, { dtype: dtypeOf(o), minval: -b, maxval: b });
 
+/** A tensor of `shape` filled with `value`, its shape checked under the initializer's own name. */
+function filled(op: string, shape: readonly number[], value: number, o?: InitOptions): Tensor {
+  const dtype = dtypeOf(o);
+  return full(shapeArg(op, shape, dtype), value, { dtype });
+}
+
 /**
  * All zeros (the default for biases).
  * @example
@@ -74,7 +81,7 @@ const uniformBound = (
  * nb.nn.init.zeros(0, [3]).toArray(); // [0, 0, 0]
  * ```
  */
-export const zeros: Initializer = (_key, shape, o) => full(shape, 0, { dtype: dtypeOf(o) });
+export const zeros: Initializer = (_key, shape, o) => filled("init.zeros", shape, 0, o);
 
 /**
  * All ones (the default for normalization scales).
@@ -83,7 +90,7 @@ export const zeros: Initializer = (_key, shape, o) => full(shape, 0, { dtype: dt
  * nb.nn.init.ones(0, [2]).toArray(); // [1, 1]
  * ```
  */
-export const ones: Initializer = (_key, shape, o) => full(shape, 1, { dtype: dtypeOf(o) });
+export const ones: Initializer = (_key, shape, o) => filled("init.ones", shape, 1, o);
 
 /**
  * An initializer filling with `value`.
@@ -95,7 +102,7 @@ export const ones: Initializer = (_key, shape, o) => full(shape, 1, { dtype: dty
 export const constant =
   (value: number): Initializer =>
   (_key, shape, o) =>
-    full(shape, value, { dtype: dtypeOf(o) });
+    filled("init.constant", shape, value, o);
 
 /**
  * An initializer drawing from N(mean, stddev²).
