@@ -1,4 +1,5 @@
 // The `nabla` command: derivatives three ways (symbolic, automatic, numerical), gradients, Hessians, plots.
+import { createRequire } from "node:module";
 import { Command, InvalidArgumentError } from "commander";
 import { NablaError } from "../core/errors.js";
 import { MAX_DERIVATIVE_ORDER, parse } from "../symbolic/expr.js";
@@ -59,6 +60,11 @@ function printDiff(r: DiffReport): void {
   );
 }
 
+/** The version in package.json (two folders up from both src/cli and dist/cli). */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+}
+
 export function main(argv: readonly string[]): Promise<void> | void {
   const program = new Command();
   program
@@ -66,6 +72,7 @@ export function main(argv: readonly string[]): Promise<void> | void {
     .description(
       "Derivatives three ways: symbolic formulas, automatic differentiation and finite differences, side by side.",
     )
+    .version(packageVersion(), "-V, --version", "print nabla's version")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (s, write) => write(red(s)) });
   program.addHelpText(

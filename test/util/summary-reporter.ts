@@ -23,8 +23,11 @@ export default class SummaryReporter implements Reporter {
         else if (state === "failed") moduleFailed++;
         else if (state === "skipped") skipped++;
       }
-      // A module that errored outside of its tests (e.g. at import time) counts as one failure.
+      // A module that errored outside of its tests (at import time, in a beforeAll) counts as a failure,
+      // and so does every suite whose hooks failed (its tests are then reported as skipped).
       if (moduleFailed === 0 && mod.errors().length > 0) moduleFailed = 1;
+      for (const suite of mod.children.allSuites())
+        if (suite.state() === "failed" && moduleFailed === 0) moduleFailed = 1;
       failed += moduleFailed;
     }
     failed += unhandledErrors.length;
