@@ -496,7 +496,9 @@ export function mountDerivatives(root: HTMLElement, svc: Services): { activate()
         const f = await svc.formulas.call(
           "formula",
           { spec: s, order: k },
-          { timeoutMs: k === 0 ? 4000 : 6000 },
+          // The simplifier's work is bounded in counted operations, so this is only a safety net for a
+          // page on a very slow or loaded machine.
+          { timeoutMs: 30000 },
         ).done;
         if (gen !== formulaGen) return;
         drawHead(k, f);
