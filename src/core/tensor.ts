@@ -75,23 +75,12 @@ export abstract class Tensor {
   }
 
   toString(): string {
-    return this.format(false);
+    return formatTensor(this, false);
   }
 
   /** `console.log` and `util.inspect` in Node: values laid out by rows like NumPy, long axes summarized. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.format(true);
-  }
-
-  private format(multiline: boolean): string {
-    let c: ConcreteTensor;
-    try {
-      c = this.concrete();
-    } catch {
-      return `Tensor(<traced>, ${avalString(this.aval)})`;
-    }
-    const body = formatData(c.data, c.aval.shape, c.aval.dtype === "bool", multiline ? "Tensor(".length : -1);
-    return `Tensor(${body}, ${avalString(this.aval)})`;
+    return formatTensor(this, true);
   }
 
   /**
@@ -148,6 +137,17 @@ function nest(data: TypedArray, shape: Shape, bool: boolean): NestedArray {
     return out;
   };
   return rec(0, 0);
+}
+
+function formatTensor(t: Tensor, multiline: boolean): string {
+  let c: ConcreteTensor;
+  try {
+    c = t.concrete();
+  } catch {
+    return `Tensor(<traced>, ${avalString(t.aval)})`;
+  }
+  const body = formatData(c.data, c.aval.shape, c.aval.dtype === "bool", multiline ? "Tensor(".length : -1);
+  return `Tensor(${body}, ${avalString(t.aval)})`;
 }
 
 /** Axes longer than this many entries print only their first and last few (`...` between), as in NumPy. */
