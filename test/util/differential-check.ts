@@ -268,28 +268,37 @@ export interface Failure {
   detail: string;
 }
 
+/** Compiled steps run so far per engine (from jit(f).lower), to show that every engine was reached. */
+export const engineSteps: Record<string, number> = {};
+
+function countEngines(c: Case): void {
+  const lowered = nb.jit((...a: nb.Tensor[]) => runProgram(c.prog, a)).lower(...c.xs);
+  for (const [e, n] of Object.entries(lowered.engines)) engineSteps[e] = (engineSteps[e] ?? 0) + (n ?? 0);
+}
+
+/** The largest scaled difference seen so far per dtype (how much of the tolerance is used). */
+export const worstError = { float32: 0, float64: 0 };
+
 /** Runs `mode` with `config` on the fast backend and compares it with `want`; null when they agree. */
 export function check(c: Case, mode: Mode, config: EngineConfig, want: Mat[] | Error): Failure | null {
   const tol = TOL[c.prog.dtype];
+  // Every generated program is valid: an exception anywhere is a failure.
+  if (want instanceof Error)
+    return { mode, config: "the reference backend", detail: `threw ${firstLines(want)}` };
   let got: Mat[];
   try {
-    got = onBackend("fast", () => withEngines(config.engines, () => mats(evaluate(c, mode))));
+    got = onBackend("fast", () =>
+      withEngines(config.engines, () => {
+        if (mode === "jit" || mode === "jit×2") countEngines(c);
+        return mats(evaluate(c, mode));
+      }),
+    );
   } catch (e) {
-    if (want instanceof Error) return null;
-    return {
-      mode,
-      config: config.name,
-      detail: `threw ${(e as Error).stack?.split("\n").slice(0, 4).join("\n")}`,
-    };
+    return { mode, config: config.name, detail: `threw ${firstLines(e as Error)}` };
   }
-  if (want instanceof Error)
-    return {
-      mode,
-      config: config.name,
-      detail: `the reference threw ${want.message}, the fast backend did not`,
-    };
   const d = difference(got, want);
   if (typeof d === "string") return { mode, config: config.name, detail: d };
+  worstError[c.prog.dtype] = Math.max(worstError[c.prog.dtype], d.err);
   if (d.err > tol)
     return {
       mode,
@@ -298,6 +307,8 @@ export function check(c: Case, mode: Mode, config: EngineConfig, want: Mat[] | E
     };
   return null;
 }
+
+const firstLines = (e: Error) => (e.stack ?? String(e)).split("\n").slice(0, 4).join("\n");
 
 /** The reference result of `mode`, or its exception (a program the reference rejects must be rejected). */
 export function referenceOrError(c: Case, mode: Mode): Mat[] | Error {
@@ -330,6 +341,17 @@ function cut(prog: Program, k: number): Program {
   return pruneProgram({ ...prog, inputs, nodes, out: map(prog.out) });
 }
 
+/** The program with node `k` bypassed: its uses read its argument `j` (of the same shape) instead. */
+function bypass(prog: Program, k: number, j: number): Program | null {
+  const n = prog.nodes[k]!;
+  const a = n.args[j];
+  if (a === undefined || shapeOfValue(prog, a).join() !== n.shape.join()) return null;
+  const id = prog.inputs.length + k;
+  const use = (v: number) => (v === id ? a : v);
+  const nodes = prog.nodes.map((m, i) => (i <= k ? m : { ...m, args: m.args.map(use) }));
+  return pruneProgram({ ...prog, nodes, out: use(prog.out) });
+}
+
 /** The program with node `k`'s wrapper (checkpoint, custom rule) removed. */
 function unwrap(prog: Program, k: number): Program | null {
   const n = prog.nodes[k]!;
@@ -340,8 +362,8 @@ function unwrap(prog: Program, k: number): Program | null {
 }
 
 /**
- * Reduces `prog` while `fails` holds: an earlier value as the result, a node replaced by an input, a wrapper
- * removed. At most `budget` candidates are tried.
+ * Reduces `prog` while `fails` holds: an earlier value as the result, a node replaced by an input or by its
+ * argument, a wrapper removed. At most `budget` candidates are tried.
  */
 export function shrink(prog: Program, fails: (p: Program) => boolean, budget = 150): Program {
   let best = prog;
@@ -355,6 +377,7 @@ export function shrink(prog: Program, fails: (p: Program) => boolean, budget = 1
         (_, k) => () => (nIn + k < best.out ? pruneProgram({ ...best, out: nIn + k }) : null),
       ),
       ...best.nodes.map((_, k) => () => (nIn + k === best.out ? null : cut(best, k))),
+      ...best.nodes.flatMap((n, k) => n.args.map((_, j) => () => bypass(best, k, j))),
       ...best.nodes.map((_, k) => () => unwrap(best, k)),
     ];
     for (const make of candidates) {

@@ -729,6 +729,14 @@ export function smallProgram(seed: number, dtype: FloatDType, maxElems = 1500): 
   return g.build(randomSteps(g, start, rng.int(2, 9)));
 }
 
+/** A longer program (6 to 16 steps, tensors up to 6000 elements): more values shared between fused loops. */
+export function mediumProgram(seed: number, dtype: FloatDType): Program {
+  const rng = new Rng(programSeed(seed, dtype, "medium"));
+  const g = new ProgramBuilder(rng, dtype, { maxElems: 6000, zeroDims: 0.02 });
+  const start = g.operand(g.randomShape(5));
+  return g.build(randomSteps(g, start, rng.int(6, 16)));
+}
+
 /**
  * A one- or two-step program on tiny tensors whose first step reads an input directly, so that a vmap
  * axis, a tangent or a cotangent meets each operation's own rule.
