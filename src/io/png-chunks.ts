@@ -36,7 +36,8 @@ const DEPTHS: Readonly<Record<number, readonly number[]>> = {
   4: [8, 16],
   6: [8, 16],
 };
-const COLOR_NAMES: Readonly<Record<number, string>> = {
+/** The colour types of the PNG specification, by number. */
+export const COLOR_NAMES: Readonly<Record<number, string>> = {
   0: "grayscale",
   2: "RGB",
   3: "indexed-colour",

@@ -7,7 +7,7 @@ import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import { PngError } from "./errors.js";
 import { allocate, checkDecodeBytes, checkTensorBytes, type MakeError, toBytes } from "./guards.js";
 import { readFileBytes, writeFileAtomic } from "./node-fs.js";
-import { readChunks } from "./png-chunks.js";
+import { COLOR_NAMES, readChunks } from "./png-chunks.js";
 import { decodePixels, nativeChannels, passesOf, scanlineBytes } from "./png-pixels.js";
 import { type Fail, inflateZlibInto, MAX_DEFLATE_RATIO } from "./zlib.js";
 
@@ -29,13 +29,6 @@ export interface WritePngOptions {
 }
 
 const IN_BROWSER = "in a browser use nb.io.decodePng / nb.io.encodePng on bytes";
-const COLOR_NAMES: Readonly<Record<number, string>> = {
-  0: "grayscale",
-  2: "RGB",
-  3: "indexed-colour",
-  4: "grayscale+alpha",
-  6: "RGBA",
-};
 const pngError: MakeError = (message) => new PngError(message);
 
 /** Decodes with messages that start with `where` (the function, and the file when there is one). */
