@@ -3,9 +3,9 @@ import "./interpret/eval.js";
 import "./ops/methods.js";
 
 export * as analysis from "./analysis/index.js";
+export { type Config, config } from "./core/config.js";
 export { getDefaultFloat, setDefaultFloat, type TensorLike } from "./core/convert.js";
 export type { DType, TypedArray } from "./core/dtype.js";
-export { type Config, config } from "./core/config.js";
 export { DTypeError, NablaError, PytreeError, ShapeError, TraceError, ValueError } from "./core/errors.js";
 export { Program } from "./core/program.js";
 export type { Pytree } from "./core/pytree.js";

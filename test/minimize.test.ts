@@ -202,7 +202,8 @@ describe("minimize: inputs, solvers and history", () => {
   });
 
   it("runs functions that read values (no staging possible) eagerly", () => {
-    const f = (x: Tensor) => (nb.greater(x.sum(), 0).item() ? nb.sum(nb.square(nb.sub(x, 2))) : nb.sum(nb.square(x)));
+    const f = (x: Tensor) =>
+      nb.greater(x.sum(), 0).item() ? nb.sum(nb.square(nb.sub(x, 2))) : nb.sum(nb.square(x));
     const r = minimize(f, f64([1, 1]), { method: "newton" });
     expect(xs(r)).toEqual([expect.closeTo(2, 10), expect.closeTo(2, 10)]);
   });

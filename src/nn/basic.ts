@@ -2,7 +2,7 @@
 
 import { fmtShape, ValueError } from "../core/errors.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
-import { add, astype, div, where } from "../ops/elementwise.js";
+import { add, div, where } from "../ops/elementwise.js";
 import { matmul } from "../ops/linalg.js";
 import { bernoulli, split } from "../ops/random.js";
 import { reshape, take } from "../ops/shape.js";

@@ -13,7 +13,12 @@ import { reshape } from "../ops/shape.js";
  * caller returns, so dead-code elimination keeps the check.
  */
 export function checkOnData(ok: Tensor, message: string): Tensor {
-  const probe = gather(zeros([1], { dtype: "int32" }), reshape(astype(where(ok, 0, 1), "int32"), [ok.size]), 0, message);
+  const probe = gather(
+    zeros([1], { dtype: "int32" }),
+    reshape(astype(where(ok, 0, 1), "int32"), [ok.size]),
+    0,
+    message,
+  );
   return reduceSum(probe, [0]);
 }
 

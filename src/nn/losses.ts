@@ -9,8 +9,6 @@ import {
   astype,
   clip,
   equal,
-  greaterEqual,
-  less,
   log,
   minimum,
   mul,
