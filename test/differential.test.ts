@@ -31,7 +31,7 @@ import {
   VMAP_MODES,
   worstError,
 } from "./util/differential-check.js";
-import { coverageOf } from "./util/differential-coverage.js";
+import { coverageOf, unmappedCustomCalls } from "./util/differential-coverage.js";
 import {
   BINARY,
   hypot1,
@@ -290,6 +290,16 @@ describe("the generator", () => {
     expect(missing).toEqual([]);
   });
 
+  it("calls functions with custom rules on unmapped arguments under vmap", () => {
+    // The short run's tiny programs (the class of vmap((a, b) => add(softplus(a), b), inAxes [null, 0])).
+    let calls = 0;
+    for (const s of range(1, 41)) {
+      const prog = tinyProgram(s, "float64");
+      calls += unmappedCustomCalls(prog, makeCase(prog, s, true).vmap!.inAxes);
+    }
+    expect(calls).toBeGreaterThanOrEqual(3);
+  });
+
   it("reproduces the known contraction regressions' class", () => {
     const cov = coverageOf(range(1, 400).map((s) => smallProgram(s, "float64")));
     // a contracted pair whose axes are rotated in one operand and an operand with no free dimension.
@@ -352,6 +362,25 @@ describe("jit of padded views of slices of padded values", () => {
     const w = nb.array([1, 2, 3, 4, 5, 6, 7], { dtype: "float64" });
     expectTensor(pull(w, x, y), [0, 0, 4, 5, 6, 7, 0]);
     expectTensor(nb.jit(pull)(w, x, y) as nb.Tensor, [0, 0, 4, 5, 6, 7, 0]);
+  });
+});
+
+describe("non-finite values in matrix products", () => {
+  // 0·NaN and 0·∞ are NaN (IEEE, NumPy, JAX): a product must not skip the zeros of an operand.
+  const products = () =>
+    [Number.NaN, Number.POSITIVE_INFINITY].map((v) =>
+      nb.matmul(nb.array([[0, 1]], { dtype: "float64" }), nb.array([[v], [1]], { dtype: "float64" })),
+    );
+  it("the fast backend propagates them", () => {
+    for (const p of products()) expect(p.item()).toBeNaN();
+  });
+  it.fails("the reference backend propagates them", () => {
+    nb.setBackend("reference");
+    try {
+      for (const p of products()) expect(p.item()).toBeNaN();
+    } finally {
+      nb.setBackend("fast");
+    }
   });
 });
 

@@ -132,7 +132,7 @@ export function makeCase(prog: Program, seed: number, withVmap: boolean): Case {
     // Unmapped, mapped at the front, or at an inner axis (batch dims away from the front exercise the rules
     // that keep them in place).
     const inAxes: (number | null)[] = prog.inputs.map((i) =>
-      r.chance(0.3) ? null : r.chance(0.35) ? 0 : r.int(Math.min(1, i.shape.length), i.shape.length),
+      r.chance(0.4) ? null : r.chance(0.35) ? 0 : r.int(Math.min(1, i.shape.length), i.shape.length),
     );
     if (!inAxes.some((a) => a !== null)) {
       const k = r.int(0, inAxes.length - 1);

@@ -97,3 +97,27 @@ export function coverageOf(progs: readonly Program[]): Coverage {
   }
   return cov;
 }
+
+/** Whether node `op`/`p` is a function with a custom rule (custom JVP/VJP, logSumExp, checkpoint). */
+function customRule(op: string, p: Program["nodes"][number]["p"]): boolean {
+  if (op === "wrap") return true;
+  if (op === "unary") return ["softplus", "xTanh", "smoothAbs"].includes(p.fn!);
+  if (op === "binary") return ["hypot1", "mulVjp"].includes(p.fn!);
+  return op === "reduce" && p.fn === "logSumExp";
+}
+
+/**
+ * How many calls of functions with custom rules read only values that do not depend on a mapped input,
+ * under vmap with `inAxes` (null: unmapped): the calls a batching rule sees with every argument unbatched.
+ */
+export function unmappedCustomCalls(prog: Program, inAxes: readonly (number | null)[]): number {
+  const nIn = prog.inputs.length;
+  const mapped = inAxes.map((a) => a !== null);
+  let count = 0;
+  prog.nodes.forEach((n) => {
+    const m = n.args.some((a) => mapped[a]);
+    if (!m && customRule(n.op, n.p)) count++;
+    mapped.push(m);
+  });
+  return nIn > 0 ? count : 0;
+}

@@ -745,8 +745,29 @@ export function tinyProgram(seed: number, dtype: FloatDType): Program {
   const rng = new Rng(programSeed(seed, dtype, "tiny"));
   const g = new ProgramBuilder(rng, dtype, { maxElems: 240, zeroDims: 0.02 });
   const start = g.fresh(g.randomShape());
+  // A third of them first call a function with custom rules on the input (often unmapped under vmap), then
+  // combine it with a fresh input: nb.vmap((a, b) => nb.add(nb.softplus(a), b), { inAxes: [null, 0] }).
+  if (rng.chance(1 / 3)) {
+    const custom = rng.chance(0.5) ? wrapped(g, start) : customCall(g, start);
+    return g.build(binary(g, custom ?? start) ?? start);
+  }
   return g.build(randomSteps(g, start, rng.int(1, 2)));
 }
+
+/** A function with custom rules applied to `cur`: softplus, logSumExp, or one made with customJvp/customVjp. */
+const customCall: Step = (g, cur) => {
+  const s = g.shape(cur);
+  const kind = g.rng.pick(["softplus", "xTanh", "smoothAbs", "logSumExp"]);
+  if (kind !== "logSumExp") return g.node("unary", [cur], { fn: kind }, s);
+  const axis = s.length > 0 && s.every((d) => d > 0) ? g.rng.int(0, s.length - 1) : null;
+  if (axis === null) return null;
+  return g.node(
+    "reduce",
+    [cur],
+    { fn: "logSumExp", axes: [axis], keepdims: true },
+    s.map((d, i) => (i === axis ? 1 : d)),
+  );
+};
 
 // ---- programs sized for the kernels' thresholds --------------------------------------------------------------
 
