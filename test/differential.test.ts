@@ -374,7 +374,7 @@ describe("non-finite values in matrix products", () => {
   it("the fast backend propagates them", () => {
     for (const p of products()) expect(p.item()).toBeNaN();
   });
-  it.fails("the reference backend propagates them", () => {
+  it("the reference backend propagates them", () => {
     nb.setBackend("reference");
     try {
       for (const p of products()) expect(p.item()).toBeNaN();

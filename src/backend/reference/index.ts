@@ -174,8 +174,8 @@ function matmulData(
     for (let i = 0; i < M; i++) {
       row.fill(0);
       for (let k = 0; k < K; k++) {
+        // No shortcut for a zero of a: 0·NaN and 0·∞ are NaN, as in IEEE arithmetic, NumPy and JAX.
         const av = a[ao + i * K + k]!;
-        if (av === 0) continue;
         const bk = bo + k * N;
         for (let j = 0; j < N; j++) row[j]! += av * b[bk + j]!;
       }
