@@ -56,6 +56,8 @@ export function reshapeStrides(shape: Shape, strides: readonly number[], newShap
   return j === dims.length ? out : null;
 }
 
+const clip = (x: number, n: number) => Math.min(Math.max(x, 0), n);
+
 /** The access of a view primitive applied to a value read through `a`, or null when it needs a copy. */
 export function viewAccess(
   prim: string,
@@ -104,7 +106,13 @@ export function viewAccess(
         offset: a.offset + start.reduce((acc, s, i) => acc + s * a.strides[i]!, 0),
         strides: a.strides.slice(),
         ...(b
-          ? { bounds: { lo: b.lo.map((l, i) => l - start[i]!), hi: b.hi.map((h, i) => h - start[i]!) } }
+          ? {
+              // Shift by the start and clip to the result, so bounds always lie within the shape.
+              bounds: {
+                lo: b.lo.map((l, i) => clip(l - start[i]!, outShape[i]!)),
+                hi: b.hi.map((h, i) => clip(h - start[i]!, outShape[i]!)),
+              },
+            }
           : {}),
       };
     }
@@ -131,9 +139,10 @@ export function viewAccess(
         base: a.base,
         offset: a.offset - lo.reduce((acc, l, i) => acc + l * a.strides[i]!, 0),
         strides: a.strides.slice(),
+        // The inner bounds (clipped to the input, whose outside is this pad's zeros) shifted by the low width.
         bounds: {
-          lo: inShape.map((_, i) => (b ? b.lo[i]! : 0) + lo[i]!),
-          hi: inShape.map((n, i) => (b ? b.hi[i]! : n) + lo[i]!),
+          lo: inShape.map((n, i) => clip((b ? clip(b.lo[i]!, n) : 0) + lo[i]!, outShape[i]!)),
+          hi: inShape.map((n, i) => clip((b ? clip(b.hi[i]!, n) : n) + lo[i]!, outShape[i]!)),
         },
       };
     }
