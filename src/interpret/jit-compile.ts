@@ -87,7 +87,9 @@ interface Group {
   members: number[];
   /** Reductions consuming members or external values of the loop shape. */
   sinks: number[];
+  /** The positions of its first and last members (elementwise or reduction). */
   minPos: number;
+  maxPos: number;
   /** Values the group reads from outside itself (through their base when virtual). */
   externals: Set<number>;
 }
@@ -111,9 +113,30 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
   const contiguous = (v: number): Access => ({ base: v, offset: 0, strides: stridesOf(g.avals[v]!.shape) });
   const accessOf = (v: number): Access => access[v] ?? contiguous(v);
 
+  /**
+   * A position below which no value outside a group can depend on group G. Positions alone are not enough:
+   * a group runs as one unit, so anything that reads one of its early members waits for all of its inputs,
+   * which may come after G's first member (tanh(c) joined by a later sum(exp(a))·tanh(c) makes a matrix
+   * product of tanh(c) wait for that sum). Any group that starts below the bound and ends above it lowers the
+   * bound to its start, until none does.
+   */
+  const independentBelow = (G: number): number => {
+    let bound = groups[G]!.minPos;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let H = 0; H < groups.length; H++) {
+        const h = groups[H]!;
+        if (H !== G && h.minPos < bound && h.maxPos > bound) {
+          bound = h.minPos;
+          changed = true;
+        }
+      }
+    }
+    return bound;
+  };
   /** Whether value v (transitively) depends on group G. */
   const dependsOn = (v: number, G: number): boolean => {
-    const minPos = groups[G]!.minPos;
+    let below = -1;
     const seenG = new Set<number>();
     const seenV = new Set<number>();
     const stack = [v];
@@ -122,8 +145,16 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
       const base = virtual[x] ? accessOf(x).base : x;
       const gi = groupOf[base]!;
       if (gi === G) return true;
-      // A value before G's first member cannot depend on G, unless its group (run as one unit) can.
-      if ((gi < 0 && base < minPos) || seenV.has(base)) continue;
+      if (seenV.has(base)) continue;
+      if (gi < 0) {
+        const d = g.defs[base]!;
+        if (d.kind !== "eqn") continue;
+        // Inputs and constants depend on nothing; a value outside any group below that bound not on G.
+        if (base < groups[G]!.minPos) {
+          if (below < 0) below = independentBelow(G);
+          if (base < below) continue;
+        }
+      }
       seenV.add(base);
       if (gi >= 0) {
         if (seenG.has(gi)) continue;
@@ -151,6 +182,7 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
       isSink[v] = 1;
       grp.sinks.push(v);
     } else grp.members.push(v);
+    grp.maxPos = Math.max(grp.maxPos, v);
     const d = g.defs[v]! as Extract<Graph["defs"][number], { kind: "eqn" }>;
     for (const x of d.inputs) if (!internal(x, G)) grp.externals.add(x);
   };
@@ -168,15 +200,17 @@ export function compileGraph(g: Graph, backend: Backend): Executable {
     a.members = [...a.members, ...b.members].sort((p, q) => p - q);
     a.sinks.push(...b.sinks);
     a.minPos = Math.min(a.minPos, b.minPos);
+    a.maxPos = Math.max(a.maxPos, b.maxPos);
     const ext = new Set<number>();
     for (const x of [...a.externals, ...b.externals]) if (!internal(x, G)) ext.add(x);
     a.externals = ext;
     b.members = [];
     b.sinks = [];
     b.externals = new Set();
+    b.maxPos = b.minPos;
   };
   const newGroup = (shape: readonly number[], v: number) => {
-    groups.push({ shape: shape.slice(), members: [], sinks: [], minPos: v, externals: new Set() });
+    groups.push({ shape: shape.slice(), members: [], sinks: [], minPos: v, maxPos: v, externals: new Set() });
     return groups.length - 1;
   };
 
