@@ -1,7 +1,4 @@
-// Randomized differential test: seeded random programs run on every engine of the fast backend (native,
-// threads, WebAssembly, generated JS, interpreter), eagerly and under jit, with their derivatives and vmap,
-// each compared with the reference backend. NABLA_LONG=1 runs thousands of programs; NABLA_DIFF_SEED=<label>:<seed>
-// (as printed by a failure) replays one program on every engine in every mode.
+// Random programs on every fast-backend engine (eager, jit, derivatives, vmap) against the reference backend.
 import * as nb from "nabla";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nativeFusedStats } from "../src/backend/native/fused.js";
@@ -54,6 +51,8 @@ import {
   tinyProgram,
 } from "./util/random-programs.js";
 
+// NABLA_LONG=1 (npm run test:differential) runs thousands of programs; NABLA_DIFF_SEED=<label>:<seed>, as a
+// failure prints it, replays one program in every mode on every engine set.
 const LONG = process.env.NABLA_LONG === "1";
 const REPLAY = process.env.NABLA_DIFF_SEED;
 const ALL_MODES: readonly Mode[] = [...FORWARD_MODES, ...DERIVATIVE_MODES, ...VMAP_MODES];

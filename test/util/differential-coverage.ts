@@ -1,5 +1,4 @@
-// What a set of random programs contains: operations, custom-rule functions, wrappers, contraction layouts
-// (axes in order, rotated, permuted, interleaved, batched) and the kernel size classes their products reach.
+// What a set of random programs covers: ops, custom rules, contraction layouts, kernel size classes.
 import type { Program } from "./differential-ops.js";
 import { sizeOfShape } from "./differential-ops.js";
 

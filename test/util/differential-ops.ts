@@ -1,5 +1,4 @@
-// Random programs for the differential test: their representation (inputs, operation nodes), the meaning
-// of every operation as nabla calls, the program printed as code, and its evaluation on tensors.
+// Random programs for the differential test: representation, meaning as nabla calls, printing, evaluation.
 import * as nb from "nabla";
 import * as lax from "../../src/ops/lax.js";
 

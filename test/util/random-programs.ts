@@ -1,7 +1,4 @@
-// Seeded random programs for the differential test: shapes with broadcasting, operands read transposed,
-// sliced, padded or broadcast, elementwise chains, reductions over random axes, contractions with permuted,
-// rotated and interleaved axes, gathers, custom-rule functions; small programs and programs sized to cross
-// every kernel threshold of the fast backend.
+// Seeded generator of random nabla programs (small ones, and ones sized to cross every kernel threshold).
 import {
   BINARY,
   type FloatDType,
