@@ -2,11 +2,13 @@
 // (codegen.ts, the same fused kernels jit compiles programs to), matrix products through WebAssembly SIMD
 // (matmul.ts), and the rest through the reference kernels. It computes what the reference backend
 // computes: bit for bit, except float32 matrix products, which accumulate in float32 as BLAS does.
+
 import { allocate, type DType, type TypedArray } from "../../core/dtype.js";
 import type { Prim, PrimParams } from "../../core/primitives.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { Aval, ConcreteTensor } from "../../core/tensor.js";
 import type { Backend, Kernel, KernelOf, KernelTable } from "../backend.js";
+import { onEnginesChange } from "../engines.js";
 import {
   type ElementwisePrim,
   type FusedKernel,
@@ -29,6 +31,8 @@ export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
 
 /** Single-operation specs, compiled once per structure and shape. */
 const specCache = new Map<string, FusedKernel>();
+onEnginesChange(() => specCache.clear());
+
 function cached(key: string, make: () => FusedSpec): FusedKernel {
   let k = specCache.get(key);
   if (k === undefined) {
