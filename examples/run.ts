@@ -55,8 +55,9 @@ function npmFlags(args: string[]): string[] {
 
 const [name, ...rest] = npmFlags(process.argv.slice(2));
 if (name === undefined || name === "--help" || name === "-h" || name === "list") {
+  // Asking what there is (no name, --help, list) is not an error.
   console.log(usage());
-  process.exit(name === undefined ? 1 : 0);
+  process.exit(0);
 }
 if (!available.some(([n]) => n === name)) {
   console.error(`unknown example "${name}"\n\n${usage()}`);

@@ -182,9 +182,9 @@ describe("examples/run.ts", () => {
       expect(r.stderr).toContain(name);
   });
 
-  it("prints the usage and exits 1 without a name", async () => {
+  it("lists the examples and exits 0 without a name", async () => {
     const r = await runExample([]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(0);
     expect(r.stdout).toContain("usage: npm run example <name> [--quick] [--out DIR]");
   });
 });
