@@ -22,6 +22,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, CHROMIUM_FLAGS } from "./util/chromium.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const version = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).version as string;
@@ -140,16 +141,6 @@ window.result = out;
 const VITE_BUILD = `import { build } from ${JSON.stringify(pathToFileURL(path.join(root, "node_modules", "vite", "dist", "node", "index.js")).href)};
 await build({ root: process.cwd(), logLevel: "error", build: { outDir: "dist", emptyOutDir: true, target: "es2022" } });
 `;
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 
 describe.skipIf(skip)("the npm package", () => {
   beforeAll(() => {

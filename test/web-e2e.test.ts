@@ -9,20 +9,11 @@ import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../web/serve.js";
+import { CHROMIUM, CHROMIUM_FLAGS } from "./util/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const ARTIFACTS = path.resolve("test-artifacts/web");
 const DIST = path.resolve(".tmp/web-e2e-dist");
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 
 if (!HAVE_CHROMIUM)
   console.warn(
@@ -135,7 +126,7 @@ describe.skipIf(!HAVE_CHROMIUM)("playground in chromium", () => {
     );
     await buildThreadsPage();
     server = await startServer({ root: DIST, port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
     page.on("console", (m) => {
