@@ -14,7 +14,7 @@ import {
   taylorDerivative,
   taylorDerivatives,
 } from "../src/interpret/jet.js";
-import * as lax from "../src/ops/lax.js";
+import * as lax from "../src/primitives/lax.js";
 import { expectClose } from "./util/close.js";
 
 type Tensor = nb.Tensor;

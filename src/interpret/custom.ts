@@ -5,7 +5,7 @@ import { fmtShape, PytreeError, ShapeError } from "../core/errors.js";
 import { flatten, type Pytree, type TreeDef, treeString, treesEqual, unflatten } from "../core/pytree.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Tracer } from "../core/trace.js";
-import * as lax from "../ops/lax.js";
+import * as lax from "../primitives/lax.js";
 import { functionArg } from "../ops/util.js";
 import { customJvpUnderJet } from "./jet.js";
 import { JVPTrace, JVPTracer, jvpFlat } from "./jvp.js";

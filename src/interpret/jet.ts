@@ -1,5 +1,5 @@
 // Taylor mode (jet): each tracer carries a primal and a truncated Taylor series along a path through it; one
-// rule per primitive propagates the series. Rules use the series algebra of rules/taylor.ts, whose operations
+// rule per primitive propagates the series. Rules use the series algebra of primitives/series.ts, whose operations
 // are lax wrappers, so jet composes with grad, vmap and with itself.
 
 import { describeValue, toTensor } from "../core/convert.js";
@@ -26,8 +26,8 @@ import {
   Tracer,
   withMain,
 } from "../core/trace.js";
-import * as lax from "../ops/lax.js";
 import { functionArg, optionsArg } from "../ops/util.js";
+import * as lax from "../primitives/lax.js";
 import {
   chain,
   full,
@@ -39,7 +39,7 @@ import {
   Series,
   sqrtSeries,
   type Term,
-} from "../rules/taylor.js";
+} from "../primitives/series.js";
 import {
   arcsine,
   atan2Rule,
@@ -61,7 +61,7 @@ import {
   unary,
   weighted,
   zero,
-} from "../rules/taylor-rules.js";
+} from "../primitives/series-rules.js";
 
 type T = Tensor;
 // biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any pytree signature

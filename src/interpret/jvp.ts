@@ -15,7 +15,7 @@ import {
   withMain,
 } from "../core/trace.js";
 import { checking, inRule } from "../debug/context.js";
-import * as lax from "../ops/lax.js";
+import * as lax from "../primitives/lax.js";
 
 type T = Tensor;
 type Tan = Tensor | null;

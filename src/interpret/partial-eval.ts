@@ -7,7 +7,7 @@ import { type Numbers, Program, type Tape } from "../core/program.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import { bind, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import { checking, tagOrigin } from "../debug/context.js";
-import * as lax from "../ops/lax.js";
+import * as lax from "../primitives/lax.js";
 import { jvpFlat } from "./jvp.js";
 import { abstractEvalOf } from "./shape-rules.js";
 

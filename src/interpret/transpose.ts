@@ -7,8 +7,8 @@ import type { Program, Tape } from "../core/program.js";
 import { invertPerm, range } from "../core/shape.js";
 import { type Aval, Tensor } from "../core/tensor.js";
 import { checking, inTranspose } from "../debug/context.js";
-import * as lax from "../ops/lax.js";
-import { unbroadcast } from "../rules/unbroadcast.js";
+import * as lax from "../primitives/lax.js";
+import { unbroadcast } from "../primitives/unbroadcast.js";
 
 /**
  * An argument of a transpose rule: a known value, or the abstract value of an argument the equation is linear

@@ -5,7 +5,7 @@ import type { Prim, PrimParams } from "../core/primitives.js";
 import { range } from "../core/shape.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
-import * as lax from "../ops/lax.js";
+import * as lax from "../primitives/lax.js";
 
 type T = Tensor;
 type Dim = number | null;

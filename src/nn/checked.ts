@@ -4,7 +4,7 @@ import { fmtShape } from "../core/errors.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { zeros } from "../ops/creation.js";
 import { add, astype, equal, greaterEqual, less, mul, where } from "../ops/elementwise.js";
-import { gather, reduceSum } from "../ops/lax.js";
+import { gather, reduceSum } from "../primitives/lax.js";
 import { reshape } from "../ops/shape.js";
 
 /**

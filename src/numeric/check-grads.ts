@@ -5,7 +5,7 @@ import { DTypeError, NablaError, ValueError } from "../core/errors.js";
 import { flatten, type TreeDef, unflatten } from "../core/pytree.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { jvp, vjp } from "../interpret/api.js";
-import * as lax from "../ops/lax.js";
+import * as lax from "../primitives/lax.js";
 import { describeValue, functionArg, numberArg, optionsArg } from "../ops/util.js";
 import { makeRng, type Rng } from "./rng.js";
 

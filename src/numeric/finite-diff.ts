@@ -3,7 +3,7 @@
 import { type TensorLike, toTensor } from "../core/convert.js";
 import { DTypeError, NablaError, ShapeError, ValueError } from "../core/errors.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
-import * as lax from "../ops/lax.js";
+import * as lax from "../primitives/lax.js";
 import {
   accumulate,
   checkMethod,

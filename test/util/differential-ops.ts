@@ -1,6 +1,6 @@
 // Random programs for the differential test: representation, meaning as nabla calls, printing, evaluation.
 import * as nb from "nabla";
-import * as lax from "../../src/ops/lax.js";
+import * as lax from "../../src/primitives/lax.js";
 
 export type FloatDType = "float32" | "float64";
 

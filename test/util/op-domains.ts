@@ -2,7 +2,7 @@
 // ties, poles and branch cuts), plus small helpers for writing rows.
 import * as nb from "nabla";
 import type { Rng } from "../../src/numeric/rng.js";
-import * as lax from "../../src/ops/lax.js";
+import * as lax from "../../src/primitives/lax.js";
 
 export type Tensor = nb.Tensor;
 

@@ -4,7 +4,7 @@ import type { Prim, PrimParams, UnaryPrim } from "../core/primitives.js";
 import { range } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
-import * as lax from "../ops/lax.js";
+import * as lax from "./lax.js";
 import {
   binom,
   chain,
@@ -22,7 +22,7 @@ import {
   sqrtSeries,
   square,
   type Term,
-} from "./taylor.js";
+} from "./series.js";
 
 type T = Tensor;
 

@@ -1,7 +1,7 @@
 // The one place broadcasting adjoints live: summing a cotangent back to the shape of the operand.
 import { type Shape, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
-import { reduceSum, reshape } from "../ops/lax.js";
+import { reduceSum, reshape } from "./lax.js";
 
 /** Sums `ct` (shaped like a broadcast result) over the dimensions that broadcasting added to `shape`. */
 export function unbroadcast(ct: Tensor, shape: Shape): Tensor {

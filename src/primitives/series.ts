@@ -12,7 +12,7 @@
 import { shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { Tracer } from "../core/trace.js";
-import * as lax from "../ops/lax.js";
+import * as lax from "./lax.js";
 
 type T = Tensor;
 /** A term of a series: a tensor broadcastable to the primal, or null for a known zero. */

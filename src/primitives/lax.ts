@@ -1,0 +1,142 @@
+// The primitive-level API (like jax.lax): one thin typed wrapper per primitive, plus constants.
+// Derivative, batching and transpose rules are written with these, so they are differentiable themselves.
+import { allocate, type DType } from "../core/dtype.js";
+import {
+  type BinaryPrim,
+  type ComparePrim,
+  NO_PARAMS,
+  type PrimParams,
+  type UnaryPrim,
+} from "../core/primitives.js";
+import { invertPerm, range, type Shape, shapesEqual } from "../core/shape.js";
+import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
+import { bind } from "../core/trace.js";
+
+const u = (p: UnaryPrim) => (x: Tensor) => bind(p, [x], NO_PARAMS);
+const b = (p: BinaryPrim | ComparePrim) => (x: Tensor, y: Tensor) => bind(p, [x, y], NO_PARAMS);
+
+export const neg = u("neg");
+export const sign = u("sign");
+export const floor = u("floor");
+export const ceil = u("ceil");
+export const round = u("round");
+export const abs = u("abs");
+export const exp = u("exp");
+export const log = u("log");
+export const expm1 = u("expm1");
+export const log1p = u("log1p");
+export const sqrt = u("sqrt");
+export const sin = u("sin");
+export const cos = u("cos");
+export const tan = u("tan");
+export const asin = u("asin");
+export const acos = u("acos");
+export const atan = u("atan");
+export const sinh = u("sinh");
+export const cosh = u("cosh");
+export const tanh = u("tanh");
+export const logistic = u("logistic");
+export const erf = u("erf");
+export const stopGradient = u("stop_gradient");
+
+export const add = b("add");
+export const sub = b("sub");
+export const mul = b("mul");
+export const div = b("div");
+export const pow = b("pow");
+export const max = b("max");
+export const min = b("min");
+export const atan2 = b("atan2");
+export const eq = b("eq");
+export const ne = b("ne");
+export const lt = b("lt");
+export const le = b("le");
+export const gt = b("gt");
+export const ge = b("ge");
+
+/** where(pred, onTrue, onFalse). */
+export const select = (pred: Tensor, onTrue: Tensor, onFalse: Tensor): Tensor =>
+  bind("select_n", [pred, onFalse, onTrue], NO_PARAMS);
+
+export const convert = (x: Tensor, dtype: DType, weak = false): Tensor =>
+  x.aval.dtype === dtype && x.aval.weak === weak ? x : bind("convert_element_type", [x], { dtype, weak });
+
+const reducer =
+  (p: "reduce_sum" | "reduce_max" | "reduce_min" | "reduce_prod") => (x: Tensor, axes: readonly number[]) =>
+    axes.length === 0 ? x : bind(p, [x], { axes: [...axes] });
+export const reduceSum = reducer("reduce_sum");
+export const reduceMax = reducer("reduce_max");
+export const reduceMin = reducer("reduce_min");
+export const reduceProd = reducer("reduce_prod");
+export const argmax = (x: Tensor, axis: number) => bind("argmax", [x], { axis });
+export const argmin = (x: Tensor, axis: number) => bind("argmin", [x], { axis });
+export const cumsum = (x: Tensor, axis: number, reverse = false) => bind("cumsum", [x], { axis, reverse });
+
+export const dotGeneral = (x: Tensor, y: Tensor, params: PrimParams["dot_general"]) =>
+  bind("dot_general", [x, y], params);
+
+export const reshape = (x: Tensor, shape: Shape) =>
+  shapesEqual(x.aval.shape, shape) ? x : bind("reshape", [x], { shape: [...shape] });
+export const broadcastInDim = (x: Tensor, shape: Shape, broadcastDims: readonly number[]) =>
+  shapesEqual(x.aval.shape, shape)
+    ? x
+    : bind("broadcast_in_dim", [x], { shape: [...shape], broadcastDims: [...broadcastDims] });
+export const transpose = (x: Tensor, perm: readonly number[]) =>
+  perm.every((p, i) => p === i) ? x : bind("transpose", [x], { perm: [...perm] });
+export const slice = (x: Tensor, start: readonly number[], limit: readonly number[]) =>
+  start.every((s, i) => s === 0 && limit[i] === x.aval.shape[i])
+    ? x
+    : bind("slice", [x], { start: [...start], limit: [...limit] });
+export const pad = (x: Tensor, lo: readonly number[], hi: readonly number[]) =>
+  lo.every((l, i) => l === 0 && hi[i] === 0) ? x : bind("pad", [x], { lo: [...lo], hi: [...hi] });
+export const concatenate = (xs: readonly Tensor[], axis: number) =>
+  xs.length === 1 ? xs[0]! : bind("concatenate", xs, { axis });
+export const rev = (x: Tensor, axes: readonly number[]) =>
+  axes.length === 0 ? x : bind("rev", [x], { axes: [...axes] });
+export const gather = (x: Tensor, indices: Tensor, axis: number, oob?: string) =>
+  bind("gather", [x, indices], oob === undefined ? { axis } : { axis, oob });
+export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size: number) =>
+  bind("scatter_add", [updates, indices], { axis, size });
+
+/** Broadcasts `x` to `shape` with NumPy's right-aligned rule. */
+export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  const off = shape.length - x.aval.shape.length;
+  return broadcastInDim(x, shape, range(x.aval.shape.length, off));
+}
+
+/** Moves dimension `from` of `x` to position `to`. */
+export function moveAxis(x: Tensor, from: number, to: number): Tensor {
+  if (from === to) return x;
+  const perm = range(x.aval.shape.length).filter((i) => i !== from);
+  perm.splice(to, 0, from);
+  return transpose(x, perm);
+}
+
+export { invertPerm };
+
+/** A concrete scalar with the dtype (and weak flag) of `like`. */
+export function scalarLike(like: Aval | Tensor, value: number): ConcreteTensor {
+  const a = "aval" in like ? like.aval : like;
+  const data = allocate(a.dtype, 1);
+  data[0] = value;
+  return new ConcreteTensor(data, { shape: [], dtype: a.dtype, weak: a.weak });
+}
+
+/** A concrete tensor of `aval`'s shape and dtype filled with `value`. */
+export function fullAval(a: Aval, value: number): ConcreteTensor {
+  const data = allocate(
+    a.dtype,
+    a.shape.reduce((n, d) => n * d, 1),
+  );
+  if (value !== 0) data.fill(value);
+  return new ConcreteTensor(data, { shape: [...a.shape], dtype: a.dtype, weak: a.weak });
+}
+
+/** A concrete int32 vector [0, 1, ..., n−1]. */
+export function fullIota(n: number): ConcreteTensor {
+  const data = new Int32Array(n);
+  for (let i = 0; i < n; i++) data[i] = i;
+  return new ConcreteTensor(data, { shape: [n], dtype: "int32", weak: false });
+}
+
+export const zerosLike = (x: Aval | Tensor): ConcreteTensor => fullAval("aval" in x ? x.aval : x, 0);
