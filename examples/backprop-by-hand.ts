@@ -3,7 +3,6 @@
 // used to train the network (hand-derived and automatic updates stay identical).
 // Run: npm run example backprop-by-hand [--quick] [--out DIR]
 import * as nb from "nabla";
-import { lineChart } from "../src/viz/index.js";
 import { exampleOptions, formatValue, headline, savePicture } from "./common.js";
 
 const { quick, out } = exampleOptions("backprop-by-hand");
@@ -117,7 +116,7 @@ const steps0 = handLoss.map((_, i) => i);
 const png = await savePicture(
   out,
   "backprop-by-hand",
-  lineChart(
+  nb.viz.lineChart(
     [
       { label: "hand-derived gradients", x: steps0, y: handLoss },
       { label: "nb.grad (drawn on top: the curves coincide)", x: steps0, y: autoLoss },

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import * as nb from "nabla";
-import { svgToPng } from "../src/viz/index.js";
 
 /** What every example accepts: `--quick` (the small CI size) and `--out DIR` (default `out/`). */
 export interface ExampleOptions {
@@ -93,7 +92,7 @@ export function shiftedDigits(images: nb.Tensor, maxShift: number, seed: number)
 export async function savePicture(dir: string, name: string, svg: string, scale = 2): Promise<string> {
   writeFileSync(join(dir, `${name}.svg`), svg);
   const png = join(dir, `${name}.png`);
-  writeFileSync(png, await svgToPng(svg, { scale }));
+  writeFileSync(png, await nb.viz.svgToPng(svg, { scale }));
   return png;
 }
 

@@ -2,7 +2,6 @@
 // closed-form least-squares solution from the normal equations (AᵀA) θ = Aᵀy, solved by Cholesky in plain JS.
 // Run: npm run example linear-regression [--quick] [--out DIR]
 import * as nb from "nabla";
-import { lineChart } from "../src/viz/index.js";
 import { exampleOptions, formatValue, headline, savePicture } from "./common.js";
 
 const { quick, out } = exampleOptions("linear-regression");
@@ -66,7 +65,7 @@ const steps0 = losses.map((_, i) => i);
 const png = await savePicture(
   out,
   "linear-regression",
-  lineChart(
+  nb.viz.lineChart(
     [
       { label: "MSE(θₜ) − MSE(θ*)", x: steps0, y: losses.map((l) => l - exactLoss) },
       { label: "‖θₜ − θ*‖", x: steps0, y: trail.map((th) => Math.hypot(...th.map((v, i) => v - exact[i]!))) },

@@ -1,25 +1,12 @@
 // Optimizers that use curvature vs first-order ones on Rosenbrock from (−1.2, 1): a table and a contour plot.
-// Run: npx tsx examples/optimizers-curvature.ts [--out out/optimizers.svg|.png] [--quick]
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+// Run: npm run example optimizers-curvature [--quick] [--out DIR]
 import * as nb from "nabla";
-import { contourChart, lanczos } from "../src/analysis/index.js";
-import { type MethodName, type MinimizeOptions, minimize } from "../src/minimize/index.js";
-import { svgToPng } from "../src/viz/index.js";
+import { exampleOptions, savePicture } from "./common.js";
 
-const args = process.argv.slice(2);
-const quick = args.includes("--quick");
-const outIndex = args.findIndex((a) => a === "--out" || a.startsWith("--out="));
-const out =
-  outIndex < 0
-    ? "out/optimizers.svg"
-    : args[outIndex].startsWith("--out=")
-      ? args[outIndex].slice("--out=".length)
-      : args[outIndex + 1];
-if (!out || !/\.(svg|png)$/i.test(out)) {
-  console.error("--out needs a file name ending in .svg or .png");
-  process.exit(2);
-}
+type MethodName = nb.optim.MethodName;
+type MinimizeOptions = nb.optim.MinimizeOptions;
+
+const { quick, out } = exampleOptions("optimizers-curvature");
 
 // f(x, y) = (1 − x)² + 100 (y − x²)²: a curved valley whose floor falls slowly towards the minimum at (1, 1).
 const rosenbrock = (p: nb.Tensor) => {
@@ -42,7 +29,7 @@ const methods: [MethodName, MinimizeOptions][] = [
 const firstOrderCap = quick ? 2000 : 20000;
 const run = (f: (p: nb.Tensor) => nb.Tensor, x0: nb.Tensor, method: MethodName, options: MinimizeOptions) => {
   const first = method === "gd" || method === "momentum" || method === "adam";
-  return minimize(f, x0, { method, ...options, ...(first ? { maxIter: firstOrderCap } : {}) });
+  return nb.optim.minimize(f, x0, { method, ...options, ...(first ? { maxIter: firstOrderCap } : {}) });
 };
 
 console.log(
@@ -128,7 +115,7 @@ methods.forEach(([method], i) =>
 
 // Why first-order methods crawl: the curvature at the minimum, from Lanczos on Hessian-vector products.
 const minimum = nb.array([1, 1], { dtype: "float64" });
-const eig = lanczos(rosenbrock, minimum, { k: 2 }).eigenvalues;
+const eig = nb.analysis.lanczos(rosenbrock, minimum, { k: 2 }).eigenvalues;
 console.log(
   `\nHessian eigenvalues at (1, 1): ${eig.map((v) => v.toFixed(3)).join(", ")} — ` +
     `condition number ${(eig[0] / eig[1]).toFixed(0)}.`,
@@ -138,7 +125,7 @@ console.log(
   "Newton-type steps rescale by the inverse curvature and cross the valley in a few dozen iterations.",
 );
 
-const svg = contourChart(rosenbrockXY, {
+const svg = nb.analysis.contourChart(rosenbrockXY, {
   xRange: [-1.5, 1.5],
   yRange: [-0.5, 1.5],
   paths: results.map(({ method, r }) => ({
@@ -150,9 +137,8 @@ const svg = contourChart(rosenbrockXY, {
   width: 760,
   height: 560,
 });
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, out.toLowerCase().endsWith(".png") ? await svgToPng(svg, { scale: 2 }) : svg);
-console.log(`\nwrote ${out}`);
+const png = await savePicture(out, "optimizers-curvature", svg);
+console.log(`\nwrote ${png}`);
 
 const iterations = (m: MethodName) => results.find((x) => x.method === m)!.r.iterations;
 console.log(`adam-iterations: ${iterations("adam")}`);

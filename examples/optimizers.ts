@@ -4,7 +4,6 @@
 // the chart shows each optimizer's loss above it, epoch by epoch, on one chart.
 // Run: npm run example optimizers [--quick] [--out DIR]
 import * as nb from "nabla";
-import { lineChart, type Series } from "../src/viz/index.js";
 import { exampleOptions, formatValue, headline, savePicture } from "./common.js";
 
 const { quick, out } = exampleOptions("optimizers");
@@ -67,7 +66,7 @@ const tail = Math.max(1, Math.round(epochs / 10));
 const finalOf = (curve: number[]) => curve.slice(-tail).reduce((a, b) => a + b, 0) / tail;
 console.log(`final loss: the mean over the last ${tail} epochs`);
 console.log(`${"method".padEnd(30)}  final loss  above minimum  held-out accuracy`);
-const curves: Series[] = [];
+const curves: nb.viz.Series[] = [];
 const finals: number[] = [];
 for (const { name, optimizer, fullBatch } of methods) {
   let params = init();
@@ -95,7 +94,7 @@ for (const { name, optimizer, fullBatch } of methods) {
 const png = await savePicture(
   out,
   "optimizers",
-  lineChart(curves, {
+  nb.viz.lineChart(curves, {
     title: "Five optimizers on regularized softmax regression (iris)",
     xLabel: "epoch (one pass over the 120 training flowers)",
     yLabel: "loss − minimum loss",

@@ -64,19 +64,8 @@ if (!available.some(([n]) => n === name)) {
   process.exit(1);
 }
 
-// optimizers-curvature takes an output file rather than a folder.
-let args = rest;
-if (name === "optimizers-curvature") {
-  args = [];
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i]!;
-    const dir = a === "--out" ? rest[++i] : a.startsWith("--out=") ? a.slice("--out=".length) : undefined;
-    args.push(...(dir === undefined ? [a] : ["--out", join(dir, "optimizers-curvature.svg")]));
-  }
-}
-
 const file = join(here, `${name}.ts`);
-process.argv = [process.argv[0]!, file, ...args];
+process.argv = [process.argv[0]!, file, ...rest];
 try {
   await import(pathToFileURL(file).href);
 } catch (e) {
