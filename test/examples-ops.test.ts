@@ -33,6 +33,9 @@ describe("arithmetic", () => {
     expect(nb.minimum([1, 5], 3).toArray()).toEqual([1, 3]);
     expect(nb.clip([-2, 0.5, 3], 0, 1).toArray()).toEqual([0, 0.5, 1]);
     expect(nb.clip([[-2, 5]], [0, 1], 3).toArray()).toEqual([[0, 3]]);
+    // one bound may be left out, as in NumPy: undefined or null
+    expect(nb.clip([-2, 0.5, 3], 0).toArray()).toEqual([0, 0.5, 3]);
+    expect(nb.clip([-2, 0.5, 3], undefined, 1).toArray()).toEqual([-2, 0.5, 1]);
   });
 
   it("floor, ceil, round (ties to even, as NumPy)", () => {
@@ -308,6 +311,8 @@ describe("shape operations", () => {
   it("expandDims, squeeze, broadcastTo", () => {
     expect(nb.expandDims([1, 2], 0).shape).toEqual([1, 2]);
     expect(nb.expandDims([1, 2], -1).shape).toEqual([2, 1]);
+    // several axes at once, each counted in the result
+    expect(nb.expandDims([1, 2], [0, -1]).shape).toEqual([1, 2, 1]);
     expect(nb.squeeze(nb.zeros([1, 3, 1])).shape).toEqual([3]);
     expect(nb.squeeze(nb.zeros([1, 3, 1]), 0).shape).toEqual([3, 1]);
     expect(nb.broadcastTo([1, 2], [3, 2]).shape).toEqual([3, 2]);

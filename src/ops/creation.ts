@@ -7,7 +7,17 @@ import { ValueError } from "../core/errors.js";
 import type { Shape } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
-import { asTensor, describeValue, dtypeArg, intArg, numberArg, optionsArg, shapeArg } from "./util.js";
+import {
+  asTensor,
+  checkTensorLike,
+  describeValue,
+  dtypeArg,
+  FIRST,
+  intArg,
+  numberArg,
+  optionsArg,
+  shapeArg,
+} from "./util.js";
 
 export interface DTypeOption {
   /** The element type; float32 unless said otherwise (see setDefaultFloat). */
@@ -34,6 +44,7 @@ function dtypeOption(op: string, options: DTypeOption | undefined, usage: string
  */
 export function array(data: TensorLike, options?: DTypeOption): Tensor {
   const dtype = dtypeOption("array", options, 'nb.array(data, { dtype: "float64" })', "second");
+  checkTensorLike("array", data, "the first argument");
   if (data instanceof Tensor)
     return dtype !== undefined && dtype !== data.aval.dtype ? lax.convert(data, dtype) : data;
   if (typeof data === "number" && dtype === undefined) return toTensor(data, getDefaultFloat(), "array");
@@ -99,7 +110,7 @@ export function ones(shape: Shape | number, options?: DTypeOption): Tensor {
  * ```
  */
 export function zerosLike(x: TensorLike): Tensor {
-  const t = asTensor(x, "zerosLike");
+  const t = asTensor(x, "zerosLike", FIRST);
   return fill("zerosLike", t.aval.shape, 0, t.aval.dtype);
 }
 
@@ -111,7 +122,7 @@ export function zerosLike(x: TensorLike): Tensor {
  * ```
  */
 export function onesLike(x: TensorLike): Tensor {
-  const t = asTensor(x, "onesLike");
+  const t = asTensor(x, "onesLike", FIRST);
   return fill("onesLike", t.aval.shape, 1, t.aval.dtype);
 }
 

@@ -1,5 +1,5 @@
 // Elementwise maths and activations, built from primitives only (no derivative code here).
-import { DTypeError } from "../core/errors.js";
+import { DTypeError, ValueError } from "../core/errors.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { customJvp } from "../interpret/custom.js";
@@ -9,10 +9,13 @@ import {
   asTensor,
   boolArg,
   checkDType,
+  FIRST,
   floatArg,
+  nthArgument,
   numberArg,
   optionsArg,
   promoteArgs,
+  promoteNamed,
   type TensorLike,
 } from "./util.js";
 
@@ -33,7 +36,7 @@ function noBool(op: string, x: Tensor): Tensor {
 const floatUnary =
   (op: string, f: (x: Tensor) => Tensor) =>
   (x: TensorLike): Tensor =>
-    f(floatArg(op, x));
+    f(floatArg(op, x, FIRST));
 
 /** Elementwise x + y with broadcasting. @example `nb.add([1, 2], 10).toArray(); // [11, 12]` */
 export const add = binary("add", lax.add);
@@ -52,27 +55,27 @@ export const maximum = binary("maximum", lax.max);
 export const minimum = binary("minimum", lax.min);
 /** Elementwise angle of the point (x, y): atan2(y, x). @example `nb.atan2(1, 1).item(); // π/4` */
 export const atan2 = (y: TensorLike, x: TensorLike): Tensor => {
-  const [a, b] = promoteArgs("atan2", floatArg("atan2", y), floatArg("atan2", x));
+  const [a, b] = promoteArgs("atan2", floatArg("atan2", y, FIRST), floatArg("atan2", x, nthArgument(1)));
   return lax.atan2(a!, b!);
 };
 
 /** −x. @example `nb.neg([1, -2]).toArray(); // [-1, 2]` */
-export const neg = (x: TensorLike): Tensor => lax.neg(noBool("neg", asTensor(x, "neg")));
+export const neg = (x: TensorLike): Tensor => lax.neg(noBool("neg", asTensor(x, "neg", FIRST)));
 /** x². @example `nb.square([3]).toArray(); // [9]` */
 export const square = (x: TensorLike): Tensor => {
-  const t = asTensor(x, "square");
+  const t = asTensor(x, "square", FIRST);
   return lax.mul(t, t);
 };
 /** |x|. @example `nb.abs([-2, 3]).toArray(); // [2, 3]` */
-export const abs = (x: TensorLike): Tensor => lax.abs(asTensor(x, "abs"));
+export const abs = (x: TensorLike): Tensor => lax.abs(asTensor(x, "abs", FIRST));
 /** The sign of x: −1, 0 or 1. @example `nb.sign([-2, 0, 3]).toArray(); // [-1, 0, 1]` */
-export const sign = (x: TensorLike): Tensor => lax.sign(asTensor(x, "sign"));
+export const sign = (x: TensorLike): Tensor => lax.sign(asTensor(x, "sign", FIRST));
 /** Rounds down. @example `nb.floor([1.5, -1.5]).toArray(); // [1, -2]` */
-export const floor = (x: TensorLike): Tensor => lax.floor(asTensor(x, "floor"));
+export const floor = (x: TensorLike): Tensor => lax.floor(asTensor(x, "floor", FIRST));
 /** Rounds up. @example `nb.ceil([1.5, -1.5]).toArray(); // [2, -1]` */
-export const ceil = (x: TensorLike): Tensor => lax.ceil(asTensor(x, "ceil"));
+export const ceil = (x: TensorLike): Tensor => lax.ceil(asTensor(x, "ceil", FIRST));
 /** Rounds to nearest, ties to even (as NumPy). @example `nb.round([0.5, 1.5, 2.4]).toArray(); // [0, 2, 2]` */
-export const round = (x: TensorLike): Tensor => lax.round(asTensor(x, "round"));
+export const round = (x: TensorLike): Tensor => lax.round(asTensor(x, "round", FIRST));
 
 /** √x. @example `nb.sqrt([4, 9]).toArray(); // [2, 3]` */
 export const sqrt = floatUnary("sqrt", lax.sqrt);
@@ -114,7 +117,7 @@ export const relu = floatUnary("relu", (x) => lax.select(lax.le(x, zero(x)), lax
 
 /** x for x > 0, slope · x otherwise (slope 0.01 by default). @example `nb.leakyRelu([-1, 2]).toArray(); // [-0.01, 2]` */
 export const leakyRelu = (x: TensorLike, slope = 0.01): Tensor => {
-  const t = floatArg("leakyRelu", x);
+  const t = floatArg("leakyRelu", x, FIRST);
   numberArg("leakyRelu", "slope (the second argument)", slope);
   // x ≥ 0 takes the identity branch, so the derivative at 0 is 1 (as JAX).
   return lax.select(lax.ge(t, zero(t)), t, lax.mul(t, lax.scalarLike(t, slope)));
@@ -122,7 +125,7 @@ export const leakyRelu = (x: TensorLike, slope = 0.01): Tensor => {
 
 /** x for x > 0, α(eˣ − 1) otherwise (α = 1 by default). @example `nb.elu([-1, 2]).toArray(); // [-0.632, 2]` */
 export const elu = (x: TensorLike, alpha = 1): Tensor => {
-  const t = floatArg("elu", x);
+  const t = floatArg("elu", x, FIRST);
   numberArg("elu", "alpha (the second argument)", alpha);
   // expm1 of (x > 0 ? 0 : x): the unused branch stays finite, so its zero cotangent cannot turn into NaN, and
   // unlike min(x, 0) it does not split the derivative at 0 (both one-sided slopes are α).
@@ -138,7 +141,7 @@ export const elu = (x: TensorLike, alpha = 1): Tensor => {
  * @example `nb.gelu(1).item(); // 0.8413`
  */
 export const gelu = (x: TensorLike, options?: { approximate?: boolean }): Tensor => {
-  const t = floatArg("gelu", x);
+  const t = floatArg("gelu", x, FIRST);
   const o = optionsArg("gelu", options, ["approximate"], "nb.gelu(x, { approximate: true })");
   const approximate = boolArg("gelu", "approximate", o.approximate);
   const c = (v: number) => lax.scalarLike(t, v);
@@ -163,11 +166,26 @@ const softplusCore: (x: Tensor) => Tensor = customJvp(
 /** log(1 + eˣ), computed without overflow; its derivative is the sigmoid. @example `nb.softplus(0).item(); // log 2` */
 export const softplus = floatUnary("softplus", softplusCore);
 
-/** Limits x to [lo, hi]. @example `nb.clip([-2, 0.5, 3], 0, 1).toArray(); // [0, 0.5, 1]` */
-export const clip = (x: TensorLike, lo: TensorLike, hi: TensorLike): Tensor => {
-  const [a, l, h] = promoteArgs("clip", x, lo, hi);
-  const shape = broadcastShapes("clip", a!.aval.shape, l!.aval.shape, h!.aval.shape);
-  return lax.min(lax.max(lax.broadcastTo(a!, shape), l!), h!);
+/**
+ * Limits x to [lo, hi]; either bound may be left out (undefined or null), as in NumPy, but not both.
+ * @example `nb.clip([-2, 0.5, 3], 0, 1).toArray(); // [0, 0.5, 1]`
+ * @example `nb.clip([-2, 0.5, 3], 0).toArray(); // [0, 0.5, 3]`
+ */
+export const clip = (x: TensorLike, lo?: TensorLike | null, hi?: TensorLike | null): Tensor => {
+  const noLo = lo === undefined || lo === null;
+  const noHi = hi === undefined || hi === null;
+  if (noLo && noHi)
+    throw new ValueError(
+      "clip: give a lower bound (the second argument), an upper bound (the third) or both, e.g. nb.clip(x, 0, 1) or nb.clip(x, undefined, 1)",
+    );
+  const given = [x, ...(noLo ? [] : [lo]), ...(noHi ? [] : [hi])];
+  const which = [0, ...(noLo ? [] : [1]), ...(noHi ? [] : [2])];
+  const [a, ...bounds] = promoteNamed("clip", given, (i) => nthArgument(which[i]!));
+  const shape = broadcastShapes("clip", a!.aval.shape, ...bounds.map((b) => b.aval.shape));
+  let out = lax.broadcastTo(a!, shape);
+  if (!noLo) out = lax.max(out, bounds[0]!);
+  if (!noHi) out = lax.min(out, bounds[noLo ? 0 : 1]!);
+  return out;
 };
 
 /**
@@ -175,9 +193,9 @@ export const clip = (x: TensorLike, lo: TensorLike, hi: TensorLike): Tensor => {
  * @example `nb.where(nb.greater([1, -1], 0), 1, -1).toArray(); // [1, -1]`
  */
 export const where = (cond: TensorLike, x: TensorLike, y: TensorLike): Tensor => {
-  let c = asTensor(cond, "where");
+  let c = asTensor(cond, "where", FIRST);
   if (c.aval.dtype !== "bool") c = lax.ne(c, lax.scalarLike(c, 0));
-  const [a, b] = promoteArgs("where", x, y);
+  const [a, b] = promoteNamed("where", [x, y], (i) => nthArgument(i + 1));
   return lax.select(c, a!, b!);
 };
 
@@ -199,7 +217,7 @@ export const greaterEqual = binary("greaterEqual", lax.ge);
  * @example `nb.astype([1.7, -1.7], "int32").toArray(); // [1, -1]`
  */
 export const astype = (x: TensorLike, dtype: Tensor["dtype"]): Tensor => {
-  const t = asTensor(x, "astype");
+  const t = asTensor(x, "astype", FIRST);
   checkDType("astype", dtype, "the dtype (second argument)");
   return lax.convert(t, dtype);
 };

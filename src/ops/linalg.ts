@@ -4,7 +4,7 @@ import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import { broadcastShapes, range } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
-import { describeValue, intArg, promoteArgs, type TensorLike } from "./util.js";
+import { describeValue, intArg, nthArgument, promoteArgs, promoteNamed, type TensorLike } from "./util.js";
 
 /**
  * Matrix product with NumPy semantics: batched over leading dimensions (broadcast), 1-D operands
@@ -201,7 +201,7 @@ export function einsum(spec: string, ...operands: TensorLike[]): Tensor {
       `einsum: the first argument is the subscripts string (e.g. "ij,jk->ik"), got ${describeValue(spec)}`,
     );
   if (operands.length === 0) throw new ValueError(`einsum: "${spec}" needs at least one operand`);
-  const ts = promoteArgs("einsum", ...operands);
+  const ts = promoteNamed("einsum", operands, (i) => nthArgument(i + 1));
   const clean = spec.replace(/\s+/g, "");
   const [lhs, rhsGiven] = clean.includes("->") ? clean.split("->") : [clean, undefined];
   const inputs = lhs!.split(",");

@@ -30,7 +30,7 @@ declare module "../core/tensor.js" {
     minimum(y: TensorLike): Tensor;
     reshape(shape: readonly number[]): Tensor;
     transpose(perm?: readonly number[]): Tensor;
-    expandDims(axis: number): Tensor;
+    expandDims(axis: number | readonly number[]): Tensor;
     squeeze(axis?: number | readonly number[]): Tensor;
     flatten(): Tensor;
     sum(options?: red.ReduceOptions): Tensor;
@@ -41,7 +41,7 @@ declare module "../core/tensor.js" {
     argmin(options?: red.ArgOptions): Tensor;
     matmul(y: TensorLike): Tensor;
     dot(y: TensorLike): Tensor;
-    softmax(axis?: number): Tensor;
+    softmax(axis?: number | readonly number[]): Tensor;
     astype(dtype: DType): Tensor;
     /** The transpose (all axes reversed). */
     readonly T: Tensor;

@@ -2,15 +2,15 @@
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "./lax.js";
 import { extremumOver, logSumExpOver, sumOver } from "./reduce.js";
-import { axesArg, floatArg, type TensorLike } from "./util.js";
+import { axesArg, FIRST, floatArg, type TensorLike } from "./util.js";
 
 /**
  * exp(x) / Σ exp(x) along `axis` (the last by default), computed with the maximum subtracted.
  * @example `nb.softmax([1, 1]).toArray(); // [0.5, 0.5]`
  */
 export function softmax(x: TensorLike, axis: number | readonly number[] = -1): Tensor {
-  const t = floatArg("softmax", x);
-  const axes = axesArg("softmax", axis, t.aval.shape.length);
+  const t = floatArg("softmax", x, FIRST);
+  const axes = axesArg("softmax", axis, t.aval.shape.length, (a) => `nb.softmax(x, ${a})`);
   const m = extremumOver("softmax", "max", { t, axes, keepdims: true });
   const e = lax.exp(lax.sub(t, lax.stopGradient(m)));
   return lax.div(e, sumOver({ t: e, axes, keepdims: true }));
@@ -21,7 +21,7 @@ export function softmax(x: TensorLike, axis: number | readonly number[] = -1): T
  * @example `nb.logSoftmax([0, 0]).toArray(); // [-0.693, -0.693]`
  */
 export function logSoftmax(x: TensorLike, axis: number | readonly number[] = -1): Tensor {
-  const t = floatArg("logSoftmax", x);
-  const axes = axesArg("logSoftmax", axis, t.aval.shape.length);
+  const t = floatArg("logSoftmax", x, FIRST);
+  const axes = axesArg("logSoftmax", axis, t.aval.shape.length, (a) => `nb.logSoftmax(x, ${a})`);
   return lax.sub(t, logSumExpOver("logSoftmax", { t, axes, keepdims: true }));
 }

@@ -10,6 +10,7 @@ import {
   axisArg,
   boolArg,
   describeValue,
+  FIRST,
   floatArg,
   numberArg,
   optionsArg,
@@ -95,43 +96,44 @@ function meanOver(r: Reduction): Tensor {
 
 /** Sum over axes (bool and int32 sum to int32). @example `nb.sum([[1, 2], [3, 4]], { axis: 0 }).toArray(); // [4, 6]` */
 export function sum(x: TensorLike, options?: ReduceOptions): Tensor {
-  return sumOver(reduction("sum", asTensor(x, "sum"), options));
+  return sumOver(reduction("sum", asTensor(x, "sum", FIRST), options));
 }
 
 /** Mean over axes. @example `nb.mean([1, 2, 3, 4]).item(); // 2.5` */
 export function mean(x: TensorLike, options?: ReduceOptions): Tensor {
-  return meanOver(reduction("mean", floatArg("mean", x), options));
+  return meanOver(reduction("mean", floatArg("mean", x, FIRST), options));
 }
 
 /** Product over axes. @example `nb.prod([1, 2, 3, 4]).item(); // 24` */
 export function prod(x: TensorLike, options?: ReduceOptions): Tensor {
-  const { t, axes, keepdims } = reduction("prod", asTensor(x, "prod"), options);
+  const { t, axes, keepdims } = reduction("prod", asTensor(x, "prod", FIRST), options);
   return keep(lax.reduceProd(t, axes), t.aval.shape, axes, keepdims);
 }
 
 /** Maximum over axes (derivative shared equally among ties). @example `nb.max([[1, 5], [3, 2]], { axis: 1 }).toArray(); // [5, 3]` */
 export const max = (x: TensorLike, options?: ReduceOptions): Tensor =>
-  extremumOver("max", "max", reduction("max", asTensor(x, "max"), options));
+  extremumOver("max", "max", reduction("max", asTensor(x, "max", FIRST), options));
 /** Minimum over axes. @example `nb.min([3, 1, 2]).item(); // 1` */
 export const min = (x: TensorLike, options?: ReduceOptions): Tensor =>
-  extremumOver("min", "min", reduction("min", asTensor(x, "min"), options));
+  extremumOver("min", "min", reduction("min", asTensor(x, "min", FIRST), options));
 
 export interface ArgOptions {
-  /** The axis to search; the flattened tensor when left out. */
-  axis?: number;
+  /** The axis to search; the flattened tensor when left out (or null). */
+  axis?: number | null;
   keepdims?: boolean;
 }
 
 function argExtremum(op: "argmax" | "argmin", x: TensorLike, options: ArgOptions | undefined): Tensor {
-  let t = asTensor(x, op);
+  let t = asTensor(x, op, FIRST);
   const o = optionsArg(op, options, REDUCE_KEYS, `nb.${op}(x, { axis: ${usageAxis(options)} })`);
   const keepdims = boolArg(op, "keepdims", o.keepdims);
-  if (o.axis === undefined) t = lax.reshape(t, [t.size]);
+  const flat = o.axis === undefined || o.axis === null;
+  if (flat) t = lax.reshape(t, [t.size]);
   const axis = axisArg(op, o.axis ?? 0, t.aval.shape.length);
   if (t.aval.shape[axis] === 0)
     throw new ValueError(`${op}: axis ${axis} of shape ${fmtShape(t.aval.shape)} is empty`);
   const r = op === "argmax" ? lax.argmax(t, axis) : lax.argmin(t, axis);
-  return keepdims && o.axis !== undefined ? keep(r, t.aval.shape, [axis], true) : r;
+  return keepdims && !flat ? keep(r, t.aval.shape, [axis], true) : r;
 }
 
 /** Index of the maximum (first one on ties), as int32. @example `nb.argmax([1, 5, 3]).item(); // 1` */
@@ -148,7 +150,7 @@ const VARIANCE_KEYS = ["axis", "keepdims", "ddof"] as const;
 
 /** The variance over resolved axes, named `op` for its checks. */
 function varianceOf(op: string, x: TensorLike, options: VarianceOptions | undefined): Tensor {
-  const r = reduction(op, floatArg(op, x), options, VARIANCE_KEYS);
+  const r = reduction(op, floatArg(op, x, FIRST), options, VARIANCE_KEYS);
   const ddof = r.o.ddof === undefined ? 0 : numberArg(op, "ddof", r.o.ddof);
   const { t, axes } = r;
   const centered = lax.sub(t, meanOver({ t, axes, keepdims: true }));
@@ -189,12 +191,12 @@ export function logSumExpOver(op: string, r: Reduction): Tensor {
  * @example `nb.logSumExp([1000, 1000]).item(); // 1000 + log 2`
  */
 export function logSumExp(x: TensorLike, options?: ReduceOptions): Tensor {
-  return logSumExpOver("logSumExp", reduction("logSumExp", floatArg("logSumExp", x), options));
+  return logSumExpOver("logSumExp", reduction("logSumExp", floatArg("logSumExp", x, FIRST), options));
 }
 
 /** Cumulative sum along `axis` (the flattened tensor when left out). @example `nb.cumsum([1, 2, 3]).toArray(); // [1, 3, 6]` */
-export function cumsum(x: TensorLike, options?: { axis?: number; reverse?: boolean }): Tensor {
-  let t = asTensor(x, "cumsum");
+export function cumsum(x: TensorLike, options?: { axis?: number | null; reverse?: boolean }): Tensor {
+  let t = asTensor(x, "cumsum", FIRST);
   const o = optionsArg(
     "cumsum",
     options,
@@ -203,7 +205,7 @@ export function cumsum(x: TensorLike, options?: { axis?: number; reverse?: boole
   );
   const reverse = boolArg("cumsum", "reverse", o.reverse);
   if (t.aval.dtype === "bool") t = lax.convert(t, "int32");
-  if (o.axis === undefined) t = lax.reshape(t, [t.size]);
+  if (o.axis === undefined || o.axis === null) t = lax.reshape(t, [t.size]);
   const axis = axisArg("cumsum", o.axis ?? 0, t.aval.shape.length);
   return lax.cumsum(t, axis, reverse);
 }
@@ -218,7 +220,7 @@ export interface NormOptions extends ReduceOptions {
  * @example `nb.norm([3, 4]).item(); // 5`
  */
 export function norm(x: TensorLike, options?: NormOptions): Tensor {
-  const r = reduction("norm", floatArg("norm", x), options, ["axis", "keepdims", "ord"]);
+  const r = reduction("norm", floatArg("norm", x, FIRST), options, ["axis", "keepdims", "ord"]);
   const ord = r.o.ord ?? 2;
   const t = r.t;
   const a = lax.abs(t);

@@ -10,20 +10,24 @@ import {
   axesArg,
   axisArg,
   describeValue,
+  FIRST,
   intListArg,
   numberArg,
-  promoteArgs,
+  promoteNamed,
   shapeArg,
   type TensorLike,
   tensorListArg,
 } from "./util.js";
+
+/** How a message names the i-th tensor of a list argument (concatenate, stack). */
+const elementOf = (i: number) => `element ${i} of the first argument`;
 
 /**
  * A new shape for the same elements; one dimension may be −1 (inferred).
  * @example `nb.reshape(nb.arange(6), [2, -1]).shape; // [2, 3]`
  */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
-  const t = asTensor(x, "reshape");
+  const t = asTensor(x, "reshape", FIRST);
   const n = t.size;
   shape = intListArg("reshape", "the new shape", shape, -1);
   const unknown = shape.filter((d) => d === -1).length;
@@ -45,7 +49,7 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
  * @example `nb.transpose(nb.zeros([2, 3])).shape; // [3, 2]`
  */
 export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
-  const t = asTensor(x, "transpose");
+  const t = asTensor(x, "transpose", FIRST);
   const nd = t.aval.shape.length;
   const given = perm === undefined ? undefined : intListArg("transpose", "perm", perm);
   const p = given === undefined ? range(nd).reverse() : given.map((a) => axisArg("transpose", a, nd));
@@ -58,7 +62,7 @@ export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
 
 /** Swaps the last two axes. @example `nb.matrixTranspose(nb.zeros([5, 2, 3])).shape; // [5, 3, 2]` */
 export function matrixTranspose(x: TensorLike): Tensor {
-  const t = asTensor(x, "matrixTranspose");
+  const t = asTensor(x, "matrixTranspose", FIRST);
   const nd = t.aval.shape.length;
   if (nd < 2)
     throw new ShapeError(`matrixTranspose: needs at least 2 dimensions, got ${fmtShape(t.aval.shape)}`);
@@ -67,7 +71,7 @@ export function matrixTranspose(x: TensorLike): Tensor {
 
 /** Moves an axis to a new position. @example `nb.moveaxis(nb.zeros([2, 3, 4]), 0, -1).shape; // [3, 4, 2]` */
 export function moveaxis(x: TensorLike, source: number, destination: number): Tensor {
-  const t = asTensor(x, "moveaxis");
+  const t = asTensor(x, "moveaxis", FIRST);
   const nd = t.aval.shape.length;
   return lax.moveAxis(
     t,
@@ -76,23 +80,35 @@ export function moveaxis(x: TensorLike, source: number, destination: number): Te
   );
 }
 
-/** Inserts a size-1 dimension at `axis`. @example `nb.expandDims([1, 2], 0).shape; // [1, 2]` */
-export function expandDims(x: TensorLike, axis: number): Tensor {
-  const t = asTensor(x, "expandDims");
-  const s = t.shape;
-  const a = axisArg("expandDims", axis, s.length + 1);
-  s.splice(a, 0, 1);
-  return lax.reshape(t, s);
+/**
+ * Inserts size-1 dimensions at `axis`, one axis or several; axes count in the result, as in NumPy.
+ * @example `nb.expandDims([1, 2], 0).shape; // [1, 2]`
+ * @example `nb.expandDims([1, 2], [0, -1]).shape; // [1, 2, 1]`
+ */
+export function expandDims(x: TensorLike, axis: number | readonly number[]): Tensor {
+  const t = asTensor(x, "expandDims", FIRST);
+  const s = t.aval.shape;
+  if (axis === undefined || axis === null)
+    throw new ValueError(
+      `expandDims: the axis (the second argument) is required, got ${describeValue(axis)}; write nb.expandDims(x, 0) or nb.expandDims(x, [0, 1])`,
+    );
+  const rank = s.length + (Array.isArray(axis) ? axis.length : 1);
+  const axes = axesArg("expandDims", axis, rank, (a) => `nb.expandDims(x, ${a})`);
+  const rest = [...s];
+  return lax.reshape(
+    t,
+    range(rank).map((i) => (axes.includes(i) ? 1 : rest.shift()!)),
+  );
 }
 
 /** Removes size-1 dimensions (all of them, or the given ones). @example `nb.squeeze(nb.zeros([1, 3, 1])).shape; // [3]` */
 export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
-  const t = asTensor(x, "squeeze");
+  const t = asTensor(x, "squeeze", FIRST);
   const s = t.aval.shape;
   const axes =
     axis === undefined || axis === null
       ? range(s.length).filter((i) => s[i] === 1)
-      : axesArg("squeeze", axis, s.length);
+      : axesArg("squeeze", axis, s.length, (a) => `nb.squeeze(x, ${a})`);
   for (const a of axes)
     if (s[a] !== 1)
       throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(s)} has size ${s[a]}, not 1`);
@@ -104,7 +120,7 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
 
 /** Broadcasts to a shape (NumPy rules). @example `nb.broadcastTo([1, 2], [3, 2]).shape; // [3, 2]` */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
-  const t = asTensor(x, "broadcastTo");
+  const t = asTensor(x, "broadcastTo", FIRST);
   shape = shapeArg("broadcastTo", shape, t.aval.dtype);
   const s = t.aval.shape;
   const off = shape.length - s.length;
@@ -117,10 +133,10 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
 export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
   tensorListArg("concatenate", "the first argument", xs);
   if (xs.length === 0) throw new ValueError("concatenate: needs at least one tensor");
-  const ts = promoteArgs("concatenate", ...xs);
+  const ts = promoteNamed("concatenate", xs, elementOf);
   const nd = ts[0]!.aval.shape.length;
   if (nd === 0) throw new ShapeError("concatenate: scalars cannot be concatenated; use nb.stack");
-  const a = axisArg("concatenate", axis, nd);
+  const a = axisArg("concatenate", axis, nd, "axis", (v) => `nb.concatenate(xs, ${v})`);
   for (const t of ts)
     if (t.aval.shape.length !== nd || t.aval.shape.some((d, i) => i !== a && d !== ts[0]!.aval.shape[i]))
       throw new ShapeError(
@@ -133,14 +149,14 @@ export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
 export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
   tensorListArg("stack", "the first argument", xs);
   if (xs.length === 0) throw new ValueError("stack: needs at least one tensor");
-  const ts = promoteArgs("stack", ...xs);
+  const ts = promoteNamed("stack", xs, elementOf);
   const s0 = ts[0]!.aval.shape;
   for (const t of ts)
     if (fmtShape(t.aval.shape) !== fmtShape(s0))
       throw new ShapeError(
         `stack: all shapes must be equal, got ${ts.map((u) => fmtShape(u.aval.shape)).join(", ")}`,
       );
-  const a = axisArg("stack", axis, s0.length + 1);
+  const a = axisArg("stack", axis, s0.length + 1, "axis", (v) => `nb.stack(xs, ${v})`);
   return lax.concatenate(
     ts.map((t) => lax.reshape(t, [...s0.slice(0, a), 1, ...s0.slice(a)])),
     a,
@@ -152,9 +168,9 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
  * @example `nb.split(nb.arange(6), 3).map((t) => t.toArray()); // [[0, 1], [2, 3], [4, 5]]`
  */
 export function split(x: TensorLike, sections: number | readonly number[], axis = 0): Tensor[] {
-  const t = asTensor(x, "split");
+  const t = asTensor(x, "split", FIRST);
   const s = t.aval.shape;
-  const a = axisArg("split", axis, s.length);
+  const a = axisArg("split", axis, s.length, "axis", (v) => `nb.split(x, sections, ${v})`);
   const n = s[a]!;
   let cuts: number[];
   if (typeof sections === "number") {
@@ -187,7 +203,7 @@ export function slice(
   begin: readonly number[] | number,
   size?: readonly number[] | number,
 ): Tensor {
-  const t = asTensor(x, "slice");
+  const t = asTensor(x, "slice", FIRST);
   const s = t.aval.shape;
   const b = intListArg("slice", "begin", begin);
   const z = size === undefined ? b.map(() => -1) : intListArg("slice", "size", size, -1);
@@ -211,10 +227,10 @@ export function slice(
  * @example `nb.take([10, 20, 30], [2, 0]).toArray(); // [30, 10]`
  */
 export function take(x: TensorLike, indices: TensorLike, axis?: number): Tensor {
-  let t = asTensor(x, "take");
+  let t = asTensor(x, "take", FIRST);
   if (axis === undefined) t = lax.reshape(t, [t.size]);
-  const a = axisArg("take", axis ?? 0, t.aval.shape.length);
-  const given = asTensor(indices, "take");
+  const a = axisArg("take", axis ?? 0, t.aval.shape.length, "axis", (v) => `nb.take(x, indices, ${v})`);
+  const given = asTensor(indices, "take", "the second argument (the indices)");
   if (
     given instanceof ConcreteTensor &&
     given.aval.dtype !== "int32" &&
@@ -243,7 +259,7 @@ export function pad(
   widths: readonly (readonly [number, number])[] | readonly [number, number],
   value = 0,
 ): Tensor {
-  const t = asTensor(x, "pad");
+  const t = asTensor(x, "pad", FIRST);
   const nd = t.aval.shape.length;
   const isPair = (p: unknown): boolean => Array.isArray(p) && p.length === 2;
   if (!Array.isArray(widths) || !(isPair(widths) || widths.every(isPair)))
@@ -277,13 +293,16 @@ export function pad(
 
 /** Reverses the order of elements along axes (all by default). @example `nb.flip([1, 2, 3]).toArray(); // [3, 2, 1]` */
 export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
-  const t = asTensor(x, "flip");
-  return lax.rev(t, axesArg("flip", axis, t.aval.shape.length));
+  const t = asTensor(x, "flip", FIRST);
+  return lax.rev(
+    t,
+    axesArg("flip", axis, t.aval.shape.length, (a) => `nb.flip(x, ${a})`),
+  );
 }
 
 /** Repeats the tensor `reps` times along each axis. @example `nb.tile([1, 2], 2).toArray(); // [1, 2, 1, 2]` */
 export function tile(x: TensorLike, reps: number | readonly number[]): Tensor {
-  let t = asTensor(x, "tile");
+  let t = asTensor(x, "tile", FIRST);
   const r = intListArg("tile", "reps", reps, 0);
   const nd = Math.max(r.length, t.aval.shape.length);
   const s = [...new Array(nd - t.aval.shape.length).fill(1), ...t.aval.shape];

@@ -1,5 +1,10 @@
 // Argument handling shared by the user-facing ops: conversion of JS data, dtype promotion and the checks
 // that turn a bad argument into a typed error naming the public function, the argument and what to write.
+// Axes, one rule for every op: an op whose only parameter besides its operands is an axis takes it as a
+// plain argument where NumPy puts it (`nb.softmax(x, 0)`, `nb.expandDims(x, [0, 1])`, `nb.concatenate(xs, 1)`),
+// and an op with further options (the reductions: keepdims, ddof, ord, reverse) takes the axis in its options
+// object (`nb.sum(x, { axis: 1, keepdims: true })`); either way an axis is an integer (negative counts from
+// the end) or an array of them, and the other spelling is refused with the call to write.
 import { checkTensorSize } from "../core/config.js";
 import { checkDType, describeValue, type TensorLike, toTensor } from "../core/convert.js";
 import { allocate, type DType, isFloat, promote } from "../core/dtype.js";
@@ -11,8 +16,41 @@ import * as lax from "./lax.js";
 export type { TensorLike };
 export { checkDType, describeValue };
 
-/** Converts any tensor-like argument of operation `op` into a tensor. */
-export const asTensor = (x: TensorLike, op = "array"): Tensor => toTensor(x, undefined, op);
+const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"];
+
+/** "the second argument" for index 1: how a message names a positional argument. */
+export const nthArgument = (i: number): string => `the ${ORDINALS[i] ?? `${i + 1}th`} argument`;
+
+/**
+ * Refuses a value that cannot be the start of a tensor (undefined, null, a string, an options object, ...)
+ * with a `ValueError` naming `op` and `which` argument; nested contents are checked by the conversion.
+ */
+export function checkTensorLike(op: string, v: unknown, which: string): void {
+  if (
+    v instanceof Tensor ||
+    typeof v === "number" ||
+    typeof v === "boolean" ||
+    Array.isArray(v) ||
+    ArrayBuffer.isView(v)
+  )
+    return;
+  throw new ValueError(
+    `${op}: cannot make a tensor from ${describeValue(v)}, ${which}; pass a tensor, a number, a boolean, a nested array of numbers or a typed array`,
+  );
+}
+
+/** How the ops name their leading operand in messages. */
+export const FIRST = "the first argument";
+
+/**
+ * Converts any tensor-like argument of operation `op` into a tensor; `which` ("the second argument")
+ * names it in the message when the value cannot be one.
+ */
+export function asTensor(x: TensorLike, op = "array", which?: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (which !== undefined) checkTensorLike(op, x, which);
+  return toTensor(x, undefined, op);
+}
 
 /** A JS number meeting a tensor takes the tensor's kind: integers stay integer beside int32. */
 function numberBeside(op: string, n: number, other: Tensor): Tensor {
@@ -23,6 +61,17 @@ function numberBeside(op: string, n: number, other: Tensor): Tensor {
 
 /** Converts and promotes operands to one dtype (NumPy/JAX rules with weak JS numbers). */
 export function promoteArgs(op: string, ...args: TensorLike[]): Tensor[] {
+  return promoteNamed(op, args, nthArgument);
+}
+
+/**
+ * {@link promoteArgs} for operands that are not the op's leading arguments: `name(i)` says which argument
+ * `args[i]` is, for the message when it cannot be a tensor.
+ */
+export function promoteNamed(op: string, args: readonly TensorLike[], name: (i: number) => string): Tensor[] {
+  args.forEach((a, i) => {
+    checkTensorLike(op, a, name(i));
+  });
   const firstTensor = args.find((a) => typeof a !== "number");
   const ref = firstTensor === undefined ? undefined : asTensor(firstTensor, op);
   const ts = args.map((a) => (typeof a === "number" && ref ? numberBeside(op, a, ref) : asTensor(a, op)));
@@ -71,8 +120,8 @@ function castTo(t: Tensor, dtype: DType, weak: boolean): Tensor {
 }
 
 /** The operand as a float tensor (int32/bool promote to float32), for operations defined on reals. */
-export function floatArg(op: string, x: TensorLike): Tensor {
-  const t = asTensor(x, op);
+export function floatArg(op: string, x: TensorLike, which?: string): Tensor {
+  const t = asTensor(x, op, which);
   if (isFloat(t.aval.dtype)) return t;
   return lax.convert(t, "float32", false);
 }
@@ -208,19 +257,57 @@ export function shapeArg(op: string, shape: unknown, dtype: DType): number[] {
   return [...(list as number[])];
 }
 
-/** One axis (negative counts from the end), resolved against `ndim`. */
-export function axisArg(op: string, axis: unknown, ndim: number, name = "axis"): number {
-  if (typeof axis !== "number" || !Number.isInteger(axis))
+/**
+ * The refusal of an options object where an axis is a plain argument (`nb.softmax(x, { axis: 1 })`):
+ * `usage` is the call to write, with the axis the object held.
+ */
+function axisAsOptions(op: string, name: string, v: unknown, usage: (axis: string) => string): void {
+  if (!isPlainOptions(v)) return;
+  const given = v.axis;
+  const axis =
+    typeof given === "number" || (Array.isArray(given) && given.every((a) => typeof a === "number"))
+      ? JSON.stringify(given).replace(/,/g, ", ")
+      : "1";
+  throw new ValueError(
+    `${op}: ${name} is a plain argument here, not an options object; got ${describeValue(v)}, write ${usage(axis)}`,
+  );
+}
+
+/**
+ * One axis (negative counts from the end), resolved against `ndim`. With `usage`, the axis is a plain
+ * argument of `op`, and an options object in its place is refused with the call to write.
+ */
+export function axisArg(
+  op: string,
+  axis: unknown,
+  ndim: number,
+  name = "axis",
+  usage?: (axis: string) => string,
+): number {
+  if (typeof axis !== "number" || !Number.isInteger(axis)) {
+    if (usage !== undefined) axisAsOptions(op, name, axis, usage);
     fail(op, name, `an integer from ${-ndim} to ${ndim - 1}`, axis);
+  }
   return normalizeAxis(op, axis as number, ndim);
 }
 
-/** An axis, a list of axes, or null/undefined for all of them, resolved to sorted distinct axes. */
-export function axesArg(op: string, axis: unknown, ndim: number): number[] {
+/**
+ * An axis, a list of axes, or null/undefined for all of them, resolved to sorted distinct axes. With
+ * `usage`, the axis is a plain argument of `op` (as in {@link axisArg}).
+ */
+export function axesArg(
+  op: string,
+  axis: unknown,
+  ndim: number,
+  usage?: (axis: string) => string,
+  name = "axis",
+): number[] {
   if (axis !== undefined && axis !== null) {
     const list = typeof axis === "number" ? [axis] : Array.isArray(axis) ? (axis as unknown[]) : null;
-    if (list === null || list.some((a) => typeof a !== "number" || !Number.isInteger(a)))
-      fail(op, "axis", "an integer, an array of integers, or null for all axes", axis);
+    if (list === null || list.some((a) => typeof a !== "number" || !Number.isInteger(a))) {
+      if (usage !== undefined) axisAsOptions(op, name, axis, usage);
+      fail(op, name, "an integer, an array of integers, or null for all axes", axis);
+    }
   }
   return normalizeAxes(op, axis as number | readonly number[] | null | undefined, ndim);
 }
