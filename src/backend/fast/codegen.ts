@@ -16,7 +16,7 @@ import {
   type ReduceKind,
   scalarFn,
 } from "../fusion.js";
-import { compileNativeFused } from "../native/fused.js";
+import { compileNativeFused, NATIVE_FUSED_MIN_ELEMENTS, nativeFusedDecline } from "../native/fused.js";
 import { compileSimdF32, splitKernels } from "../wasm/elementwise.js";
 
 /** The spec after dropping size-1 dims and merging dims every operand walks contiguously. */
@@ -303,42 +303,141 @@ export function canGenerateCode(): boolean {
   return codegenAvailable;
 }
 
+/** An engine's kernel for a loop, and the engine that runs it ("threads": WebAssembly split over workers). */
+export interface EngineKernel {
+  readonly kernel: FusedKernel;
+  readonly engine: Engine;
+}
+
+/** A kernel engine: compiles a fused loop, or declines it and can say why. */
+export interface KernelEngine {
+  readonly name: "native" | "wasm" | "js" | "interpreter";
+  /**
+   * The kernel for `spec`, or null when this engine does not run it. `rest` compiles `spec` with the engines
+   * after this one (the native kernel falls back to it should the addon refuse a call's arrays).
+   */
+  compile(spec: FusedSpec, rest: () => FusedKernel): EngineKernel | null;
+  /** Why `compile` declined `spec` (asked only after it did, so it may repeat some of its work). */
+  why(spec: FusedSpec): string;
+}
+
+const OFF = "turned off (setEngines)";
+
+const nativeEngine: KernelEngine = {
+  name: "native",
+  compile: (spec, rest) => {
+    if (!engineEnabled("native")) return null;
+    const k = compileNativeFused(spec, rest, engineEnabled("threads") ? {} : { threads: 1 });
+    return k === null ? null : { kernel: k, engine: "native" };
+  },
+  why: (spec) => {
+    if (!engineEnabled("native")) return OFF;
+    const n = sizeOf(spec.shape);
+    const declined = nativeFusedDecline(spec);
+    if (declined !== null || n >= NATIVE_FUSED_MIN_ELEMENTS) return declined ?? "declined";
+    return `${n} elements, fewer than ${NATIVE_FUSED_MIN_ELEMENTS}`;
+  },
+};
+
+/** Operations whose operands are not all float32 (a mask, another dtype): not probed alone. */
+const MIXED = new Set(["select_n", "convert_element_type"]);
+const simdProbes = new Map<string, boolean>();
+/** Whether the SIMD kernels have float32 `prim` of `arity` operands (found by compiling it once alone). */
+function simdHas(prim: FusedSpec["nodes"][number]["prim"], arity: number): boolean {
+  const key = `${prim}/${arity}`;
+  let has = simdProbes.get(key);
+  if (has === undefined) {
+    const inputs = Array.from({ length: arity }, () => ({
+      dtype: "float32" as const,
+      offset: 0,
+      strides: [1],
+    }));
+    const node = { prim, args: inputs.map((_, i) => ({ input: i })), dtype: "float32" as const };
+    const out = { value: { node: 0 }, dtype: "float32" as const, size: 1 << 14 };
+    has = compileSimdF32({ shape: [1 << 14], inputs, nodes: [node], outputs: [out] }, false) !== null;
+    simdProbes.set(key, has);
+  }
+  return has;
+}
+
+const wasmEngine: KernelEngine = {
+  name: "wasm",
+  compile: (spec) => {
+    if (!engineEnabled("wasm")) return null;
+    const k = compileSimdF32(spec, engineEnabled("threads"));
+    return k === null ? null : { kernel: k, engine: splitKernels.has(k) ? "threads" : "wasm" };
+  },
+  why: (spec) => {
+    if (!engineEnabled("wasm")) return OFF;
+    if (spec.outputs.some((o) => o.reduce !== undefined)) return "a reduction (it runs elementwise loops)";
+    const other = [...spec.inputs, ...spec.outputs].find((x) => x.dtype !== "float32");
+    if (other !== undefined) return `${other.dtype} data (it runs float32)`;
+    if (!simdHas("add", 2)) return "no WebAssembly SIMD here";
+    const op = spec.nodes.find(
+      (n) => n.dtype === "float32" && !MIXED.has(n.prim) && !simdHas(n.prim, n.args.length),
+    );
+    if (op !== undefined) return `no SIMD kernel for ${op.prim}`;
+    return "a loop too small, a strided read or an operand kind it does not run";
+  },
+};
+
+const jsEngine: KernelEngine = {
+  name: "js",
+  compile: (spec) => {
+    if (!canGenerateCode() || !engineEnabled("js")) return null;
+    const { code, params } = generate(spec, normalize(spec));
+    let fn = compiled.get(code);
+    if (fn === undefined) {
+      fn = new Function("I", "P", "H", "O", `"use strict";\n${code}`) as Generated;
+      if (compiled.size > 2000) compiled.clear();
+      compiled.set(code, fn);
+    }
+    const f = fn;
+    return { kernel: (ins, outs) => f(ins, params, helpers, outs), engine: "js" };
+  },
+  why: () => (engineEnabled("js") ? "code generation is not allowed here (Content-Security-Policy)" : OFF),
+};
+
+const interpreterEngine: KernelEngine = {
+  name: "interpreter",
+  compile: (spec) => ({ kernel: interpretFused(spec), engine: "interpreter" }),
+  why: () => "",
+};
+
 /**
- * Compiles a fused spec to a kernel: native code in Node when the addon is built and runs the spec, else
- * WebAssembly SIMD, else generated JS (or the interpreter where code cannot be generated).
+ * The kernel engines, in the order they are tried: the native addon (Node, when built), WebAssembly SIMD
+ * (float32 elementwise loops), generated JavaScript, and the interpreter, which runs everything. This is the
+ * one place the order is defined: jit's compiler (src/compile) and the eager fast backend both choose here.
  */
+export const KERNEL_ENGINES: readonly KernelEngine[] = [
+  nativeEngine,
+  wasmEngine,
+  jsEngine,
+  interpreterEngine,
+];
+
+/** An engine that declined a loop, and why. */
+export interface Declined {
+  readonly engine: KernelEngine["name"];
+  readonly reason: string;
+}
+
+/**
+ * Compiles `spec` with the first engine of KERNEL_ENGINES (from index `from`) that accepts it. When
+ * `declined` is given, the engines before it are added to it with their reasons.
+ */
+export function compileFusedOn(spec: FusedSpec, declined?: Declined[], from = 0): EngineKernel {
+  for (let i = from; ; i++) {
+    const engine = KERNEL_ENGINES[i]!;
+    const k = engine.compile(spec, () => compileFusedOn(spec, undefined, i + 1).kernel);
+    if (k !== null) return k;
+    declined?.push({ engine: engine.name, reason: engine.why(spec) });
+  }
+}
+
+/** The kernel of the first engine that accepts `spec` (see KERNEL_ENGINES). */
 export function compileFused(spec: FusedSpec): FusedKernel {
   return compileFusedOn(spec).kernel;
-}
-
-/** compileFused, with the engine that runs the kernel. */
-export function compileFusedOn(spec: FusedSpec): { kernel: FusedKernel; engine: Engine } {
-  const native = engineEnabled("native")
-    ? compileNativeFused(
-        spec,
-        () => compilePortable(spec).kernel,
-        engineEnabled("threads") ? {} : { threads: 1 },
-      )
-    : null;
-  return native !== null ? { kernel: native, engine: "native" } : compilePortable(spec);
-}
-
-/** The kernel of compileFused without the native addon. */
-function compilePortable(spec: FusedSpec): { kernel: FusedKernel; engine: Engine } {
-  const simd = engineEnabled("wasm") ? compileSimdF32(spec, engineEnabled("threads")) : null;
-  if (simd !== null) return { kernel: simd, engine: splitKernels.has(simd) ? "threads" : "wasm" };
-  const nrm = normalize(spec);
-  if (!canGenerateCode() || !engineEnabled("js"))
-    return { kernel: interpretFused(spec), engine: "interpreter" };
-  const { code, params } = generate(spec, nrm);
-  let fn = compiled.get(code);
-  if (fn === undefined) {
-    fn = new Function("I", "P", "H", "O", `"use strict";\n${code}`) as Generated;
-    if (compiled.size > 2000) compiled.clear();
-    compiled.set(code, fn);
-  }
-  const f = fn;
-  return { kernel: (ins, outs) => f(ins, params, helpers, outs), engine: "js" };
 }
 
 /** The same semantics without generated code: one element at a time through scalar functions. */
