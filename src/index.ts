@@ -3,6 +3,7 @@ import "./interpret/eval.js";
 import "./ops/methods.js";
 
 export * as analysis from "./analysis/index.js";
+export type { Lowered, LoweredBuffers, LoweredStep, StepEngine } from "./compile/lower.js";
 export { type Config, config } from "./core/config.js";
 export { getDefaultFloat, setDefaultFloat, type TensorLike } from "./core/convert.js";
 export type { DType, TypedArray } from "./core/dtype.js";
@@ -12,7 +13,6 @@ export type { Pytree } from "./core/pytree.js";
 export { treeMap } from "./core/pytree.js";
 export { type Aval, type NestedArray, Tensor } from "./core/tensor.js";
 export * as data from "./data/index.js";
-export type { Lowered, LoweredBuffers, LoweredStep, StepEngine } from "./debug/lower.js";
 export { type FloatingPointDetails, FloatingPointError } from "./debug/nans.js";
 export {
   type ProfileCategory,

@@ -1,18 +1,14 @@
 // jit(f).lower(...args): what a compiled program runs — the optimized program, each step with the engine
-// that runs it (fused loops, matrix products and their kernel, other kernels) and the buffers it uses.
-import { type Engine, engineEnabled } from "../backend/engines.js";
-import { dotPlan } from "../backend/fast/matmul.js";
-import { NATIVE_MIN_WORK, nativeMatmulReady } from "../backend/native/matmul.js";
-import { threadedWorthIt } from "../backend/threads/matmul.js";
-import { wasmMatmulReady } from "../backend/wasm/matmul.js";
+// that runs it and why the engines before it declined (fused loops, matrix products, other kernels), and
+// the buffers it uses. It reads the compiler's plan; it runs nothing.
+import type { Engine } from "../backend/engines.js";
 import { fmtBytes } from "../core/config.js";
 import type { DType } from "../core/dtype.js";
-import type { PrimParams } from "../core/primitives.js";
 import { type Eqn, Program, Var } from "../core/program.js";
 import { sizeOf } from "../core/shape.js";
 import { type Aval, avalString, type ConcreteTensor } from "../core/tensor.js";
-import type { StepPlan } from "../interpret/jit-compile.js";
-import type { Graph } from "../interpret/optimize.js";
+import type { Graph } from "./optimize.js";
+import type { StepPlan } from "./steps.js";
 
 /** Who runs a step: an engine of the fast backend, the backend's own kernel, or nothing (a view). */
 export type StepEngine = Engine | "kernel" | "alias";
@@ -30,11 +26,13 @@ export interface LoweredStep {
    * matrix product's as its size selects), "kernel" (the backend's kernel of the primitive) or "alias".
    */
   readonly engine: StepEngine;
+  /** The engines tried first that declined it, with their reasons, e.g. wasm: "no SIMD kernel for asin". */
+  readonly declined: readonly { readonly engine: Engine; readonly reason: string }[];
   /** Bytes of the arrays it stores. */
   readonly outputBytes: number;
   /** Whether its stored buffers are kept and overwritten from run to run. */
   readonly reusesBuffers: boolean;
-  /** One line: kind, engine, shape, bytes and primitives. */
+  /** One line: kind, engine, shape, bytes and primitives (then why earlier engines declined, if any). */
   readonly text: string;
 }
 
@@ -70,27 +68,6 @@ export interface Lowered {
   /** The whole report as text. */
   readonly text: string;
   toString(): string;
-}
-
-const WASM_MIN_WORK = 24 * 24 * 24; // the fast backend's threshold for WebAssembly products (fast/matmul.ts)
-
-/** The kernel the fast backend's dot_general picks for these operands (fast/matmul.ts's order). */
-export function matmulEngine(
-  params: PrimParams["dot_general"],
-  xShape: readonly number[],
-  yShape: readonly number[],
-  dtype: DType,
-): Engine {
-  if (dtype !== "float32" && dtype !== "float64") return "js";
-  const { M, K, N } = dotPlan(xShape, yShape, params);
-  const work = M * K * N;
-  if (work >= NATIVE_MIN_WORK && engineEnabled("native") && nativeMatmulReady()) return "native";
-  if (work >= WASM_MIN_WORK && engineEnabled("wasm")) {
-    if (engineEnabled("threads") && threadedWorthIt(dtype === "float32" ? "f32" : "f64", M, K, N))
-      return "threads";
-    if (wasmMatmulReady()) return "wasm";
-  }
-  return "js";
 }
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
@@ -146,6 +123,7 @@ export function makeLowered(
       prims: p.prims,
       shape: p.shape,
       engine: p.engine,
+      declined: p.declined,
       outputBytes,
       reusesBuffers: p.reused.length > 0,
       text: [
@@ -155,6 +133,9 @@ export function makeLowered(
         (p.engine === "alias" ? "-" : fmtBytes(outputBytes)).padStart(9),
         p.reused.length > 0 ? "reused" : "      ",
         prims,
+        ...(p.declined.length > 0
+          ? [`(${p.declined.map((d) => `${d.engine}: ${d.reason}`).join("; ")})`]
+          : []),
       ].join("  "),
     };
   });

@@ -2,6 +2,10 @@
 // kernels and cache the result (least recently used signatures evicted past nb.settings.jitCacheSize).
 // Inside another transformation (any leaf is a tracer) the function is simply inlined, which is exact and
 // composes with everything: grad(jit(f)), vmap(jit(f)), jit(jit(f)).
+
+import { compileGraph, type Executable } from "../compile/executable.js";
+import { type Lowered, makeLowered, type StepEngine } from "../compile/lower.js";
+import { type Graph, optimize, toGraph } from "../compile/optimize.js";
 import { settings } from "../core/config.js";
 import { toTensor } from "../core/convert.js";
 import type { TypedArray } from "../core/dtype.js";
@@ -10,12 +14,9 @@ import type { Program } from "../core/program.js";
 import { flatten, type Leaf, type Pytree, type TreeDef, treeString, unflatten } from "../core/pytree.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { Tracer } from "../core/trace.js";
-import { type Lowered, makeLowered } from "../debug/lower.js";
 import { FloatingPointError, newNonFinite, primitiveError } from "../debug/nans.js";
 import { now, type ProfileCategory, profiler, record } from "../debug/profile.js";
 import { getBackend } from "./eval.js";
-import { compileGraph, type Executable } from "./jit-compile.js";
-import { type Graph, optimize, toGraph } from "./optimize.js";
 import { stageFlat } from "./stage.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: jit accepts functions of any pytree signature
@@ -33,6 +34,12 @@ export interface JitStats {
   size: number;
   /** Compiled signatures dropped, least recently used first, to stay within `nb.settings.jitCacheSize`. */
   evictions: number;
+  /**
+   * Steps of every program compiled so far, by who runs them: the engine each fused loop was compiled for
+   * ("native", "threads", "wasm", "js", "interpreter"), the one each matrix product's size selects,
+   * "kernel" or "alias". `lower(...args)` shows which step runs where, and why earlier engines declined.
+   */
+  engines: Partial<Record<StepEngine, number>>;
 }
 
 /**
@@ -88,7 +95,7 @@ export function jit<F extends AnyFn>(f: F): Jitted<F> {
   if (typeof f !== "function") throw new ValueError(`jit: expected a function, got ${typeof f}`);
   const name = f.name || "<anonymous>";
   const cache = new Map<string, Entry>();
-  const stats: JitStats = { hits: 0, misses: 0, inlined: 0, size: 0, evictions: 0 };
+  const stats: JitStats = { hits: 0, misses: 0, inlined: 0, size: 0, evictions: 0, engines: {} };
   let clock = 0;
 
   const build = (def: TreeDef, xs: Tensor[]): Built => {
@@ -159,6 +166,7 @@ export function jit<F extends AnyFn>(f: F): Jitted<F> {
       if (profiler.active) record(`compile ${name}`, "compile", t0, { signature: key });
       if (built.kind === "inline") return built.result;
       entry = built.entry;
+      for (const p of entry.run.plan) stats.engines[p.engine] = (stats.engines[p.engine] ?? 0) + 1;
       insert(key, entry);
     } else stats.hits++;
     entry.used = ++clock;
