@@ -36,6 +36,7 @@ export {
   linearize,
   makeProgram,
   stopGradient,
+  type TensorTree,
   type VmapOptions,
   valueAndGrad,
   vjp,

@@ -207,13 +207,13 @@ describe("linearize, vjp and grad agree with jvp", () => {
   const tangents: [Params, Tensor] = [{ w: randn([4, 3], 5), b: randn([3], 6) }, randn([2, 4], 7)];
 
   it("linearize's function equals jvp, and its primal output equals f", () => {
-    const [y, fLin] = nb.linearize<Tensor>(f, params, data);
-    const [y2, dy] = nb.jvp<Tensor>(f, [params, data], tangents);
+    const [y, fLin] = nb.linearize(f, params, data);
+    const [y2, dy] = nb.jvp(f, [params, data], tangents);
     expectClose(y, f(params, data), { atol: 0, rtol: 0 }, "primal");
     expectClose(y2, y, { atol: 0, rtol: 0 }, "jvp primal");
     expectClose(fLin(...tangents), dy, TOL, "fLin(t) vs jvp");
     // Linear: fLin(2t) = 2 fLin(t).
-    const twice = [nb.treeMap((t) => nb.mul(t, 2), tangents[0]), nb.mul(tangents[1], 2)];
+    const twice: [Params, Tensor] = [nb.treeMap((t) => nb.mul(t, 2), tangents[0]), nb.mul(tangents[1], 2)];
     expectClose(fLin(...twice), nb.mul(fLin(...tangents), 2), TOL, "linearity");
   });
 
@@ -226,9 +226,9 @@ describe("linearize, vjp and grad agree with jvp", () => {
   });
 
   it("the vjp pullback is the transpose of the jvp: <ct, J t> = <Jᵀ ct, t>", () => {
-    const [y, pullback] = nb.vjp<Tensor>(f, params, data);
+    const [y, pullback] = nb.vjp(f, params, data);
     const ct = randn(y.shape, 8);
-    const [, dy] = nb.jvp<Tensor>(f, [params, data], tangents);
+    const [, dy] = nb.jvp(f, [params, data], tangents);
     const [gp, gx] = pullback(ct) as unknown as [Params, Tensor];
     const lhs = nb.sum(nb.mul(ct, dy)).item();
     const rhs =
@@ -263,7 +263,7 @@ describe("grad options", () => {
   it("hasAux returns the auxiliary value untouched and does not differentiate it", () => {
     const g = (t: Tensor) => {
       const loss = f(t, y, z);
-      return [loss, { doubled: nb.mul(t, 2), label: 7 }];
+      return [loss, { doubled: nb.mul(t, 2), label: 7 }] as const;
     };
     const [grads, aux] = nb.grad(g, { hasAux: true })(x);
     expectClose(grads, dx, TOL, "gradient");
@@ -276,7 +276,7 @@ describe("grad options", () => {
   });
 
   it("hasAux composes with grad of grad", () => {
-    const g = (t: Tensor) => [nb.sum(nb.pow(t, 3)), nb.sum(t)];
+    const g = (t: Tensor) => [nb.sum(nb.pow(t, 3)), nb.sum(t)] as const;
     const gg = nb.grad((t: Tensor) => nb.sum(nb.grad(g, { hasAux: true })(t)[0]));
     expectClose(gg(x), nb.mul(x, 6), TOL);
   });

@@ -189,7 +189,7 @@ describe("debugNans under jit", () => {
 
   it("finds a NaN of a compiled gradient in its VJP", () => {
     const g = nb.jit(nb.grad((x: Tensor) => nb.sum(nb.mul(nb.sqrt(x), 0))));
-    expect(g(nb.array([0, 1])).toArray()[0]).toBeNaN(); // unchecked: silently NaN
+    expect((g(nb.array([0, 1])).toArray() as number[])[0]).toBeNaN(); // unchecked: silently NaN
     nb.config.debugNans = true;
     const e = caught(() => g(nb.array([0, 1])));
     expect(e.details.primitive).toBe("mul");

@@ -249,6 +249,7 @@ describe("transformation errors", () => {
       /nb\.vjp/,
     );
     expectError(
+      // @ts-expect-error grad needs a function returning a scalar
       () => nb.grad((x: T) => [x, x])(nb.array([1, 2])),
       nb.ShapeError,
       /single scalar/,
@@ -279,7 +280,9 @@ describe("transformation errors", () => {
   });
 
   it("argnums, hasAux and derivative orders are checked", () => {
+    // @ts-expect-error argnums 3 does not select x, so x must be a tensor
     expectError(() => nb.grad((x: T) => x, { argnums: 3 })(1), nb.ValueError, /argnums 3 is out of range/);
+    // @ts-expect-error with hasAux the function must return a [value, aux] pair
     expectError(() => nb.grad((x: T) => x, { hasAux: true })(1), nb.PytreeError, /hasAux.*\[value, aux\]/);
     expectError(() => nb.derivative(nb.sin, -1), nb.ValueError, /derivative: order/);
     expectError(() => nb.checkGrads(nb.sin, [1], { order: 0 }), nb.ValueError, /checkGrads: order/);
@@ -287,11 +290,13 @@ describe("transformation errors", () => {
 
   it("jvp: primals and tangents with different structures", () => {
     expectError(
+      // @ts-expect-error the tangents must be shaped like the primals
       () => nb.jvp((a: T, b: T) => nb.add(a, b), [1, 2], [1]),
       nb.PytreeError,
       lit("jvp: primals have structure [*, *] but tangents have [*]"),
     );
     expectError(
+      // @ts-expect-error the tangents must be shaped like the primals
       () => nb.jvp((p: { a: T; b: T }) => nb.add(p.a, p.b), [{ a: 1, b: 2 }], [{ a: 1, c: 2 }]),
       nb.PytreeError,
       lit("{a: *, b: *}"),
@@ -303,7 +308,7 @@ describe("transformation errors", () => {
       lit("jvp: tangent 0 has shape [3] but its primal has [2]"),
     );
     expectError(
-      () => nb.jvp(nb.sin, 1 as unknown as [], 1 as unknown as []),
+      () => nb.jvp(nb.sin, 1 as unknown as [number], 1 as unknown as [number]),
       nb.PytreeError,
       /jvp\(f, \[x\], \[dx\]\)/,
     );
@@ -312,11 +317,13 @@ describe("transformation errors", () => {
   it("vjp / linearize: a cotangent or tangent with the wrong structure", () => {
     const [, pullback] = nb.vjp((x: T) => [x, x], nb.zeros([2]));
     expectError(
+      // @ts-expect-error the cotangent must be shaped like the output [x, x]
       () => pullback(nb.zeros([2])),
       nb.PytreeError,
       lit("vjp: the cotangent has structure * but the output has [*, *]"),
     );
     const [, fLin] = nb.linearize(nb.sin, 1);
+    // @ts-expect-error the linear map of a one-argument function takes one tangent
     expectError(() => fLin(1, 2), nb.PytreeError, /linearize: tangents have structure/);
   });
 
@@ -419,7 +426,9 @@ describe("transformation errors", () => {
   });
 
   it("pytree leaves must be tensors or numbers", () => {
+    // @ts-expect-error a Date is not a pytree leaf
     expectError(() => nb.jvp(nb.sin, [new Date()], [1]), nb.PytreeError, /is a Date/);
+    // @ts-expect-error a string is not a pytree leaf
     expectError(() => nb.grad((x: T) => nb.sum(x))("s"), nb.PytreeError, /is a string/);
   });
 });

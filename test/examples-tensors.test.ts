@@ -416,6 +416,7 @@ describe("error classes", () => {
       /sum: axis 3 is out of range for an array of rank 1/,
     );
     expect(() => nb.sum(nb.zeros([2]), { axis: 1 })).toThrow(nb.ValueError);
+    // @ts-expect-error sin takes one argument
     expect(() => nb.jvp(nb.sin, [1, 2], [1])).toThrow(nb.PytreeError);
     expect(() => nb.vmap((x: nb.Tensor) => x.item())(nb.zeros([2]))).toThrow(nb.TraceError);
     expect(() => nb.checkGrads((x: nb.Tensor) => nb.mul(x, nb.stopGradient(x)), [2])).toThrow(

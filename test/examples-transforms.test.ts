@@ -41,7 +41,12 @@ describe("grad", () => {
 
   it("pytree inputs: gradients come back in the same structure", () => {
     const loss = (p: { w: T; x: T[]; b: T }) => nb.add(nb.sum(nb.mul(p.w, p.x[0]!)), nb.mul(p.b, 2));
-    const g = nb.grad(loss)({ w: nb.array([1, 2]), x: [nb.array([3, 4])], b: 1.5 });
+    // The gradient's type is the argument's with every leaf a tensor: nb.TensorTree names it.
+    const g: nb.TensorTree<{ w: T; x: T[]; b: number }> = nb.grad(loss)({
+      w: nb.array([1, 2]),
+      x: [nb.array([3, 4])],
+      b: 1.5,
+    });
     expectTensor(g.w, [3, 4]);
     expectTensor(g.x[0], [1, 2]);
     expectTensor(g.b, 2);
@@ -98,7 +103,7 @@ describe("valueAndGrad", () => {
   });
 
   it("argnums and hasAux together", () => {
-    const f = (a: T, b: T) => [nb.sum(nb.mul(a, b)), { prod: nb.mul(a, b) }];
+    const f = (a: T, b: T) => [nb.sum(nb.mul(a, b)), { prod: nb.mul(a, b) }] as const;
     const [[value, aux], [ga, gb]] = nb.valueAndGrad(f, { argnums: [0, 1], hasAux: true })(
       nb.array([1, 2]),
       nb.array([3, 4]),
@@ -112,13 +117,13 @@ describe("valueAndGrad", () => {
 
 describe("jvp, vjp, linearize", () => {
   it("jvp: the TSDoc example", () => {
-    const [y, dy] = nb.jvp<T>(nb.sin, [0], [1]);
+    const [y, dy] = nb.jvp(nb.sin, [0], [1]);
     expect(y.item()).toBe(0);
     expect(dy.item()).toBe(1);
   });
 
   it("jvp with pytrees: d(a·b) = da·b + a·db", () => {
-    const [y, dy] = nb.jvp<T>(
+    const [y, dy] = nb.jvp(
       (p: { a: T; b: T }) => nb.mul(p.a, p.b),
       [{ a: nb.array([1, 2]), b: nb.array([3, 4]) }],
       [{ a: nb.array([1, 0]), b: nb.array([0, 1]) }],
@@ -128,14 +133,14 @@ describe("jvp, vjp, linearize", () => {
   });
 
   it("vjp: the TSDoc example", () => {
-    const [y, pullback] = nb.vjp<T>((x: T) => nb.mul(x, x), 3);
+    const [y, pullback] = nb.vjp((x: T) => nb.mul(x, x), 3);
     expect(y.item()).toBe(9);
     const [dx] = pullback(1) as T[];
     expect(dx!.item()).toBe(6);
   });
 
   it("vjp with two inputs and a vector output returns one cotangent per input", () => {
-    const [y, pullback] = nb.vjp<T>((a: T, b: T) => nb.mul(a, b), nb.array([1, 2]), nb.array([3, 4]));
+    const [y, pullback] = nb.vjp((a: T, b: T) => nb.mul(a, b), nb.array([1, 2]), nb.array([3, 4]));
     expectTensor(y, [3, 8]);
     const [ca, cb] = pullback(nb.array([1, 10])) as T[];
     expectTensor(ca, [3, 40]);
@@ -143,14 +148,14 @@ describe("jvp, vjp, linearize", () => {
   });
 
   it("linearize: the TSDoc example, and reuse of the linear map", () => {
-    const [y, fLin] = nb.linearize<T>(nb.exp, 0);
+    const [y, fLin] = nb.linearize(nb.exp, 0);
     expect(y.item()).toBe(1);
     expect(fLin(2).item()).toBe(2);
     expect(fLin(-1).item()).toBe(-1);
   });
 
   it("linearize with a pytree argument", () => {
-    const [y, fLin] = nb.linearize<T>((p: { a: T; b: T }) => nb.mul(p.a, p.b), {
+    const [y, fLin] = nb.linearize((p: { a: T; b: T }) => nb.mul(p.a, p.b), {
       a: nb.array([1, 2]),
       b: nb.array([3, 4]),
     });
@@ -247,7 +252,7 @@ describe("jacobians, hessian, derivative", () => {
   });
 
   it("jacobians with argnums and pytree outputs", () => {
-    const opts: nb.JacOptions = { argnums: [0, 1] };
+    const opts: nb.JacOptions<[0, 1]> = { argnums: [0, 1] };
     const [ja, jb] = nb.jacrev((a: T, b: T) => nb.mul(a, b), opts)(nb.array([1, 2]), nb.array([3, 4]));
     expectTensor(ja, [
       [3, 0],

@@ -122,10 +122,10 @@ describe("transformations compose with layers", () => {
     const perExample = nb.vmap(nb.grad(lossOne), { inAxes: [null, 0, 0] })(params, x, y);
     for (let i = 0; i < 3; i++) {
       const gi = nb.grad(lossOne)(params, nb.take(x, i, 0), nb.take(y, i, 0));
-      const a = nb.take(perExample["4"].weight, i, 0);
-      expect(nb.max(nb.abs(nb.sub(a, gi["4"].weight))).item()).toBeLessThan(1e-12);
-      const c = nb.take(perExample["0"].weight, i, 0);
-      expect(nb.max(nb.abs(nb.sub(c, gi["0"].weight))).item()).toBeLessThan(1e-12);
+      const a = nb.take((perExample["4"] as nn.Params).weight as T, i, 0);
+      expect(nb.max(nb.abs(nb.sub(a, (gi["4"] as nn.Params).weight as T))).item()).toBeLessThan(1e-12);
+      const c = nb.take((perExample["0"] as nn.Params).weight as T, i, 0);
+      expect(nb.max(nb.abs(nb.sub(c, (gi["0"] as nn.Params).weight as T))).item()).toBeLessThan(1e-12);
     }
   });
 

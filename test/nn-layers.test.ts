@@ -141,7 +141,7 @@ describe("Sequential", () => {
     expect(Object.keys(params.encoder as nn.Params)).toEqual(["0"]);
     const g = nb.grad((p: nn.Params) => nb.sum(model.apply(p, nb.ones([2, 3]))))(params);
     expect(Object.keys(g)).toEqual(["encoder", "head"]);
-    expect(g.encoder["0"].weight.shape).toEqual([3, 4]);
+    expect((((g.encoder as nn.Params)["0"] as nn.Params).weight as nb.Tensor).shape).toEqual([3, 4]);
   });
 
   it("errors from inside carry the path of the failing layer", () => {

@@ -18,6 +18,27 @@ import { range, sizeOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../ops/lax.js";
 import { boolArg, describeValue, functionArg, optionsArg } from "../ops/util.js";
+import type {
+  AllArgsOf,
+  AnyFn,
+  Argnums,
+  ArgsOf,
+  AuxOf,
+  Convertible,
+  DerivativeFn,
+  FnOf,
+  GradAuxFn,
+  GradFn,
+  GradOf,
+  HessianFn,
+  JacobianFn,
+  ScalarLike,
+  TangentTree,
+  TensorTree,
+  ValueAndGradAuxFn,
+  ValueAndGradFn,
+  ValueOf,
+} from "./api-types.js";
 import { cheapest, symmetricDerivative } from "./derivative-tensor.js";
 import { isScalarArgument, taylorDerivative } from "./jet.js";
 import { jvpFlat } from "./jvp.js";
@@ -26,9 +47,10 @@ import { stageFlat } from "./stage.js";
 import { transposeProgram } from "./transpose.js";
 import { vmapFlat } from "./vmap.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any pytree signature
-type AnyFn = (...args: any[]) => any;
-type Argnums = number | readonly number[];
+export type { TensorTree } from "./api-types.js";
+
+/** A function whose argument is differentiated and whose result is `[scalar, aux]` (`hasAux: true`). */
+type AuxFn = FnOf<readonly [ScalarLike, unknown]>;
 
 const leafToTensor = (l: Leaf): Tensor => toTensor(l);
 
@@ -121,11 +143,16 @@ function selectArgs(where: string, f: AnyFn, args: unknown[], argnums: Argnums) 
  * const [y, dy] = nb.jvp(nb.sin, [0], [1]); // y = 0, dy = cos 0 = 1
  * ```
  */
-export function jvp<R = Pytree>(f: AnyFn, primals: readonly unknown[], tangents: readonly unknown[]): [R, R] {
+export function jvp<F extends AnyFn, const Args extends Readonly<AllArgsOf<Parameters<F>>>>(
+  f: F,
+  primals: Args,
+  tangents: TangentTree<Args>,
+): [TensorTree<ReturnType<F>>, TensorTree<ReturnType<F>>];
+export function jvp(f: AnyFn, primals: readonly unknown[], tangents: readonly unknown[]): [unknown, unknown] {
   functionArg("jvp", "the first argument", f);
   if (!Array.isArray(primals) || !Array.isArray(tangents))
     throw new PytreeError("jvp: primals and tangents must be arrays of arguments, e.g. jvp(f, [x], [dx])");
-  return jvpAs<R>("jvp", f, primals, tangents);
+  return jvpAs<unknown>("jvp", f, primals, tangents);
 }
 
 /** jvp with its errors naming `where` (the public function that uses it). */
@@ -169,7 +196,11 @@ function jvpAs<R>(
  * const [dx] = pullback(1); // 6
  * ```
  */
-export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unknown) => Pytree[]] {
+export function vjp<F extends AnyFn, Args extends AllArgsOf<Parameters<F>>>(
+  f: F,
+  ...primals: Args
+): [TensorTree<ReturnType<F>>, (ct: TangentTree<ReturnType<F>>) => TensorTree<Args>];
+export function vjp(f: AnyFn, ...primals: unknown[]): [unknown, (ct: unknown) => Pytree[]] {
   functionArg("vjp", "the first argument", f);
   const [xs, def] = flattenArgs(primals, "vjp primals");
   checkFloatLeaves("vjp", xs, def, range(primals.length));
@@ -193,7 +224,7 @@ export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unkno
     });
     return unflatten<Pytree[]>(def, transposeProgram(program, ctTensors));
   };
-  return [unflatten<R>(outDef, ys), pullback];
+  return [unflatten(outDef, ys), pullback];
 }
 
 /**
@@ -205,14 +236,21 @@ export function vjp<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (ct: unkno
  * fLin(2); // 2 · e⁰ = 2
  * ```
  */
-export function linearize<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (...tangents: unknown[]) => R] {
+export function linearize<F extends AnyFn, Args extends AllArgsOf<Parameters<F>>>(
+  f: F,
+  ...primals: Args
+): [
+  TensorTree<ReturnType<F>>,
+  (...tangents: Extract<TangentTree<Args>, readonly unknown[]>) => TensorTree<ReturnType<F>>,
+];
+export function linearize(f: AnyFn, ...primals: unknown[]): [unknown, (...tangents: unknown[]) => unknown] {
   functionArg("linearize", "the first argument", f);
   const [xs, def] = flattenArgs(primals, "linearize primals");
   checkFloatLeaves("linearize", xs, def, range(primals.length));
   const out: { def?: TreeDef } = {};
   const [ys, program] = linearizeFlat(flatFn(f, def, out, "linearize"), xs);
   const outDef = out.def!;
-  const fLin = (...tangents: unknown[]): R => {
+  const fLin = (...tangents: unknown[]): unknown => {
     const [ts, tdef] = flatten(tangents as Pytree, "linearize tangents");
     if (!treesEqual(tdef, def))
       throw new PytreeError(
@@ -227,14 +265,14 @@ export function linearize<R = Pytree>(f: AnyFn, ...primals: unknown[]): [R, (...
         );
       return tt;
     });
-    return unflatten<R>(outDef, program.run(tangentsIn));
+    return unflatten(outDef, program.run(tangentsIn));
   };
-  return [unflatten<R>(outDef, ys), fLin];
+  return [unflatten(outDef, ys), fLin];
 }
 
-export interface GradOptions {
+export interface GradOptions<A extends Argnums = Argnums> {
   /** Which positional arguments to differentiate (default 0). A list returns a list of gradients. */
-  argnums?: Argnums;
+  argnums?: A;
   /** `f` returns `[value, aux]`; aux is passed through without being differentiated. */
   hasAux?: boolean;
 }
@@ -247,7 +285,24 @@ export interface GradOptions {
  * // loss = 5, grads.w = [2, 4]
  * ```
  */
-export function valueAndGrad(f: AnyFn, options?: GradOptions) {
+export function valueAndGrad<F extends AuxFn, const A extends Argnums = 0>(
+  f: F,
+  options: GradOptions<A> & { hasAux: true },
+): ValueAndGradAuxFn<Parameters<F>, A, AuxOf<ReturnType<F>>>;
+export function valueAndGrad<F extends FnOf<ScalarLike>, const A extends Argnums = 0>(
+  f: F,
+  options?: GradOptions<A> & { hasAux?: false },
+): ValueAndGradFn<Parameters<F>, A>;
+/** With `hasAux` known only at run time the value is `[value, aux]` or the value alone. */
+export function valueAndGrad<
+  F extends FnOf<ScalarLike | readonly [ScalarLike, unknown]>,
+  const A extends Argnums = 0,
+  H extends boolean = boolean,
+>(
+  f: F,
+  options: GradOptions<A> & { hasAux?: H } & (boolean extends H ? unknown : never),
+): (...args: ArgsOf<Parameters<F>, A>) => [ValueOf<ReturnType<F>>, GradOf<Parameters<F>, A>];
+export function valueAndGrad(f: AnyFn, options?: GradOptions): AnyFn {
   return valueAndGradAs("valueAndGrad", f, options);
 }
 
@@ -309,7 +364,24 @@ function valueAndGradAs(where: string, f: AnyFn, options: GradOptions | undefine
  * nb.grad(nb.grad(nb.grad((x) => x.mul(x).mul(x))))(2); // 6
  * ```
  */
-export function grad(f: AnyFn, options?: GradOptions) {
+export function grad<F extends AuxFn, const A extends Argnums = 0>(
+  f: F,
+  options: GradOptions<A> & { hasAux: true },
+): GradAuxFn<Parameters<F>, A, AuxOf<ReturnType<F>>>;
+export function grad<F extends FnOf<ScalarLike>, const A extends Argnums = 0>(
+  f: F,
+  options?: GradOptions<A> & { hasAux?: false },
+): GradFn<Parameters<F>, A>;
+/** With `hasAux` known only at run time the result is `[grads, aux]` or the gradients alone. */
+export function grad<
+  F extends FnOf<ScalarLike | readonly [ScalarLike, unknown]>,
+  const A extends Argnums = 0,
+  H extends boolean = boolean,
+>(
+  f: F,
+  options: GradOptions<A> & { hasAux?: H } & (boolean extends H ? unknown : never),
+): GradFn<Parameters<F>, A> | GradAuxFn<Parameters<F>, A, AuxOf<ReturnType<F>>>;
+export function grad(f: AnyFn, options?: GradOptions): AnyFn {
   return gradAs("grad", f, options);
 }
 
@@ -340,9 +412,9 @@ function assemble(outDef: TreeDef, argDef: TreeDef, blocks: Tensor[][]) {
   );
 }
 
-export interface JacOptions {
-  /** Which positional arguments to differentiate (default 0). */
-  argnums?: Argnums;
+export interface JacOptions<A extends Argnums = Argnums> {
+  /** Which positional arguments to differentiate (default 0). A list gives one Jacobian per argument. */
+  argnums?: A;
 }
 
 /**
@@ -352,7 +424,11 @@ export interface JacOptions {
  * nb.jacrev((x) => nb.mul(x, x))(nb.array([1, 2])); // [[2, 0], [0, 4]]
  * ```
  */
-export function jacrev(f: AnyFn, options?: JacOptions) {
+export function jacrev<F extends AnyFn, const A extends Argnums = 0>(
+  f: F,
+  options?: JacOptions<A>,
+): JacobianFn<Parameters<F>, A, ReturnType<F>>;
+export function jacrev(f: AnyFn, options?: JacOptions): AnyFn {
   return jacrevAs("jacrev", f, jacArgnums("jacrev", f, options));
 }
 
@@ -397,7 +473,11 @@ function jacrevAs(where: string, f: AnyFn, argnums: Argnums) {
  * nb.jacfwd((x) => nb.mul(x, x))(nb.array([1, 2])); // [[2, 0], [0, 4]]
  * ```
  */
-export function jacfwd(f: AnyFn, options?: JacOptions) {
+export function jacfwd<F extends AnyFn, const A extends Argnums = 0>(
+  f: F,
+  options?: JacOptions<A>,
+): JacobianFn<Parameters<F>, A, ReturnType<F>>;
+export function jacfwd(f: AnyFn, options?: JacOptions): AnyFn {
   return jacfwdAs("jacfwd", f, jacArgnums("jacfwd", f, options));
 }
 
@@ -437,6 +517,10 @@ function jacfwdAs(where: string, f: AnyFn, argnums: Argnums) {
  * nb.hessian((x) => nb.sum(nb.pow(x, 3)))(nb.array([1, 2])); // [[6, 0], [0, 12]]
  * ```
  */
+export function hessian<F extends AnyFn, const A extends Argnums = 0>(
+  f: F,
+  options?: JacOptions<A>,
+): HessianFn<Parameters<F>, A, ReturnType<F>>;
 export function hessian(f: AnyFn, options?: JacOptions): AnyFn {
   const argnums = jacArgnums("hessian", f, options);
   return jacfwdAs("hessian", jacrevAs("hessian", f, argnums), argnums);
@@ -445,7 +529,7 @@ export function hessian(f: AnyFn, options?: JacOptions): AnyFn {
 /** How `derivative` computes a derivative tensor. */
 export type DerivativeMethod = "auto" | "reverse" | "forward" | "symmetric";
 
-export interface DerivativeOptions extends JacOptions {
+export interface DerivativeOptions<A extends Argnums = Argnums> extends JacOptions<A> {
   /**
    * "reverse": jacfwd of … of jacrev (forward over reverse, suits many inputs and few outputs);
    * "forward": jacfwd nested k times (suits few inputs and many outputs); "symmetric": only the distinct
@@ -471,6 +555,11 @@ const MAX_NESTED_ORDER = 12;
  * nb.derivative((x) => nb.sum(nb.pow(x, 3)), 3)(nb.array([1, 2, 3]));
  * ```
  */
+export function derivative<F extends AnyFn, const K extends number, const A extends Argnums = 0>(
+  f: F,
+  k: K,
+  options?: DerivativeOptions<A>,
+): DerivativeFn<Parameters<F>, A, ReturnType<F>, K>;
 export function derivative(f: AnyFn, k: number, options?: DerivativeOptions): AnyFn {
   const where = "derivative";
   functionArg(where, "the first argument", f);
@@ -580,7 +669,11 @@ export interface VmapOptions {
  * nb.vmap(nb.grad(lossOne), { inAxes: [null, 0, 0] })(w, xs, ys); // shape [2, 2]
  * ```
  */
-export function vmap(f: AnyFn, options?: VmapOptions) {
+export function vmap<F extends AnyFn>(
+  f: F,
+  options?: VmapOptions,
+): (...args: AllArgsOf<Parameters<F>>) => TensorTree<ReturnType<F>>;
+export function vmap(f: AnyFn, options?: VmapOptions): AnyFn {
   functionArg("vmap", "the first argument", f);
   const o = optionsArg("vmap", options, ["inAxes", "outAxes"], "nb.vmap(f, { inAxes: [0, null] })");
   return vmapAs("vmap", f, vmapAxesArg("inAxes", o.inAxes), vmapAxesArg("outAxes", o.outAxes));
@@ -670,7 +763,13 @@ export function stopGradient<T>(tree: T): T {
  * nb.hvp((x) => nb.sum(nb.pow(x, 3)), nb.array([1, 2]), nb.array([1, 0])); // [6, 0]
  * ```
  */
-export function hvp(f: AnyFn, x: unknown, v: unknown): Tensor {
+// biome-ignore lint/suspicious/noExplicitAny: the one argument's type is read from f
+export function hvp<F extends (x: any) => ScalarLike, X extends Convertible<Parameters<F>[0]>>(
+  f: F,
+  x: X,
+  v: TangentTree<X>,
+): TensorTree<X>;
+export function hvp(f: AnyFn, x: unknown, v: unknown): unknown {
   const where = "hvp";
   functionArg(where, "the first argument", f);
   const [xs, xdef] = flattenArgs([x], `${where} x`);
@@ -685,5 +784,5 @@ export function hvp(f: AnyFn, x: unknown, v: unknown): Tensor {
         `${where}: the vector v has shape ${fmtShape(t.aval.shape)} but x has ${fmtShape(xs[i]!.aval.shape)}; they must match`,
       );
   });
-  return jvpAs<Tensor>(where, gradAs(where, f, undefined), [x], [v])[1];
+  return jvpAs<unknown>(where, gradAs(where, f, undefined), [x], [v])[1];
 }

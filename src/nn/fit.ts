@@ -209,7 +209,7 @@ export function fit(options: FitOptions): FitResult {
     const applyOpts = health ? captureDead(dead, { train: true, key: k }) : { train: true, key: k };
     const [o, s2] = forward(p, s, xb, applyOpts);
     const l = penalty ? add(loss(o, yb), penalty(p)) : loss(o, yb);
-    return [l, { outputs: o, state: s2, dead }];
+    return [l, { outputs: o, state: s2, dead }] as const;
   };
   const vg = valueAndGrad(lossOf, { hasAux: true });
   /** One optimizer step: the loss, what the model produced, the gradients and the updated params. */

@@ -5,8 +5,8 @@ import { DTypeError, NablaError, ValueError } from "../core/errors.js";
 import { flatten, type TreeDef, unflatten } from "../core/pytree.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { jvp, vjp } from "../interpret/api.js";
-import * as lax from "../primitives/lax.js";
 import { describeValue, functionArg, numberArg, optionsArg } from "../ops/util.js";
+import * as lax from "../primitives/lax.js";
 import { makeRng, type Rng } from "./rng.js";
 
 /**
@@ -60,7 +60,7 @@ function spread(F: FlatFn) {
 const jvpOf = (F: FlatFn): FlatFn => {
   const n = F.inNames.length;
   return {
-    fn: (a) => jvp<Tensor[]>(spread(F), a.slice(0, n), a.slice(n))[1],
+    fn: (a) => jvp(spread(F), a.slice(0, n), a.slice(n))[1],
     what: `the JVP of ${F.what}`,
     inNames: [...F.inNames, ...F.inNames.map((s) => `tangent of ${s}`)],
     outNames: F.outNames.map((s) => `tangent of ${s}`),
@@ -69,7 +69,7 @@ const jvpOf = (F: FlatFn): FlatFn => {
 
 /** The function x ↦ J(x)ᵀ·ct for a fixed ct: checking it checks the derivatives of the VJP. */
 const vjpOf = (F: FlatFn, cts: Tensor[]): FlatFn => ({
-  fn: (a) => vjp<Tensor[]>(spread(F), ...a)[1](cts) as Tensor[],
+  fn: (a) => vjp(spread(F), ...a)[1](cts) as Tensor[],
   what: `the VJP of ${F.what}`,
   inNames: F.inNames,
   outNames: F.inNames.map((s) => `cotangent of ${s}`),
@@ -165,7 +165,7 @@ function samePrimals(mode: string, F: FlatFn, ys: Tensor[], ys2: Tensor[], order
 
 /** Forward mode: the JVP along a random direction t against central differences along t. */
 function checkJvp(F: FlatFn, xs: Tensor[], ys: Tensor[], ts: Tensor[], order: number, s: Settings): void {
-  const [ys2, dys] = jvp<Tensor[]>(spread(F), xs, ts);
+  const [ys2, dys] = jvp(spread(F), xs, ts);
   const fd = centralDiff(F, xs, ts, s.eps);
   samePrimals("forward mode (JVP primal output vs the function)", F, ys, ys2, order, s);
   dys.forEach((dy, i) => {
@@ -179,7 +179,7 @@ function checkJvp(F: FlatFn, xs: Tensor[], ys: Tensor[], ts: Tensor[], order: nu
  * left from central differences, one input at a time so a failure names its argument.
  */
 function checkVjp(F: FlatFn, xs: Tensor[], ys: Tensor[], cts: Tensor[], order: number, s: Settings): void {
-  const [ys2, pullback] = vjp<Tensor[]>(spread(F), ...xs);
+  const [ys2, pullback] = vjp(spread(F), ...xs);
   samePrimals("reverse mode (VJP primal output vs the function)", F, ys, ys2, order, s);
   const grads = pullback(cts) as Tensor[];
   const ctData = cts.map((c) => c.dataSync());

@@ -189,7 +189,7 @@ export function step<P extends Tree>(
   return (params, state, ...args) => {
     const s = state ?? optimizer.init(params);
     const [value, grads] = vg(params, ...args);
-    const lossT: Tensor = hasAux ? value[0] : value;
+    const lossT = hasAux ? (value as [Tensor, unknown])[0] : (value as Tensor);
     if (lossT.size !== 1) throw new ValueError("optim.step: the loss function must return a scalar");
     const loss = lossT.item();
     const count = (s as { count?: Tensor } | null)?.count ?? (Array.isArray(s) ? findCount(s) : undefined);
@@ -213,7 +213,7 @@ export function step<P extends Tree>(
       loss,
       grads: grads as P,
     };
-    if (hasAux) out.aux = value[1];
+    if (hasAux) out.aux = (value as [Tensor, unknown])[1];
     return out;
   };
 }

@@ -190,7 +190,7 @@ export const mulVjp: (a: nb.Tensor, b: nb.Tensor) => nb.Tensor = nb.customVjp(
 
 /** `f` with a custom JVP rule that is f's own JVP. */
 export const viaCustomJvp = (f: (...a: nb.Tensor[]) => nb.Tensor) =>
-  nb.customJvp(f, (ps, ts) => nb.jvp(f, ps, ts) as [unknown, unknown]);
+  nb.customJvp(f, (ps, ts) => nb.jvp(f, ps as nb.Tensor[], ts as nb.Tensor[]) as [unknown, unknown]);
 
 /** `f` with a custom VJP rule that is f's own VJP (the arguments are the residuals). */
 export const viaCustomVjp = (f: (...a: nb.Tensor[]) => nb.Tensor) =>
