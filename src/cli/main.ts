@@ -236,8 +236,16 @@ Examples:
   return program.parseAsync([...argv], { from: "user" }).then(() => undefined);
 }
 
+function quietOnClosedPipe(e: NodeJS.ErrnoException): void {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(0);
+}
+
 /** Runs the command, turning nabla's errors into a message and exit code 1 instead of a stack trace. */
 export async function run(argv: readonly string[]): Promise<void> {
+  // `nabla diff ... | head` closes the pipe early; that ends the command quietly, not with a stack trace.
+  if (!process.stdout.listeners("error").includes(quietOnClosedPipe))
+    process.stdout.on("error", quietOnClosedPipe);
   try {
     await main(argv);
   } catch (err) {

@@ -8,6 +8,7 @@ import { errorCurve } from "../numeric/error-curve.js";
 import { linspace } from "../ops/creation.js";
 import { derivatives, parse } from "../symbolic/expr.js";
 import { lineChart, type Series, svgToPng } from "../viz/index.js";
+import { CHART_PACKAGES, requirePackagesInstalled } from "../viz/libs.js";
 import { alongVariable } from "./report.js";
 
 export interface PlotOptions {
@@ -28,10 +29,12 @@ const primes = (k: number) =>
 export async function plot(text: string, o: PlotOptions): Promise<string> {
   const e = parse(text);
   const v = o.wrt;
-  const svg = o.error ? errorChart(text, o) : functionChart(text, o);
   const png = o.output.toLowerCase().endsWith(".png");
   if (!png && !o.output.toLowerCase().endsWith(".svg"))
     throw new ValueError(`-o ${o.output}: the file name must end in .svg or .png`);
+  // The drawing packages are optional dependencies of nabla: say what is missing before any work.
+  requirePackagesInstalled("nabla plot", "draws", [...CHART_PACKAGES, ...(png ? ["@resvg/resvg-js"] : [])]);
+  const svg = o.error ? errorChart(text, o) : functionChart(text, o);
   const bytes = png ? await svgToPng(svg, { scale: 2 }) : svg;
   try {
     writeFileSync(o.output, bytes);

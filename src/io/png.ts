@@ -1,15 +1,15 @@
 // PNG images as tensors ([H, W] gray or [H, W, C], values in [0, 1]): a strict decoder of our own that checks
-// every CRC, checksum and size before allocating, and fast-png for encoding. Both run anywhere.
-import { encode } from "fast-png";
+// every CRC, checksum and size before allocating, and an encoder of our own (adaptive row filters; Node's
+// zlib where there is one, stored deflate blocks elsewhere). Both run anywhere and load nothing at import.
 import { config, fmtBytes } from "../core/config.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import { PngError } from "./errors.js";
 import { allocate, checkDecodeBytes, checkTensorBytes, type MakeError, toBytes } from "./guards.js";
 import { readFileBytes, writeFileAtomic } from "./node-fs.js";
-import { COLOR_NAMES, readChunks } from "./png-chunks.js";
+import { COLOR_NAMES, crc32, readChunks } from "./png-chunks.js";
 import { decodePixels, nativeChannels, passesOf, scanlineBytes } from "./png-pixels.js";
-import { type Fail, inflateZlibInto, MAX_DEFLATE_RATIO } from "./zlib.js";
+import { adler32, type Fail, inflateZlibInto, MAX_DEFLATE_RATIO } from "./zlib.js";
 
 /** Options of {@link decodePng} and {@link readPng}. */
 export interface ReadPngOptions {
@@ -123,12 +123,127 @@ function encodeWith(tensor: Tensor, options: WritePngOptions, op: string): Uint8
     data[i] = v > 255 ? 255 : v > 0 ? v : 0;
   }
   try {
-    return encode({ width, height, data, depth: 8, channels });
+    return encode8(width, height, channels, data);
   } catch (e) {
     throw new PngError(`${op}: cannot encode the ${fmtShape(shape)} image: ${(e as Error).message}`, {
       cause: e,
     });
   }
+}
+
+// PNG colour types for 1–4 channels of 8 bits: gray, gray+alpha, RGB, RGBA.
+const COLOR_TYPE = [0, 0, 4, 2, 6] as const;
+
+/** An 8-bit PNG: signature, IHDR, one IDAT, IEND. */
+function encode8(width: number, height: number, channels: number, pixels: Uint8Array): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr.set([8, COLOR_TYPE[channels]!, 0, 0, 0], 8);
+  const idat = zlibCompress(filterRows(pixels, width * channels, height, channels));
+  const parts = [chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))];
+  const out = new Uint8Array(8 + parts.reduce((n, c) => n + c.length, 0));
+  out.set([137, 80, 78, 71, 13, 10, 26, 10]);
+  let at = 8;
+  for (const c of parts) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** A chunk: length, type, data, CRC of type and data. */
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const c = new Uint8Array(12 + data.length);
+  const view = new DataView(c.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) c[4 + i] = type.charCodeAt(i);
+  c.set(data, 8);
+  view.setUint32(8 + data.length, crc32(c, 4, 8 + data.length));
+  return c;
+}
+
+const paeth = (a: number, b: number, c: number): number => {
+  const pa = Math.abs(b - c);
+  const pb = Math.abs(a - c);
+  const pc = Math.abs(a + b - 2 * c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+};
+
+/**
+ * Filtered scanlines: each row gets the filter (None, Sub, Up, Average, Paeth) whose output has the smallest
+ * sum of absolute signed bytes, the usual heuristic for what deflate compresses best.
+ */
+function filterRows(px: Uint8Array, stride: number, height: number, bpp: number): Uint8Array {
+  const out = new Uint8Array(height * (stride + 1));
+  const trial = new Uint8Array(stride);
+  const best = new Uint8Array(stride);
+  for (let y = 0; y < height; y++) {
+    const row = y * stride;
+    const up = y > 0 ? row - stride : -1;
+    let bestCost = Number.POSITIVE_INFINITY;
+    let bestType = 0;
+    for (let type = 0; type < 5; type++) {
+      let cost = 0;
+      for (let i = 0; i < stride; i++) {
+        const a = i >= bpp ? px[row + i - bpp]! : 0;
+        const b = up >= 0 ? px[up + i]! : 0;
+        const c = up >= 0 && i >= bpp ? px[up + i - bpp]! : 0;
+        const predictor =
+          type === 0 ? 0 : type === 1 ? a : type === 2 ? b : type === 3 ? (a + b) >> 1 : paeth(a, b, c);
+        const v = (px[row + i]! - predictor) & 255;
+        trial[i] = v;
+        cost += v < 128 ? v : 256 - v;
+      }
+      if (cost < bestCost) {
+        bestCost = cost;
+        bestType = type;
+        best.set(trial);
+      }
+    }
+    out[y * (stride + 1)] = bestType;
+    out.set(best, y * (stride + 1) + 1);
+  }
+  return out;
+}
+
+interface NodeProcess {
+  getBuiltinModule?(id: string): unknown;
+}
+
+/**
+ * A zlib stream of `data`: Node's deflate when there is one (reached through process.getBuiltinModule, so
+ * bundles carry no Node import), else stored (uncompressed) deflate blocks, which every decoder reads.
+ */
+function zlibCompress(data: Uint8Array): Uint8Array {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  const zlib =
+    typeof p?.getBuiltinModule === "function"
+      ? (p.getBuiltinModule("node:zlib") as typeof import("node:zlib") | undefined)
+      : undefined;
+  if (zlib !== undefined) {
+    const z = zlib.deflateSync(data);
+    return new Uint8Array(z.buffer, z.byteOffset, z.byteLength);
+  }
+  const blocks = Math.max(1, Math.ceil(data.length / 65535));
+  const out = new Uint8Array(2 + data.length + 5 * blocks + 4);
+  out[0] = 0x78; // deflate, 32 KiB window
+  out[1] = 0x01; // no dictionary, fastest level; 0x7801 is a multiple of 31
+  let at = 2;
+  for (let b = 0; b < blocks; b++) {
+    const start = b * 65535;
+    const len = Math.min(65535, data.length - start);
+    out[at] = b === blocks - 1 ? 1 : 0; // BFINAL, BTYPE 00 (stored)
+    out[at + 1] = len & 255;
+    out[at + 2] = len >> 8;
+    out[at + 3] = ~len & 255;
+    out[at + 4] = (~len >> 8) & 255;
+    out.set(data.subarray(start, start + len), at + 5);
+    at += 5 + len;
+  }
+  new DataView(out.buffer).setUint32(at, adler32(data));
+  return out;
 }
 
 function nanError(op: string, data: ArrayLike<number>, first: number, shape: readonly number[]): ValueError {

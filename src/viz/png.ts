@@ -1,6 +1,8 @@
-// SVG → PNG in Node with resvg, loaded on first use through `require` (reached via process.getBuiltinModule),
-// so bundlers never see the native module: a browser build that imports nabla does not try to bundle it.
+// SVG → PNG in Node with resvg (an optional peer dependency), loaded on first use through `require` (reached
+// via process.getBuiltinModule), so bundlers never see the native module and programs that never make a PNG
+// neither install nor load it.
 import { NablaError, ValueError } from "../core/errors.js";
+import { nodeRequire, requirePackage } from "./libs.js";
 
 const FONT_DIR = "/usr/share/fonts/truetype/dejavu/";
 const DEJAVU = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
@@ -9,8 +11,9 @@ const DEJAVU = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
  * Rasterizes an SVG document (such as {@link lineChart}'s output) to PNG bytes with resvg. Text is set in
  * DejaVu Sans when the machine has it (identical output across runs), else in the system fonts.
  * `scale` multiplies the SVG's width and height (default 1; use 2 for sharp images on high-DPI screens).
- * Node only.
- * @throws {ValueError} when `scale` is not a positive number.
+ * Node only, with the optional package `@resvg/resvg-js` (`npm install @resvg/resvg-js`).
+ * @throws {ValueError} when `scale` is not a positive number; {MissingPackageError} when resvg is not
+ * installed.
  * @example
  * ```ts
  * const png = await svgToPng(lineChart([{ label: "y = x", x: [0, 1], y: [0, 1] }]), { scale: 2 });
@@ -42,29 +45,22 @@ interface NodeProcess {
   getBuiltinModule?(id: string): unknown;
 }
 
-/** resvg and fs.existsSync, from Node; a NablaError elsewhere or when resvg does not load. */
+/** resvg and fs.existsSync, from Node; a NablaError elsewhere, a MissingPackageError without resvg. */
 function nodeModules(): {
   Resvg: typeof import("@resvg/resvg-js").Resvg;
   existsSync: typeof import("node:fs").existsSync;
 } {
+  const require = nodeRequire();
   const p = (globalThis as { process?: NodeProcess }).process;
-  const mod =
-    typeof p?.getBuiltinModule === "function"
-      ? (p.getBuiltinModule("node:module") as typeof import("node:module") | undefined)
-      : undefined;
-  const fs = mod ? (p!.getBuiltinModule!("node:fs") as typeof import("node:fs")) : undefined;
-  if (!mod || !fs)
+  const fs = require ? (p!.getBuiltinModule!("node:fs") as typeof import("node:fs") | undefined) : undefined;
+  if (!require || !fs)
     throw new NablaError("svgToPng renders with resvg and runs in Node only; in a browser use the SVG");
-  try {
-    const { Resvg } = mod.createRequire(import.meta.url)(
-      "@resvg/resvg-js",
-    ) as typeof import("@resvg/resvg-js");
-    return { Resvg, existsSync: fs.existsSync };
-  } catch (e) {
-    throw new NablaError(
-      `svgToPng needs the \`@resvg/resvg-js\` package, which did not load (${(e as Error)?.message?.split("\n")[0]}); ` +
-        "reinstall nabla or run npm install @resvg/resvg-js",
-      { cause: e },
-    );
-  }
+  const { Resvg } = requirePackage<typeof import("@resvg/resvg-js")>(
+    require,
+    "svgToPng",
+    "@resvg/resvg-js",
+    "renders",
+    ["@resvg/resvg-js"],
+  );
+  return { Resvg, existsSync: fs.existsSync };
 }
