@@ -333,9 +333,9 @@ const nativeEngine: KernelEngine = {
   why: (spec) => {
     if (!engineEnabled("native")) return OFF;
     const n = sizeOf(spec.shape);
-    const declined = nativeFusedDecline(spec);
-    if (declined !== null || n >= NATIVE_FUSED_MIN_ELEMENTS) return declined ?? "declined";
-    return `${n} elements, fewer than ${NATIVE_FUSED_MIN_ELEMENTS}`;
+    if (n < NATIVE_FUSED_MIN_ELEMENTS)
+      return `${n} element${n === 1 ? "" : "s"}, fewer than ${NATIVE_FUSED_MIN_ELEMENTS}`;
+    return nativeFusedDecline(spec) ?? "declined";
   },
 };
 
