@@ -32,6 +32,15 @@ describe("kernel engines", () => {
     expect(low.text).toContain("wasm: no SIMD kernel for asin");
   });
 
+  it("WebAssembly's other reasons: float64 data, a strided read, a short loop", () => {
+    const reason = (f: (x: Tensor) => Tensor, x: Tensor) =>
+      withEngines(NO_NATIVE, () => nb.jit(f).lower(x)).steps[0]!.declined.find((d) => d.engine === "wasm")
+        ?.reason;
+    expect(reason(expLoop, nb.ones([N], { dtype: "float64" }))).toBe("float64 data (it runs float32)");
+    expect(reason((x) => nb.exp(nb.transpose(x)), nb.ones([100, 100]))).toMatch(/^a strided read/);
+    expect(reason(expLoop, nb.ones([10]))).toBe("too few elements (10)");
+  });
+
   it("with every engine on, a loop runs on the first that accepts it, after those that declined", () => {
     const names = KERNEL_ENGINES.map((e) => e.name as Engine);
     for (const f of [asinLoop, expLoop]) {

@@ -360,6 +360,14 @@ function simdHas(prim: FusedSpec["nodes"][number]["prim"], arity: number): boole
   return has;
 }
 
+/** Whether the SIMD kernels read `x` as it is laid out: whole, a scalar, or padded along the one long axis. */
+function simdReads(shape: readonly number[], x: FusedSpec["inputs"][number]): boolean {
+  const contiguous = stridesOf(shape);
+  const whole = x.strides.every((s, d) => s === contiguous[d] || shape[d] === 1);
+  if (x.bounds) return whole && shape.filter((d) => d !== 1).length === 1;
+  return whole || x.strides.every((s) => s === 0);
+}
+
 const wasmEngine: KernelEngine = {
   name: "wasm",
   compile: (spec) => {
@@ -372,12 +380,19 @@ const wasmEngine: KernelEngine = {
     if (spec.outputs.some((o) => o.reduce !== undefined)) return "a reduction (it runs elementwise loops)";
     const other = [...spec.inputs, ...spec.outputs].find((x) => x.dtype !== "float32");
     if (other !== undefined) return `${other.dtype} data (it runs float32)`;
+    const inner = spec.nodes.find((x) => x.dtype !== "float32" && x.dtype !== "bool");
+    if (inner !== undefined) return `${inner.dtype} data (it runs float32)`;
     if (!simdHas("add", 2)) return "no WebAssembly SIMD here";
     const op = spec.nodes.find(
       (n) => n.dtype === "float32" && !MIXED.has(n.prim) && !simdHas(n.prim, n.args.length),
     );
     if (op !== undefined) return `no SIMD kernel for ${op.prim}`;
-    return "a loop too small, a strided read or an operand kind it does not run";
+    if (!spec.inputs.every((x) => simdReads(spec.shape, x)))
+      return "a strided read (it reads whole arrays, scalars, or pads along the one long axis)";
+    const n = sizeOf(spec.shape);
+    return spec.nodes.some((x) => MIXED.has(x.prim))
+      ? `too few elements (${n}) or a mask used as a number`
+      : `too few elements (${n})`;
   },
 };
 
