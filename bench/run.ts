@@ -7,6 +7,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { recorded } from "./anchors.js";
+import { type ImportTime, measureImportTime } from "./import-time.js";
 import {
   type BenchRecord,
   FULL,
@@ -27,6 +28,7 @@ const USAGE = `usage: npm run bench -- [options]
   --quick            smoke run (~30 s): fewer sizes and repetitions; not for comparisons
   --json             one JSON object per line instead of the table
   --python           add PyTorch and JAX columns (recorded in RESULTS.md; not run here)
+  --import-runs N    cold imports of the built package to time (default 10, 5 with --quick; 0 skips)
 Comparators come from $ANCHORS_DIR if set, else from bench/node_modules (cd bench && npm install).`;
 
 const LIBS: Library[] = ["nabla", "tfjs-cpu", "tfjs-wasm", "jax-js"];
@@ -69,6 +71,8 @@ for (const w of workloads) if (!WORKLOADS.includes(w)) fail(`--only: unknown wor
 const libsArg = option("--libs");
 const live = (libsArg ? libsArg.split(",") : LIBS) as Library[];
 for (const l of live) if (!LIBS.includes(l)) fail(`--libs: unknown library ${l}`);
+const importRuns = Number(option("--import-runs") ?? (quick ? 5 : 10));
+if (!Number.isInteger(importRuns) || importRuns < 0) fail("--import-runs: a whole number ≥ 0");
 const timing = quick ? QUICK : FULL;
 /** A child that prints nothing for this long is killed and its current case marked as a timeout. */
 const silenceMs = 2.5 * timing.capMs + 15_000;
@@ -215,6 +219,17 @@ function failRest(lib: Library, done: Set<string>, state: LibState, reason: stri
 const t0 = performance.now();
 const load0 = os.loadavg()[0]!;
 const states: Partial<Record<Library, LibState>> = {};
+let importTime: ImportTime | string | undefined;
+if (importRuns > 0) {
+  progress(`nabla: building the package and timing ${importRuns} cold imports`);
+  try {
+    importTime = await measureImportTime(root, importRuns);
+    if (json) out(JSON.stringify({ measure: "import", unit: "ms", ...importTime }));
+  } catch (e) {
+    importTime = (e as Error).message;
+    progress(`nabla: import time not measured: ${importTime}`);
+  }
+}
 for (const lib of LIBS) {
   if (!live.includes(lib)) {
     if (lib !== "nabla") fillRecorded(lib, MODES[lib], true);
@@ -276,6 +291,18 @@ function printReport(columns: Column[]) {
   out("");
   for (const l of renderTable(records, columns, workloads, quick)) out(l);
   out("");
+  if (typeof importTime === "object") {
+    const t = importTime;
+    out(
+      `Import: \`await import("nabla")\` of the built package (${t.modules} modules bundled into ${t.files} files), ` +
+        `fresh node process each time: min ${fmt(t.minMs)} ms, median ${fmt(t.medianMs)} ms over ${t.runs} runs ` +
+        `(load average ${t.load[0].toFixed(2)} → ${t.load[1].toFixed(2)}).`,
+    );
+    out("");
+  } else if (importTime !== undefined) {
+    out(`Import time not measured: ${importTime}`);
+    out("");
+  }
   // The MNIST MLP of examples/mnist-mlp.ts is B3's model (784-256-128-10, ReLU, batch 128): one epoch over
   // the 8,000 training digits is 63 such steps, timed above for every library in this same run.
   const b3 = records.filter((r) => r.workload === "B3" && r.unit === "ms" && r.value !== null);

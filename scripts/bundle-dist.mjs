@@ -12,7 +12,6 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dist = path.resolve(process.argv[2] ?? path.join(root, "dist"));
 const ENTRIES = { index: "index.js", "cli/main": "cli/main.js" };
 const PLACEHOLDER = "__nablaModuleUrl__";
 
@@ -26,7 +25,7 @@ function jsFiles(dir) {
 }
 
 /** import.meta.url as the module's own URL before bundling, relative to wherever its chunk lands. */
-const moduleUrls = {
+const moduleUrls = (dist) => ({
   name: "nabla-module-urls",
   transform(code, id) {
     if (!code.includes("import.meta.url")) return null;
@@ -44,9 +43,10 @@ const moduleUrls = {
       map: null,
     };
   },
-};
+});
 
-export async function bundleDist() {
+/** Bundles the tsc output in `dist` (default: the package's dist/) in place. */
+export async function bundleDist(dist = path.join(root, "dist")) {
   const started = performance.now();
   let rolldown;
   try {
@@ -64,7 +64,7 @@ export async function bundleDist() {
     platform: "neutral",
     // Only nabla's own modules are joined; packages and Node built-ins stay imports.
     external: (id) => !id.startsWith(".") && !path.isAbsolute(id),
-    plugins: [moduleUrls],
+    plugins: [moduleUrls(dist)],
     logLevel: "warn",
   });
   const { output } = await bundle.write({
@@ -92,7 +92,7 @@ export async function bundleDist() {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const r = await bundleDist();
+  const r = await bundleDist(process.argv[2] && path.resolve(process.argv[2]));
   console.log(
     `nabla: bundled ${r.modules} modules into ${r.files.length} files (${r.files.join(", ")}) in ${(r.ms / 1000).toFixed(1)} s`,
   );
