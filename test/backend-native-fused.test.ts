@@ -725,7 +725,8 @@ describe.skipIf(addon === null)(
           [1, 4, 1, 9, 0, 1, 0],
           [1, 4, 0, 1, 99, 0, 1, 0, 0, 0],
         ])
-          expect(typeof addon!.fusedCompile(Float64Array.from(desc))).toBe("string");
+          expect(typeof addon!.fusedCompile(Float64Array.from(desc), ["float32", "neg"])).toBe("string");
+        expect(() => addon!.fusedCompile(new Float64Array(1), [1 as unknown as string])).toThrow();
         expect(() => addon!.fusedRun({}, [], [], 1)).toThrow();
       });
     });

@@ -3,9 +3,11 @@
 //     c[b] = op(a[b])·op(b[b]) for Float32Array or Float64Array operands of one type (op transposes when tA
 //     or tB: a is then stored [K,M], b [N,K]); false (c untouched) for other array types. Throws on
 //     malformed arguments, which only a caller bug produces.
-//   fusedCompile(desc: Float64Array) -> kernel | string
-//     compiles a fused elementwise kernel (native/src/fused.h; src/backend/native/fused.ts writes desc);
-//     a string says why the description is not one these kernels run.
+//   fusedCompile(desc: Float64Array, names: string[]) -> kernel | string
+//     compiles a fused elementwise kernel (native/src/fused.h; src/backend/native/fused.ts writes desc,
+//     whose operations, element types and reductions are indices into names); a string says why the
+//     description is not one these kernels run (an unknown name among the reasons).
+//   fusedOps() -> string[], the names of the operations fusedCompile knows.
 //   fusedRun(kernel, inputs: TypedArray[], outputs: TypedArray[], threads) -> undefined | string
 //     runs it, writing every output; a string says why nothing was computed (wrong arrays).
 //   workersAwake() -> number of pool workers awake (busy or spinning after a job) rather than asleep.
@@ -16,6 +18,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "fused.h"
@@ -24,7 +27,7 @@
 
 namespace {
 
-constexpr int32_t kVersion = 2;
+constexpr int32_t kVersion = 3;
 
 bool throwType(napi_env env, const char* message) {
   napi_throw_type_error(env, nullptr, message);
@@ -127,19 +130,51 @@ const napi_type_tag kKernelTag = {0x6e61626c615f6675ULL, 0x7365645f6b726e6cULL};
 
 void freeKernel(napi_env, void* data, void*) { nabla::fusedFree(static_cast<nabla::FusedKernel*>(data)); }
 
+// The strings of a JS array.
+bool strings(napi_env env, napi_value list, std::vector<std::string>* out) {
+  bool isArray = false;
+  uint32_t n = 0;
+  if (napi_is_array(env, list, &isArray) != napi_ok || !isArray || napi_get_array_length(env, list, &n) != napi_ok)
+    return throwType(env, "fusedCompile: expected an array of names");
+  out->resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    char buf[64];  // names are short: one call reads them whole
+    size_t length = 0;
+    if (napi_get_element(env, list, i, &v) != napi_ok ||
+        napi_get_value_string_utf8(env, v, buf, sizeof buf, &length) != napi_ok)
+      return throwType(env, "fusedCompile: expected an array of names");
+    std::string& s = (*out)[i];
+    if (length + 1 < sizeof buf) {
+      s.assign(buf, length);
+      continue;
+    }
+    napi_get_value_string_utf8(env, v, nullptr, 0, &length);
+    s.resize(length + 1);
+    napi_get_value_string_utf8(env, v, &s[0], length + 1, &length);
+    s.resize(length);
+  }
+  return true;
+}
+
 napi_value FusedCompile(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
   Array desc;
-  if (argc < 1 || !typedArray(env, argv[0], &desc)) return nullptr;
+  std::vector<std::string> names;
+  if (argc < 2) {
+    throwType(env, "fusedCompile: expected a description and its names");
+    return nullptr;
+  }
+  if (!typedArray(env, argv[0], &desc) || !strings(env, argv[1], &names)) return nullptr;
   if (desc.type != napi_float64_array) {
     throwType(env, "fusedCompile: expected a Float64Array");
     return nullptr;
   }
-  const char* why = "unsupported";
-  nabla::FusedKernel* k = nabla::fusedCompile(static_cast<const double*>(desc.data), desc.length, &why);
-  if (k == nullptr) return jsString(env, why);
+  std::string why = "unsupported";
+  nabla::FusedKernel* k = nabla::fusedCompile(static_cast<const double*>(desc.data), desc.length, names, &why);
+  if (k == nullptr) return jsString(env, why.c_str());
   napi_value ext;
   if (napi_create_external(env, k, freeKernel, nullptr, &ext) != napi_ok) {
     nabla::fusedFree(k);
@@ -147,6 +182,16 @@ napi_value FusedCompile(napi_env env, napi_callback_info info) {
   }
   if (napi_type_tag_object(env, ext, &kKernelTag) != napi_ok) return nullptr;
   return ext;
+}
+
+napi_value FusedOps(napi_env env, napi_callback_info) {
+  const std::vector<std::string> names = nabla::fusedOps();
+  napi_value list;
+  if (napi_create_array_with_length(env, names.size(), &list) != napi_ok) return nullptr;
+  for (size_t i = 0; i < names.size(); i++)
+    if (napi_set_element(env, list, static_cast<uint32_t>(i), jsString(env, names[i].c_str())) != napi_ok)
+      return nullptr;
+  return list;
 }
 
 int dtypeOf(napi_typedarray_type t) {
@@ -259,7 +304,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fused[] = {{"fusedCompile", FusedCompile}, {"fusedRun", FusedRun}};
+  } fused[] = {{"fusedCompile", FusedCompile}, {"fusedRun", FusedRun}, {"fusedOps", FusedOps}};
   for (const auto& f : fused)
     if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn) != napi_ok ||
         napi_set_named_property(env, exports, f.name, fn) != napi_ok)

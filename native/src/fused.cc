@@ -23,6 +23,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -43,15 +44,67 @@ constexpr int64_t kLanesMinColumns = 96;
 // Column splits between threads fall on multiples of this (whole cache lines of float32).
 constexpr int64_t kColumnAlign = 16;
 
-// Primitive numbers, as fused.ts's PRIMS lists them.
+// The operations, in this file's own numbering (descriptions name them; see kOpNames): unary ones, then
+// binary ones, then comparisons, then the rest.
 enum Prim : int {
   kNeg, kSign, kFloor, kCeil, kRound, kAbs, kExp, kLog, kExpm1, kLog1p, kSqrt, kSin, kCos, kTan, kAsin,
-  kAcos, kAtan, kSinh, kCosh, kTanh, kLogistic, kErf, kStopGradient,
+  kAcos, kAtan, kSinh, kCosh, kTanh, kLogistic, kStopGradient,
   kAdd, kSub, kMul, kDiv, kPow, kMax, kMin, kAtan2,
   kEq, kNe, kLt, kLe, kGt, kGe,
   kSelectN, kConvert, kPrimCount
 };
-enum Reduce : int { kStore = -1, kSum = 0, kMaxR = 1, kMinR = 2, kProd = 3 };
+enum Reduce : int { kStore = -1, kSum, kMaxR, kMinR, kProd };
+
+struct Named {
+  const char* name;
+  int code;
+};
+
+// The names descriptions use (the primitive names of src/core/primitives.ts). Only what runs natively for
+// some element type: erf is missing on purpose (the reference computes it with a series of its own that
+// libm's erf does not reproduce), so a loop with erf is declined before it reaches the addon.
+constexpr Named kOpNames[] = {
+    {"neg", kNeg}, {"sign", kSign}, {"floor", kFloor}, {"ceil", kCeil}, {"round", kRound}, {"abs", kAbs},
+    {"exp", kExp}, {"log", kLog}, {"expm1", kExpm1}, {"log1p", kLog1p}, {"sqrt", kSqrt}, {"sin", kSin},
+    {"cos", kCos}, {"tan", kTan}, {"asin", kAsin}, {"acos", kAcos}, {"atan", kAtan}, {"sinh", kSinh},
+    {"cosh", kCosh}, {"tanh", kTanh}, {"logistic", kLogistic}, {"stop_gradient", kStopGradient},
+    {"add", kAdd}, {"sub", kSub}, {"mul", kMul}, {"div", kDiv}, {"pow", kPow}, {"max", kMax}, {"min", kMin},
+    {"atan2", kAtan2}, {"eq", kEq}, {"ne", kNe}, {"lt", kLt}, {"le", kLe}, {"gt", kGt}, {"ge", kGe},
+    {"select_n", kSelectN}, {"convert_element_type", kConvert},
+};
+constexpr Named kDTypeNames[] = {{"float32", kF32}, {"float64", kF64}, {"int32", kI32}, {"bool", kBool}};
+constexpr Named kReduceNames[] = {{"sum", kSum}, {"max", kMaxR}, {"min", kMinR}, {"prod", kProd}};
+
+constexpr bool sameName(const char* a, const char* b) {
+  while (*a != 0 && *a == *b) a++, b++;
+  return *a == *b;
+}
+
+// Every code of a table has exactly one name, and no name two codes.
+template <size_t N>
+constexpr bool oneNameEach(const Named (&table)[N], int codes) {
+  if (N != static_cast<size_t>(codes)) return false;
+  for (int c = 0; c < codes; c++) {
+    int seen = 0;
+    for (const Named& n : table) seen += n.code == c;
+    if (seen != 1) return false;
+  }
+  for (size_t i = 0; i < N; i++)
+    for (size_t j = i + 1; j < N; j++)
+      if (sameName(table[i].name, table[j].name)) return false;
+  return true;
+}
+static_assert(oneNameEach(kOpNames, kPrimCount), "every operation needs exactly one name");
+static_assert(oneNameEach(kDTypeNames, 4), "every element type needs exactly one name");
+static_assert(oneNameEach(kReduceNames, 4), "every reduction needs exactly one name");
+
+// The code of `name` in `table`, or -1.
+template <size_t N>
+int codeOf(const Named (&table)[N], const std::string& name) {
+  for (const Named& n : table)
+    if (name == n.name) return n.code;
+  return -1;
+}
 
 // How a value is held in a register: bool as int32 0/1.
 enum Repr : int { kRF32, kRF64, kRI32 };
@@ -158,8 +211,7 @@ bool representable(double v, int dtype) {
   }
 }
 
-// The operation of a unary primitive on `dtype`, or null: not run natively (erf among them: the reference
-// computes it with a series of its own that libm's erf does not reproduce).
+// The operation of a unary primitive on `dtype`, or null: not run natively for that type.
 OpFn unaryOp(int prim, int dtype) {
   using namespace fops;
   if (dtype == kF32) switch (prim) {
@@ -283,9 +335,10 @@ OpFn convertOp(int from, int to, bool* alias) {
 
 class Compiler {
  public:
-  Compiler(const double* desc, size_t length) : r_(desc, length) {}
+  Compiler(const double* desc, size_t length, const std::vector<std::string>& names)
+      : r_(desc, length), names_(names) {}
 
-  FusedKernel* compile(const char** why) {
+  FusedKernel* compile(std::string* why) {
     k_.reset(new FusedKernel());
     const char* fail = shape();
     if (fail == nullptr) fail = inputs();
@@ -302,6 +355,24 @@ class Compiler {
   }
 
  private:
+  // A field naming something of `table`: its code, or -1 (then the reason is unknownOr()).
+  template <size_t N>
+  int named(const Named (&table)[N], const char* what) {
+    return nameAt(r_.integer(0, static_cast<int64_t>(names_.size()) - 1), table, what);
+  }
+
+  template <size_t N>
+  int nameAt(int64_t index, const Named (&table)[N], const char* what) {
+    if (!r_.ok()) return -1;
+    const std::string& name = names_[static_cast<size_t>(index)];
+    const int code = codeOf(table, name);
+    if (code < 0) unknown_ = std::string(what) + " \"" + name + "\"";
+    return code;
+  }
+
+  // Why a name was not resolved.
+  const char* unknownOr() const { return r_.ok() && !unknown_.empty() ? unknown_.c_str() : "malformed description"; }
+
   // Loop dims; rows are every index but the last.
   const char* shape() {
     FusedKernel& k = *k_;
@@ -322,7 +393,8 @@ class Compiler {
     const int64_t count = r_.integer(0, 4096);
     for (int64_t j = 0; j < count && r_.ok(); j++) {
       Input in{};
-      in.dtype = static_cast<int>(r_.integer(0, 3));
+      in.dtype = named(kDTypeNames, "unknown element type");
+      if (in.dtype < 0) return unknownOr();
       in.offset = r_.integer(-kMaxIndex, kMaxIndex);
       for (int d = 0; d < k.dims; d++) in.strides[d] = r_.integer(-kMaxIndex, kMaxIndex);
       in.bounded = r_.integer(0, 1) == 1;
@@ -429,8 +501,10 @@ class Compiler {
   const char* nodes() {
     const int64_t count = r_.integer(0, 1 << 16);
     for (int64_t i = 0; i < count; i++) {
-      const int prim = static_cast<int>(r_.integer(0, kPrimCount - 1));
-      const int dtype = static_cast<int>(r_.integer(0, 3));
+      const int prim = named(kOpNames, "unknown operation");
+      if (prim < 0) return unknownOr();
+      const int dtype = named(kDTypeNames, "unknown element type");
+      if (dtype < 0) return unknownOr();
       const int64_t nargs = r_.integer(1, 3);
       Arg args[3];
       for (int64_t j = 0; j < nargs; j++)
@@ -498,8 +572,12 @@ class Compiler {
       Arg a;
       if (!readArg(&a, nodeSlot_.size())) return "malformed description";
       Output o{};
-      o.dtype = static_cast<int>(r_.integer(0, 3));
-      o.reduce = static_cast<int>(r_.integer(-1, 3));
+      o.dtype = named(kDTypeNames, "unknown element type");
+      if (o.dtype < 0) return unknownOr();
+      // −1: a store; else the reduction's name.
+      const int64_t reduce = r_.integer(-1, static_cast<int64_t>(names_.size()) - 1);
+      o.reduce = reduce < 0 ? kStore : nameAt(reduce, kReduceNames, "unknown reduction");
+      if (reduce >= 0 && o.reduce < 0) return unknownOr();
       o.size = r_.integer(1, kMaxIndex);
       if (o.reduce != kStore)
         for (int d = 0; d < k.dims; d++) o.strides[d] = r_.integer(0, kMaxIndex);
@@ -601,6 +679,8 @@ class Compiler {
   }
 
   Reader r_;
+  const std::vector<std::string>& names_;
+  std::string unknown_;  // why a name was not resolved
   std::unique_ptr<FusedKernel> k_;
   std::vector<int> nodeSlot_;
   std::vector<int> nodePrim_;
@@ -1175,8 +1255,15 @@ const char* checkArrays(const FusedKernel& k, const FusedArray* ins, size_t nIn,
 
 }  // namespace
 
-FusedKernel* fusedCompile(const double* desc, size_t length, const char** why) {
-  return Compiler(desc, length).compile(why);
+FusedKernel* fusedCompile(const double* desc, size_t length, const std::vector<std::string>& names,
+                          std::string* why) {
+  return Compiler(desc, length, names).compile(why);
+}
+
+std::vector<std::string> fusedOps() {
+  std::vector<std::string> names;
+  for (const Named& n : kOpNames) names.push_back(n.name);
+  return names;
 }
 
 void fusedFree(FusedKernel* kernel) { delete kernel; }

@@ -1,59 +1,29 @@
 // Fused elementwise kernels through the native addon (native/src/fused.cc): the spec, normalized, is encoded
-// once as a list of numbers, compiled by the addon into a kernel it keeps, and each call hands it the input
-// and output arrays, which it reads and writes in place (no copies, unlike the WebAssembly kernels). The
-// addon declines what it does not run (it says why), and so does this module for loops too small to be
-// worth a call; compileFused then tries the WebAssembly and JavaScript kernels.
-import { allocate, type DType, type TypedArray } from "../../core/dtype.js";
+// once as a list of numbers plus a list of names, compiled by the addon into a kernel it keeps, and each
+// call hands it the input and output arrays, which it reads and writes in place (no copies, unlike the
+// WebAssembly kernels). The two languages share names, never numbering: operations, element types and
+// reductions travel as strings ("exp", "float32", "sum"), which the addon looks up once per compile, and
+// the addon reports the operations it knows (fusedOps), so a loop with any other — a primitive added only
+// here — is declined before it is encoded. The addon declines what it does not run (it says why), and so
+// does this module for loops too small to be worth a call; compileFused then tries the WebAssembly and
+// JavaScript kernels.
+import { allocate, type TypedArray } from "../../core/dtype.js";
 import { sizeOf } from "../../core/shape.js";
-import type { FusedArg, FusedKernel, FusedSpec, ReduceKind } from "../fusion.js";
+import type { FusedArg, FusedKernel, FusedSpec } from "../fusion.js";
 import { threadCount } from "../threads/pool.js";
 import { type NativeAddon, nativeAddon } from "./load.js";
 
-/** The primitives in the addon's numbering (fused.cc's Prim enum, in the same order). */
-export const NATIVE_PRIMS = [
-  "neg",
-  "sign",
-  "floor",
-  "ceil",
-  "round",
-  "abs",
-  "exp",
-  "log",
-  "expm1",
-  "log1p",
-  "sqrt",
-  "sin",
-  "cos",
-  "tan",
-  "asin",
-  "acos",
-  "atan",
-  "sinh",
-  "cosh",
-  "tanh",
-  "logistic",
-  "erf",
-  "stop_gradient",
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "max",
-  "min",
-  "atan2",
-  "eq",
-  "ne",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-  "select_n",
-  "convert_element_type",
-] as const;
-const PRIM_CODE = new Map<string, number>(NATIVE_PRIMS.map((p, i) => [p, i]));
-const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
-const REDUCE_CODE: Record<ReduceKind, number> = { sum: 0, max: 1, min: 2, prod: 3 };
+/** The operations each addon reports it knows (fusedOps), asked once per addon. */
+const knownOps = new WeakMap<NativeAddon, ReadonlySet<string>>();
+
+function opsOf(addon: NativeAddon): ReadonlySet<string> {
+  let ops = knownOps.get(addon);
+  if (ops === undefined) {
+    ops = new Set(addon.fusedOps());
+    knownOps.set(addon, ops);
+  }
+  return ops;
+}
 
 /**
  * Smallest loop run natively. Below it a call's fixed cost (~0.5 µs: the N-API call, reading the arrays,
@@ -187,14 +157,20 @@ const argCode = (a: FusedArg): [number, number] =>
 /**
  * The description fused.cc's Compiler reads: dims and shape; per input dtype, offset, strides, padded?
  * (then lo and hi per dim); per node primitive, dtype, operand count and (kind, value) per operand; per
- * output (kind, value), dtype, reduction (−1: store), size and, for reductions, strides. Null when a
- * primitive has no native number.
+ * output (kind, value), dtype, reduction (−1: store), size and, for reductions, strides. Primitives, dtypes
+ * and reductions are indices into `names`, in the order this spec first uses them.
  */
-function encode(spec: FusedSpec, loop: Loop): Float64Array | null {
+function encode(spec: FusedSpec, loop: Loop): { desc: Float64Array; names: string[] } {
+  const names: string[] = [];
+  // A spec uses a handful of names: a scan beats a Map.
+  const name = (s: string): number => {
+    const i = names.indexOf(s);
+    return i >= 0 ? i : names.push(s) - 1;
+  };
   const d: number[] = [loop.shape.length, ...loop.shape, spec.inputs.length];
   spec.inputs.forEach((inp, j) => {
     const x = loop.inputs[j]!;
-    d.push(DTYPE_CODE[inp.dtype], x.offset, ...x.strides);
+    d.push(name(inp.dtype), x.offset, ...x.strides);
     if (x.empty) {
       // Nothing is read: empty bounds along the first dim.
       d.push(1, ...loop.shape.map(() => 0), ...loop.shape.map(() => 0));
@@ -204,22 +180,15 @@ function encode(spec: FusedSpec, loop: Loop): Float64Array | null {
   });
   d.push(spec.nodes.length);
   for (const n of spec.nodes) {
-    const code = PRIM_CODE.get(n.prim);
-    if (code === undefined) return null;
-    d.push(code, DTYPE_CODE[n.dtype], n.args.length);
+    d.push(name(n.prim), name(n.dtype), n.args.length);
     for (const a of n.args) d.push(...argCode(a));
   }
   d.push(spec.outputs.length);
   spec.outputs.forEach((o, j) => {
-    d.push(
-      ...argCode(o.value),
-      DTYPE_CODE[o.dtype],
-      o.reduce === undefined ? -1 : REDUCE_CODE[o.reduce],
-      o.size,
-    );
+    d.push(...argCode(o.value), name(o.dtype), o.reduce === undefined ? -1 : name(o.reduce), o.size);
     if (o.reduce !== undefined) d.push(...loop.outStrides[j]!);
   });
-  return Float64Array.from(d);
+  return { desc: Float64Array.from(d), names };
 }
 
 /** Why the addon declines a spec (null when it compiles), for tests and diagnostics. */
@@ -231,11 +200,13 @@ export function nativeFusedDecline(spec: FusedSpec): string | null {
 }
 
 function compileSpec(addon: NativeAddon, spec: FusedSpec): object | string {
+  const ops = opsOf(addon);
+  const unknown = spec.nodes.find((n) => !ops.has(n.prim));
+  if (unknown !== undefined) return `the addon does not implement ${unknown.prim}`;
   const loop = normalize(spec);
   if (loop.shape.length === 0) return "a single element";
-  const desc = encode(spec, loop);
-  if (desc === null) return "a primitive without a native form";
-  return addon.fusedCompile(desc);
+  const { desc, names } = encode(spec, loop);
+  return addon.fusedCompile(desc, names);
 }
 
 export interface NativeFusedOptions {

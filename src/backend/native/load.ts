@@ -22,10 +22,13 @@ export interface NativeAddon {
     threads: number,
   ): boolean;
   /**
-   * Compiles a fused elementwise kernel from its description (./fused.ts's encode): an opaque kernel, or
-   * why the addon does not run it.
+   * Compiles a fused elementwise kernel from its description (./fused.ts's encode), whose operations,
+   * element types and reductions are indices into `names`: an opaque kernel, or why the addon does not run
+   * it (an unknown name among the reasons).
    */
-  fusedCompile(desc: Float64Array): object | string;
+  fusedCompile(desc: Float64Array, names: readonly string[]): object | string;
+  /** The names of the operations fusedCompile knows (primitive names, as in core/primitives.ts). */
+  fusedOps(): string[];
   /**
    * Runs a compiled kernel on up to `threads` threads, reading the inputs and writing every element of the
    * outputs in place. undefined, or why nothing was computed (arrays of the wrong number, type or length).
@@ -45,7 +48,7 @@ export interface NativeAddon {
 }
 
 /** The addon interface this code expects (native/src/addon.cc's kVersion): an older build is not used. */
-export const NATIVE_VERSION = 2;
+export const NATIVE_VERSION = 3;
 
 /**
  * The addon as built by node-gyp, relative to this module: src/backend/native/ (tsx, vitest) and
@@ -74,6 +77,7 @@ const isAddon = (m: unknown): m is NativeAddon =>
   typeof (m as NativeAddon).matmul === "function" &&
   typeof (m as NativeAddon).fusedCompile === "function" &&
   typeof (m as NativeAddon).fusedRun === "function" &&
+  typeof (m as NativeAddon).fusedOps === "function" &&
   typeof (m as NativeAddon).workersAwake === "function";
 
 /**
@@ -104,4 +108,12 @@ let cached: NativeAddon | null | undefined;
 export function nativeAddon(): NativeAddon | null {
   if (cached === undefined) cached = loadAddon();
   return cached;
+}
+
+/**
+ * @internal Tests only: makes nativeAddon() return `addon` (say, the real one with an operation hidden)
+ * until the next call; undefined loads the real one again.
+ */
+export function replaceNativeAddon(addon: NativeAddon | null | undefined): void {
+  cached = addon;
 }
