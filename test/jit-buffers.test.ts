@@ -1,8 +1,13 @@
 // jit keeps the buffers of values that never leave a run and overwrites them on the next run; returned
 // tensors must stay fresh. Also: large float32 fused loops (arithmetic only, and padded reads) run as
-// WebAssembly SIMD and agree with eager evaluation.
+// WebAssembly SIMD and agree with eager evaluation. And the buffer pass (src/compile/buffers.ts) itself.
 import { describe, expect, it } from "vitest";
+import { planBuffers, REUSE_MIN } from "../src/compile/buffers.js";
+import { fusesLoops } from "../src/compile/engines.js";
+import { planFusion } from "../src/compile/groups.js";
+import { optimize, toGraph } from "../src/compile/optimize.js";
 import * as nb from "../src/index.js";
+import { getBackend } from "../src/interpret/eval.js";
 
 const N = 5000;
 const data = (seed: number) => new Float32Array(N).map((_, i) => Math.sin(i * 0.37 + seed) * 2);
@@ -72,5 +77,38 @@ describe("jit buffers", () => {
     const got = nb.jit(f)(x).dataSync();
     const want = f(x).dataSync();
     expect(Array.from(got)).toEqual(Array.from(want));
+  });
+});
+
+describe("the buffer pass", () => {
+  // s is large, stored (a later loop reads it after a reduction it feeds) and never leaves the run.
+  const f = (v: nb.Tensor) => {
+    const s = nb.mul(nb.add(v, 1), nb.sub(v, 1));
+    return nb.mul(s, nb.sum(nb.exp(s)));
+  };
+  const plan = (n: number) => {
+    const backend = getBackend();
+    const g = optimize(toGraph(nb.makeProgram(f)(nb.ones([n])))!, backend);
+    const fusion = planFusion(g, fusesLoops(backend));
+    return { g, fusion, buffers: planBuffers(g, fusion, fusesLoops(backend)) };
+  };
+
+  it("keeps the buffer of a large intermediate read only by fused loops, never an output's", () => {
+    const { g, fusion, buffers } = plan(REUSE_MIN);
+    expect(fusesLoops(getBackend())).toBe(true); // the reference backend fuses and keeps nothing
+    const kept = [...buffers.reusable.keys()].filter((v) => buffers.reusable[v] === 1);
+    expect(kept).toHaveLength(1);
+    const s = kept[0]!;
+    expect(g.outputs).not.toContain(s);
+    expect(fusion.groupOf[s]).toBeGreaterThanOrEqual(0);
+    expect(buffers.stored[s]).toBe(1);
+    for (const v of g.outputs) expect(buffers.stored[v]).toBe(1);
+    const low = nb.jit(f).lower(nb.ones([REUSE_MIN]));
+    expect(low.buffers.reused).toBe(1);
+  });
+
+  it("allocates small intermediates afresh", () => {
+    const { buffers } = plan(REUSE_MIN / 2);
+    expect(buffers.reusable.every((x) => x === 0)).toBe(true);
   });
 });
