@@ -5,8 +5,8 @@
 // trailing axes; the outs reuse contract; one and two threads alike; and what it declines falling back.
 // Each kernel is checked to have run natively (nativeFusedStats). Skipped when the addon is not built.
 import { describe, expect, it } from "vitest";
-import { compileFused, interpretFused } from "../src/backend/fast/codegen.js";
-import type { FusedNode, FusedSpec, ReduceKind } from "../src/backend/fusion.js";
+import { compileFused, compileFusedOn, type Declined, interpretFused } from "../src/backend/fast/codegen.js";
+import { type FusedNode, type FusedSpec, isElementwise, type ReduceKind } from "../src/backend/fusion.js";
 import {
   compileNativeFused,
   fusedCostNs,
@@ -16,10 +16,11 @@ import {
   nativeFusedStats,
   nativeFusedThreads,
 } from "../src/backend/native/fused.js";
-import { nativeAddon } from "../src/backend/native/load.js";
+import { type NativeAddon, nativeAddon, replaceNativeAddon } from "../src/backend/native/load.js";
 import { compileSimdF32 } from "../src/backend/wasm/elementwise.js";
 import { simdSupported } from "../src/backend/wasm/runtime.js";
 import type { DType, TypedArray } from "../src/core/dtype.js";
+import type { Prim } from "../src/core/primitives.js";
 import { sizeOf, stridesOf } from "../src/core/shape.js";
 import { makeRng } from "../src/numeric/rng.js";
 import { everyFloat, SPECIAL, ulps } from "./util/float-inputs.js";
@@ -728,6 +729,97 @@ describe.skipIf(addon === null)(
           expect(typeof addon!.fusedCompile(Float64Array.from(desc), ["float32", "neg"])).toBe("string");
         expect(() => addon!.fusedCompile(new Float64Array(1), [1 as unknown as string])).toThrow();
         expect(() => addon!.fusedRun({}, [], [], 1)).toThrow();
+      });
+    });
+
+    describe("operations by name", () => {
+      /** The elementwise primitives fused.ts sent the addon when operations were still numbered. */
+      const SENT = [
+        ...["neg", "sign", "floor", "ceil", "round", "abs", "exp", "log", "expm1", "log1p", "sqrt"],
+        ...["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "logistic", "erf"],
+        ...["stop_gradient", "add", "sub", "mul", "div", "pow", "max", "min", "atan2"],
+        ...["eq", "ne", "lt", "le", "gt", "ge", "select_n", "convert_element_type"],
+      ];
+      /** Primitives the addon leaves to the other engines (the reference's erf series is not libm's). */
+      const NOT_NATIVE = ["erf"];
+
+      /** The real addon, reporting `ops` as its operations instead of its own list. */
+      const reporting = (ops: (real: string[]) => string[]): NativeAddon => ({
+        ...addon!,
+        fusedOps: () => ops(addon!.fusedOps()),
+      });
+
+      /** Runs `body` with nativeAddon() answering `stand`, then the real addon again. */
+      function withAddon(stand: NativeAddon, body: () => void) {
+        replaceNativeAddon(stand);
+        try {
+          body();
+        } finally {
+          replaceNativeAddon(undefined);
+        }
+      }
+
+      // exp(x)·x + 1: a chain the addon runs, with exp as the stand-in for a primitive it does not know.
+      const n = 4096;
+      const chain: FusedSpec = {
+        shape: [n],
+        inputs: [contiguous("float32", [n])],
+        nodes: [
+          { prim: "exp", args: [{ input: 0 }], dtype: "float32" },
+          { prim: "mul", args: [{ node: 0 }, { input: 0 }], dtype: "float32" },
+          { prim: "add", args: [{ node: 1 }, { literal: 1 }], dtype: "float32" },
+        ],
+        outputs: [{ value: { node: 2 }, dtype: "float32", size: n }],
+      };
+
+      it("the addon names every elementwise primitive fused.ts sends, erf aside, and nothing else", () => {
+        const ops = addon!.fusedOps();
+        expect(SENT.filter((p) => !NOT_NATIVE.includes(p) && !ops.includes(p))).toEqual([]);
+        expect(ops.filter((p) => !isElementwise(p as Prim) || NOT_NATIVE.includes(p))).toEqual([]);
+        expect(new Set(ops).size).toBe(ops.length);
+      });
+
+      it("a loop with an operation the addon does not report is declined, and runs on the next engine", () => {
+        const x = Float32Array.from(uniform(n, -4, 4));
+        const [want] = interpretFused(chain)([x]);
+        withAddon(
+          reporting((real) => real.filter((p) => p !== "exp")),
+          () => {
+            const declined: Declined[] = [];
+            const before = nativeFusedStats.runs;
+            const { kernel, engine } = compileFusedOn(chain, declined);
+            expect(declined[0]).toEqual({ engine: "native", reason: "the addon does not implement exp" });
+            expect(engine).not.toBe("native");
+            const [got] = kernel([x]);
+            expect(nativeFusedStats.runs, "nothing ran natively").toBe(before);
+            let worst = 0;
+            for (let i = 0; i < n; i++) worst = Math.max(worst, ulps(got![i]!, want![i]!));
+            expect(worst, `on ${engine}`).toBeLessThanOrEqual(2);
+          },
+        );
+        // The same loop with the addon's own list runs natively.
+        expect(nativeFusedDecline(chain)).toBeNull();
+        expect(compileFusedOn(chain).engine).toBe("native");
+      });
+
+      it("the addon itself declines a name it does not know, naming it", () => {
+        withAddon(
+          reporting((real) => [...real, "made_up"]),
+          () => {
+            const nodes = [{ ...chain.nodes[0]!, prim: "made_up" as FusedNode["prim"] }];
+            expect(
+              nativeFusedDecline({
+                ...chain,
+                nodes,
+                outputs: [{ ...chain.outputs[0]!, value: { node: 0 } }],
+              }),
+            ).toBe('unknown operation "made_up"');
+          },
+        );
+        const inputs = [{ ...chain.inputs[0]!, dtype: "float16" as DType }];
+        expect(nativeFusedDecline({ ...chain, inputs })).toBe('unknown element type "float16"');
+        const outputs = [{ ...chain.outputs[0]!, reduce: "mean" as ReduceKind, strides: [0], size: 1 }];
+        expect(nativeFusedDecline({ ...chain, outputs })).toBe('unknown reduction "mean"');
       });
     });
 

@@ -10,7 +10,13 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { fastBackend } from "../src/backend/fast/index.js";
-import { ADDON_PATH, loadAddon, nativeAddon, nativeDisabled } from "../src/backend/native/load.js";
+import {
+  ADDON_PATH,
+  loadAddon,
+  NATIVE_VERSION,
+  nativeAddon,
+  nativeDisabled,
+} from "../src/backend/native/load.js";
 import {
   NATIVE_MIN_WORK,
   NATIVE_THREAD_MIN_WORK,
@@ -119,6 +125,27 @@ describe("native addon loader", () => {
   it("a missing file or a module that is not the addon gives null, not an error", () => {
     expect(loadAddon("../../../native/build/Release/no-such-addon.node", {})).toBeNull();
     expect(loadAddon("../../../package.json", {})).toBeNull();
+  });
+
+  it("a module that does not report the operations it knows is not the addon", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nabla-addon-"));
+    try {
+      const fake = (ops: boolean) => {
+        const file = join(dir, `fake-${ops}.cjs`);
+        const f = "() => undefined";
+        const members = `matmul: ${f}, fusedCompile: ${f}, fusedRun: ${f}, workersAwake: ${f}`;
+        const list = ops ? `, fusedOps: () => ["add"]` : "";
+        writeFileSync(
+          file,
+          `module.exports = { version: ${NATIVE_VERSION}, isa: "generic", ${members}${list} };`,
+        );
+        return file;
+      };
+      expect(loadAddon(fake(false), {})).toBeNull();
+      expect(loadAddon(fake(true), {})?.fusedOps()).toEqual(["add"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!built || disabled)(
