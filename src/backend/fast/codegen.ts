@@ -2,6 +2,8 @@
 // offsets are parameters, so every spec of the same structure shares one compiled function. The source is
 // built only from the spec's numbers and a fixed set of templates — never from user text. Where `Function`
 // is unavailable (a strict Content-Security-Policy), an interpreter with the same semantics runs instead.
+// It also holds KERNEL_ENGINES, the ordered list of engines a fused loop is offered to (native, WebAssembly
+// SIMD, this generator, the interpreter), so the eager fast backend and jit's compiler choose alike.
 import { allocate, castArray, type DType, type TypedArray } from "../../core/dtype.js";
 import { sizeOf, stridesOf } from "../../core/shape.js";
 import { type Engine, engineEnabled } from "../engines.js";
