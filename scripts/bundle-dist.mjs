@@ -24,13 +24,25 @@ function jsFiles(dir) {
   });
 }
 
+/**
+ * Every module keeps its side effects (ops/methods.js installs the tensor methods): the package's
+ * sideEffects field describes the bundled files, not tsc's modules, and would otherwise drop them.
+ */
+const keepSideEffects = {
+  name: "nabla-keep-side-effects",
+  transform: (code) => ({ code, map: null, moduleSideEffects: true }),
+};
+
 /** import.meta.url as the module's own URL before bundling, relative to wherever its chunk lands. */
 const moduleUrls = (dist) => ({
   name: "nabla-module-urls",
   transform(code, id) {
     if (!code.includes("import.meta.url")) return null;
     const rel = path.relative(dist, id).split(path.sep).join("/");
-    return { code: code.replaceAll("import.meta.url", `${PLACEHOLDER}(${JSON.stringify(rel)})`), map: null };
+    return {
+      code: code.replaceAll("import.meta.url", `${PLACEHOLDER}(${JSON.stringify(rel)})`),
+      map: null,
+    };
   },
   renderChunk(code, chunk) {
     const up = path.posix.relative(path.posix.dirname(chunk.fileName), ".") || ".";
@@ -64,7 +76,7 @@ export async function bundleDist(dist = path.join(root, "dist")) {
     platform: "neutral",
     // Only nabla's own modules are joined; packages and Node built-ins stay imports.
     external: (id) => !id.startsWith(".") && !path.isAbsolute(id),
-    plugins: [moduleUrls(dist)],
+    plugins: [keepSideEffects, moduleUrls(dist)],
     logLevel: "warn",
   });
   const { output } = await bundle.write({
