@@ -1,8 +1,10 @@
-// Charts: standalone SVG structure, log axes, gaps for non-finite values, robust y ranges, PNG output.
+// Charts: standalone SVG structure, log axes, gaps for non-finite values, robust y ranges, PNG output, and the
+// errors when an optional drawing package is missing.
 import { describe, expect, it } from "vitest";
-import { ValueError } from "../src/core/errors.js";
+import { NablaError, ValueError } from "../src/core/errors.js";
 import { robustDomain } from "../src/viz/data.js";
-import { lineChart, type Series, svgToPng } from "../src/viz/index.js";
+import { lineChart, load, MissingPackageError, type Series, svgToPng } from "../src/viz/index.js";
+import { CHART_PACKAGES, requirePackage, requirePackagesInstalled } from "../src/viz/libs.js";
 
 const grid = (from: number, to: number, n: number) =>
   Array.from({ length: n }, (_, i) => from + ((to - from) * i) / (n - 1));
@@ -170,5 +172,64 @@ describe("svgToPng", () => {
   it("scales", async () => {
     expect(pngWidth(await svgToPng(svg, { scale: 2 }))).toBe(1440);
     await expect(svgToPng(svg, { scale: 0 })).rejects.toThrow(ValueError);
+  });
+});
+
+describe("optional chart packages", () => {
+  const notFound = (pkg: string) =>
+    Object.assign(new Error(`Cannot find module '${pkg}'\nRequire stack:\n- here`), {
+      code: "MODULE_NOT_FOUND",
+    });
+  const fakeRequire = (fail: (id: string) => Error | undefined) =>
+    ((id: string) => {
+      const e = fail(id);
+      if (e) throw e;
+      return { id };
+    }) as unknown as NodeJS.Require;
+
+  it("a package that is not installed is a MissingPackageError naming the function and the install line", () => {
+    let err: unknown;
+    try {
+      requirePackage(fakeRequire(notFound), "lineChart", "@observablehq/plot", "draws", CHART_PACKAGES);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MissingPackageError);
+    expect(err).toBeInstanceOf(NablaError);
+    expect((err as MissingPackageError).packages).toEqual(["@observablehq/plot", "linkedom"]);
+    expect((err as Error).message).toBe(
+      "lineChart draws with the optional package @observablehq/plot, which is not installed; install it with: " +
+        "npm install @observablehq/plot linkedom",
+    );
+  });
+
+  it("a package that is installed but fails to load is reported with its own error, not as missing", () => {
+    const broken = fakeRequire(() => new SyntaxError("Unexpected token"));
+    expect(() =>
+      requirePackage(broken, "svgToPng", "@resvg/resvg-js", "renders", ["@resvg/resvg-js"]),
+    ).toThrow(
+      /^svgToPng: the optional package @resvg\/resvg-js is installed but did not load \(Unexpected token\)/,
+    );
+    // A package missing one of *its* dependencies is broken, not missing.
+    const inner = fakeRequire(() => notFound("d3-array"));
+    expect(() => requirePackage(inner, "lineChart", "@observablehq/plot", "draws", CHART_PACKAGES)).toThrow(
+      /installed but did not load/,
+    );
+  });
+
+  it("installed packages pass the check; missing ones are listed once", () => {
+    expect(() => requirePackagesInstalled("nabla plot", "draws", CHART_PACKAGES)).not.toThrow();
+    expect(() =>
+      requirePackagesInstalled("nabla plot", "draws", ["@observablehq/plot", "no-such-package-nabla"]),
+    ).toThrow(
+      "nabla plot draws with the optional package no-such-package-nabla, which is not installed; install with: " +
+        "npm install no-such-package-nabla",
+    );
+  });
+
+  it("nb.viz.load accepts the Plot module, as an import gives it, and refuses anything else", async () => {
+    await expect(load(await import("@observablehq/plot"))).resolves.toBeUndefined();
+    await expect(load({} as never)).rejects.toThrow(/^nb\.viz\.load: expected the Observable Plot module/);
+    await expect(load(5 as never)).rejects.toThrow(/got a number/);
   });
 });
