@@ -50,7 +50,9 @@ const moduleUrls = (dist) => ({
     return {
       code: code.replace(
         re,
-        (_, rel) => `new URL(${JSON.stringify(`${up}/${JSON.parse(rel)}`)}, import.meta.url).href`,
+        // Bundlers of apps leave it alone: the file it names is inside this bundle now.
+        (_, rel) =>
+          `new URL(/* @vite-ignore */ ${JSON.stringify(`${up}/${JSON.parse(rel)}`)}, import.meta.url).href`,
       ),
       map: null,
     };
