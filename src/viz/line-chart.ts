@@ -74,8 +74,11 @@ const labelOf = (ticks: Ticks) => {
  *
  * NaN and ±Infinity break a line instead of breaking the chart; on log axes non-positive values do the
  * same. Without `yDomain`, the y range follows the 2nd–98th percentiles when a curve shoots off (a pole,
- * a derivative blowing up) and the full data otherwise. Runs in Node (linkedom) and in browsers.
- * @throws {ValueError} when there are no series, a series is empty or its x and y lengths differ.
+ * a derivative blowing up) and the full data otherwise. Draws with the optional packages
+ * `@observablehq/plot` and, in Node, `linkedom` (`npm install @observablehq/plot linkedom`); in a browser,
+ * after `await nb.viz.load(await import("@observablehq/plot"))`.
+ * @throws {ValueError} when there are no series, a series is empty or its x and y lengths differ;
+ * {MissingPackageError} when a chart package is not installed.
  * @example
  * ```ts
  * const x = Array.from({ length: 101 }, (_, i) => -2 + (6 * i) / 100);
