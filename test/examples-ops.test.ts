@@ -92,6 +92,27 @@ describe("elementwise maths", () => {
     });
   });
 
+  it("special functions: erfc, erfinv, lgamma, digamma, polygamma", () => {
+    expect(nb.erfc(0).item()).toBe(1);
+    expect(nb.erfinv(0).item()).toBe(0);
+    expect(nb.lgamma(1).item()).toBe(0);
+    // Reference values: erfc(5), Γ(4) = 6, ψ(1) = −γ, ψ′(1) = π²/6, ψ″(1) = −2ζ(3).
+    expectTensor(nb.erfc(f64([5])), [1.5374597944280349e-12], { rtol: 1e-14, atol: 0 });
+    expect(nb.erfinv(f64([0.5])).item()).toBeCloseTo(0.4769362762044699, 14);
+    expect(nb.lgamma(f64([4])).item()).toBeCloseTo(Math.log(6), 14);
+    expect(nb.digamma(f64([1])).item()).toBeCloseTo(-0.5772156649015329, 14);
+    expectTensor(nb.polygamma(f64([1, 2]), f64([1, 1])), [Math.PI ** 2 / 6, -2 * 1.2020569031595942], {
+      rtol: 1e-14,
+      atol: 0,
+    });
+    // The derivative of lgamma is digamma, and so on up the tower.
+    expect(nb.grad(nb.lgamma)(f64([2.5]).reshape([])).item()).toBeCloseTo(nb.digamma(2.5).item(), 6);
+    expect(nb.derivative(nb.digamma, 2)(f64([2]).reshape([])).item()).toBeCloseTo(
+      nb.polygamma(2, f64([2])).item(),
+      12,
+    );
+  });
+
   it("activations: sigmoid, relu, leakyRelu, elu, gelu, softplus", () => {
     expect(nb.sigmoid(0).item()).toBe(0.5);
     expect(nb.sigmoid(2).item()).toBeCloseTo(0.8807970779778823, 12);

@@ -4,12 +4,13 @@
 // programs; the fast backend also runs single eager operations through them. The scalar semantics below
 // are exactly the reference backend's (compute in float64, round once per primitive to the result dtype).
 import type { DType, TypedArray } from "../core/dtype.js";
-import { BINARY_PRIMS, COMPARE_PRIMS, type Prim, UNARY_PRIMS } from "../core/primitives.js";
-import { erf } from "./reference/special.js";
+import { BINARY_PRIMS, COMPARE_PRIMS, type Prim } from "../core/primitives.js";
+import { polygamma } from "../primitives/special.js";
+import { UNARY, UNARY_PRIMS, type UnaryPrim, unaryTable } from "../primitives/unary.js";
 
 /** Primitives a fused loop evaluates per element. */
 export type ElementwisePrim =
-  | (typeof UNARY_PRIMS)[number]
+  | UnaryPrim
   | (typeof BINARY_PRIMS)[number]
   | (typeof COMPARE_PRIMS)[number]
   | "select_n"
@@ -76,40 +77,11 @@ export type FusedKernel = (
 
 // ---- scalar semantics ---------------------------------------------------------------------------------
 
-export const roundHalfEven = (x: number): number => {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-};
-export const logistic = (x: number): number =>
-  x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-
 type Scalar = (a: number, b: number, c: number) => number;
 
 /** The value of each primitive on float64 scalars, before rounding to the result dtype. */
 const scalarOps: Record<ElementwisePrim, Scalar> = {
-  neg: (a) => -a,
-  sign: (a) => (a > 0 ? 1 : a < 0 ? -1 : a),
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: roundHalfEven,
-  abs: Math.abs,
-  exp: Math.exp,
-  log: Math.log,
-  expm1: Math.expm1,
-  log1p: Math.log1p,
-  sqrt: Math.sqrt,
-  sin: Math.sin,
-  cos: Math.cos,
-  tan: Math.tan,
-  asin: Math.asin,
-  acos: Math.acos,
-  atan: Math.atan,
-  sinh: Math.sinh,
-  cosh: Math.cosh,
-  tanh: Math.tanh,
-  logistic,
-  erf,
-  stop_gradient: (a) => a,
+  ...unaryTable((_p, row): Scalar => row.scalar),
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
@@ -118,6 +90,7 @@ const scalarOps: Record<ElementwisePrim, Scalar> = {
   max: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
   min: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
   atan2: Math.atan2,
+  polygamma,
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
   lt: (a, b) => (a < b ? 1 : 0),
@@ -169,29 +142,7 @@ export function scalarFn(prim: ElementwisePrim, dtype: DType): Scalar {
 
 const call = (fn: string) => (a: string[]) => `${fn}(${a.join(", ")})`;
 const jsOps: Record<ElementwisePrim, (a: string[]) => string> = {
-  neg: ([a]) => `(-${a})`,
-  sign: ([a]) => `(${a} > 0 ? 1 : ${a} < 0 ? -1 : ${a})`,
-  floor: call("Math.floor"),
-  ceil: call("Math.ceil"),
-  round: call("H.roundHalfEven"),
-  abs: call("Math.abs"),
-  exp: call("Math.exp"),
-  log: call("Math.log"),
-  expm1: call("Math.expm1"),
-  log1p: call("Math.log1p"),
-  sqrt: call("Math.sqrt"),
-  sin: call("Math.sin"),
-  cos: call("Math.cos"),
-  tan: call("Math.tan"),
-  asin: call("Math.asin"),
-  acos: call("Math.acos"),
-  atan: call("Math.atan"),
-  sinh: call("Math.sinh"),
-  cosh: call("Math.cosh"),
-  tanh: call("Math.tanh"),
-  logistic: call("H.logistic"),
-  erf: call("H.erf"),
-  stop_gradient: ([a]) => a!,
+  ...unaryTable((p, row) => (row.js ? ([a]: string[]) => row.js!(a!) : call(`H.${p}`))),
   add: ([a, b]) => `(${a} + ${b})`,
   sub: ([a, b]) => `(${a} - ${b})`,
   mul: ([a, b]) => `(${a} * ${b})`,
@@ -200,6 +151,7 @@ const jsOps: Record<ElementwisePrim, (a: string[]) => string> = {
   max: ([a, b]) => `(${a} >= ${b} || ${a} !== ${a} ? ${a} : ${b})`,
   min: ([a, b]) => `(${a} <= ${b} || ${a} !== ${a} ? ${a} : ${b})`,
   atan2: call("Math.atan2"),
+  polygamma: call("H.polygamma"),
   eq: ([a, b]) => `(${a} === ${b} ? 1 : 0)`,
   ne: ([a, b]) => `(${a} !== ${b} ? 1 : 0)`,
   lt: ([a, b]) => `(${a} < ${b} ? 1 : 0)`,
@@ -213,15 +165,15 @@ const jsOps: Record<ElementwisePrim, (a: string[]) => string> = {
 /** Primitives whose result changes in steps, so their operands must carry exactly the rounded value. */
 export const DISCRETE = new Set<string>([
   ...COMPARE_PRIMS,
-  "floor",
-  "ceil",
-  "round",
-  "sign",
+  ...UNARY_PRIMS.filter((p) => UNARY[p].discrete),
   "convert_element_type",
 ]);
 
 /** Helpers the generated source refers to as `H.name`. */
-export const jsHelpers = { roundHalfEven, logistic, erf };
+export const jsHelpers: Record<string, (...args: number[]) => number> = {
+  ...unaryTable((_p, row) => row.scalar),
+  polygamma,
+};
 
 /**
  * JS source for a node's value from its operands' sources (plain variable names or literals). Float32

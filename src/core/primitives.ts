@@ -1,40 +1,14 @@
-// The closed set of primitives and the parameters each one takes. Names follow JAX's lax.
+// The closed set of primitives and the parameters each one takes. Names follow JAX's lax. The elementwise
+// unary family is declared with its rules in src/primitives/unary.ts, which merges its names in here.
 import type { DType } from "./dtype.js";
 import type { Aval, Tensor } from "./tensor.js";
 
-type NoParams = Record<string, never>;
+export type NoParams = Record<string, never>;
 
 /** Parameters of the primitives that take none: one shared frozen object, so binding allocates nothing. */
 export const NO_PARAMS: NoParams = Object.freeze({});
 
-export const UNARY_PRIMS = [
-  "neg",
-  "sign",
-  "floor",
-  "ceil",
-  "round",
-  "abs",
-  "exp",
-  "log",
-  "expm1",
-  "log1p",
-  "sqrt",
-  "sin",
-  "cos",
-  "tan",
-  "asin",
-  "acos",
-  "atan",
-  "sinh",
-  "cosh",
-  "tanh",
-  "logistic",
-  "erf",
-  "stop_gradient",
-] as const;
-export type UnaryPrim = (typeof UNARY_PRIMS)[number];
-
-export const BINARY_PRIMS = ["add", "sub", "mul", "div", "pow", "max", "min", "atan2"] as const;
+export const BINARY_PRIMS = ["add", "sub", "mul", "div", "pow", "max", "min", "atan2", "polygamma"] as const;
 export type BinaryPrim = (typeof BINARY_PRIMS)[number];
 
 export const COMPARE_PRIMS = ["eq", "ne", "lt", "le", "gt", "ge"] as const;
@@ -45,7 +19,7 @@ export type ReducePrim = (typeof REDUCE_PRIMS)[number];
 
 /** Parameters of every primitive; a primitive's name is a key of this interface. */
 export interface PrimParams
-  extends Record<UnaryPrim | BinaryPrim | ComparePrim, NoParams>,
+  extends Record<BinaryPrim | ComparePrim, NoParams>,
     Record<ReducePrim, { axes: number[] }> {
   /** select_n(pred, onFalse, onTrue): elementwise choice, broadcasting all three. */
   select_n: NoParams;
@@ -90,5 +64,3 @@ export interface PrimParams
 }
 
 export type Prim = keyof PrimParams;
-
-export const isUnary = (p: Prim): p is UnaryPrim => (UNARY_PRIMS as readonly string[]).includes(p);

@@ -10,8 +10,8 @@ import type { Program } from "../core/program.js";
 import { flatten, type Pytree, type TreeDef, unflatten } from "../core/pytree.js";
 import { sizeOf } from "../core/shape.js";
 import type { Aval, Tensor } from "../core/tensor.js";
-import * as lax from "../primitives/lax.js";
 import { take } from "../ops/shape.js";
+import * as lax from "../primitives/lax.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any pytree signature
 type AnyFn = (...args: any[]) => any;

@@ -28,40 +28,24 @@ import {
 } from "../core/trace.js";
 import { functionArg, optionsArg } from "../ops/util.js";
 import * as lax from "../primitives/lax.js";
+import { full, lincomb, mulSeries, once, quotient, Series, type Term } from "../primitives/series.js";
 import {
-  chain,
-  full,
-  lincomb,
-  mulSeries,
-  once,
-  plusConstant,
-  quotient,
-  Series,
-  sqrtSeries,
-  type Term,
-} from "../primitives/series.js";
-import {
-  arcsine,
   atan2Rule,
   dotRule,
-  erfSeries,
   extremumRule,
-  integrateOver,
   isScalar,
   type JetRule,
   linearFull,
-  onePlusSquare,
-  polyChain,
   powRule,
   reduceExtremum,
   reduceProdRule,
-  sinCos,
   structural,
   termwise,
   unary,
   weighted,
   zero,
 } from "../primitives/series-rules.js";
+import { seriesFromDerivatives, type UnaryPrim, unaryTable } from "../primitives/unary.js";
 
 type T = Tensor;
 // biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any pytree signature
@@ -120,40 +104,12 @@ export class JetTrace extends Trace {
 }
 
 export const jetRules: { readonly [P in Prim]: JetRule<P> } = {
-  neg: weighted("neg", -1),
-  sign: zero("sign"),
-  floor: zero("floor"),
-  ceil: zero("ceil"),
-  round: zero("round"),
-  stop_gradient: zero("stop_gradient"),
-  abs: ([x], [u], _p, order) => {
-    const out = lax.abs(x!);
-    const sgn = once(() => lax.sign(x!));
-    return [out, termwise(order, out, [u!], ([t]) => lincomb(out.aval, [[1, sgn(), t!]]))];
-  },
-  exp: unary("exp", (_x, u, y0) => {
-    const y: Series = chain(u, y0, () => y); // y′ = y·u′
-    return y;
+  ...unaryTable((p, row): JetRule<UnaryPrim> => {
+    if (row.series === "zero") return zero(p);
+    if (row.series === "linear") return weighted("neg", -1) as JetRule<UnaryPrim>;
+    if (row.series === "derivatives") return unary(p, seriesFromDerivatives(row.nth!));
+    return unary(p, row.series);
   }),
-  expm1: unary("expm1", (_x, u, y0) => {
-    const y: Series = chain(u, y0, () => g); // y′ = (y + 1)·u′
-    const g = plusConstant(y, 1);
-    return y;
-  }),
-  log: unary("log", (x, u, y0, order) => integrateOver(x, u, y0, order, u)), // y′ = u′/u
-  log1p: unary("log1p", (x, u, y0, order) => integrateOver(x, u, y0, order, plusConstant(u, 1))),
-  sqrt: unary("sqrt", (_x, u, y0) => sqrtSeries(u, y0)),
-  sin: unary("sin", (x, u, y0) => sinCos(u, y0, () => lax.cos(x), false)[0]),
-  cos: unary("cos", (x, u, y0) => sinCos(u, () => lax.sin(x), y0, false)[1]),
-  sinh: unary("sinh", (x, u, y0) => sinCos(u, y0, () => lax.cosh(x), true)[0]),
-  cosh: unary("cosh", (x, u, y0) => sinCos(u, () => lax.sinh(x), y0, true)[1]),
-  tan: unary("tan", polyChain("1+y²")),
-  tanh: unary("tanh", polyChain("1-y²")),
-  logistic: unary("logistic", polyChain("y-y²")),
-  asin: unary("asin", arcsine(1)),
-  acos: unary("acos", arcsine(-1)),
-  atan: unary("atan", (x, u, y0, order) => integrateOver(x, u, y0, order, onePlusSquare(u, 1, order))),
-  erf: unary("erf", (_x, u, y0, order) => erfSeries(u, y0, order)),
   add: weighted("add", 1, 1),
   sub: weighted("sub", 1, -1),
   mul: ([x, y], [u, v]) => {
@@ -168,6 +124,20 @@ export const jetRules: { readonly [P in Prim]: JetRule<P> } = {
   max: ([x, y], [u, v], _p, order) => extremumRule(lax.max(x!, y!), lax.gt(x!, y!), x!, y!, u!, v!, order),
   min: ([x, y], [u, v], _p, order) => extremumRule(lax.min(x!, y!), lax.lt(x!, y!), x!, y!, u!, v!, order),
   atan2: atan2Rule,
+  polygamma: ([n, x], [m, u], _p, order) => {
+    if (!m!.isConstant)
+      throw new ValueError("polygamma: the order n is not differentiable; pass it as a constant");
+    const out = lax.polygamma(n!, x!);
+    return [
+      out,
+      seriesFromDerivatives((x, k) => lax.polygamma(lax.add(n!, lax.scalarLike(n!, k)), x))(
+        x!,
+        u!,
+        out,
+        order,
+      ),
+    ];
+  },
   eq: zero("eq"),
   ne: zero("ne"),
   lt: zero("lt"),

@@ -2,7 +2,7 @@
 
 import { isFloat } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
-import { NO_PARAMS, type Prim, type PrimParams, type UnaryPrim } from "../core/primitives.js";
+import { NO_PARAMS, type Prim, type PrimParams } from "../core/primitives.js";
 import { range, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import {
@@ -16,6 +16,7 @@ import {
 } from "../core/trace.js";
 import { checking, inRule } from "../debug/context.js";
 import * as lax from "../primitives/lax.js";
+import { type UnaryPrim, unaryTable } from "../primitives/unary.js";
 
 type T = Tensor;
 type Tan = Tensor | null;
@@ -157,29 +158,14 @@ const sq = (x: T) => lax.mul(x, x);
 const BOOL: Aval = { shape: [], dtype: "bool", weak: false };
 
 export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
-  neg: linear("neg"),
-  sign: zero("sign"),
-  floor: zero("floor"),
-  ceil: zero("ceil"),
-  round: zero("round"),
-  stop_gradient: zero("stop_gradient"),
-  abs: unary("abs", (x) => lax.sign(x)),
-  exp: unary("exp", (_x, y) => y),
-  log: unary("log", (x) => lax.div(one(x), x)),
-  expm1: unary("expm1", (_x, y) => lax.add(y, one(y))),
-  log1p: unary("log1p", (x) => lax.div(one(x), lax.add(x, one(x)))),
-  sqrt: unary("sqrt", (_x, y) => lax.div(lax.scalarLike(y, 0.5), y)),
-  sin: unary("sin", (x) => lax.cos(x)),
-  cos: unary("cos", (x) => lax.neg(lax.sin(x))),
-  tan: unary("tan", (_x, y) => lax.add(one(y), sq(y))), // 1 + tan²
-  asin: unary("asin", (x) => lax.div(one(x), lax.sqrt(lax.sub(one(x), sq(x))))),
-  acos: unary("acos", (x) => lax.neg(lax.div(one(x), lax.sqrt(lax.sub(one(x), sq(x)))))),
-  atan: unary("atan", (x) => lax.div(one(x), lax.add(one(x), sq(x)))),
-  sinh: unary("sinh", (x) => lax.cosh(x)),
-  cosh: unary("cosh", (x) => lax.sinh(x)),
-  tanh: unary("tanh", (_x, y) => lax.sub(one(y), sq(y))), // 1 − tanh²
-  logistic: unary("logistic", (_x, y) => lax.mul(y, lax.sub(one(y), y))), // σ(1 − σ)
-  erf: unary("erf", (x) => lax.mul(lax.scalarLike(x, 2 / Math.sqrt(Math.PI)), lax.exp(lax.neg(sq(x))))),
+  ...unaryTable(
+    (p, row): JvpRule<UnaryPrim> =>
+      row.derivative === "linear"
+        ? linear(p)
+        : row.derivative === "zero"
+          ? zero(p)
+          : unary(p, row.derivative),
+  ),
   add: ([x, y], [dx, dy]) => [lax.add(x!, y!), addT(dx!, dy!)],
   sub: ([x, y], [dx, dy]) => [lax.sub(x!, y!), addT(dx!, dy && lax.neg(dy))],
   mul: ([x, y], [dx, dy]) => [lax.mul(x!, y!), addT(mulT(dx!, y!), mulT(dy!, x!))],
@@ -219,6 +205,12 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
     const out = lax.atan2(y!, x!);
     const num = addT(dy && lax.mul(x!, dy), dx && lax.neg(lax.mul(y!, dx)));
     return [out, num && lax.div(num, lax.add(sq(x!), sq(y!)))];
+  },
+  // d ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁺¹⁾(x) dx; the order n is a whole number, not a differentiable argument.
+  polygamma: ([n, x], [dn, dx]) => {
+    if (dn) throw new ValueError("polygamma: the order n is not differentiable; pass it as a constant");
+    const out = lax.polygamma(n!, x!);
+    return [out, mulT(dx!, lax.polygamma(lax.add(n!, one(n!)), x!))];
   },
   eq: none("eq"),
   ne: none("ne"),

@@ -7,6 +7,7 @@ import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js"
 import type { Prim, PrimParams } from "../core/primitives.js";
 import { broadcastShapes, shapesEqual, sizeOf } from "../core/shape.js";
 import type { Aval } from "../core/tensor.js";
+import { unaryTable } from "../primitives/unary.js";
 
 type ShapeRuleOf<Params> = (avals: readonly Aval[], params: Params) => Aval;
 type ShapeRule<P extends Prim> = ShapeRuleOf<PrimParams[P]>;
@@ -63,29 +64,7 @@ const argReduce: ShapeRuleOf<{ axis: number }> = ([x], { axis }) => ({
 });
 
 export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
-  neg: anyUnary,
-  sign: anyUnary,
-  floor: anyUnary,
-  ceil: anyUnary,
-  round: anyUnary,
-  abs: anyUnary,
-  exp: floatUnary,
-  log: floatUnary,
-  expm1: floatUnary,
-  log1p: floatUnary,
-  sqrt: floatUnary,
-  sin: floatUnary,
-  cos: floatUnary,
-  tan: floatUnary,
-  asin: floatUnary,
-  acos: floatUnary,
-  atan: floatUnary,
-  sinh: floatUnary,
-  cosh: floatUnary,
-  tanh: floatUnary,
-  logistic: floatUnary,
-  erf: floatUnary,
-  stop_gradient: anyUnary,
+  ...unaryTable((_p, row) => (row.accepts === "float" ? floatUnary : anyUnary)),
   add: binary("add"),
   sub: binary("sub"),
   mul: binary("mul"),
@@ -94,6 +73,7 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
   max: binary("maximum"),
   min: binary("minimum"),
   atan2: binary("atan2"),
+  polygamma: binary("polygamma"),
   eq: compare("equal"),
   ne: compare("notEqual"),
   lt: compare("less"),

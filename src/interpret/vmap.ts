@@ -6,6 +6,7 @@ import { range } from "../core/shape.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import * as lax from "../primitives/lax.js";
+import { unaryTable } from "../primitives/unary.js";
 
 type T = Tensor;
 type Dim = number | null;
@@ -155,29 +156,7 @@ const dotRule: VmapRule<"dot_general"> = ([x, y], [dx, dy], p) => {
 };
 
 export const vmapRules: { readonly [P in Prim]: VmapRule<P> } = {
-  neg: unary("neg"),
-  sign: unary("sign"),
-  floor: unary("floor"),
-  ceil: unary("ceil"),
-  round: unary("round"),
-  abs: unary("abs"),
-  exp: unary("exp"),
-  log: unary("log"),
-  expm1: unary("expm1"),
-  log1p: unary("log1p"),
-  sqrt: unary("sqrt"),
-  sin: unary("sin"),
-  cos: unary("cos"),
-  tan: unary("tan"),
-  asin: unary("asin"),
-  acos: unary("acos"),
-  atan: unary("atan"),
-  sinh: unary("sinh"),
-  cosh: unary("cosh"),
-  tanh: unary("tanh"),
-  logistic: unary("logistic"),
-  erf: unary("erf"),
-  stop_gradient: unary("stop_gradient"),
+  ...unaryTable((p) => unary(p)),
   convert_element_type: unary("convert_element_type"),
   add: elementwise("add"),
   sub: elementwise("sub"),
@@ -187,6 +166,7 @@ export const vmapRules: { readonly [P in Prim]: VmapRule<P> } = {
   max: elementwise("max"),
   min: elementwise("min"),
   atan2: elementwise("atan2"),
+  polygamma: elementwise("polygamma"),
   eq: elementwise("eq"),
   ne: elementwise("ne"),
   lt: elementwise("lt"),

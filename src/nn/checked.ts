@@ -4,8 +4,8 @@ import { fmtShape } from "../core/errors.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { zeros } from "../ops/creation.js";
 import { add, astype, equal, greaterEqual, less, mul, where } from "../ops/elementwise.js";
-import { gather, reduceSum } from "../primitives/lax.js";
 import { reshape } from "../ops/shape.js";
+import { gather, reduceSum } from "../primitives/lax.js";
 
 /**
  * An int32 zero that the program computes from `ok` (a bool tensor) through a range-checked gather: when

@@ -107,6 +107,26 @@ export const cosh = floatUnary("cosh", lax.cosh);
 export const tanh = floatUnary("tanh", lax.tanh);
 /** The error function. @example `nb.erf(0).item(); // 0` */
 export const erf = floatUnary("erf", lax.erf);
+/** The complementary error function 1 − erf(x), accurate where it is tiny. @example `nb.erfc(0).item(); // 1` */
+export const erfc = floatUnary("erfc", lax.erfc);
+/** The inverse error function on (−1, 1) (±Infinity at ±1). @example `nb.erfinv(0).item(); // 0` */
+export const erfinv = floatUnary("erfinv", lax.erfinv);
+/** log |Γ(x)|, the log-gamma function. @example `nb.lgamma(4).item(); // log 6 ≈ 1.791759` */
+export const lgamma = floatUnary("lgamma", lax.lgamma);
+/** ψ(x) = Γ′(x)/Γ(x), the derivative of lgamma. @example `nb.digamma(1).item(); // −γ ≈ −0.5772157` */
+export const digamma = floatUnary("digamma", lax.digamma);
+/**
+ * ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n a whole number ≥ 0, held constant: derivatives are taken in x).
+ * @example `nb.polygamma(1, 1).item(); // π²/6 ≈ 1.644934`
+ */
+export const polygamma = (n: TensorLike, x: TensorLike): Tensor => {
+  const [a, b] = promoteArgs(
+    "polygamma",
+    floatArg("polygamma", n, FIRST),
+    floatArg("polygamma", x, nthArgument(1)),
+  );
+  return lax.polygamma(a!, b!);
+};
 /** The logistic sigmoid 1 / (1 + e^−x). @example `nb.sigmoid(0).item(); // 0.5` */
 export const sigmoid = floatUnary("sigmoid", lax.logistic);
 

@@ -1,16 +1,11 @@
 // The primitive-level API (like jax.lax): one thin typed wrapper per primitive, plus constants.
 // Derivative, batching and transpose rules are written with these, so they are differentiable themselves.
 import { allocate, type DType } from "../core/dtype.js";
-import {
-  type BinaryPrim,
-  type ComparePrim,
-  NO_PARAMS,
-  type PrimParams,
-  type UnaryPrim,
-} from "../core/primitives.js";
+import { type BinaryPrim, type ComparePrim, NO_PARAMS, type PrimParams } from "../core/primitives.js";
 import { invertPerm, range, type Shape, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
+import type { UnaryPrim } from "./unary.js";
 
 const u = (p: UnaryPrim) => (x: Tensor) => bind(p, [x], NO_PARAMS);
 const b = (p: BinaryPrim | ComparePrim) => (x: Tensor, y: Tensor) => bind(p, [x, y], NO_PARAMS);
@@ -38,6 +33,10 @@ export const tanh = u("tanh");
 export const logistic = u("logistic");
 export const erf = u("erf");
 export const stopGradient = u("stop_gradient");
+export const erfc = u("erfc");
+export const erfinv = u("erfinv");
+export const lgamma = u("lgamma");
+export const digamma = u("digamma");
 
 export const add = b("add");
 export const sub = b("sub");
@@ -47,6 +46,8 @@ export const pow = b("pow");
 export const max = b("max");
 export const min = b("min");
 export const atan2 = b("atan2");
+/** ψ⁽ⁿ⁾(x): polygamma(n, x), the n-th derivative of digamma (n a whole number ≥ 0, not differentiated). */
+export const polygamma = b("polygamma");
 export const eq = b("eq");
 export const ne = b("ne");
 export const lt = b("lt");

@@ -1,6 +1,6 @@
 // The longer jet (Taylor-mode) rules and the factories that keep the jet rule table one line per primitive.
 // Every rule returns the primal output and its series, written with the series algebra of taylor.ts.
-import type { Prim, PrimParams, UnaryPrim } from "../core/primitives.js";
+import type { Prim, PrimParams } from "../core/primitives.js";
 import { range } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
@@ -23,6 +23,7 @@ import {
   square,
   type Term,
 } from "./series.js";
+import type { UnaryPrim } from "./unary.js";
 
 type T = Tensor;
 

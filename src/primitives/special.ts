@@ -503,8 +503,8 @@ function cotDerivative(n: number, c: number): number {
  *
  * Special values: at x = ±0 and the negative integers (every x < −2⁵²), (−1)ⁿ⁺¹·∞ (SciPy's value: the
  * limit from the right); ψ⁽ⁿ⁾(+∞) = (−1)ⁿ⁺¹·0; NaN at −∞, for NaN, and for n not a non-negative integer.
- * n! overflows past n = 170, and the result becomes ±∞ (or NaN) there unless x is large enough to
- * underflow the sum too.
+ * n! overflows past n = 170: the result there is ±∞ for x > 0 where x⁻ⁿ does not underflow, and NaN
+ * otherwise (and for x ≤ 0), computed in constant time.
  *
  * @example
  * polygamma(1, 1); // 1.6449340668482264 = π²/6
@@ -513,6 +513,9 @@ export function polygamma(n: number, x: number): number {
   if (!Number.isInteger(n) || n < 0 || Number.isNaN(x)) return Number.NaN;
   if (n === 0) return digamma(x);
   const sign = n % 2 === 1 ? 1 : -1; // (−1)ⁿ⁺¹
+  // Past n = 170, n! overflows: the value is ±∞ where xⁿ does not overflow, else NaN (∞·0), found without
+  // the O(n) sum (so a huge order cannot stall a kernel).
+  if (n > 170) return x > 0 && x ** -n > 0 ? sign * Infinity : Number.NaN;
   if (x <= 0) {
     if (x === -Infinity) return Number.NaN;
     if (x === Math.floor(x)) return sign * Infinity;

@@ -1,4 +1,5 @@
 // The expression tree shared by the parser, the simplifier and the printers.
+import { UNARY, UNARY_PRIMS, type UnaryPrim } from "../primitives/unary.js";
 
 /** The comparisons a formula may contain. */
 export type CmpOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
@@ -32,40 +33,40 @@ export type Node =
       readonly at?: number;
     };
 
-/** The functions an expression may call, with their number of arguments. */
-export const FUNCTIONS = {
-  sin: 1,
-  cos: 1,
-  tan: 1,
-  asin: 1,
-  acos: 1,
-  atan: 1,
-  sinh: 1,
-  cosh: 1,
-  tanh: 1,
-  exp: 1,
-  log: 1,
-  sqrt: 1,
-  abs: 1,
+/** The primitives a formula calls by name (from each primitive's declaration), by that name. */
+export const PRIMITIVE_FUNCTIONS: ReadonlyMap<string, UnaryPrim> = new Map(
+  UNARY_PRIMS.flatMap((p) => {
+    const f = UNARY[p].formula;
+    return f ? [[f.name, p] as const] : [];
+  }),
+);
+
+/** Functions of the formula language that are not unary primitives: compositions of them, and binary ones. */
+const COMPOSITES = {
   sec: 1,
   sech: 1,
-  sign: 1,
-  sigmoid: 1,
   relu: 1,
   softplus: 1,
-  erf: 1,
   min: 2,
   max: 2,
+  polygamma: 2,
   pow: 2,
   atan2: 2,
 } as const;
-export type FunctionName = keyof typeof FUNCTIONS;
+
+/** The functions an expression may call, with their number of arguments. */
+export const FUNCTIONS: Readonly<Record<string, 1 | 2>> = {
+  ...Object.fromEntries([...PRIMITIVE_FUNCTIONS.keys()].map((f) => [f, 1])),
+  ...COMPOSITES,
+};
+/** The name of a function a formula calls (a key of FUNCTIONS). */
+export type FunctionName = string;
 
 /** Aliases accepted by the parser. */
 export const FUNCTION_ALIASES: Readonly<Record<string, FunctionName>> = { ln: "log" };
 
 const FUNCTION_LOOKUP: ReadonlyMap<string, FunctionName> = new Map([
-  ...(Object.keys(FUNCTIONS) as FunctionName[]).map((f) => [f, f] as const),
+  ...Object.keys(FUNCTIONS).map((f) => [f, f] as const),
   ...Object.entries(FUNCTION_ALIASES),
 ]);
 

@@ -1,11 +1,13 @@
 // Expression tree → a nabla function built from the public ops (so every transformation applies), or a float64 value.
-import { erf as erfScalar } from "../backend/reference/special.js";
 import type { TensorLike } from "../core/convert.js";
 import { ValueError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import * as ops from "../ops/elementwise.js";
-import { asTensor } from "../ops/util.js";
-import type { FunctionName, Node } from "./ast.js";
+import { asTensor, floatArg } from "../ops/util.js";
+import * as lax from "../primitives/lax.js";
+import { polygamma } from "../primitives/special.js";
+import { applyUnary, UNARY, type UnaryPrim } from "../primitives/unary.js";
+import { type FunctionName, type Node, PRIMITIVE_FUNCTIONS } from "./ast.js";
 import { variablesOf } from "./parse.js";
 
 type BinaryKind = "add" | "sub" | "mul" | "div" | "pow";
@@ -15,8 +17,6 @@ type CmpOp = Extract<Node, { kind: "cmp" }>["op"];
 
 /** log(1 + eˣ) without overflow: log1p(e^−|x|) + max(x, 0). */
 const softplus = (x: number): number => Math.log1p(Math.exp(-Math.abs(x))) + Math.max(x, 0);
-/** 1 / (1 + e^−x), evaluated on the side where the exponential cannot overflow. */
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 const SCALAR_BINARY: Readonly<Record<BinaryKind, Scalar2>> = {
   add: (a, b) => a + b,
@@ -26,33 +26,23 @@ const SCALAR_BINARY: Readonly<Record<BinaryKind, Scalar2>> = {
   pow: (a, b) => a ** b,
 };
 
+/** A table with an entry per primitive a formula may call, under the formula's name for it. */
+const byFormulaName = <R>(make: (p: UnaryPrim) => R): Record<string, R> =>
+  Object.fromEntries([...PRIMITIVE_FUNCTIONS].map(([name, p]) => [name, make(p)]));
+
 /** Each function of the expression language on JS numbers (float64). */
 export const SCALAR_FUNCTIONS: Readonly<Record<FunctionName, Scalar2>> = {
-  sin: Math.sin,
-  cos: Math.cos,
-  tan: Math.tan,
-  asin: Math.asin,
-  acos: Math.acos,
-  atan: Math.atan,
-  sinh: Math.sinh,
-  cosh: Math.cosh,
-  tanh: Math.tanh,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  abs: Math.abs,
-  sign: Math.sign,
+  ...byFormulaName((p) => UNARY[p].scalar),
   sec: (x) => 1 / Math.cos(x),
   sech: (x) => 1 / Math.cosh(x),
-  sigmoid,
   // As nb.relu: NaN stays NaN (the comparison fails), and −0 becomes 0.
   relu: (x) => (x <= 0 ? 0 : x),
   softplus,
-  erf: erfScalar,
   min: Math.min,
   max: Math.max,
   pow: (a, b) => a ** b,
   atan2: Math.atan2,
+  polygamma,
 };
 
 const TENSOR_BINARY: Readonly<Record<BinaryKind, Tensor2>> = {
@@ -63,32 +53,22 @@ const TENSOR_BINARY: Readonly<Record<BinaryKind, Tensor2>> = {
   pow: ops.pow,
 };
 
-/** Each function of the expression language on tensors. */
+/** Each function of the expression language on tensors: the primitives, applied as the public ops apply them. */
 export const TENSOR_FUNCTIONS: Readonly<Record<FunctionName, Tensor2>> = {
-  sin: ops.sin,
-  cos: ops.cos,
-  tan: ops.tan,
-  asin: ops.asin,
-  acos: ops.acos,
-  atan: ops.atan,
-  sinh: ops.sinh,
-  cosh: ops.cosh,
-  tanh: ops.tanh,
-  exp: ops.exp,
-  log: ops.log,
-  sqrt: ops.sqrt,
-  abs: ops.abs,
-  sign: ops.sign,
+  ...byFormulaName(
+    (p): Tensor2 =>
+      (x) =>
+        applyUnary(p, UNARY[p].accepts === "float" ? floatArg(p, x) : asTensor(x, p)),
+  ),
   sec: (x) => ops.div(1, ops.cos(x)),
   sech: (x) => ops.div(1, ops.cosh(x)),
-  sigmoid: ops.sigmoid,
   relu: ops.relu,
   softplus: ops.softplus,
-  erf: ops.erf,
   min: ops.minimum,
   max: ops.maximum,
   pow: ops.pow,
   atan2: ops.atan2,
+  polygamma: (n, x) => lax.polygamma(floatArg("polygamma", n), floatArg("polygamma", x, "x")),
 };
 
 const SCALAR_CMP: Readonly<Record<CmpOp, (a: number, b: number) => boolean>> = {

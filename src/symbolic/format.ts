@@ -1,6 +1,8 @@
 // Printing expression trees as plain text (`2x cos(x^2)`) that nb.parse reads back to the same values, and
 // as LaTeX (`2 x \cos\left(x^{2}\right)`).
-import type { Node } from "./ast.js";
+
+import { UNARY } from "../primitives/unary.js";
+import { type Node, PRIMITIVE_FUNCTIONS } from "./ast.js";
 import { foldNode } from "./compile.js";
 
 /** Binding strength as the parser reads it; a child printed inside a tighter parent gets parentheses. */
@@ -140,17 +142,12 @@ export function toText(root: Node): string {
   }).text;
 }
 
+/** How LaTeX names each function (others print as \\operatorname{name}). */
 const LATEX_FUNCS: ReadonlyMap<string, string> = new Map([
-  ["sin", "\\sin"],
-  ["cos", "\\cos"],
-  ["tan", "\\tan"],
-  ["asin", "\\arcsin"],
-  ["acos", "\\arccos"],
-  ["atan", "\\arctan"],
-  ["sinh", "\\sinh"],
-  ["cosh", "\\cosh"],
-  ["tanh", "\\tanh"],
-  ["log", "\\ln"],
+  ...[...PRIMITIVE_FUNCTIONS].flatMap(([f, p]) => {
+    const latex = UNARY[p].formula!.latex;
+    return latex === undefined ? [] : [[f, latex] as const];
+  }),
   ["max", "\\max"],
   ["min", "\\min"],
 ]);

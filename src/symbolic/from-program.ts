@@ -5,7 +5,7 @@ import type { Prim } from "../core/primitives.js";
 import type { Program, Var } from "../core/program.js";
 import { ConcreteTensor } from "../core/tensor.js";
 import * as A from "./algebra.js";
-import type { CmpOp, FunctionName, Node } from "./ast.js";
+import { type CmpOp, type FunctionName, type Node, PRIMITIVE_FUNCTIONS } from "./ast.js";
 import { SCALAR_FUNCTIONS } from "./compile.js";
 
 /** How one kind of formula is built; the prim table below is written once against it. */
@@ -39,26 +39,7 @@ const compare =
 /** Each primitive a scalar formula can contain, with its arity. */
 const RULES: ReadonlyMap<Prim, { arity: number; rule: Rule }> = new Map<Prim, { arity: number; rule: Rule }>([
   ["neg", { arity: 1, rule: (b, [x]) => b.neg(x!) }],
-  ...(
-    [
-      ["exp", "exp"],
-      ["log", "log"],
-      ["sqrt", "sqrt"],
-      ["sin", "sin"],
-      ["cos", "cos"],
-      ["tan", "tan"],
-      ["asin", "asin"],
-      ["acos", "acos"],
-      ["atan", "atan"],
-      ["sinh", "sinh"],
-      ["cosh", "cosh"],
-      ["tanh", "tanh"],
-      ["logistic", "sigmoid"],
-      ["erf", "erf"],
-      ["abs", "abs"],
-      ["sign", "sign"],
-    ] as const
-  ).map(([p, f]) => [p, { arity: 1, rule: call(f) }] as const),
+  ...[...PRIMITIVE_FUNCTIONS].map(([f, p]) => [p, { arity: 1, rule: call(f) }] as const),
   ["log1p", { arity: 1, rule: (b, [x]) => b.fn("log", [b.add(b.num(1), x!)]) }],
   ["expm1", { arity: 1, rule: (b, [x]) => b.sub(b.fn("exp", [x!]), b.num(1)) }],
   ...(
@@ -80,6 +61,7 @@ const RULES: ReadonlyMap<Prim, { arity: number; rule: Rule }> = new Map<Prim, { 
   ["max", { arity: 2, rule: call("max") }],
   ["min", { arity: 2, rule: call("min") }],
   ["atan2", { arity: 2, rule: call("atan2") }],
+  ["polygamma", { arity: 2, rule: call("polygamma") }],
   ["eq", { arity: 2, rule: compare("==") }],
   ["ne", { arity: 2, rule: compare("!=") }],
   ["lt", { arity: 2, rule: compare("<") }],

@@ -2,6 +2,7 @@
 // op's domain, driven by test/derivatives.test.ts. Composite rows live in op-table-composites.ts.
 import * as nb from "nabla";
 import * as lax from "../../src/primitives/lax.js";
+import { applyUnary, UNARY, UNARY_PRIMS } from "../../src/primitives/unary.js";
 import {
   asFloat,
   bands,
@@ -26,33 +27,16 @@ export type { OpRow } from "./op-domains.js";
 // ---- primitive rows ---------------------------------------------------------------------------------------
 
 const unaryPrims: OpRow[] = [
-  unaryRow("neg", lax.neg, (r) => normal(r, S)),
-  unaryRow("sign", lax.sign, (r) => nonzero(r, S)),
-  unaryRow("floor", lax.floor, (r) => offInteger(r, S, [[0.2, 0.8]])),
-  unaryRow("ceil", lax.ceil, (r) => offInteger(r, S, [[0.2, 0.8]])),
-  unaryRow("round", lax.round, (r) =>
-    offInteger(r, S, [
-      [0.1, 0.4],
-      [0.6, 0.9],
-    ]),
-  ),
-  unaryRow("abs", lax.abs, (r) => nonzero(r, S)),
-  unaryRow("exp", lax.exp, (r) => uni(r, S, -2, 2)),
-  unaryRow("log", lax.log, (r) => uni(r, S, 0.5, 2)),
-  unaryRow("expm1", lax.expm1, (r) => uni(r, S, -2, 2)),
-  unaryRow("log1p", lax.log1p, (r) => uni(r, S, -0.5, 2)),
-  unaryRow("sqrt", lax.sqrt, (r) => uni(r, S, 0.5, 2)),
-  unaryRow("sin", lax.sin, (r) => uni(r, S, -3, 3)),
-  unaryRow("cos", lax.cos, (r) => uni(r, S, -3, 3)),
-  unaryRow("tan", lax.tan, (r) => uni(r, S, -1.2, 1.2)),
-  unaryRow("asin", lax.asin, (r) => uni(r, S, -0.9, 0.9)),
-  unaryRow("acos", lax.acos, (r) => uni(r, S, -0.9, 0.9)),
-  unaryRow("atan", lax.atan, (r) => uni(r, S, -3, 3)),
-  unaryRow("sinh", lax.sinh, (r) => uni(r, S, -2, 2)),
-  unaryRow("cosh", lax.cosh, (r) => uni(r, S, -2, 2)),
-  unaryRow("tanh", lax.tanh, (r) => uni(r, S, -2, 2)),
-  unaryRow("logistic", lax.logistic, (r) => uni(r, S, -3, 3)),
-  unaryRow("erf", lax.erf, (r) => uni(r, S, -2, 2)),
+  // Every unary primitive of the family, on the inputs its declaration names (discrete ones shifted by
+  // random integers, so floor, ceil and round are checked away from their steps on both signs).
+  ...UNARY_PRIMS.filter((p) => p !== "stop_gradient").map((p) => {
+    const row = UNARY[p];
+    return unaryRow(
+      p,
+      (x) => applyUnary(p, x),
+      (r) => (row.discrete ? offInteger(r, S, row.domain) : bands(r, S, row.domain)),
+    );
+  }),
   // stop_gradient's own derivative (0) disagrees with finite differences (1) by design, so it is checked
   // inside a function whose value does not depend on the stopped quantity: a hand-written logSoftmax with
   // a stopped shift. Its zero derivative is asserted directly in derivatives.test.ts.
@@ -99,6 +83,13 @@ const binaryPrims: OpRow[] = [
   { name: "max", fn: lax.max, args: (r) => separated(r, [3, 1], [4]) },
   { name: "min", fn: lax.min, args: (r) => separated(r, [4], [3, 1]) },
   { name: "atan2", fn: lax.atan2, args: (r) => [nonzero(r, [3, 4]), nonzero(r, [4])] },
+  ...[0, 1, 3].map(
+    (n): OpRow => ({
+      name: `polygamma (order ${n}, differentiated in x)`,
+      fn: (x) => lax.polygamma(c(x, n), x),
+      args: (r) => [uni(r, S, 0.5, 4)],
+    }),
+  ),
   {
     name: "select_n",
     fn: (p, t, f) => lax.select(lax.gt(p, c(p, 0)), t, f),

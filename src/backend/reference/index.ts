@@ -4,8 +4,9 @@ import { allocate, castArray, type TypedArray } from "../../core/dtype.js";
 import { fmtShape, ValueError } from "../../core/errors.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { ConcreteTensor } from "../../core/tensor.js";
+import { polygamma } from "../../primitives/special.js";
+import { unaryTable } from "../../primitives/unary.js";
 import type { Backend, Kernel, KernelOf, KernelTable } from "../backend.js";
-import { erf } from "./special.js";
 
 /** Strides of `inShape` read at the positions of `outShape` (right-aligned; 0 where broadcast). */
 function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
@@ -91,11 +92,6 @@ const binary =
     const r = binaryLoop(f, xs, allocate(out.dtype, sizeOf(out.shape)));
     return out.dtype === "bool" && xs[0]!.aval.dtype === "bool" ? asBool(r) : r;
   };
-
-const roundHalfEven = (x: number): number => {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-};
 
 /** Reduces `x` over `axes` with `f`, starting from `init`; accumulates in float64. */
 function reduce(
@@ -204,29 +200,7 @@ const dotGeneral: Kernel<"dot_general"> = ([x, y], { lhsContract, rhsContract, l
 };
 
 const kernels: KernelTable = {
-  neg: unary((x) => -x),
-  sign: unary((x) => (x > 0 ? 1 : x < 0 ? -1 : x)),
-  floor: unary(Math.floor),
-  ceil: unary(Math.ceil),
-  round: unary(roundHalfEven),
-  abs: unary(Math.abs),
-  exp: unary(Math.exp),
-  log: unary(Math.log),
-  expm1: unary(Math.expm1),
-  log1p: unary(Math.log1p),
-  sqrt: unary(Math.sqrt),
-  sin: unary(Math.sin),
-  cos: unary(Math.cos),
-  tan: unary(Math.tan),
-  asin: unary(Math.asin),
-  acos: unary(Math.acos),
-  atan: unary(Math.atan),
-  sinh: unary(Math.sinh),
-  cosh: unary(Math.cosh),
-  tanh: unary(Math.tanh),
-  logistic: unary((x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))),
-  erf: unary(erf),
-  stop_gradient: unary((x) => x),
+  ...unaryTable((_p, row) => unary(row.scalar)),
   add: binary((x, y) => x + y),
   sub: binary((x, y) => x - y),
   mul: binary((x, y) => x * y),
@@ -235,6 +209,7 @@ const kernels: KernelTable = {
   max: binary((x, y) => (x >= y || Number.isNaN(x) ? x : y)),
   min: binary((x, y) => (x <= y || Number.isNaN(x) ? x : y)),
   atan2: binary(Math.atan2),
+  polygamma: binary(polygamma),
   eq: binary((x, y) => (x === y ? 1 : 0)),
   ne: binary((x, y) => (x !== y ? 1 : 0)),
   lt: binary((x, y) => (x < y ? 1 : 0)),
