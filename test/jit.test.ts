@@ -4,10 +4,10 @@
 import * as nb from "nabla";
 import { describe, expect, it } from "vitest";
 import { ENGINES, withEngines } from "../src/backend/engines.js";
+import { compileGraph } from "../src/compile/executable.js";
+import { optimize, toGraph } from "../src/compile/optimize.js";
 import { getBackend, setBackend } from "../src/interpret/eval.js";
 import { type Jitted, jit } from "../src/interpret/jit.js";
-import { compileGraph } from "../src/interpret/jit-compile.js";
-import { optimize, toGraph } from "../src/interpret/optimize.js";
 import { makeRng } from "../src/numeric/rng.js";
 import { expectClose, expectTreeClose } from "./util/close.js";
 import { type OpRow, opTable } from "./util/op-table.js";

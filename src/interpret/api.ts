@@ -1,6 +1,8 @@
 // The user-facing transformations: pytree handling around the flat interpreters.
+
+import { boolArg, functionArg, optionsArg } from "../core/args.js";
 import { checkTensorSize } from "../core/config.js";
-import { toTensor } from "../core/convert.js";
+import { describeValue, toTensor } from "../core/convert.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, PytreeError, ShapeError, ValueError } from "../core/errors.js";
 import type { Program } from "../core/program.js";
@@ -16,8 +18,7 @@ import {
 } from "../core/pytree.js";
 import { range, sizeOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
-import * as lax from "../ops/lax.js";
-import { boolArg, describeValue, functionArg, optionsArg } from "../ops/util.js";
+import * as lax from "../primitives/lax.js";
 import type {
   AllArgsOf,
   AnyFn,

@@ -1,11 +1,11 @@
 // Custom derivative rules: a function whose JVP is given by the user instead of derived from its body.
 
+import { functionArg } from "../core/args.js";
 import { toTensor } from "../core/convert.js";
 import { fmtShape, PytreeError, ShapeError } from "../core/errors.js";
 import { flatten, type Pytree, type TreeDef, treeString, treesEqual, unflatten } from "../core/pytree.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Tracer } from "../core/trace.js";
-import { functionArg } from "../ops/util.js";
 import * as lax from "../primitives/lax.js";
 import { customJvpUnderJet } from "./jet.js";
 import { JVPTrace, JVPTracer, jvpFlat } from "./jvp.js";

@@ -10,7 +10,6 @@ import type { Program } from "../core/program.js";
 import { flatten, type Pytree, type TreeDef, unflatten } from "../core/pytree.js";
 import { sizeOf } from "../core/shape.js";
 import type { Aval, Tensor } from "../core/tensor.js";
-import { take } from "../ops/shape.js";
 import * as lax from "../primitives/lax.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any pytree signature
@@ -155,7 +154,7 @@ export function symmetricDerivative(f: AnyFn, k: number, argnum: number, t: Tran
       const outShape = r.aval.shape.slice(1, -1);
       const o = sizeOf(outShape);
       const flatRows = lax.reshape(lax.moveAxis(lax.reshape(r, [count, o, n]), 1, 0), [o, count * n]);
-      const g = take(flatRows, index, 1);
+      const g = lax.gather(flatRows, index, 1);
       return lax.reshape(g, [...outShape, ...Array.from({ length: k }, () => shape).flat()]);
     });
     return unflatten(outDef!, filled);

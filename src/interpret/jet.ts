@@ -2,6 +2,7 @@
 // rule per primitive propagates the series. Rules use the series algebra of primitives/series.ts, whose operations
 // are lax wrappers, so jet composes with grad, vmap and with itself.
 
+import { functionArg, optionsArg } from "../core/args.js";
 import { describeValue, toTensor } from "../core/convert.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, PytreeError, ShapeError, ValueError } from "../core/errors.js";
@@ -26,7 +27,6 @@ import {
   Tracer,
   withMain,
 } from "../core/trace.js";
-import { functionArg, optionsArg } from "../ops/util.js";
 import * as lax from "../primitives/lax.js";
 import { full, lincomb, mulSeries, once, quotient, Series, type Term } from "../primitives/series.js";
 import {

@@ -6,7 +6,7 @@ import { allocate, castArray, type DType } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
 import type { Shape } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
-import * as lax from "./lax.js";
+import * as lax from "../primitives/lax.js";
 import {
   asTensor,
   checkTensorLike,

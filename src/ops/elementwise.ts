@@ -3,7 +3,7 @@ import { DTypeError, ValueError } from "../core/errors.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { customJvp } from "../interpret/custom.js";
-import * as lax from "./lax.js";
+import * as lax from "../primitives/lax.js";
 import {
   applyPromoted,
   asTensor,

@@ -3,7 +3,7 @@ import { checkTensorSize } from "../core/config.js";
 import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import { broadcastShapes, range } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
-import * as lax from "./lax.js";
+import * as lax from "../primitives/lax.js";
 import { describeValue, intArg, nthArgument, promoteArgs, promoteNamed, type TensorLike } from "./util.js";
 
 /**

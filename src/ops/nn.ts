@@ -1,6 +1,6 @@
 // Normalised exponentials: softmax and logSoftmax, stable for large inputs.
 import type { Tensor } from "../core/tensor.js";
-import * as lax from "./lax.js";
+import * as lax from "../primitives/lax.js";
 import { extremumOver, logSumExpOver, sumOver } from "./reduce.js";
 import { axesArg, FIRST, floatArg, type TensorLike } from "./util.js";
 

@@ -3,7 +3,7 @@
 // from a composite (std, logSumExp, norm, softmax) names the function the user called.
 import { fmtShape, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import * as lax from "./lax.js";
+import * as lax from "../primitives/lax.js";
 import {
   asTensor,
   axesArg,

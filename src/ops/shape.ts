@@ -4,7 +4,7 @@ import { checkTensorSize } from "../core/config.js";
 import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import { invertPerm, range, sizeOf } from "../core/shape.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
-import * as lax from "./lax.js";
+import * as lax from "../primitives/lax.js";
 import {
   asTensor,
   axesArg,
