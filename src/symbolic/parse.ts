@@ -1,6 +1,15 @@
-// Text → expression tree: a hand-written tokenizer and recursive-descent parser with bounded depth (no eval).
+// Text → expression tree: a recursive-descent parser with bounded depth (no eval) over the tokens of
+// lexer.ts; the syntax error type, input limits and where-bindings.
 import { NablaError, ValueError } from "../core/errors.js";
-import { FUNCTION_ALIASES, FUNCTIONS, type FunctionName, functionNamed, type Node } from "./ast.js";
+import {
+  type CmpOp,
+  FUNCTION_ALIASES,
+  FUNCTIONS,
+  type FunctionName,
+  functionNamed,
+  type Node,
+} from "./ast.js";
+import { CMP_OPS, describeToken, Lexer, type Op, type Token } from "./lexer.js";
 
 /** Inputs longer than this many characters are refused. */
 export const MAX_EXPRESSION_LENGTH = 10_000;
@@ -45,46 +54,10 @@ function excerpt(text: string, column: number): string {
   return `  ${line}\n  ${" ".repeat(pad)}^`;
 }
 
-type CmpOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
-type Op = "+" | "-" | "*" | "/" | "^" | "(" | ")" | "," | "?" | ":" | "=" | CmpOp;
-type Token =
-  | { readonly kind: "num"; readonly value: number; readonly text: string; readonly at: number }
-  | { readonly kind: "ident"; readonly name: string; readonly at: number }
-  | { readonly kind: "op"; readonly op: Op; readonly text: string; readonly at: number }
-  | { readonly kind: "end"; readonly at: number };
+/** A lexer over `text` whose errors are ParseErrors. */
+const lexerOf = (text: string): Lexer =>
+  new Lexer(text, (headline, column) => new ParseError(headline, text, column));
 
-/** One-character operators, with the typographic ones people paste (− × · ÷ ≤ ≥ ≠) read as ASCII. */
-const OPERATOR_CHARS: Readonly<Record<string, Op>> = {
-  "+": "+",
-  "-": "-",
-  "−": "-",
-  "*": "*",
-  "×": "*",
-  "·": "*",
-  "/": "/",
-  "÷": "/",
-  "^": "^",
-  "(": "(",
-  ")": ")",
-  ",": ",",
-  "?": "?",
-  ":": ":",
-  "=": "=",
-  "<": "<",
-  ">": ">",
-  "≤": "<=",
-  "≥": ">=",
-  "≠": "!=",
-};
-/** Two-character operators, tried before the single characters. */
-const OPERATOR_PAIRS: Readonly<Record<string, Op>> = {
-  "**": "^",
-  "<=": "<=",
-  ">=": ">=",
-  "==": "==",
-  "!=": "!=",
-};
-const CMP_OPS: readonly Op[] = ["<", "<=", ">", ">=", "==", "!="];
 /** Named constants; `NaN` and `Infinity` are how the printers write those values. */
 const CONSTANTS: ReadonlyMap<string, { value: number; name?: "pi" | "e" }> = new Map([
   ["pi", { value: Math.PI, name: "pi" as const }],
@@ -99,103 +72,10 @@ const CONSTANTS: ReadonlyMap<string, { value: number; name?: "pi" | "e" }> = new
 /** The keyword that introduces bindings: `body where u = …, v = …`. */
 const WHERE = "where";
 
-const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
-const isIdentStart = (c: string): boolean => /^[\p{L}_]$/u.test(c);
-// Decimal digits only: x² is not the name "x²" (superscripts are not exponents here; write x^2).
-const isIdentPart = (c: string): boolean => /^[\p{L}\p{Nd}_]$/u.test(c);
-const isSpace = (c: string): boolean => /^\s$/u.test(c);
 const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
 const constantOf = (name: string) => CONSTANTS.get(name);
 const knownFunctions = (): string => [...Object.keys(FUNCTIONS), ...Object.keys(FUNCTION_ALIASES)].join(", ");
-
-/** Splits the input into tokens on demand, so the leftmost error is the one reported. */
-class Lexer {
-  private pos = 0;
-  private ahead: Token | undefined;
-
-  constructor(private readonly text: string) {}
-
-  peek(): Token {
-    this.ahead ??= this.scan();
-    return this.ahead;
-  }
-
-  next(): Token {
-    const t = this.peek();
-    this.ahead = undefined;
-    return t;
-  }
-
-  private charAt(i: number): string {
-    return String.fromCodePoint(this.text.codePointAt(i) ?? 0);
-  }
-
-  private scan(): Token {
-    const { text } = this;
-    while (this.pos < text.length && isSpace(this.charAt(this.pos))) this.pos += this.charAt(this.pos).length;
-    const at = this.pos;
-    if (at >= text.length) return { kind: "end", at };
-    const c = this.charAt(at);
-    const pair = text.slice(at, at + 2);
-    if (Object.hasOwn(OPERATOR_PAIRS, pair)) {
-      this.pos += 2;
-      return { kind: "op", op: OPERATOR_PAIRS[pair]!, text: pair, at };
-    }
-    const op = Object.hasOwn(OPERATOR_CHARS, c) ? OPERATOR_CHARS[c] : undefined;
-    if (op !== undefined) {
-      this.pos += c.length;
-      return { kind: "op", op, text: c, at };
-    }
-    if (isDigit(c) || (c === "." && isDigit(text[at + 1]))) return this.number(at);
-    if (c === "∞") {
-      this.pos += c.length;
-      return { kind: "ident", name: c, at };
-    }
-    if (isIdentStart(c)) {
-      let end = at;
-      while (end < text.length && isIdentPart(this.charAt(end))) end += this.charAt(end).length;
-      this.pos = end;
-      return { kind: "ident", name: text.slice(at, end), at };
-    }
-    throw new ParseError(`unexpected character '${c}' at column ${at + 1}`, text, at + 1);
-  }
-
-  /** digits [. digits] [(e|E) [+|-] digits]; an `e` not followed by digits is left for the constant e. */
-  private number(at: number): Token {
-    const { text } = this;
-    let i = at;
-    while (isDigit(text[i])) i++;
-    if (text[i] === ".") {
-      i++;
-      while (isDigit(text[i])) i++;
-    }
-    if (text[i] === "e" || text[i] === "E") {
-      const sign = text[i + 1] === "+" || text[i + 1] === "-" ? 1 : 0;
-      if (isDigit(text[i + 1 + sign])) {
-        i += 1 + sign;
-        while (isDigit(text[i])) i++;
-      }
-    }
-    if (text[i] === "." || (text[i - 1] === "." && isDigit(text[i]))) {
-      let end = i;
-      while (isDigit(text[end]) || text[end] === ".") end++;
-      throw new ParseError(`bad number '${text.slice(at, end)}' at column ${at + 1}`, text, at + 1);
-    }
-    this.pos = i;
-    const literal = text.slice(at, i);
-    return { kind: "num", value: Number(literal), text: literal, at };
-  }
-}
-
-const describeToken = (t: Token): string =>
-  t.kind === "end"
-    ? "end of input"
-    : t.kind === "num"
-      ? `number '${t.text}'`
-      : t.kind === "ident"
-        ? `'${t.name}'`
-        : `'${t.text}'`;
 
 /** A named subexpression after `where`, with the 0-based offset of its name. */
 export interface Binding {
@@ -515,7 +395,7 @@ const describeValue = (v: unknown): string => (typeof v === "string" ? JSON.stri
  */
 export function parseNode(text: string, options: { variables?: readonly string[] } = {}): Node {
   const declared = checkInput("parse", text, options);
-  return new Parser(text, new Lexer(text), declared).formula(false).body;
+  return new Parser(text, lexerOf(text), declared).formula(false).body;
 }
 
 /**
@@ -532,7 +412,7 @@ export function parseNode(text: string, options: { variables?: readonly string[]
 export function parseFormula(text: string, options: { variables?: readonly string[] } = {}): ParsedFormula {
   const declared = checkInput("parse", text, options);
   const names = boundNames(text);
-  const { body, bindings } = new Parser(text, new Lexer(text), declared, names).formula(true);
+  const { body, bindings } = new Parser(text, lexerOf(text), declared, names).formula(true);
   if (bindings.length === 0) return { body, bindings };
   const byName = new Map<string, Binding>();
   for (const b of bindings) {
@@ -563,7 +443,7 @@ export function parseFormula(text: string, options: { variables?: readonly strin
 function boundNames(text: string): Set<string> {
   const names = new Set<string>();
   if (!text.includes(WHERE)) return names;
-  const lex = new Lexer(text);
+  const lex = lexerOf(text);
   let depth = 0;
   let inBindings = false;
   let expectName = false;
