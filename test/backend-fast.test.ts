@@ -14,8 +14,8 @@ import { castArray, type DType, type TypedArray } from "../src/core/dtype.js";
 import { BINARY_PRIMS, COMPARE_PRIMS, type Prim, type PrimParams } from "../src/core/primitives.js";
 import { sizeOf } from "../src/core/shape.js";
 import { ConcreteTensor } from "../src/core/tensor.js";
-import { abstractEval } from "../src/interpret/shape-rules.js";
 import { makeRng } from "../src/numeric/rng.js";
+import { abstractEval } from "../src/primitives/shape-rules.js";
 import { UNARY_PRIMS } from "../src/primitives/unary.js";
 import { everyFloat, SPECIAL, ulps } from "./util/float-inputs.js";
 

@@ -30,8 +30,8 @@ import type { DType, TypedArray } from "../src/core/dtype.js";
 import type { PrimParams } from "../src/core/primitives.js";
 import { sizeOf } from "../src/core/shape.js";
 import { ConcreteTensor } from "../src/core/tensor.js";
-import { abstractEval } from "../src/interpret/shape-rules.js";
 import { makeRng } from "../src/numeric/rng.js";
+import { abstractEval } from "../src/primitives/shape-rules.js";
 
 const rng = makeRng(2024);
 const root = resolve(__dirname, "..");

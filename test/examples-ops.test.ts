@@ -106,11 +106,19 @@ describe("elementwise maths", () => {
       atol: 0,
     });
     // The derivative of lgamma is digamma, and so on up the tower.
-    expect(nb.grad(nb.lgamma)(f64([2.5]).reshape([])).item()).toBeCloseTo(nb.digamma(2.5).item(), 6);
-    expect(nb.derivative(nb.digamma, 2)(f64([2]).reshape([])).item()).toBeCloseTo(
-      nb.polygamma(2, f64([2])).item(),
-      12,
-    );
+    expect(
+      nb
+        .grad(nb.lgamma)(f64([2.5]).reshape([]))
+        .item(),
+    ).toBeCloseTo(nb.digamma(2.5).item(), 6);
+    expect(
+      nb
+        .derivative(
+          nb.digamma,
+          2,
+        )(f64([2]).reshape([]))
+        .item(),
+    ).toBeCloseTo(nb.polygamma(2, f64([2])).item(), 12);
   });
 
   it("activations: sigmoid, relu, leakyRelu, elu, gelu, softplus", () => {

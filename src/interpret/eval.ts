@@ -10,7 +10,7 @@ import { type Aval, avalString, ConcreteTensor } from "../core/tensor.js";
 import { setEvalPrimitive } from "../core/trace.js";
 import { checkPrimitive } from "../debug/nans.js";
 import { now, profiler, record } from "../debug/profile.js";
-import { abstractEvalOf } from "./shape-rules.js";
+import { abstractEvalOf } from "../primitives/shape-rules.js";
 
 /** The backends selectable by name. */
 const backends: Record<string, Backend> = { fast: fastBackend, reference: referenceBackend };

@@ -2,9 +2,9 @@
 
 import { isFloat } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
-import { NO_PARAMS, type Prim, type PrimParams } from "../core/primitives.js";
-import { range, shapesEqual } from "../core/shape.js";
-import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
+import type { Prim, PrimParams } from "../core/primitives.js";
+import { shapesEqual } from "../core/shape.js";
+import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import {
   bind,
   derivativeReadError,
@@ -15,8 +15,8 @@ import {
   withMain,
 } from "../core/trace.js";
 import { checking, inRule } from "../debug/context.js";
+import { type JvpRule, type JvpRuleOf, jvpRules } from "../primitives/jvp-rules.js";
 import * as lax from "../primitives/lax.js";
-import { type UnaryPrim, unaryTable } from "../primitives/unary.js";
 
 type T = Tensor;
 type Tan = Tensor | null;
@@ -84,195 +84,22 @@ function matchAval(t: T, a: Aval): T {
   return r;
 }
 
-type JvpRuleOf<Params> = (primals: T[], tangents: Tan[], params: Params) => [T, Tan];
-type JvpRule<P extends Prim> = JvpRuleOf<PrimParams[P]>;
-
-const addT = (a: Tan, b: Tan): Tan => (a === null ? b : b === null ? a : lax.add(a, b));
-const mulT = (t: Tan, c: T): Tan => (t === null ? null : lax.mul(t, c));
-const one = (x: T) => lax.scalarLike(x, 1);
-
-/** A unary rule from the derivative f'(x), which may use the output y: dy = dx · f'(x). */
-const unary =
-  (p: UnaryPrim, deriv: (x: T, y: T) => T): JvpRule<UnaryPrim> =>
-  ([x], [dx]) => {
-    const y = bind(p, [x!], NO_PARAMS);
-    return [y, mulT(dx!, deriv(x!, y))];
-  };
-
-/** Rules for piecewise-constant functions: the derivative is zero wherever it exists. */
-const zero =
-  (p: UnaryPrim): JvpRule<UnaryPrim> =>
-  ([x]) => [bind(p, [x!], NO_PARAMS), null];
-
-/** A rule for primitives linear in every float argument: apply the primitive to the tangents. */
-const linear =
-  <P extends Prim>(p: P): JvpRule<P> =>
-  (xs, ts, params) => {
-    const out = bind(p, xs, params);
-    const tanArgs = ts.map((t, i) => t ?? (isFloat(xs[i]!.aval.dtype) ? lax.zerosLike(xs[i]!) : xs[i]!));
-    return [out, bind(p, tanArgs, params)];
-  };
-
-/** Rules for functions with no derivative (integer or bool outputs). */
-const none =
-  <P extends Prim>(p: P): JvpRule<P> =>
-  (xs, _ts, params) => [bind(p, xs, params), null];
-
-const reduceExtremum =
-  (p: "reduce_max" | "reduce_min"): JvpRuleOf<{ axes: number[] }> =>
-  ([x], [dx], params) => {
-    const y = bind(p, [x!], params);
-    const kept = range(x!.aval.shape.length).filter((i) => !params.axes.includes(i));
-    // Ties share the derivative equally, as in JAX.
-    const mask = lax.convert(
-      lax.eq(x!, lax.broadcastInDim(y, x!.aval.shape, kept)),
-      x!.aval.dtype,
-      x!.aval.weak,
-    );
-    const count = lax.reduceSum(mask, params.axes);
-    return [y, lax.div(lax.reduceSum(lax.mul(dx!, mask), params.axes), count)];
-  };
-
-// prod over one axis: d prod = Σ_i dx_i Π_{j≠i} x_j; Π_{j≠i} is a product with x_i replaced by 1.
-const reduceProdRule: JvpRule<"reduce_prod"> = ([x], [dx], params) => {
-  const y = bind("reduce_prod", [x!], params);
-  const shape = x!.aval.shape;
-  const kept = range(shape.length).filter((i) => !params.axes.includes(i));
-  const n = params.axes.reduce((k, a) => k * shape[a]!, 1);
-  const keptShape = kept.map((i) => shape[i]!);
-  const flat = (t: T) => lax.reshape(lax.transpose(t, [...kept, ...params.axes]), [...keptShape, n]);
-  const xf = flat(x!);
-  const eye = lax.eq(lax.reshape(lax.fullIota(n), [n, 1]), lax.reshape(lax.fullIota(n), [1, n]));
-  const k = keptShape.length;
-  const rows = lax.broadcastInDim(xf, [...keptShape, n, n], [...range(k), k + 1]);
-  const others = lax.reduceProd(lax.select(eye, one(x!), rows), [k + 1]);
-  return [y, lax.reduceSum(lax.mul(flat(dx!), others), [k])];
-};
-
-function dotRule([x, y]: T[], [dx, dy]: Tan[], params: PrimParams["dot_general"]): [T, Tan] {
-  const out = lax.dotGeneral(x!, y!, params);
-  return [out, addT(dx && lax.dotGeneral(dx, y!, params), dy && lax.dotGeneral(x!, dy, params))];
-}
-
-const sq = (x: T) => lax.mul(x, x);
-const BOOL: Aval = { shape: [], dtype: "bool", weak: false };
-
-export const jvpRules: { readonly [P in Prim]: JvpRule<P> } = {
-  ...unaryTable(
-    (p, row): JvpRule<UnaryPrim> =>
-      row.derivative === "linear"
-        ? linear(p)
-        : row.derivative === "zero"
-          ? zero(p)
-          : unary(p, row.derivative),
-  ),
-  add: ([x, y], [dx, dy]) => [lax.add(x!, y!), addT(dx!, dy!)],
-  sub: ([x, y], [dx, dy]) => [lax.sub(x!, y!), addT(dx!, dy && lax.neg(dy))],
-  mul: ([x, y], [dx, dy]) => [lax.mul(x!, y!), addT(mulT(dx!, y!), mulT(dy!, x!))],
-  // d(x/y) = (dx − dy·out)/y
-  div: ([x, y], [dx, dy]) => {
-    const out = lax.div(x!, y!);
-    const num = addT(dx!, dy && lax.neg(lax.mul(dy, out)));
-    return [out, num && lax.div(num, y!)];
-  },
-  // d(x^y) = y x^(y−1) dx + log(x) x^y dy, with log 0 read as 0.
-  pow: ([x, y], [dx, dy]) => {
-    const out = lax.pow(x!, y!);
-    // A known exponent with no zeros needs no guard (keeps programs of polynomials small).
-    const guard = !(y instanceof ConcreteTensor && y.data.every((v) => v !== 0));
-    // Where x = 0 and y = 0, x^(y−1) is infinite while y·x^(y−1) should be 0: read the base as 1 there
-    // (only there, so y stays differentiable: d/dy [y x^(y−1)] = x^(y−1) + … is kept where y = 0, x ≠ 0).
-    const base = guard
-      ? lax.select(
-          lax.select(
-            lax.eq(y!, lax.scalarLike(y!, 0)),
-            lax.eq(x!, lax.scalarLike(x!, 0)),
-            lax.fullAval(BOOL, 0),
-          ),
-          one(x!),
-          x!,
-        )
-      : x!;
-    const tx = dx && lax.mul(dx, lax.mul(y!, lax.pow(base, lax.sub(y!, one(y!)))));
-    const safeLog = () => lax.log(lax.select(lax.eq(x!, lax.scalarLike(x!, 0)), one(x!), x!));
-    const ty = dy && lax.mul(dy, lax.mul(out, safeLog()));
-    return [out, addT(tx, ty)];
-  },
-  max: ([x, y], [dx, dy]) => extremumRule(lax.max(x!, y!), lax.gt(x!, y!), x!, y!, dx!, dy!),
-  min: ([x, y], [dx, dy]) => extremumRule(lax.min(x!, y!), lax.lt(x!, y!), x!, y!, dx!, dy!),
-  // d atan2(y, x) = (x dy − y dx) / (x² + y²)
-  atan2: ([y, x], [dy, dx]) => {
-    const out = lax.atan2(y!, x!);
-    const num = addT(dy && lax.mul(x!, dy), dx && lax.neg(lax.mul(y!, dx)));
-    return [out, num && lax.div(num, lax.add(sq(x!), sq(y!)))];
-  },
-  // d ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁺¹⁾(x) dx; the order n is a whole number, not a differentiable argument.
-  polygamma: ([n, x], [dn, dx]) => {
-    if (dn) throw new ValueError("polygamma: the order n is not differentiable; pass it as a constant");
-    const out = lax.polygamma(n!, x!);
-    return [out, mulT(dx!, lax.polygamma(lax.add(n!, one(n!)), x!))];
-  },
-  eq: none("eq"),
-  ne: none("ne"),
-  lt: none("lt"),
-  le: none("le"),
-  gt: none("gt"),
-  ge: none("ge"),
-  select_n: ([p, f, t], [, df, dt]) => {
-    const out = bind("select_n", [p!, f!, t!], NO_PARAMS);
-    return [out, bind("select_n", [p!, df ?? lax.zerosLike(f!), dt ?? lax.zerosLike(t!)], NO_PARAMS)];
-  },
-  convert_element_type: ([x], [dx], params) => [
-    bind("convert_element_type", [x!], params),
-    dx && isFloat(params.dtype) ? lax.convert(dx, params.dtype, params.weak) : null,
-  ],
-  reduce_sum: linear("reduce_sum"),
-  reduce_max: reduceExtremum("reduce_max"),
-  reduce_min: reduceExtremum("reduce_min"),
-  reduce_prod: reduceProdRule,
-  argmax: none("argmax"),
-  argmin: none("argmin"),
-  cumsum: linear("cumsum"),
-  dot_general: dotRule,
-  reshape: linear("reshape"),
-  broadcast_in_dim: linear("broadcast_in_dim"),
-  transpose: linear("transpose"),
-  slice: linear("slice"),
-  pad: linear("pad"),
-  concatenate: linear("concatenate"),
-  rev: linear("rev"),
-  gather: ([x, idx], [dx], params) => [
-    lax.gather(x!, idx!, params.axis, params.oob),
-    dx && lax.gather(dx, idx!, params.axis, params.oob),
-  ],
+const customLinearRule: JvpRule<"custom_linear"> = (xs, ts, { name, nres, forward }) => {
   // Linear in the tangents but not in the residuals: differentiate the map itself.
-  custom_linear: (xs, ts, { name, nres, forward }) => {
-    if (forward === null)
-      throw new ValueError(
-        `${name}: forward mode is not defined for a function with a custom VJP; use customJvp for forward mode`,
-      );
-    const map = (...args: T[]) => [forward(args.slice(0, nres), args.slice(nres))];
-    const [[out], [dout]] = jvpFlat(map, xs, ts);
-    return [out!, dout ?? null];
-  },
-  scatter_add: ([u, idx], [du], params) => [
-    lax.scatterAdd(u!, idx!, params.axis, params.size),
-    du && lax.scatterAdd(du, idx!, params.axis, params.size),
-  ],
+  if (forward === null)
+    throw new ValueError(
+      `${name}: forward mode is not defined for a function with a custom VJP; use customJvp for forward mode`,
+    );
+  const map = (...args: T[]) => [forward(args.slice(0, nres), args.slice(nres))];
+  const [[out], [dout]] = jvpFlat(map, xs, ts);
+  return [out!, dout ?? null];
 };
 
 // Every differentiated primitive looks its rule up: a Map by name is cheaper than a keyed read of the table.
-const ruleOf = new Map(Object.entries(jvpRules)) as ReadonlyMap<Prim, JvpRuleOf<unknown>>;
-
-// max/min: the winner's tangent; ties split evenly (as JAX does).
-function extremumRule(out: T, firstWins: T, x: T, y: T, dx: Tan, dy: Tan): [T, Tan] {
-  const tie = lax.eq(x, y);
-  const half = lax.scalarLike(out, 0.5);
-  const zero = lax.scalarLike(out, 0);
-  const wx = lax.select(firstWins, one(out), lax.select(tie, half, zero));
-  const wy = lax.sub(one(out), wx);
-  return [out, addT(mulT(dx, wx), mulT(dy, wy))];
-}
+const ruleOf = new Map(Object.entries({ ...jvpRules, custom_linear: customLinearRule })) as ReadonlyMap<
+  Prim,
+  JvpRuleOf<unknown>
+>;
 
 /** Pushes tangents through `f` (flat lists of tensors). Zero tangents may be given as null. */
 export function jvpFlat(

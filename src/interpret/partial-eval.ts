@@ -8,8 +8,8 @@ import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import { bind, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import { checking, tagOrigin } from "../debug/context.js";
 import * as lax from "../primitives/lax.js";
+import { abstractEvalOf } from "../primitives/shape-rules.js";
 import { jvpFlat } from "./jvp.js";
-import { abstractEvalOf } from "./shape-rules.js";
 
 /** A list of variable numbers in a typed array that doubles when full (no per-element garbage). */
 class IntList {

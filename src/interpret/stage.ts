@@ -5,8 +5,8 @@ import type { Prim, PrimParams } from "../core/primitives.js";
 import { type Eqn, Program, Var } from "../core/program.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { fullRaise, type MainTrace, Trace, Tracer, withDynamicMain } from "../core/trace.js";
+import { abstractEval } from "../primitives/shape-rules.js";
 import { evalPrimitive } from "./eval.js";
-import { abstractEval } from "./shape-rules.js";
 
 interface Builder {
   eqns: Eqn[];

@@ -7,7 +7,7 @@ import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js"
 import type { Prim, PrimParams } from "../core/primitives.js";
 import { broadcastShapes, shapesEqual, sizeOf } from "../core/shape.js";
 import type { Aval } from "../core/tensor.js";
-import { unaryTable } from "../primitives/unary.js";
+import { unaryTable } from "./unary.js";
 
 type ShapeRuleOf<Params> = (avals: readonly Aval[], params: Params) => Aval;
 type ShapeRule<P extends Prim> = ShapeRuleOf<PrimParams[P]>;
