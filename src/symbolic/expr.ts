@@ -4,22 +4,13 @@ import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { grad, makeProgram } from "../interpret/api.js";
 import type { TensorLike } from "../ops/util.js";
-import {
-  collect,
-  expandAll,
-  factorCommon,
-  resetTerms,
-  size,
-  type Term,
-  together,
-  withBudget,
-  workSpent,
-} from "./algebra.js";
+import { resetTerms, size, type Term, withBudget, workSpent } from "./algebra.js";
 import type { Node } from "./ast.js";
 import { compile, evaluate, pointMap } from "./compile.js";
 import { nodeSize, toLatex, toText } from "./format.js";
 import { programToFormula, programToTerm } from "./from-program.js";
 import { parseFormula, variablesOf } from "./parse.js";
+import { collect, expandAll, factorCommon, together } from "./rewrites.js";
 import { termFunction } from "./term-function.js";
 import { bindingNames, type Formula, toFormula } from "./to-node.js";
 
