@@ -5,10 +5,11 @@
 // makeProgram.
 import fc from "fast-check";
 import * as nb from "nabla";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FUNCTIONS, type FunctionName, type Node } from "../src/symbolic/ast.js";
 import { compile, evaluate, foldNode } from "../src/symbolic/compile.js";
 import { formatNumber, toLatex, toText } from "../src/symbolic/format.js";
+import { Lexer } from "../src/symbolic/lexer.js";
 import { ParseError, parseFormula, parseNode, variablesOf } from "../src/symbolic/parse.js";
 
 // ---- helpers: tree builders, position stripping, a fully parenthesised printer ----
@@ -402,33 +403,43 @@ describe("errors point at the character", () => {
 });
 
 describe("limits", () => {
-  /** Throws a ParseError (never a RangeError) quickly. The 100 ms budget is the issue's; real runs take ~1 ms. */
-  function refusedQuickly(text: string, message: RegExp): void {
-    const start = performance.now();
-    const e = parseError(() => parseNode(text));
-    expect(performance.now() - start).toBeLessThan(100);
-    expect(headline(e)).toMatch(message);
+  /**
+   * Throws a ParseError (never a RangeError) at `column`, where the limit is first passed, having read no
+   * further: a token is at least one character, so at most `column` tokens are scanned however long the input.
+   */
+  function refusedAt(text: string, message: RegExp, column: number): void {
+    const scan = vi.spyOn(Lexer.prototype as unknown as { scan(): unknown }, "scan");
+    try {
+      const e = parseError(() => parseNode(text));
+      expect(headline(e)).toMatch(message);
+      expect(e.column).toBe(column);
+      expect(scan.mock.calls.length).toBeLessThanOrEqual(column);
+    } finally {
+      scan.mockRestore();
+    }
   }
 
   it("refuses inputs longer than 10,000 characters", () => {
     expect(headline(errorOf("x".repeat(10_001)))).toBe(
       "expression too long (10001 characters; the limit is 10000)",
     );
+    // Refused on its length, before any parsing: column 10,001 whatever the nesting.
     for (const text of ["(".repeat(1e5), `${"-".repeat(1e5)}x`, `${"x^".repeat(1e4)}x`])
-      refusedQuickly(text, /^expression too long \(\d+ characters; the limit is 10000\)$/);
+      refusedAt(text, /^expression too long \(\d+ characters; the limit is 10000\)$/, 10_001);
   });
 
+  // The column is that of the 201st level's opening token.
   it.each([
-    ["parentheses", "(".repeat(5000)],
-    ["closed parentheses", `${"(".repeat(4000)}x${")".repeat(4000)}`],
-    ["signs", `${"-".repeat(9000)}x`],
-    ["exponents", `${"x^".repeat(4000)}x`],
-    ["signed exponents", `${"2^-".repeat(3000)}x`],
-    ["calls", "sin(".repeat(2000)],
-    ["branches", `${"x ? 1 : ".repeat(1000)}x`],
-    ["mixed", "-(".repeat(4000)],
-  ])("refuses nesting deeper than 200 levels: %s", (_, text) => {
-    refusedQuickly(text, /^expression nested too deeply \(more than 200 levels\)$/);
+    ["parentheses", "(".repeat(5000), 201],
+    ["closed parentheses", `${"(".repeat(4000)}x${")".repeat(4000)}`, 201],
+    ["signs", `${"-".repeat(9000)}x`, 201],
+    ["exponents", `${"x^".repeat(4000)}x`, 2 * 201],
+    ["signed exponents", `${"2^-".repeat(3000)}x`, 3 * 100 + 2], // levels alternate ^ and -
+    ["calls", "sin(".repeat(2000), 4 * 201],
+    ["branches", `${"x ? 1 : ".repeat(1000)}x`, 8 * 200 + 3],
+    ["mixed", "-(".repeat(4000), 201],
+  ])("refuses nesting deeper than 200 levels: %s", (_, text, column) => {
+    refusedAt(text, /^expression nested too deeply \(more than 200 levels\)$/, column);
   });
 
   it("200 levels are fine, 201 are not", () => {
