@@ -170,21 +170,21 @@ describe.skipIf(!canThread)("threaded fused elementwise kernels", () => {
   });
 });
 
-/** Runs a script (TypeScript, through tsx) in a child node process with `env`; returns status, output, time. */
+/** Runs a script (TypeScript, through tsx) in a child node process with `env`; returns status and output. */
 function runChild(source: string, env: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), "nabla-threads-"));
   try {
     const file = join(dir, "child.mts");
     writeFileSync(file, source);
-    const t0 = Date.now();
     const r = spawnSync(process.execPath, ["--import", "tsx", file], {
       cwd: resolve(__dirname, ".."),
       // The pool's WebAssembly products are under test, not the optional native addon's.
       env: { ...process.env, NABLA_NATIVE: "0", ...env },
       encoding: "utf8",
+      // Only a child that never exits reaches this: it is killed, and the test fails on its signal.
       timeout: 30_000,
     });
-    return { status: r.status, signal: r.signal, out: r.stdout + r.stderr, ms: Date.now() - t0 };
+    return { status: r.status, signal: r.signal, out: r.stdout + r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -234,7 +234,6 @@ describe.skipIf(!simdSupported())("thread pool lifetime and fallback", () => {
     const got = JSON.parse(r.out.trim().split("\n").at(-1)!);
     expect(got).toMatchObject({ ready: true, same: true, threaded: true, split: true });
     threadedHash = got.hash;
-    expect(r.ms).toBeLessThan(10_000);
   });
 
   it.skipIf(!canThread)("a process whose first large product started the workers exits on its own", () => {
@@ -242,7 +241,6 @@ describe.skipIf(!simdSupported())("thread pool lifetime and fallback", () => {
     expect(r.signal).toBe(null);
     expect(r.status, r.out).toBe(0);
     expect(JSON.parse(r.out.trim().split("\n").at(-1)!).same).toBe(true);
-    expect(r.ms).toBeLessThan(10_000);
   });
 
   it("NABLA_THREADS=1 runs single-threaded, with the same bits", () => {
