@@ -22,16 +22,9 @@ export {
   type TraceEvent,
 } from "./debug/profile.js";
 export {
-  type DerivativeMethod,
-  type DerivativeOptions,
-  derivative,
   type GradOptions,
   grad,
-  hessian,
   hvp,
-  type JacOptions,
-  jacfwd,
-  jacrev,
   jvp,
   linearize,
   makeProgram,
@@ -44,6 +37,15 @@ export {
 } from "./interpret/api.js";
 export { checkpoint, customJvp, customVjp } from "./interpret/custom.js";
 export { getBackend, setBackend } from "./interpret/eval.js";
+export {
+  type DerivativeMethod,
+  type DerivativeOptions,
+  derivative,
+  hessian,
+  type JacOptions,
+  jacfwd,
+  jacrev,
+} from "./interpret/jacobians.js";
 export {
   elementwiseDerivatives,
   jet,

@@ -10,6 +10,7 @@ import {
   symmetricDerivative,
   symmetricIndex,
 } from "../src/interpret/derivative-tensor.js";
+import { jacrev } from "../src/interpret/jacobians.js";
 import { makeRng } from "../src/numeric/rng.js";
 import { expectClose, expectTreeClose } from "./util/close.js";
 
@@ -21,7 +22,7 @@ function randn(shape: number[], seed: number): Tensor {
   return nb.reshape(f64(Float64Array.from({ length: n }, () => rng.normal())), shape);
 }
 const TOL = { atol: 1e-11, rtol: 1e-11 };
-const transforms = { jacrev: api.jacrev, jvp: api.jvp, vmap: api.vmap, makeProgram: api.makeProgram };
+const transforms = { jacrev, jvp: api.jvp, vmap: api.vmap, makeProgram: api.makeProgram };
 const binomial = (n: number, k: number) => {
   let r = 1;
   for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
