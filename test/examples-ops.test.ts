@@ -105,6 +105,12 @@ describe("elementwise maths", () => {
       rtol: 1e-14,
       atol: 0,
     });
+    // The order of polygamma takes whole values only: its derivative in n is zero, as for floor.
+    expect(
+      nb
+        .grad((n: nb.Tensor) => nb.polygamma(n, 2))(f64([1]).reshape([]))
+        .item(),
+    ).toBe(0);
     // The derivative of lgamma is digamma, and so on up the tower.
     expect(
       nb

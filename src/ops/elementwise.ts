@@ -116,7 +116,7 @@ export const lgamma = floatUnary("lgamma", lax.lgamma);
 /** ψ(x) = Γ′(x)/Γ(x), the derivative of lgamma. @example `nb.digamma(1).item(); // −γ ≈ −0.5772157` */
 export const digamma = floatUnary("digamma", lax.digamma);
 /**
- * ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n a whole number ≥ 0, held constant: derivatives are taken in x).
+ * ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n a whole number ≥ 0; its derivative in n is zero, as for floor).
  * @example `nb.polygamma(1, 1).item(); // π²/6 ≈ 1.644934`
  */
 export const polygamma = (n: TensorLike, x: TensorLike): Tensor => {

@@ -1,5 +1,4 @@
 import { isFloat } from "../core/dtype.js";
-import { ValueError } from "../core/errors.js";
 import type { Prim } from "../core/primitives.js";
 import { bind } from "../core/trace.js";
 import * as lax from "./lax.js";
@@ -44,10 +43,10 @@ export const jetRules: { readonly [P in Exclude<Prim, "custom_linear">]: JetRule
   max: ([x, y], [u, v], _p, order) => extremumRule(lax.max(x!, y!), lax.gt(x!, y!), x!, y!, u!, v!, order),
   min: ([x, y], [u, v], _p, order) => extremumRule(lax.min(x!, y!), lax.lt(x!, y!), x!, y!, u!, v!, order),
   atan2: atan2Rule,
-  polygamma: ([n, x], [m, u], _p, order) => {
-    if (!m!.isConstant)
-      throw new ValueError("polygamma: the order n is not differentiable; pass it as a constant");
+  // As in the JVP rule: constant in its whole-number order n, the next polygamma in x.
+  polygamma: ([n, x], [, u], _p, order) => {
     const out = lax.polygamma(n!, x!);
+    if (u!.isConstant) return [out, null];
     return [
       out,
       seriesFromDerivatives((x, k) => lax.polygamma(lax.add(n!, lax.scalarLike(n!, k)), x))(

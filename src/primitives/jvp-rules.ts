@@ -1,7 +1,6 @@
 // JVP rules: for each primitive, its output and tangent from the primals and their tangents (a null
 // tangent is a symbolic zero). Rules are written with primitives, so they are differentiable themselves.
 import { isFloat } from "../core/dtype.js";
-import { ValueError } from "../core/errors.js";
 import { NO_PARAMS, type Prim, type PrimParams } from "../core/primitives.js";
 import { range } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
@@ -139,8 +138,9 @@ export const jvpRules: { readonly [P in Exclude<Prim, "custom_linear">]: JvpRule
     return [out, num && lax.div(num, lax.add(sq(x!), sq(y!)))];
   },
   // d ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁺¹⁾(x) dx; the order n is a whole number, not a differentiable argument.
-  polygamma: ([n, x], [dn, dx]) => {
-    if (dn) throw new ValueError("polygamma: the order n is not differentiable; pass it as a constant");
+  // The order n takes whole values only, so ψ⁽ⁿ⁾ does not vary continuously with it: its derivative in n is
+  // zero (as for floor), and in x it is the next polygamma.
+  polygamma: ([n, x], [, dx]) => {
     const out = lax.polygamma(n!, x!);
     return [out, mulT(dx!, lax.polygamma(lax.add(n!, one(n!)), x!))];
   },

@@ -46,7 +46,7 @@ export const pow = b("pow");
 export const max = b("max");
 export const min = b("min");
 export const atan2 = b("atan2");
-/** ψ⁽ⁿ⁾(x): polygamma(n, x), the n-th derivative of digamma (n a whole number ≥ 0, not differentiated). */
+/** ψ⁽ⁿ⁾(x): polygamma(n, x), the n-th derivative of digamma (n a whole number ≥ 0; constant in n, as floor is). */
 export const polygamma = b("polygamma");
 export const eq = b("eq");
 export const ne = b("ne");
