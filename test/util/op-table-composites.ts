@@ -21,7 +21,11 @@ export const composites: OpRow[] = [
   { name: "nb.gelu (tanh)", fn: (x) => nb.gelu(x, { approximate: true }), args: (r) => [uni(r, S, -3, 3)] },
   { name: "nb.softplus", fn: (x) => nb.softplus(x), args: (r) => [nonzero(r, S)] },
   // The custom_linear primitive (residuals as inputs, closures for its map and transpose).
-  { name: "nb.checkpoint", fn: (x, y) => checkpointed(x, y), args: (r) => [normal(r, S), normal(r, S)] },
+  {
+    name: "custom_linear (through nb.checkpoint)",
+    fn: (x, y) => checkpointed(x, y),
+    args: (r) => [normal(r, S), normal(r, S)],
+  },
   {
     name: "nb.clip (tensor bounds)",
     fn: (x, lo, hi) => nb.clip(x, lo, hi),
