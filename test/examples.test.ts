@@ -1,12 +1,12 @@
-// Every public export of nabla has a readable example in test/examples-*.test.ts; this test keeps it so.
+// Every public export of nabla has a readable example in a test/**/examples-*.test.ts; this test keeps it so.
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as nb from "nabla";
 import { describe, expect, it } from "vitest";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const exampleText = readdirSync(here)
-  .filter((f) => /^examples-.*\.test\.ts$/.test(f))
+const exampleText = readdirSync(here, { recursive: true, encoding: "utf8" })
+  .filter((f) => /(^|\/)examples-.*\.test\.ts$/.test(f))
   .map((f) => readFileSync(here + f, "utf8"))
   .join("\n");
 

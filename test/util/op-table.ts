@@ -1,5 +1,5 @@
 // The derivative table: one row per primitive and per composite public op, each with inputs drawn from the
-// op's domain, driven by test/derivatives.test.ts. Composite rows live in op-table-composites.ts.
+// op's domain, driven by test/primitives/derivatives.test.ts. Composite rows live in op-table-composites.ts.
 import * as nb from "nabla";
 import * as lax from "../../src/primitives/lax.js";
 import { applyUnary, UNARY, UNARY_PRIMS } from "../../src/primitives/unary.js";

@@ -4,7 +4,7 @@
 // tanh, logistic). Inputs are copied into WebAssembly memory and outputs out (so tensors stay plain
 // arrays); long loops run split across threads (threads/elementwise.ts), with bit-identical results. The
 // math functions are within about one unit in the last place of the reference backend;
-// test/backend-fast.test.ts measures them.
+// test/backend/backend-fast.test.ts measures them.
 import { sizeOf, stridesOf } from "../../core/shape.js";
 import type { FusedArg, FusedKernel, FusedNode, FusedSpec } from "../fusion.js";
 import {

@@ -6,7 +6,7 @@
 //    Cody–Waite loses every bit; their polynomials run in float64 too and round once.
 //  - lanes beyond the reduction's exact range (|x| ≥ 2^24), and ±Infinity and NaN, call Math.sin/Math.cos
 //    (imported functions), so no lane is ever wrong.
-// test/backend-fast.test.ts measures every function against the reference backend (float64 Math rounded to
+// test/backend/backend-fast.test.ts measures every function against the reference backend (float64 Math rounded to
 // float32) in units in the last place.
 import { F64, type Func, type ImportedFunc, SIMD, V128 } from "./emit.js";
 
