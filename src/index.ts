@@ -104,6 +104,7 @@ export {
   maximum,
   minimum,
   mul,
+  ndtr,
   neg,
   notEqual,
   polygamma,

@@ -4,6 +4,7 @@ import { broadcastShapes } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { customJvp } from "../interpret/custom.js";
 import * as lax from "../primitives/lax.js";
+import { applyUnary } from "../primitives/unary.js";
 import {
   applyPromoted,
   asTensor,
@@ -109,6 +110,8 @@ export const tanh = floatUnary("tanh", lax.tanh);
 export const erf = floatUnary("erf", lax.erf);
 /** The complementary error function 1 − erf(x), accurate where it is tiny. @example `nb.erfc(0).item(); // 1` */
 export const erfc = floatUnary("erfc", lax.erfc);
+/** Φ(x), the standard normal distribution function. @example `nb.ndtr(0).item(); // 0.5` */
+export const ndtr = floatUnary("ndtr", (x) => applyUnary("ndtr", x));
 /** The inverse error function on (−1, 1) (±Infinity at ±1). @example `nb.erfinv(0).item(); // 0` */
 export const erfinv = floatUnary("erfinv", lax.erfinv);
 /** log |Γ(x)|, the log-gamma function. @example `nb.lgamma(4).item(); // log 6 ≈ 1.791759` */

@@ -42,6 +42,7 @@ export const UNARY_PRIMS = [
   "erfinv",
   "lgamma",
   "digamma",
+  "ndtr",
   "neg",
   "floor",
   "ceil",
@@ -348,6 +349,17 @@ export const UNARY: { readonly [P in UnaryPrim]: UnaryRow } = {
     },
     formula: { name: "erfc" },
     domain: [[-2, 3]],
+  },
+  ndtr: {
+    accepts: "float",
+    scalar: (x) => 0.5 * erfc(-x * Math.SQRT1_2), // Φ(x), accurate in both tails
+    derivative: (x) => lax.mul(c(x, 1 / Math.sqrt(2 * Math.PI)), lax.exp(lax.mul(c(x, -0.5), sq(x)))),
+    series: (_x, u, y0, order) => {
+      const w = Series.direct(order, u.aval, undefined, (m) => lincomb(u.aval, square(u.at, m, -0.5)));
+      return chain(u, y0, () => expOf(w), 1 / Math.sqrt(2 * Math.PI)); // y′ = φ(u)·u′
+    },
+    formula: { name: "ndtr", latex: "\\Phi" },
+    domain: [[-3, 3]],
   },
   erfinv: {
     accepts: "float",

@@ -94,6 +94,12 @@ describe("elementwise maths", () => {
 
   it("special functions: erfc, erfinv, lgamma, digamma, polygamma", () => {
     expect(nb.erfc(0).item()).toBe(1);
+    // Φ(−8) ≈ 6.22e-16 (no cancellation in the lower tail) and Φ(1.96) ≈ 0.975.
+    expect(nb.ndtr(0).item()).toBe(0.5);
+    expectTensor(nb.ndtr(f64([-8, 1.96])), [6.220960574271785e-16, 0.9750021048517795], {
+      rtol: 1e-14,
+      atol: 0,
+    });
     expect(nb.erfinv(0).item()).toBe(0);
     expect(nb.lgamma(1).item()).toBe(0);
     // Reference values: erfc(5), Γ(4) = 6, ψ(1) = −γ, ψ′(1) = π²/6, ψ″(1) = −2ζ(3).

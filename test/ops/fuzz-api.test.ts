@@ -168,6 +168,7 @@ const unary = [
   "lgamma",
   "log",
   "log1p",
+  "ndtr",
   "neg",
   "relu",
   "round",
