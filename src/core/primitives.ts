@@ -49,6 +49,11 @@ export interface PrimParams
   /** scatter_add(updates, indices): the transpose of gather into a zero array whose `axis` has `size`. */
   scatter_add: { axis: number; size: number };
   /**
+   * threefry2x32(key, count): the Threefry-2x32 generator on int32[..., 2] keys and counters (two 32-bit
+   * words each), broadcasting the axes before the last; declared with its rules in primitives/random.ts.
+   */
+  threefry2x32: NoParams;
+  /**
    * custom_linear(...residuals, ...tangents): a map linear in the tangents, given by functions (custom VJPs,
    * checkpointing). Residuals are explicit inputs so outer transformations see them. `forward` applies the
    * map (null when only reverse mode is defined); `transpose` maps an output cotangent to one cotangent per

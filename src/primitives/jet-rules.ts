@@ -119,4 +119,5 @@ export const jetRules: { readonly [P in Exclude<Prim, "custom_linear">]: JetRule
     ];
   },
   scatter_add: linearFull("scatter_add"),
+  threefry2x32: zero("threefry2x32"),
 };

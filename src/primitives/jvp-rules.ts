@@ -181,6 +181,8 @@ export const jvpRules: { readonly [P in Exclude<Prim, "custom_linear">]: JvpRule
     lax.scatterAdd(u!, idx!, params.axis, params.size),
     du && lax.scatterAdd(du, idx!, params.axis, params.size),
   ],
+  // Random bits are integers: no tangent, whatever the key.
+  threefry2x32: none("threefry2x32"),
 };
 
 // max/min: the winner's tangent; ties split evenly (as JAX does).

@@ -98,6 +98,8 @@ export const gather = (x: Tensor, indices: Tensor, axis: number, oob?: string) =
   bind("gather", [x, indices], oob === undefined ? { axis } : { axis, oob });
 export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size: number) =>
   bind("scatter_add", [updates, indices], { axis, size });
+/** Threefry-2x32 of int32[..., 2] counters under int32[..., 2] keys (leading axes broadcast). */
+export const threefry2x32 = (key: Tensor, count: Tensor) => bind("threefry2x32", [key, count], NO_PARAMS);
 
 /** Broadcasts `x` to `shape` with NumPy's right-aligned rule. */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {

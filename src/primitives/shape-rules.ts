@@ -7,6 +7,7 @@ import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js"
 import type { Prim, PrimParams } from "../core/primitives.js";
 import { broadcastShapes, shapesEqual, sizeOf } from "../core/shape.js";
 import type { Aval } from "../core/tensor.js";
+import { threefryShape } from "./random.js";
 import { unaryTable } from "./unary.js";
 
 type ShapeRuleOf<Params> = (avals: readonly Aval[], params: Params) => Aval;
@@ -172,6 +173,7 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
     if (n === 0 && axis > u!.shape.length) throw new ValueError("scatter_add: bad axis");
     return { ...u!, shape: [...u!.shape.slice(0, axis), size, ...u!.shape.slice(axis + n)] };
   },
+  threefry2x32: threefryShape,
 };
 
 // Every primitive application looks its rule up: a Map by name is cheaper than a keyed read of the table.

@@ -185,4 +185,7 @@ export const vmapRules: { readonly [P in Prim]: VmapRule<P> } = {
     }
     return loop("scatter_add")(xs, dims, params, size);
   },
+  // Elementwise over the axes before the word pair: a batch of keys is one more broadcast axis, so per-example
+  // keys give per-example streams in one kernel call.
+  threefry2x32: elementwise("threefry2x32"),
 };

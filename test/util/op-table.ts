@@ -254,6 +254,25 @@ const otherPrims: OpRow[] = [
     fn: (u) => lax.scatterAdd(u, ints([1, 1, 0, 2, 1, 0], [2, 3]), 0, 3),
     args: (r) => [normal(r, [2, 3, 4])],
   },
+  {
+    // Random bits are integers without a derivative; noise drawn from them scales x, so the function is
+    // smooth in x with the noise as its (constant) derivative.
+    name: "threefry2x32 (as uniform noise times x)",
+    fn: (x) =>
+      lax.mul(x, nb.random.uniform(nb.random.key(3), x.shape, { dtype: x.dtype as "float32" | "float64" })),
+    args: (r) => [normal(r, S)],
+  },
+  {
+    name: "threefry2x32 (normal noise from a split key, plus x²)",
+    fn: (x) => {
+      const k = nb.random.split(nb.random.key(5))[1]!;
+      return lax.add(
+        lax.mul(x, x),
+        nb.random.normal(k, x.shape, { dtype: x.dtype as "float32" | "float64" }),
+      );
+    },
+    args: (r) => [normal(r, S)],
+  },
 ];
 
 /** Every row: primitives first, then composite ops. */

@@ -4,6 +4,7 @@ import { allocate, castArray, type TypedArray } from "../../core/dtype.js";
 import { fmtShape, ValueError } from "../../core/errors.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { ConcreteTensor } from "../../core/tensor.js";
+import { threefryData } from "../../primitives/random.js";
 import { polygamma } from "../../primitives/special.js";
 import { unaryTable } from "../../primitives/unary.js";
 import type { Backend, Kernel, KernelOf, KernelTable } from "../backend.js";
@@ -365,6 +366,8 @@ const kernels: KernelTable = {
       }
     return r;
   },
+  threefry2x32: ([key, count], _p, out) =>
+    threefryData(key!.data, key!.aval.shape, count!.data, count!.aval.shape, out.shape),
 };
 
 export const referenceBackend: Backend = { name: "reference", kernels };
