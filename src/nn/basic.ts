@@ -141,7 +141,7 @@ export function Flatten(startDim = 1): Layer {
 /**
  * Inverted dropout: in training mode zeroes each element with probability `rate` and scales the rest by
  * 1 / (1 − rate); the identity in evaluation mode. Training needs `options.key`; the same key gives the
- * same mask.
+ * same mask. The key may be traced (under jit, as in nn.fit's compiled step, or vmap).
  * @example
  * ```ts
  * const drop = nb.nn.Dropout(0.5);

@@ -100,8 +100,8 @@ export interface FitOptions {
   silent?: boolean;
   /**
    * Compile the training step (forward, gradient, optimizer update) with nb.jit, once per batch shape.
-   * Default true; a step that cannot be traced trains eagerly with a warning, and a model with a random
-   * layer (Dropout) trains eagerly.
+   * Default true; a step that cannot be traced trains eagerly with a warning. Random layers (Dropout) are
+   * compiled too: their key is an argument of the step.
    */
   jit?: boolean;
 }
@@ -228,11 +228,10 @@ export function fit(options: FitOptions): FitResult {
     };
   };
   // Compiled once per batch shape; a step that cannot be traced (a model reading tensor values into
-  // JavaScript control flow) falls back to running eagerly, with a warning. A layer that draws random
-  // numbers (Dropout) needs its key's value, which a compiled step does not have, so it runs eagerly
-  // without trying.
-  const random = typeof options.model !== "function" && options.model.stochastic !== false;
-  const compiled = options.jit === false || random ? null : jit(trainStep);
+  // JavaScript control flow) falls back to running eagerly, with a warning. The step's key is an argument
+  // like the batch, so a layer that draws random numbers (Dropout) gets a new mask every step from one
+  // compiled program.
+  const compiled = options.jit === false ? null : jit(trainStep);
   let useJit = compiled !== null;
   const runStep: typeof trainStep = (...args) => {
     if (!useJit) return trainStep(...args);

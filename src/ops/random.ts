@@ -1,48 +1,43 @@
-// Seeded, splittable random numbers (JAX-style keys) from the Threefry-2x32 counter-based generator.
+// Seeded, splittable random numbers (JAX-style keys) from the Threefry-2x32 counter-based generator. Every
+// function is built from the threefry2x32 primitive and ordinary lax operations, so keys may be traced: the
+// functions work under jit, vmap (a batch of keys gives a batch of streams) and inside grad.
 import { getDefaultFloat } from "../core/convert.js";
-import { allocate, type DType } from "../core/dtype.js";
-import { ValueError } from "../core/errors.js";
+import { TraceError, ValueError } from "../core/errors.js";
 import { type Shape, sizeOf } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
+import * as lax from "../primitives/lax.js";
 import { describeValue, dtypeArg, intArg, numberArg, optionsArg, shapeArg } from "./util.js";
-
-const ROT = [13, 15, 26, 6, 17, 29, 16, 24];
-const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) >>> 0;
-
-/** Threefry-2x32 with 20 rounds: a keyed bijection of 64-bit counters (Salmon et al., 2011). */
-function threefry(k0: number, k1: number, c0: number, c1: number): [number, number] {
-  const ks = [k0 >>> 0, k1 >>> 0, (0x1bd11bda ^ k0 ^ k1) >>> 0];
-  let x0 = (c0 + ks[0]!) >>> 0;
-  let x1 = (c1 + ks[1]!) >>> 0;
-  for (let block = 0; block < 5; block++) {
-    for (let r = 0; r < 4; r++) {
-      x0 = (x0 + x1) >>> 0;
-      x1 = rotl(x1, ROT[(block % 2) * 4 + r]!) ^ x0;
-    }
-    x0 = (x0 + ks[(block + 1) % 3]!) >>> 0;
-    x1 = (x1 + ks[(block + 2) % 3]! + block + 1) >>> 0;
-  }
-  return [x0, x1];
-}
 
 /** A random key: a tensor of two 32-bit words. Pass it to `normal`, `uniform`, `split`, ... */
 export type Key = Tensor;
 
-function words(op: string, key: Key): [number, number] {
+/** Checks a key on its abstract value (dtype int32, shape [2]), so traced keys pass as concrete ones do. */
+function checkKey(op: string, key: unknown): Key {
   if (!(key instanceof Tensor))
     throw new ValueError(
       `random.${op}: expected a key from nb.random.key(seed) as the first argument, got ${describeValue(key)}`,
     );
-  const c = key.concrete();
-  if (c.aval.dtype !== "int32" || c.aval.shape.length !== 1 || c.aval.shape[0] !== 2)
+  const { dtype, shape } = key.aval;
+  if (dtype !== "int32" || shape.length !== 1 || shape[0] !== 2)
     throw new ValueError(
-      `random.${op}: expected a key from nb.random.key(seed) (int32 of shape [2]), got ${c.aval.dtype}[${c.aval.shape.join(",")}]`,
+      `random.${op}: expected a key from nb.random.key(seed) (int32 of shape [2]), got ${dtype}[${shape.join(",")}]`,
     );
-  return [c.data[0]! >>> 0, c.data[1]! >>> 0];
+  return key;
 }
 
 const makeKey = (a: number, b: number): Key =>
   new ConcreteTensor(Int32Array.of(a | 0, b | 0), { shape: [2], dtype: "int32", weak: false });
+
+/** Counters as int32[n, 2] constants: pair i is `at(i)`. */
+function counters(n: number, at: (i: number) => [number, number]): ConcreteTensor {
+  const data = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const [c0, c1] = at(i);
+    data[2 * i] = c0;
+    data[2 * i + 1] = c1;
+  }
+  return new ConcreteTensor(data, { shape: [n, 2], dtype: "int32", weak: false });
+}
 
 /**
  * A key from an integer seed.
@@ -65,34 +60,48 @@ export function key(seed: number): Key {
  * ```
  */
 export function split(k: Key, n = 2): Key[] {
-  const [a, b] = words("split", k);
+  checkKey("split", k);
   intArg("random.split", "n", n);
   shapeArg("random.split", [n, 2], "int32");
-  return Array.from({ length: n }, (_, i) => {
-    const [x, y] = threefry(a, b, 0, i);
-    return makeKey(x, y);
-  });
+  // Key i is Threefry of the counter (0, i).
+  const all = lax.threefry2x32(
+    k,
+    counters(n, (i) => [0, i]),
+  );
+  if (all instanceof ConcreteTensor)
+    return Array.from({ length: n }, (_, i) => makeKey(all.data[2 * i]!, all.data[2 * i + 1]!));
+  return Array.from({ length: n }, (_, i) => lax.reshape(lax.slice(all, [i, 0], [i + 1, 2]), [2]));
 }
 
-/** `size` uniform 32-bit words from a key. */
-function bits(k: Key, size: number, op: string): Uint32Array {
-  const [a, b] = words(op, k);
-  const out = new Uint32Array(size);
-  for (let i = 0; i < size; i += 2) {
-    const [x, y] = threefry(a, b, i >>> 0, 0x9e3779b9);
-    out[i] = x;
-    if (i + 1 < size) out[i + 1] = y;
-  }
-  return out;
+/**
+ * `size` 32-bit words (as int32) from a key: word 2i and 2i+1 are Threefry of the counter (2i, 0x9e3779b9),
+ * so a longer stream starts with the words of a shorter one.
+ */
+function bits(k: Key, size: number): Tensor {
+  const pairs = Math.ceil(size / 2);
+  const w = lax.threefry2x32(
+    k,
+    counters(pairs, (i) => [2 * i, 0x9e3779b9 | 0]),
+  );
+  return lax.slice(lax.reshape(w, [2 * pairs]), [0], [size]);
 }
 
-/** Uniform doubles in [0, 1) with 53 random bits from two words. */
-function unitDoubles(k: Key, size: number, op: string): Float64Array {
-  const w = bits(k, 2 * size, op);
-  const out = new Float64Array(size);
-  for (let i = 0; i < size; i++)
-    out[i] = ((w[2 * i]! >>> 5) * 67108864 + (w[2 * i + 1]! >>> 6)) / 9007199254740992;
-  return out;
+const f64 = (v: number) => lax.scalarLike({ shape: [], dtype: "float64", weak: false }, v);
+
+/** Uniform float64 in [0, 1) with 53 random bits from two words: (w₀ >>> 5) · 2²⁶ + (w₁ >>> 6), over 2⁵³. */
+function unitDoubles(k: Key, size: number): Tensor {
+  const w = lax.reshape(bits(k, 2 * size), [size, 2]);
+  // A word as its unsigned value, exactly, in float64 (one column at a time: cheaper than broadcasting
+  // per-column constants over [size, 2]).
+  const unsigned = (col: number) => {
+    const x = lax.convert(lax.reshape(lax.slice(w, [0, col], [size, col + 1]), [size]), "float64");
+    return lax.select(lax.lt(x, f64(0)), lax.add(x, f64(2 ** 32)), x);
+  };
+  // Division by a power of two then floor is an exact right shift; both parts are integers, and their
+  // combination stays below 2⁵³, so every step is exact.
+  const hi = lax.floor(lax.div(unsigned(0), f64(32)));
+  const lo = lax.floor(lax.div(unsigned(1), f64(64)));
+  return lax.div(lax.add(lax.mul(hi, f64(67108864)), lo), f64(9007199254740992));
 }
 
 export interface RandomOptions {
@@ -118,12 +127,6 @@ function samplerArgs(
   return { o, dtype, shape: shapeArg(op, shape, dtype) };
 }
 
-function floatTensor(values: Float64Array, shape: Shape, dtype: DType): Tensor {
-  const data = allocate(dtype, values.length);
-  data.set(values);
-  return new ConcreteTensor(data, { shape: [...shape], dtype, weak: false });
-}
-
 /**
  * Uniform samples in [minval, maxval) (default [0, 1)).
  * @example
@@ -137,7 +140,7 @@ export function uniform(
   options?: RandomOptions & { minval?: number; maxval?: number },
 ): Tensor {
   const op = "random.uniform";
-  words("uniform", k);
+  checkKey("uniform", k);
   const {
     o,
     dtype,
@@ -155,14 +158,16 @@ export function uniform(
     throw new ValueError(
       `${op}: need minval < maxval with a finite difference, got minval ${lo} and maxval ${hi}`,
     );
-  const u = unitDoubles(k, sizeOf(s), "uniform");
-  for (let i = 0; i < u.length; i++) u[i] = lo + (hi - lo) * u[i]!;
-  const t = floatTensor(u, s, dtype) as ConcreteTensor;
-  // float32 rounding can reach maxval; keep the interval half-open.
+  const u = lax.add(f64(lo), lax.mul(f64(hi - lo), unitDoubles(k, sizeOf(s))));
+  let t = lax.convert(u, dtype);
+  // float32 rounding can reach maxval; keep the interval half-open (compared in float64, as maxval is).
   if (dtype === "float32")
-    for (let i = 0; i < t.data.length; i++)
-      if (t.data[i]! >= hi) t.data[i] = Math.fround(hi - (hi - lo) * 2 ** -24);
-  return t;
+    t = lax.select(
+      lax.ge(lax.convert(t, "float64"), f64(hi)),
+      lax.scalarLike(t, Math.fround(hi - (hi - lo) * 2 ** -24)),
+      t,
+    );
+  return lax.reshape(t, s);
 }
 
 /**
@@ -173,7 +178,7 @@ export function uniform(
  * ```
  */
 export function normal(k: Key, shape: Shape = [], options?: RandomOptions): Tensor {
-  words("normal", k);
+  checkKey("normal", k);
   const { dtype, shape: s } = samplerArgs(
     "random.normal",
     shape,
@@ -182,15 +187,14 @@ export function normal(k: Key, shape: Shape = [], options?: RandomOptions): Tens
     'nb.random.normal(key, [2, 3], { dtype: "float64" })',
   );
   const n = sizeOf(s);
-  const u = unitDoubles(k, 2 * Math.ceil(n / 2), "normal");
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - u[i]!));
-    const th = 2 * Math.PI * u[i + 1]!;
-    out[i] = r * Math.cos(th);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
-  }
-  return floatTensor(out, s, dtype);
+  const m = Math.ceil(n / 2);
+  const u = lax.reshape(unitDoubles(k, 2 * m), [m, 2]);
+  const col = (c: number) => lax.slice(u, [0, c], [m, c + 1]);
+  // Each pair of uniforms gives two normals: r·cos θ and r·sin θ, r = √(−2 log(1 − u₀)), θ = 2π u₁.
+  const r = lax.sqrt(lax.mul(f64(-2), lax.log(lax.sub(f64(1), col(0)))));
+  const th = lax.mul(f64(2 * Math.PI), col(1));
+  const pairs = lax.concatenate([lax.mul(r, lax.cos(th)), lax.mul(r, lax.sin(th))], 1);
+  return lax.reshape(lax.convert(lax.slice(lax.reshape(pairs, [2 * m]), [0], [n]), dtype), s);
 }
 
 /**
@@ -202,30 +206,35 @@ export function normal(k: Key, shape: Shape = [], options?: RandomOptions): Tens
  */
 export function randint(k: Key, shape: Shape, minval: number, maxval: number): Tensor {
   const op = "random.randint";
-  words("randint", k);
+  checkKey("randint", k);
   const s = shapeArg(op, shape, "int32");
   intArg(op, "minval", minval, -(2 ** 31), 2 ** 31 - 1);
   intArg(op, "maxval", maxval, -(2 ** 31), 2 ** 31);
   if (maxval <= minval)
     throw new ValueError(`${op}: need integers minval < maxval, got ${minval} and ${maxval}`);
-  const u = unitDoubles(k, sizeOf(s), "randint");
-  const data = new Int32Array(u.length);
-  for (let i = 0; i < u.length; i++) data[i] = minval + Math.floor(u[i]! * (maxval - minval));
-  return new ConcreteTensor(data, { shape: s, dtype: "int32", weak: false });
+  const u = unitDoubles(k, sizeOf(s));
+  const v = lax.add(f64(minval), lax.floor(lax.mul(u, f64(maxval - minval))));
+  return lax.reshape(lax.convert(v, "int32"), s);
 }
 
 /**
- * A random permutation of 0 … n−1 (Fisher–Yates), as int32.
+ * A random permutation of 0 … n−1 (Fisher–Yates), as int32. Its swaps run one after another in JavaScript,
+ * so it needs a concrete key: it runs eagerly, not under jit or vmap.
  * @example
  * ```ts
  * nb.random.permutation(nb.random.key(0), 5).shape; // [5]
  * ```
  */
 export function permutation(k: Key, n: number): Tensor {
-  words("permutation", k);
+  checkKey("permutation", k);
   intArg("random.permutation", "n", n, 0, 2 ** 31 - 1);
   shapeArg("random.permutation", [n], "int32");
-  const u = unitDoubles(k, n, "permutation");
+  if (!(k instanceof ConcreteTensor))
+    throw new TraceError(
+      "random.permutation: needs a concrete key (its shuffle runs eagerly, in JavaScript), got a traced one " +
+        "(under jit or vmap); draw the permutation outside the traced function and pass it in",
+    );
+  const u = unitDoubles(k, n).concrete().data;
   const p = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(u[i]! * (i + 1));
@@ -243,13 +252,9 @@ export function permutation(k: Key, n: number): Tensor {
  */
 export function bernoulli(k: Key, p: number, shape: Shape = []): Tensor {
   const op = "random.bernoulli";
-  words("bernoulli", k);
+  checkKey("bernoulli", k);
   if (!(typeof p === "number" && p >= 0 && p <= 1))
     throw new ValueError(`${op}: p must be a probability in [0, 1], got ${describeValue(p)}`);
   const s = shapeArg(op, shape, "bool");
-  const u = unitDoubles(k, sizeOf(s), "bernoulli");
-  return new ConcreteTensor(
-    Uint8Array.from(u, (v) => (v < p ? 1 : 0)),
-    { shape: s, dtype: "bool", weak: false },
-  );
+  return lax.reshape(lax.lt(unitDoubles(k, sizeOf(s)), f64(p)), s);
 }

@@ -87,3 +87,14 @@ describe("samples", () => {
     expect(random.uniform(random.key(0), [2], opts).dtype).toBe("float64");
   });
 });
+
+describe("keys inside transformations", () => {
+  it("a key can be an argument of a jitted function, and a batch of keys can be vmapped", () => {
+    const noisy = nb.jit((x: nb.Tensor, k: nb.Tensor) => nb.add(x, random.normal(k, x.shape)));
+    const x = nb.zeros([3]);
+    expect(noisy(x, random.key(1)).toArray()).toEqual(random.normal(random.key(1), [3]).toArray());
+    const keys = nb.stack(random.split(random.key(0), 5));
+    const draws = nb.vmap((k: nb.Tensor) => random.uniform(k, [2]))(keys);
+    expect(draws.shape).toEqual([5, 2]);
+  });
+});
