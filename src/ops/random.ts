@@ -2,10 +2,12 @@
 // function is built from the threefry2x32 primitive and ordinary lax operations, so keys may be traced: the
 // functions work under jit, vmap (a batch of keys gives a batch of streams) and inside grad.
 import { getDefaultFloat } from "../core/convert.js";
+import { allocate, type DType } from "../core/dtype.js";
 import { TraceError, ValueError } from "../core/errors.js";
 import { type Shape, sizeOf } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
+import { threefryInto } from "../primitives/random.js";
 import { describeValue, dtypeArg, intArg, numberArg, optionsArg, shapeArg } from "./util.js";
 
 /** A random key: a tensor of two 32-bit words. Pass it to `normal`, `uniform`, `split`, ... */
@@ -88,8 +90,31 @@ function bits(k: Key, size: number): Tensor {
 
 const f64 = (v: number) => lax.scalarLike({ shape: [], dtype: "float64", weak: false }, v);
 
+/**
+ * The doubles of `unitDoubles` for a concrete key, computed in one JavaScript pass (the same words and the
+ * same arithmetic, without a kernel per step): eager draws cost what a plain loop costs.
+ */
+function unitDoublesNow(k: ConcreteTensor, size: number): Float64Array {
+  const k0 = k.data[0]!;
+  const k1 = k.data[1]!;
+  const w = new Int32Array(2);
+  const out = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    threefryInto(w, 0, k0, k1, 2 * i, 0x9e3779b9 | 0);
+    out[i] = ((w[0]! >>> 5) * 67108864 + (w[1]! >>> 6)) / 9007199254740992;
+  }
+  return out;
+}
+
+const concreteOf = (values: Float64Array, shape: Shape, dtype: DType): ConcreteTensor => {
+  const data = allocate(dtype, values.length);
+  data.set(values);
+  return new ConcreteTensor(data, { shape: [...shape], dtype, weak: false });
+};
+
 /** Uniform float64 in [0, 1) with 53 random bits from two words: (w₀ >>> 5) · 2²⁶ + (w₁ >>> 6), over 2⁵³. */
 function unitDoubles(k: Key, size: number): Tensor {
+  if (k instanceof ConcreteTensor) return concreteOf(unitDoublesNow(k, size), [size], "float64");
   const w = lax.reshape(bits(k, 2 * size), [size, 2]);
   // A word as its unsigned value, exactly, in float64 (one column at a time: cheaper than broadcasting
   // per-column constants over [size, 2]).
@@ -158,6 +183,16 @@ export function uniform(
     throw new ValueError(
       `${op}: need minval < maxval with a finite difference, got minval ${lo} and maxval ${hi}`,
     );
+  if (k instanceof ConcreteTensor) {
+    const v = unitDoublesNow(k, sizeOf(s));
+    for (let i = 0; i < v.length; i++) v[i] = lo + (hi - lo) * v[i]!;
+    const t = concreteOf(v, s, dtype);
+    // float32 rounding can reach maxval; keep the interval half-open.
+    if (dtype === "float32")
+      for (let i = 0; i < t.data.length; i++)
+        if (t.data[i]! >= hi) t.data[i] = Math.fround(hi - (hi - lo) * 2 ** -24);
+    return t;
+  }
   const u = lax.add(f64(lo), lax.mul(f64(hi - lo), unitDoubles(k, sizeOf(s))));
   let t = lax.convert(u, dtype);
   // float32 rounding can reach maxval; keep the interval half-open (compared in float64, as maxval is).
@@ -188,6 +223,17 @@ export function normal(k: Key, shape: Shape = [], options?: RandomOptions): Tens
   );
   const n = sizeOf(s);
   const m = Math.ceil(n / 2);
+  if (k instanceof ConcreteTensor) {
+    const v = unitDoublesNow(k, 2 * m);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i += 2) {
+      const r = Math.sqrt(-2 * Math.log(1 - v[i]!));
+      const th = 2 * Math.PI * v[i + 1]!;
+      out[i] = r * Math.cos(th);
+      if (i + 1 < n) out[i + 1] = r * Math.sin(th);
+    }
+    return concreteOf(out, s, dtype);
+  }
   const u = lax.reshape(unitDoubles(k, 2 * m), [m, 2]);
   const col = (c: number) => lax.slice(u, [0, c], [m, c + 1]);
   // Each pair of uniforms gives two normals: r·cos θ and r·sin θ, r = √(−2 log(1 − u₀)), θ = 2π u₁.

@@ -12,7 +12,14 @@ import type { Aval } from "../core/tensor.js";
  * Rounds rotate by 13, 15, 26, 6 in even blocks of four and 17, 29, 16, 24 in odd ones (unrolled: this is
  * the inner loop of every random draw).
  */
-function threefryInto(out: Int32Array, o: number, k0: number, k1: number, c0: number, c1: number): void {
+export function threefryInto(
+  out: Int32Array,
+  o: number,
+  k0: number,
+  k1: number,
+  c0: number,
+  c1: number,
+): void {
   const ks0 = k0 | 0;
   const ks1 = k1 | 0;
   const ks2 = 0x1bd11bda ^ ks0 ^ ks1;

@@ -275,7 +275,7 @@ describe("fit", () => {
       batchSize: 20,
       log: (l) => lines.push(l),
     });
-    // a random layer trains eagerly without a failed jit attempt or a warning
+    // a random layer trains through the compiled step, without a warning
     expect(lines.every((l) => l.startsWith("epoch"))).toBe(true);
     const bn = r.state["1"] as nn.Params;
     expect(values(bn.mean as T)).not.toEqual(values((state["1"] as nn.Params).mean as T));
