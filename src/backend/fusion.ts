@@ -4,17 +4,20 @@
 // programs; the fast backend also runs single eager operations through them. The scalar semantics below
 // are exactly the reference backend's (compute in float64, round once per primitive to the result dtype).
 import type { DType, TypedArray } from "../core/dtype.js";
-import { BINARY_PRIMS, COMPARE_PRIMS, type Prim } from "../core/primitives.js";
-import { polygamma } from "../primitives/special.js";
+import type { Prim } from "../core/primitives.js";
+import {
+  BINARY,
+  BINARY_PRIMS,
+  type BinaryPrim,
+  binaryTable,
+  COMPARE_PRIMS,
+  type ComparePrim,
+  compareTable,
+} from "../primitives/binary.js";
 import { UNARY, UNARY_PRIMS, type UnaryPrim, unaryTable } from "../primitives/unary.js";
 
 /** Primitives a fused loop evaluates per element. */
-export type ElementwisePrim =
-  | UnaryPrim
-  | (typeof BINARY_PRIMS)[number]
-  | (typeof COMPARE_PRIMS)[number]
-  | "select_n"
-  | "convert_element_type";
+export type ElementwisePrim = UnaryPrim | BinaryPrim | ComparePrim | "select_n" | "convert_element_type";
 
 const ELEMENTWISE = new Set<string>([
   ...UNARY_PRIMS,
@@ -82,21 +85,8 @@ type Scalar = (a: number, b: number, c: number) => number;
 /** The value of each primitive on float64 scalars, before rounding to the result dtype. */
 const scalarOps: Record<ElementwisePrim, Scalar> = {
   ...unaryTable((_p, row): Scalar => row.scalar),
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: Math.pow,
-  max: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
-  min: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
-  atan2: Math.atan2,
-  polygamma,
-  eq: (a, b) => (a === b ? 1 : 0),
-  ne: (a, b) => (a !== b ? 1 : 0),
-  lt: (a, b) => (a < b ? 1 : 0),
-  le: (a, b) => (a <= b ? 1 : 0),
-  gt: (a, b) => (a > b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
+  ...binaryTable((_p, row): Scalar => row.scalar),
+  ...compareTable((_p, row): Scalar => row.scalar),
   select_n: (p, f, t) => (p !== 0 ? t : f),
   convert_element_type: (a) => a,
 };
@@ -143,21 +133,12 @@ export function scalarFn(prim: ElementwisePrim, dtype: DType): Scalar {
 const call = (fn: string) => (a: string[]) => `${fn}(${a.join(", ")})`;
 const jsOps: Record<ElementwisePrim, (a: string[]) => string> = {
   ...unaryTable((p, row) => (row.js ? ([a]: string[]) => row.js!(a!) : call(`H.${p}`))),
-  add: ([a, b]) => `(${a} + ${b})`,
-  sub: ([a, b]) => `(${a} - ${b})`,
-  mul: ([a, b]) => `(${a} * ${b})`,
-  div: ([a, b]) => `(${a} / ${b})`,
-  pow: call("Math.pow"),
-  max: ([a, b]) => `(${a} >= ${b} || ${a} !== ${a} ? ${a} : ${b})`,
-  min: ([a, b]) => `(${a} <= ${b} || ${a} !== ${a} ? ${a} : ${b})`,
-  atan2: call("Math.atan2"),
-  polygamma: call("H.polygamma"),
-  eq: ([a, b]) => `(${a} === ${b} ? 1 : 0)`,
-  ne: ([a, b]) => `(${a} !== ${b} ? 1 : 0)`,
-  lt: ([a, b]) => `(${a} < ${b} ? 1 : 0)`,
-  le: ([a, b]) => `(${a} <= ${b} ? 1 : 0)`,
-  gt: ([a, b]) => `(${a} > ${b} ? 1 : 0)`,
-  ge: ([a, b]) => `(${a} >= ${b} ? 1 : 0)`,
+  ...binaryTable((p, row) => (row.js ? ([a, b]: string[]) => row.js!(a!, b!) : call(`H.${p}`))),
+  ...compareTable(
+    (_p, row) =>
+      ([a, b]: string[]) =>
+        row.js(a!, b!),
+  ),
   select_n: ([p, f, t]) => `(${p} !== 0 ? ${t} : ${f})`,
   convert_element_type: ([a]) => a!,
 };
@@ -172,7 +153,7 @@ export const DISCRETE = new Set<string>([
 /** Helpers the generated source refers to as `H.name`. */
 export const jsHelpers: Record<string, (...args: number[]) => number> = {
   ...unaryTable((_p, row) => row.scalar),
-  polygamma,
+  ...Object.fromEntries(BINARY_PRIMS.filter((p) => !BINARY[p].js).map((p) => [p, BINARY[p].scalar])),
 };
 
 /**

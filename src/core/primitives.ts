@@ -1,5 +1,6 @@
 // The closed set of primitives and the parameters each one takes. Names follow JAX's lax. The elementwise
-// unary family is declared with its rules in src/primitives/unary.ts, which merges its names in here.
+// families are declared with their rules in src/primitives/unary.ts and src/primitives/binary.ts (binary
+// primitives and comparisons), which merge their names in here.
 import type { DType } from "./dtype.js";
 import type { Aval, Tensor } from "./tensor.js";
 
@@ -8,19 +9,11 @@ export type NoParams = Record<string, never>;
 /** Parameters of the primitives that take none: one shared frozen object, so binding allocates nothing. */
 export const NO_PARAMS: NoParams = Object.freeze({});
 
-export const BINARY_PRIMS = ["add", "sub", "mul", "div", "pow", "max", "min", "atan2", "polygamma"] as const;
-export type BinaryPrim = (typeof BINARY_PRIMS)[number];
-
-export const COMPARE_PRIMS = ["eq", "ne", "lt", "le", "gt", "ge"] as const;
-export type ComparePrim = (typeof COMPARE_PRIMS)[number];
-
 export const REDUCE_PRIMS = ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod"] as const;
 export type ReducePrim = (typeof REDUCE_PRIMS)[number];
 
 /** Parameters of every primitive; a primitive's name is a key of this interface. */
-export interface PrimParams
-  extends Record<BinaryPrim | ComparePrim, NoParams>,
-    Record<ReducePrim, { axes: number[] }> {
+export interface PrimParams extends Record<ReducePrim, { axes: number[] }> {
   /** select_n(pred, onFalse, onTrue): elementwise choice, broadcasting all three. */
   select_n: NoParams;
   convert_element_type: { dtype: DType; weak: boolean };

@@ -1,16 +1,14 @@
 import { isFloat } from "../core/dtype.js";
 import type { Prim } from "../core/primitives.js";
 import { bind } from "../core/trace.js";
+import { binaryTable, compareTable } from "./binary.js";
 import * as lax from "./lax.js";
-import { full, lincomb, mulSeries, quotient } from "./series.js";
+import { full, lincomb } from "./series.js";
 import {
-  atan2Rule,
   dotRule,
-  extremumRule,
   isScalar,
   type JetRule,
   linearFull,
-  powRule,
   reduceExtremum,
   reduceProdRule,
   structural,
@@ -29,40 +27,8 @@ export const jetRules: { readonly [P in Exclude<Prim, "custom_linear">]: JetRule
     if (row.series === "derivatives") return unary(p, seriesFromDerivatives(row.nth!));
     return unary(p, row.series);
   }),
-  add: weighted("add", 1, 1),
-  sub: weighted("sub", 1, -1),
-  mul: ([x, y], [u, v]) => {
-    const out = lax.mul(x!, y!);
-    return [out, mulSeries(u!, v!, out)];
-  },
-  div: ([x, y], [u, v], _p, order) => {
-    const out = lax.div(x!, y!);
-    return [out, quotient(order, out.aval, u!.at, v!.at, out, 1, v!.isConstant)];
-  },
-  pow: powRule,
-  max: ([x, y], [u, v], _p, order) => extremumRule(lax.max(x!, y!), lax.gt(x!, y!), x!, y!, u!, v!, order),
-  min: ([x, y], [u, v], _p, order) => extremumRule(lax.min(x!, y!), lax.lt(x!, y!), x!, y!, u!, v!, order),
-  atan2: atan2Rule,
-  // As in the JVP rule: constant in its whole-number order n, the next polygamma in x.
-  polygamma: ([n, x], [, u], _p, order) => {
-    const out = lax.polygamma(n!, x!);
-    if (u!.isConstant) return [out, null];
-    return [
-      out,
-      seriesFromDerivatives((x, k) => lax.polygamma(lax.add(n!, lax.scalarLike(n!, k)), x))(
-        x!,
-        u!,
-        out,
-        order,
-      ),
-    ];
-  },
-  eq: zero("eq"),
-  ne: zero("ne"),
-  lt: zero("lt"),
-  le: zero("le"),
-  gt: zero("gt"),
-  ge: zero("ge"),
+  ...binaryTable((_p, row) => row.series),
+  ...compareTable((p) => zero(p)),
   // Linear in the two branches.
   select_n: ([p, f, t], [, sf, st], _p, order) => {
     const out = bind("select_n", [p!, f!, t!], {});

@@ -3,8 +3,9 @@
 import { isFloat } from "../core/dtype.js";
 import { NO_PARAMS, type Prim, type PrimParams } from "../core/primitives.js";
 import { range } from "../core/shape.js";
-import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
+import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
+import { addT, binaryTable, compareTable, mulT } from "./binary.js";
 import * as lax from "./lax.js";
 import { type UnaryPrim, unaryTable } from "./unary.js";
 
@@ -14,8 +15,6 @@ type Tan = Tensor | null;
 export type JvpRuleOf<Params> = (primals: T[], tangents: Tan[], params: Params) => [T, Tan];
 export type JvpRule<P extends Prim> = JvpRuleOf<PrimParams[P]>;
 
-const addT = (a: Tan, b: Tan): Tan => (a === null ? b : b === null ? a : lax.add(a, b));
-const mulT = (t: Tan, c: T): Tan => (t === null ? null : lax.mul(t, c));
 const one = (x: T) => lax.scalarLike(x, 1);
 
 /** A unary rule from the derivative f'(x), which may use the output y: dy = dx · f'(x). */
@@ -81,9 +80,6 @@ function dotRule([x, y]: T[], [dx, dy]: Tan[], params: PrimParams["dot_general"]
   return [out, addT(dx && lax.dotGeneral(dx, y!, params), dy && lax.dotGeneral(x!, dy, params))];
 }
 
-const sq = (x: T) => lax.mul(x, x);
-const BOOL: Aval = { shape: [], dtype: "bool", weak: false };
-
 /**
  * The rule of every primitive but custom_linear, whose rule runs the JVP interpreter on its map (it lives
  * with the interpreter, in interpret/jvp.ts).
@@ -97,59 +93,8 @@ export const jvpRules: { readonly [P in Exclude<Prim, "custom_linear">]: JvpRule
           ? zero(p)
           : unary(p, row.derivative),
   ),
-  add: ([x, y], [dx, dy]) => [lax.add(x!, y!), addT(dx!, dy!)],
-  sub: ([x, y], [dx, dy]) => [lax.sub(x!, y!), addT(dx!, dy && lax.neg(dy))],
-  mul: ([x, y], [dx, dy]) => [lax.mul(x!, y!), addT(mulT(dx!, y!), mulT(dy!, x!))],
-  // d(x/y) = (dx − dy·out)/y
-  div: ([x, y], [dx, dy]) => {
-    const out = lax.div(x!, y!);
-    const num = addT(dx!, dy && lax.neg(lax.mul(dy, out)));
-    return [out, num && lax.div(num, y!)];
-  },
-  // d(x^y) = y x^(y−1) dx + log(x) x^y dy, with log 0 read as 0.
-  pow: ([x, y], [dx, dy]) => {
-    const out = lax.pow(x!, y!);
-    // A known exponent with no zeros needs no guard (keeps programs of polynomials small).
-    const guard = !(y instanceof ConcreteTensor && y.data.every((v) => v !== 0));
-    // Where x = 0 and y = 0, x^(y−1) is infinite while y·x^(y−1) should be 0: read the base as 1 there
-    // (only there, so y stays differentiable: d/dy [y x^(y−1)] = x^(y−1) + … is kept where y = 0, x ≠ 0).
-    const base = guard
-      ? lax.select(
-          lax.select(
-            lax.eq(y!, lax.scalarLike(y!, 0)),
-            lax.eq(x!, lax.scalarLike(x!, 0)),
-            lax.fullAval(BOOL, 0),
-          ),
-          one(x!),
-          x!,
-        )
-      : x!;
-    const tx = dx && lax.mul(dx, lax.mul(y!, lax.pow(base, lax.sub(y!, one(y!)))));
-    const safeLog = () => lax.log(lax.select(lax.eq(x!, lax.scalarLike(x!, 0)), one(x!), x!));
-    const ty = dy && lax.mul(dy, lax.mul(out, safeLog()));
-    return [out, addT(tx, ty)];
-  },
-  max: ([x, y], [dx, dy]) => extremumRule(lax.max(x!, y!), lax.gt(x!, y!), x!, y!, dx!, dy!),
-  min: ([x, y], [dx, dy]) => extremumRule(lax.min(x!, y!), lax.lt(x!, y!), x!, y!, dx!, dy!),
-  // d atan2(y, x) = (x dy − y dx) / (x² + y²)
-  atan2: ([y, x], [dy, dx]) => {
-    const out = lax.atan2(y!, x!);
-    const num = addT(dy && lax.mul(x!, dy), dx && lax.neg(lax.mul(y!, dx)));
-    return [out, num && lax.div(num, lax.add(sq(x!), sq(y!)))];
-  },
-  // d ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁺¹⁾(x) dx; the order n is a whole number, not a differentiable argument.
-  // The order n takes whole values only, so ψ⁽ⁿ⁾ does not vary continuously with it: its derivative in n is
-  // zero (as for floor), and in x it is the next polygamma.
-  polygamma: ([n, x], [, dx]) => {
-    const out = lax.polygamma(n!, x!);
-    return [out, mulT(dx!, lax.polygamma(lax.add(n!, one(n!)), x!))];
-  },
-  eq: none("eq"),
-  ne: none("ne"),
-  lt: none("lt"),
-  le: none("le"),
-  gt: none("gt"),
-  ge: none("ge"),
+  ...binaryTable((_p, row) => row.jvp),
+  ...compareTable((p) => none(p)),
   select_n: ([p, f, t], [, df, dt]) => {
     const out = bind("select_n", [p!, f!, t!], NO_PARAMS);
     return [out, bind("select_n", [p!, df ?? lax.zerosLike(f!), dt ?? lax.zerosLike(t!)], NO_PARAMS)];
@@ -184,13 +129,3 @@ export const jvpRules: { readonly [P in Exclude<Prim, "custom_linear">]: JvpRule
   // Random bits are integers: no tangent, whatever the key.
   threefry2x32: none("threefry2x32"),
 };
-
-// max/min: the winner's tangent; ties split evenly (as JAX does).
-function extremumRule(out: T, firstWins: T, x: T, y: T, dx: Tan, dy: Tan): [T, Tan] {
-  const tie = lax.eq(x, y);
-  const half = lax.scalarLike(out, 0.5);
-  const zero = lax.scalarLike(out, 0);
-  const wx = lax.select(firstWins, one(out), lax.select(tie, half, zero));
-  const wy = lax.sub(one(out), wx);
-  return [out, addT(mulT(dx, wx), mulT(dy, wy))];
-}

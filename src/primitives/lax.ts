@@ -1,10 +1,11 @@
 // The primitive-level API (like jax.lax): one thin typed wrapper per primitive, plus constants.
 // Derivative, batching and transpose rules are written with these, so they are differentiable themselves.
 import { allocate, type DType } from "../core/dtype.js";
-import { type BinaryPrim, type ComparePrim, NO_PARAMS, type PrimParams } from "../core/primitives.js";
+import { NO_PARAMS, type PrimParams } from "../core/primitives.js";
 import { invertPerm, range, type Shape, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
+import type { BinaryPrim, ComparePrim } from "./binary.js";
 import type { UnaryPrim } from "./unary.js";
 
 const u = (p: UnaryPrim) => (x: Tensor) => bind(p, [x], NO_PARAMS);

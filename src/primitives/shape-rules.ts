@@ -7,6 +7,7 @@ import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js"
 import type { Prim, PrimParams } from "../core/primitives.js";
 import { broadcastShapes, shapesEqual, sizeOf } from "../core/shape.js";
 import type { Aval } from "../core/tensor.js";
+import { binaryTable, compareTable } from "./binary.js";
 import { threefryShape } from "./random.js";
 import { unaryTable } from "./unary.js";
 
@@ -66,21 +67,8 @@ const argReduce: ShapeRuleOf<{ axis: number }> = ([x], { axis }) => ({
 
 export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
   ...unaryTable((_p, row) => (row.accepts === "float" ? floatUnary : anyUnary)),
-  add: binary("add"),
-  sub: binary("sub"),
-  mul: binary("mul"),
-  div: binary("div"),
-  pow: binary("pow"),
-  max: binary("maximum"),
-  min: binary("minimum"),
-  atan2: binary("atan2"),
-  polygamma: binary("polygamma"),
-  eq: compare("equal"),
-  ne: compare("notEqual"),
-  lt: compare("less"),
-  le: compare("lessEqual"),
-  gt: compare("greater"),
-  ge: compare("greaterEqual"),
+  ...binaryTable((_p, row) => binary(row.name)),
+  ...compareTable((_p, row) => compare(row.name)),
   select_n: ([p, f, t]) => {
     if (p!.dtype !== "bool") throw new DTypeError(`where: the condition must be bool, got ${p!.dtype}`);
     sameDtype("where", [f!, t!]);

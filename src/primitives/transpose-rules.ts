@@ -3,23 +3,17 @@
 import { NablaError } from "../core/errors.js";
 import type { PrimParams } from "../core/primitives.js";
 import { invertPerm, range } from "../core/shape.js";
-import { type Aval, Tensor } from "../core/tensor.js";
+import type { Tensor } from "../core/tensor.js";
+import { LINEAR_BINARY_PRIMS, linearBinaryTable } from "./binary.js";
 import * as lax from "./lax.js";
-import { unbroadcast } from "./unbroadcast.js";
+import { type Arg, avalOf, isLin, shapeOf, unbroadcast } from "./unbroadcast.js";
 
-/**
- * An argument of a transpose rule: a known value, or the abstract value of an argument the equation is linear
- * in (its value is unknown).
- */
-export type Arg = Tensor | Aval;
+export { type Arg, isLin };
 export type Ct = Tensor | null;
 
 export const LINEAR_PRIMS = [
   "neg",
-  "add",
-  "sub",
-  "mul",
-  "div",
+  ...LINEAR_BINARY_PRIMS,
   "select_n",
   "convert_element_type",
   "reduce_sum",
@@ -39,10 +33,6 @@ export const LINEAR_PRIMS = [
 export type LinearPrim = (typeof LINEAR_PRIMS)[number];
 
 export type TransposeRule<P extends LinearPrim> = (ct: Tensor, args: Arg[], params: PrimParams[P]) => Ct[];
-
-export const isLin = (a: Arg | undefined): a is Aval => a !== undefined && !(a instanceof Tensor);
-const avalOf = (a: Arg): Aval => (a instanceof Tensor ? a.aval : a);
-const shapeOf = (a: Arg) => avalOf(a).shape;
 
 /** The cotangent of one side of a dot_general: contract ct with the other operand, then restore the layout. */
 function dotTransposeSide(
@@ -81,21 +71,7 @@ function dotTransposeSide(
 
 export const transposeRules: { readonly [P in LinearPrim]: TransposeRule<P> } = {
   neg: (ct) => [lax.neg(ct)],
-  add: (ct, [x, y]) => [
-    isLin(x) ? unbroadcast(ct, shapeOf(x)) : null,
-    isLin(y) ? unbroadcast(ct, shapeOf(y)) : null,
-  ],
-  sub: (ct, [x, y]) => [
-    isLin(x) ? unbroadcast(ct, shapeOf(x)) : null,
-    isLin(y) ? unbroadcast(lax.neg(ct), shapeOf(y)) : null,
-  ],
-  mul: (ct, [x, y]) => {
-    if (isLin(x) && isLin(y)) throw new NablaError("transpose: mul of two linear values is not linear");
-    return isLin(x)
-      ? [unbroadcast(lax.mul(ct, y as Tensor), shapeOf(x)), null]
-      : [null, unbroadcast(lax.mul(x!, ct), shapeOf(y!))];
-  },
-  div: (ct, [x, y]) => [unbroadcast(lax.div(ct, y as Tensor), shapeOf(x!)), null],
+  ...linearBinaryTable((_p, row) => row.transpose),
   select_n: (ct, [p, f, t]) => {
     const z = lax.zerosLike(ct);
     return [

@@ -2,6 +2,7 @@ import type { Prim, PrimParams } from "../core/primitives.js";
 import { range } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
+import { binaryTable, compareTable } from "./binary.js";
 import * as lax from "./lax.js";
 import { unaryTable } from "./unary.js";
 
@@ -112,21 +113,8 @@ const dotRule: VmapRule<"dot_general"> = ([x, y], [dx, dy], p) => {
 export const vmapRules: { readonly [P in Prim]: VmapRule<P> } = {
   ...unaryTable((p) => unary(p)),
   convert_element_type: unary("convert_element_type"),
-  add: elementwise("add"),
-  sub: elementwise("sub"),
-  mul: elementwise("mul"),
-  div: elementwise("div"),
-  pow: elementwise("pow"),
-  max: elementwise("max"),
-  min: elementwise("min"),
-  atan2: elementwise("atan2"),
-  polygamma: elementwise("polygamma"),
-  eq: elementwise("eq"),
-  ne: elementwise("ne"),
-  lt: elementwise("lt"),
-  le: elementwise("le"),
-  gt: elementwise("gt"),
-  ge: elementwise("ge"),
+  ...binaryTable((p) => elementwise(p)),
+  ...compareTable((p) => elementwise(p)),
   select_n: elementwise("select_n"),
   reduce_sum: reduce("reduce_sum"),
   reduce_max: reduce("reduce_max"),

@@ -1,4 +1,5 @@
 // The expression tree shared by the parser, the simplifier and the printers.
+import { BINARY, BINARY_PRIMS } from "../primitives/binary.js";
 import { UNARY, UNARY_PRIMS, type UnaryPrim } from "../primitives/unary.js";
 
 /** The comparisons a formula may contain. */
@@ -41,23 +42,20 @@ export const PRIMITIVE_FUNCTIONS: ReadonlyMap<string, UnaryPrim> = new Map(
   }),
 );
 
-/** Functions of the formula language that are not unary primitives: compositions of them, and binary ones. */
-const COMPOSITES = {
-  sec: 1,
-  sech: 1,
-  relu: 1,
-  softplus: 1,
-  min: 2,
-  max: 2,
-  polygamma: 2,
-  pow: 2,
-  atan2: 2,
-} as const;
+/** Functions of the formula language that are not primitives: compositions of unary ones. */
+const COMPOSITES = { sec: 1, sech: 1, relu: 1, softplus: 1 } as const;
+
+/** The binary primitives a formula calls by name (from each one's declaration), by that name. */
+export const BINARY_FUNCTIONS: readonly string[] = BINARY_PRIMS.flatMap((p) => {
+  const name = BINARY[p].formula.name;
+  return name === undefined ? [] : [name];
+});
 
 /** The functions an expression may call, with their number of arguments. */
 export const FUNCTIONS: Readonly<Record<string, 1 | 2>> = {
   ...Object.fromEntries([...PRIMITIVE_FUNCTIONS.keys()].map((f) => [f, 1])),
   ...COMPOSITES,
+  ...Object.fromEntries(BINARY_FUNCTIONS.map((f) => [f, 2])),
 };
 /** The name of a function a formula calls (a key of FUNCTIONS). */
 export type FunctionName = string;

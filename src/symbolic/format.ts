@@ -1,6 +1,7 @@
 // Printing expression trees as plain text (`2x cos(x^2)`) that nb.parse reads back to the same values, and
 // as LaTeX (`2 x \cos\left(x^{2}\right)`).
 
+import { BINARY, BINARY_PRIMS } from "../primitives/binary.js";
 import { UNARY } from "../primitives/unary.js";
 import { type Node, PRIMITIVE_FUNCTIONS } from "./ast.js";
 import { foldNode } from "./compile.js";
@@ -148,8 +149,10 @@ const LATEX_FUNCS: ReadonlyMap<string, string> = new Map([
     const latex = UNARY[p].formula!.latex;
     return latex === undefined ? [] : [[f, latex] as const];
   }),
-  ["max", "\\max"],
-  ["min", "\\min"],
+  ...BINARY_PRIMS.flatMap((p) => {
+    const { name, latex } = BINARY[p].formula;
+    return name === undefined || latex === undefined ? [] : [[name, latex] as const];
+  }),
 ]);
 const LATEX_CMP: Readonly<Record<Extract<Node, { kind: "cmp" }>["op"], string>> = {
   "<": "<",

@@ -4,6 +4,7 @@ import { ValueError } from "../core/errors.js";
 import type { Prim } from "../core/primitives.js";
 import type { Program, Var } from "../core/program.js";
 import { ConcreteTensor } from "../core/tensor.js";
+import { BINARY, BINARY_PRIMS, COMPARE, COMPARE_PRIMS, type FormulaOperator } from "../primitives/binary.js";
 import * as A from "./algebra.js";
 import { type CmpOp, type FunctionName, type Node, PRIMITIVE_FUNCTIONS } from "./ast.js";
 import { SCALAR_FUNCTIONS } from "./compile.js";
@@ -36,6 +37,16 @@ const compare =
   (b, [x, y]) =>
     b.cmp(op, x!, y!);
 
+/** The binary primitives that formulas write as operators. */
+const OPERATORS: Readonly<Record<FormulaOperator, Rule>> = {
+  add: (b, [x, y]) => b.add(x!, y!),
+  sub: (b, [x, y]) => b.sub(x!, y!),
+  mul: (b, [x, y]) => b.mul(x!, y!),
+  div: (b, [x, y]) => b.div(x!, y!),
+  // e^u is exp(u) (the parser reads e as Euler's number).
+  pow: (b, [x, y]) => (b.isE(x!) ? b.fn("exp", [y!]) : b.pow(x!, y!)),
+};
+
 /** Each primitive a scalar formula can contain, with its arity. */
 const RULES: ReadonlyMap<Prim, { arity: number; rule: Rule }> = new Map<Prim, { arity: number; rule: Rule }>([
   ["neg", { arity: 1, rule: (b, [x]) => b.neg(x!) }],
@@ -52,22 +63,11 @@ const RULES: ReadonlyMap<Prim, { arity: number; rule: Rule }> = new Map<Prim, { 
       "transpose",
     ] as const
   ).map((p) => [p, { arity: 1, rule: same }] as const),
-  ["add", { arity: 2, rule: (b, [x, y]) => b.add(x!, y!) }],
-  ["sub", { arity: 2, rule: (b, [x, y]) => b.sub(x!, y!) }],
-  ["mul", { arity: 2, rule: (b, [x, y]) => b.mul(x!, y!) }],
-  ["div", { arity: 2, rule: (b, [x, y]) => b.div(x!, y!) }],
-  // e^u is exp(u) (the parser reads e as Euler's number).
-  ["pow", { arity: 2, rule: (b, [x, y]) => (b.isE(x!) ? b.fn("exp", [y!]) : b.pow(x!, y!)) }],
-  ["max", { arity: 2, rule: call("max") }],
-  ["min", { arity: 2, rule: call("min") }],
-  ["atan2", { arity: 2, rule: call("atan2") }],
-  ["polygamma", { arity: 2, rule: call("polygamma") }],
-  ["eq", { arity: 2, rule: compare("==") }],
-  ["ne", { arity: 2, rule: compare("!=") }],
-  ["lt", { arity: 2, rule: compare("<") }],
-  ["le", { arity: 2, rule: compare("<=") }],
-  ["gt", { arity: 2, rule: compare(">") }],
-  ["ge", { arity: 2, rule: compare(">=") }],
+  ...BINARY_PRIMS.map((p) => {
+    const f = BINARY[p].formula;
+    return [p, { arity: 2, rule: f.operator ? OPERATORS[f.operator] : call(f.name) }] as const;
+  }),
+  ...COMPARE_PRIMS.map((p) => [p, { arity: 2, rule: compare(COMPARE[p].operator) }] as const),
   // select_n(pred, onFalse, onTrue)
   ["select_n", { arity: 3, rule: (b, [p, no, yes]) => b.cond(p!, yes!, no!) }],
 ]);

@@ -4,8 +4,8 @@ import { allocate, castArray, type TypedArray } from "../../core/dtype.js";
 import { fmtShape, ValueError } from "../../core/errors.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { ConcreteTensor } from "../../core/tensor.js";
+import { binaryTable, compareTable } from "../../primitives/binary.js";
 import { threefryData } from "../../primitives/random.js";
-import { polygamma } from "../../primitives/special.js";
 import { unaryTable } from "../../primitives/unary.js";
 import type { Backend, Kernel, KernelOf, KernelTable } from "../backend.js";
 
@@ -202,21 +202,8 @@ const dotGeneral: Kernel<"dot_general"> = ([x, y], { lhsContract, rhsContract, l
 
 const kernels: KernelTable = {
   ...unaryTable((_p, row) => unary(row.scalar)),
-  add: binary((x, y) => x + y),
-  sub: binary((x, y) => x - y),
-  mul: binary((x, y) => x * y),
-  div: binary((x, y) => x / y),
-  pow: binary(Math.pow),
-  max: binary((x, y) => (x >= y || Number.isNaN(x) ? x : y)),
-  min: binary((x, y) => (x <= y || Number.isNaN(x) ? x : y)),
-  atan2: binary(Math.atan2),
-  polygamma: binary(polygamma),
-  eq: binary((x, y) => (x === y ? 1 : 0)),
-  ne: binary((x, y) => (x !== y ? 1 : 0)),
-  lt: binary((x, y) => (x < y ? 1 : 0)),
-  le: binary((x, y) => (x <= y ? 1 : 0)),
-  gt: binary((x, y) => (x > y ? 1 : 0)),
-  ge: binary((x, y) => (x >= y ? 1 : 0)),
+  ...binaryTable((_p, row) => binary(row.scalar)),
+  ...compareTable((_p, row) => binary(row.scalar)),
   select_n: ([p, f, t], _params, out) => {
     const r = allocate(out.dtype, sizeOf(out.shape));
     const st = [p!, f!, t!].map((x) => broadcastStrides(x.aval.shape, out.shape));
