@@ -5,7 +5,8 @@ import type { Prim, PrimParams } from "../core/primitives.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import * as lax from "../primitives/lax.js";
-import { toFront, vmapRules } from "../primitives/vmap-rules.js";
+import { toFront } from "../primitives/rule-helpers.js";
+import { vmapRules } from "../primitives/vmap-rules.js";
 
 type T = Tensor;
 type Dim = number | null;

@@ -6,8 +6,8 @@
 import { NablaError } from "../core/errors.js";
 import type { NoParams } from "../core/primitives.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
-import type { JvpRuleOf } from "./jvp-rules.js";
 import * as lax from "./lax.js";
+import type { JvpRuleOf, TransposeRuleOf } from "./rule-helpers.js";
 import { mulSeries, quotient } from "./series.js";
 import {
   atan2Rule,
@@ -17,7 +17,6 @@ import {
   weighted,
 } from "./series-rules.js";
 import { polygamma } from "./special.js";
-import type { TransposeRule } from "./transpose-rules.js";
 import { seriesFromDerivatives } from "./unary.js";
 import { isLin, shapeOf, unbroadcast } from "./unbroadcast.js";
 
@@ -70,7 +69,7 @@ export interface BinaryRow {
 /** The row of a primitive linear in an argument: its transpose rule too. */
 export interface LinearBinaryRow extends BinaryRow {
   /** The cotangents of its linear arguments from the output's cotangent. */
-  readonly transpose: TransposeRule<LinearBinaryPrim>;
+  readonly transpose: TransposeRuleOf<NoParams>;
 }
 
 export interface CompareRow {

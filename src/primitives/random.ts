@@ -1,10 +1,12 @@
 // threefry2x32: the counter-based generator behind nb.random as a primitive, so random numbers are ordinary
 // data that jit stages, vmap batches (a batch of keys gives a batch of streams) and grad passes through.
-// Its shape rule and kernel live here; the other tables' entries are one line each (integer output: no
-// tangent, no series; elementwise over the leading axes: the broadcasting batch rule).
+// Its rules (THREEFRY) and its kernel live here: the shape rule, and one line for each other interpreter
+// (integer output: no tangent, no series; elementwise over the leading axes: the broadcasting batch rule).
 import { DTypeError, fmtShape, ShapeError } from "../core/errors.js";
 import { broadcastShapes, type Shape, sizeOf, stridesOf } from "../core/shape.js";
 import type { Aval } from "../core/tensor.js";
+import { elementwise, type FamilyRules, none } from "./rule-helpers.js";
+import { zero } from "./series-rules.js";
 
 /**
  * Threefry-2x32 with 20 rounds (Salmon et al., 2011): a bijection of the 64-bit counter (c0, c1) keyed by
@@ -74,6 +76,18 @@ export function threefryShape([key, count]: readonly Aval[]): Aval {
   const lead = broadcastShapes("threefry2x32", key!.shape.slice(0, -1), count!.shape.slice(0, -1));
   return { shape: [...lead, 2], dtype: "int32", weak: false };
 }
+
+export const THREEFRY: FamilyRules<"threefry2x32"> = {
+  shape: { threefry2x32: threefryShape },
+  // Random bits are integers: no tangent, whatever the key.
+  jvp: { threefry2x32: none("threefry2x32") },
+  // Elementwise over the axes before the word pair: a batch of keys is one more broadcast axis, so per-example
+  // keys give per-example streams in one kernel call.
+  vmap: { threefry2x32: elementwise("threefry2x32") },
+  jet: { threefry2x32: zero("threefry2x32") },
+  // Not linear in any argument.
+  transpose: {},
+};
 
 /** Strides, in pairs, of leading axes `inShape` read at the positions of `outShape` (0 where broadcast). */
 function pairStrides(inShape: Shape, outShape: Shape): number[] {

@@ -1,12 +1,11 @@
-// The longer jet (Taylor-mode) rules and the factories that keep the jet rule table one line per primitive.
+// The jet (Taylor-mode) rule type, the factories the families' jet rules share, and the longer rules of the
+// elementwise families (the other families keep theirs with their declarations).
 // Every rule returns the primal output and its series, written with the series algebra of taylor.ts.
 import type { Prim, PrimParams } from "../core/primitives.js";
-import { range } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import * as lax from "./lax.js";
 import {
-  binom,
   chain,
   compose,
   deriv,
@@ -81,20 +80,6 @@ export const unary =
 export const zero =
   <P extends Prim>(p: P): JetRule<P> =>
   (xs, _ss, params) => [bind(p, xs, params), null];
-
-/**
- * Primitives that move or copy elements, applied to each term. A 0-d term stands for a constant array, which
- * these map to the same constant, so it passes through unchanged.
- */
-export const structural =
-  <P extends "reshape" | "broadcast_in_dim" | "transpose" | "slice" | "rev">(p: P): JetRule<P> =>
-  ([x], [u], params, order) => {
-    const out = bind(p, [x!], params);
-    return [
-      out,
-      termwise(order, out, [u!], ([t]) => (isScalar(t!) ? t : bind(p, [full(t!, x!.aval)], params))),
-    ];
-  };
 
 /** Linear primitives of one float operand (the first) that mix elements: applied to each full-shape term. */
 export const linearFull =
@@ -216,70 +201,6 @@ export const powRule: JetRule<"pow"> = ([x, p], [u, v], _params, order) => {
   return [out, compose(u!, out, coef)];
 };
 
-/** reduce_max / reduce_min: the series of the extremal element; ties share it equally, as the JVP does. */
-export const reduceExtremum =
-  (p: "reduce_max" | "reduce_min"): JetRuleOf<{ axes: number[] }> =>
-  ([x], [u], params, order) => {
-    const y = bind(p, [x!], params);
-    const kept = range(x!.aval.shape.length).filter((i) => !params.axes.includes(i));
-    const weight = once(() => {
-      const at = lax.eq(x!, lax.broadcastInDim(y, x!.aval.shape, kept));
-      const mask = lax.convert(at, x!.aval.dtype, x!.aval.weak);
-      return lax.div(mask, lax.broadcastInDim(lax.reduceSum(mask, params.axes), x!.aval.shape, kept));
-    });
-    return [
-      y,
-      termwise(order, y, [u!], ([t]) =>
-        isScalar(t!) ? t : lax.reduceSum(lax.mul(full(t!, x!.aval), weight()), params.axes),
-      ),
-    ];
-  };
-
-// Π over the reduced axes as a balanced tree of Leibniz products: exact where factors are zero, O(K² log n)
-// operations.
-export const reduceProdRule: JetRule<"reduce_prod"> = ([x], [u], params, order) => {
-  const y = bind("reduce_prod", [x!], params);
-  const shape = x!.aval.shape;
-  const kept = range(shape.length).filter((i) => !params.axes.includes(i));
-  const keptShape = kept.map((i) => shape[i]!);
-  const n = params.axes.reduce((k, a) => k * shape[a]!, 1);
-  if (n === 0) return [y, null];
-  const r = keptShape.length;
-  const avalOf = (len: number): Aval => ({ ...x!.aval, shape: [...keptShape, len] });
-  const flat = (t: T) =>
-    lax.reshape(lax.transpose(full(t, x!.aval), [...kept, ...params.axes]), [...keptShape, n]);
-  const part = (s: Series, lo: number, hi: number) =>
-    Series.direct(order, avalOf(hi - lo), undefined, (k) => {
-      const t = s.term(k);
-      return t && lax.slice(t, [...new Array<number>(r).fill(0), lo], [...keptShape, hi]);
-    });
-  let s = Series.direct(
-    order,
-    avalOf(n),
-    () => flat(x!),
-    (k) => {
-      const t = u!.term(k);
-      return t && flat(t);
-    },
-  );
-  for (let len = n; len > 1; len = Math.ceil(len / 2)) {
-    const h = Math.floor(len / 2);
-    const prod = mulSeries(part(s, 0, h), part(s, h, 2 * h));
-    if (len % 2 === 0) {
-      s = prod;
-      continue;
-    }
-    const rest = part(s, 2 * h, len);
-    s = Series.direct(order, avalOf(h + 1), undefined, (k) => {
-      const a = prod.term(k);
-      const b = rest.term(k);
-      if (a === null && b === null) return null;
-      return lax.concatenate([a ?? lax.fullAval(avalOf(h), 0), b ?? lax.fullAval(avalOf(1), 0)], r);
-    });
-  }
-  return [y, termwise(order, y, [s], ([t]) => lax.reshape(t!, keptShape))];
-};
-
 /** max/min: the winner's series; ties split evenly (as the JVP does). */
 export function extremumRule(
   out: T,
@@ -318,19 +239,4 @@ export const atan2Rule: JetRule<"atan2"> = ([y, x], [v, u], _params, order) => {
     lincomb(a, [...square(u!.at, m), ...square(v!.at, m)]),
   );
   return [out, integral(order, a, out, quotient(order - 1, a, num.at, den.at).at)];
-};
-
-/** dot_general is bilinear: the Leibniz rule with the contraction as the product. */
-export const dotRule: JetRule<"dot_general"> = ([a, b], [u, v], params, order) => {
-  const out = lax.dotGeneral(a!, b!, params);
-  const s = Series.direct(order, out.aval, out, (m) => {
-    const items: Item[] = [];
-    for (let i = 0; i <= m; i++) {
-      const bj = v!.term(m - i);
-      const ai = bj && u!.term(i);
-      if (ai && bj) items.push([binom(m, i), lax.dotGeneral(full(ai, a!.aval), full(bj, b!.aval), params)]);
-    }
-    return lincomb(out.aval, items);
-  });
-  return [out, s];
 };
