@@ -1,5 +1,6 @@
 // Creating tensors: from JS data, filled, ranges, identity. Every shape is checked (non-negative integer
 // dimensions, within nb.config.maxTensorBytes) before anything is allocated.
+// biome-ignore-all lint/complexity/noArguments: each op compares its argument count with the most it takes, reading no copy of the arguments
 import { checkTensorSize } from "../core/config.js";
 import { checkFits, getDefaultFloat, type TensorLike, toTensor } from "../core/convert.js";
 import { allocate, castArray, type DType } from "../core/dtype.js";
@@ -12,6 +13,7 @@ import {
   checkTensorLike,
   describeValue,
   dtypeArg,
+  extraArgument,
   FIRST,
   intArg,
   numberArg,
@@ -43,6 +45,7 @@ function dtypeOption(op: string, options: DTypeOption | undefined, usage: string
  * ```
  */
 export function array(data: TensorLike, options?: DTypeOption): Tensor {
+  if (arguments.length > 2) extraArgument("array", "data, options?", arguments[2], arguments.length);
   const dtype = dtypeOption("array", options, 'nb.array(data, { dtype: "float64" })', "second");
   checkTensorLike("array", data, "the first argument");
   if (data instanceof Tensor)
@@ -74,6 +77,7 @@ function fill(op: string, shape: Shape | number, value: unknown, dtype: DType): 
  * ```
  */
 export function full(shape: Shape | number, value: number, options?: DTypeOption): Tensor {
+  if (arguments.length > 3) extraArgument("full", "shape, value, options?", arguments[3], arguments.length);
   const dtype = dtypeOption("full", options, 'nb.full(shape, value, { dtype: "int32" })', "third");
   return fill("full", shape, value, dtype ?? getDefaultFloat());
 }
@@ -86,6 +90,7 @@ export function full(shape: Shape | number, value: number, options?: DTypeOption
  * ```
  */
 export function zeros(shape: Shape | number, options?: DTypeOption): Tensor {
+  if (arguments.length > 2) extraArgument("zeros", "shape, options?", arguments[2], arguments.length);
   const dtype = dtypeOption("zeros", options, 'nb.zeros(shape, { dtype: "float64" })', "second");
   return fill("zeros", shape, 0, dtype ?? getDefaultFloat());
 }
@@ -98,6 +103,7 @@ export function zeros(shape: Shape | number, options?: DTypeOption): Tensor {
  * ```
  */
 export function ones(shape: Shape | number, options?: DTypeOption): Tensor {
+  if (arguments.length > 2) extraArgument("ones", "shape, options?", arguments[2], arguments.length);
   const dtype = dtypeOption("ones", options, 'nb.ones(shape, { dtype: "float64" })', "second");
   return fill("ones", shape, 1, dtype ?? getDefaultFloat());
 }
@@ -110,6 +116,7 @@ export function ones(shape: Shape | number, options?: DTypeOption): Tensor {
  * ```
  */
 export function zerosLike(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("zerosLike", "x", arguments[1], arguments.length);
   const t = asTensor(x, "zerosLike", FIRST);
   return fill("zerosLike", t.aval.shape, 0, t.aval.dtype);
 }
@@ -122,6 +129,7 @@ export function zerosLike(x: TensorLike): Tensor {
  * ```
  */
 export function onesLike(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("onesLike", "x", arguments[1], arguments.length);
   const t = asTensor(x, "onesLike", FIRST);
   return fill("onesLike", t.aval.shape, 1, t.aval.dtype);
 }
@@ -135,6 +143,8 @@ export function onesLike(x: TensorLike): Tensor {
  * ```
  */
 export function arange(start: number, stop?: number, step = 1, options?: DTypeOption): Tensor {
+  if (arguments.length > 4)
+    extraArgument("arange", "start, stop?, step?, options?", arguments[4], arguments.length);
   const op = "arange";
   numberArg(op, stop === undefined ? "stop" : "start", start);
   if (stop !== undefined) numberArg(op, "stop", stop);
@@ -159,6 +169,8 @@ export function arange(start: number, stop?: number, step = 1, options?: DTypeOp
  * ```
  */
 export function linspace(start: number, stop: number, num = 50, options?: DTypeOption): Tensor {
+  if (arguments.length > 4)
+    extraArgument("linspace", "start, stop, num?, options?", arguments[4], arguments.length);
   const op = "linspace";
   numberArg(op, "start", start);
   numberArg(op, "stop", stop);
@@ -180,6 +192,7 @@ export function linspace(start: number, stop: number, num = 50, options?: DTypeO
  * ```
  */
 export function eye(n: number, m = n, options?: DTypeOption): Tensor {
+  if (arguments.length > 3) extraArgument("eye", "n, m?, options?", arguments[3], arguments.length);
   const dtype = dtypeOption("eye", options, 'nb.eye(n, m, { dtype: "float64" })', "third");
   intArg("eye", "n", n);
   intArg("eye", "m", m);

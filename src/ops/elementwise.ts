@@ -1,4 +1,5 @@
 // Elementwise maths and activations, built from primitives only (no derivative code here).
+// biome-ignore-all lint/complexity/noArguments: each op compares its argument count with the most it takes, reading no copy of the arguments
 import { DTypeError, ValueError } from "../core/errors.js";
 import { broadcastShapes } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
@@ -10,6 +11,7 @@ import {
   asTensor,
   boolArg,
   checkDType,
+  extraArgument,
   FIRST,
   floatArg,
   nthArgument,
@@ -20,10 +22,11 @@ import {
   type TensorLike,
 } from "./util.js";
 
-const binary =
-  (op: string, f: (x: Tensor, y: Tensor) => Tensor) =>
-  (x: TensorLike, y: TensorLike): Tensor =>
-    applyPromoted(op, x, y, f);
+const binary = (op: string, f: (x: Tensor, y: Tensor) => Tensor) =>
+  function (x: TensorLike, y: TensorLike): Tensor {
+    if (arguments.length > 2) extraArgument(op, "x, y", arguments[2], arguments.length);
+    return applyPromoted(op, x, y, f);
+  };
 
 /** Rejects bool operands where NumPy does (negation and subtraction have no bool meaning). */
 function noBool(op: string, x: Tensor): Tensor {
@@ -34,10 +37,11 @@ function noBool(op: string, x: Tensor): Tensor {
   return x;
 }
 
-const floatUnary =
-  (op: string, f: (x: Tensor) => Tensor) =>
-  (x: TensorLike): Tensor =>
-    f(floatArg(op, x, FIRST));
+const floatUnary = (op: string, f: (x: Tensor) => Tensor) =>
+  function (x: TensorLike): Tensor {
+    if (arguments.length > 1) extraArgument(op, "x", arguments[1], arguments.length);
+    return f(floatArg(op, x, FIRST));
+  };
 
 /** Elementwise x + y with broadcasting. @example `nb.add([1, 2], 10).toArray(); // [11, 12]` */
 export const add = binary("add", lax.add);
@@ -47,7 +51,7 @@ export const sub = binary("sub", (x, y) => lax.sub(noBool("sub", x), y));
 export const mul = binary("mul", lax.mul);
 const floatDiv = (a: Tensor, b: Tensor): Tensor => lax.div(floatArg("div", a), floatArg("div", b));
 /** Elementwise x / y (true division: integers give floats). @example `nb.div([1, 2], 4).toArray(); // [0.25, 0.5]` */
-export const div = (x: TensorLike, y: TensorLike): Tensor => applyPromoted("div", x, y, floatDiv);
+export const div = binary("div", floatDiv);
 /** Elementwise x^y. @example `nb.pow([2, 3], 2).toArray(); // [4, 9]` */
 export const pow = binary("pow", lax.pow);
 /** Elementwise maximum (derivative split evenly at ties). @example `nb.maximum([1, 5], 3).toArray(); // [3, 5]` */
@@ -55,28 +59,48 @@ export const maximum = binary("maximum", lax.max);
 /** Elementwise minimum. @example `nb.minimum([1, 5], 3).toArray(); // [1, 3]` */
 export const minimum = binary("minimum", lax.min);
 /** Elementwise angle of the point (x, y): atan2(y, x). @example `nb.atan2(1, 1).item(); // π/4` */
-export const atan2 = (y: TensorLike, x: TensorLike): Tensor => {
+export function atan2(y: TensorLike, x: TensorLike): Tensor {
+  if (arguments.length > 2) extraArgument("atan2", "y, x", arguments[2], arguments.length);
   const [a, b] = promoteArgs("atan2", floatArg("atan2", y, FIRST), floatArg("atan2", x, nthArgument(1)));
   return lax.atan2(a!, b!);
-};
+}
 
 /** −x. @example `nb.neg([1, -2]).toArray(); // [-1, 2]` */
-export const neg = (x: TensorLike): Tensor => lax.neg(noBool("neg", asTensor(x, "neg", FIRST)));
+export function neg(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("neg", "x", arguments[1], arguments.length);
+  return lax.neg(noBool("neg", asTensor(x, "neg", FIRST)));
+}
 /** x². @example `nb.square([3]).toArray(); // [9]` */
-export const square = (x: TensorLike): Tensor => {
+export function square(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("square", "x", arguments[1], arguments.length);
   const t = asTensor(x, "square", FIRST);
   return lax.mul(t, t);
-};
+}
 /** |x|. @example `nb.abs([-2, 3]).toArray(); // [2, 3]` */
-export const abs = (x: TensorLike): Tensor => lax.abs(asTensor(x, "abs", FIRST));
+export function abs(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("abs", "x", arguments[1], arguments.length);
+  return lax.abs(asTensor(x, "abs", FIRST));
+}
 /** The sign of x: −1, 0 or 1. @example `nb.sign([-2, 0, 3]).toArray(); // [-1, 0, 1]` */
-export const sign = (x: TensorLike): Tensor => lax.sign(asTensor(x, "sign", FIRST));
+export function sign(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("sign", "x", arguments[1], arguments.length);
+  return lax.sign(asTensor(x, "sign", FIRST));
+}
 /** Rounds down. @example `nb.floor([1.5, -1.5]).toArray(); // [1, -2]` */
-export const floor = (x: TensorLike): Tensor => lax.floor(asTensor(x, "floor", FIRST));
+export function floor(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("floor", "x", arguments[1], arguments.length);
+  return lax.floor(asTensor(x, "floor", FIRST));
+}
 /** Rounds up. @example `nb.ceil([1.5, -1.5]).toArray(); // [2, -1]` */
-export const ceil = (x: TensorLike): Tensor => lax.ceil(asTensor(x, "ceil", FIRST));
+export function ceil(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("ceil", "x", arguments[1], arguments.length);
+  return lax.ceil(asTensor(x, "ceil", FIRST));
+}
 /** Rounds to nearest, ties to even (as NumPy). @example `nb.round([0.5, 1.5, 2.4]).toArray(); // [0, 2, 2]` */
-export const round = (x: TensorLike): Tensor => lax.round(asTensor(x, "round", FIRST));
+export function round(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("round", "x", arguments[1], arguments.length);
+  return lax.round(asTensor(x, "round", FIRST));
+}
 
 /** √x. @example `nb.sqrt([4, 9]).toArray(); // [2, 3]` */
 export const sqrt = floatUnary("sqrt", lax.sqrt);
@@ -122,14 +146,15 @@ export const digamma = floatUnary("digamma", lax.digamma);
  * ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n a whole number ≥ 0; its derivative in n is zero, as for floor).
  * @example `nb.polygamma(1, 1).item(); // π²/6 ≈ 1.644934`
  */
-export const polygamma = (n: TensorLike, x: TensorLike): Tensor => {
+export function polygamma(n: TensorLike, x: TensorLike): Tensor {
+  if (arguments.length > 2) extraArgument("polygamma", "n, x", arguments[2], arguments.length);
   const [a, b] = promoteArgs(
     "polygamma",
     floatArg("polygamma", n, FIRST),
     floatArg("polygamma", x, nthArgument(1)),
   );
   return lax.polygamma(a!, b!);
-};
+}
 /** The logistic sigmoid 1 / (1 + e^−x). @example `nb.sigmoid(0).item(); // 0.5` */
 export const sigmoid = floatUnary("sigmoid", lax.logistic);
 
@@ -139,15 +164,17 @@ const zero = (x: Tensor) => lax.scalarLike(x, 0);
 export const relu = floatUnary("relu", (x) => lax.select(lax.le(x, zero(x)), lax.zerosLike(x), x));
 
 /** x for x > 0, slope · x otherwise (slope 0.01 by default). @example `nb.leakyRelu([-1, 2]).toArray(); // [-0.01, 2]` */
-export const leakyRelu = (x: TensorLike, slope = 0.01): Tensor => {
+export function leakyRelu(x: TensorLike, slope = 0.01): Tensor {
+  if (arguments.length > 2) extraArgument("leakyRelu", "x, slope?", arguments[2], arguments.length);
   const t = floatArg("leakyRelu", x, FIRST);
   numberArg("leakyRelu", "slope (the second argument)", slope);
   // x ≥ 0 takes the identity branch, so the derivative at 0 is 1 (as JAX).
   return lax.select(lax.ge(t, zero(t)), t, lax.mul(t, lax.scalarLike(t, slope)));
-};
+}
 
 /** x for x > 0, α(eˣ − 1) otherwise (α = 1 by default). @example `nb.elu([-1, 2]).toArray(); // [-0.632, 2]` */
-export const elu = (x: TensorLike, alpha = 1): Tensor => {
+export function elu(x: TensorLike, alpha = 1): Tensor {
+  if (arguments.length > 2) extraArgument("elu", "x, alpha?", arguments[2], arguments.length);
   const t = floatArg("elu", x, FIRST);
   numberArg("elu", "alpha (the second argument)", alpha);
   // expm1 of (x > 0 ? 0 : x): the unused branch stays finite, so its zero cotangent cannot turn into NaN, and
@@ -157,13 +184,14 @@ export const elu = (x: TensorLike, alpha = 1): Tensor => {
     lax.expm1(lax.select(lax.gt(t, zero(t)), lax.zerosLike(t), t)),
   );
   return lax.select(lax.gt(t, zero(t)), t, negPart);
-};
+}
 
 /**
  * The Gaussian error linear unit x·Φ(x), exact (with erf) unless `approximate` asks for the tanh form.
  * @example `nb.gelu(1).item(); // 0.8413`
  */
-export const gelu = (x: TensorLike, options?: { approximate?: boolean }): Tensor => {
+export function gelu(x: TensorLike, options?: { approximate?: boolean }): Tensor {
+  if (arguments.length > 2) extraArgument("gelu", "x, options?", arguments[2], arguments.length);
   const t = floatArg("gelu", x, FIRST);
   const o = optionsArg("gelu", options, ["approximate"], "nb.gelu(x, { approximate: true })");
   const approximate = boolArg("gelu", "approximate", o.approximate);
@@ -177,7 +205,7 @@ export const gelu = (x: TensorLike, options?: { approximate?: boolean }): Tensor
     return lax.mul(half, lax.add(c(1), lax.tanh(inner)));
   }
   return lax.mul(half, lax.add(c(1), lax.erf(lax.mul(t, c(Math.SQRT1_2)))));
-};
+}
 
 // log1p(e^−|x|) + max(x, 0) never overflows, but its kinks at 0 would make the second derivative there 0;
 // the custom rule (d softplus = sigmoid) keeps every order exact.
@@ -194,7 +222,8 @@ export const softplus = floatUnary("softplus", softplusCore);
  * @example `nb.clip([-2, 0.5, 3], 0, 1).toArray(); // [0, 0.5, 1]`
  * @example `nb.clip([-2, 0.5, 3], 0).toArray(); // [0, 0.5, 3]`
  */
-export const clip = (x: TensorLike, lo?: TensorLike | null, hi?: TensorLike | null): Tensor => {
+export function clip(x: TensorLike, lo?: TensorLike | null, hi?: TensorLike | null): Tensor {
+  if (arguments.length > 3) extraArgument("clip", "x, lo?, hi?", arguments[3], arguments.length);
   const noLo = lo === undefined || lo === null;
   const noHi = hi === undefined || hi === null;
   if (noLo && noHi)
@@ -209,18 +238,19 @@ export const clip = (x: TensorLike, lo?: TensorLike | null, hi?: TensorLike | nu
   if (!noLo) out = lax.max(out, bounds[0]!);
   if (!noHi) out = lax.min(out, bounds[noLo ? 0 : 1]!);
   return out;
-};
+}
 
 /**
  * Picks from `x` where `cond` holds, from `y` elsewhere, with broadcasting.
  * @example `nb.where(nb.greater([1, -1], 0), 1, -1).toArray(); // [1, -1]`
  */
-export const where = (cond: TensorLike, x: TensorLike, y: TensorLike): Tensor => {
+export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
+  if (arguments.length > 3) extraArgument("where", "cond, x, y", arguments[3], arguments.length);
   let c = asTensor(cond, "where", FIRST);
   if (c.aval.dtype !== "bool") c = lax.ne(c, lax.scalarLike(c, 0));
   const [a, b] = promoteNamed("where", [x, y], (i) => nthArgument(i + 1));
   return lax.select(c, a!, b!);
-};
+}
 
 /** x == y elementwise (bool). @example `nb.equal([1, 2], 2).toArray(); // [false, true]` */
 export const equal = binary("equal", lax.eq);
@@ -239,8 +269,9 @@ export const greaterEqual = binary("greaterEqual", lax.ge);
  * Converts to another dtype.
  * @example `nb.astype([1.7, -1.7], "int32").toArray(); // [1, -1]`
  */
-export const astype = (x: TensorLike, dtype: Tensor["dtype"]): Tensor => {
+export function astype(x: TensorLike, dtype: Tensor["dtype"]): Tensor {
+  if (arguments.length > 2) extraArgument("astype", "x, dtype", arguments[2], arguments.length);
   const t = asTensor(x, "astype", FIRST);
   checkDType("astype", dtype, "the dtype (second argument)");
   return lax.convert(t, dtype);
-};
+}

@@ -1,10 +1,19 @@
 // Products and contractions: matmul, dot, outer, tensordot, einsum, trace, diag.
+// biome-ignore-all lint/complexity/noArguments: each op compares its argument count with the most it takes, reading no copy of the arguments
 import { checkTensorSize } from "../core/config.js";
 import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import { broadcastShapes, range } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
-import { describeValue, intArg, nthArgument, promoteArgs, promoteNamed, type TensorLike } from "./util.js";
+import {
+  describeValue,
+  extraArgument,
+  intArg,
+  nthArgument,
+  promoteArgs,
+  promoteNamed,
+  type TensorLike,
+} from "./util.js";
 
 /**
  * Matrix product with NumPy semantics: batched over leading dimensions (broadcast), 1-D operands
@@ -12,6 +21,7 @@ import { describeValue, intArg, nthArgument, promoteArgs, promoteNamed, type Ten
  * @example `nb.matmul([[1, 2], [3, 4]], [[1], [1]]).toArray(); // [[3], [7]]`
  */
 export function matmul(a: TensorLike, b: TensorLike): Tensor {
+  if (arguments.length > 2) extraArgument("matmul", "a, b", arguments[2], arguments.length);
   const [x, y] = promoteArgs("matmul", a, b);
   const xs = x!.aval.shape;
   const ys = y!.aval.shape;
@@ -71,6 +81,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
  * @example `nb.dot([1, 2, 3], [4, 5, 6]).item(); // 32`
  */
 export function dot(a: TensorLike, b: TensorLike): Tensor {
+  if (arguments.length > 2) extraArgument("dot", "a, b", arguments[2], arguments.length);
   const [x, y] = promoteArgs("dot", a, b);
   const xs = x!.aval.shape;
   const ys = y!.aval.shape;
@@ -91,6 +102,7 @@ export function dot(a: TensorLike, b: TensorLike): Tensor {
 
 /** Outer product of two vectors (flattened first). @example `nb.outer([1, 2], [3, 4]).toArray(); // [[3, 4], [6, 8]]` */
 export function outer(a: TensorLike, b: TensorLike): Tensor {
+  if (arguments.length > 2) extraArgument("outer", "a, b", arguments[2], arguments.length);
   const [x, y] = promoteArgs("outer", a, b);
   checkTensorSize("outer", [x!.size, y!.size], x!.aval.dtype);
   const xf = lax.reshape(x!, [x!.size, 1]);
@@ -107,6 +119,7 @@ export function tensordot(
   b: TensorLike,
   axes: number | readonly [readonly number[], readonly number[]] = 2,
 ): Tensor {
+  if (arguments.length > 3) extraArgument("tensordot", "a, b, axes?", arguments[3], arguments.length);
   const [x, y] = promoteArgs("tensordot", a, b);
   const xs = x!.aval.shape;
   const ys = y!.aval.shape;
@@ -158,6 +171,7 @@ function takeDiagonal(t: Tensor, p: number, q: number): Tensor {
  * @example `nb.trace([[1, 2], [3, 4]]).item(); // 5`
  */
 export function trace(a: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("trace", "a", arguments[1], arguments.length);
   const [x] = promoteArgs("trace", a);
   const s = x!.aval.shape;
   if (s.length < 2) throw new ShapeError(`trace: needs at least 2 dimensions, got ${fmtShape(s)}`);
@@ -175,6 +189,7 @@ export function trace(a: TensorLike): Tensor {
  * @example `nb.diag([1, 2]).toArray(); // [[1, 0], [0, 2]]`
  */
 export function diag(a: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("diag", "a", arguments[1], arguments.length);
   const [x] = promoteArgs("diag", a);
   const s = x!.aval.shape;
   if (s.length === 1) {

@@ -1,6 +1,7 @@
 // Seeded, splittable random numbers (JAX-style keys) from the Threefry-2x32 counter-based generator. Every
 // function is built from the threefry2x32 primitive and ordinary lax operations, so keys may be traced: the
 // functions work under jit, vmap (a batch of keys gives a batch of streams) and inside grad.
+// biome-ignore-all lint/complexity/noArguments: each op compares its argument count with the most it takes, reading no copy of the arguments
 import { getDefaultFloat } from "../core/convert.js";
 import { allocate, type DType } from "../core/dtype.js";
 import { TraceError, ValueError } from "../core/errors.js";
@@ -8,7 +9,7 @@ import { type Shape, sizeOf } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
 import { threefryInto } from "../primitives/random.js";
-import { describeValue, dtypeArg, intArg, numberArg, optionsArg, shapeArg } from "./util.js";
+import { describeValue, dtypeArg, extraArgument, intArg, numberArg, optionsArg, shapeArg } from "./util.js";
 
 /** A random key: a tensor of two 32-bit words. Pass it to `normal`, `uniform`, `split`, ... */
 export type Key = Tensor;
@@ -49,6 +50,7 @@ function counters(n: number, at: (i: number) => [number, number]): ConcreteTenso
  * ```
  */
 export function key(seed: number): Key {
+  if (arguments.length > 1) extraArgument("random.key", "seed", arguments[1], arguments.length);
   if (!Number.isSafeInteger(seed))
     throw new ValueError(`random.key: the seed must be an integer, got ${describeValue(seed)}`);
   return makeKey(Math.floor(seed / 2 ** 32), seed >>> 0);
@@ -62,6 +64,7 @@ export function key(seed: number): Key {
  * ```
  */
 export function split(k: Key, n = 2): Key[] {
+  if (arguments.length > 2) extraArgument("random.split", "key, n?", arguments[2], arguments.length);
   checkKey("split", k);
   intArg("random.split", "n", n);
   shapeArg("random.split", [n, 2], "int32");
@@ -164,6 +167,8 @@ export function uniform(
   shape: Shape = [],
   options?: RandomOptions & { minval?: number; maxval?: number },
 ): Tensor {
+  if (arguments.length > 3)
+    extraArgument("random.uniform", "key, shape?, options?", arguments[3], arguments.length);
   const op = "random.uniform";
   checkKey("uniform", k);
   const {
@@ -213,6 +218,8 @@ export function uniform(
  * ```
  */
 export function normal(k: Key, shape: Shape = [], options?: RandomOptions): Tensor {
+  if (arguments.length > 3)
+    extraArgument("random.normal", "key, shape?, options?", arguments[3], arguments.length);
   checkKey("normal", k);
   const { dtype, shape: s } = samplerArgs(
     "random.normal",
@@ -251,6 +258,8 @@ export function normal(k: Key, shape: Shape = [], options?: RandomOptions): Tens
  * ```
  */
 export function randint(k: Key, shape: Shape, minval: number, maxval: number): Tensor {
+  if (arguments.length > 4)
+    extraArgument("random.randint", "key, shape, minval, maxval", arguments[4], arguments.length);
   const op = "random.randint";
   checkKey("randint", k);
   const s = shapeArg(op, shape, "int32");
@@ -272,6 +281,7 @@ export function randint(k: Key, shape: Shape, minval: number, maxval: number): T
  * ```
  */
 export function permutation(k: Key, n: number): Tensor {
+  if (arguments.length > 2) extraArgument("random.permutation", "key, n", arguments[2], arguments.length);
   checkKey("permutation", k);
   intArg("random.permutation", "n", n, 0, 2 ** 31 - 1);
   shapeArg("random.permutation", [n], "int32");
@@ -297,6 +307,8 @@ export function permutation(k: Key, n: number): Tensor {
  * ```
  */
 export function bernoulli(k: Key, p: number, shape: Shape = []): Tensor {
+  if (arguments.length > 3)
+    extraArgument("random.bernoulli", "key, p, shape?", arguments[3], arguments.length);
   const op = "random.bernoulli";
   checkKey("bernoulli", k);
   if (!(typeof p === "number" && p >= 0 && p <= 1))

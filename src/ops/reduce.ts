@@ -1,6 +1,7 @@
 // Reductions over axes (sum, mean, max, variance, logSumExp, norms, ...), built from primitives. Each public
 // function checks its options once, naming itself; the shared work below takes resolved axes, so an error
 // from a composite (std, logSumExp, norm, softmax) names the function the user called.
+// biome-ignore-all lint/complexity/noArguments: each op compares its argument count with the most it takes, reading no copy of the arguments
 import { fmtShape, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
@@ -10,6 +11,7 @@ import {
   axisArg,
   boolArg,
   describeValue,
+  extraArgument,
   FIRST,
   floatArg,
   numberArg,
@@ -96,26 +98,33 @@ function meanOver(r: Reduction): Tensor {
 
 /** Sum over axes (bool and int32 sum to int32). @example `nb.sum([[1, 2], [3, 4]], { axis: 0 }).toArray(); // [4, 6]` */
 export function sum(x: TensorLike, options?: ReduceOptions): Tensor {
+  if (arguments.length > 2) extraArgument("sum", "x, options?", arguments[2], arguments.length);
   return sumOver(reduction("sum", asTensor(x, "sum", FIRST), options));
 }
 
 /** Mean over axes. @example `nb.mean([1, 2, 3, 4]).item(); // 2.5` */
 export function mean(x: TensorLike, options?: ReduceOptions): Tensor {
+  if (arguments.length > 2) extraArgument("mean", "x, options?", arguments[2], arguments.length);
   return meanOver(reduction("mean", floatArg("mean", x, FIRST), options));
 }
 
 /** Product over axes. @example `nb.prod([1, 2, 3, 4]).item(); // 24` */
 export function prod(x: TensorLike, options?: ReduceOptions): Tensor {
+  if (arguments.length > 2) extraArgument("prod", "x, options?", arguments[2], arguments.length);
   const { t, axes, keepdims } = reduction("prod", asTensor(x, "prod", FIRST), options);
   return keep(lax.reduceProd(t, axes), t.aval.shape, axes, keepdims);
 }
 
 /** Maximum over axes (derivative shared equally among ties). @example `nb.max([[1, 5], [3, 2]], { axis: 1 }).toArray(); // [5, 3]` */
-export const max = (x: TensorLike, options?: ReduceOptions): Tensor =>
-  extremumOver("max", "max", reduction("max", asTensor(x, "max", FIRST), options));
+export function max(x: TensorLike, options?: ReduceOptions): Tensor {
+  if (arguments.length > 2) extraArgument("max", "x, options?", arguments[2], arguments.length);
+  return extremumOver("max", "max", reduction("max", asTensor(x, "max", FIRST), options));
+}
 /** Minimum over axes. @example `nb.min([3, 1, 2]).item(); // 1` */
-export const min = (x: TensorLike, options?: ReduceOptions): Tensor =>
-  extremumOver("min", "min", reduction("min", asTensor(x, "min", FIRST), options));
+export function min(x: TensorLike, options?: ReduceOptions): Tensor {
+  if (arguments.length > 2) extraArgument("min", "x, options?", arguments[2], arguments.length);
+  return extremumOver("min", "min", reduction("min", asTensor(x, "min", FIRST), options));
+}
 
 export interface ArgOptions {
   /** The axis to search; the flattened tensor when left out (or null). */
@@ -137,9 +146,15 @@ function argExtremum(op: "argmax" | "argmin", x: TensorLike, options: ArgOptions
 }
 
 /** Index of the maximum (first one on ties), as int32. @example `nb.argmax([1, 5, 3]).item(); // 1` */
-export const argmax = (x: TensorLike, options?: ArgOptions): Tensor => argExtremum("argmax", x, options);
+export function argmax(x: TensorLike, options?: ArgOptions): Tensor {
+  if (arguments.length > 2) extraArgument("argmax", "x, options?", arguments[2], arguments.length);
+  return argExtremum("argmax", x, options);
+}
 /** Index of the minimum, as int32. @example `nb.argmin([4, 1, 3]).item(); // 1` */
-export const argmin = (x: TensorLike, options?: ArgOptions): Tensor => argExtremum("argmin", x, options);
+export function argmin(x: TensorLike, options?: ArgOptions): Tensor {
+  if (arguments.length > 2) extraArgument("argmin", "x, options?", arguments[2], arguments.length);
+  return argExtremum("argmin", x, options);
+}
 
 export interface VarianceOptions extends ReduceOptions {
   /** Delta degrees of freedom: divide by n − ddof (default 0, as NumPy). */
@@ -159,12 +174,16 @@ function varianceOf(op: string, x: TensorLike, options: VarianceOptions | undefi
 }
 
 /** Variance over axes (ddof 0 by default). @example `nb.variance([1, 2, 3, 4]).item(); // 1.25` */
-export const variance = (x: TensorLike, options?: VarianceOptions): Tensor =>
-  varianceOf("variance", x, options);
+export function variance(x: TensorLike, options?: VarianceOptions): Tensor {
+  if (arguments.length > 2) extraArgument("variance", "x, options?", arguments[2], arguments.length);
+  return varianceOf("variance", x, options);
+}
 
 /** Standard deviation over axes (ddof 0 by default). @example `nb.std([1, 3]).item(); // 1` */
-export const std = (x: TensorLike, options?: VarianceOptions): Tensor =>
-  lax.sqrt(varianceOf("std", x, options));
+export function std(x: TensorLike, options?: VarianceOptions): Tensor {
+  if (arguments.length > 2) extraArgument("std", "x, options?", arguments[2], arguments.length);
+  return lax.sqrt(varianceOf("std", x, options));
+}
 
 /** log Σ exp over resolved axes of a float tensor, with the maximum taken out first; errors name `op`. */
 export function logSumExpOver(op: string, r: Reduction): Tensor {
@@ -191,11 +210,13 @@ export function logSumExpOver(op: string, r: Reduction): Tensor {
  * @example `nb.logSumExp([1000, 1000]).item(); // 1000 + log 2`
  */
 export function logSumExp(x: TensorLike, options?: ReduceOptions): Tensor {
+  if (arguments.length > 2) extraArgument("logSumExp", "x, options?", arguments[2], arguments.length);
   return logSumExpOver("logSumExp", reduction("logSumExp", floatArg("logSumExp", x, FIRST), options));
 }
 
 /** Cumulative sum along `axis` (the flattened tensor when left out). @example `nb.cumsum([1, 2, 3]).toArray(); // [1, 3, 6]` */
 export function cumsum(x: TensorLike, options?: { axis?: number | null; reverse?: boolean }): Tensor {
+  if (arguments.length > 2) extraArgument("cumsum", "x, options?", arguments[2], arguments.length);
   let t = asTensor(x, "cumsum", FIRST);
   const o = optionsArg(
     "cumsum",
@@ -220,6 +241,7 @@ export interface NormOptions extends ReduceOptions {
  * @example `nb.norm([3, 4]).item(); // 5`
  */
 export function norm(x: TensorLike, options?: NormOptions): Tensor {
+  if (arguments.length > 2) extraArgument("norm", "x, options?", arguments[2], arguments.length);
   const r = reduction("norm", floatArg("norm", x, FIRST), options, ["axis", "keepdims", "ord"]);
   const ord = r.o.ord ?? 2;
   const t = r.t;

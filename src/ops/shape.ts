@@ -1,4 +1,5 @@
 // Reshaping and rearranging: reshape, transpose, squeeze, concatenate, slicing, padding, tiling, ...
+// biome-ignore-all lint/complexity/noArguments: each op compares its argument count with the most it takes, reading no copy of the arguments
 
 import { checkTensorSize } from "../core/config.js";
 import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
@@ -10,6 +11,7 @@ import {
   axesArg,
   axisArg,
   describeValue,
+  extraArgument,
   FIRST,
   intListArg,
   numberArg,
@@ -27,6 +29,7 @@ const elementOf = (i: number) => `element ${i} of the first argument`;
  * @example `nb.reshape(nb.arange(6), [2, -1]).shape; // [2, 3]`
  */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+  if (arguments.length > 2) extraArgument("reshape", "x, shape", arguments[2], arguments.length);
   const t = asTensor(x, "reshape", FIRST);
   const n = t.size;
   shape = intListArg("reshape", "the new shape", shape, -1);
@@ -49,6 +52,7 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
  * @example `nb.transpose(nb.zeros([2, 3])).shape; // [3, 2]`
  */
 export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
+  if (arguments.length > 2) extraArgument("transpose", "x, perm?", arguments[2], arguments.length);
   const t = asTensor(x, "transpose", FIRST);
   const nd = t.aval.shape.length;
   const given = perm === undefined ? undefined : intListArg("transpose", "perm", perm);
@@ -62,6 +66,7 @@ export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
 
 /** Swaps the last two axes. @example `nb.matrixTranspose(nb.zeros([5, 2, 3])).shape; // [5, 3, 2]` */
 export function matrixTranspose(x: TensorLike): Tensor {
+  if (arguments.length > 1) extraArgument("matrixTranspose", "x", arguments[1], arguments.length);
   const t = asTensor(x, "matrixTranspose", FIRST);
   const nd = t.aval.shape.length;
   if (nd < 2)
@@ -71,6 +76,8 @@ export function matrixTranspose(x: TensorLike): Tensor {
 
 /** Moves an axis to a new position. @example `nb.moveaxis(nb.zeros([2, 3, 4]), 0, -1).shape; // [3, 4, 2]` */
 export function moveaxis(x: TensorLike, source: number, destination: number): Tensor {
+  if (arguments.length > 3)
+    extraArgument("moveaxis", "x, source, destination", arguments[3], arguments.length);
   const t = asTensor(x, "moveaxis", FIRST);
   const nd = t.aval.shape.length;
   return lax.moveAxis(
@@ -86,6 +93,7 @@ export function moveaxis(x: TensorLike, source: number, destination: number): Te
  * @example `nb.expandDims([1, 2], [0, -1]).shape; // [1, 2, 1]`
  */
 export function expandDims(x: TensorLike, axis: number | readonly number[]): Tensor {
+  if (arguments.length > 2) extraArgument("expandDims", "x, axis", arguments[2], arguments.length);
   const t = asTensor(x, "expandDims", FIRST);
   const s = t.aval.shape;
   if (axis === undefined || axis === null)
@@ -103,6 +111,7 @@ export function expandDims(x: TensorLike, axis: number | readonly number[]): Ten
 
 /** Removes size-1 dimensions (all of them, or the given ones). @example `nb.squeeze(nb.zeros([1, 3, 1])).shape; // [3]` */
 export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
+  if (arguments.length > 2) extraArgument("squeeze", "x, axis?", arguments[2], arguments.length);
   const t = asTensor(x, "squeeze", FIRST);
   const s = t.aval.shape;
   const axes =
@@ -120,6 +129,7 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
 
 /** Broadcasts to a shape (NumPy rules). @example `nb.broadcastTo([1, 2], [3, 2]).shape; // [3, 2]` */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+  if (arguments.length > 2) extraArgument("broadcastTo", "x, shape", arguments[2], arguments.length);
   const t = asTensor(x, "broadcastTo", FIRST);
   shape = shapeArg("broadcastTo", shape, t.aval.dtype);
   const s = t.aval.shape;
@@ -131,6 +141,7 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
 
 /** Joins tensors along an existing axis. @example `nb.concatenate([[1], [2, 3]]).toArray(); // [1, 2, 3]` */
 export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (arguments.length > 2) extraArgument("concatenate", "xs, axis?", arguments[2], arguments.length);
   tensorListArg("concatenate", "the first argument", xs);
   if (xs.length === 0) throw new ValueError("concatenate: needs at least one tensor");
   const ts = promoteNamed("concatenate", xs, elementOf);
@@ -147,6 +158,7 @@ export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
 
 /** Joins tensors along a new axis. @example `nb.stack([[1, 2], [3, 4]], 1).toArray(); // [[1, 3], [2, 4]]` */
 export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
+  if (arguments.length > 2) extraArgument("stack", "xs, axis?", arguments[2], arguments.length);
   tensorListArg("stack", "the first argument", xs);
   if (xs.length === 0) throw new ValueError("stack: needs at least one tensor");
   const ts = promoteNamed("stack", xs, elementOf);
@@ -168,6 +180,7 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
  * @example `nb.split(nb.arange(6), 3).map((t) => t.toArray()); // [[0, 1], [2, 3], [4, 5]]`
  */
 export function split(x: TensorLike, sections: number | readonly number[], axis = 0): Tensor[] {
+  if (arguments.length > 3) extraArgument("split", "x, sections, axis?", arguments[3], arguments.length);
   const t = asTensor(x, "split", FIRST);
   const s = t.aval.shape;
   const a = axisArg("split", axis, s.length, "axis", (v) => `nb.split(x, sections, ${v})`);
@@ -203,6 +216,7 @@ export function slice(
   begin: readonly number[] | number,
   size?: readonly number[] | number,
 ): Tensor {
+  if (arguments.length > 3) extraArgument("slice", "x, begin, size?", arguments[3], arguments.length);
   const t = asTensor(x, "slice", FIRST);
   const s = t.aval.shape;
   const b = intListArg("slice", "begin", begin);
@@ -227,6 +241,7 @@ export function slice(
  * @example `nb.take([10, 20, 30], [2, 0]).toArray(); // [30, 10]`
  */
 export function take(x: TensorLike, indices: TensorLike, axis?: number): Tensor {
+  if (arguments.length > 3) extraArgument("take", "x, indices, axis?", arguments[3], arguments.length);
   let t = asTensor(x, "take", FIRST);
   if (axis === undefined) t = lax.reshape(t, [t.size]);
   const a = axisArg("take", axis ?? 0, t.aval.shape.length, "axis", (v) => `nb.take(x, indices, ${v})`);
@@ -259,6 +274,7 @@ export function pad(
   widths: readonly (readonly [number, number])[] | readonly [number, number],
   value = 0,
 ): Tensor {
+  if (arguments.length > 3) extraArgument("pad", "x, widths, value?", arguments[3], arguments.length);
   const t = asTensor(x, "pad", FIRST);
   const nd = t.aval.shape.length;
   const isPair = (p: unknown): boolean => Array.isArray(p) && p.length === 2;
@@ -293,6 +309,7 @@ export function pad(
 
 /** Reverses the order of elements along axes (all by default). @example `nb.flip([1, 2, 3]).toArray(); // [3, 2, 1]` */
 export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
+  if (arguments.length > 2) extraArgument("flip", "x, axis?", arguments[2], arguments.length);
   const t = asTensor(x, "flip", FIRST);
   return lax.rev(
     t,
@@ -302,6 +319,7 @@ export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
 
 /** Repeats the tensor `reps` times along each axis. @example `nb.tile([1, 2], 2).toArray(); // [1, 2, 1, 2]` */
 export function tile(x: TensorLike, reps: number | readonly number[]): Tensor {
+  if (arguments.length > 2) extraArgument("tile", "x, reps", arguments[2], arguments.length);
   let t = asTensor(x, "tile", FIRST);
   const r = intListArg("tile", "reps", reps, 0);
   const nd = Math.max(r.length, t.aval.shape.length);

@@ -5,6 +5,7 @@
 // and an op with further options (the reductions: keepdims, ddof, ord, reverse) takes the axis in its options
 // object (`nb.sum(x, { axis: 1, keepdims: true })`); either way an axis is an integer (negative counts from
 // the end) or an array of them, and the other spelling is refused with the call to write.
+// Nothing passed is ignored: an op given more arguments than it takes refuses the call (extraArgument).
 import { checkTensorSize } from "../core/config.js";
 import { checkDType, describeValue, type TensorLike, toTensor } from "../core/convert.js";
 import { allocate, type DType, isFloat, promote } from "../core/dtype.js";
@@ -36,6 +37,24 @@ export function checkTensorLike(op: string, v: unknown, which: string): void {
     return;
   throw new ValueError(
     `${op}: cannot make a tensor from ${describeValue(v)}, ${which}; pass a tensor, a number, a boolean, a nested array of numbers or a typed array`,
+  );
+}
+
+/**
+ * The refusal of a call with more arguments than `op` takes, thrown where an op checks its count:
+ * `if (arguments.length > 2) extraArgument("sum", "x, options?", arguments[2], arguments.length);`.
+ * `params` lists the parameters, an optional one marked `?`; `extra` is the first argument too many.
+ * The check reads only the count, so a call with the right arguments costs one comparison.
+ */
+export function extraArgument(op: string, params: string, extra: unknown, count: number): never {
+  const names = params === "" ? [] : params.split(", ");
+  const n = names.length;
+  const takes =
+    n === 0
+      ? "takes no arguments"
+      : `takes ${names.some((p) => p.endsWith("?")) ? "at most " : ""}${n} argument${n === 1 ? "" : "s"} (${params.replaceAll("?", "")})`;
+  throw new ValueError(
+    `${op}: ${takes}, got ${count}; the ${ORDINALS[n] ?? `${n + 1}th`} is ${describeValue(extra)}`,
   );
 }
 

@@ -62,8 +62,9 @@ export const TENSOR_FUNCTIONS: Readonly<Record<FunctionName, Tensor2>> = {
   ),
   sec: (x) => ops.div(1, ops.cos(x)),
   sech: (x) => ops.div(1, ops.cosh(x)),
-  relu: ops.relu,
-  softplus: ops.softplus,
+  // one-argument ops, wrapped: the table calls each entry with two arguments, and an op refuses an extra one
+  relu: (x) => ops.relu(x),
+  softplus: (x) => ops.softplus(x),
   min: ops.minimum,
   max: ops.maximum,
   pow: ops.pow,

@@ -1,8 +1,16 @@
 // The argument convention of the ops: every wrong kind of argument (a missing tensor, a number where an
 // options object goes, a misspelt option, an options object where an axis is a plain argument, an axis of
-// the wrong type) is a ValueError naming the op and the argument; and the calls the convention allows work.
+// the wrong type, one argument too many) is a ValueError naming the op and the argument; and the calls the
+// convention allows work.
 import * as nb from "nabla";
 import { describe, expect, it } from "vitest";
+import * as creation from "../../src/ops/creation.js";
+import * as elementwise from "../../src/ops/elementwise.js";
+import * as linalg from "../../src/ops/linalg.js";
+import * as nn from "../../src/ops/nn.js";
+import * as random from "../../src/ops/random.js";
+import * as reduce from "../../src/ops/reduce.js";
+import * as shape from "../../src/ops/shape.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: plain-JavaScript calls, arguments of any type
 const js = nb as any;
@@ -359,5 +367,136 @@ describe("the calls the convention allows", () => {
     expect(nb.softmax([0, 0], undefined).toArray()).toEqual([0.5, 0.5]);
     expect(nb.zeros([2], undefined).shape).toEqual([2]);
     expect(nb.random.normal(key, [2], undefined).shape).toEqual([2]);
+  });
+});
+
+// Every op of src/ops that nb exports (nb.random's under their prefix), taken from the modules themselves so
+// that a new op is covered as soon as it is exported.
+const opModules = [creation, elementwise, linalg, nn, reduce, shape];
+const publicOps: [name: string, f: (...args: unknown[]) => unknown][] = [
+  ...opModules.flatMap((m) =>
+    Object.entries(m).filter(([name, f]) => typeof f === "function" && js[name] === f),
+  ),
+  ...Object.entries(random)
+    .filter(([name, f]) => typeof f === "function" && js.random[name] === f)
+    .map(([name, f]): [string, unknown] => [`random.${name}`, f]),
+] as [string, (...args: unknown[]) => unknown][];
+
+// Ops that take any number of arguments, so none is ever extra.
+const restArguments: Record<string, string> = {
+  einsum: "its operands follow the subscripts as rest arguments: nb.einsum(spec, a, b, ...)",
+};
+
+// The most arguments each op takes (its parameters, optional ones included).
+const mostArguments: Record<string, number> = {
+  ...Object.fromEntries(
+    "neg square abs sign floor ceil round sqrt exp log log1p expm1 sin cos tan asin acos atan sinh cosh tanh erf erfc ndtr erfinv lgamma digamma sigmoid relu softplus zerosLike onesLike matrixTranspose trace diag random.key"
+      .split(" ")
+      .map((op) => [op, 1]),
+  ),
+  ...Object.fromEntries(
+    "add sub mul div pow maximum minimum atan2 polygamma equal notEqual less lessEqual greater greaterEqual leakyRelu elu gelu astype matmul dot outer array zeros ones sum mean prod max min argmax argmin variance std logSumExp cumsum norm softmax logSoftmax reshape transpose expandDims squeeze broadcastTo concatenate stack flip tile random.split random.permutation"
+      .split(" ")
+      .map((op) => [op, 2]),
+  ),
+  ...Object.fromEntries(
+    "clip where full eye tensordot moveaxis split slice take pad random.uniform random.normal random.bernoulli"
+      .split(" ")
+      .map((op) => [op, 3]),
+  ),
+  ...Object.fromEntries("arange linspace random.randint".split(" ").map((op) => [op, 4])),
+};
+
+// The Tensor methods of src/ops/methods.ts, with the most arguments each takes.
+const methodArguments: Record<string, number> = {
+  ...Object.fromEntries(
+    "neg square sqrt exp log sin cos tanh sigmoid relu abs flatten".split(" ").map((m) => [m, 0]),
+  ),
+  ...Object.fromEntries(
+    "add sub mul div pow maximum minimum reshape transpose expandDims squeeze sum mean max min argmax argmin matmul dot softmax astype"
+      .split(" ")
+      .map((m) => [m, 1]),
+  ),
+};
+
+const ordinal = (i: number) => ["first", "second", "third", "fourth", "fifth", "sixth"][i];
+
+/** The refusal of one argument too many: `op` named, the count it takes, the count given and the extra one. */
+function expectExtraRefused(e: Error, op: string, n: number) {
+  expect(e).toBeInstanceOf(nb.ValueError);
+  const takes = n === 0 ? "no arguments" : `(at most )?${n} arguments? \\(([^)]*)\\)`;
+  const m = e.message.match(
+    new RegExp(
+      `^${escapeRegExp(op)}: takes ${takes}, got ${n + 1}; the ${ordinal(n)} is the string "extra"$`,
+    ),
+  );
+  expect(m, e.message).not.toBeNull();
+  // the parameters listed are as many as the count
+  if (n > 0) expect(m![2]!.split(", ")).toHaveLength(n);
+}
+
+describe("an extra argument is refused, not ignored", () => {
+  it("the ops are found, and each has its count of arguments here", () => {
+    const names = publicOps.map(([op]) => op);
+    expect(names).toEqual(
+      expect.arrayContaining(["add", "sum", "reshape", "zeros", "softmax", "random.normal"]),
+    );
+    expect(names.filter((op) => !(op in mostArguments) && !(op in restArguments))).toEqual([]);
+    expect(Object.keys(mostArguments).filter((op) => !names.includes(op))).toEqual([]);
+  });
+
+  it.each(publicOps.filter(([op]) => !(op in restArguments)))("%s", (op, f) => {
+    const n = mostArguments[op]!;
+    expectExtraRefused(
+      thrown(() => f(...Array(n).fill(undefined), "extra")),
+      op,
+      n,
+    );
+    // as many arguments as the op takes are not refused for their count (they may be wrong otherwise)
+    try {
+      f(...Array(n).fill(undefined));
+    } catch (e) {
+      expect((e as Error).message).not.toMatch(/: takes /);
+    }
+  });
+
+  it("a plausible call with one argument too many", () => {
+    expect(thrown(() => js.add(1, 2, 3)).message).toBe(
+      "add: takes 2 arguments (x, y), got 3; the third is the number 3",
+    );
+    expect(thrown(() => js.sum(x, { axis: 0 }, true)).message).toBe(
+      "sum: takes at most 2 arguments (x, options), got 3; the third is the boolean true",
+    );
+    expect(thrown(() => js.random.normal(key, [2], {}, 1)).message).toMatch(
+      /^random\.normal: takes at most 3 arguments \(key, shape, options\), got 4; the fourth is the number 1$/,
+    );
+    expect(thrown(() => js.softmax(x, 0, undefined)).message).toMatch(/^softmax: takes at most 2 arguments/);
+  });
+
+  it("einsum takes its operands as rest arguments", () => {
+    expect(restArguments).toHaveProperty("einsum");
+    expect(nb.einsum("i,i,i->", [1, 2], [3, 4], [5, 6]).item()).toBe(1 * 3 * 5 + 2 * 4 * 6);
+  });
+
+  it.each(Object.entries(methodArguments))("Tensor.%s", (m, n) => {
+    const t = nb.ones([2, 2]);
+    expect(typeof (t as unknown as Record<string, unknown>)[m]).toBe("function");
+    expectExtraRefused(
+      thrown(() =>
+        (t as unknown as Record<string, (...a: unknown[]) => unknown>)[m]!(
+          ...Array(n).fill(undefined),
+          "extra",
+        ),
+      ),
+      `Tensor.${m}`,
+      n,
+    );
+  });
+
+  it("every Tensor method named after an op is in the table", () => {
+    const named = Object.getOwnPropertyNames(nb.Tensor.prototype).filter(
+      (m) => typeof js[m] === "function" && m !== "constructor",
+    );
+    expect(named.filter((m) => !(m in methodArguments))).toEqual([]);
   });
 });
