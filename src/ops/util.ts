@@ -53,8 +53,15 @@ export function extraArgument(op: string, params: string, extra: unknown, count:
     n === 0
       ? "takes no arguments"
       : `takes ${names.some((p) => p.endsWith("?")) ? "at most " : ""}${n} argument${n === 1 ? "" : "s"} (${params.replaceAll("?", "")})`;
+  // Array.prototype.map and its kind pass (value, index, array): say so, with the call to write instead.
+  const callback =
+    count === 3 &&
+    !op.includes(".") &&
+    ((n === 1 && Number.isInteger(extra)) || (n === 2 && Array.isArray(extra)))
+      ? `; called as a callback of map or forEach? write xs.map((x) => nb.${op}(x))`
+      : "";
   throw new ValueError(
-    `${op}: ${takes}, got ${count}; the ${ORDINALS[n] ?? `${n + 1}th`} is ${describeValue(extra)}`,
+    `${op}: ${takes}, got ${count}; the ${ORDINALS[n] ?? `${n + 1}th`} is ${describeValue(extra)}${callback}`,
   );
 }
 

@@ -460,6 +460,12 @@ describe("an extra argument is refused, not ignored", () => {
     }
   });
 
+  it("an op handed to Array.prototype.map says how to call it", () => {
+    expect(thrown(() => [1, 2].map(js.exp)).message).toBe(
+      "exp: takes 1 argument (x), got 3; the second is the number 0; called as a callback of map or forEach? write xs.map((x) => nb.exp(x))",
+    );
+  });
+
   it("a plausible call with one argument too many", () => {
     expect(thrown(() => js.add(1, 2, 3)).message).toBe(
       "add: takes 2 arguments (x, y), got 3; the third is the number 3",
