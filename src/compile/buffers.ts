@@ -28,6 +28,7 @@ export function planBuffers(g: Graph, f: FusionPlan, fuse: boolean): BufferPlan 
   const stored = new Uint8Array(n);
   for (const v of g.outputs) stored[baseOf(f, v)] = 1;
   g.defs.forEach((d, v) => {
+    if (d.kind === "multi") for (const x of d.inputs) stored[baseOf(f, x)] = 1;
     if (d.kind !== "eqn") return;
     for (const x of d.inputs) {
       const inGroup = groupOf[v]! >= 0 && groupOf[v] === groupOf[x] && !isSink[x] && !virtual[x];
@@ -39,6 +40,7 @@ export function planBuffers(g: Graph, f: FusionPlan, fuse: boolean): BufferPlan 
   const needCopy = new Uint8Array(n);
   for (const v of g.outputs) if (virtual[v]) needCopy[v] = 1;
   g.defs.forEach((d, v) => {
+    if (d.kind === "multi") for (const x of d.inputs) if (virtual[x]) needCopy[x] = 1;
     if (d.kind !== "eqn" || groupOf[v]! >= 0 || virtual[v]) return;
     for (const x of d.inputs) if (virtual[x]) needCopy[x] = 1;
   });
@@ -61,7 +63,7 @@ function escaping(g: Graph, f: FusionPlan, needCopy: Uint8Array): (v: number) =>
   const n = g.defs.length;
   const consumers: number[][] = Array.from({ length: n }, () => []);
   g.defs.forEach((d, v) => {
-    if (d.kind === "eqn") for (const x of d.inputs) consumers[x]!.push(v);
+    if (d.kind === "eqn" || d.kind === "multi") for (const x of d.inputs) consumers[x]!.push(v);
   });
   const isOutput = new Uint8Array(n);
   for (const v of g.outputs) isOutput[v] = 1;

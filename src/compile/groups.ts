@@ -3,7 +3,7 @@
 // next passes a FusionPlan: plain arrays indexed by graph value, plus the list of groups.
 import { fusible, isElementwise, type ReduceKind } from "../backend/fusion.js";
 import { shapesEqual, stridesOf } from "../core/shape.js";
-import type { Graph } from "./optimize.js";
+import { type Graph, readsOf } from "./optimize.js";
 import { type Access, viewAccess } from "./views.js";
 
 /** The reductions a fused loop can end with. */
@@ -149,7 +149,8 @@ function dependsOn(g: Graph, f: FusionPlan, v: number, G: number): boolean {
     if (gi === G) return true;
     if (seenV.has(base)) continue;
     if (gi < 0) {
-      if (g.defs[base]!.kind !== "eqn") continue;
+      const kind = g.defs[base]!.kind;
+      if (kind === "input" || kind === "const") continue;
       // Inputs and constants depend on nothing; a value outside any group below that bound not on G.
       if (base < f.groups[G]!.minPos) {
         if (below < 0) below = independentBelow(f, G);
@@ -162,8 +163,8 @@ function dependsOn(g: Graph, f: FusionPlan, v: number, G: number): boolean {
       seenG.add(gi);
       for (const y of f.groups[gi]!.externals) stack.push(y);
     } else {
-      const d = g.defs[base]!;
-      if (d.kind === "eqn") stack.push(...d.inputs);
+      // Through a multi-output primitive's outputs too (a cond reading the group).
+      stack.push(...readsOf(g.defs[base]!));
     }
   }
   return false;

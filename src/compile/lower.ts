@@ -16,7 +16,7 @@ export type StepEngine = Engine | "kernel" | "alias";
 /** One step of a compiled program. */
 export interface LoweredStep {
   /** A fused loop, a matrix product, another backend kernel, or a view made into an array. */
-  readonly kind: "fused" | "matmul" | "kernel" | "copy";
+  readonly kind: "fused" | "matmul" | "kernel" | "copy" | "call";
   /** The primitives it runs (a fused loop's elementwise members, then its reductions). */
   readonly prims: readonly string[];
   /** The loop's shape (fused loops) or the output's shape. */
@@ -88,8 +88,17 @@ export function graphProgram(g: Graph): Program {
         prim: d.prim,
         params: d.params,
         inputs: d.inputs.map((v) => vars[v]!),
-        out: vars[i]!,
+        outs: [vars[i]!],
       } as Eqn);
+    else if (d.kind === "multi") {
+      const outs: Var[] = [];
+      g.defs.forEach((p, v) => {
+        if (p.kind === "part" && p.of === i) outs[p.index] = vars[v]!;
+      });
+      // Outputs the optimizer dropped get a variable of their own, so the equation lists every output.
+      const all = d.params.branches[0]!.outs.map((o, k) => outs[k] ?? new Var(o.aval));
+      eqns.push({ prim: d.prim, params: d.params, inputs: d.inputs.map((v) => vars[v]!), outs: all } as Eqn);
+    }
   });
   const inVars = g.inputs.map((v) => vars[v]!);
   return new Program(

@@ -3,7 +3,13 @@
 // (hash-consing), and a backward pass removes dead code. Every rewrite is exact in value (up to the sign
 // of a zero), so jitted results agree with eager ones.
 import type { Backend } from "../backend/backend.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
+import {
+  isMulti,
+  type MultiPrim,
+  type MultiPrimParams,
+  type Prim,
+  type PrimParams,
+} from "../core/primitives.js";
 import type { Program, Var } from "../core/program.js";
 import { shapesEqual, sizeOf } from "../core/shape.js";
 import { type Aval, ConcreteTensor } from "../core/tensor.js";
@@ -16,7 +22,27 @@ export type Def =
       readonly prim: Prim;
       readonly params: PrimParams[Prim];
       readonly inputs: readonly number[];
-    };
+    }
+  /**
+   * A multi-output primitive (cond): it has no array of its own (its aval is a placeholder); its outputs
+   * are the `part` values that follow it.
+   */
+  | {
+      readonly kind: "multi";
+      readonly prim: MultiPrim;
+      readonly params: MultiPrimParams[MultiPrim];
+      readonly inputs: readonly number[];
+    }
+  /** Output `index` of the multi-output value `of`. */
+  | { readonly kind: "part"; readonly of: number; readonly index: number };
+
+/** The abstract value standing for a multi-output value, which stores nothing itself. */
+export const MULTI_AVAL: Aval = { shape: [0], dtype: "float32", weak: false };
+
+/** The values a definition reads. */
+export function readsOf(d: Def): readonly number[] {
+  return d.kind === "eqn" || d.kind === "multi" ? d.inputs : d.kind === "part" ? [d.of] : [];
+}
 
 /** A program as values 0..n-1 in topological order; each value has a definition and an abstract value. */
 export interface Graph {
@@ -43,8 +69,16 @@ export function toGraph(program: Program): Graph | null {
     add(program.constVars[i]!, { kind: "const", value: c });
   }
   program.inVars.forEach((v, index) => add(v, { kind: "input", index }));
-  for (const e of program.eqns)
-    add(e.out, { kind: "eqn", prim: e.prim, params: e.params, inputs: e.inputs.map((v) => id.get(v)!) });
+  for (const e of program.eqns) {
+    const prim = e.prim;
+    const inputs = e.inputs.map((v) => id.get(v)!);
+    if (isMulti(prim)) {
+      const of = defs.length;
+      defs.push({ kind: "multi", prim, params: e.params as MultiPrimParams[MultiPrim], inputs });
+      avals.push(MULTI_AVAL);
+      e.outs.forEach((v, index) => add(v, { kind: "part", of, index }));
+    } else add(e.outs[0]!, { kind: "eqn", prim, params: e.params as PrimParams[Prim], inputs });
+  }
   return {
     defs,
     avals,
@@ -186,7 +220,7 @@ export function optimize(g: Graph, backend: Backend): Graph {
 
   // How often each original value is read, so a rewrite can tell when it is the only consumer.
   const uses = new Uint32Array(g.defs.length);
-  for (const d of g.defs) if (d.kind === "eqn") for (const v of d.inputs) uses[v]!++;
+  for (const d of g.defs) for (const v of readsOf(d)) uses[v]!++;
   for (const v of g.outputs) uses[v]!++;
 
   g.defs.forEach((d, i) => {
@@ -208,6 +242,15 @@ export function optimize(g: Graph, backend: Backend): Graph {
           return;
         }
       }
+    }
+    if (d.kind === "multi") {
+      // Never merged with another (its branches are programs); its outputs follow it as parts.
+      remap[i] = push({ ...d, inputs: d.inputs.map((v) => remap[v]!) }, aval);
+      return;
+    }
+    if (d.kind === "part") {
+      remap[i] = push({ ...d, of: remap[d.of]! }, aval);
+      return;
     }
     if (d.kind !== "eqn") {
       remap[i] = d.kind === "const" ? pushConst(d.value, aval) : push(d, aval);
@@ -273,7 +316,7 @@ export function prune(g: Graph): Graph {
   for (const v of g.inputs) live[v] = 1;
   for (let i = g.defs.length - 1; i >= 0; i--) {
     const d = g.defs[i]!;
-    if (live[i] && d.kind === "eqn") for (const v of d.inputs) live[v] = 1;
+    if (live[i]) for (const v of readsOf(d)) live[v] = 1;
   }
   const id = new Array<number>(g.defs.length).fill(-1);
   const defs: Def[] = [];
@@ -281,7 +324,13 @@ export function prune(g: Graph): Graph {
   g.defs.forEach((d, i) => {
     if (!live[i]) return;
     id[i] = defs.length;
-    defs.push(d.kind === "eqn" ? { ...d, inputs: d.inputs.map((v) => id[v]!) } : d);
+    defs.push(
+      d.kind === "eqn" || d.kind === "multi"
+        ? { ...d, inputs: d.inputs.map((v) => id[v]!) }
+        : d.kind === "part"
+          ? { ...d, of: id[d.of]! }
+          : d,
+    );
     avals.push(g.avals[i]!);
   });
   return { defs, avals, inputs: g.inputs.map((v) => id[v]!), outputs: g.outputs.map((v) => id[v]!) };
@@ -295,6 +344,8 @@ export function graphString(g: Graph): string {
       if (d.kind === "input") return `%${i}: ${a} = input ${d.index}`;
       if (d.kind === "const")
         return `%${i}: ${a} = const ${d.value.data.length === 1 ? d.value.data[0] : `<${d.value.data.length}>`}`;
+      if (d.kind === "part") return `%${i}: ${a} = output ${d.index} of %${d.of}`;
+      if (d.kind === "multi") return `%${i} = ${d.prim} ${d.inputs.map((v) => `%${v}`).join(" ")}`;
       return `%${i}: ${a} = ${d.prim} ${JSON.stringify(d.params)} ${d.inputs.map((v) => `%${v}`).join(" ")}`;
     })
     .join("\n");

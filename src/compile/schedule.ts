@@ -6,7 +6,12 @@ import { baseOf, type FusionPlan } from "./groups.js";
 import type { Graph } from "./optimize.js";
 
 /** One step to run: group g's fused loop, value v's kernel, or a view v made into an array. */
-export type Unit = { kind: "group"; g: number } | { kind: "node"; v: number } | { kind: "copy"; v: number };
+export type Unit =
+  | { kind: "group"; g: number }
+  | { kind: "node"; v: number }
+  | { kind: "copy"; v: number }
+  /** A multi-output primitive at value v, writing its part values. */
+  | { kind: "call"; v: number };
 
 /** The units of a planned graph, in an order where each runs after everything it reads. */
 export function schedule(g: Graph, f: FusionPlan, b: BufferPlan): Unit[] {
@@ -18,9 +23,9 @@ export function schedule(g: Graph, f: FusionPlan, b: BufferPlan): Unit[] {
   };
   units.forEach((unit, u) => {
     if (unit.kind === "copy") needs(u, unit.v);
-    else if (unit.kind === "node") {
+    else if (unit.kind === "node" || unit.kind === "call") {
       const d = g.defs[unit.v]!;
-      if (d.kind === "eqn")
+      if (d.kind === "eqn" || d.kind === "multi")
         for (const x of d.inputs) {
           if (f.virtual[x]) {
             const p = unitOf[x]!;
@@ -46,6 +51,12 @@ function unitsOf(g: Graph, f: FusionPlan, b: BufferPlan): { units: Unit[]; unitO
   const unitOf = new Int32Array(g.defs.length).fill(-1);
   const unitOfGroup = f.groups.map(() => -1);
   g.defs.forEach((d, v) => {
+    if (d.kind === "multi") {
+      unitOf[v] = units.length;
+      units.push({ kind: "call", v });
+    }
+    // A multi-output primitive's outputs come from its unit.
+    if (d.kind === "part") unitOf[v] = unitOf[d.of]!;
     if (d.kind !== "eqn") return;
     const G = f.groupOf[v]!;
     if (G >= 0) {

@@ -9,6 +9,7 @@ import type { PrimParams } from "../core/primitives.js";
 import { sizeOf } from "../core/shape.js";
 import { type Aval, ConcreteTensor } from "../core/tensor.js";
 import type { BufferPlan } from "./buffers.js";
+import { multiKernels } from "./control.js";
 import { compileLoop, matmulEngine } from "./engines.js";
 import { accessOf, baseOf, type FusionPlan } from "./groups.js";
 import { copyLoop, groupLoop, isContiguousRun, type Loop } from "./loops.js";
@@ -18,14 +19,15 @@ import type { Unit } from "./schedule.js";
 /** What one step of an executable runs. */
 export interface StepPlan {
   /** A fused loop, a matrix product, another backend kernel, or a view made into an array. */
-  readonly kind: "fused" | "matmul" | "kernel" | "copy";
+  readonly kind: "fused" | "matmul" | "kernel" | "copy" | "call";
   /** The primitives it runs: a fused loop's elementwise members, then its reductions. */
   readonly prims: readonly string[];
   /** The loop's shape (a fused loop) or the output's shape. */
   readonly shape: readonly number[];
   /**
    * Who runs it: an engine of the fast backend (a fused loop's is known; a matrix product's is the one its
-   * size selects), "kernel" for the backend's kernel of the primitive, "alias" for a view read in place.
+   * size selects), "kernel" for the backend's kernel of the primitive (or a multi-output primitive's
+   * compiled sub-programs, a "call"), "alias" for a view read in place.
    */
   readonly engine: Engine | "kernel" | "alias";
   /** The engines tried before `engine` that declined this step, with their reasons (in the order tried). */
@@ -72,8 +74,36 @@ export function buildSteps(
     for (const x of vs) r.add(baseOf(f, x));
     return [...r].sort((p, q) => p - q);
   };
+  // The output values of each multi-output value (those the optimizer kept), by output index.
+  const partsOf = new Map<number, number[]>();
+  g.defs.forEach((d, v) => {
+    if (d.kind !== "part") return;
+    let ps = partsOf.get(d.of);
+    if (ps === undefined) partsOf.set(d.of, (ps = []));
+    ps[d.index] = v;
+  });
   for (const unit of units) {
-    if (unit.kind === "node") {
+    if (unit.kind === "call") {
+      const d = g.defs[unit.v] as Extract<Graph["defs"][number], { kind: "multi" }>;
+      const parts = partsOf.get(unit.v) ?? [];
+      const kernel = multiKernels[d.prim](d.params as never, backend);
+      const ins = d.inputs;
+      out.labels.push(`${d.prim} (${parts.length} outputs)`);
+      out.steps.push((env) => {
+        const outs = kernel(ins.map((x) => env[x]!));
+        for (let i = 0; i < parts.length; i++) if (parts[i] !== undefined) env[parts[i]!] = outs[i]!;
+      });
+      out.plan.push({
+        kind: "call",
+        prims: [d.prim],
+        shape: [],
+        engine: "kernel",
+        declined: [],
+        reads: readsOf(ins),
+        writes: parts.filter((v) => v !== undefined),
+        reused: [],
+      });
+    } else if (unit.kind === "node") {
       const d = g.defs[unit.v] as Extract<Graph["defs"][number], { kind: "eqn" }>;
       const shape = g.avals[unit.v]!.shape;
       const matmul = d.prim === "dot_general" && backend.name !== "reference";

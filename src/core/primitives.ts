@@ -2,6 +2,7 @@
 // families are declared with their rules in src/primitives/unary.ts and src/primitives/binary.ts (binary
 // primitives and comparisons), which merge their names in here.
 import type { DType } from "./dtype.js";
+import type { Program } from "./program.js";
 import type { Aval, Tensor } from "./tensor.js";
 
 export type NoParams = Record<string, never>;
@@ -62,3 +63,24 @@ export interface PrimParams extends Record<ReducePrim, { axes: number[] }> {
 }
 
 export type Prim = keyof PrimParams;
+
+/**
+ * Parameters of the primitives with several outputs (JAX's `multiple_results`). They are bound with
+ * `bindMulti` and have rule tables of their own, so single-output primitives keep their code paths.
+ */
+export interface MultiPrimParams {
+  /**
+   * cond(index, ...operands): runs `branches[index]` (index int32, clamped to the branches) on the operands
+   * and returns its outputs. Every branch is a closed program of the same input and output avals; declared
+   * with its rules in primitives/control.ts and interpret/control-*.ts.
+   */
+  cond: { branches: readonly Program[] };
+}
+
+export type MultiPrim = keyof MultiPrimParams;
+/** Any primitive: single- or multi-output. */
+export type AnyPrim = Prim | MultiPrim;
+
+export const MULTI_PRIMS: ReadonlySet<string> = new Set<MultiPrim>(["cond"]);
+/** Whether `p` has several outputs (bound with `bindMulti`). */
+export const isMulti = (p: AnyPrim): p is MultiPrim => MULTI_PRIMS.has(p);

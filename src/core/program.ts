@@ -1,20 +1,28 @@
 // Programs: a staged, flat list of primitive applications (JAX's jaxpr), with printing and evaluation.
 
 import { ValueError } from "./errors.js";
-import type { Prim, PrimParams } from "./primitives.js";
+import { type AnyPrim, isMulti, type MultiPrimParams, type PrimParams } from "./primitives.js";
 import { type Aval, avalString, ConcreteTensor, type Tensor } from "./tensor.js";
-import { bind } from "./trace.js";
+import { bind, bindMulti } from "./trace.js";
 
 /** A variable of a program, bound once. */
 export class Var {
   constructor(readonly aval: Aval) {}
 }
 
-export interface Eqn<P extends Prim = Prim> {
+/** The parameters of any primitive. */
+export type ParamsOf<P extends AnyPrim> = P extends keyof PrimParams
+  ? PrimParams[P]
+  : P extends keyof MultiPrimParams
+    ? MultiPrimParams[P]
+    : never;
+
+/** One application of a primitive; `outs` has one variable, or one per output of a multi-output primitive. */
+export interface Eqn<P extends AnyPrim = AnyPrim> {
   readonly prim: P;
   readonly inputs: readonly Var[];
-  readonly params: PrimParams[P];
-  readonly out: Var;
+  readonly params: ParamsOf<P>;
+  readonly outs: readonly Var[];
 }
 
 /** A list of variable numbers or offsets. */
@@ -34,10 +42,15 @@ export interface Tape {
   readonly consts: Numbers;
   readonly inVars: Numbers;
   readonly outs: Numbers;
-  /** Equation k applies prims[k] with params[k] to its inputs and binds variable eqnOut[k]. */
-  readonly prims: readonly Prim[];
+  /**
+   * Equation k applies prims[k] with params[k] to its inputs and binds variable eqnOut[k], or, for a
+   * multi-output primitive, the variables eqnOut[k] ..< eqnOut[k] + nOuts.get(k) (numbered consecutively).
+   */
+  readonly prims: readonly AnyPrim[];
   readonly params: readonly unknown[];
   readonly eqnOut: Numbers;
+  /** The output count of each multi-output primitive's equation; absent when there is none. */
+  readonly nOuts?: ReadonlyMap<number, number>;
   /** Equation k's inputs are args[argEnd[k − 1] ..< argEnd[k]] (from 0 for the first). */
   readonly argEnd: Numbers;
   readonly args: Numbers;
@@ -122,7 +135,7 @@ export class Program {
     const kept: Eqn[] = [];
     for (let i = this.eqns.length - 1; i >= 0; i--) {
       const e = this.eqns[i]!;
-      if (!live.has(e.out)) continue;
+      if (!e.outs.some((v) => live.has(v))) continue;
       kept.push(e);
       for (const v of e.inputs) live.add(v);
     }
@@ -153,7 +166,13 @@ export class Program {
     this.constVars.forEach((v, i) => env.set(v, this.constValues[i]!));
     this.inVars.forEach((v, i) => env.set(v, args[i]!));
     const read = (v: Var): Tensor => env.get(v)!;
-    for (const e of this.eqns) env.set(e.out, bind(e.prim, e.inputs.map(read), e.params));
+    for (const e of this.eqns) {
+      const prim = e.prim;
+      if (isMulti(prim)) {
+        const outs = bindMulti(prim, e.inputs.map(read), e.params as MultiPrimParams[typeof prim]);
+        e.outs.forEach((v, i) => env.set(v, outs[i]!));
+      } else env.set(e.outs[0]!, bind(prim, e.inputs.map(read), e.params as PrimParams[typeof prim]));
+    }
     return this.outs.map(read);
   }
 
@@ -184,7 +203,14 @@ export class Program {
     const ins = this.inVars.map(decl).join(" ");
     const lines = this.eqns.map((e) => {
       const ps = fmtParams(e.params as object);
-      return `    ${decl(e.out)} = ${e.prim}${ps} ${e.inputs.map(name).join(" ")}`;
+      const line = `    ${e.outs.map(decl).join(" ")} = ${e.prim}${ps} ${e.inputs.map(name).join(" ")}`;
+      // Sub-programs (the branches of a cond) print below their equation, indented.
+      const subs = subPrograms(e.params as object);
+      return subs.length === 0
+        ? line
+        : [line, ...subs.map(([k, p]) => `      ${k}: ${String(p).split("\n").join("\n        ")}`)].join(
+            "\n",
+          );
     });
     const outs = this.outs.map(name).join(" ");
     return `{ lambda ${consts ? `${consts} ; ` : ""}${ins}. let\n${lines.join("\n")}${lines.length ? "\n" : ""}  in ( ${outs} ) }`;
@@ -197,7 +223,10 @@ function tapeToParts(t: Tape): Parts {
   const eqns = new Array<Eqn>(t.prims.length);
   for (let k = 0; k < eqns.length; k++) {
     const inputs = Array.from(t.args.slice(k === 0 ? 0 : t.argEnd[k - 1], t.argEnd[k]), at);
-    eqns[k] = { prim: t.prims[k]!, inputs, params: t.params[k], out: at(t.eqnOut[k]!) } as Eqn;
+    const first = t.eqnOut[k]!;
+    const n = t.nOuts?.get(k) ?? 1;
+    const outs = n === 1 ? [at(first)] : Array.from({ length: n }, (_, i) => at(first + i));
+    eqns[k] = { prim: t.prims[k]!, inputs, params: t.params[k], outs } as Eqn;
   }
   return {
     constVars: Array.from(t.consts, at),
@@ -228,19 +257,36 @@ function partsToTape(p: Parts): Tape {
     return k;
   });
   const inVars = p.inVars.map(number);
-  const prims: Prim[] = [];
+  const prims: AnyPrim[] = [];
   const params: unknown[] = [];
   const eqnOut: number[] = [];
   const argEnd: number[] = [];
   const args: number[] = [];
+  let nOuts: Map<number, number> | undefined;
   for (const e of p.eqns) {
     for (const v of e.inputs) args.push(number(v));
+    if (isMulti(e.prim)) (nOuts ??= new Map()).set(prims.length, e.outs.length);
     prims.push(e.prim);
     params.push(e.params);
-    eqnOut.push(number(e.out));
+    // An equation's outputs are new variables, so they are numbered consecutively.
+    eqnOut.push(avals.length);
+    for (const v of e.outs) number(v);
     argEnd.push(args.length);
   }
-  return { avals, values, consts, inVars, outs: p.outs.map(number), prims, params, eqnOut, argEnd, args };
+  const outs = p.outs.map(number);
+  return {
+    avals,
+    values,
+    consts,
+    inVars,
+    outs,
+    prims,
+    params,
+    eqnOut,
+    argEnd,
+    args,
+    ...(nOuts && { nOuts }),
+  };
 }
 
 const fmtNumber = (x: number): string => (Number.isInteger(x) ? `${x}.0` : String(x));
@@ -254,9 +300,26 @@ function varName(i: number): string {
   return s;
 }
 
+/** The programs among a primitive's parameters (a cond's branches), named for printing. */
+function subPrograms(p: object): [string, Program][] {
+  const found: [string, Program][] = [];
+  for (const [k, v] of Object.entries(p)) {
+    if (v instanceof Program) found.push([k, v]);
+    else if (Array.isArray(v))
+      v.forEach((x, i) => {
+        if (x instanceof Program) found.push([`${k}[${i}]`, x]);
+      });
+  }
+  return found;
+}
+
 function fmtParams(p: object): string {
   const entries = Object.entries(p).filter(
-    ([, v]) => typeof v !== "function" && (typeof v !== "object" || v === null || Array.isArray(v)),
+    ([, v]) =>
+      typeof v !== "function" &&
+      (typeof v !== "object" ||
+        v === null ||
+        (Array.isArray(v) && v.every((x) => typeof x !== "object" || x === null))),
   );
   if (entries.length === 0) return "";
   const fmt = (v: unknown): string => (Array.isArray(v) ? `(${v.join(",")})` : String(v));

@@ -1,7 +1,7 @@
 // The interpreter machinery: a stack of active transformations (main traces), tracers that belong to them,
 // and `bind`, the one point where every primitive application is intercepted.
 import { TraceError } from "./errors.js";
-import type { Prim, PrimParams } from "./primitives.js";
+import type { MultiPrim, MultiPrimParams, Prim, PrimParams } from "./primitives.js";
 import { type Aval, type ConcreteTensor, Tensor } from "./tensor.js";
 
 /** One active transformation. Its level orders it against the others (higher = applied later = inner). */
@@ -29,6 +29,8 @@ export abstract class Trace {
   /** Wraps a tracer of a lower (outer) transformation as a tracer of this trace. */
   abstract lift(x: Tensor): Tracer;
   abstract processPrimitive<P extends Prim>(prim: P, args: Tracer[], params: PrimParams[P]): Tracer;
+  /** The interpretation of a primitive with several outputs (`bindMulti`). */
+  abstract processMulti<P extends MultiPrim>(prim: P, args: Tracer[], params: MultiPrimParams[P]): Tracer[];
 }
 
 /** A value inside a transformation. */
@@ -47,6 +49,19 @@ let evalPrimitive: EvalFn = () => {
 /** Installs the evaluation of primitives on concrete values (done once by interpret/eval.ts). */
 export function setEvalPrimitive(fn: EvalFn): void {
   evalPrimitive = fn;
+}
+
+type EvalMultiFn = <P extends MultiPrim>(
+  prim: P,
+  args: ConcreteTensor[],
+  params: MultiPrimParams[P],
+) => ConcreteTensor[];
+let evalMulti: EvalMultiFn = () => {
+  throw new Error("nabla: no evaluation backend installed");
+};
+/** Installs the evaluation of multi-output primitives on concrete values (done once by interpret/eval.ts). */
+export function setEvalMulti(fn: EvalMultiFn): void {
+  evalMulti = fn;
 }
 
 const stack: MainTrace[] = [];
@@ -99,11 +114,7 @@ export function bind<P extends Prim>(prim: P, args: readonly Tensor[], params: P
       continue;
     }
     const m = a.trace.main;
-    if (!m.active)
-      throw new TraceError(
-        `${prim}: a traced value was used after the transformation that made it had finished ` +
-          `(did a function store a tracer in an outer variable?). Return values from the function instead.`,
-      );
+    if (!m.active) throw usedAfterFinish(prim);
     if (top === null || m.level > top.level) top = m;
     if (first === null) first = m;
     else if (m !== first) uniform = false;
@@ -113,6 +124,39 @@ export function bind<P extends Prim>(prim: P, args: readonly Tensor[], params: P
   // No interpreter modifies its argument list, so tracers that need no raising are passed as they are.
   const tracers = uniform && first === top ? (args as Tracer[]) : args.map((a) => fullRaise(trace, a));
   return trace.processPrimitive(prim, tracers, params).fullLower();
+}
+
+/**
+ * Applies a primitive with several outputs (JAX's multiple_results), such as `cond`: like `bind`, giving one
+ * tensor per output. Kept apart from `bind` so single-output primitives pay nothing for it.
+ */
+export function bindMulti<P extends MultiPrim>(
+  prim: P,
+  args: readonly Tensor[],
+  params: MultiPrimParams[P],
+): Tensor[] {
+  let top: MainTrace | null = dynamic;
+  for (const a of args) {
+    if (!(a instanceof Tracer)) continue;
+    const m = a.trace.main;
+    if (!m.active) throw usedAfterFinish(prim);
+    if (top === null || m.level > top.level) top = m;
+  }
+  if (top === null) return evalMulti(prim, args as ConcreteTensor[], params);
+  const trace = top.trace();
+  const outs = trace.processMulti(
+    prim,
+    args.map((a) => fullRaise(trace, a)),
+    params,
+  );
+  return outs.map((t) => t.fullLower());
+}
+
+function usedAfterFinish(prim: string): TraceError {
+  return new TraceError(
+    `${prim}: a traced value was used after the transformation that made it had finished ` +
+      `(did a function store a tracer in an outer variable?). Return values from the function instead.`,
+  );
 }
 
 /** Brings `x` into `trace`: wraps concrete values and lower tracers, returns its own tracers unchanged. */

@@ -4,7 +4,15 @@
 import { ValueError } from "../core/errors.js";
 
 /** What an event measured. */
-export type ProfileCategory = "primitive" | "fused" | "matmul" | "kernel" | "copy" | "jit" | "compile";
+export type ProfileCategory =
+  | "primitive"
+  | "fused"
+  | "matmul"
+  | "kernel"
+  | "copy"
+  | "call"
+  | "jit"
+  | "compile";
 
 /** One timed interval, in the form of the Chrome trace-event format's complete events (`ph: "X"`). */
 export interface TraceEvent {

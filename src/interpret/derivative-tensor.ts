@@ -165,7 +165,7 @@ export function symmetricDerivative(f: AnyFn, k: number, argnum: number, t: Tran
 export function programCost(p: Program): number {
   let cost = 0;
   for (const e of p.eqns) {
-    const out = sizeOf(e.out.aval.shape);
+    const out = e.outs.reduce((n, v) => n + sizeOf(v.aval.shape), 0);
     if (e.prim === "dot_general") {
       const params = e.params as { lhsContract: readonly number[] };
       const lhs = e.inputs[0]!.aval.shape;

@@ -5,12 +5,20 @@ import { fastBackend } from "../backend/fast/index.js";
 import { referenceBackend } from "../backend/reference/index.js";
 import { settings } from "../core/config.js";
 import { NablaError, ValueError } from "../core/errors.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
+import {
+  isMulti,
+  type MultiPrim,
+  type MultiPrimParams,
+  type Prim,
+  type PrimParams,
+} from "../core/primitives.js";
+import type { Program, Var } from "../core/program.js";
 import { type Aval, avalString, ConcreteTensor } from "../core/tensor.js";
-import { setEvalPrimitive } from "../core/trace.js";
+import { setEvalMulti, setEvalPrimitive } from "../core/trace.js";
 import { checkPrimitive } from "../debug/nans.js";
 import { now, profiler, record } from "../debug/profile.js";
-import { abstractEvalOf } from "../primitives/shape-rules.js";
+import { chosenBranch } from "../primitives/control.js";
+import { abstractEvalMulti, abstractEvalOf } from "../primitives/shape-rules.js";
 
 /** The backends selectable by name. */
 const backends: Record<string, Backend> = { fast: fastBackend, reference: referenceBackend };
@@ -116,3 +124,45 @@ function evalObserved<P extends Prim>(
 }
 
 setEvalPrimitive(evalPrimitive);
+
+/** Applies a multi-output primitive to concrete tensors. */
+export function evalMulti<P extends MultiPrim>(
+  prim: P,
+  args: ConcreteTensor[],
+  params: MultiPrimParams[P],
+): ConcreteTensor[] {
+  abstractEvalMulti(
+    prim,
+    args.map((a) => a.aval),
+    params,
+  );
+  return multiEval[prim](args, params);
+}
+
+const multiEval: {
+  readonly [P in MultiPrim]: (args: ConcreteTensor[], params: MultiPrimParams[P]) => ConcreteTensor[];
+} = {
+  // The chosen branch only.
+  cond: (args, { branches }) => evalProgram(chosenBranch(branches, args[0]!.data[0]!), args.slice(1)),
+};
+
+/**
+ * Runs a closed program on concrete values with the kernels directly (not through bind, so that a staging
+ * trace folding a cond of constants does not record the branch's equations).
+ */
+export function evalProgram(p: Program, args: readonly ConcreteTensor[]): ConcreteTensor[] {
+  const env = new Map<Var, ConcreteTensor>();
+  p.constVars.forEach((v, i) => env.set(v, p.constValues[i]!.concrete()));
+  p.inVars.forEach((v, i) => env.set(v, args[i]!));
+  const read = (v: Var) => env.get(v)!;
+  for (const e of p.eqns) {
+    const prim = e.prim;
+    if (isMulti(prim)) {
+      const outs = evalMulti(prim, e.inputs.map(read), e.params as MultiPrimParams[typeof prim]);
+      e.outs.forEach((v, i) => env.set(v, outs[i]!));
+    } else env.set(e.outs[0]!, evalPrimitive(prim, e.inputs.map(read), e.params as PrimParams[typeof prim]));
+  }
+  return p.outs.map(read);
+}
+
+setEvalMulti(evalMulti);

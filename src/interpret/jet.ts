@@ -6,7 +6,7 @@ import { functionArg, optionsArg } from "../core/args.js";
 import { describeValue, toTensor } from "../core/convert.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, PytreeError, ShapeError, ValueError } from "../core/errors.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
+import type { MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
 import {
   flatten,
   isLeaf,
@@ -20,6 +20,7 @@ import { range, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import {
   bind,
+  bindMulti,
   derivativeReadError,
   fullRaise,
   type MainTrace,
@@ -31,6 +32,7 @@ import { jetRules } from "../primitives/jet-rules.js";
 import * as lax from "../primitives/lax.js";
 import { once, Series, type Term } from "../primitives/series.js";
 import type { JetRule } from "../primitives/series-rules.js";
+import { multiRules } from "./control.js";
 
 type T = Tensor;
 // biome-ignore lint/suspicious/noExplicitAny: transformations accept functions of any pytree signature
@@ -85,6 +87,22 @@ export class JetTrace extends Trace {
     s.lazyDepth = 1 + Math.max(...series.map((x) => x.lazyDepth));
     if (s.lazyDepth > MAX_LAZY_DEPTH) s.force();
     return new JetTracer(this, out, s);
+  }
+  processMulti<P extends MultiPrim>(prim: P, args: Tracer[], params: MultiPrimParams[P]): Tracer[] {
+    const ts = args as JetTracer[];
+    const primals = ts.map((t) => t.primal);
+    if (ts.every((t) => t.series === null))
+      return bindMulti(prim, primals, params).map((o) => new JetTracer(this, o, null));
+    const [outs, ss] = multiRules[prim].jet(
+      primals,
+      ts.map((t) => t.series),
+      params,
+      this.order,
+    );
+    return outs.map((o, i) => {
+      const s = ss[i] ?? null;
+      return new JetTracer(this, o, s === null || s.isConstant || !isFloat(o.aval.dtype) ? null : s);
+    });
   }
 }
 

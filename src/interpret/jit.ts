@@ -221,6 +221,7 @@ const STEP_CATEGORY: Record<Executable["plan"][number]["kind"], ProfileCategory>
   matmul: "matmul",
   kernel: "kernel",
   copy: "copy",
+  call: "call",
 };
 
 /**

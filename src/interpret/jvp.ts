@@ -2,11 +2,12 @@
 
 import { isFloat } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
+import type { MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
 import { shapesEqual } from "../core/shape.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import {
   bind,
+  bindMulti,
   derivativeReadError,
   fullRaise,
   type MainTrace,
@@ -17,6 +18,7 @@ import {
 import { checking, inRule } from "../debug/context.js";
 import { type JvpRule, type JvpRuleOf, jvpRules } from "../primitives/jvp-rules.js";
 import * as lax from "../primitives/lax.js";
+import { multiRules } from "./control.js";
 
 type T = Tensor;
 type Tan = Tensor | null;
@@ -70,6 +72,21 @@ export class JVPTrace extends Trace {
       out,
       dout === null || !isFloat(out.aval.dtype) ? null : matchAval(dout, out.aval),
     );
+  }
+  processMulti<P extends MultiPrim>(prim: P, args: Tracer[], params: MultiPrimParams[P]): Tracer[] {
+    const ts = args as JVPTracer[];
+    const primals = ts.map((t) => t.primal);
+    const tangents = ts.map((t) => t.tangent);
+    if (tangents.every((t) => t === null))
+      return bindMulti(prim, primals, params).map((o) => new JVPTracer(this, o, null));
+    const rule = multiRules[prim].jvp;
+    const [outs, touts] = checking()
+      ? inRule(prim, () => rule(primals, tangents, params))
+      : rule(primals, tangents, params);
+    return outs.map((o, i) => {
+      const t = touts[i] ?? null;
+      return new JVPTracer(this, o, t === null || !isFloat(o.aval.dtype) ? null : matchAval(t, o.aval));
+    });
   }
 }
 

@@ -2,13 +2,15 @@
 // now, unknown (tangent) work is recorded as a linear program. Reverse mode transposes that program.
 
 import { TraceError } from "../core/errors.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
+import type { AnyPrim, MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
 import { type Numbers, Program, type Tape } from "../core/program.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
-import { bind, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
+import { bind, bindMulti, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import { checking, tagOrigin } from "../debug/context.js";
+import { type CondParams, cond } from "../primitives/control.js";
 import * as lax from "../primitives/lax.js";
-import { abstractEvalOf } from "../primitives/shape-rules.js";
+import { abstractEvalMulti, abstractEvalOf } from "../primitives/shape-rules.js";
+import { splitCond } from "./control.js";
 import { jvpFlat } from "./jvp.js";
 
 /** A list of variable numbers in a typed array that doubles when full (no per-element garbage). */
@@ -42,7 +44,9 @@ class Recording {
   readonly avals: Aval[] = new Array(hint.vars);
   readonly values: (Tensor | undefined)[] = new Array(hint.vars);
   nVars = 0;
-  readonly prims: Prim[] = new Array(hint.eqns);
+  readonly prims: AnyPrim[] = new Array(hint.eqns);
+  /** The output count of each multi-output equation (none until one is recorded). */
+  nOuts: Map<number, number> | undefined;
   readonly params: unknown[] = new Array(hint.eqns);
   readonly eqnOut = new IntList(hint.eqns);
   readonly argEnd = new IntList(hint.eqns);
@@ -57,12 +61,18 @@ class Recording {
     return k;
   }
 
-  addEqn(prim: Prim, params: unknown, out: number): void {
+  addEqn(prim: AnyPrim, params: unknown, out: number): void {
     const e = this.eqnOut.length;
     this.prims[e] = prim;
     this.params[e] = params;
     this.eqnOut.push(out);
     this.argEnd.push(this.args.length);
+  }
+
+  /** Records a multi-output equation whose outputs are the `count` variables from `first` on. */
+  addMultiEqn(prim: MultiPrim, params: unknown, first: number, count: number): void {
+    (this.nOuts ??= new Map()).set(this.eqnOut.length, count);
+    this.addEqn(prim, params, first);
   }
 
   /** The finished tape (the recording's lists trimmed to their contents). */
@@ -84,6 +94,7 @@ class Recording {
       eqnOut: this.eqnOut.values(),
       argEnd: this.argEnd.values(),
       args: this.args.values(),
+      ...(this.nOuts && { nOuts: this.nOuts }),
     };
   }
 }
@@ -132,6 +143,60 @@ export class PETrace extends Trace {
     const out = rec.newVar(aval);
     rec.addEqn(prim, checking() ? tagOrigin(params) : params, out);
     return new PETracer(this, aval, null, out);
+  }
+  processMulti<P extends MultiPrim>(prim: P, args: Tracer[], params: MultiPrimParams[P]): Tracer[] {
+    const ts = args as PETracer[];
+    if (ts.every((t) => t.known !== null))
+      return bindMulti(prim, knownValues(ts), params).map((x) => this.pure(x));
+    if (prim === "cond" && ts[0]!.known !== null) return this.partialCond(ts, params as CondParams);
+    // Without a split, the whole application is unknown.
+    return this.record(
+      prim,
+      ts,
+      params,
+      abstractEvalMulti(
+        prim,
+        ts.map((t) => t.aval),
+        params,
+      ),
+    );
+  }
+  /**
+   * A cond with a known index and some unknown operands: the known half (known outputs and the residuals of
+   * every branch) runs now; the unknown half is recorded, reading the residuals as constants.
+   */
+  private partialCond(ts: PETracer[], params: CondParams): Tracer[] {
+    const unknownOps = ts.slice(1).map((t) => t.known === null);
+    const split = splitCond(params, unknownOps);
+    const index = ts[0]!.known!;
+    const knownOps = ts.slice(1).flatMap((t) => (t.known === null ? [] : [t.known]));
+    const knownRes = cond(index, knownOps, split.known);
+    const nKnown = split.outUnknown.filter((u) => !u).length;
+    const residuals = knownRes.slice(nKnown).map((r) => this.pure(r));
+    const unknownIns = [ts[0]!, ...residuals, ...ts.slice(1).filter((t) => t.known === null)];
+    const outAvals = params.branches[0]!.outs.map((v) => v.aval);
+    const recorded = this.record(
+      "cond",
+      unknownIns,
+      { branches: split.unknown },
+      outAvals.filter((_, i) => split.outUnknown[i]),
+    );
+    let k = 0;
+    let u = 0;
+    return split.outUnknown.map((unk) => (unk ? recorded[u++]! : this.pure(knownRes[k++]!)));
+  }
+  private record<P extends MultiPrim>(
+    prim: P,
+    ts: readonly PETracer[],
+    params: MultiPrimParams[P],
+    avals: readonly Aval[],
+  ): PETracer[] {
+    const rec = this.rec;
+    for (const t of ts) rec.args.push(this.instantiate(t));
+    const first = rec.nVars;
+    const outs = avals.map((a) => new PETracer(this, a, null, rec.newVar(a)));
+    rec.addMultiEqn(prim, checking() ? tagOrigin(params) : params, first, avals.length);
+    return outs;
   }
   /** The program variable of a tracer; known values become constants of the program. */
   instantiate(t: PETracer): number {

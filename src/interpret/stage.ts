@@ -1,12 +1,12 @@
 // Staging: records every primitive applied while a function runs into a Program (JAX's make_jaxpr).
 
 import { TraceError } from "../core/errors.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
+import type { MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
 import { type Eqn, Program, Var } from "../core/program.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { fullRaise, type MainTrace, Trace, Tracer, withDynamicMain } from "../core/trace.js";
-import { abstractEval } from "../primitives/shape-rules.js";
-import { evalPrimitive } from "./eval.js";
+import { abstractEval, abstractEvalMulti } from "../primitives/shape-rules.js";
+import { evalMulti, evalPrimitive } from "./eval.js";
 
 interface Builder {
   eqns: Eqn[];
@@ -72,8 +72,25 @@ export class StageTrace extends Trace {
         params,
       ),
     );
-    this.b.eqns.push({ prim, inputs, params, out } as Eqn);
+    this.b.eqns.push({ prim, inputs, params, outs: [out] } as Eqn);
     return new StageTracer(this, out);
+  }
+  processMulti<P extends MultiPrim>(prim: P, args: Tracer[], params: MultiPrimParams[P]): Tracer[] {
+    const ts = args as StageTracer[];
+    if (ts.every((t) => t.known !== null))
+      return evalMulti(
+        prim,
+        ts.map((t) => t.known!),
+        params,
+      ).map((x) => this.pure(x));
+    const inputs = ts.map((t) => t.v);
+    const outs = abstractEvalMulti(
+      prim,
+      inputs.map((v) => v.aval),
+      params,
+    ).map((a) => new Var(a));
+    this.b.eqns.push({ prim, inputs, params, outs } as Eqn);
+    return outs.map((v) => new StageTracer(this, v));
   }
 }
 

@@ -2,7 +2,7 @@
 // Only primitives that can be linear in an argument have a rule here.
 
 import { NablaError } from "../core/errors.js";
-import type { Prim } from "../core/primitives.js";
+import { type AnyPrim, isMulti, type MultiPrimParams } from "../core/primitives.js";
 import type { Program, Tape } from "../core/program.js";
 import type { Tensor } from "../core/tensor.js";
 import { checking, inTranspose } from "../debug/context.js";
@@ -16,9 +16,10 @@ import {
   type TransposeRule,
   transposeRules,
 } from "../primitives/transpose-rules.js";
+import { multiRules } from "./control.js";
 
 // Looking a rule up in a Map by primitive name is cheaper than a keyed read of the table object.
-const ruleOf: ReadonlyMap<Prim, TransposeRule<LinearPrim>> = new Map(
+const ruleOf: ReadonlyMap<AnyPrim, TransposeRule<LinearPrim>> = new Map(
   LINEAR_PRIMS.map((p) => [p, transposeRules[p] as TransposeRule<LinearPrim>]),
 );
 
@@ -35,6 +36,30 @@ export function transposeProgram(program: Program, cts: readonly Ct[]): Tensor[]
   t.outs.forEach((k, i) => accumulate(k, cts[i] ?? null));
   for (let e = t.prims.length - 1; e >= 0; e--) {
     const out = t.eqnOut[e]!;
+    const count = t.nOuts?.get(e);
+    if (count !== undefined) {
+      // A multi-output equation: the cotangents of all its outputs at once.
+      let any = false;
+      const cts = new Array<Ct>(count);
+      for (let i = 0; i < count; i++) {
+        const c = ctOf[out + i];
+        cts[i] = c ?? null;
+        if (c !== undefined) any = true;
+        ctOf[out + i] = undefined;
+      }
+      if (!any) continue;
+      const prim = t.prims[e]!;
+      if (!isMulti(prim))
+        throw new NablaError(`transpose: equation ${e} (${prim}) has ${count} outputs; this is a bug`);
+      const start = e === 0 ? 0 : t.argEnd[e - 1]!;
+      const args = argsOf(t, start, t.argEnd[e]!);
+      const p = t.params[e] as MultiPrimParams[typeof prim];
+      const rule = multiRules[prim].transpose;
+      const ctsIn = checking() ? inTranspose(prim, p, () => rule(cts, args, p)) : rule(cts, args, p);
+      for (let j = 0; j < args.length; j++)
+        if (isLin(args[j])) accumulate(t.args[start + j]!, ctsIn[j] ?? null);
+      continue;
+    }
     const ct = ctOf[out];
     if (ct === undefined) continue;
     ctOf[out] = undefined;

@@ -1,12 +1,13 @@
 // Batching: each tracer carries a value with one extra dimension (its batch dimension), or none when the
 // value is the same for every batch member.
 import { TraceError, ValueError } from "../core/errors.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
+import type { MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
-import { bind, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
+import { bind, bindMulti, fullRaise, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import * as lax from "../primitives/lax.js";
 import { toFront } from "../primitives/rule-helpers.js";
 import { vmapRules } from "../primitives/vmap-rules.js";
+import { multiRules } from "./control.js";
 
 type T = Tensor;
 type Dim = number | null;
@@ -51,6 +52,15 @@ export class BatchTrace extends Trace {
     if (dims.every((d) => d === null)) return new BatchTracer(this, bind(prim, vals, params), null);
     const [out, d] = vmapRules[prim](vals, dims, params, this.axisSize);
     return new BatchTracer(this, out, d);
+  }
+  processMulti<P extends MultiPrim>(prim: P, args: Tracer[], params: MultiPrimParams[P]): Tracer[] {
+    const ts = args as BatchTracer[];
+    const vals = ts.map((t) => t.val);
+    const dims = ts.map((t) => t.bdim);
+    if (dims.every((d) => d === null))
+      return bindMulti(prim, vals, params).map((o) => new BatchTracer(this, o, null));
+    const [outs, ds] = multiRules[prim].vmap(vals, dims, params, this.axisSize);
+    return outs.map((o, i) => new BatchTracer(this, o, ds[i]!));
   }
 }
 

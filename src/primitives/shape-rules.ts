@@ -6,11 +6,12 @@
 import { checkTensorSize, settings } from "../core/config.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
+import type { MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
 import { broadcastShapes, shapesEqual } from "../core/shape.js";
 import type { Aval } from "../core/tensor.js";
 import { binaryTable, compareTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
+import { condShape } from "./control.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
 import { REDUCE } from "./reduce.js";
@@ -72,6 +73,25 @@ export function abstractEval<P extends Prim>(prim: P, avals: readonly Aval[], pa
     if (n * 8 > settings.maxTensorBytes) checkTensorSize(prim, shape, out.dtype);
   }
   return out;
+}
+
+/** The shape rules of the primitives with several outputs. */
+export const multiShapeRules: {
+  readonly [P in MultiPrim]: (avals: readonly Aval[], params: MultiPrimParams[P]) => Aval[];
+} = { cond: condShape };
+
+/** The abstract outputs of a multi-output primitive on inputs `avals`. */
+export function abstractEvalMulti<P extends MultiPrim>(
+  prim: P,
+  avals: readonly Aval[],
+  params: MultiPrimParams[P],
+): Aval[] {
+  const outs = multiShapeRules[prim](avals, params);
+  for (const a of outs) {
+    const n = a.shape.reduce((x, y) => x * y, 1);
+    if (n * 8 > settings.maxTensorBytes) checkTensorSize(prim, a.shape, a.dtype);
+  }
+  return outs;
 }
 
 // Argument lists reused by abstractEvalOf for one and two inputs (nearly every application). Safe because

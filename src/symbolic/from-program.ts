@@ -1,7 +1,7 @@
 // From a staged program of scalar operations to a formula: canonical terms that simplify as they are built,
 // or (when that is too much work) expression trees with the program's shared values as where-bindings.
 import { ValueError } from "../core/errors.js";
-import type { Prim } from "../core/primitives.js";
+import { isMulti, type Prim } from "../core/primitives.js";
 import type { Program, Var } from "../core/program.js";
 import { ConcreteTensor } from "../core/tensor.js";
 import { BINARY, BINARY_PRIMS, COMPARE, COMPARE_PRIMS, type FormulaOperator } from "../primitives/binary.js";
@@ -162,18 +162,22 @@ function build<T>(
   });
   program.inVars.forEach((v, i) => env.set(v, b.input(names[i]!)));
   for (const e of program.eqns) {
-    if (e.out.aval.shape.length !== 0)
+    const prim = e.prim;
+    if (isMulti(prim) || e.outs.length !== 1)
+      throw new ValueError(`symbolic: the primitive ${prim} has no formula form`);
+    const out = e.outs[0]!;
+    if (out.aval.shape.length !== 0)
       throw new ValueError(
         `symbolic: ${e.prim} produced a non-scalar value; formulas cover scalar functions only`,
       );
-    const r = RULES.get(e.prim);
+    const r = RULES.get(prim);
     if (r === undefined || r.arity !== e.inputs.length)
       throw new ValueError(`symbolic: the primitive ${e.prim} has no formula form`);
     const value = r.rule(
       b,
       e.inputs.map((v) => env.get(v)!),
     );
-    env.set(e.out, share(e.out, value, uses.get(e.out) ?? 0));
+    env.set(out, share(out, value, uses.get(out) ?? 0));
   }
   if (program.outs.length !== 1) throw new ValueError("symbolic: expected a function with one output");
   return env.get(program.outs[0]!)!;

@@ -112,14 +112,14 @@ export function programGraph(
     producer.set(v, id);
   });
   for (const e of p.eqns) {
-    const out = name(e.out);
+    const out = e.outs.map(name).join(" ");
     const line = `${out} = ${e.prim}${fmtParams(e.params as object)} ${e.inputs.map(name).join(" ")}`;
-    const id = add("op", e.prim, line, typeOf(e.out));
+    const id = add("op", e.prim, line, e.outs.map(typeOf).join(" "));
     for (const v of e.inputs) {
       const src = producer.get(v);
       if (src !== undefined) edges.push([src, id]);
     }
-    producer.set(e.out, id);
+    for (const v of e.outs) producer.set(v, id);
   }
   p.outs.forEach((v, i) => {
     const id = add("output", p.outs.length > 1 ? `out ${i + 1}` : "out", `result = ${name(v)}`, typeOf(v));

@@ -1,0 +1,37 @@
+// The compiled form of the multi-output primitives: a step that reads its operands' arrays and returns one
+// array per output. cond runs the chosen branch's program, compiled the first time that branch is taken.
+import type { Backend } from "../backend/backend.js";
+import type { TypedArray } from "../core/dtype.js";
+import type { MultiPrim, MultiPrimParams } from "../core/primitives.js";
+import type { Program } from "../core/program.js";
+import { type Aval, ConcreteTensor } from "../core/tensor.js";
+import { compileGraph, type Executable } from "./executable.js";
+import { optimize, toGraph } from "./optimize.js";
+
+/** Runs a multi-output primitive on its operands' arrays. */
+export type MultiKernel = (inputs: readonly TypedArray[]) => TypedArray[];
+
+/** A program compiled like jit's, or, when a constant is not concrete, run through bind. */
+function compileProgram(p: Program, backend: Backend): MultiKernel {
+  const g = toGraph(p);
+  if (g !== null) {
+    const run: Executable = compileGraph(optimize(g, backend), backend);
+    return (ins) => run(ins);
+  }
+  const avals: readonly Aval[] = p.inVars.map((v) => v.aval);
+  return (ins) => p.run(ins.map((d, i) => new ConcreteTensor(d, avals[i]!))).map((t) => t.concrete().data);
+}
+
+export const multiKernels: {
+  readonly [P in MultiPrim]: (params: MultiPrimParams[P], backend: Backend) => MultiKernel;
+} = {
+  cond: ({ branches }, backend) => {
+    const compiled = new Array<MultiKernel | undefined>(branches.length);
+    const last = branches.length - 1;
+    return (ins) => {
+      const b = Math.min(Math.max(ins[0]![0]!, 0), last);
+      compiled[b] ??= compileProgram(branches[b]!, backend);
+      return compiled[b](ins.slice(1));
+    };
+  },
+};

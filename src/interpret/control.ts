@@ -1,0 +1,369 @@
+// cond's rules that run an interpreter on its branches: each transformation of a cond is a cond of the
+// transformed branches (staged once per application). JVP: the JVP'd branches. Batching: the batched
+// branches, or, for a batched index, every branch on every lane and a per-lane choice. Taylor mode: the jet'd
+// branches. Linearization splits each JVP'd branch into a known part (primal outputs and residuals) and a
+// linear part (JAX's partial evaluation of cond); transposition is a cond of the transposed linear branches.
+import { isFloat } from "../core/dtype.js";
+import { ValueError } from "../core/errors.js";
+import type { MultiPrim, MultiPrimParams } from "../core/primitives.js";
+import { type Eqn, Program, Var } from "../core/program.js";
+import { shapesEqual } from "../core/shape.js";
+import type { Aval, Tensor } from "../core/tensor.js";
+import { type CondParams, cond } from "../primitives/control.js";
+import * as lax from "../primitives/lax.js";
+import { type Dim, toFront } from "../primitives/rule-helpers.js";
+import { Series } from "../primitives/series.js";
+import { type Arg, isLin } from "../primitives/unbroadcast.js";
+import { jetSeriesFlat } from "./jet.js";
+import { jvpFlat } from "./jvp.js";
+import { linearizeFlat } from "./partial-eval.js";
+import { stageFlat } from "./stage.js";
+import { transposeProgram } from "./transpose.js";
+import { vmapFlat } from "./vmap.js";
+
+type T = Tensor;
+type Tan = T | null;
+type Ct = T | null;
+
+const avalOf = (x: T): Aval => x.aval;
+const outAvalsOf = ({ branches }: CondParams): Aval[] => branches[0]!.outs.map((v) => v.aval);
+
+/** A value made to have exactly aval `a` (rules may leave a tangent or term weak or broadcastable). */
+function matchAval(t: T, a: Aval): T {
+  let r = t;
+  if (r.aval.dtype !== a.dtype || r.aval.weak !== a.weak) r = lax.convert(r, a.dtype, a.weak);
+  if (!shapesEqual(r.aval.shape, a.shape)) r = lax.broadcastTo(r, a.shape);
+  return r;
+}
+
+/** The rules of each multi-output primitive, one table per interpreter. */
+export interface MultiRules<P extends MultiPrim> {
+  jvp: (primals: T[], tangents: Tan[], params: MultiPrimParams[P]) => [T[], Tan[]];
+  vmap: (vals: T[], dims: Dim[], params: MultiPrimParams[P], size: number) => [T[], Dim[]];
+  jet: (
+    primals: T[],
+    series: (Series | null)[],
+    params: MultiPrimParams[P],
+    order: number,
+  ) => [T[], (Series | null)[]];
+  transpose: (cts: Ct[], args: Arg[], params: MultiPrimParams[P]) => Ct[];
+}
+
+// ---- JVP ----------------------------------------------------------------------------------------------
+
+/** cond over the JVP'd branches: inputs are the primals and the non-zero tangents; every float output gets a tangent. */
+function condJvp(primals: T[], tangents: Tan[], params: CondParams): [T[], Tan[]] {
+  const [index, ...ops] = primals;
+  const opTans = tangents.slice(1);
+  const has = opTans.map((t, i) => t !== null && isFloat(ops[i]!.aval.dtype));
+  const tanIns = ops.flatMap((x, i) => (has[i] ? [matchAval(opTans[i]!, x.aval)] : []));
+  const outAvals = outAvalsOf(params);
+  const withTan = outAvals.map((a) => isFloat(a.dtype));
+  const n = ops.length;
+  const branches = params.branches.map((br) =>
+    stageFlat(
+      (...xs) => {
+        let k = n;
+        const ts = has.map((h) => (h ? xs[k++]! : null));
+        const [outs, touts] = jvpFlat((...a) => br.run(a), xs.slice(0, n), ts);
+        const tanOuts = touts.flatMap((t, i) =>
+          withTan[i] ? [t === null ? lax.zerosLike(outAvals[i]!) : matchAval(t, outAvals[i]!)] : [],
+        );
+        return [...outs, ...tanOuts];
+      },
+      [...ops.map(avalOf), ...tanIns.map(avalOf)],
+    ),
+  );
+  const res = cond(index!, [...ops, ...tanIns], branches);
+  const m = outAvals.length;
+  let k = m;
+  return [res.slice(0, m), withTan.map((w) => (w ? res[k++]! : null))];
+}
+
+// ---- batching -----------------------------------------------------------------------------------------
+
+function condVmap(vals: T[], dims: Dim[], params: CondParams, size: number): [T[], Dim[]] {
+  const [index, ...ops] = vals;
+  const [indexDim, ...opDims] = dims;
+  const runBatched = (br: Program, xs: T[]): T[] =>
+    opDims.every((d) => d === null)
+      ? br.run(xs).map((o) => toFront(o, null, size))
+      : vmapFlat((...a) => br.run(a), opDims, 0, xs);
+  if (indexDim === null) {
+    // One branch for the whole batch: cond over the batched branches.
+    const branches = params.branches.map((br) => stageFlat((...xs) => runBatched(br, xs), ops.map(avalOf)));
+    const outs = cond(index!, ops, branches);
+    return [outs, outs.map(() => 0)];
+  }
+  // A branch per lane: every branch runs on the whole batch, then each lane takes its branch's result.
+  const n = params.branches.length;
+  const idx = toFront(index!, indexDim!, size);
+  const clamped = lax.max(lax.min(idx, lax.scalarLike(idx, n - 1)), lax.scalarLike(idx, 0));
+  const results = params.branches.map((br) => runBatched(br, ops));
+  const outs = results[0]!.map((first, j) => {
+    let r = first;
+    const rank = first.aval.shape.length;
+    for (let b = 1; b < n; b++) {
+      const pred = lax.reshape(lax.eq(clamped, lax.scalarLike(idx, b)), [
+        size,
+        ...Array.from({ length: rank - 1 }, () => 1),
+      ]);
+      r = lax.select(pred, results[b]![j]!, r);
+    }
+    return r;
+  });
+  return [outs, outs.map(() => 0)];
+}
+
+// ---- Taylor mode --------------------------------------------------------------------------------------
+
+/** cond over the jet'd branches: inputs are the primals and the terms 1..order of each non-constant series. */
+function condJet(
+  primals: T[],
+  series: (Series | null)[],
+  params: CondParams,
+  order: number,
+): [T[], (Series | null)[]] {
+  const [index, ...ops] = primals;
+  const opSeries = series.slice(1);
+  const has = opSeries.map((s, i) => s !== null && !s.isConstant && isFloat(ops[i]!.aval.dtype));
+  const termIns = ops.flatMap((x, i) =>
+    has[i]
+      ? Array.from({ length: order }, (_, k) => {
+          const t = opSeries[i]!.term(k + 1);
+          return t === null ? lax.zerosLike(x.aval) : matchAval(t, x.aval);
+        })
+      : [],
+  );
+  const outAvals = outAvalsOf(params);
+  const withSeries = outAvals.map((a) => isFloat(a.dtype));
+  const n = ops.length;
+  const branches = params.branches.map((br) =>
+    stageFlat(
+      (...xs) => {
+        let k = n;
+        const ps = xs.slice(0, n);
+        const ss = has.map((h, i) => {
+          if (!h) return null;
+          const terms = xs.slice(k, k + order);
+          k += order;
+          return Series.known(ps[i]!.aval, ps[i]!, terms);
+        });
+        const [outs, outSeries] = jetSeriesFlat((...a) => br.run(a), ps, ss, order);
+        const terms = outSeries.flatMap((s, i) =>
+          withSeries[i]
+            ? Array.from({ length: order }, (_, k) => {
+                const t = s?.term(k + 1) ?? null;
+                return t === null ? lax.zerosLike(outAvals[i]!) : matchAval(t, outAvals[i]!);
+              })
+            : [],
+        );
+        return [...outs, ...terms];
+      },
+      [...ops.map(avalOf), ...termIns.map(avalOf)],
+    ),
+  );
+  const res = cond(index!, [...ops, ...termIns], branches);
+  const m = outAvals.length;
+  let k = m;
+  const outs = res.slice(0, m);
+  return [
+    outs,
+    withSeries.map((w, i) => {
+      if (!w) return null;
+      const terms = res.slice(k, k + order);
+      k += order;
+      return Series.known(outs[i]!.aval, outs[i]!, terms);
+    }),
+  ];
+}
+
+// ---- partial evaluation -------------------------------------------------------------------------------
+
+/** A program split into a known part and an unknown part (JAX's partial_eval_jaxpr). */
+export interface SplitProgram {
+  /** Known inputs → known outputs, then residuals. */
+  readonly known: Program;
+  /** Residuals, then unknown inputs → unknown outputs. */
+  readonly unknown: Program;
+  /** Which outputs the unknown part computes. */
+  readonly outUnknown: boolean[];
+  readonly nRes: number;
+}
+
+/**
+ * Splits `p` given which inputs are unknown: equations on known values only go to the known part, the
+ * others (and the unknown half of a cond with a known index) to the unknown part; known values the unknown
+ * part reads are residuals. Outputs marked in `instantiate` are computed by the unknown part even if known.
+ */
+export function splitProgram(
+  p: Program,
+  unknownIn: readonly boolean[],
+  instantiate: readonly boolean[],
+): SplitProgram {
+  const unknown = new Set<Var>();
+  p.inVars.forEach((v, i) => {
+    if (unknownIn[i]) unknown.add(v);
+  });
+  const consts = new Set(p.constVars);
+  const knownEqns: Eqn[] = [];
+  const unknownEqns: Eqn[] = [];
+  for (const e of p.eqns) {
+    const unk = e.inputs.map((v) => unknown.has(v));
+    if (!unk.includes(true)) {
+      knownEqns.push(e);
+      continue;
+    }
+    if (e.prim === "cond" && !unk[0]) {
+      const ins = e.inputs;
+      const split = splitCond(e.params as CondParams, unk.slice(1));
+      const resVars = split.resAvals.map((a) => new Var(a));
+      const knownOuts = e.outs.filter((_, i) => !split.outUnknown[i]);
+      knownEqns.push({
+        prim: "cond",
+        inputs: [ins[0]!, ...ins.slice(1).filter((_, i) => !unk[i + 1])],
+        params: { branches: split.known },
+        outs: [...knownOuts, ...resVars],
+      });
+      const unknownOuts = e.outs.filter((_, i) => split.outUnknown[i]);
+      unknownEqns.push({
+        prim: "cond",
+        inputs: [ins[0]!, ...resVars, ...ins.slice(1).filter((_, i) => unk[i + 1])],
+        params: { branches: split.unknown },
+        outs: unknownOuts,
+      });
+      for (const v of unknownOuts) unknown.add(v);
+      continue;
+    }
+    unknownEqns.push(e);
+    for (const v of e.outs) unknown.add(v);
+  }
+  const outUnknown = p.outs.map((v, i) => unknown.has(v) || instantiate[i] === true);
+  // Residuals: known non-constant values the unknown part reads or returns; constants it reads are its own.
+  const res: Var[] = [];
+  const seen = new Set<Var>();
+  const unknownConsts: Var[] = [];
+  const need = (v: Var) => {
+    if (unknown.has(v) || seen.has(v)) return;
+    seen.add(v);
+    if (consts.has(v)) unknownConsts.push(v);
+    else res.push(v);
+  };
+  for (const e of unknownEqns) for (const v of e.inputs) need(v);
+  p.outs.forEach((v, i) => {
+    if (outUnknown[i]) need(v);
+  });
+  const constValue = new Map(p.constVars.map((v, i) => [v, p.constValues[i]!]));
+  const known = new Program(
+    p.constVars,
+    p.constValues,
+    p.inVars.filter((_, i) => !unknownIn[i]),
+    knownEqns,
+    [...p.outs.filter((_, i) => !outUnknown[i]), ...res],
+  ).pruned();
+  const unknownProgram = new Program(
+    unknownConsts,
+    unknownConsts.map((v) => constValue.get(v)!),
+    [...res, ...p.inVars.filter((_, i) => unknownIn[i])],
+    unknownEqns,
+    p.outs.filter((_, i) => outUnknown[i]),
+  );
+  return { known, unknown: unknownProgram, outUnknown, nRes: res.length };
+}
+
+/** A cond split into a known cond (known outputs, then every branch's residuals) and an unknown cond. */
+export interface SplitCond {
+  /** Branches of the known cond: known operands → known outputs, then the residual slots. */
+  readonly known: Program[];
+  /** Branches of the unknown cond: residual slots, then unknown operands → unknown outputs. */
+  readonly unknown: Program[];
+  readonly outUnknown: boolean[];
+  /** The residual slots: those of branch 0, then of branch 1, … (a branch fills its own, zeros elsewhere). */
+  readonly resAvals: Aval[];
+}
+
+export function splitCond({ branches }: CondParams, unknownOps: readonly boolean[]): SplitCond {
+  const nOut = branches[0]!.outs.length;
+  const none = new Array<boolean>(nOut).fill(false);
+  // An output unknown in one branch is unknown in all: the union, then every branch split again with it.
+  const outUnknown = none.slice();
+  for (const br of branches)
+    splitProgram(br, unknownOps, none).outUnknown.forEach((u, i) => {
+      if (u) outUnknown[i] = true;
+    });
+  const parts = branches.map((br) => splitProgram(br, unknownOps, outUnknown));
+  const nKnownOut = outUnknown.filter((u) => !u).length;
+  const offsets: number[] = [];
+  const resAvals: Aval[] = [];
+  for (const pt of parts) {
+    offsets.push(resAvals.length);
+    resAvals.push(...pt.known.outs.slice(nKnownOut).map((v) => v.aval));
+  }
+  const ins = branches[0]!.inVars.map((v) => v.aval);
+  const knownIns = ins.filter((_, i) => !unknownOps[i]);
+  const unknownIns = ins.filter((_, i) => unknownOps[i]);
+  const known = parts.map((pt, b) =>
+    stageFlat((...xs) => {
+      const o = pt.known.run(xs);
+      const mine = o.slice(nKnownOut);
+      const slots = resAvals.map((a, j) => {
+        const r = j - offsets[b]!;
+        return r >= 0 && r < pt.nRes ? mine[r]! : lax.zerosLike(a);
+      });
+      return [...o.slice(0, nKnownOut), ...slots];
+    }, knownIns),
+  );
+  const unknown = parts.map((pt, b) =>
+    stageFlat(
+      (...xs) =>
+        pt.unknown.run([...xs.slice(offsets[b]!, offsets[b]! + pt.nRes), ...xs.slice(resAvals.length)]),
+      [...resAvals, ...unknownIns],
+    ),
+  );
+  return { known, unknown, outUnknown, resAvals };
+}
+
+// ---- transposition ------------------------------------------------------------------------------------
+
+/**
+ * The transpose of a cond linear in some operands (the others are residuals): a cond over each branch's
+ * transpose, from the residuals and the output cotangents to the linear operands' cotangents.
+ */
+function condTranspose(cts: Ct[], args: Arg[], params: CondParams): Ct[] {
+  const index = args[0]!;
+  if (isLin(index)) throw new ValueError("cond: the branch index cannot be a linear input");
+  const ops = args.slice(1);
+  const lin = ops.map((a) => isLin(a));
+  const res = ops.filter((a) => !isLin(a)) as T[];
+  const linAvals = ops.filter((a) => isLin(a)) as Aval[];
+  const outAvals = outAvalsOf(params);
+  const ctVals = cts.map((c, i) => (c === null ? lax.zerosLike(outAvals[i]!) : matchAval(c, outAvals[i]!)));
+  const nRes = res.length;
+  const branches = params.branches.map((br) =>
+    stageFlat(
+      (...xs) => {
+        const rs = xs.slice(0, nRes);
+        // The branch as a function of its linear operands (linear, so linearizing at zero gives itself).
+        const f = (...l: T[]): T[] => {
+          let r = 0;
+          let k = 0;
+          return br.run(lin.map((isL) => (isL ? l[k++]! : rs[r++]!)));
+        };
+        const [, linear] = linearizeFlat(
+          f,
+          linAvals.map((a) => lax.zerosLike(a)),
+        );
+        return transposeProgram(linear, xs.slice(nRes));
+      },
+      [...res.map(avalOf), ...outAvals],
+    ),
+  );
+  const out = cond(index, [...res, ...ctVals], branches);
+  let k = 0;
+  return [null, ...lin.map((l) => (l ? out[k++]! : null))];
+}
+
+/** The rules of every multi-output primitive. */
+export const multiRules: { readonly [P in MultiPrim]: MultiRules<P> } = {
+  cond: { jvp: condJvp, vmap: condVmap, jet: condJet, transpose: condTranspose },
+};
