@@ -58,6 +58,7 @@ export * as io from "./io/index.js";
 export * as nn from "./nn/index.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";
 export * as numeric from "./numeric/index.js";
+export * as lax from "./ops/control.js";
 export {
   arange,
   array,

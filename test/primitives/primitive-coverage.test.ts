@@ -1,11 +1,12 @@
 // Every primitive is checked: it has a row in the derivative table (test/util/op-table.ts, whose rows are
 // named after the primitive they exercise) and, for the unary family, a test domain in its declaration.
 import { describe, expect, it } from "vitest";
-import { shapeRules } from "../../src/primitives/shape-rules.js";
+import { multiShapeRules, shapeRules } from "../../src/primitives/shape-rules.js";
 import { UNARY, UNARY_PRIMS } from "../../src/primitives/unary.js";
 import { opTable } from "../util/op-table.js";
 
-const PRIMS = Object.keys(shapeRules);
+/** Every primitive, with those of several outputs (cond). */
+const PRIMS = [...Object.keys(shapeRules), ...Object.keys(multiShapeRules)];
 /** The primitive a row exercises: the first word of its name ("mul (scalar × matrix)" → "mul"). */
 const primOf = (rowName: string) => rowName.split(/[\s(]/)[0]!;
 

@@ -275,5 +275,74 @@ const otherPrims: OpRow[] = [
   },
 ];
 
+// cond: the branches are traced to programs; the predicate (or index) reads an element kept away from the
+// points where it changes, so finite differences stay within one branch.
+const at00 = (x: Tensor) => lax.reshape(lax.slice(x, [0, 0], [1, 1]), []);
+const controlPrims: OpRow[] = [
+  {
+    name: "cond (branches sin·x and x², predicate from the data)",
+    fn: (x) =>
+      nb.lax.cond(
+        lax.gt(at00(x), lax.scalarLike(x, 0)),
+        (y: Tensor) => lax.mul(lax.sin(y), y),
+        (y: Tensor) => lax.mul(y, y),
+        x,
+      ) as Tensor,
+    args: (r) => [
+      bands(r, S, [
+        [-2, -0.5],
+        [0.5, 2],
+      ]),
+    ],
+  },
+  {
+    name: "cond (constant predicate, two operands, a pair of outputs)",
+    fn: (x, y) => {
+      const [a, b] = nb.lax.cond(
+        nb.array(true),
+        (u: Tensor, v: Tensor) => [lax.mul(lax.sin(u), v), lax.exp(u)],
+        (u: Tensor, v: Tensor) => [lax.mul(u, v), v],
+        x,
+        y,
+      ) as Tensor[];
+      return lax.add(a!, lax.mul(b!, b!));
+    },
+    args: (r) => [normal(r, S), normal(r, S)],
+  },
+  {
+    name: "cond (switch over three branches, index from the data, closing over an input)",
+    fn: (x, y) => {
+      const x00 = at00(x);
+      const index = lax.add(
+        lax.convert(lax.gt(x00, lax.scalarLike(x, 0)), "int32"),
+        lax.convert(lax.gt(x00, lax.scalarLike(x, 1)), "int32"),
+      );
+      return nb.lax.switch(
+        index,
+        [
+          (a: Tensor) => lax.mul(a, x),
+          (a: Tensor) => lax.sin(lax.add(a, x)),
+          (a: Tensor) => lax.mul(lax.exp(a), lax.mul(x, x)),
+        ],
+        y,
+      ) as Tensor;
+    },
+    args: (r) => [
+      bands(r, S, [
+        [-2, -0.5],
+        [0.3, 0.7],
+        [1.3, 2],
+      ]),
+      uni(r, S, -1, 1),
+    ],
+  },
+];
+
 /** Every row: primitives first, then composite ops. */
-export const opTable: readonly OpRow[] = [...unaryPrims, ...binaryPrims, ...otherPrims, ...composites];
+export const opTable: readonly OpRow[] = [
+  ...unaryPrims,
+  ...binaryPrims,
+  ...otherPrims,
+  ...controlPrims,
+  ...composites,
+];
