@@ -160,4 +160,53 @@ describe("lax.cond: semantics", () => {
       [1, 1, 1].map(() => expect.closeTo(Math.exp(0.5), 12)) as unknown as number[],
     );
   });
+
+  it("a cond inside a branch: nested partial evaluation, grad of grad and vmap", () => {
+    const inner = (y: T) => nb.lax.cond(nb.greater(y, 1), nb.exp, (z: T) => nb.mul(z, nb.sin(z)), y) as T;
+    const f = (x: T) => nb.lax.cond(nb.greater(x, 0), inner, sq, x) as T;
+    const d2 = (v: number) => (nb.grad(nb.grad(f))(f64(v)) as T).item();
+    expect(d2(2)).toBeCloseTo(Math.exp(2), 12);
+    expect(d2(0.5)).toBeCloseTo(2 * Math.cos(0.5) - 0.5 * Math.sin(0.5), 12);
+    expect(d2(-1)).toBe(2);
+    const xs = f64([-1, 0.5, 2]);
+    const want = [1, 0.5 * Math.sin(0.5), Math.exp(2)];
+    (nb.vmap(f)(xs).toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 14));
+    const g = nb
+      .vmap(nb.grad(nb.grad(f)))(xs)
+      .toArray() as number[];
+    expect(g[2]).toBeCloseTo(Math.exp(2), 12);
+  });
+
+  it("jit fuses around a cond without reordering: values read before and after it", () => {
+    const f = (x: T) => {
+      const y = nb.exp(x);
+      const c = nb.lax.cond(
+        nb.greater(nb.sum(x), 0),
+        (a: T) => nb.mul(a, 2),
+        (a: T) => nb.add(a, 1),
+        y,
+      ) as T;
+      return nb.add(nb.mul(y, y), c);
+    };
+    const x = f64([0.1, 0.2, 0.3]);
+    const jf = nb.jit(f);
+    expect(jf(x).toArray()).toEqual(f(x).toArray());
+    expect(jf(nb.neg(x)).toArray()).toEqual(f(nb.neg(x)).toArray());
+    const jg = nb.jit(nb.grad((v: T) => nb.sum(f(v))));
+    const g = nb.grad((v: T) => nb.sum(f(v)));
+    (jg(x).toArray() as number[]).forEach((v, i) =>
+      expect(v).toBeCloseTo((g(x).toArray() as number[])[i]!, 14),
+    );
+  });
+
+  it("a NaN made inside a compiled branch is found and named", () => {
+    const f = nb.jit((x: T) => nb.lax.cond(nb.greater(x, 0), nb.log, (y: T) => nb.log(nb.sub(y, 1)), x));
+    const previous = nb.config.debugNans;
+    nb.config.debugNans = true;
+    try {
+      expect(() => f(f64(-1))).toThrow(/log/);
+    } finally {
+      nb.config.debugNans = previous;
+    }
+  });
 });
