@@ -21,31 +21,8 @@ export {
   profile,
   type TraceEvent,
 } from "./debug/profile.js";
-export {
-  type GradOptions,
-  grad,
-  hvp,
-  jvp,
-  linearize,
-  makeProgram,
-  stopGradient,
-  type TensorTree,
-  type VmapOptions,
-  valueAndGrad,
-  vjp,
-  vmap,
-} from "./interpret/api.js";
 export { checkpoint, customJvp, customVjp } from "./interpret/custom.js";
 export { getBackend, setBackend } from "./interpret/eval.js";
-export {
-  type DerivativeMethod,
-  type DerivativeOptions,
-  derivative,
-  hessian,
-  type JacOptions,
-  jacfwd,
-  jacrev,
-} from "./interpret/jacobians.js";
 export {
   elementwiseDerivatives,
   jet,
@@ -166,4 +143,27 @@ export * as optim from "./optim/index.js";
 export { Expr, parse } from "./symbolic/expr.js";
 export * as symbolic from "./symbolic/index.js";
 export { ParseError } from "./symbolic/parse.js";
+export {
+  type GradOptions,
+  grad,
+  hvp,
+  jvp,
+  linearize,
+  makeProgram,
+  stopGradient,
+  type TensorTree,
+  type VmapOptions,
+  valueAndGrad,
+  vjp,
+  vmap,
+} from "./transforms/api.js";
+export {
+  type DerivativeMethod,
+  type DerivativeOptions,
+  derivative,
+  hessian,
+  type JacOptions,
+  jacfwd,
+  jacrev,
+} from "./transforms/jacobians.js";
 export * as viz from "./viz/index.js";

@@ -14,6 +14,7 @@ const LAYERS = [
   "debug",
   "compile",
   "interpret",
+  "transforms",
   "ops",
   "viz",
   "io",

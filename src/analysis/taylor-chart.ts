@@ -1,7 +1,7 @@
 // A chart of a scalar function and its Taylor polynomials around a point (standalone SVG via lineChart).
 import { ValueError } from "../core/errors.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
-import { vmap } from "../interpret/api.js";
+import { vmap } from "../transforms/api.js";
 import { lineChart, type Series } from "../viz/index.js";
 import { taylorPolynomial } from "./taylor.js";
 

@@ -1,7 +1,7 @@
 // Taylor polynomials of a scalar function around a point, from its derivatives of every order.
 import { ValueError } from "../core/errors.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
-import { derivative } from "../interpret/jacobians.js";
+import { derivative } from "../transforms/jacobians.js";
 
 /**
  * A Taylor polynomial p(x) = Σₖ cₖ (x − x0)ᵏ with cₖ = f⁽ᵏ⁾(x0) / k!.

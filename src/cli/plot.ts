@@ -2,11 +2,11 @@
 import { writeFileSync } from "node:fs";
 import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { vmap } from "../interpret/api.js";
 import { elementwiseDerivatives } from "../interpret/jet.js";
 import { errorCurve } from "../numeric/error-curve.js";
 import { linspace } from "../ops/creation.js";
 import { derivatives, parse } from "../symbolic/expr.js";
+import { vmap } from "../transforms/api.js";
 import { lineChart, type Series, svgToPng } from "../viz/index.js";
 import { CHART_PACKAGES, requirePackagesInstalled } from "../viz/libs.js";
 import { alongVariable } from "./report.js";

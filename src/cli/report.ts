@@ -2,7 +2,6 @@
 // one formula, side by side, as plain data (printed by main.ts as tables or JSON).
 import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { grad } from "../interpret/api.js";
 import { taylorDerivatives } from "../interpret/jet.js";
 import { best } from "../numeric/finite-diff.js";
 import { array } from "../ops/creation.js";
@@ -14,6 +13,7 @@ import {
   MAX_DERIVATIVE_ORDER,
   parse,
 } from "../symbolic/expr.js";
+import { grad } from "../transforms/api.js";
 import { fmt } from "./style.js";
 
 export interface OrderRow {

@@ -4,10 +4,10 @@ import type { Program } from "../core/program.js";
 import { flatten, type TreeDef, unflatten } from "../core/pytree.js";
 import { sizeOf } from "../core/shape.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
-import { grad, hvp, jvp, makeProgram, valueAndGrad } from "../interpret/api.js";
-import { hessian } from "../interpret/jacobians.js";
 import { astype } from "../ops/elementwise.js";
 import { reshape, slice } from "../ops/shape.js";
+import { grad, hvp, jvp, makeProgram, valueAndGrad } from "../transforms/api.js";
+import { hessian } from "../transforms/jacobians.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: objectives take pytrees of any structure
 export type ScalarFn = (x: any) => Tensor | number;

@@ -1,11 +1,11 @@
 // Normalization layers: BatchNorm (batch statistics in training, running statistics in evaluation) and LayerNorm.
 import { fmtShape, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { stopGradient } from "../interpret/api.js";
 import { add, astype, div, mul, sqrt, square, sub } from "../ops/elementwise.js";
 import { mean } from "../ops/reduce.js";
 import { reshape } from "../ops/shape.js";
 import { floatArg } from "../ops/util.js";
+import { stopGradient } from "../transforms/api.js";
 import { ones, zeros } from "./init.js";
 import { floatOption, type Layer, makeLayer, type Params, positiveInt, shapeError } from "./layer.js";
 

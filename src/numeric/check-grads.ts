@@ -4,9 +4,9 @@ import { castArray, type DType, isFloat } from "../core/dtype.js";
 import { DTypeError, NablaError, ValueError } from "../core/errors.js";
 import { flatten, type TreeDef, unflatten } from "../core/pytree.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
-import { jvp, vjp } from "../interpret/api.js";
 import { describeValue, functionArg, numberArg, optionsArg } from "../ops/util.js";
 import * as lax from "../primitives/lax.js";
+import { jvp, vjp } from "../transforms/api.js";
 import { makeRng, type Rng } from "./rng.js";
 
 /**

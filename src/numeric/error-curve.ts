@@ -1,7 +1,7 @@
 // errorCurve: the error of each finite-difference method against AD as the step sweeps 1e-1 … 1e-12.
 import { ShapeError, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { derivative as adDerivative } from "../interpret/jacobians.js";
+import { derivative as adDerivative } from "../transforms/jacobians.js";
 import { extrapolate, type ScalarFn, scalar64, scalarEval, scalarX } from "./finite-diff.js";
 import { checkOrder, lineQuotient, makeStencil } from "./stencil.js";
 

@@ -3,9 +3,9 @@
 import { toTensor } from "../core/convert.js";
 import { NablaError, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { valueAndGrad } from "../interpret/api.js";
 import { add, astype, mul } from "../ops/elementwise.js";
 import { sum } from "../ops/reduce.js";
+import { valueAndGrad } from "../transforms/api.js";
 import { applyUpdates, type GradientTransformation, type OptState } from "./transform.js";
 import { leafPaths, leavesOf, type Tree } from "./tree.js";
 

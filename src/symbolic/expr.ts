@@ -2,8 +2,8 @@
 import { toTensor } from "../core/convert.js";
 import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { grad, makeProgram } from "../interpret/api.js";
 import type { TensorLike } from "../ops/util.js";
+import { grad, makeProgram } from "../transforms/api.js";
 import { resetTerms, size, type Term, withBudget, workSpent } from "./algebra.js";
 import type { Node } from "./ast.js";
 import { compile, evaluate, pointMap } from "./compile.js";

@@ -2,7 +2,6 @@
 // automatic choice between them must all give the same tensor; the choice follows the staged arithmetic.
 import * as nb from "nabla";
 import { describe, expect, it } from "vitest";
-import * as api from "../../src/interpret/api.js";
 import {
   cheapest,
   programCost,
@@ -10,8 +9,9 @@ import {
   symmetricDerivative,
   symmetricIndex,
 } from "../../src/interpret/derivative-tensor.js";
-import { jacrev } from "../../src/interpret/jacobians.js";
 import { makeRng } from "../../src/numeric/rng.js";
+import * as api from "../../src/transforms/api.js";
+import { jacrev } from "../../src/transforms/jacobians.js";
 import { expectClose, expectTreeClose } from "../util/close.js";
 
 type Tensor = nb.Tensor;

@@ -8,6 +8,12 @@ import { DTypeError, ValueError } from "../core/errors.js";
 import { flatten, leafCount, type Pytree, type TreeDef, unflatten } from "../core/pytree.js";
 import { range, sizeOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
+import { cheapest, symmetricDerivative } from "../interpret/derivative-tensor.js";
+import { isScalarArgument, taylorDerivative } from "../interpret/jet.js";
+import { jvpFlat } from "../interpret/jvp.js";
+import { linearizeFlat } from "../interpret/partial-eval.js";
+import { transposeProgram } from "../interpret/transpose.js";
+import { vmapFlat } from "../interpret/vmap.js";
 import * as lax from "../primitives/lax.js";
 import {
   argnumsArg,
@@ -20,12 +26,6 @@ import {
   vmapAs,
 } from "./api.js";
 import type { AnyFn, Argnums, DerivativeFn, HessianFn, JacobianFn } from "./api-types.js";
-import { cheapest, symmetricDerivative } from "./derivative-tensor.js";
-import { isScalarArgument, taylorDerivative } from "./jet.js";
-import { jvpFlat } from "./jvp.js";
-import { linearizeFlat } from "./partial-eval.js";
-import { transposeProgram } from "./transpose.js";
-import { vmapFlat } from "./vmap.js";
 
 /** One-hot basis of `n` vectors shaped like `aval`: shape [n, ...shape]. */
 function basis(where: string, like: Tensor): Tensor {

@@ -16,6 +16,11 @@ import {
 } from "../core/pytree.js";
 import { range } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
+import { jvpFlat } from "../interpret/jvp.js";
+import { linearizeFlat } from "../interpret/partial-eval.js";
+import { stageFlat } from "../interpret/stage.js";
+import { transposeProgram } from "../interpret/transpose.js";
+import { vmapFlat } from "../interpret/vmap.js";
 import * as lax from "../primitives/lax.js";
 import type {
   AllArgsOf,
@@ -35,11 +40,6 @@ import type {
   ValueAndGradFn,
   ValueOf,
 } from "./api-types.js";
-import { jvpFlat } from "./jvp.js";
-import { linearizeFlat } from "./partial-eval.js";
-import { stageFlat } from "./stage.js";
-import { transposeProgram } from "./transpose.js";
-import { vmapFlat } from "./vmap.js";
 
 export type { TensorTree } from "./api-types.js";
 
