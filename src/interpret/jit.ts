@@ -53,7 +53,7 @@ export interface JitStats {
  */
 export type Jitted<F extends AnyFn> = F & {
   readonly stats: JitStats;
-  /** Drops every compiled signature (the counters stay). */
+  /** Drops every compiled signature and every program traced for a call under a transformation (the counters stay). */
   clearCache(): void;
   /** Traces, optimizes and compiles `f` for these arguments without running it, and reports the result. */
   lower(...args: Parameters<F>): Lowered;
@@ -242,6 +242,7 @@ export function jit<F extends AnyFn>(f: F): Jitted<F> {
   Object.defineProperty(jitted, "clearCache", {
     value: () => {
       cache.clear();
+      staged.clear();
       stats.size = 0;
     },
     enumerable: false,
