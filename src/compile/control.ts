@@ -1,5 +1,6 @@
 // The compiled form of the multi-output primitives: a step that reads its operands' arrays and returns one
-// array per output. cond runs the chosen branch's program, compiled the first time that branch is taken.
+// array per output. cond runs the chosen branch's program, compiled the first time that branch is taken;
+// jit_call runs its program compiled once per backend (the compile graph inlines it, so this serves eval).
 import type { Backend } from "../backend/backend.js";
 import type { TypedArray } from "../core/dtype.js";
 import type { MultiPrim, MultiPrimParams } from "../core/primitives.js";
@@ -22,6 +23,24 @@ function compileProgram(p: Program, backend: Backend): MultiKernel {
   return (ins) => p.run(ins.map((d, i) => new ConcreteTensor(d, avals[i]!))).map((t) => t.concrete().data);
 }
 
+/** Compiled programs, per program and backend: a program called many times is compiled once. */
+const compiled = new WeakMap<Program, Map<string, MultiKernel>>();
+
+/** `p` compiled for `backend`, the first time it is asked for (jit_call's program and what it derives). */
+export function programKernel(p: Program, backend: Backend): MultiKernel {
+  let m = compiled.get(p);
+  if (m === undefined) {
+    m = new Map();
+    compiled.set(p, m);
+  }
+  let k = m.get(backend.name);
+  if (k === undefined) {
+    k = compileProgram(p, backend);
+    m.set(backend.name, k);
+  }
+  return k;
+}
+
 export const multiKernels: {
   readonly [P in MultiPrim]: (params: MultiPrimParams[P], backend: Backend) => MultiKernel;
 } = {
@@ -34,4 +53,5 @@ export const multiKernels: {
       return compiled[b](ins.slice(1));
     };
   },
+  jit_call: ({ program }, backend) => programKernel(program, backend),
 };

@@ -96,7 +96,8 @@ export function graphProgram(g: Graph): Program {
         if (p.kind === "part" && p.of === i) outs[p.index] = vars[v]!;
       });
       // Outputs the optimizer dropped get a variable of their own, so the equation lists every output.
-      const all = d.params.branches[0]!.outs.map((o, k) => outs[k] ?? new Var(o.aval));
+      const declared = "branches" in d.params ? d.params.branches[0]!.outs : d.params.program.outs;
+      const all = declared.map((o, k) => outs[k] ?? new Var(o.aval));
       eqns.push({ prim: d.prim, params: d.params, inputs: d.inputs.map((v) => vars[v]!), outs: all } as Eqn);
     }
   });

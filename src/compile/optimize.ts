@@ -10,7 +10,7 @@ import {
   type Prim,
   type PrimParams,
 } from "../core/primitives.js";
-import type { Program, Var } from "../core/program.js";
+import type { Eqn, Program, Var } from "../core/program.js";
 import { shapesEqual, sizeOf } from "../core/shape.js";
 import { type Aval, ConcreteTensor } from "../core/tensor.js";
 
@@ -69,16 +69,40 @@ export function toGraph(program: Program): Graph | null {
     add(program.constVars[i]!, { kind: "const", value: c });
   }
   program.inVars.forEach((v, index) => add(v, { kind: "input", index }));
-  for (const e of program.eqns) {
-    const prim = e.prim;
-    const inputs = e.inputs.map((v) => id.get(v)!);
-    if (isMulti(prim)) {
-      const of = defs.length;
-      defs.push({ kind: "multi", prim, params: e.params as MultiPrimParams[MultiPrim], inputs });
-      avals.push(MULTI_AVAL);
-      e.outs.forEach((v, index) => add(v, { kind: "part", of, index }));
-    } else add(e.outs[0]!, { kind: "eqn", prim, params: e.params as PrimParams[Prim], inputs });
-  }
+  // The equations of `eqns` as values; a jit_call's program is inlined (its values renumbered into this
+  // graph) so that it fuses with the code around it. False when a called program's constant is not concrete.
+  const emit = (eqns: readonly Eqn[], ids: Map<Var, number>): boolean => {
+    const put = (v: Var, d: Def) => {
+      ids.set(v, defs.length);
+      defs.push(d);
+      avals.push(v.aval);
+    };
+    for (const e of eqns) {
+      const prim = e.prim;
+      const inputs = e.inputs.map((v) => ids.get(v)!);
+      if (prim === "jit_call") {
+        const p = (e.params as MultiPrimParams["jit_call"]).program;
+        const local = new Map<Var, number>();
+        for (let i = 0; i < p.constVars.length; i++) {
+          const c = p.constValues[i]!;
+          if (!(c instanceof ConcreteTensor)) return false;
+          local.set(p.constVars[i]!, defs.length);
+          defs.push({ kind: "const", value: c });
+          avals.push(p.constVars[i]!.aval);
+        }
+        p.inVars.forEach((v, i) => local.set(v, inputs[i]!));
+        if (!emit(p.eqns, local)) return false;
+        e.outs.forEach((v, i) => ids.set(v, local.get(p.outs[i]!)!));
+      } else if (isMulti(prim)) {
+        const of = defs.length;
+        defs.push({ kind: "multi", prim, params: e.params as MultiPrimParams[MultiPrim], inputs });
+        avals.push(MULTI_AVAL);
+        e.outs.forEach((v, index) => put(v, { kind: "part", of, index }));
+      } else put(e.outs[0]!, { kind: "eqn", prim, params: e.params as PrimParams[Prim], inputs });
+    }
+    return true;
+  };
+  if (!emit(program.eqns, id)) return null;
   return {
     defs,
     avals,

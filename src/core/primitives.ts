@@ -75,12 +75,18 @@ export interface MultiPrimParams {
    * with its rules in primitives/control.ts and interpret/control-*.ts.
    */
   cond: { branches: readonly Program[] };
+  /**
+   * jit_call(...operands): a jitted function called under a transformation (JAX's pjit): runs `program`, a
+   * closed program traced once per signature, compiled. `name` is the function's, for printing. Declared
+   * in primitives/jit-call.ts, its rules in interpret/jit-call.ts.
+   */
+  jit_call: { program: Program; name: string };
 }
 
 export type MultiPrim = keyof MultiPrimParams;
 /** Any primitive: single- or multi-output. */
 export type AnyPrim = Prim | MultiPrim;
 
-export const MULTI_PRIMS: ReadonlySet<string> = new Set<MultiPrim>(["cond"]);
+export const MULTI_PRIMS: ReadonlySet<string> = new Set<MultiPrim>(["cond", "jit_call"]);
 /** Whether `p` has several outputs (bound with `bindMulti`). */
 export const isMulti = (p: AnyPrim): p is MultiPrim => MULTI_PRIMS.has(p);

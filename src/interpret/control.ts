@@ -10,11 +10,13 @@ import { type Eqn, Program, Var } from "../core/program.js";
 import { shapesEqual } from "../core/shape.js";
 import type { Aval, Tensor } from "../core/tensor.js";
 import { type CondParams, cond } from "../primitives/control.js";
+import type { JitCallParams } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
 import { type Dim, toFront } from "../primitives/rule-helpers.js";
 import { Series } from "../primitives/series.js";
 import { type Arg, isLin } from "../primitives/unbroadcast.js";
 import { jetSeriesFlat } from "./jet.js";
+import { jitCallJet, jitCallJvp, jitCallTranspose, jitCallVmap, splitCall } from "./jit-call.js";
 import { jvpFlat } from "./jvp.js";
 import { linearizeFlat } from "./partial-eval.js";
 import { stageFlat } from "./stage.js";
@@ -29,7 +31,7 @@ const avalOf = (x: T): Aval => x.aval;
 const outAvalsOf = ({ branches }: CondParams): Aval[] => branches[0]!.outs.map((v) => v.aval);
 
 /** A value made to have exactly aval `a` (rules may leave a tangent or term weak or broadcastable). */
-function matchAval(t: T, a: Aval): T {
+export function matchAval(t: T, a: Aval): T {
   let r = t;
   if (r.aval.dtype !== a.dtype || r.aval.weak !== a.weak) r = lax.convert(r, a.dtype, a.weak);
   if (!shapesEqual(r.aval.shape, a.shape)) r = lax.broadcastTo(r, a.shape);
@@ -235,6 +237,31 @@ export function splitProgram(
       for (const v of unknownOuts) unknown.add(v);
       continue;
     }
+    if (e.prim === "jit_call") {
+      // A call split like a cond of one branch: a known call now, an unknown call reading its residuals.
+      const { program, name } = e.params as JitCallParams;
+      const split = splitCall(program, unk);
+      const nKnownOut = split.outUnknown.filter((u) => !u).length;
+      const resVars = split.known.outs.slice(nKnownOut).map((v) => new Var(v.aval));
+      const knownOuts = e.outs.filter((_, i) => !split.outUnknown[i]);
+      if (knownOuts.length + resVars.length > 0)
+        knownEqns.push({
+          prim: "jit_call",
+          inputs: e.inputs.filter((_, i) => !unk[i]),
+          params: { program: split.known, name },
+          outs: [...knownOuts, ...resVars],
+        });
+      const unknownOuts = e.outs.filter((_, i) => split.outUnknown[i]);
+      if (unknownOuts.length > 0)
+        unknownEqns.push({
+          prim: "jit_call",
+          inputs: [...resVars, ...e.inputs.filter((_, i) => unk[i])],
+          params: { program: split.unknown, name },
+          outs: unknownOuts,
+        });
+      for (const v of unknownOuts) unknown.add(v);
+      continue;
+    }
     unknownEqns.push(e);
     for (const v of e.outs) unknown.add(v);
   }
@@ -366,4 +393,5 @@ function condTranspose(cts: Ct[], args: Arg[], params: CondParams): Ct[] {
 /** The rules of every multi-output primitive. */
 export const multiRules: { readonly [P in MultiPrim]: MultiRules<P> } = {
   cond: { jvp: condJvp, vmap: condVmap, jet: condJet, transpose: condTranspose },
+  jit_call: { jvp: jitCallJvp, vmap: jitCallVmap, jet: jitCallJet, transpose: jitCallTranspose },
 };

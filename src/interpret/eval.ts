@@ -3,6 +3,7 @@
 import type { Backend, Kernel } from "../backend/backend.js";
 import { fastBackend } from "../backend/fast/index.js";
 import { referenceBackend } from "../backend/reference/index.js";
+import { programKernel } from "../compile/control.js";
 import { settings } from "../core/config.js";
 import { NablaError, ValueError } from "../core/errors.js";
 import {
@@ -144,6 +145,12 @@ const multiEval: {
 } = {
   // The chosen branch only.
   cond: (args, { branches }) => evalProgram(chosenBranch(branches, args[0]!.data[0]!), args.slice(1)),
+  // The program compiled (once), unless NaNs or infinities are being looked for primitive by primitive.
+  jit_call: (args, { program }) => {
+    if (settings.debugNans || settings.debugInfs) return evalProgram(program, args);
+    const outs = programKernel(program, getBackend())(args.map((a) => a.data));
+    return outs.map((d, i) => new ConcreteTensor(d, program.outs[i]!.aval));
+  },
 };
 
 /**

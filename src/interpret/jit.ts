@@ -1,7 +1,8 @@
 // jit: trace a function once per input signature, optimize the staged program, compile it to fused
 // kernels and cache the result (least recently used signatures evicted past nb.settings.jitCacheSize).
-// Inside another transformation (any leaf is a tracer) the function is simply inlined, which is exact and
-// composes with everything: grad(jit(f)), vmap(jit(f)), jit(jit(f)).
+// Inside another transformation (any leaf is a tracer) the call binds jit_call, holding the program traced
+// once for that signature, and the transformation transforms that program (JAX's pjit): grad(jit(f)),
+// vmap(jit(f)) and jit(jit(f)) each stay one compiled program.
 
 import { compileGraph, type Executable } from "../compile/executable.js";
 import { type Lowered, makeLowered, type StepEngine } from "../compile/lower.js";
@@ -16,6 +17,7 @@ import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { Tracer } from "../core/trace.js";
 import { FloatingPointError, newNonFinite, primitiveError } from "../debug/nans.js";
 import { now, type ProfileCategory, profiler, record } from "../debug/profile.js";
+import { closeProgram, jitCall } from "../primitives/jit-call.js";
 import { getBackend } from "./eval.js";
 import { stageFlat } from "./stage.js";
 
@@ -28,7 +30,10 @@ export interface JitStats {
   hits: number;
   /** Calls that traced and compiled (one per new signature). */
   misses: number;
-  /** Calls that ran inline because an argument was traced by an outer transformation. */
+  /**
+   * Calls with an argument traced by an outer transformation: each binds a `jit_call` of the program
+   * traced for that signature (once), which the transformation transforms and keeps compiled.
+   */
   inlined: number;
   /** Compiled signatures held. */
   size: number;
@@ -48,7 +53,7 @@ export interface JitStats {
  */
 export type Jitted<F extends AnyFn> = F & {
   readonly stats: JitStats;
-  /** Drops every compiled signature (the counters stay). */
+  /** Drops every compiled signature and every program traced for a call under a transformation (the counters stay). */
   clearCache(): void;
   /** Traces, optimizes and compiles `f` for these arguments without running it, and reports the result. */
   lower(...args: Parameters<F>): Lowered;
@@ -85,7 +90,7 @@ type Built =
  * const f = nb.jit((x) => nb.sum(nb.mul(nb.tanh(x), nb.exp(nb.neg(nb.square(x))))));
  * f(nb.array([0.5, 1, 2])); // traced and compiled
  * f(nb.array([1, 2, 3]));   // runs the compiled program
- * nb.grad(f)(nb.array([0.5, 1, 2])); // inlined into the gradient
+ * nb.grad(f)(nb.array([0.5, 1, 2])); // a call of f's program: its gradient program, compiled
  * nb.jit(nb.grad((x) => nb.sum(nb.sin(x))))(nb.array([0, 1])); // the gradient program compiled: [1, 0.54]
  * console.log(String(f.lower(nb.ones([1000])))); // the optimized program, its fused loop and engine
  * f.clearCache();
@@ -130,6 +135,36 @@ export function jit<F extends AnyFn>(f: F): Jitted<F> {
     };
   };
 
+  // Under a transformation: f's program for this signature (traced once, kept while its constants are
+  // concrete), bound as a jit_call that the transformation turns into a call of its transformed program.
+  const staged = new Map<string, { program: Program; outDef: TreeDef }>();
+  const call = (def: TreeDef, leaves: Leaf[], xs: Tensor[]): unknown => {
+    let key = treeString(def);
+    for (let i = 0; i < xs.length; i++) key += `|${leafKey(leaves[i]!, xs[i]!)}`;
+    let hit = staged.get(key);
+    let extras: Tensor[] = [];
+    if (hit === undefined) {
+      const out: { def?: TreeDef } = {};
+      const traced = stageFlat(
+        (...ts: Tensor[]): Tensor[] => {
+          const [outLeaves, outDef] = flatten(f(...unflatten<unknown[]>(def, ts)), "jit output");
+          out.def = outDef;
+          return outLeaves.map((l) => toTensor(l));
+        },
+        xs.map((x) => x.aval),
+      );
+      const closed = closeProgram(traced);
+      hit = { program: closed.program, outDef: out.def! };
+      extras = closed.extras;
+      // A program closing over an outer transformation's values belongs to that application only.
+      if (extras.length === 0) {
+        if (staged.size >= settings.jitCacheSize) staged.delete(staged.keys().next().value!);
+        staged.set(key, hit);
+      }
+    }
+    return unflatten(hit.outDef, jitCall([...xs, ...extras], hit.program, name));
+  };
+
   const insert = (key: string, entry: Entry) => {
     const limit = settings.jitCacheSize;
     while (cache.size >= limit) {
@@ -149,12 +184,11 @@ export function jit<F extends AnyFn>(f: F): Jitted<F> {
 
   const jitted = (...args: unknown[]): unknown => {
     const [leaves, def] = flatten(args, "jit");
-    for (const l of leaves)
-      if (l instanceof Tracer) {
-        stats.inlined++;
-        return f(...args);
-      }
     const xs = leaves.map((l) => toTensor(l));
+    if (leaves.some((l) => l instanceof Tracer)) {
+      stats.inlined++;
+      return call(def, leaves, xs);
+    }
     const backend = getBackend();
     let key = `${backend.name}|${treeString(def)}`;
     for (let i = 0; i < xs.length; i++) key += `|${leafKey(leaves[i]!, xs[i]!)}`;
@@ -208,6 +242,7 @@ export function jit<F extends AnyFn>(f: F): Jitted<F> {
   Object.defineProperty(jitted, "clearCache", {
     value: () => {
       cache.clear();
+      staged.clear();
       stats.size = 0;
     },
     enumerable: false,

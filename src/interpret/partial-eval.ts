@@ -8,9 +8,11 @@ import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
 import { bind, bindMulti, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
 import { checking, tagOrigin } from "../debug/context.js";
 import { type CondParams, cond } from "../primitives/control.js";
+import { type JitCallParams, jitCall } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
 import { abstractEvalMulti, abstractEvalOf } from "../primitives/shape-rules.js";
 import { splitCond } from "./control.js";
+import { splitCall } from "./jit-call.js";
 import { jvpFlat } from "./jvp.js";
 
 /** A list of variable numbers in a typed array that doubles when full (no per-element garbage). */
@@ -149,6 +151,7 @@ export class PETrace extends Trace {
     if (ts.every((t) => t.known !== null))
       return bindMulti(prim, knownValues(ts), params).map((x) => this.pure(x));
     if (prim === "cond" && ts[0]!.known !== null) return this.partialCond(ts, params as CondParams);
+    if (prim === "jit_call") return this.partialJitCall(ts, params as JitCallParams);
     // Without a split, the whole application is unknown.
     return this.record(
       prim,
@@ -181,6 +184,34 @@ export class PETrace extends Trace {
       { branches: split.unknown },
       outAvals.filter((_, i) => split.outUnknown[i]),
     );
+    let k = 0;
+    let u = 0;
+    return split.outUnknown.map((unk) => (unk ? recorded[u++]! : this.pure(knownRes[k++]!)));
+  }
+  /**
+   * A call with some unknown operands: the known part of its program (known outputs and residuals) is
+   * called now; a call of the unknown part is recorded, reading the residuals as constants.
+   */
+  private partialJitCall(ts: PETracer[], { program, name }: JitCallParams): Tracer[] {
+    const split = splitCall(
+      program,
+      ts.map((t) => t.known === null),
+    );
+    const knownOps = ts.flatMap((t) => (t.known === null ? [] : [t.known]));
+    const knownRes = split.known.outs.length > 0 ? jitCall(knownOps, split.known, name) : [];
+    const nKnown = split.outUnknown.filter((u) => !u).length;
+    const residuals = knownRes.slice(nKnown).map((r) => this.pure(r));
+    const outAvals = program.outs.map((v) => v.aval);
+    const unknownAvals = outAvals.filter((_, i) => split.outUnknown[i]);
+    const recorded =
+      unknownAvals.length > 0
+        ? this.record(
+            "jit_call",
+            [...residuals, ...ts.filter((t) => t.known === null)],
+            { program: split.unknown, name },
+            unknownAvals,
+          )
+        : [];
     let k = 0;
     let u = 0;
     return split.outUnknown.map((unk) => (unk ? recorded[u++]! : this.pure(knownRes[k++]!)));

@@ -275,6 +275,22 @@ const otherPrims: OpRow[] = [
   },
 ];
 
+// jit_call: a jitted function called under a transformation is a call of its program (traced once per
+// signature), which each transformation transforms; the second row nests one call in another.
+const jitSinSquareTanh = nb.jit((y: Tensor) => lax.add(lax.mul(lax.sin(y), lax.mul(y, y)), lax.tanh(y)));
+const jitPair = nb.jit((u: Tensor, v: Tensor) => [lax.mul(jitSinSquareTanh(u), v), lax.exp(lax.mul(u, v))]);
+const callPrims: OpRow[] = [
+  { name: "jit_call (jit of sin·x² + tanh)", fn: (x) => jitSinSquareTanh(x), args: (r) => [normal(r, S)] },
+  {
+    name: "jit_call (two operands, a pair of outputs, a nested call)",
+    fn: (x, y) => {
+      const [a, b] = jitPair(x, y) as Tensor[];
+      return lax.add(a!, lax.mul(b!, b!));
+    },
+    args: (r) => [normal(r, S), uni(r, S, -1, 1)],
+  },
+];
+
 // cond: the branches are traced to programs; the predicate (or index) reads an element kept away from the
 // points where it changes, so finite differences stay within one branch.
 const at00 = (x: Tensor) => lax.reshape(lax.slice(x, [0, 0], [1, 1]), []);
@@ -343,6 +359,7 @@ export const opTable: readonly OpRow[] = [
   ...unaryPrims,
   ...binaryPrims,
   ...otherPrims,
+  ...callPrims,
   ...controlPrims,
   ...composites,
 ];

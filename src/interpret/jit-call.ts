@@ -1,0 +1,206 @@
+// jit_call's rules: each transformation of a call is a call of the transformed program, so what a jitted
+// function becomes under grad, vmap or jet stays one compiled program. A transformed program is staged once
+// per program and configuration (which tangents are non-zero, which operands are batched, …) and kept, so
+// later applications reuse it and its compiled executable. Linearization splits the JVP'd program into a
+// known part (primal outputs and residuals) and a linear part; transposition calls the transposed linear part.
+import { isFloat } from "../core/dtype.js";
+import type { Program } from "../core/program.js";
+import type { Aval, Tensor } from "../core/tensor.js";
+import { type JitCallParams, jitCall } from "../primitives/jit-call.js";
+import * as lax from "../primitives/lax.js";
+import type { Dim } from "../primitives/rule-helpers.js";
+import { Series } from "../primitives/series.js";
+import { type Arg, isLin } from "../primitives/unbroadcast.js";
+import { matchAval, type SplitProgram, splitProgram } from "./control.js";
+import { jetSeriesFlat } from "./jet.js";
+import { jvpFlat } from "./jvp.js";
+import { linearizeFlat } from "./partial-eval.js";
+import { stageFlat } from "./stage.js";
+import { transposeProgram } from "./transpose.js";
+import { vmapFlat } from "./vmap.js";
+
+type T = Tensor;
+type Tan = T | null;
+type Ct = T | null;
+
+const avalOf = (x: T): Aval => x.aval;
+const outAvalsOf = (p: Program): Aval[] => p.outs.map((v) => v.aval);
+const inAvalsOf = (p: Program): Aval[] => p.inVars.map((v) => v.aval);
+const mask = (bs: readonly boolean[]): string => bs.map((b) => (b ? "1" : "0")).join("");
+
+/** Programs derived from a program (its JVP, batched form, split, transpose), by a key naming the derivation. */
+const derived = new WeakMap<Program, Map<string, unknown>>();
+
+function memo<R>(p: Program, key: string, make: () => R): R {
+  let m = derived.get(p);
+  if (m === undefined) {
+    m = new Map();
+    derived.set(p, m);
+  }
+  if (m.has(key)) return m.get(key) as R;
+  const r = make();
+  m.set(key, r);
+  return r;
+}
+
+// ---- JVP ----------------------------------------------------------------------------------------------
+
+/** A call of the JVP'd program: inputs are the primals and the non-zero tangents; every float output gets a tangent. */
+export function jitCallJvp(primals: T[], tangents: Tan[], { program, name }: JitCallParams): [T[], Tan[]] {
+  const has = tangents.map((t, i) => t !== null && isFloat(primals[i]!.aval.dtype));
+  const tanIns = primals.flatMap((x, i) => (has[i] ? [matchAval(tangents[i]!, x.aval)] : []));
+  const outAvals = outAvalsOf(program);
+  const withTan = outAvals.map((a) => isFloat(a.dtype));
+  const inAvals = inAvalsOf(program);
+  const n = primals.length;
+  const jvpProgram = memo(program, `jvp|${mask(has)}`, () =>
+    stageFlat(
+      (...xs) => {
+        let k = n;
+        const ts = has.map((h) => (h ? xs[k++]! : null));
+        const [outs, touts] = jvpFlat((...a) => program.run(a), xs.slice(0, n), ts);
+        const tanOuts = touts.flatMap((t, i) =>
+          withTan[i] ? [t === null ? lax.zerosLike(outAvals[i]!) : matchAval(t, outAvals[i]!)] : [],
+        );
+        return [...outs, ...tanOuts];
+      },
+      [...inAvals, ...inAvals.filter((_, i) => has[i])],
+    ),
+  );
+  const res = jitCall([...primals, ...tanIns], jvpProgram, `jvp(${name})`);
+  const m = outAvals.length;
+  let k = m;
+  return [res.slice(0, m), withTan.map((w) => (w ? res[k++]! : null))];
+}
+
+// ---- batching -----------------------------------------------------------------------------------------
+
+/** A call of the batched program, every output batched along axis 0. */
+export function jitCallVmap(
+  vals: T[],
+  dims: Dim[],
+  { program, name }: JitCallParams,
+  size: number,
+): [T[], Dim[]] {
+  const batched = memo(program, `vmap|${dims.map((d) => (d === null ? "-" : d)).join(",")}|${size}`, () =>
+    stageFlat((...xs) => vmapFlat((...a) => program.run(a), dims, 0, xs), vals.map(avalOf)),
+  );
+  const outs = jitCall(vals, batched, `vmap(${name})`);
+  return [outs, outs.map(() => 0)];
+}
+
+// ---- Taylor mode --------------------------------------------------------------------------------------
+
+/** A call of the jet'd program: inputs are the primals and the terms 1..order of each non-constant series. */
+export function jitCallJet(
+  primals: T[],
+  series: (Series | null)[],
+  { program, name }: JitCallParams,
+  order: number,
+): [T[], (Series | null)[]] {
+  const has = series.map((s, i) => s !== null && !s.isConstant && isFloat(primals[i]!.aval.dtype));
+  const termIns = primals.flatMap((x, i) =>
+    has[i]
+      ? Array.from({ length: order }, (_, k) => {
+          const t = series[i]!.term(k + 1);
+          return t === null ? lax.zerosLike(x.aval) : matchAval(t, x.aval);
+        })
+      : [],
+  );
+  const outAvals = outAvalsOf(program);
+  const withSeries = outAvals.map((a) => isFloat(a.dtype));
+  const inAvals = inAvalsOf(program);
+  const n = primals.length;
+  const jetProgram = memo(program, `jet|${mask(has)}|${order}`, () =>
+    stageFlat(
+      (...xs) => {
+        let k = n;
+        const ps = xs.slice(0, n);
+        const ss = has.map((h, i) => {
+          if (!h) return null;
+          const terms = xs.slice(k, k + order);
+          k += order;
+          return Series.known(ps[i]!.aval, ps[i]!, terms);
+        });
+        const [outs, outSeries] = jetSeriesFlat((...a) => program.run(a), ps, ss, order);
+        const terms = outSeries.flatMap((s, i) =>
+          withSeries[i]
+            ? Array.from({ length: order }, (_, k) => {
+                const t = s?.term(k + 1) ?? null;
+                return t === null ? lax.zerosLike(outAvals[i]!) : matchAval(t, outAvals[i]!);
+              })
+            : [],
+        );
+        return [...outs, ...terms];
+      },
+      [...inAvals, ...inAvals.flatMap((a, i) => (has[i] ? Array.from({ length: order }, () => a) : []))],
+    ),
+  );
+  const res = jitCall([...primals, ...termIns], jetProgram, `jet(${name})`);
+  const m = outAvals.length;
+  let k = m;
+  const outs = res.slice(0, m);
+  return [
+    outs,
+    withSeries.map((w, i) => {
+      if (!w) return null;
+      const terms = res.slice(k, k + order);
+      k += order;
+      return Series.known(outs[i]!.aval, outs[i]!, terms);
+    }),
+  ];
+}
+
+// ---- partial evaluation -------------------------------------------------------------------------------
+
+/**
+ * The program split for these unknown operands (known part: known operands → known outputs, then
+ * residuals; unknown part: residuals, then unknown operands → unknown outputs), kept per program and mask.
+ */
+export function splitCall(program: Program, unknownIn: readonly boolean[]): SplitProgram {
+  return memo(program, `split|${mask(unknownIn)}`, () =>
+    splitProgram(
+      program,
+      unknownIn,
+      program.outs.map(() => false),
+    ),
+  );
+}
+
+// ---- transposition ------------------------------------------------------------------------------------
+
+/**
+ * The transpose of a call linear in some operands (the others are residuals): a call of the transposed
+ * program, from the residuals and the output cotangents to the linear operands' cotangents.
+ */
+export function jitCallTranspose(cts: Ct[], args: Arg[], { program, name }: JitCallParams): Ct[] {
+  const lin = args.map((a) => isLin(a));
+  const res = args.filter((a) => !isLin(a)) as T[];
+  const inAvals = inAvalsOf(program);
+  const linAvals = inAvals.filter((_, i) => lin[i]);
+  const outAvals = outAvalsOf(program);
+  const ctVals = cts.map((c, i) => (c === null ? lax.zerosLike(outAvals[i]!) : matchAval(c, outAvals[i]!)));
+  const nRes = res.length;
+  const transposed = memo(program, `transpose|${mask(lin)}`, () =>
+    stageFlat(
+      (...xs) => {
+        const rs = xs.slice(0, nRes);
+        // The program as a function of its linear operands (linear, so linearizing at zero gives itself).
+        const f = (...l: T[]): T[] => {
+          let r = 0;
+          let k = 0;
+          return program.run(lin.map((isL) => (isL ? l[k++]! : rs[r++]!)));
+        };
+        const [, linear] = linearizeFlat(
+          f,
+          linAvals.map((a) => lax.zerosLike(a)),
+        );
+        return transposeProgram(linear, xs.slice(nRes));
+      },
+      [...inAvals.filter((_, i) => !lin[i]), ...outAvals],
+    ),
+  );
+  const out = jitCall([...res, ...ctVals], transposed, `transpose(${name})`);
+  let k = 0;
+  return lin.map((l) => (l ? out[k++]! : null));
+}
