@@ -16,6 +16,16 @@ import { Series } from "../primitives/series.js";
 import { type Arg, isLin } from "../primitives/unbroadcast.js";
 import { jetSeriesFlat } from "./jet.js";
 import { jvpFlat } from "./jvp.js";
+import {
+  scanJet,
+  scanJvp,
+  scanTranspose,
+  scanVmap,
+  whileJet,
+  whileJvp,
+  whileTranspose,
+  whileVmap,
+} from "./loops.js";
 import { linearizeFlat } from "./partial-eval.js";
 import { stageFlat } from "./stage.js";
 import { transposeProgram } from "./transpose.js";
@@ -29,7 +39,7 @@ const avalOf = (x: T): Aval => x.aval;
 const outAvalsOf = ({ branches }: CondParams): Aval[] => branches[0]!.outs.map((v) => v.aval);
 
 /** A value made to have exactly aval `a` (rules may leave a tangent or term weak or broadcastable). */
-function matchAval(t: T, a: Aval): T {
+export function matchAval(t: T, a: Aval): T {
   let r = t;
   if (r.aval.dtype !== a.dtype || r.aval.weak !== a.weak) r = lax.convert(r, a.dtype, a.weak);
   if (!shapesEqual(r.aval.shape, a.shape)) r = lax.broadcastTo(r, a.shape);
@@ -366,4 +376,6 @@ function condTranspose(cts: Ct[], args: Arg[], params: CondParams): Ct[] {
 /** The rules of every multi-output primitive. */
 export const multiRules: { readonly [P in MultiPrim]: MultiRules<P> } = {
   cond: { jvp: condJvp, vmap: condVmap, jet: condJet, transpose: condTranspose },
+  scan: { jvp: scanJvp, vmap: scanVmap, jet: scanJet, transpose: scanTranspose },
+  while: { jvp: whileJvp, vmap: whileVmap, jet: whileJet, transpose: whileTranspose },
 };

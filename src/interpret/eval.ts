@@ -18,6 +18,7 @@ import { setEvalMulti, setEvalPrimitive } from "../core/trace.js";
 import { checkPrimitive } from "../debug/nans.js";
 import { now, profiler, record } from "../debug/profile.js";
 import { chosenBranch } from "../primitives/control.js";
+import { scanConcrete, scanShape } from "../primitives/loops.js";
 import { abstractEvalMulti, abstractEvalOf } from "../primitives/shape-rules.js";
 
 /** The backends selectable by name. */
@@ -144,6 +145,23 @@ const multiEval: {
 } = {
   // The chosen branch only.
   cond: (args, { branches }) => evalProgram(chosenBranch(branches, args[0]!.data[0]!), args.slice(1)),
+  scan: (args, params) =>
+    scanConcrete(
+      args,
+      params,
+      scanShape(
+        args.map((a) => a.aval),
+        params,
+      ),
+      (ins) => evalProgram(params.body, ins),
+    ),
+  while: (args, { cond, body, nCondConsts, nBodyConsts }) => {
+    const cc = args.slice(0, nCondConsts);
+    const bc = args.slice(nCondConsts, nCondConsts + nBodyConsts);
+    let carry = args.slice(nCondConsts + nBodyConsts);
+    while (evalProgram(cond, [...cc, ...carry])[0]!.data[0]) carry = evalProgram(body, [...bc, ...carry]);
+    return carry;
+  },
 };
 
 /**

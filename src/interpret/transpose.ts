@@ -2,7 +2,7 @@
 // Only primitives that can be linear in an argument have a rule here.
 
 import { NablaError } from "../core/errors.js";
-import { type AnyPrim, isMulti, type MultiPrimParams } from "../core/primitives.js";
+import { type AnyPrim, isMulti } from "../core/primitives.js";
 import type { Program, Tape } from "../core/program.js";
 import type { Tensor } from "../core/tensor.js";
 import { checking, inTranspose } from "../debug/context.js";
@@ -53,7 +53,7 @@ export function transposeProgram(program: Program, cts: readonly Ct[]): Tensor[]
         throw new NablaError(`transpose: equation ${e} (${prim}) has ${count} outputs; this is a bug`);
       const start = e === 0 ? 0 : t.argEnd[e - 1]!;
       const args = argsOf(t, start, t.argEnd[e]!);
-      const p = t.params[e] as MultiPrimParams[typeof prim];
+      const p = t.params[e] as never;
       const rule = multiRules[prim].transpose;
       const ctsIn = checking() ? inTranspose(prim, p, () => rule(cts, args, p)) : rule(cts, args, p);
       for (let j = 0; j < args.length; j++)
