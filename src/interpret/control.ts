@@ -11,6 +11,7 @@ import { shapesEqual } from "../core/shape.js";
 import type { Aval, Tensor } from "../core/tensor.js";
 import { type CondParams, cond } from "../primitives/control.js";
 import * as lax from "../primitives/lax.js";
+import type { ScanParams } from "../primitives/loops.js";
 import { type Dim, toFront } from "../primitives/rule-helpers.js";
 import { Series } from "../primitives/series.js";
 import { type Arg, isLin } from "../primitives/unbroadcast.js";
@@ -21,6 +22,7 @@ import {
   scanJvp,
   scanTranspose,
   scanVmap,
+  splitScan,
   whileJet,
   whileJvp,
   whileTranspose,
@@ -240,6 +242,35 @@ export function splitProgram(
         prim: "cond",
         inputs: [ins[0]!, ...resVars, ...ins.slice(1).filter((_, i) => unk[i + 1])],
         params: { branches: split.unknown },
+        outs: unknownOuts,
+      });
+      for (const v of unknownOuts) unknown.add(v);
+      continue;
+    }
+    if (e.prim === "scan") {
+      // A nested scan: its known half (with the residuals of every step) and its unknown half, as at top level.
+      const sp = e.params as ScanParams;
+      const split = splitScan(sp, unk);
+      const n = sp.nConsts + sp.nCarry;
+      const pick = (from: number, to: number, u: boolean) =>
+        e.inputs.slice(from, to).filter((_, i) => split.inUnknown[from + i] === u);
+      const resVars = split.resAvals.map((a) => new Var(a));
+      knownEqns.push({
+        prim: "scan",
+        inputs: [...pick(0, sp.nConsts, false), ...pick(sp.nConsts, n, false), ...pick(n, unk.length, false)],
+        params: split.known,
+        outs: [...e.outs.filter((_, i) => !split.outUnknown[i]), ...resVars],
+      });
+      const unknownOuts = e.outs.filter((_, i) => split.outUnknown[i]);
+      unknownEqns.push({
+        prim: "scan",
+        inputs: [
+          ...pick(0, sp.nConsts, true),
+          ...pick(sp.nConsts, n, true),
+          ...resVars,
+          ...pick(n, unk.length, true),
+        ],
+        params: split.unknown,
         outs: unknownOuts,
       });
       for (const v of unknownOuts) unknown.add(v);

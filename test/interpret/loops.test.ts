@@ -148,6 +148,44 @@ describe("lax.scan: transformations", () => {
     expectClose(hv(rnnScan), hv(rnnUnrolled), { atol: 1e-10, rtol: 1e-10 }, "jvp of grad");
   });
 
+  it("a scan nested in a scan body or a cond branch differentiates to second order like the unrolled loops", () => {
+    const inner = (c: T, a: T) =>
+      (nb.lax.scan((u: T) => [nb.sin(nb.mul(u, a)), null], c, null, { length: 3 }) as [T, null])[0];
+    const nested = (a: T) =>
+      (nb.lax.scan((c: T, x: T) => [nb.add(inner(c, a), x), null], a, f64([0.1, 0.2])) as [T, null])[0];
+    const unrolled = (a: T) => {
+      let c = a;
+      for (const x of [0.1, 0.2]) {
+        for (let k = 0; k < 3; k++) c = nb.sin(nb.mul(c, a));
+        c = nb.add(c, x);
+      }
+      return c;
+    };
+    const x = f64(0.8);
+    expectClose(nb.grad(nested)(x), nb.grad(unrolled)(x), TIGHT, "grad");
+    expectClose(
+      nb.grad(nb.grad(nested))(x),
+      nb.grad(nb.grad(unrolled))(x),
+      { atol: 1e-11, rtol: 1e-11 },
+      "grad of grad",
+    );
+    const inCond = (a: T) =>
+      nb.lax.cond(
+        nb.greater(a, 0),
+        (b: T) => inner(b, b),
+        (b: T) => b,
+        a,
+      ) as T;
+    const inCondUnrolled = (a: T) => nb.sin(nb.mul(nb.sin(nb.mul(nb.sin(nb.mul(a, a)), a)), a));
+    expectClose(nb.grad(inCond)(x), nb.grad(inCondUnrolled)(x), TIGHT, "grad through cond");
+    expectClose(
+      nb.grad(nb.grad(inCond))(x),
+      nb.grad(nb.grad(inCondUnrolled))(x),
+      { atol: 1e-11, rtol: 1e-11 },
+      "grad of grad through cond",
+    );
+  });
+
   it("vmap batches the carry, the xs and closed-over values, keeping the scanned axis leading", () => {
     const [w, h0, xs] = rnnArgs(5);
     const hs = nb.stack([h0, nb.neg(h0), nb.mul(h0, 0.5)]);
