@@ -1,11 +1,13 @@
 // The compiled form of the multi-output primitives: a step that reads its operands' arrays and returns one
 // array per output. cond runs the chosen branch's program, compiled the first time that branch is taken;
 // jit_call runs its program compiled once per backend (the compile graph inlines it, so this serves eval).
+// scan and while run their compiled body (and condition) once per step.
 import type { Backend } from "../backend/backend.js";
 import type { TypedArray } from "../core/dtype.js";
 import type { MultiPrim, MultiPrimParams } from "../core/primitives.js";
 import type { Program } from "../core/program.js";
 import { type Aval, ConcreteTensor } from "../core/tensor.js";
+import { scanLoop } from "../primitives/loops.js";
 import { compileGraph, type Executable } from "./executable.js";
 import { optimize, toGraph } from "./optimize.js";
 
@@ -54,4 +56,26 @@ export const multiKernels: {
     };
   },
   jit_call: ({ program }, backend) => programKernel(program, backend),
+  // The body compiled once, run once per step.
+  scan: (params, backend) => {
+    const step = compileProgram(params.body, backend);
+    const outAvals = params.body.outs.map((v, i) =>
+      i < params.nCarry ? v.aval : { ...v.aval, shape: [params.length, ...v.aval.shape] },
+    );
+    const avals = params.body.inVars.map((v, i) =>
+      i < params.nConsts + params.nCarry ? v.aval : { ...v.aval, shape: [params.length, ...v.aval.shape] },
+    );
+    return (ins) => scanLoop(ins, avals, outAvals, params, (xs) => step(xs));
+  },
+  while: ({ cond, body, nCondConsts, nBodyConsts }, backend) => {
+    const test = compileProgram(cond, backend);
+    const step = compileProgram(body, backend);
+    return (ins) => {
+      const cc = ins.slice(0, nCondConsts);
+      const bc = ins.slice(nCondConsts, nCondConsts + nBodyConsts);
+      let carry = ins.slice(nCondConsts + nBodyConsts);
+      while (test([...cc, ...carry])[0]![0]) carry = step([...bc, ...carry]).map((c) => c.slice());
+      return carry;
+    };
+  },
 };

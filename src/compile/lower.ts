@@ -7,6 +7,7 @@ import type { DType } from "../core/dtype.js";
 import { type Eqn, Program, Var } from "../core/program.js";
 import { sizeOf } from "../core/shape.js";
 import { type Aval, avalString, type ConcreteTensor } from "../core/tensor.js";
+import { abstractEvalMulti } from "../primitives/shape-rules.js";
 import type { Graph } from "./optimize.js";
 import type { StepPlan } from "./steps.js";
 
@@ -96,8 +97,12 @@ export function graphProgram(g: Graph): Program {
         if (p.kind === "part" && p.of === i) outs[p.index] = vars[v]!;
       });
       // Outputs the optimizer dropped get a variable of their own, so the equation lists every output.
-      const declared = "branches" in d.params ? d.params.branches[0]!.outs : d.params.program.outs;
-      const all = declared.map((o, k) => outs[k] ?? new Var(o.aval));
+      const avals = abstractEvalMulti(
+        d.prim,
+        d.inputs.map((v) => vars[v]!.aval),
+        d.params as never,
+      );
+      const all = avals.map((a, k) => outs[k] ?? new Var(a));
       eqns.push({ prim: d.prim, params: d.params, inputs: d.inputs.map((v) => vars[v]!), outs: all } as Eqn);
     }
   });

@@ -81,12 +81,23 @@ export interface MultiPrimParams {
    * in primitives/jit-call.ts, its rules in interpret/jit-call.ts.
    */
   jit_call: { program: Program; name: string };
+  /**
+   * scan(...consts, ...carry, ...xs): runs `body(consts, carry, x_i) → (carry, y_i)` for i over the leading
+   * axis of the xs (`length` steps, last to first when `reverse`) and returns the final carry, then the ys
+   * stacked on a new leading axis. Declared with its rules in primitives/loops.ts and interpret/loops.ts.
+   */
+  scan: { body: Program; nConsts: number; nCarry: number; length: number; reverse: boolean };
+  /**
+   * while(...condConsts, ...bodyConsts, ...carry): replaces the carry by `body(bodyConsts, carry)` while
+   * `cond(condConsts, carry)` (a bool scalar) holds, and returns the carry.
+   */
+  while: { cond: Program; body: Program; nCondConsts: number; nBodyConsts: number };
 }
 
 export type MultiPrim = keyof MultiPrimParams;
 /** Any primitive: single- or multi-output. */
 export type AnyPrim = Prim | MultiPrim;
 
-export const MULTI_PRIMS: ReadonlySet<string> = new Set<MultiPrim>(["cond", "jit_call"]);
+export const MULTI_PRIMS: ReadonlySet<string> = new Set<MultiPrim>(["cond", "jit_call", "scan", "while"]);
 /** Whether `p` has several outputs (bound with `bindMulti`). */
 export const isMulti = (p: AnyPrim): p is MultiPrim => MULTI_PRIMS.has(p);

@@ -12,12 +12,24 @@ import type { Aval, Tensor } from "../core/tensor.js";
 import { type CondParams, cond } from "../primitives/control.js";
 import type { JitCallParams } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
+import type { ScanParams } from "../primitives/loops.js";
 import { type Dim, toFront } from "../primitives/rule-helpers.js";
 import { Series } from "../primitives/series.js";
 import { type Arg, isLin } from "../primitives/unbroadcast.js";
 import { jetSeriesFlat } from "./jet.js";
 import { jitCallJet, jitCallJvp, jitCallTranspose, jitCallVmap, splitCall } from "./jit-call.js";
 import { jvpFlat } from "./jvp.js";
+import {
+  scanJet,
+  scanJvp,
+  scanTranspose,
+  scanVmap,
+  splitScan,
+  whileJet,
+  whileJvp,
+  whileTranspose,
+  whileVmap,
+} from "./loops.js";
 import { linearizeFlat } from "./partial-eval.js";
 import { stageFlat } from "./stage.js";
 import { transposeProgram } from "./transpose.js";
@@ -262,6 +274,35 @@ export function splitProgram(
       for (const v of unknownOuts) unknown.add(v);
       continue;
     }
+    if (e.prim === "scan") {
+      // A nested scan: its known half (with the residuals of every step) and its unknown half, as at top level.
+      const sp = e.params as ScanParams;
+      const split = splitScan(sp, unk);
+      const n = sp.nConsts + sp.nCarry;
+      const pick = (from: number, to: number, u: boolean) =>
+        e.inputs.slice(from, to).filter((_, i) => split.inUnknown[from + i] === u);
+      const resVars = split.resAvals.map((a) => new Var(a));
+      knownEqns.push({
+        prim: "scan",
+        inputs: [...pick(0, sp.nConsts, false), ...pick(sp.nConsts, n, false), ...pick(n, unk.length, false)],
+        params: split.known,
+        outs: [...e.outs.filter((_, i) => !split.outUnknown[i]), ...resVars],
+      });
+      const unknownOuts = e.outs.filter((_, i) => split.outUnknown[i]);
+      unknownEqns.push({
+        prim: "scan",
+        inputs: [
+          ...pick(0, sp.nConsts, true),
+          ...pick(sp.nConsts, n, true),
+          ...resVars,
+          ...pick(n, unk.length, true),
+        ],
+        params: split.unknown,
+        outs: unknownOuts,
+      });
+      for (const v of unknownOuts) unknown.add(v);
+      continue;
+    }
     unknownEqns.push(e);
     for (const v of e.outs) unknown.add(v);
   }
@@ -394,4 +435,6 @@ function condTranspose(cts: Ct[], args: Arg[], params: CondParams): Ct[] {
 export const multiRules: { readonly [P in MultiPrim]: MultiRules<P> } = {
   cond: { jvp: condJvp, vmap: condVmap, jet: condJet, transpose: condTranspose },
   jit_call: { jvp: jitCallJvp, vmap: jitCallVmap, jet: jitCallJet, transpose: jitCallTranspose },
+  scan: { jvp: scanJvp, vmap: scanVmap, jet: scanJet, transpose: scanTranspose },
+  while: { jvp: whileJvp, vmap: whileVmap, jet: whileJet, transpose: whileTranspose },
 };

@@ -19,6 +19,7 @@ import { setEvalMulti, setEvalPrimitive } from "../core/trace.js";
 import { checkPrimitive } from "../debug/nans.js";
 import { now, profiler, record } from "../debug/profile.js";
 import { chosenBranch } from "../primitives/control.js";
+import { scanConcrete, scanShape } from "../primitives/loops.js";
 import { abstractEvalMulti, abstractEvalOf } from "../primitives/shape-rules.js";
 
 /** The backends selectable by name. */
@@ -150,6 +151,23 @@ const multiEval: {
     if (settings.debugNans || settings.debugInfs) return evalProgram(program, args);
     const outs = programKernel(program, getBackend())(args.map((a) => a.data));
     return outs.map((d, i) => new ConcreteTensor(d, program.outs[i]!.aval));
+  },
+  scan: (args, params) =>
+    scanConcrete(
+      args,
+      params,
+      scanShape(
+        args.map((a) => a.aval),
+        params,
+      ),
+      (ins) => evalProgram(params.body, ins),
+    ),
+  while: (args, { cond, body, nCondConsts, nBodyConsts }) => {
+    const cc = args.slice(0, nCondConsts);
+    const bc = args.slice(nCondConsts, nCondConsts + nBodyConsts);
+    let carry = args.slice(nCondConsts + nBodyConsts);
+    while (evalProgram(cond, [...cc, ...carry])[0]!.data[0]) carry = evalProgram(body, [...bc, ...carry]);
+    return carry;
   },
 };
 

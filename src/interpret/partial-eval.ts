@@ -10,10 +10,12 @@ import { checking, tagOrigin } from "../debug/context.js";
 import { type CondParams, cond } from "../primitives/control.js";
 import { type JitCallParams, jitCall } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
+import { type ScanParams, scan } from "../primitives/loops.js";
 import { abstractEvalMulti, abstractEvalOf } from "../primitives/shape-rules.js";
 import { splitCond } from "./control.js";
 import { splitCall } from "./jit-call.js";
 import { jvpFlat } from "./jvp.js";
+import { splitScan, whileReverseError } from "./loops.js";
 
 /** A list of variable numbers in a typed array that doubles when full (no per-element garbage). */
 class IntList {
@@ -152,6 +154,8 @@ export class PETrace extends Trace {
       return bindMulti(prim, knownValues(ts), params).map((x) => this.pure(x));
     if (prim === "cond" && ts[0]!.known !== null) return this.partialCond(ts, params as CondParams);
     if (prim === "jit_call") return this.partialJitCall(ts, params as JitCallParams);
+    if (prim === "scan") return this.partialScan(ts, params as ScanParams);
+    if (prim === "while") throw whileReverseError();
     // Without a split, the whole application is unknown.
     return this.record(
       prim,
@@ -215,6 +219,50 @@ export class PETrace extends Trace {
     let k = 0;
     let u = 0;
     return split.outUnknown.map((unk) => (unk ? recorded[u++]! : this.pure(knownRes[k++]!)));
+  }
+  /**
+   * A scan with some unknown operands: the known scan (known outputs, and the residuals of each step stacked)
+   * runs now; the unknown scan is recorded, reading the stacked residuals as scanned constants.
+   */
+  private partialScan(ts: PETracer[], params: ScanParams): Tracer[] {
+    const split = splitScan(
+      params,
+      ts.map((t) => t.known === null),
+    );
+    const pick = (from: number, to: number, unknown: boolean) =>
+      ts.slice(from, to).filter((_, i) => split.inUnknown[from + i] === unknown);
+    const n = params.nConsts + params.nCarry;
+    const known = (xs: PETracer[]) => xs.map((t) => t.known!);
+    const k = split.known;
+    const knownRes = scan(
+      known(pick(0, params.nConsts, false)),
+      known(pick(params.nConsts, n, false)),
+      known(pick(n, ts.length, false)),
+      k.body,
+      params.length,
+      params.reverse,
+    );
+    const nKnownOut = knownRes.length - split.resAvals.length;
+    const residuals = knownRes.slice(nKnownOut).map((r) => this.pure(r));
+    const outAvals = abstractEvalMulti(
+      "scan",
+      ts.map((t) => t.aval),
+      params,
+    );
+    const recorded = this.record(
+      "scan",
+      [
+        ...pick(0, params.nConsts, true),
+        ...pick(params.nConsts, n, true),
+        ...residuals,
+        ...pick(n, ts.length, true),
+      ],
+      split.unknown,
+      outAvals.filter((_, i) => split.outUnknown[i]),
+    );
+    let q = 0;
+    let u = 0;
+    return split.outUnknown.map((unk) => (unk ? recorded[u++]! : this.pure(knownRes[q++]!)));
   }
   private record<P extends MultiPrim>(
     prim: P,

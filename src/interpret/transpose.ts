@@ -2,7 +2,7 @@
 // Only primitives that can be linear in an argument have a rule here.
 
 import { NablaError } from "../core/errors.js";
-import { type AnyPrim, isMulti, type MultiPrim, type MultiPrimParams } from "../core/primitives.js";
+import { type AnyPrim, isMulti } from "../core/primitives.js";
 import type { Program, Tape } from "../core/program.js";
 import type { Tensor } from "../core/tensor.js";
 import { checking, inTranspose } from "../debug/context.js";
@@ -16,7 +16,7 @@ import {
   type TransposeRule,
   transposeRules,
 } from "../primitives/transpose-rules.js";
-import { type MultiRules, multiRules } from "./control.js";
+import { multiRules } from "./control.js";
 
 // Looking a rule up in a Map by primitive name is cheaper than a keyed read of the table object.
 const ruleOf: ReadonlyMap<AnyPrim, TransposeRule<LinearPrim>> = new Map(
@@ -53,8 +53,8 @@ export function transposeProgram(program: Program, cts: readonly Ct[]): Tensor[]
         throw new NablaError(`transpose: equation ${e} (${prim}) has ${count} outputs; this is a bug`);
       const start = e === 0 ? 0 : t.argEnd[e - 1]!;
       const args = argsOf(t, start, t.argEnd[e]!);
-      const p = t.params[e] as MultiPrimParams[typeof prim];
-      const rule = multiRules[prim].transpose as MultiRules<MultiPrim>["transpose"];
+      const p = t.params[e] as never;
+      const rule = multiRules[prim].transpose;
       const ctsIn = checking() ? inTranspose(prim, p, () => rule(cts, args, p)) : rule(cts, args, p);
       for (let j = 0; j < args.length; j++)
         if (isLin(args[j])) accumulate(t.args[start + j]!, ctsIn[j] ?? null);

@@ -153,4 +153,5 @@ function switchBranch(index: TensorLike, branches: readonly AnyFn[], ...operands
   return run("lax.switch", lax.convert(i, "int32"), names, branches, operands);
 }
 
+export { foriLoop, type ScanOptions, scan, whileLoop } from "./loops.js";
 export { switchBranch as switch };

@@ -13,6 +13,7 @@ import { binaryTable, compareTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
 import { condShape } from "./control.js";
 import { jitCallShape } from "./jit-call.js";
+import { scanShape, whileShape } from "./loops.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
 import { REDUCE } from "./reduce.js";
@@ -79,7 +80,7 @@ export function abstractEval<P extends Prim>(prim: P, avals: readonly Aval[], pa
 /** The shape rules of the primitives with several outputs. */
 export const multiShapeRules: {
   readonly [P in MultiPrim]: (avals: readonly Aval[], params: MultiPrimParams[P]) => Aval[];
-} = { cond: condShape, jit_call: jitCallShape };
+} = { cond: condShape, jit_call: jitCallShape, scan: scanShape, while: whileShape };
 
 /** The abstract outputs of a multi-output primitive on inputs `avals`. */
 export function abstractEvalMulti<P extends MultiPrim>(

@@ -41,14 +41,23 @@ describe("jit agrees with eager evaluation on every op-table row", () => {
         expect(f.stats.misses).toBe(1);
         expect(f.stats.hits).toBe(1);
         const loss = lossOf(row, row.fn(...args));
-        const g = nb.grad(loss, { argnums: allArgnums(args.length) });
+        // A row without reverse mode (a while loop) is differentiated in forward mode.
+        const g =
+          row.modes !== undefined && !row.modes.includes("rev")
+            ? (...a: Tensor[]) =>
+                a.map(
+                  (x, i) =>
+                    nb.jacfwd((t: Tensor) => loss(...a.map((y, j) => (j === i ? t : y))))(x) as Tensor,
+                )
+            : nb.grad(loss, { argnums: allArgnums(args.length) });
         expectTreeClose(jit(g)(...args), g(...args), TIGHT, "jit(grad(f))");
-        expectTreeClose(
-          nb.grad(jit(loss), { argnums: allArgnums(args.length) })(...args),
-          g(...args),
-          TIGHT,
-          "grad(jit(f))",
-        );
+        if (row.modes === undefined || row.modes.includes("rev"))
+          expectTreeClose(
+            nb.grad(jit(loss), { argnums: allArgnums(args.length) })(...args),
+            g(...args),
+            TIGHT,
+            "grad(jit(f))",
+          );
       });
 
       it("float32", () => {

@@ -25,10 +25,16 @@ function weightsLike(like: Tensor, seed: number): Tensor {
   return nb.astype(nb.reshape(nb.array(vals), like.shape), like.dtype);
 }
 
-/** x ↦ Σ w·row.fn(x) and its gradient with respect to every argument. */
+/**
+ * x ↦ Σ w·row.fn(x) and its gradient with respect to every argument (by forward mode for a row without
+ * reverse mode, such as a while loop).
+ */
 function gradOf(row: OpRow, w: Tensor) {
   const n = draw(row).length;
   const loss = (...a: Tensor[]) => nb.sum(nb.mul(row.fn(...a), nb.astype(w, a[0]!.dtype)));
+  if (row.modes !== undefined && !row.modes.includes("rev"))
+    return (...a: Tensor[]) =>
+      a.map((x, i) => nb.jacfwd((t: Tensor) => loss(...a.map((y, j) => (j === i ? t : y))))(x) as Tensor);
   return nb.grad(loss, { argnums: Array.from({ length: n }, (_, i) => i) }) as (...a: Tensor[]) => Tensor[];
 }
 

@@ -354,6 +354,72 @@ const controlPrims: OpRow[] = [
   },
 ];
 
+// scan and while: the body is traced once to a program. The scan rows close over an input (a constant of
+// the body), carry a tuple, walk xs forwards and backwards and stack their ys; the while row's trip count
+// depends on no input, so finite differences stay on one count.
+const loopPrims: OpRow[] = [
+  {
+    name: "scan (a tanh recurrence over 5 steps, carry and outputs)",
+    fn: (x, y) => {
+      const [h, ys] = nb.lax.scan(
+        (c: Tensor) => {
+          const next = lax.tanh(lax.add(lax.mul(c, lax.scalarLike(c, 0.7)), x));
+          return [next, lax.mul(next, c)];
+        },
+        y,
+        null,
+        { length: 5 },
+      ) as [Tensor, Tensor];
+      return lax.add(h, lax.reduceSum(ys, [0]));
+    },
+    args: (r) => [uni(r, S, -1, 1), uni(r, S, -1, 1)],
+    // Five nested tanh make the third finite difference the least accurate part of the check.
+    tol: { atol: 5e-4, rtol: 5e-4 },
+  },
+  {
+    name: "scan (reverse, over the rows of xs, a pair of carries)",
+    fn: (x, y) => {
+      const v = lax.reshape(lax.slice(y, [0, 0], [1, 4]), [4]);
+      const [[a, b], ys] = nb.lax.scan(
+        ([p, q]: [Tensor, Tensor], row: Tensor) => [
+          [lax.add(lax.mul(lax.sin(p), row), q), lax.mul(q, lax.cos(row))],
+          lax.mul(p, row),
+        ],
+        [v, lax.exp(v)],
+        x,
+        { reverse: true },
+      ) as [[Tensor, Tensor], Tensor];
+      return lax.add(lax.broadcastInDim(lax.mul(a, b), [3, 4], [1]), ys);
+    },
+    args: (r) => [uni(r, S, -1, 1), uni(r, S, -1, 1)],
+  },
+  {
+    name: "scan (foriLoop: four steps of a logistic map with the index as a weight)",
+    fn: (x) =>
+      nb.lax.foriLoop(
+        0,
+        4,
+        (i: Tensor, c: Tensor) =>
+          lax.mul(lax.mul(c, lax.sub(lax.scalarLike(c, 1), c)), lax.add(lax.convert(i, x.dtype), x)),
+        lax.logistic(x),
+      ) as Tensor,
+    args: (r) => [uni(r, S, 0.5, 1)],
+  },
+  {
+    name: "while (doubling three times, forward mode)",
+    fn: (x) => {
+      const [, out] = nb.lax.whileLoop(
+        ([i]: [Tensor, Tensor]) => lax.lt(i, lax.scalarLike(i, 3)),
+        ([i, c]: [Tensor, Tensor]) => [lax.add(i, lax.scalarLike(i, 1)), lax.mul(lax.sin(c), x)],
+        [nb.array(0, { dtype: "int32" }), x],
+      ) as [Tensor, Tensor];
+      return out;
+    },
+    args: (r) => [uni(r, S, -1, 1)],
+    modes: ["fwd"],
+  },
+];
+
 /** Every row: primitives first, then composite ops. */
 export const opTable: readonly OpRow[] = [
   ...unaryPrims,
@@ -361,5 +427,6 @@ export const opTable: readonly OpRow[] = [
   ...otherPrims,
   ...callPrims,
   ...controlPrims,
+  ...loopPrims,
   ...composites,
 ];

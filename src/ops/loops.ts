@@ -1,0 +1,221 @@
+// Loops as primitives (nb.lax): scan and foriLoop trace the body once to a program and bind the scan
+// primitive, so a long recurrence is one equation under jit, vmap, grad and jet; whileLoop binds the while
+// primitive, whose trip count is decided on data (forward mode and batching only).
+import { functionArg } from "../core/args.js";
+import { toTensor } from "../core/convert.js";
+import { DTypeError, PytreeError, ShapeError, ValueError } from "../core/errors.js";
+import { Program } from "../core/program.js";
+import { flatten, type TreeDef, treeString, treesEqual, unflatten } from "../core/pytree.js";
+import { type Aval, avalString, ConcreteTensor, type Tensor } from "../core/tensor.js";
+import { stageFlat } from "../interpret/stage.js";
+import { sameAval } from "../primitives/control.js";
+import * as lax from "../primitives/lax.js";
+import { scan as bindScan, whileLoop as bindWhile } from "../primitives/loops.js";
+import { describeValue } from "./util.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: loop bodies are functions of any pytree signature
+type AnyFn = (...args: any[]) => any;
+
+/** The path of each leaf of a carry, as code would write it (`carry[1].h`), for error messages. */
+function leafPaths(def: TreeDef, prefix = "carry"): string[] {
+  if (def.kind === "leaf") return [prefix];
+  if (def.kind === "none") return [];
+  if (def.kind === "array") return def.children.flatMap((c, i) => leafPaths(c, `${prefix}[${i}]`));
+  return def.children.flatMap((c, i) => leafPaths(c, `${prefix}.${def.keys[i]}`));
+}
+
+/** A staged program whose closed-over traced values (of an outer transformation) become leading inputs. */
+function closed(p: Program): { program: Program; extras: Tensor[] } {
+  const extras = p.constValues.filter((c) => !(c instanceof ConcreteTensor));
+  if (extras.length === 0) return { program: p, extras };
+  const keep = p.constValues.map((c) => c instanceof ConcreteTensor);
+  return {
+    program: new Program(
+      p.constVars.filter((_, i) => keep[i]),
+      p.constValues.filter((_, i) => keep[i]),
+      [...p.constVars.filter((_, i) => !keep[i]), ...p.inVars],
+      p.eqns,
+      p.outs,
+    ),
+    extras,
+  };
+}
+
+/**
+ * Stages `fn` on the carry (and the step's other inputs), checking that the carry it returns has the same
+ * structure, shapes and dtypes. A weakly typed carry leaf (a JS number) takes the dtype the body gives it.
+ */
+function traceCarry(
+  op: string,
+  carry: Tensor[],
+  carryDef: TreeDef,
+  otherAvals: readonly Aval[],
+  stage: (avals: Aval[]) => { program: Program; carryOut: TreeDef },
+): { program: Program; carry: Tensor[] } {
+  const paths = leafPaths(carryDef);
+  for (let attempt = 0; ; attempt++) {
+    const { program, carryOut } = stage([...carry.map((c) => c.aval), ...otherAvals]);
+    if (!treesEqual(carryOut, carryDef))
+      throw new PytreeError(
+        `${op}: the body returns a carry of structure ${treeString(carryOut)} but the initial carry is ${treeString(carryDef)}; the carry must keep its structure`,
+      );
+    let retry = false;
+    const next = carry.map((c, i) => {
+      const out = program.outs[i]!.aval;
+      if (sameAval(out, c.aval)) return c;
+      if (
+        attempt === 0 &&
+        c.aval.weak &&
+        out.dtype !== c.aval.dtype &&
+        out.shape.length === c.aval.shape.length
+      ) {
+        retry = true;
+        return lax.convert(c, out.dtype, out.weak);
+      }
+      throw new (out.dtype === c.aval.dtype ? ShapeError : DTypeError)(
+        `${op}: the carry leaf ${paths[i]} is ${avalString(c.aval)} initially but the body returns ${avalString(out)}; the carry must keep its shape and dtype`,
+      );
+    });
+    if (!retry) return { program, carry };
+    carry = next;
+  }
+}
+
+/** Options of {@link scan}. */
+export interface ScanOptions {
+  /** The number of steps; needed when there are no xs, else it must match their leading axis. */
+  length?: number;
+  /** Walk the xs from last to first (the ys keep the xs' order). */
+  reverse?: boolean;
+}
+
+/**
+ * Loops `f(carry, x) → [carry, y]` over the leading axis of `xs`, returning `[finalCarry, ys]` with the ys
+ * stacked on a new leading axis (JAX's `lax.scan`). The body is traced once, so a long recurrence is one
+ * equation: grad runs a reverse scan over the stored per-step values, vmap batches the body, jit compiles
+ * the body once. The carry must keep its structure, shapes and dtypes; carry, xs and ys are pytrees.
+ * @example
+ * ```ts
+ * const [total, partial] = nb.lax.scan((c: nb.Tensor, x: nb.Tensor) => {
+ *   const s = nb.add(c, x);
+ *   return [s, s];
+ * }, nb.array(0), nb.array([1, 2, 3]));
+ * // total = 6, partial = [1, 3, 6]
+ * nb.grad((h: nb.Tensor) =>
+ *   nb.lax.scan((c: nb.Tensor) => [nb.tanh(nb.mul(c, 2)), null], h, null, { length: 5 })[0],
+ * )(nb.array(0.1));
+ * ```
+ */
+export function scan(f: AnyFn, init: unknown, xs?: unknown, options: ScanOptions = {}): [unknown, unknown] {
+  functionArg("lax.scan", "f", f);
+  const [initLeaves, carryDef] = flatten(init, "lax.scan init");
+  const [xLeaves, xDef] = flatten(xs ?? null, "lax.scan xs");
+  const xts = xLeaves.map((x) => toTensor(x));
+  const length = options.length ?? xts[0]?.aval.shape[0];
+  if (length === undefined || !Number.isInteger(length) || length < 0)
+    throw new ValueError(
+      `lax.scan: ${options.length === undefined ? "with no xs, give the number of steps as { length }" : `length must be a non-negative integer, got ${describeValue(options.length)}`}`,
+    );
+  xts.forEach((x) => {
+    if (x.aval.shape[0] !== length)
+      throw new ShapeError(
+        `lax.scan: every xs leaf must have a leading axis of length ${length}, got ${avalString(x.aval)}`,
+      );
+  });
+  const xAvals = xts.map((x) => ({ ...x.aval, shape: x.aval.shape.slice(1) }));
+  const nK = initLeaves.length;
+  let yDef: TreeDef = { kind: "none", value: null };
+  const traced = traceCarry(
+    "lax.scan",
+    initLeaves.map((l) => toTensor(l)),
+    carryDef,
+    xAvals,
+    (avals) => {
+      let carryOut: TreeDef = carryDef;
+      const p = stageFlat((...a) => {
+        const r = f(unflatten(carryDef, a.slice(0, nK)), unflatten(xDef, a.slice(nK)));
+        if (!Array.isArray(r) || r.length !== 2)
+          throw new ValueError(`lax.scan: the body must return a pair [carry, y], got ${describeValue(r)}`);
+        const [cs, cDef] = flatten(r[0], "lax.scan carry");
+        const [ys, yd] = flatten(r[1], "lax.scan y");
+        carryOut = cDef;
+        yDef = yd;
+        return [...cs, ...ys].map((o) => toTensor(o));
+      }, avals);
+      return { program: p, carryOut };
+    },
+  );
+  const { program, extras } = closed(traced.program);
+  const outs = bindScan(extras, traced.carry, xts, program, length, options.reverse === true);
+  return [unflatten(carryDef, outs.slice(0, nK)), unflatten(yDef, outs.slice(nK))];
+}
+
+/**
+ * `body(i, carry)` for i = lo, …, hi − 1 with static integer bounds, returning the final carry (JAX's
+ * `fori_loop`): a scan over the index, so it is reverse-differentiable.
+ * @example
+ * ```ts
+ * // x·2⁵ by doubling five times
+ * nb.lax.foriLoop(0, 5, (_i: nb.Tensor, c: nb.Tensor) => nb.mul(c, 2), nb.array(3)); // 96
+ * ```
+ */
+export function foriLoop(lo: number, hi: number, body: AnyFn, init: unknown): unknown {
+  functionArg("lax.foriLoop", "body", body);
+  if (!Number.isInteger(lo) || !Number.isInteger(hi))
+    throw new ValueError(
+      `lax.foriLoop: the bounds must be integers known when tracing, got ${describeValue(lo)} and ${describeValue(hi)}; use nb.lax.whileLoop for bounds computed from data`,
+    );
+  const n = Math.max(hi - lo, 0);
+  const index = new Int32Array(n);
+  for (let i = 0; i < n; i++) index[i] = lo + i;
+  const xs = new ConcreteTensor(index, { shape: [n], dtype: "int32", weak: false });
+  return scan((c: unknown, i: Tensor) => [body(i, c), null], init, xs)[0];
+}
+
+/**
+ * Replaces `carry` by `body(carry)` while `cond(carry)` (a bool scalar) holds and returns it (JAX's
+ * `while_loop`). The trip count is decided on data: under vmap every lane runs until all are done, a lane
+ * that is done keeping its carry. Forward mode (jvp, jacfwd) works; reverse mode raises an error, since the
+ * number of steps is not known ahead: use scan or foriLoop with static bounds there.
+ * @example
+ * ```ts
+ * // the first power of two above 100
+ * nb.lax.whileLoop((x: nb.Tensor) => nb.less(x, 100), (x: nb.Tensor) => nb.mul(x, 2), nb.array(1)); // 128
+ * ```
+ */
+export function whileLoop(cond: AnyFn, body: AnyFn, init: unknown): unknown {
+  functionArg("lax.whileLoop", "cond", cond);
+  functionArg("lax.whileLoop", "body", body);
+  const [initLeaves, carryDef] = flatten(init, "lax.whileLoop init");
+  const traced = traceCarry(
+    "lax.whileLoop",
+    initLeaves.map((l) => toTensor(l)),
+    carryDef,
+    [],
+    (avals) => {
+      let carryOut: TreeDef = carryDef;
+      const p = stageFlat((...a) => {
+        const [cs, cDef] = flatten(body(unflatten(carryDef, a)), "lax.whileLoop carry");
+        carryOut = cDef;
+        return cs.map((o) => toTensor(o));
+      }, avals);
+      return { program: p, carryOut };
+    },
+  );
+  const carry = traced.carry;
+  const test = closed(
+    stageFlat(
+      (...a) => {
+        const r = toTensor(cond(unflatten(carryDef, a)));
+        if (r.aval.dtype !== "bool" || r.aval.shape.length !== 0)
+          throw new DTypeError(
+            `lax.whileLoop: cond must return a bool scalar, got ${avalString(r.aval)}; compare first, e.g. nb.less(i, n)`,
+          );
+        return [r];
+      },
+      carry.map((c) => c.aval),
+    ),
+  );
+  const step = closed(traced.program);
+  return unflatten(carryDef, bindWhile(test.extras, step.extras, carry, test.program, step.program));
+}
