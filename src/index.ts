@@ -30,7 +30,6 @@ export {
   taylorDerivative,
   taylorDerivatives,
 } from "./interpret/jet.js";
-export { type JitStats, type Jitted, jit } from "./interpret/jit.js";
 export * as io from "./io/index.js";
 export * as nn from "./nn/index.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";
@@ -166,4 +165,5 @@ export {
   jacfwd,
   jacrev,
 } from "./transforms/jacobians.js";
+export { type JitStats, type Jitted, jit } from "./transforms/jit.js";
 export * as viz from "./viz/index.js";

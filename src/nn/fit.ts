@@ -2,13 +2,13 @@
 
 import { TraceError, ValueError } from "../core/errors.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
-import { jit } from "../interpret/jit.js";
 import { add } from "../ops/elementwise.js";
 import { key as makeKey, split } from "../ops/random.js";
 import { asTensor } from "../ops/util.js";
 import { finiteFlag, NonFiniteLossError, nonFiniteUpdate } from "../optim/step.js";
 import { applyUpdates, type GradientTransformation, type OptState } from "../optim/transform.js";
 import { valueAndGrad } from "../transforms/api.js";
+import { jit } from "../transforms/jit.js";
 import { batches, type Dataset } from "./data.js";
 import { evaluate, forwardOf, type Metrics, type Model, metricsOf } from "./evaluate.js";
 import { captureDead, type GradientHealth, gradientHealth } from "./health.js";

@@ -8,7 +8,6 @@ import { DTypeError, ValueError } from "../core/errors.js";
 import { flatten, leafCount, type Pytree, type TreeDef, unflatten } from "../core/pytree.js";
 import { range, sizeOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
-import { cheapest, symmetricDerivative } from "../interpret/derivative-tensor.js";
 import { isScalarArgument, taylorDerivative } from "../interpret/jet.js";
 import { jvpFlat } from "../interpret/jvp.js";
 import { linearizeFlat } from "../interpret/partial-eval.js";
@@ -26,6 +25,7 @@ import {
   vmapAs,
 } from "./api.js";
 import type { AnyFn, Argnums, DerivativeFn, HessianFn, JacobianFn } from "./api-types.js";
+import { cheapest, symmetricDerivative } from "./derivative-tensor.js";
 
 /** One-hot basis of `n` vectors shaped like `aval`: shape [n, ...shape]. */
 function basis(where: string, like: Tensor): Tensor {

@@ -7,8 +7,8 @@ import { ENGINES, withEngines } from "../../src/backend/engines.js";
 import { compileGraph } from "../../src/compile/executable.js";
 import { optimize, toGraph } from "../../src/compile/optimize.js";
 import { getBackend, setBackend } from "../../src/interpret/eval.js";
-import { type Jitted, jit } from "../../src/interpret/jit.js";
 import { makeRng } from "../../src/numeric/rng.js";
+import { type Jitted, jit } from "../../src/transforms/jit.js";
 import { expectClose, expectTreeClose } from "../util/close.js";
 import { type OpRow, opTable } from "../util/op-table.js";
 

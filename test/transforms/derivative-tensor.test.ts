@@ -2,15 +2,15 @@
 // automatic choice between them must all give the same tensor; the choice follows the staged arithmetic.
 import * as nb from "nabla";
 import { describe, expect, it } from "vitest";
+import { makeRng } from "../../src/numeric/rng.js";
+import * as api from "../../src/transforms/api.js";
 import {
   cheapest,
   programCost,
   sortedTuples,
   symmetricDerivative,
   symmetricIndex,
-} from "../../src/interpret/derivative-tensor.js";
-import { makeRng } from "../../src/numeric/rng.js";
-import * as api from "../../src/transforms/api.js";
+} from "../../src/transforms/derivative-tensor.js";
 import { jacrev } from "../../src/transforms/jacobians.js";
 import { expectClose, expectTreeClose } from "../util/close.js";
 

@@ -17,9 +17,9 @@ import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { Tracer } from "../core/trace.js";
 import { FloatingPointError, newNonFinite, primitiveError } from "../debug/nans.js";
 import { now, type ProfileCategory, profiler, record } from "../debug/profile.js";
+import { getBackend } from "../interpret/eval.js";
+import { stageFlat } from "../interpret/stage.js";
 import { closeProgram, jitCall } from "../primitives/jit-call.js";
-import { getBackend } from "./eval.js";
-import { stageFlat } from "./stage.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: jit accepts functions of any pytree signature
 type AnyFn = (...args: any[]) => any;
