@@ -30,7 +30,9 @@ export class StageTracer extends Tracer {
   concrete(): ConcreteTensor {
     throw new TraceError(
       "a value being staged into a program has no data yet (makeProgram/jit trace with shapes only); " +
-        "avoid reading values (toArray, item, if-conditions on tensors) inside staged functions",
+        "avoid reading values (toArray, item, if-conditions on tensors) inside staged functions. To branch on " +
+        "data use nb.lax.cond, e.g. nb.lax.cond(nb.greater(x, 0), (x) => x, (x) => nb.neg(x), x); to loop " +
+        "until a condition holds, nb.lax.whileLoop(cond, body, init) (or nb.lax.foriLoop / nb.lax.scan)",
     );
   }
 }

@@ -210,3 +210,25 @@ describe("lax.cond: semantics", () => {
     }
   });
 });
+
+describe("JavaScript control flow on traced values", () => {
+  it("an if on a tensor inside jit is a TraceError that shows nb.lax.cond, and that call works", () => {
+    const branchy = nb.jit((x: nb.Tensor) => (nb.greater(x, 0).item() ? x : nb.neg(x)));
+    expect(() => branchy(nb.array(1))).toThrow(nb.TraceError);
+    expect(() => branchy(nb.array(1))).toThrow(
+      "nb.lax.cond(nb.greater(x, 0), (x) => x, (x) => nb.neg(x), x)",
+    );
+    const f = nb.jit((x: nb.Tensor) =>
+      nb.lax.cond(
+        nb.greater(x, 0),
+        (x: nb.Tensor) => x,
+        (x: nb.Tensor) => nb.neg(x),
+        x,
+      ),
+    );
+    expect([f(nb.array(-2)).item(), f(nb.array(3)).item()]).toEqual([2, 3]);
+    // Outside jit, ordinary JavaScript on concrete values keeps working.
+    const eager = (x: nb.Tensor) => (nb.greater(x, 0).item() ? x : nb.neg(x));
+    expect(eager(nb.array(-2)).item()).toBe(2);
+  });
+});
