@@ -226,7 +226,7 @@ describe("JavaScript control flow on traced values", () => {
         x,
       ),
     );
-    expect([f(nb.array(-2)).item(), f(nb.array(3)).item()]).toEqual([2, 3]);
+    expect([(f(nb.array(-2)) as nb.Tensor).item(), (f(nb.array(3)) as nb.Tensor).item()]).toEqual([2, 3]);
     // Outside jit, ordinary JavaScript on concrete values keeps working.
     const eager = (x: nb.Tensor) => (nb.greater(x, 0).item() ? x : nb.neg(x));
     expect(eager(nb.array(-2)).item()).toBe(2);
