@@ -13,6 +13,10 @@ const examples: [name: string, description: string][] = [
   ["mnist-mlp", "an MLP on MNIST: ≥ 95% accuracy on 2,000 held-out digits"],
   ["mnist-cnn", "a small CNN on MNIST: ≥ 97% accuracy on 2,000 held-out digits"],
   ["embeddings", "a sentiment model, skip-gram character vectors, third derivatives w.r.t. an embedding"],
+  [
+    "names-rnn",
+    "a character-level GRU on first names (lax.scan under jit): bits per character, sampled names",
+  ],
   ["image-derivatives", "Sobel derivatives of order 1–3 and edge magnitude of a real photo, as PNG"],
   ["gan-2d", "a GAN learning a ring of 8 Gaussians, with a picture of real vs generated samples"],
   ["optimizers", "GD, SGD, momentum, RMSProp and Adam on one problem: loss curves on one chart"],

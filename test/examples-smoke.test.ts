@@ -112,6 +112,21 @@ describe.concurrent("examples (--quick)", () => {
   );
 
   it(
+    "names-rnn: a GRU over the letters of names beats a uniform model in bits per character",
+    async () => {
+      const r = await quickRun("names-rnn");
+      expect(r.metric).toBe("bits-per-char");
+      const m = /uniform ([\d.]+), bigram ([\d.]+), GRU ([\d.]+)/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(r.stdout).toContain("bits per character");
+      expect(Number(m![3])).toBeCloseTo(r.value, 2);
+      expect(r.value).toBeLessThan(Number(m![1]));
+      expect(r.stdout).toMatch(/sampled names: /);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "image-derivatives: Sobel derivatives of the photo as PNG",
     async () => {
       const r = await quickRun("image-derivatives");
