@@ -1,4 +1,4 @@
-// `npm run bench`: workloads B1–B8 of shared/anchors/WORKLOADS.md on nabla and, in the same run, on
+// `npm run bench`: workloads B1–B8 of shared/anchors/WORKLOADS.md, and B9 (bench/README.md), on nabla and, in the same run, on
 // TensorFlow.js (cpu, wasm) and @jax-js/jax. Each library runs in its own child process, one after the
 // other; this parent collects their JSON lines and prints one table (or, with --json, the lines).
 import { spawn } from "node:child_process";
@@ -13,6 +13,7 @@ import {
   FULL,
   type Library,
   type Mode,
+  modesOf,
   QUICK,
   sizesOf,
   unitsOf,
@@ -22,7 +23,7 @@ import {
 import { type Column, fmt, renderTable, STARVED, type TableRecord } from "./table.js";
 
 const USAGE = `usage: npm run bench -- [options]
-  --only B1,B3       run a subset of the workloads B1–B8
+  --only B1,B3       run a subset of the workloads B1–B9
   --libs nabla,...   libraries to run live (nabla, tfjs-cpu, tfjs-wasm, jax-js; default all);
                      the others show the numbers recorded in shared/anchors/RESULTS.md
   --quick            smoke run (~30 s): fewer sizes and repetitions; not for comparisons
@@ -207,8 +208,8 @@ function failRest(lib: Library, done: Set<string>, state: LibState, reason: stri
   const modes: Mode[] = lib === "nabla" && state.info?.jit !== true ? ["eager"] : MODES[lib];
   for (const w of workloads)
     for (const size of sizesOf(w, quick, lib))
-      for (const mode of modes) {
-        if (done.has(`${w}/${size}/${mode}`) || (w === "B1" && mode === "jit")) continue;
+      for (const mode of modesOf(w, size, modes)) {
+        if (done.has(`${w}/${size}/${mode}`)) continue;
         for (const unit of unitsOf(w))
           collect({ workload: w, size, library: lib, mode, value: null, unit, error: reason }, true, true);
       }
@@ -245,6 +246,18 @@ for (const lib of LIBS) {
     fillRecorded(lib, MODES[lib], true);
   } else if (s.failed) progress(`${lib}: ${s.failed}`);
 }
+if (json && workloads.includes("B9")) {
+  const at = (T: number) =>
+    records.find((r) => r.library === "nabla" && r.workload === "B9" && r.size === `compile-T${T}`)?.value;
+  const [c10, c1000] = [at(10), at(1000)];
+  if (c10 && c1000)
+    out(
+      JSON.stringify({
+        measure: "B9 compile ratio T=1000/T=10",
+        value: Number((c1000 / c10).toPrecision(4)),
+      }),
+    );
+}
 if (python) {
   fillRecorded("pytorch", ["eager"], false);
   fillRecorded("jax", ["jit"], false);
@@ -280,7 +293,7 @@ function printReport(columns: Column[]) {
     .join(", ");
   out("");
   out(
-    `## Benchmarks B1–B8 (shared/anchors/WORKLOADS.md)${quick ? " — QUICK smoke run, not for comparison" : ""}`,
+    `## Benchmarks B1–B9 (shared/anchors/WORKLOADS.md; B9: bench/README.md)${quick ? " — QUICK smoke run, not for comparison" : ""}`,
   );
   out("");
   out(
@@ -335,6 +348,25 @@ function printReport(columns: Column[]) {
     if (k1 && k10)
       out(`B7 growth from k=1 to k=10, nabla ${mode}: ${fmt(k10 / k1)}× (${fmt(k1)} → ${fmt(k10)} ms).`);
   }
+  const compile = (T: number) =>
+    records.find((r) => r.library === "nabla" && r.workload === "B9" && r.size === `compile-T${T}`);
+  const [c10, c1000] = [compile(10), compile(1000)];
+  if (c10?.value && c1000?.value) {
+    const only = (r: TableRecord) => r.value! - (r.second_ms ?? 0);
+    const minusRun =
+      c10.second_ms !== undefined && c1000.second_ms !== undefined
+        ? `; minus the run (first − second call): ${fmt(only(c1000) / only(c10))}× ` +
+          `(${fmt(only(c10))} → ${fmt(only(c1000))} ms)`
+        : "";
+    out(
+      "B9 compile growth, first call of a new nb.jit(step) with lax.scan: compile(T=1000) / compile(T=10) = " +
+        `${fmt(c1000.value / c10.value)}× (${fmt(c10.value)} → ${fmt(c1000.value)} ms)${minusRun}.`,
+    );
+  }
+  if (workloads.includes("B9"))
+    out(
+      "B9: shared/anchors/RESULTS.md records no PyTorch, JAX or other RNN numbers, so B9 has no recorded columns.",
+    );
   const mm = records.filter((r) => r.library === "nabla" && r.workload === "B1" && r.value !== null);
   if (mm.length) {
     const best = mm.reduce((a, b) => (b.value! > a.value! ? b : a));

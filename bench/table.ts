@@ -27,6 +27,12 @@ const LABEL: Record<Workload, (size: string) => string> = {
   B6: (s) => `B6 3rd-order tensor n=${s}`,
   B7: (s) => `B7 k=${s} derivative, 1e5 pts`,
   B8: (s) => (s === "fwd" ? "B8 scalar graph fwd only" : "B8 scalar graph fwd+bwd"),
+  B9: (s) =>
+    s === "T100"
+      ? "B9 RNN train step, T=100 (scan)"
+      : s === "T100-unrolled"
+        ? "B9 RNN train step, T=100 (unrolled)"
+        : `B9 RNN first call (compile), T=${s.slice("compile-T".length)}`,
 };
 const UNIT: Record<Unit, string> = { GFLOPS: "GFLOP/s", ms: "ms", "steps/s": "steps/s", "us/op": "µs/op" };
 

@@ -1,6 +1,6 @@
 // Types of common.mjs for the TypeScript side (bench/run.ts and the nabla worker).
 
-export type Workload = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8";
+export type Workload = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8" | "B9";
 export type Unit = "GFLOPS" | "ms" | "steps/s" | "us/op";
 export type Library = "nabla" | "tfjs-cpu" | "tfjs-wasm" | "jax-js";
 export type Mode = "eager" | "jit";
@@ -17,6 +17,8 @@ export interface BenchRecord {
   /** Process CPU time ÷ wall time over the timed calls. */
   cpu?: number;
   first_ms?: number;
+  /** B9 compile rows: the second call of the same nb.jit build (the run without trace and compile). */
+  second_ms?: number;
   check?: "ok" | "WRONG";
   err?: number;
   note?: string;
@@ -43,6 +45,8 @@ export type CaseResult = Omit<BenchRecord, "workload" | "size" | "library" | "mo
 export const WORKLOADS: Workload[];
 export function sizesOf(workload: Workload, quick: boolean, library?: string): string[];
 export function unitsOf(workload: Workload): Unit[];
+export const B9_SIZES: string[];
+export function modesOf(workload: Workload, size: string, modes: Mode[]): Mode[];
 export function higherIsBetter(unit: Unit): boolean;
 export const FULL: Timing;
 export const QUICK: Timing;
@@ -85,6 +89,17 @@ export const inputs: {
   mlp(): MlpData;
 };
 export const PARAM_NAMES: string[];
+export interface RnnData {
+  T: number;
+  B: number;
+  H: number;
+  I: number;
+  params: Record<string, Float32Array>;
+  xs: Float32Array;
+  lr: number;
+}
+export const RNN_PARAM_NAMES: string[];
+export function rnnInputs(T: number): RnnData;
 export const B8_ITERS: number;
 export const B8_OPS: number;
 
@@ -102,4 +117,6 @@ export function b8Ref(): { value: number; gx: number; gy: number };
 export function checkB8Grad(gx: number, gy: number): number;
 export function checkB8Value(value: number): number;
 export function checkMlpStep(loss: number, newParams: Record<string, Numbers>, data: MlpData): number;
+export function rnnRef(d: RnnData): { loss: number; grads: Record<string, Float64Array> };
+export function checkRnnStep(loss: number, newParams: Record<string, Numbers>, d: RnnData): number;
 export function comparatorRequire(pkg: string): { req: NodeJS.Require; dir: string } | null;

@@ -4,11 +4,13 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const WORKLOADS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8"];
+export const WORKLOADS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"];
 
 /**
  * The sizes run for a workload: matrix size (B1), n (B5, B6), k (B7), the measured pass (B8). nabla also
  * runs B7 up to k = 10 (the growth from k = 1 to k = 10 is one of its bars); without a library, the union.
+ * B9's "sizes" are its cases: the step at T = 100 (scan, and a JS loop unrolled under jit), and the first
+ * (compiling) call at T = 10, 100 and 1,000.
  */
 export function sizesOf(workload, quick, library) {
   switch (workload) {
@@ -30,9 +32,21 @@ export function sizesOf(workload, quick, library) {
         : ["1", "2", "3", "4", "5"];
     case "B8":
       return ["fwd+bwd", "fwd"];
+    case "B9":
+      return B9_SIZES;
     default:
       throw new Error(`unknown workload ${workload}`);
   }
+}
+
+/** B9's cases (see sizesOf). Only "T100" has an eager mode; the others are jit only. */
+export const B9_SIZES = ["T100", "T100-unrolled", "compile-T10", "compile-T100", "compile-T1000"];
+
+/** The modes a case runs in, out of the ones a library has: B1 (one kernel) is eager only, B9 mostly jit. */
+export function modesOf(workload, size, modes) {
+  if (workload === "B1") return modes.filter((m) => m === "eager");
+  if (workload === "B9" && size !== "T100") return modes.filter((m) => m === "jit");
+  return modes;
 }
 
 export function unitsOf(workload) {
@@ -195,6 +209,21 @@ export const inputs = {
   },
 };
 export const PARAM_NAMES = ["W0", "b0", "W1", "b1", "W2", "b2"];
+
+/**
+ * B9's tanh RNN: batch 32, hidden 128, input 64, T steps. xs [T, B, I] uniform in [−1, 1); W [I, H] uniform in
+ * [−1, 1)/√I, U [H, H] uniform in [−1, 1)/√H, b zero; h0 = 0; SGD with lr 0.01.
+ */
+export const RNN_PARAM_NAMES = ["W", "U", "b"];
+export function rnnInputs(T) {
+  const [B, H, I] = [32, 128, 64];
+  const params = {
+    W: uniform(90, I * H, -1 / Math.sqrt(I), 1 / Math.sqrt(I)),
+    U: uniform(91, H * H, -1 / Math.sqrt(H), 1 / Math.sqrt(H)),
+    b: new Float32Array(H),
+  };
+  return { T, B, H, I, params, xs: uniform(92 + T, T * B * I, -1, 1), lr: 0.01 };
+}
 export const B8_ITERS = 250;
 export const B8_OPS = 1500; // 6 scalar ops per iteration: sin, mul, mul, add, div, add
 
@@ -407,6 +436,88 @@ export function checkMlpStep(loss, newParams, data) {
       relErr(
         upd,
         grads[name].map((g) => -data.lr * g),
+      ),
+    );
+  }
+  return err;
+}
+
+/**
+ * Float64 loss and gradients of the B9 RNN: h_t = tanh(x_t W + h_{t−1} U + b), loss = mean(h_T²), by
+ * backpropagation through time.
+ */
+export function rnnRef(d) {
+  const { T, B, H, I, params, xs } = d;
+  const { W, U, b } = params;
+  const hs = [new Float64Array(B * H)];
+  for (let t = 0; t < T; t++) {
+    const prev = hs[t];
+    const h = new Float64Array(B * H);
+    for (let r = 0; r < B; r++) {
+      const row = h.subarray(r * H, (r + 1) * H);
+      for (let j = 0; j < H; j++) row[j] = b[j];
+      for (let k = 0; k < I; k++) {
+        const v = xs[(t * B + r) * I + k];
+        for (let j = 0; j < H; j++) row[j] += v * W[k * H + j];
+      }
+      for (let k = 0; k < H; k++) {
+        const v = prev[r * H + k];
+        if (v !== 0) for (let j = 0; j < H; j++) row[j] += v * U[k * H + j];
+      }
+      for (let j = 0; j < H; j++) row[j] = Math.tanh(row[j]);
+    }
+    hs.push(h);
+  }
+  const N = B * H;
+  const hT = hs[T];
+  let loss = 0;
+  let dh = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    loss += (hT[i] * hT[i]) / N;
+    dh[i] = (2 * hT[i]) / N;
+  }
+  const gW = new Float64Array(I * H);
+  const gU = new Float64Array(H * H);
+  const gb = new Float64Array(H);
+  for (let t = T; t >= 1; t--) {
+    const h = hs[t];
+    const prev = hs[t - 1];
+    const dz = dh.map((v, i) => v * (1 - h[i] * h[i]));
+    const next = new Float64Array(N);
+    for (let r = 0; r < B; r++) {
+      const dzr = dz.subarray(r * H, (r + 1) * H);
+      for (let j = 0; j < H; j++) gb[j] += dzr[j];
+      for (let k = 0; k < I; k++) {
+        const v = xs[((t - 1) * B + r) * I + k];
+        for (let j = 0; j < H; j++) gW[k * H + j] += v * dzr[j];
+      }
+      for (let k = 0; k < H; k++) {
+        const v = prev[r * H + k];
+        let acc = 0;
+        for (let j = 0; j < H; j++) {
+          gU[k * H + j] += v * dzr[j];
+          acc += dzr[j] * U[k * H + j];
+        }
+        next[r * H + k] = acc;
+      }
+    }
+    dh = next;
+  }
+  return { loss, grads: { W: gW, U: gU, b: gb } };
+}
+
+/** Relative error of one B9 SGD step: the loss, and every parameter update against −lr·∇ in float64. */
+export function checkRnnStep(loss, newParams, d) {
+  const { loss: lossRef, grads } = rnnRef(d);
+  let err = relErr([loss], [lossRef]);
+  for (const name of RNN_PARAM_NAMES) {
+    const p0 = d.params[name];
+    const upd = Float64Array.from(newParams[name], (v, i) => v - p0[i]);
+    err = Math.max(
+      err,
+      relErr(
+        upd,
+        grads[name].map((g) => -d.lr * g),
       ),
     );
   }

@@ -1,4 +1,4 @@
-// Benchmark worker for nabla: workloads B1–B8, eager and (when nb.jit exists) jit; one JSON line per result.
+// Benchmark worker for nabla: workloads B1–B9, eager and (when nb.jit exists) jit; one JSON line per result.
 import * as nb from "nabla";
 import {
   B8_ITERS,
@@ -11,6 +11,7 @@ import {
   checkFields,
   checkMatmul,
   checkMlpStep,
+  checkRnnStep,
   createRunner,
   emit,
   hessianRef,
@@ -18,10 +19,14 @@ import {
   type Measured,
   type Mode,
   measure,
+  modesOf,
   PARAM_NAMES,
+  RNN_PARAM_NAMES,
   relErr,
+  rnnInputs,
   rosenGradRef,
   stats,
+  type Timing,
   thirdRef,
   timeRec,
 } from "./common.mjs";
@@ -48,7 +53,7 @@ async function each(
 ) {
   if (!R.want(w)) return;
   for (const size of R.sizes(w))
-    for (const mode of caseModes) await R.run(w, size, mode, (t) => body(size, mode, t));
+    for (const mode of modesOf(w, size, caseModes)) await R.run(w, size, mode, (t) => body(size, mode, t));
 }
 
 // B1: matmul of two n×n matrices (a single kernel, so eager only).
@@ -182,6 +187,102 @@ await each("B8", async (size, mode, t) => {
   }
   const perOp = (m.ms * 1000) / B8_OPS;
   return [{ value: perOp, unit: "us/op", ...stats(m), ...firstMs(m, mode), ...checkFields(err) }];
+});
+
+// B9: tanh RNN (batch 32, hidden 128, input 64), h_t = tanh(x_t W + h_{t−1} U + b), loss = mean(h_T²);
+// one SGD step (lr 0.01) of W, U and b, the time loop written with nb.lax.scan inside nb.valueAndGrad.
+// Cases: the step at T = 100 (jit and eager), the same step with the time loop as a JS for-loop unrolled
+// under jit, and the first call of a freshly built nb.jit(step) (trace + compile + one run) at T = 10, 100
+// and 1,000. The loss and all three updates of the first step are checked against float64 BPTT.
+/** A fresh RNN step: new closures each time, so nothing is reused from an earlier trace or compile. */
+function rnnStep(lr: number, unrolled: boolean) {
+  const cell = (p: Params) => (h: nb.Tensor, x: nb.Tensor) =>
+    nb.tanh(nb.add(nb.add(nb.matmul(x, p.W!), nb.matmul(h, p.U!)), p.b!));
+  const loss = (p: Params, xs: nb.Tensor, h0: nb.Tensor) => {
+    let h = h0;
+    if (unrolled) {
+      const [T, B, I] = xs.shape as [number, number, number];
+      for (let t = 0; t < T; t++) h = cell(p)(h, nb.reshape(nb.slice(xs, [t, 0, 0], [1, B, I]), [B, I]));
+    } else {
+      const step = cell(p);
+      h = nb.lax.scan((c: nb.Tensor, x: nb.Tensor) => [step(c, x), null], h0, xs)[0] as nb.Tensor;
+    }
+    return nb.mean(nb.square(h));
+  };
+  return (p: Params, xs: nb.Tensor, h0: nb.Tensor): [nb.Tensor, Params] => {
+    const [l, g] = nb.valueAndGrad(loss)(p, xs, h0);
+    const next: Params = {};
+    for (const k of RNN_PARAM_NAMES) next[k] = nb.sub(p[k]!, nb.mul(g[k] as nb.Tensor, lr));
+    return [l as nb.Tensor, next];
+  };
+}
+
+function rnnSetup(T: number) {
+  const d = rnnInputs(T);
+  const shapes: Record<string, number[]> = { W: [d.I, d.H], U: [d.H, d.H], b: [d.H] };
+  const params: Params = {};
+  for (const k of RNN_PARAM_NAMES) params[k] = tensor(d.params[k]!, shapes[k]!);
+  return { d, params, xs: tensor(d.xs, [T, d.B, d.I]), h0: nb.zeros([d.B, d.H]) };
+}
+
+/** Runs a step and reads back the loss and every updated parameter. */
+function rnnRun(step: ReturnType<typeof rnnStep>, p: Params, xs: nb.Tensor, h0: nb.Tensor) {
+  const [l, next] = step(p, xs, h0);
+  const values: Record<string, Float32Array> = {};
+  for (const k of RNN_PARAM_NAMES) values[k] = data(next[k]!);
+  return { loss: l.item(), values, next };
+}
+
+/** First-call times of `fresh` fresh nb.jit(step) builds: their median, and the count. */
+async function firstCalls(T: number, t: Timing) {
+  const { d, params, xs, h0 } = rnnSetup(T);
+  const times: number[] = [];
+  const seconds: number[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < (R.quick ? 1 : 3); i++) {
+    globalThis.gc?.();
+    const step = jit!(rnnStep(d.lr, false));
+    const start = performance.now();
+    rnnRun(step, params, xs, h0);
+    times.push(performance.now() - start);
+    // A second call of the same build: the run alone, so first − second estimates trace + compile.
+    const again = performance.now();
+    rnnRun(step, params, xs, h0);
+    seconds.push(performance.now() - again);
+    if (times.reduce((a, b) => a + b, 0) > t.capMs) break;
+  }
+  const used = process.cpuUsage(cpu0);
+  const total = [...times, ...seconds].reduce((a, b) => a + b, 0);
+  const median = (v: number[]) => {
+    const s = [...v].sort((a, b) => a - b);
+    const mid = s.length >> 1;
+    return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  };
+  return {
+    ms: median(times),
+    secondMs: median(seconds),
+    reps: times.length,
+    cpu: Number(((used.user + used.system) / 1000 / total).toFixed(2)),
+  };
+}
+
+await each("B9", async (size, mode, t) => {
+  if (size.startsWith("compile-T")) {
+    const m = await firstCalls(Number(size.slice("compile-T".length)), t);
+    const second_ms = Number(m.secondMs.toFixed(1));
+    const note = "first call of a new nb.jit(step); second_ms: the next call of the same build";
+    return [{ value: m.ms, unit: "ms", reps: m.reps, cpu: m.cpu, second_ms, note }];
+  }
+  const { d, params: p0, xs, h0 } = rnnSetup(100);
+  const step = wrap(rnnStep(d.lr, size === "T100-unrolled"), mode);
+  let params = p0;
+  const m = await measure(() => {
+    const r = rnnRun(step, params, xs, h0);
+    params = r.next;
+    return r;
+  }, t);
+  const extra = { ...firstMs(m, mode), ...checkFields(checkRnnStep(m.first.loss, m.first.values, d)) };
+  return [timeRec(m, extra)];
 });
 
 emit({ event: "done" });
