@@ -131,6 +131,84 @@ function condVmap(vals: T[], dims: Dim[], params: CondParams, size: number): [T[
 
 // ---- Taylor mode --------------------------------------------------------------------------------------
 
+/** Which operands carry a series through a jet'd program: float ones with a non-constant series. */
+export const seriesMask = (xs: readonly T[], series: readonly (Series | null)[]): boolean[] =>
+  series.map((s, i) => s !== null && !s.isConstant && isFloat(xs[i]!.aval.dtype));
+
+/** Terms 1..order of each operand in `has` (zeros for known-zero terms), flattened in operand order. */
+export function seriesTerms(
+  xs: readonly T[],
+  series: readonly (Series | null)[],
+  has: readonly boolean[],
+  order: number,
+): T[] {
+  return xs.flatMap((x, i) =>
+    has[i]
+      ? Array.from({ length: order }, (_, k) => {
+          const t = series[i]!.term(k + 1);
+          return t === null ? lax.zerosLike(x.aval) : matchAval(t, x.aval);
+        })
+      : [],
+  );
+}
+
+/**
+ * The program of `run` under jet: inputs are the operands, then the terms 1..order of each operand in
+ * `has`; outputs are the outputs, then the terms 1..order of each float output.
+ */
+export function jetProgram(
+  run: (xs: T[]) => T[],
+  inAvals: readonly Aval[],
+  outAvals: readonly Aval[],
+  has: readonly boolean[],
+  order: number,
+): Program {
+  const n = inAvals.length;
+  return stageFlat(
+    (...xs) => {
+      let k = n;
+      const ps = xs.slice(0, n);
+      const ss = has.map((h, i) => {
+        if (!h) return null;
+        const terms = xs.slice(k, k + order);
+        k += order;
+        return Series.known(ps[i]!.aval, ps[i]!, terms);
+      });
+      const [outs, outSeries] = jetSeriesFlat((...a) => run(a), ps, ss, order);
+      const terms = outSeries.flatMap((s, i) =>
+        isFloat(outAvals[i]!.dtype)
+          ? Array.from({ length: order }, (_, k) => {
+              const t = s?.term(k + 1) ?? null;
+              return t === null ? lax.zerosLike(outAvals[i]!) : matchAval(t, outAvals[i]!);
+            })
+          : [],
+      );
+      return [...outs, ...terms];
+    },
+    [...inAvals, ...inAvals.flatMap((a, i) => (has[i] ? Array.from({ length: order }, () => a) : []))],
+  );
+}
+
+/** The outputs and their series from the results of a `jetProgram`. */
+export function jetResults(
+  res: readonly T[],
+  outAvals: readonly Aval[],
+  order: number,
+): [T[], (Series | null)[]] {
+  const m = outAvals.length;
+  let k = m;
+  const outs = res.slice(0, m);
+  return [
+    outs,
+    outAvals.map((a, i) => {
+      if (!isFloat(a.dtype)) return null;
+      const terms = res.slice(k, k + order);
+      k += order;
+      return Series.known(outs[i]!.aval, outs[i]!, terms);
+    }),
+  ];
+}
+
 /** cond over the jet'd branches: inputs are the primals and the terms 1..order of each non-constant series. */
 function condJet(
   primals: T[],
@@ -140,56 +218,12 @@ function condJet(
 ): [T[], (Series | null)[]] {
   const [index, ...ops] = primals;
   const opSeries = series.slice(1);
-  const has = opSeries.map((s, i) => s !== null && !s.isConstant && isFloat(ops[i]!.aval.dtype));
-  const termIns = ops.flatMap((x, i) =>
-    has[i]
-      ? Array.from({ length: order }, (_, k) => {
-          const t = opSeries[i]!.term(k + 1);
-          return t === null ? lax.zerosLike(x.aval) : matchAval(t, x.aval);
-        })
-      : [],
-  );
+  const has = seriesMask(ops, opSeries);
+  const termIns = seriesTerms(ops, opSeries, has, order);
   const outAvals = outAvalsOf(params);
-  const withSeries = outAvals.map((a) => isFloat(a.dtype));
-  const n = ops.length;
-  const branches = params.branches.map((br) =>
-    stageFlat(
-      (...xs) => {
-        let k = n;
-        const ps = xs.slice(0, n);
-        const ss = has.map((h, i) => {
-          if (!h) return null;
-          const terms = xs.slice(k, k + order);
-          k += order;
-          return Series.known(ps[i]!.aval, ps[i]!, terms);
-        });
-        const [outs, outSeries] = jetSeriesFlat((...a) => br.run(a), ps, ss, order);
-        const terms = outSeries.flatMap((s, i) =>
-          withSeries[i]
-            ? Array.from({ length: order }, (_, k) => {
-                const t = s?.term(k + 1) ?? null;
-                return t === null ? lax.zerosLike(outAvals[i]!) : matchAval(t, outAvals[i]!);
-              })
-            : [],
-        );
-        return [...outs, ...terms];
-      },
-      [...ops.map(avalOf), ...termIns.map(avalOf)],
-    ),
-  );
-  const res = cond(index!, [...ops, ...termIns], branches);
-  const m = outAvals.length;
-  let k = m;
-  const outs = res.slice(0, m);
-  return [
-    outs,
-    withSeries.map((w, i) => {
-      if (!w) return null;
-      const terms = res.slice(k, k + order);
-      k += order;
-      return Series.known(outs[i]!.aval, outs[i]!, terms);
-    }),
-  ];
+  const inAvals = ops.map(avalOf);
+  const branches = params.branches.map((br) => jetProgram((a) => br.run(a), inAvals, outAvals, has, order));
+  return jetResults(cond(index!, [...ops, ...termIns], branches), outAvals, order);
 }
 
 // ---- partial evaluation -------------------------------------------------------------------------------

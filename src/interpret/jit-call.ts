@@ -9,10 +9,17 @@ import type { Aval, Tensor } from "../core/tensor.js";
 import { type JitCallParams, jitCall } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
 import type { Dim } from "../primitives/rule-helpers.js";
-import { Series } from "../primitives/series.js";
+import type { Series } from "../primitives/series.js";
 import { type Arg, isLin } from "../primitives/unbroadcast.js";
-import { matchAval, type SplitProgram, splitProgram } from "./control.js";
-import { jetSeriesFlat } from "./jet.js";
+import {
+  jetProgram,
+  jetResults,
+  matchAval,
+  type SplitProgram,
+  seriesMask,
+  seriesTerms,
+  splitProgram,
+} from "./control.js";
 import { jvpFlat } from "./jvp.js";
 import { linearizeFlat } from "./partial-eval.js";
 import { stageFlat } from "./stage.js";
@@ -98,57 +105,13 @@ export function jitCallJet(
   { program, name }: JitCallParams,
   order: number,
 ): [T[], (Series | null)[]] {
-  const has = series.map((s, i) => s !== null && !s.isConstant && isFloat(primals[i]!.aval.dtype));
-  const termIns = primals.flatMap((x, i) =>
-    has[i]
-      ? Array.from({ length: order }, (_, k) => {
-          const t = series[i]!.term(k + 1);
-          return t === null ? lax.zerosLike(x.aval) : matchAval(t, x.aval);
-        })
-      : [],
-  );
+  const has = seriesMask(primals, series);
+  const termIns = seriesTerms(primals, series, has, order);
   const outAvals = outAvalsOf(program);
-  const withSeries = outAvals.map((a) => isFloat(a.dtype));
-  const inAvals = inAvalsOf(program);
-  const n = primals.length;
-  const jetProgram = memo(program, `jet|${mask(has)}|${order}`, () =>
-    stageFlat(
-      (...xs) => {
-        let k = n;
-        const ps = xs.slice(0, n);
-        const ss = has.map((h, i) => {
-          if (!h) return null;
-          const terms = xs.slice(k, k + order);
-          k += order;
-          return Series.known(ps[i]!.aval, ps[i]!, terms);
-        });
-        const [outs, outSeries] = jetSeriesFlat((...a) => program.run(a), ps, ss, order);
-        const terms = outSeries.flatMap((s, i) =>
-          withSeries[i]
-            ? Array.from({ length: order }, (_, k) => {
-                const t = s?.term(k + 1) ?? null;
-                return t === null ? lax.zerosLike(outAvals[i]!) : matchAval(t, outAvals[i]!);
-              })
-            : [],
-        );
-        return [...outs, ...terms];
-      },
-      [...inAvals, ...inAvals.flatMap((a, i) => (has[i] ? Array.from({ length: order }, () => a) : []))],
-    ),
+  const jetted = memo(program, `jet|${mask(has)}|${order}`, () =>
+    jetProgram((a) => program.run(a), inAvalsOf(program), outAvals, has, order),
   );
-  const res = jitCall([...primals, ...termIns], jetProgram, `jet(${name})`);
-  const m = outAvals.length;
-  let k = m;
-  const outs = res.slice(0, m);
-  return [
-    outs,
-    withSeries.map((w, i) => {
-      if (!w) return null;
-      const terms = res.slice(k, k + order);
-      k += order;
-      return Series.known(outs[i]!.aval, outs[i]!, terms);
-    }),
-  ];
+  return jetResults(jitCall([...primals, ...termIns], jetted, `jet(${name})`), outAvals, order);
 }
 
 // ---- partial evaluation -------------------------------------------------------------------------------
