@@ -42,6 +42,12 @@ const floatUnary = (op: string, f: (x: Tensor) => Tensor) =>
     if (arguments.length > 1) extraArgument(op, "x", arguments[1], arguments.length);
     return f(floatArg(op, x, FIRST));
   };
+/** A unary op on any dtype (the result keeps it). */
+const anyUnary = (op: string, f: (x: Tensor) => Tensor) =>
+  function (x: TensorLike): Tensor {
+    if (arguments.length > 1) extraArgument(op, "x", arguments[1], arguments.length);
+    return f(asTensor(x, op, FIRST));
+  };
 
 /** Elementwise x + y with broadcasting. @example `nb.add([1, 2], 10).toArray(); // [11, 12]` */
 export const add = binary("add", lax.add);
@@ -77,30 +83,15 @@ export function square(x: TensorLike): Tensor {
   return lax.mul(t, t);
 }
 /** |x|. @example `nb.abs([-2, 3]).toArray(); // [2, 3]` */
-export function abs(x: TensorLike): Tensor {
-  if (arguments.length > 1) extraArgument("abs", "x", arguments[1], arguments.length);
-  return lax.abs(asTensor(x, "abs", FIRST));
-}
+export const abs = anyUnary("abs", lax.abs);
 /** The sign of x: −1, 0 or 1. @example `nb.sign([-2, 0, 3]).toArray(); // [-1, 0, 1]` */
-export function sign(x: TensorLike): Tensor {
-  if (arguments.length > 1) extraArgument("sign", "x", arguments[1], arguments.length);
-  return lax.sign(asTensor(x, "sign", FIRST));
-}
+export const sign = anyUnary("sign", lax.sign);
 /** Rounds down. @example `nb.floor([1.5, -1.5]).toArray(); // [1, -2]` */
-export function floor(x: TensorLike): Tensor {
-  if (arguments.length > 1) extraArgument("floor", "x", arguments[1], arguments.length);
-  return lax.floor(asTensor(x, "floor", FIRST));
-}
+export const floor = anyUnary("floor", lax.floor);
 /** Rounds up. @example `nb.ceil([1.5, -1.5]).toArray(); // [2, -1]` */
-export function ceil(x: TensorLike): Tensor {
-  if (arguments.length > 1) extraArgument("ceil", "x", arguments[1], arguments.length);
-  return lax.ceil(asTensor(x, "ceil", FIRST));
-}
+export const ceil = anyUnary("ceil", lax.ceil);
 /** Rounds to nearest, ties to even (as NumPy). @example `nb.round([0.5, 1.5, 2.4]).toArray(); // [0, 2, 2]` */
-export function round(x: TensorLike): Tensor {
-  if (arguments.length > 1) extraArgument("round", "x", arguments[1], arguments.length);
-  return lax.round(asTensor(x, "round", FIRST));
-}
+export const round = anyUnary("round", lax.round);
 
 /** √x. @example `nb.sqrt([4, 9]).toArray(); // [2, 3]` */
 export const sqrt = floatUnary("sqrt", lax.sqrt);
