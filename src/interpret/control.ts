@@ -440,29 +440,44 @@ function condTranspose(cts: Ct[], args: Arg[], params: CondParams): Ct[] {
   const linAvals = ops.filter((a) => isLin(a)) as Aval[];
   const outAvals = outAvalsOf(params);
   const ctVals = cts.map((c, i) => (c === null ? lax.zerosLike(outAvals[i]!) : matchAval(c, outAvals[i]!)));
-  const nRes = res.length;
+  const resAvals = res.map(avalOf);
   const branches = params.branches.map((br) =>
-    stageFlat(
-      (...xs) => {
-        const rs = xs.slice(0, nRes);
-        // The branch as a function of its linear operands (linear, so linearizing at zero gives itself).
-        const f = (...l: T[]): T[] => {
-          let r = 0;
-          let k = 0;
-          return br.run(lin.map((isL) => (isL ? l[k++]! : rs[r++]!)));
-        };
-        const [, linear] = linearizeFlat(
-          f,
-          linAvals.map((a) => lax.zerosLike(a)),
-        );
-        return transposeProgram(linear, xs.slice(nRes));
-      },
-      [...res.map(avalOf), ...outAvals],
-    ),
+    transposedProgram((a) => br.run(a), lin, resAvals, linAvals, outAvals),
   );
   const out = cond(index, [...res, ...ctVals], branches);
   let k = 0;
   return [null, ...lin.map((l) => (l ? out[k++]! : null))];
+}
+
+/**
+ * The transpose of `run`, linear in the operands marked in `lin`, as a program: inputs are the other operands
+ * (residuals, avals `resAvals`), then one cotangent per output; outputs are the cotangents of the linear ones.
+ */
+export function transposedProgram(
+  run: (xs: T[]) => T[],
+  lin: readonly boolean[],
+  resAvals: readonly Aval[],
+  linAvals: readonly Aval[],
+  outAvals: readonly Aval[],
+): Program {
+  const nRes = resAvals.length;
+  return stageFlat(
+    (...xs) => {
+      const rs = xs.slice(0, nRes);
+      // The function of its linear operands alone (linear, so linearizing at zero gives itself).
+      const f = (...l: T[]): T[] => {
+        let r = 0;
+        let k = 0;
+        return run(lin.map((isL) => (isL ? l[k++]! : rs[r++]!)));
+      };
+      const [, linear] = linearizeFlat(
+        f,
+        linAvals.map((a) => lax.zerosLike(a)),
+      );
+      return transposeProgram(linear, xs.slice(nRes));
+    },
+    [...resAvals, ...outAvals],
+  );
 }
 
 /** The rules of every multi-output primitive. */

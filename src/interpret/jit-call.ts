@@ -19,11 +19,10 @@ import {
   seriesMask,
   seriesTerms,
   splitProgram,
+  transposedProgram,
 } from "./control.js";
 import { jvpFlat } from "./jvp.js";
-import { linearizeFlat } from "./partial-eval.js";
 import { stageFlat } from "./stage.js";
-import { transposeProgram } from "./transpose.js";
 import { vmapFlat } from "./vmap.js";
 
 type T = Tensor;
@@ -143,24 +142,13 @@ export function jitCallTranspose(cts: Ct[], args: Arg[], { program, name }: JitC
   const linAvals = inAvals.filter((_, i) => lin[i]);
   const outAvals = outAvalsOf(program);
   const ctVals = cts.map((c, i) => (c === null ? lax.zerosLike(outAvals[i]!) : matchAval(c, outAvals[i]!)));
-  const nRes = res.length;
   const transposed = memo(program, `transpose|${mask(lin)}`, () =>
-    stageFlat(
-      (...xs) => {
-        const rs = xs.slice(0, nRes);
-        // The program as a function of its linear operands (linear, so linearizing at zero gives itself).
-        const f = (...l: T[]): T[] => {
-          let r = 0;
-          let k = 0;
-          return program.run(lin.map((isL) => (isL ? l[k++]! : rs[r++]!)));
-        };
-        const [, linear] = linearizeFlat(
-          f,
-          linAvals.map((a) => lax.zerosLike(a)),
-        );
-        return transposeProgram(linear, xs.slice(nRes));
-      },
-      [...inAvals.filter((_, i) => !lin[i]), ...outAvals],
+    transposedProgram(
+      (a) => program.run(a),
+      lin,
+      inAvals.filter((_, i) => !lin[i]),
+      linAvals,
+      outAvals,
     ),
   );
   const out = jitCall([...res, ...ctVals], transposed, `transpose(${name})`);
