@@ -1,7 +1,14 @@
 // Programs: a staged, flat list of primitive applications (JAX's jaxpr), with printing and evaluation.
 
 import { ValueError } from "./errors.js";
-import { type AnyPrim, isMulti, type MultiPrimParams, type PrimParams } from "./primitives.js";
+import {
+  type AnyPrim,
+  isMulti,
+  type MultiPrim,
+  type MultiPrimParams,
+  type Prim,
+  type PrimParams,
+} from "./primitives.js";
 import { type Aval, avalString, ConcreteTensor, type Tensor } from "./tensor.js";
 import { bind, bindMulti } from "./trace.js";
 
@@ -162,18 +169,7 @@ export class Program {
           `Program.run: input ${i} is ${avalString(a.aval)} but the program expects ${avalString(v)}`,
         );
     });
-    const env = new Map<Var, Tensor>();
-    this.constVars.forEach((v, i) => env.set(v, this.constValues[i]!));
-    this.inVars.forEach((v, i) => env.set(v, args[i]!));
-    const read = (v: Var): Tensor => env.get(v)!;
-    for (const e of this.eqns) {
-      const prim = e.prim;
-      if (isMulti(prim)) {
-        const outs = bindMulti(prim, e.inputs.map(read), e.params as MultiPrimParams[typeof prim]);
-        e.outs.forEach((v, i) => env.set(v, outs[i]!));
-      } else env.set(e.outs[0]!, bind(prim, e.inputs.map(read), e.params as PrimParams[typeof prim]));
-    }
-    return this.outs.map(read);
+    return interpretProgram(this, this.constValues, args, bind, bindMulti);
   }
 
   toString(): string {
@@ -324,4 +320,29 @@ function fmtParams(p: object): string {
   if (entries.length === 0) return "";
   const fmt = (v: unknown): string => (Array.isArray(v) ? `(${v.join(",")})` : String(v));
   return `[${entries.map(([k, v]) => `${k}=${fmt(v)}`).join(" ")}]`;
+}
+
+/**
+ * Runs a program's equations in order on values of any kind: `one` applies a single-output primitive,
+ * `multi` one with several outputs (bind and bindMulti for Program.run; the kernels for eager evaluation).
+ */
+export function interpretProgram<V>(
+  p: Program,
+  consts: readonly V[],
+  args: readonly V[],
+  one: <P extends Prim>(prim: P, ins: V[], params: PrimParams[P]) => V,
+  multi: <P extends MultiPrim>(prim: P, ins: V[], params: MultiPrimParams[P]) => V[],
+): V[] {
+  const env = new Map<Var, V>();
+  p.constVars.forEach((v, i) => env.set(v, consts[i]!));
+  p.inVars.forEach((v, i) => env.set(v, args[i]!));
+  const read = (v: Var): V => env.get(v)!;
+  for (const e of p.eqns) {
+    const prim = e.prim;
+    if (isMulti(prim)) {
+      const outs = multi(prim, e.inputs.map(read), e.params as MultiPrimParams[typeof prim]);
+      e.outs.forEach((v, i) => env.set(v, outs[i]!));
+    } else env.set(e.outs[0]!, one(prim, e.inputs.map(read), e.params as PrimParams[typeof prim]));
+  }
+  return p.outs.map(read);
 }

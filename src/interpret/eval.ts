@@ -6,14 +6,8 @@ import { referenceBackend } from "../backend/reference/index.js";
 import { programKernel } from "../compile/control.js";
 import { settings } from "../core/config.js";
 import { NablaError, ValueError } from "../core/errors.js";
-import {
-  isMulti,
-  type MultiPrim,
-  type MultiPrimParams,
-  type Prim,
-  type PrimParams,
-} from "../core/primitives.js";
-import type { Program, Var } from "../core/program.js";
+import type { MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
+import { interpretProgram, type Program } from "../core/program.js";
 import { type Aval, avalString, ConcreteTensor } from "../core/tensor.js";
 import { setEvalMulti, setEvalPrimitive } from "../core/trace.js";
 import { checkPrimitive } from "../debug/nans.js";
@@ -176,18 +170,8 @@ const multiEval: {
  * trace folding a cond of constants does not record the branch's equations).
  */
 export function evalProgram(p: Program, args: readonly ConcreteTensor[]): ConcreteTensor[] {
-  const env = new Map<Var, ConcreteTensor>();
-  p.constVars.forEach((v, i) => env.set(v, p.constValues[i]!.concrete()));
-  p.inVars.forEach((v, i) => env.set(v, args[i]!));
-  const read = (v: Var) => env.get(v)!;
-  for (const e of p.eqns) {
-    const prim = e.prim;
-    if (isMulti(prim)) {
-      const outs = evalMulti(prim, e.inputs.map(read), e.params as MultiPrimParams[typeof prim]);
-      e.outs.forEach((v, i) => env.set(v, outs[i]!));
-    } else env.set(e.outs[0]!, evalPrimitive(prim, e.inputs.map(read), e.params as PrimParams[typeof prim]));
-  }
-  return p.outs.map(read);
+  const consts = p.constValues.map((c) => c.concrete());
+  return interpretProgram(p, consts, args, evalPrimitive, evalMulti);
 }
 
 setEvalMulti(evalMulti);
