@@ -80,7 +80,9 @@ export function toGraph(program: Program): Graph | null {
     for (const e of eqns) {
       const prim = e.prim;
       const inputs = e.inputs.map((v) => ids.get(v)!);
-      if (prim === "jit_call") {
+      // A rematerialized call (nb.checkpoint) stays one step, so the backward pass's recomputation is not
+      // merged with the forward pass's values, which would keep them alive.
+      if (prim === "jit_call" && !(e.params as MultiPrimParams["jit_call"]).remat) {
         const p = (e.params as MultiPrimParams["jit_call"]).program;
         const local = new Map<Var, number>();
         for (let i = 0; i < p.constVars.length; i++) {

@@ -78,9 +78,10 @@ export interface MultiPrimParams {
   /**
    * jit_call(...operands): a jitted function called under a transformation (JAX's pjit): runs `program`, a
    * closed program traced once per signature, compiled. `name` is the function's, for printing. Declared
-   * in primitives/jit-call.ts, its rules in interpret/jit-call.ts.
+   * in primitives/jit-call.ts, its rules in interpret/jit-call.ts. `remat` (nb.checkpoint) makes
+   * linearization keep only the operands and recompute the rest when the linear part runs.
    */
-  jit_call: { program: Program; name: string };
+  jit_call: { program: Program; name: string; remat?: true };
   /**
    * scan(...consts, ...carry, ...xs): runs `body(consts, carry, x_i) → (carry, y_i)` for i over the leading
    * axis of the xs (`length` steps, last to first when `reverse`) and returns the final carry, then the ys

@@ -20,11 +20,13 @@ import { jetSeriesFlat } from "./jet.js";
 import { jitCallJet, jitCallJvp, jitCallTranspose, jitCallVmap, splitCall } from "./jit-call.js";
 import { jvpFlat } from "./jvp.js";
 import {
+  knownScanOperands,
   scanJet,
   scanJvp,
   scanTranspose,
   scanVmap,
   splitScan,
+  unknownScanOperands,
   whileJet,
   whileJvp,
   whileTranspose,
@@ -285,24 +287,26 @@ export function splitProgram(
     }
     if (e.prim === "jit_call") {
       // A call split like a cond of one branch: a known call now, an unknown call reading its residuals.
-      const { program, name } = e.params as JitCallParams;
-      const split = splitCall(program, unk);
+      const { program, name, remat } = e.params as JitCallParams;
+      const split = splitCall(program, unk, remat === true);
       const nKnownOut = split.outUnknown.filter((u) => !u).length;
       const resVars = split.known.outs.slice(nKnownOut).map((v) => new Var(v.aval));
+      // A rematerialized call's residuals are its known operands.
+      const resIns = remat ? e.inputs.filter((_, i) => !unk[i]) : resVars;
       const knownOuts = e.outs.filter((_, i) => !split.outUnknown[i]);
       if (knownOuts.length + resVars.length > 0)
         knownEqns.push({
           prim: "jit_call",
           inputs: e.inputs.filter((_, i) => !unk[i]),
-          params: { program: split.known, name },
+          params: remat ? { program: split.known, name, remat } : { program: split.known, name },
           outs: [...knownOuts, ...resVars],
         });
       const unknownOuts = e.outs.filter((_, i) => split.outUnknown[i]);
       if (unknownOuts.length > 0)
         unknownEqns.push({
           prim: "jit_call",
-          inputs: [...resVars, ...e.inputs.filter((_, i) => unk[i])],
-          params: { program: split.unknown, name },
+          inputs: [...resIns, ...e.inputs.filter((_, i) => unk[i])],
+          params: remat ? { program: split.unknown, name, remat } : { program: split.unknown, name },
           outs: unknownOuts,
         });
       for (const v of unknownOuts) unknown.add(v);
@@ -312,25 +316,17 @@ export function splitProgram(
       // A nested scan: its known half (with the residuals of every step) and its unknown half, as at top level.
       const sp = e.params as ScanParams;
       const split = splitScan(sp, unk);
-      const n = sp.nConsts + sp.nCarry;
-      const pick = (from: number, to: number, u: boolean) =>
-        e.inputs.slice(from, to).filter((_, i) => split.inUnknown[from + i] === u);
       const resVars = split.resAvals.map((a) => new Var(a));
       knownEqns.push({
         prim: "scan",
-        inputs: [...pick(0, sp.nConsts, false), ...pick(sp.nConsts, n, false), ...pick(n, unk.length, false)],
+        inputs: knownScanOperands(split, e.inputs),
         params: split.known,
         outs: [...e.outs.filter((_, i) => !split.outUnknown[i]), ...resVars],
       });
       const unknownOuts = e.outs.filter((_, i) => split.outUnknown[i]);
       unknownEqns.push({
         prim: "scan",
-        inputs: [
-          ...pick(0, sp.nConsts, true),
-          ...pick(sp.nConsts, n, true),
-          ...resVars,
-          ...pick(n, unk.length, true),
-        ],
+        inputs: unknownScanOperands(split, sp, e.inputs, resVars),
         params: split.unknown,
         outs: unknownOuts,
       });

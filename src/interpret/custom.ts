@@ -1,16 +1,18 @@
 // Custom derivative rules: a function whose JVP is given by the user instead of derived from its body.
 
 import { functionArg } from "../core/args.js";
+import { settings } from "../core/config.js";
 import { toTensor } from "../core/convert.js";
 import { fmtShape, PytreeError, ShapeError } from "../core/errors.js";
+import type { Program } from "../core/program.js";
 import { flatten, type Pytree, type TreeDef, treeString, treesEqual, unflatten } from "../core/pytree.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Tracer } from "../core/trace.js";
+import { closeProgram, jitCall } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
 import { customJvpUnderJet } from "./jet.js";
-import { JVPTrace, JVPTracer, jvpFlat } from "./jvp.js";
-import { linearizeFlat } from "./partial-eval.js";
-import { transposeProgram } from "./transpose.js";
+import { JVPTrace, JVPTracer } from "./jvp.js";
+import { stageFlat } from "./stage.js";
 import { BatchTrace, BatchTracer, vmapFlat } from "./vmap.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: custom functions take any pytree signature
@@ -158,10 +160,10 @@ function singleTensor(name: string, value: unknown): Tensor {
  * nb.grad((x) => nb.mul(clipGrad(x), 10))(1).item(); // 1
  * ```
  */
-export function customVjp<F extends AnyFn>(
+export function customVjp<F extends AnyFn, R = unknown>(
   f: F,
-  fwd: (...args: unknown[]) => [unknown, unknown],
-  bwd: (residuals: unknown, ct: Tensor) => unknown[],
+  fwd: (...args: Parameters<F>) => readonly [unknown, R],
+  bwd: (residuals: NoInfer<R>, ct: Tensor) => unknown[],
 ): F {
   functionArg("customVjp", "f", f);
   functionArg("customVjp", "fwd", fwd);
@@ -181,7 +183,7 @@ export function customVjp<F extends AnyFn>(
             (...xs: unknown[]) => {
               const r = vmapFlat(
                 (...u) => {
-                  const [o, res] = fwd(...unflatten<unknown[]>(def, u));
+                  const [o, res] = fwd(...unflatten<Parameters<F>>(def, u));
                   const [ol, od] = flatten(o as Pytree, "customVjp output");
                   outDef.def = od;
                   const [rl, rd] = flatten(res as Pytree, "customVjp residuals");
@@ -218,7 +220,7 @@ export function customVjp<F extends AnyFn>(
     if (ctx === null) return f(...args);
     const primals = ctx.ts.map((t) => t.primal);
     const avals = primals.map((p) => p.aval);
-    const [out0, res] = fwd(...unflatten<unknown[]>(def, primals));
+    const [out0, res] = fwd(...unflatten<Parameters<F>>(def, primals));
     const out = singleTensor("customVjp", out0);
     const [resLeaves, resDef] = flatten(res as Pytree, "customVjp residuals");
     const transpose = (r: Tensor[], ct: Tensor) => {
@@ -246,7 +248,10 @@ export function customVjp<F extends AnyFn>(
 /**
  * Gradient checkpointing: reverse mode through `checkpoint(f)` keeps only f's inputs and recomputes its
  * intermediates in the backward pass, trading compute for memory. Values and derivatives are unchanged.
- * `f` returns one tensor.
+ * `f` takes and returns pytrees of tensors. Under a transformation the call is one `jit_call` marked
+ * `remat`, holding f's program traced once per signature: linearization stores its operands only, and the
+ * backward pass reruns the program to get what it needs (JAX's `checkpoint`/`remat`). So it composes with
+ * every transformation, at every order, and inside `nb.lax.scan` bodies.
  * @example
  * ```ts
  * const block = nb.checkpoint((x) => nb.tanh(nb.sin(nb.mul(x, x))));
@@ -255,20 +260,40 @@ export function customVjp<F extends AnyFn>(
  */
 export function checkpoint<F extends AnyFn>(f: F): F {
   functionArg("checkpoint", "f", f);
+  const name = `checkpoint(${f.name || "f"})`;
+  const staged = new Map<string, { program: Program; outDef: TreeDef }>();
   const wrapped = (...args: unknown[]): unknown => {
     const [leaves, def] = flatten(args as Pytree, "checkpoint arguments");
-    const ctx = jvpContext(leaves);
-    if (ctx === null) return f(...args);
-    const primals = ctx.ts.map((t) => t.primal);
-    const call = (...xs: Tensor[]) => singleTensor("checkpoint", f(...unflatten<unknown[]>(def, xs)));
-    const out = call(...primals);
-    const zero = out.aval;
-    // The residuals are f's inputs only; the backward pass recomputes everything else.
-    const forward = (res: Tensor[], tangents: Tensor[]) =>
-      jvpFlat((...xs) => [call(...xs)], res, tangents)[1][0] ?? lax.zerosLike(zero);
-    const transpose = (res: Tensor[], ct: Tensor) =>
-      transposeProgram(linearizeFlat((...xs) => [call(...xs)], res)[1], [ct]);
-    return throughLinear("checkpoint", ctx.trace, ctx.ts, out, primals, forward, transpose);
+    // Nothing is traced: nothing will be differentiated, so f runs as written.
+    if (!leaves.some((l) => l instanceof Tracer)) return f(...args);
+    const xs = leaves.map((l) => toTensor(l));
+    let key = treeString(def);
+    for (const x of xs) key += `|${x.aval.dtype}${x.aval.weak ? "w" : ""}[${x.aval.shape.join(",")}]`;
+    let hit = staged.get(key);
+    let extras: Tensor[] = [];
+    if (hit === undefined) {
+      const out: { def?: TreeDef } = {};
+      const traced = stageFlat(
+        (...ts: Tensor[]): Tensor[] => {
+          const [outLeaves, outDef] = flatten(
+            f(...unflatten<unknown[]>(def, ts)) as Pytree,
+            "checkpoint output",
+          );
+          out.def = outDef;
+          return outLeaves.map((l) => toTensor(l));
+        },
+        xs.map((x) => x.aval),
+      );
+      const closed = closeProgram(traced);
+      hit = { program: closed.program, outDef: out.def! };
+      extras = closed.extras;
+      // A program closing over an outer transformation's values belongs to that application only.
+      if (extras.length === 0) {
+        if (staged.size >= settings.jitCacheSize) staged.delete(staged.keys().next().value!);
+        staged.set(key, hit);
+      }
+    }
+    return unflatten(hit.outDef, jitCall([...xs, ...extras], hit.program, name, true));
   };
   return wrapped as F;
 }

@@ -4,7 +4,7 @@
 // later applications reuse it and its compiled executable. Linearization splits the JVP'd program into a
 // known part (primal outputs and residuals) and a linear part; transposition calls the transposed linear part.
 import { isFloat } from "../core/dtype.js";
-import type { Program } from "../core/program.js";
+import { Program } from "../core/program.js";
 import type { Aval, Tensor } from "../core/tensor.js";
 import { type JitCallParams, jitCall } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
@@ -52,7 +52,11 @@ function memo<R>(p: Program, key: string, make: () => R): R {
 // ---- JVP ----------------------------------------------------------------------------------------------
 
 /** A call of the JVP'd program: inputs are the primals and the non-zero tangents; every float output gets a tangent. */
-export function jitCallJvp(primals: T[], tangents: Tan[], { program, name }: JitCallParams): [T[], Tan[]] {
+export function jitCallJvp(
+  primals: T[],
+  tangents: Tan[],
+  { program, name, remat }: JitCallParams,
+): [T[], Tan[]] {
   const has = tangents.map((t, i) => t !== null && isFloat(primals[i]!.aval.dtype));
   const tanIns = primals.flatMap((x, i) => (has[i] ? [matchAval(tangents[i]!, x.aval)] : []));
   const outAvals = outAvalsOf(program);
@@ -73,7 +77,7 @@ export function jitCallJvp(primals: T[], tangents: Tan[], { program, name }: Jit
       [...inAvals, ...inAvals.filter((_, i) => has[i])],
     ),
   );
-  const res = jitCall([...primals, ...tanIns], jvpProgram, `jvp(${name})`);
+  const res = jitCall([...primals, ...tanIns], jvpProgram, `jvp(${name})`, remat === true);
   const m = outAvals.length;
   let k = m;
   return [res.slice(0, m), withTan.map((w) => (w ? res[k++]! : null))];
@@ -85,13 +89,13 @@ export function jitCallJvp(primals: T[], tangents: Tan[], { program, name }: Jit
 export function jitCallVmap(
   vals: T[],
   dims: Dim[],
-  { program, name }: JitCallParams,
+  { program, name, remat }: JitCallParams,
   size: number,
 ): [T[], Dim[]] {
   const batched = memo(program, `vmap|${dims.map((d) => (d === null ? "-" : d)).join(",")}|${size}`, () =>
     stageFlat((...xs) => vmapFlat((...a) => program.run(a), dims, 0, xs), vals.map(avalOf)),
   );
-  const outs = jitCall(vals, batched, `vmap(${name})`);
+  const outs = jitCall(vals, batched, `vmap(${name})`, remat === true);
   return [outs, outs.map(() => 0)];
 }
 
@@ -101,7 +105,7 @@ export function jitCallVmap(
 export function jitCallJet(
   primals: T[],
   series: (Series | null)[],
-  { program, name }: JitCallParams,
+  { program, name, remat }: JitCallParams,
   order: number,
 ): [T[], (Series | null)[]] {
   const has = seriesMask(primals, series);
@@ -110,7 +114,11 @@ export function jitCallJet(
   const jetted = memo(program, `jet|${mask(has)}|${order}`, () =>
     jetProgram((a) => program.run(a), inAvalsOf(program), outAvals, has, order),
   );
-  return jetResults(jitCall([...primals, ...termIns], jetted, `jet(${name})`), outAvals, order);
+  return jetResults(
+    jitCall([...primals, ...termIns], jetted, `jet(${name})`, remat === true),
+    outAvals,
+    order,
+  );
 }
 
 // ---- partial evaluation -------------------------------------------------------------------------------
@@ -118,15 +126,42 @@ export function jitCallJet(
 /**
  * The program split for these unknown operands (known part: known operands → known outputs, then
  * residuals; unknown part: residuals, then unknown operands → unknown outputs), kept per program and mask.
+ * Rematerialized (`remat`): the known part returns the known outputs only, the residuals are the known
+ * operands themselves (the caller passes them), and the unknown part is the whole program, which
+ * recomputes what it needs from them when it runs (or is transposed).
  */
-export function splitCall(program: Program, unknownIn: readonly boolean[]): SplitProgram {
-  return memo(program, `split|${mask(unknownIn)}`, () =>
+export function splitCall(program: Program, unknownIn: readonly boolean[], remat = false): SplitProgram {
+  const plain = memo(program, `split|${mask(unknownIn)}`, () =>
     splitProgram(
       program,
       unknownIn,
       program.outs.map(() => false),
     ),
   );
+  if (!remat) return plain;
+  return memo(program, `remat|${mask(unknownIn)}`, () => {
+    const { known, outUnknown } = plain;
+    const nKnownOut = outUnknown.filter((u) => !u).length;
+    const knownIns = program.inVars.filter((_, i) => !unknownIn[i]);
+    return {
+      known: new Program(
+        known.constVars,
+        known.constValues,
+        known.inVars,
+        known.eqns,
+        known.outs.slice(0, nKnownOut),
+      ),
+      unknown: new Program(
+        program.constVars,
+        program.constValues,
+        [...knownIns, ...program.inVars.filter((_, i) => unknownIn[i])],
+        program.eqns,
+        program.outs.filter((_, i) => outUnknown[i]),
+      ),
+      outUnknown,
+      nRes: knownIns.length,
+    };
+  });
 }
 
 // ---- transposition ------------------------------------------------------------------------------------

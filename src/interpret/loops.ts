@@ -6,7 +6,7 @@
 // loop has no reverse mode: its trip count is not known ahead.
 import { isFloat } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
-import { Program } from "../core/program.js";
+import { Program, type Var } from "../core/program.js";
 import type { Aval, Tensor } from "../core/tensor.js";
 import * as lax from "../primitives/lax.js";
 import { type ScanParams, scan, type WhileParams, whileLoop } from "../primitives/loops.js";
@@ -207,16 +207,53 @@ export function scanJet(
 
 // ---- partial evaluation -------------------------------------------------------------------------------
 
-/** A scan split into a known scan (known outputs, then each step's residuals as ys) and an unknown scan. */
+/**
+ * A scan split into a known scan (known outputs, then each step's residuals as ys) and an unknown scan.
+ * A residual that is one of the known constants or xs themselves is not stacked again: the unknown scan
+ * takes that operand directly (a weight read at every step is kept once, not once per step).
+ */
 export interface SplitScan {
-  /** Known constants, carry and xs → known carry, known ys, then the residuals. */
+  /** Known constants, carry and xs → known carry, known ys, then the stacked residuals. */
   readonly known: ScanParams;
-  /** Unknown constants, unknown carry, then the stacked residuals and the unknown xs. */
+  /**
+   * Constant residuals, unknown constants, unknown carry, then the stacked residuals, the xs residuals and
+   * the unknown xs.
+   */
   readonly unknown: ScanParams;
   /** Which operands of the scan the unknown part takes (a known carry the body makes unknown is among them). */
   readonly inUnknown: boolean[];
   readonly outUnknown: boolean[];
+  /** The avals of the stacked residuals (with the leading steps axis). */
   readonly resAvals: Aval[];
+  /** Operand indices of the known constants the unknown scan reads as constants. */
+  readonly constRes: number[];
+  /** Operand indices of the known xs the unknown scan reads as scanned values. */
+  readonly xsRes: number[];
+}
+
+/** The unknown scan's operands: `pick(from, to, unknown)` selects operands, `stacked` are the residual ys. */
+export function unknownScanOperands<X>(
+  split: SplitScan,
+  params: ScanParams,
+  operands: readonly X[],
+  stacked: readonly X[],
+): X[] {
+  const n = params.nConsts + params.nCarry;
+  const pick = (from: number, to: number) =>
+    operands.slice(from, to).filter((_, i) => split.inUnknown[from + i]);
+  return [
+    ...split.constRes.map((i) => operands[i]!),
+    ...pick(0, params.nConsts),
+    ...pick(params.nConsts, n),
+    ...stacked,
+    ...split.xsRes.map((i) => operands[i]!),
+    ...pick(n, operands.length),
+  ];
+}
+
+/** The known scan's operands. */
+export function knownScanOperands<X>(split: SplitScan, operands: readonly X[]): X[] {
+  return operands.filter((_, i) => !split.inUnknown[i]);
 }
 
 export function splitScan(params: ScanParams, unknownIn: readonly boolean[]): SplitScan {
@@ -234,8 +271,35 @@ export function splitScan(params: ScanParams, unknownIn: readonly boolean[]): Sp
   const carryUnknown = inUnknown.slice(nConsts, nConsts + nCarry);
   const split = splitProgram(body, inUnknown, [...carryUnknown, ...none.slice(nCarry)]);
   const nKnownCarry = carryUnknown.filter((u) => !u).length;
-  const resAvals = split.known.outs.slice(split.known.outs.length - split.nRes).map((v) => v.aval);
-  // The unknown part reads the residuals first; as a scan body they are scanned values after the carry.
+  const k = split.known;
+  const nKnownOut = k.outs.length - split.nRes;
+  // Where each residual comes from: a known constant or xs operand of the scan, or the body (stacked).
+  const operandOf = new Map<Var, number>();
+  let q = 0;
+  inUnknown.forEach((u, i) => {
+    if (!u) operandOf.set(k.inVars[q++]!, i);
+  });
+  const constRes: number[] = [];
+  const xsRes: number[] = [];
+  const constSlots: number[] = [];
+  const xsSlots: number[] = [];
+  const stackSlots: number[] = [];
+  k.outs.slice(nKnownOut).forEach((v, r) => {
+    const i = operandOf.get(v);
+    if (i !== undefined && i < nConsts) {
+      constRes.push(i);
+      constSlots.push(r);
+    } else if (i !== undefined && i >= nConsts + nCarry) {
+      xsRes.push(i);
+      xsSlots.push(r);
+    } else stackSlots.push(r);
+  });
+  const known = new Program(k.constVars, k.constValues, k.inVars, k.eqns, [
+    ...k.outs.slice(0, nKnownOut),
+    ...stackSlots.map((r) => k.outs[nKnownOut + r]!),
+  ]);
+  const resAvals = stackSlots.map((r) => k.outs[nKnownOut + r]!.aval);
+  // The unknown part reads the residuals first; as a scan body they are constants or scanned values.
   const u = split.unknown;
   const nUnknownConsts = inUnknown.slice(0, nConsts).filter(Boolean).length;
   const nUnknownCarry = carryUnknown.filter(Boolean).length;
@@ -244,13 +308,19 @@ export function splitScan(params: ScanParams, unknownIn: readonly boolean[]): Sp
   const unknownBody = new Program(
     u.constVars,
     u.constValues,
-    [...rest.slice(0, nUnknownConsts + nUnknownCarry), ...res, ...rest.slice(nUnknownConsts + nUnknownCarry)],
+    [
+      ...constSlots.map((r) => res[r]!),
+      ...rest.slice(0, nUnknownConsts + nUnknownCarry),
+      ...stackSlots.map((r) => res[r]!),
+      ...xsSlots.map((r) => res[r]!),
+      ...rest.slice(nUnknownConsts + nUnknownCarry),
+    ],
     u.eqns,
     u.outs,
   );
   return {
     known: {
-      body: split.known,
+      body: known,
       nConsts: inUnknown.slice(0, nConsts).filter((x) => !x).length,
       nCarry: nKnownCarry,
       length,
@@ -258,7 +328,7 @@ export function splitScan(params: ScanParams, unknownIn: readonly boolean[]): Sp
     },
     unknown: {
       body: unknownBody,
-      nConsts: nUnknownConsts,
+      nConsts: constRes.length + nUnknownConsts,
       nCarry: nUnknownCarry,
       length,
       reverse: params.reverse,
@@ -266,6 +336,8 @@ export function splitScan(params: ScanParams, unknownIn: readonly boolean[]): Sp
     inUnknown,
     outUnknown: split.outUnknown,
     resAvals: resAvals.map((a) => stacked(a, length)),
+    constRes,
+    xsRes,
   };
 }
 

@@ -15,7 +15,7 @@ import { abstractEvalMulti, abstractEvalOf } from "../primitives/shape-rules.js"
 import { splitCond } from "./control.js";
 import { splitCall } from "./jit-call.js";
 import { jvpFlat } from "./jvp.js";
-import { splitScan, whileReverseError } from "./loops.js";
+import { knownScanOperands, splitScan, unknownScanOperands, whileReverseError } from "./loops.js";
 
 /** A list of variable numbers in a typed array that doubles when full (no per-element garbage). */
 class IntList {
@@ -196,15 +196,19 @@ export class PETrace extends Trace {
    * A call with some unknown operands: the known part of its program (known outputs and residuals) is
    * called now; a call of the unknown part is recorded, reading the residuals as constants.
    */
-  private partialJitCall(ts: PETracer[], { program, name }: JitCallParams): Tracer[] {
+  private partialJitCall(ts: PETracer[], { program, name, remat }: JitCallParams): Tracer[] {
     const split = splitCall(
       program,
       ts.map((t) => t.known === null),
+      remat === true,
     );
     const knownOps = ts.flatMap((t) => (t.known === null ? [] : [t.known]));
-    const knownRes = split.known.outs.length > 0 ? jitCall(knownOps, split.known, name) : [];
+    const knownRes = split.known.outs.length > 0 ? jitCall(knownOps, split.known, name, remat === true) : [];
     const nKnown = split.outUnknown.filter((u) => !u).length;
-    const residuals = knownRes.slice(nKnown).map((r) => this.pure(r));
+    // A rematerialized call's residuals are its known operands.
+    const residuals = remat
+      ? ts.filter((t) => t.known !== null)
+      : knownRes.slice(nKnown).map((r) => this.pure(r));
     const outAvals = program.outs.map((v) => v.aval);
     const unknownAvals = outAvals.filter((_, i) => split.outUnknown[i]);
     const recorded =
@@ -212,7 +216,7 @@ export class PETrace extends Trace {
         ? this.record(
             "jit_call",
             [...residuals, ...ts.filter((t) => t.known === null)],
-            { program: split.unknown, name },
+            remat ? { program: split.unknown, name, remat } : { program: split.unknown, name },
             unknownAvals,
           )
         : [];
@@ -229,15 +233,13 @@ export class PETrace extends Trace {
       params,
       ts.map((t) => t.known === null),
     );
-    const pick = (from: number, to: number, unknown: boolean) =>
-      ts.slice(from, to).filter((_, i) => split.inUnknown[from + i] === unknown);
-    const n = params.nConsts + params.nCarry;
-    const known = (xs: PETracer[]) => xs.map((t) => t.known!);
     const k = split.known;
+    const [kc, kk] = [k.nConsts, k.nConsts + k.nCarry];
+    const knownOps = knownScanOperands(split, ts).map((t) => t.known!);
     const knownRes = scan(
-      known(pick(0, params.nConsts, false)),
-      known(pick(params.nConsts, n, false)),
-      known(pick(n, ts.length, false)),
+      knownOps.slice(0, kc),
+      knownOps.slice(kc, kk),
+      knownOps.slice(kk),
       k.body,
       params.length,
       params.reverse,
@@ -251,12 +253,7 @@ export class PETrace extends Trace {
     );
     const recorded = this.record(
       "scan",
-      [
-        ...pick(0, params.nConsts, true),
-        ...pick(params.nConsts, n, true),
-        ...residuals,
-        ...pick(n, ts.length, true),
-      ],
+      unknownScanOperands(split, params, ts, residuals),
       split.unknown,
       outAvals.filter((_, i) => split.outUnknown[i]),
     );

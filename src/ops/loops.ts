@@ -1,12 +1,13 @@
 // Loops as primitives (nb.lax): scan and foriLoop trace the body once to a program and bind the scan
 // primitive, so a long recurrence is one equation under jit, vmap, grad and jet; whileLoop binds the while
 // primitive, whose trip count is decided on data (forward mode and batching only).
-import { functionArg } from "../core/args.js";
+import { functionArg, intArg, optionsArg } from "../core/args.js";
 import { toTensor } from "../core/convert.js";
 import { DTypeError, PytreeError, ShapeError, ValueError } from "../core/errors.js";
 import { Program } from "../core/program.js";
 import { flatten, type TreeDef, treeString, treesEqual, unflatten } from "../core/pytree.js";
 import { type Aval, avalString, ConcreteTensor, type Tensor } from "../core/tensor.js";
+import { checkpoint } from "../interpret/custom.js";
 import { stageFlat } from "../interpret/stage.js";
 import { sameAval } from "../primitives/control.js";
 import * as lax from "../primitives/lax.js";
@@ -87,13 +88,32 @@ export interface ScanOptions {
   length?: number;
   /** Walk the xs from last to first (the ys keep the xs' order). */
   reverse?: boolean;
+  /**
+   * Steps per iteration of the loop (JAX's `unroll`): the body is traced this many times in a row, which
+   * saves per-step overhead for small bodies; `true` unrolls the whole loop. Default 1.
+   */
+  unroll?: number | boolean;
+  /**
+   * What reverse mode keeps between the forward and the backward pass:
+   * - `"none"` (default): every step's residuals (fastest, memory O(T · residuals));
+   * - `"steps"`: each step's carry and x only, the step recomputed in the backward pass (a scan of
+   *   `nb.checkpoint(f)`);
+   * - `"sqrt"`: the carry every ⌈√T⌉ steps, each segment recomputed in the backward pass (memory
+   *   O(√T · residuals), about one extra forward pass);
+   * - a number K: segments of K steps, as `"sqrt"` does.
+   */
+  checkpoint?: "none" | "steps" | "sqrt" | number;
 }
+
+const SCAN_OPTIONS = ["length", "reverse", "unroll", "checkpoint"] as const;
 
 /**
  * Loops `f(carry, x) → [carry, y]` over the leading axis of `xs`, returning `[finalCarry, ys]` with the ys
  * stacked on a new leading axis (JAX's `lax.scan`). The body is traced once, so a long recurrence is one
  * equation: grad runs a reverse scan over the stored per-step values, vmap batches the body, jit compiles
  * the body once. The carry must keep its structure, shapes and dtypes; carry, xs and ys are pytrees.
+ * `checkpoint` chooses what reverse mode stores (every step, or segments recomputed in the backward pass:
+ * `{ checkpoint: "sqrt" }` fits a 10,000-step recurrence in O(√T) memory).
  * @example
  * ```ts
  * const [total, partial] = nb.lax.scan((c: nb.Tensor, x: nb.Tensor) => {
@@ -106,15 +126,21 @@ export interface ScanOptions {
  * )(nb.array(0.1));
  * ```
  */
-export function scan(f: AnyFn, init: unknown, xs?: unknown, options: ScanOptions = {}): [unknown, unknown] {
+export function scan(f: AnyFn, init: unknown, xs?: unknown, options?: ScanOptions): [unknown, unknown] {
   functionArg("lax.scan", "f", f);
-  const [initLeaves, carryDef] = flatten(init, "lax.scan init");
+  const opts = optionsArg(
+    "lax.scan",
+    options,
+    SCAN_OPTIONS,
+    '{ length: 10, reverse: true, unroll: 4, checkpoint: "sqrt" }',
+    "fourth",
+  );
   const [xLeaves, xDef] = flatten(xs ?? null, "lax.scan xs");
   const xts = xLeaves.map((x) => toTensor(x));
-  const length = options.length ?? xts[0]?.aval.shape[0];
+  const length = opts.length ?? xts[0]?.aval.shape[0];
   if (length === undefined || !Number.isInteger(length) || length < 0)
     throw new ValueError(
-      `lax.scan: ${options.length === undefined ? "with no xs, give the number of steps as { length }" : `length must be a non-negative integer, got ${describeValue(options.length)}`}`,
+      `lax.scan: ${opts.length === undefined ? "with no xs, give the number of steps as { length }" : `length must be a non-negative integer, got ${describeValue(opts.length)}`}`,
     );
   xts.forEach((x) => {
     if (x.aval.shape[0] !== length)
@@ -122,6 +148,129 @@ export function scan(f: AnyFn, init: unknown, xs?: unknown, options: ScanOptions
         `lax.scan: every xs leaf must have a leading axis of length ${length}, got ${avalString(x.aval)}`,
       );
   });
+  const reverse = opts.reverse === true;
+  const unroll =
+    opts.unroll === true
+      ? Math.max(length, 1)
+      : opts.unroll === false || opts.unroll === undefined
+        ? 1
+        : intArg("lax.scan", "unroll", opts.unroll, 1);
+  const policy = opts.checkpoint ?? "none";
+  let segment = 0;
+  if (policy === "sqrt") segment = Math.ceil(Math.sqrt(length));
+  else if (typeof policy === "number")
+    segment = intArg("lax.scan", "checkpoint (a segment length)", policy, 1);
+  else if (policy !== "none" && policy !== "steps")
+    throw new ValueError(
+      `lax.scan: checkpoint must be "none", "steps", "sqrt" or a segment length, got ${describeValue(policy)}`,
+    );
+  const body = policy === "steps" || segment === 1 ? checkpoint(f) : f;
+  if (segment > 1 && segment < length) {
+    // Segments of `segment` steps, each checkpointed: the outer scan stores one carry per segment.
+    const inner = checkpoint((c: unknown, x: Tensor[]) =>
+      unroll > 1
+        ? blocked(f, c, x, xDef, segment, Math.min(unroll, segment), reverse)
+        : scanFlat(f, c, x, xDef, segment, reverse),
+    );
+    return blocked(f, init, xts, xDef, length, segment, reverse, inner);
+  }
+  if (unroll > 1 && length > 1)
+    return blocked(body, init, xts, xDef, length, Math.min(unroll, length), reverse);
+  return scanFlat(body, init, xts, xDef, length, reverse);
+}
+
+/** Rows [from, to) of t along its leading axis. */
+const rows = (t: Tensor, from: number, to: number): Tensor =>
+  lax.slice(
+    t,
+    t.aval.shape.map((_, i) => (i === 0 ? from : 0)),
+    t.aval.shape.map((d, i) => (i === 0 ? to : d)),
+  );
+
+/** The body's result, checked to be a pair [carry, y]. */
+function callBody(f: AnyFn, c: unknown, x: unknown): [unknown, unknown] {
+  const r = f(c, x);
+  if (!Array.isArray(r) || r.length !== 2)
+    throw new ValueError(`lax.scan: the body must return a pair [carry, y], got ${describeValue(r)}`);
+  return [r[0], r[1]];
+}
+
+/** The leaves of a y pytree, as tensors, and its structure. */
+function yLeaves(ys: unknown): [Tensor[], TreeDef] {
+  const [leaves, def] = flatten(ys, "lax.scan y");
+  return [leaves.map((l) => toTensor(l)), def];
+}
+
+/**
+ * The scan of `f` over `length` steps taken `k` at a time: an outer scan over the ⌊length/k⌋ blocks whose
+ * body runs k steps (`block`; by default k calls of f in a row), then a scan of the remaining steps. The ys
+ * keep the xs' order: reversed, the blocks cover the last steps and are run first.
+ */
+function blocked(
+  f: AnyFn,
+  init: unknown,
+  xs: Tensor[],
+  xDef: TreeDef,
+  length: number,
+  k: number,
+  reverse: boolean,
+  block?: (c: unknown, x: Tensor[]) => [unknown, unknown],
+): [unknown, unknown] {
+  const nBlocks = Math.floor(length / k);
+  const rest = length - nBlocks * k;
+  const first = reverse ? rest : 0;
+  const unrolled = (c: unknown, x: Tensor[]): [unknown, unknown] => {
+    const ys: Tensor[][] = new Array(k);
+    let yDef: TreeDef = { kind: "none", value: null };
+    for (let j = 0; j < k; j++) {
+      const i = reverse ? k - 1 - j : j;
+      const xi = x.map((t) => lax.reshape(rows(t, i, i + 1), t.aval.shape.slice(1)));
+      const r = callBody(f, c, unflatten(xDef, xi));
+      c = r[0];
+      [ys[i], yDef] = yLeaves(r[1]);
+    }
+    const stacked = ys[0]!.map((_, l) =>
+      lax.concatenate(
+        ys.map((y) => lax.reshape(y[l]!, [1, ...y[l]!.aval.shape])),
+        0,
+      ),
+    );
+    return [c, unflatten(yDef, stacked)];
+  };
+  const blockXs = xs.map((t) =>
+    lax.reshape(rows(t, first, first + nBlocks * k), [nBlocks, k, ...t.aval.shape.slice(1)]),
+  );
+  const [afterBlocks, blockYs] = scanFlat(block ?? unrolled, init, blockXs, null, nBlocks, reverse);
+  const [mainYs, yDef] = yLeaves(blockYs);
+  let carry = afterBlocks;
+  let restYs: Tensor[] = [];
+  if (rest > 0) {
+    const restXs = xs.map((t) => (reverse ? rows(t, 0, rest) : rows(t, nBlocks * k, length)));
+    const [c, ys] = scanFlat(f, carry, restXs, xDef, rest, reverse);
+    carry = c;
+    restYs = yLeaves(ys)[0];
+  }
+  const ys = mainYs.map((y, i) => {
+    const flat = lax.reshape(y, [nBlocks * k, ...y.aval.shape.slice(2)]);
+    if (rest === 0) return flat;
+    return lax.concatenate(reverse ? [restYs[i]!, flat] : [flat, restYs[i]!], 0);
+  });
+  return [carry, unflatten(yDef, ys)];
+}
+
+/**
+ * The scan primitive applied to `f`: one step per iteration. The body gets the x pytree `xDef` rebuilt from
+ * the rows of `xts`, or the rows as a flat list when `xDef` is null.
+ */
+function scanFlat(
+  f: AnyFn,
+  init: unknown,
+  xts: Tensor[],
+  xDef: TreeDef | null,
+  length: number,
+  reverse: boolean,
+): [unknown, unknown] {
+  const [initLeaves, carryDef] = flatten(init, "lax.scan init");
   const xAvals = xts.map((x) => ({ ...x.aval, shape: x.aval.shape.slice(1) }));
   const nK = initLeaves.length;
   let yDef: TreeDef = { kind: "none", value: null };
@@ -133,20 +282,19 @@ export function scan(f: AnyFn, init: unknown, xs?: unknown, options: ScanOptions
     (avals) => {
       let carryOut: TreeDef = carryDef;
       const p = stageFlat((...a) => {
-        const r = f(unflatten(carryDef, a.slice(0, nK)), unflatten(xDef, a.slice(nK)));
-        if (!Array.isArray(r) || r.length !== 2)
-          throw new ValueError(`lax.scan: the body must return a pair [carry, y], got ${describeValue(r)}`);
+        const xa = a.slice(nK);
+        const r = callBody(f, unflatten(carryDef, a.slice(0, nK)), xDef === null ? xa : unflatten(xDef, xa));
         const [cs, cDef] = flatten(r[0], "lax.scan carry");
-        const [ys, yd] = flatten(r[1], "lax.scan y");
+        const [ys, yd] = yLeaves(r[1]);
         carryOut = cDef;
         yDef = yd;
-        return [...cs, ...ys].map((o) => toTensor(o));
+        return [...cs.map((o) => toTensor(o)), ...ys];
       }, avals);
       return { program: p, carryOut };
     },
   );
   const { program, extras } = closed(traced.program);
-  const outs = bindScan(extras, traced.carry, xts, program, length, options.reverse === true);
+  const outs = bindScan(extras, traced.carry, xts, program, length, reverse);
   return [unflatten(carryDef, outs.slice(0, nK)), unflatten(yDef, outs.slice(nK))];
 }
 

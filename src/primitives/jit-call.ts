@@ -25,9 +25,16 @@ export function jitCallShape(avals: readonly Aval[], { program, name }: JitCallP
   return program.outs.map((v) => v.aval);
 }
 
-/** Binds jit_call: runs `program` (named `name`) on the operands. */
-export const jitCall = (operands: readonly Tensor[], program: Program, name: string): Tensor[] =>
-  bindMulti("jit_call", operands, { program, name });
+/**
+ * Binds jit_call: runs `program` (named `name`) on the operands. With `remat`, reverse mode stores only the
+ * operands and recomputes the program's intermediates when the backward pass needs them.
+ */
+export const jitCall = (
+  operands: readonly Tensor[],
+  program: Program,
+  name: string,
+  remat = false,
+): Tensor[] => bindMulti("jit_call", operands, remat ? { program, name, remat } : { program, name });
 
 /**
  * A staged program whose constants an outer transformation traces, made closed: those constants become

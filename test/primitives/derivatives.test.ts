@@ -147,7 +147,8 @@ for (const row of opTable) {
       expectClose(program.run(args)[0]!, y, { atol: 0, rtol: 0 }, "program.run");
       // Tangents are shaped like outputs and gradients like inputs, staged or not.
       const ones = args.map((a) => nb.onesLike(a));
-      expect((nb.jvp(row.fn, args, ones)[1] as Tensor).shape).toEqual(y.shape);
+      if (row.modes?.includes("fwd") ?? true)
+        expect((nb.jvp(row.fn, args, ones)[1] as Tensor).shape).toEqual(y.shape);
       const df = gradOf(row, weightsLike(y, 17));
       const gProgram = nb.makeProgram(df)(...args);
       expect(df(...args).map((g) => g.shape)).toEqual(args.map((a) => a.shape));

@@ -70,7 +70,8 @@ function checkRow(row: OpRow, curved: boolean): void {
   });
 }
 
-for (const row of opTable) {
+// Taylor mode is forward mode: rows defined in reverse mode only (a custom VJP) have no jet.
+for (const row of opTable.filter((r) => r.modes?.includes("fwd") ?? true)) {
   describe(row.name, () => {
     it(`jet matches nested jvp to order ${ORDER} along a line`, () => checkRow(row, false));
     it(`jet matches nested jvp to order ${ORDER} along a curved path`, () => checkRow(row, true));

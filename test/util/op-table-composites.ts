@@ -3,6 +3,12 @@ import * as nb from "nabla";
 import { bands, distinct, nonzero, normal, type OpRow, S, separated, uni } from "./op-domains.js";
 
 const checkpointed = nb.checkpoint((x: nb.Tensor, y: nb.Tensor) => nb.tanh(nb.mul(nb.sin(x), y)));
+// sin(x)·y with its VJP written by hand: the residuals are x and y, the backward pass uses them at every order.
+const sinTimes = nb.customVjp(
+  (x: nb.Tensor, y: nb.Tensor) => nb.mul(nb.sin(x), y),
+  (x: nb.Tensor, y: nb.Tensor) => [nb.mul(nb.sin(x), y), [x, y] as const],
+  ([x, y], ct) => [nb.mul(ct, nb.mul(nb.cos(x), y)), nb.mul(ct, nb.sin(x))],
+);
 
 // ---- composite rows ---------------------------------------------------------------------------------------
 
@@ -22,7 +28,15 @@ export const composites: OpRow[] = [
   { name: "nb.softplus", fn: (x) => nb.softplus(x), args: (r) => [nonzero(r, S)] },
   // The custom_linear primitive (residuals as inputs, closures for its map and transpose).
   {
-    name: "custom_linear (through nb.checkpoint)",
+    name: "custom_linear (through nb.customVjp)",
+    fn: (x, y) => sinTimes(x, y),
+    args: (r) => [normal(r, S), normal(r, S)],
+    // A custom VJP defines reverse mode only.
+    modes: ["rev"],
+  },
+  // A rematerialized jit_call: reverse mode keeps its operands and reruns its program.
+  {
+    name: "nb.checkpoint",
     fn: (x, y) => checkpointed(x, y),
     args: (r) => [normal(r, S), normal(r, S)],
   },
