@@ -358,9 +358,14 @@ function printReport(columns: Column[]) {
         ? `; minus the run (first − second call): ${fmt(only(c1000) / only(c10))}× ` +
           `(${fmt(only(c10))} → ${fmt(only(c1000))} ms)`
         : "";
+    const lowered =
+      c10.lower_ms !== undefined && c1000.lower_ms !== undefined
+        ? `; trace and compile alone (jit(step).lower): ${fmt(c1000.lower_ms / c10.lower_ms)}× ` +
+          `(${fmt(c10.lower_ms)} → ${fmt(c1000.lower_ms)} ms)`
+        : "";
     out(
       "B9 compile growth, first call of a new nb.jit(step) with lax.scan: compile(T=1000) / compile(T=10) = " +
-        `${fmt(c1000.value / c10.value)}× (${fmt(c10.value)} → ${fmt(c1000.value)} ms)${minusRun}.`,
+        `${fmt(c1000.value / c10.value)}× (${fmt(c10.value)} → ${fmt(c1000.value)} ms)${minusRun}${lowered}.`,
     );
   }
   if (workloads.includes("B9"))

@@ -19,6 +19,8 @@ export interface BenchRecord {
   first_ms?: number;
   /** B9 compile rows: the second call of the same nb.jit build (the run without trace and compile). */
   second_ms?: number;
+  /** Trace and compile alone (nabla jit's lower), without running. */
+  lower_ms?: number;
   check?: "ok" | "WRONG";
   err?: number;
   note?: string;
