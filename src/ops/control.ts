@@ -9,6 +9,7 @@ import { avalString, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { stageFlat } from "../interpret/stage.js";
 import { cond as bindCond, sameAval } from "../primitives/control.js";
 import * as lax from "../primitives/lax.js";
+import type { TensorTree } from "../transforms/api-types.js";
 import { describeValue, type TensorLike } from "./util.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: branches are functions of any pytree signature
@@ -98,6 +99,9 @@ function run(
   return unflatten(outDef, bindCond(index, [...leaves, ...extras], programs));
 }
 
+/** The operands as the branches receive them: each a pytree of tensors shaped like the one passed. */
+export type Operands<Ops extends readonly unknown[]> = { -readonly [K in keyof Ops]: TensorTree<Ops[K]> };
+
 /**
  * `trueFn(...operands)` when `pred` is true, else `falseFn(...operands)`, chosen on data: under jit the
  * choice is made when the compiled program runs, under vmap a batched predicate chooses per example, and
@@ -111,6 +115,12 @@ function run(
  * nb.vmap(f)(nb.array([-1, 1]));  // [1, sin(1)]
  * ```
  */
+export function cond<const Ops extends readonly unknown[], R>(
+  pred: TensorLike,
+  trueFn: (...operands: NoInfer<Operands<Ops>>) => R,
+  falseFn: (...operands: NoInfer<Operands<Ops>>) => R,
+  ...operands: Ops
+): TensorTree<R>;
 export function cond(pred: TensorLike, trueFn: AnyFn, falseFn: AnyFn, ...operands: unknown[]): unknown {
   functionArg("lax.cond", "trueFn", trueFn);
   functionArg("lax.cond", "falseFn", falseFn);
@@ -138,6 +148,11 @@ export function cond(pred: TensorLike, trueFn: AnyFn, falseFn: AnyFn, ...operand
  * f(7, nb.array(2));  // clamped to the last branch: 20
  * ```
  */
+function switchBranch<const Ops extends readonly unknown[], R>(
+  index: TensorLike,
+  branches: readonly ((...operands: NoInfer<Operands<Ops>>) => R)[],
+  ...operands: Ops
+): TensorTree<R>;
 function switchBranch(index: TensorLike, branches: readonly AnyFn[], ...operands: unknown[]): unknown {
   if (!Array.isArray(branches) || branches.length === 0)
     throw new ValueError(
@@ -153,5 +168,5 @@ function switchBranch(index: TensorLike, branches: readonly AnyFn[], ...operands
   return run("lax.switch", lax.convert(i, "int32"), names, branches, operands);
 }
 
-export { foriLoop, type ScanOptions, scan, whileLoop } from "./loops.js";
+export { type CarryOf, foriLoop, type ScanOptions, scan, whileLoop } from "./loops.js";
 export { switchBranch as switch };

@@ -12,7 +12,8 @@ import { stageFlat } from "../interpret/stage.js";
 import { sameAval } from "../primitives/control.js";
 import * as lax from "../primitives/lax.js";
 import { scan as bindScan, whileLoop as bindWhile } from "../primitives/loops.js";
-import { describeValue } from "./util.js";
+import type { TensorTree } from "../transforms/api-types.js";
+import { describeValue, type TensorLike } from "./util.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: loop bodies are functions of any pytree signature
 type AnyFn = (...args: any[]) => any;
@@ -82,6 +83,20 @@ function traceCarry(
   }
 }
 
+/**
+ * What a loop body may return for a carry shaped like `C`: tensors or numbers where `C` has leaves (a
+ * number is converted), the same arrays and objects.
+ */
+export type CarryOf<C> = unknown extends C
+  ? C
+  : C extends Tensor | number
+    ? Tensor | number
+    : C extends null | undefined
+      ? C
+      : C extends object
+        ? { readonly [K in keyof C]: CarryOf<C[K]> }
+        : never;
+
 /** Options of {@link scan}. */
 export interface ScanOptions {
   /** The number of steps; needed when there are no xs, else it must match their leading axis. */
@@ -113,7 +128,9 @@ const SCAN_OPTIONS = ["length", "reverse", "unroll", "checkpoint"] as const;
  * equation: grad runs a reverse scan over the stored per-step values, vmap batches the body, jit compiles
  * the body once. The carry must keep its structure, shapes and dtypes; carry, xs and ys are pytrees.
  * `checkpoint` chooses what reverse mode stores (every step, or segments recomputed in the backward pass:
- * `{ checkpoint: "sqrt" }` fits a 10,000-step recurrence in O(√T) memory).
+ * `{ checkpoint: "sqrt" }` fits a 10,000-step recurrence in O(√T) memory). Types: the carry and x the body
+ * receives are `init` and `xs` with tensors for their leaves; a body defined apart from the call returns its
+ * pair `as const` (`return [h, y] as const`), since TypeScript types a bare array literal as an array.
  * @example
  * ```ts
  * const [total, partial] = nb.lax.scan((c: nb.Tensor, x: nb.Tensor) => {
@@ -126,6 +143,12 @@ const SCAN_OPTIONS = ["length", "reverse", "unroll", "checkpoint"] as const;
  * )(nb.array(0.1));
  * ```
  */
+export function scan<const C, const Y, const X = null>(
+  f: (carry: NoInfer<TensorTree<C>>, x: NoInfer<TensorTree<X>>) => readonly [NoInfer<CarryOf<C>>, Y],
+  init: C,
+  xs?: X,
+  options?: ScanOptions,
+): [TensorTree<C>, TensorTree<Y>];
 export function scan(f: AnyFn, init: unknown, xs?: unknown, options?: ScanOptions): [unknown, unknown] {
   functionArg("lax.scan", "f", f);
   const opts = optionsArg(
@@ -307,6 +330,12 @@ function scanFlat(
  * nb.lax.foriLoop(0, 5, (_i: nb.Tensor, c: nb.Tensor) => nb.mul(c, 2), nb.array(3)); // 96
  * ```
  */
+export function foriLoop<const C>(
+  lo: number,
+  hi: number,
+  body: (i: Tensor, carry: NoInfer<TensorTree<C>>) => NoInfer<CarryOf<C>>,
+  init: C,
+): TensorTree<C>;
 export function foriLoop(lo: number, hi: number, body: AnyFn, init: unknown): unknown {
   functionArg("lax.foriLoop", "body", body);
   if (!Number.isInteger(lo) || !Number.isInteger(hi))
@@ -331,6 +360,11 @@ export function foriLoop(lo: number, hi: number, body: AnyFn, init: unknown): un
  * nb.lax.whileLoop((x: nb.Tensor) => nb.less(x, 100), (x: nb.Tensor) => nb.mul(x, 2), nb.array(1)); // 128
  * ```
  */
+export function whileLoop<const C>(
+  cond: (carry: NoInfer<TensorTree<C>>) => TensorLike,
+  body: (carry: NoInfer<TensorTree<C>>) => NoInfer<CarryOf<C>>,
+  init: C,
+): TensorTree<C>;
 export function whileLoop(cond: AnyFn, body: AnyFn, init: unknown): unknown {
   functionArg("lax.whileLoop", "cond", cond);
   functionArg("lax.whileLoop", "body", body);

@@ -32,7 +32,7 @@ describe("lax.cond: errors", () => {
       nb.lax.cond(
         true,
         (x: T) => ({ a: x }),
-        (x: T) => ({ b: x }),
+        ((x: T) => ({ b: x })) as never,
         f64(1),
       ),
     ).toThrow(/lax\.cond: trueFn returns the structure .* but falseFn returns/);

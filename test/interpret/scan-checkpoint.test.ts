@@ -85,7 +85,7 @@ describe("lax.scan unroll and checkpoint", () => {
   });
 
   it("refuses unknown options and bad values", () => {
-    const body = (c: nb.Tensor) => [c, null];
+    const body = (c: nb.Tensor) => [c, null] as const;
     const bad: unknown[] = [
       { unrol: 2 },
       { checkpoint: "all" },
