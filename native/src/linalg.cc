@@ -36,10 +36,17 @@ constexpr int64_t kCholBlock = 128;  // columns per step of the blocked Cholesky
 constexpr int64_t kCholBase = 32;    // diagonal blocks this small are factored unblocked
 constexpr int64_t kTrsmBlock = 64;   // rows per diagonal block of the triangular solve
 constexpr int64_t kChunk = 256;      // right-hand sides per diagonal-block solve (kept in cache)
+constexpr int64_t kFewRhs = 4;       // right-hand sides solved one at a time, without the packed kernels
 constexpr int64_t kLuBase = 16;      // columns factored without recursion
-constexpr double kThreadWork = 1 << 18;  // multiply-adds worth sharing out (the pool's workers spin a while)
+// Multiply-adds worth sharing out: waking a sleeping worker costs 30–100 µs on a virtual machine, while one
+// still spinning after the previous step of the same factorization (pool.cc) picks a job up at once.
+constexpr double kThreadWorkCold = double(1 << 21);
+constexpr double kThreadWork = double(1 << 17);
 
-int threadsFor(double work, int threads) { return work >= kThreadWork ? threads : 1; }
+int threadsFor(double work, int threads) {
+  if (threads < 2 || work < kThreadWork) return 1;
+  return work >= kThreadWorkCold || poolAwake() >= threads - 1 ? threads : 1;
+}
 
 // Runs f(part, parts) on up to `parts` threads.
 template <class F>
@@ -87,10 +94,44 @@ void divide(T* __restrict y, T d, int64_t w) {
   for (int64_t c = 0; c < w; c++) y[c] /= d;
 }
 
+// Rows [i0, i0 + ib) of M·X = B against M's diagonal block, on W columns of x (row stride ld): each row's
+// W values stay in registers while the rows solved before it are subtracted, in order.
+template <class T, int W>
+void solveStrip(const Tri<T>& M, int64_t i0, int64_t ib, T* x, int64_t ld) {
+  for (int64_t t = 0; t < ib; t++) {
+    const int64_t r = M.lower ? t : ib - 1 - t;
+    const int64_t p0 = M.lower ? 0 : r + 1, p1 = M.lower ? r : ib;
+    T acc[W];
+    T* xr = x + r * ld;
+#pragma GCC unroll 64
+    for (int c = 0; c < W; c++) acc[c] = xr[c];
+    for (int64_t p = p0; p < p1; p++) {
+      const T m = M.at(i0 + r, i0 + p);
+      const T* xp = x + p * ld;
+#pragma GCC unroll 64
+      for (int c = 0; c < W; c++) acc[c] -= m * xp[c];
+    }
+    if (!M.unit) {
+      const T d = M.at(i0 + r, i0 + r);
+#pragma GCC unroll 64
+      for (int c = 0; c < W; c++) acc[c] /= d;
+    }
+#pragma GCC unroll 64
+    for (int c = 0; c < W; c++) xr[c] = acc[c];
+  }
+}
+
 // Solves rows [i0, i0 + ib) of M·X = B against M's diagonal block, on a contiguous ib×w block x (row
 // stride ld) whose rows already hold B minus the contributions of the other rows.
 template <class T>
 void blockSolve(const Tri<T>& M, int64_t i0, int64_t ib, T* x, int64_t ld, int64_t w) {
+  constexpr int W = 32;
+  int64_t c0 = 0;
+  for (; c0 + W <= w; c0 += W) solveStrip<T, W>(M, i0, ib, x + c0, ld);
+  x += c0;
+  w -= c0;
+  if (w == 0) return;
+  if (w == 1) return solveStrip<T, 1>(M, i0, ib, x, ld);
   if (M.lower) {
     for (int64_t r = 0; r < ib; r++) {
       for (int64_t p = 0; p < r; p++) axpy(x + r * ld, x + p * ld, M.at(i0 + r, i0 + p), w);
@@ -110,10 +151,55 @@ std::vector<T>& solveBuffer() {
   return buffer;
 }
 
+template <class T>
+T dot(const T* x, const T* y, int64_t n) {
+  T s[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) s[l] += x[i + l] * y[i + l];
+  T t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+  for (; i < n; i++) t += x[i] * y[i];
+  return t;
+}
+
+// M·x = b for a few right-hand sides, one at a time on a contiguous copy: dot products along M's rows when
+// they are contiguous, else column updates along M's contiguous columns (a product through the packed
+// kernels would pad a single column to a whole register tile).
+template <class T>
+void solveFew(const Tri<T>& M, int64_t n, const Rhs<T>& B, int64_t k) {
+  std::vector<T>& buf = solveBuffer<T>();
+  buf.resize(static_cast<size_t>(n));
+  T* x = buf.data();
+  for (int64_t c = 0; c < k; c++) {
+    T* col = B.b + c * B.cs;
+    for (int64_t i = 0; i < n; i++) x[i] = col[i * B.rs];
+    if (M.cs == 1) {
+      for (int64_t t = 0; t < n; t++) {
+        const int64_t i = M.lower ? t : n - 1 - t;
+        const T* row = M.a + i * M.rs;
+        const T s = M.lower ? x[i] - dot(row, x, i) : x[i] - dot(row + i + 1, x + i + 1, n - i - 1);
+        x[i] = M.unit ? s : s / row[i];
+      }
+    } else {
+      for (int64_t t = 0; t < n; t++) {
+        const int64_t p = M.lower ? t : n - 1 - t;
+        const T* column = M.a + p * M.cs;  // M(i, p) = column[i·rs], rs == 1
+        if (!M.unit) x[p] /= column[p];
+        if (M.lower)
+          axpy(x + p + 1, column + p + 1, x[p], n - p - 1);
+        else
+          axpy(x, column, x[p], p);
+      }
+    }
+    for (int64_t i = 0; i < n; i++) col[i * B.rs] = x[i];
+  }
+}
+
 // M·X = B for n×k right-hand sides, on this thread.
 template <class T>
 void solveSerial(const Tri<T>& M, int64_t n, const Rhs<T>& B, int64_t k) {
   if (n <= 0 || k <= 0) return;
+  if (k <= kFewRhs && (M.cs == 1 || M.rs == 1)) return solveFew(M, n, B, k);
   auto diagonal = [&](int64_t i0, int64_t ib) {
     if (B.cs == 1) {
       for (int64_t c0 = 0; c0 < k; c0 += kChunk)
@@ -170,16 +256,6 @@ void solve(const Tri<T>& M, int64_t n, const Rhs<T>& B, int64_t k, int threads) 
 }
 
 // ------------------------------------------------------------------ Cholesky
-template <class T>
-T dot(const T* x, const T* y, int64_t n) {
-  T s[8] = {};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++) s[l] += x[i + l] * y[i + l];
-  T t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-  for (; i < n; i++) t += x[i] * y[i];
-  return t;
-}
 
 // Row by row (Cholesky–Banachiewicz): L[i][j] = (A[i][j] − L[i][:j]·L[j][:j]) / L[j][j].
 template <class T>
@@ -312,7 +388,7 @@ int32_t lu(T* a, int64_t m, int64_t n, int32_t* pivots, int threads) {
 // large ones use them all, one matrix after another.
 template <class F>
 void forBatch(int64_t batch, double work, int threads, F f) {
-  if (batch > 1 && threads > 1 && work < double(1 << 22) && work * double(batch) >= kThreadWork) {
+  if (batch > 1 && work < double(1 << 22) && threadsFor(work * double(batch), threads) > 1) {
     const int parts = static_cast<int>(std::min<int64_t>(threads, batch));
     parallel(parts, [&](int part, int ps) {
       for (int64_t b = batch * part / ps; b < batch * (part + 1) / ps; b++) f(b, 1);
