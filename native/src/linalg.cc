@@ -11,13 +11,17 @@
 //   trsm: every variant is reduced to a left solve M·X = B with M lower or upper, through strides: op(A)
 //     transposes A's strides, and a right solve X·M = B is the left solve Mᵀ·Xᵀ = Bᵀ on B's transposed view.
 //     Left-looking by blocks of kTrsmBlock rows: the block's right-hand sides are updated by one product
-//     with every row solved so far, then solved against the diagonal block by row operations (on a
-//     contiguous copy when B's view is transposed). Columns of B are independent: threads split them.
+//     with every row solved so far, then solved against the diagonal block by row operations on strips of
+//     columns held in registers (on a contiguous copy when B's view is transposed). Columns of B are
+//     independent: threads split them. Up to kFewRhs columns are solved one at a time by dot products
+//     along M's rows (or updates along its columns), since the packed kernels would pad them to a tile.
 //   getrf: recursive on columns (LAPACK's dgetrf2, Toledo's method): the left half is factored, the top of
 //     the right half solved (unit lower trsm), the rest updated by one product and factored in turn; at
-//     kLuBase columns, unblocked right-looking steps. Partial pivoting takes the first entry of largest
+//     kLuBase columns, unblocked right-looking steps on a column-major copy of the panel. Partial pivoting takes the first entry of largest
 //     magnitude in the column (idamax) and exchanges whole rows at once, which is LAPACK's dlaswp applied
 //     to the left and right parts.
+// The products round as gemmSub does (fused multiply-adds, float64 too), so results agree with the
+// unblocked references in src/backend/native/linalg.ts to rounding, not bit for bit.
 #include "linalg.h"
 
 #include <algorithm>
