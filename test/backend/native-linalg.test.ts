@@ -13,6 +13,7 @@ import {
   referenceTrsm,
   type TrsmOptions,
 } from "../../src/backend/native/linalg.js";
+import { type NativeAddon, nativeAddon, replaceNativeAddon } from "../../src/backend/native/load.js";
 import { makeRng } from "../../src/numeric/rng.js";
 
 const rng = makeRng(715);
@@ -201,6 +202,23 @@ describe("TypeScript references", () => {
       referenceTrsm(a, x, 1, n, k, o);
       expect(trsmError(a, x, b, n, k, o, 0), label(o)).toBeLessThan(n * EPS.f64 * 4);
     }
+  });
+});
+
+describe("nativeLinalg availability", () => {
+  it("is null without the addon (NABLA_NATIVE=0, no build) or with a build that lacks the kernels", () => {
+    const real = nativeAddon();
+    try {
+      replaceNativeAddon(null);
+      expect(nativeLinalg()).toBeNull();
+      replaceNativeAddon({ ...(real ?? {}), potrf: undefined } as unknown as NativeAddon);
+      expect(nativeLinalg()).toBeNull();
+    } finally {
+      replaceNativeAddon(undefined);
+    }
+    expect(nativeLinalg() === null).toBe(
+      real === null || typeof (real as { potrf?: unknown }).potrf !== "function",
+    );
   });
 });
 
