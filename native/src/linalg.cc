@@ -38,7 +38,7 @@ namespace {
 
 constexpr int64_t kCholBlock = 128;  // columns per step of the blocked Cholesky
 constexpr int64_t kCholBase = 32;    // diagonal blocks this small are factored unblocked
-constexpr int64_t kTrsmBlock = 64;   // rows per diagonal block of the triangular solve
+constexpr int64_t kTrsmBlock = 32;   // rows per diagonal block of the triangular solve
 constexpr int64_t kChunk = 256;      // right-hand sides per diagonal-block solve (kept in cache)
 constexpr int64_t kFewRhs = 4;       // right-hand sides solved one at a time, without the packed kernels
 constexpr int64_t kLuBase = 16;      // columns factored without recursion
