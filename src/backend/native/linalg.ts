@@ -83,10 +83,18 @@ function checkFloat(op: string, name: string, a: unknown): asserts a is FloatArr
 
 const threads = (): number => (engineEnabled("threads") ? threadCount() : 1);
 
+/** The wrapper made for the addon object last seen (nativeAddon() may be replaced in tests). */
+let wrapped: { addon: NativeAddon; linalg: NativeLinalg | null } | undefined;
+
 /** The addon's potrf, trsm and getrf, or null (no addon, NABLA_NATIVE=0, or a build without them). */
 export function nativeLinalg(): NativeLinalg | null {
   const addon = nativeAddon();
-  if (addon === null || !hasLinalg(addon)) return null;
+  if (addon === null) return null;
+  if (wrapped?.addon !== addon) wrapped = { addon, linalg: hasLinalg(addon) ? wrap(addon) : null };
+  return wrapped.linalg;
+}
+
+function wrap(addon: NativeAddon & LinalgExports): NativeLinalg {
   return {
     potrf(a, batch, n) {
       checkFloat("potrf", "a", a);
