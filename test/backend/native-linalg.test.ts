@@ -352,6 +352,40 @@ describe.skipIf(linalg === null)("native linalg", () => {
     expect(maxRelDiff(g, gr)).toBeLessThan(1e-12);
   });
 
+  it("large matrices on three threads (the products and solves share out)", () => {
+    const saved = process.env.NABLA_THREADS;
+    process.env.NABLA_THREADS = "3";
+    try {
+      const n = 520;
+      const a = spd(Float64Array, 1, n);
+      const mine = a.slice();
+      const ref = a.slice();
+      expect(L.potrf(mine, 1, n)[0]).toBe(0);
+      referencePotrf(ref, 1, n);
+      expect(maxRelDiff(mine, ref)).toBeLessThan(n * EPS.f64 * 4);
+      const g = Float64Array.from(uniform(n * n));
+      const gm = g.slice();
+      const gr = g.slice();
+      const p1 = new Int32Array(n);
+      const p2 = new Int32Array(n);
+      L.getrf(gm, 1, n, n, p1);
+      referenceGetrf(gr, 1, n, n, p2);
+      expect(Array.from(p1)).toEqual(Array.from(p2));
+      expect(maxRelDiff(gm, gr)).toBeLessThan(n * EPS.f64 * 64);
+      const o: TrsmOptions = { leftSide: false, lower: true, transposeA: true, unitDiagonal: false };
+      const t = triangular(Float64Array, 1, 300, o);
+      const b = Float64Array.from(uniform(300 * 400));
+      const x = b.slice();
+      const xr = b.slice();
+      L.trsm(t, x, 1, 300, 400, o);
+      referenceTrsm(t, xr, 1, 300, 400, o);
+      expect(maxRelDiff(x, xr)).toBeLessThan(300 * EPS.f64 * 8);
+    } finally {
+      if (saved === undefined) delete process.env.NABLA_THREADS;
+      else process.env.NABLA_THREADS = saved;
+    }
+  });
+
   it("checks sizes and types before touching memory", () => {
     const a = new Float64Array(15);
     expect(() => L.potrf(a, 1, 4)).toThrow(RangeError);
