@@ -10,6 +10,12 @@
 //   fusedOps() -> string[], the names of the operations fusedCompile knows.
 //   fusedRun(kernel, inputs: TypedArray[], outputs: TypedArray[], threads) -> undefined | string
 //     runs it, writing every output; a string says why nothing was computed (wrong arrays).
+//   potrf(a, batch, n, threads) -> Int32Array info
+//   trsm(a, b, batch, n, k, leftSide, lower, transposeA, unitDiagonal, threads) -> undefined
+//   getrf(a, batch, m, n, pivots: Int32Array, threads) -> Int32Array info
+//     the in-place factorizations and solves of native/src/linalg.h on Float32Array or Float64Array data
+//     (a and b of one type); they throw on other arrays or arrays shorter than the sizes say. Added
+//     without a version bump: src/backend/native/linalg.ts checks that they exist.
 //   workersAwake() -> number of pool workers awake (busy or spinning after a job) rather than asleep.
 //   isa -> "avx512" | "avx2" | "generic", the instruction set the kernels were compiled for.
 //   version -> kVersion, bumped whenever this surface changes, so that a stale build is not used.
@@ -18,11 +24,13 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "fused.h"
 #include "gemm.h"
+#include "linalg.h"
 #include "pool.h"
 
 namespace {
@@ -256,6 +264,118 @@ napi_value FusedRun(napi_env env, napi_callback_info info) {
   return why == nullptr ? undefined(env) : jsString(env, why);
 }
 
+// ------------------------------------------------------------------ linear algebra
+// Every size must be indexable without overflow, and every array long enough: `need` elements.
+bool sized(napi_env env, const char* what, const Array& a, int64_t need) {
+  if (a.length < static_cast<size_t>(need)) return throwType(env, what);
+  return true;
+}
+
+bool countsFit(std::initializer_list<int64_t> counts) {
+  const int64_t limit = int64_t(1) << 50;
+  int64_t product = 1;
+  for (int64_t c : counts) {
+    if (c > limit) return false;
+    if (c != 0 && product > limit / c) return false;
+    product *= c;
+  }
+  return true;
+}
+
+bool floatArray(const Array& a) { return a.type == napi_float32_array || a.type == napi_float64_array; }
+
+int threadsArg(int64_t threads) { return static_cast<int>(threads < 1 ? 1 : threads > 64 ? 64 : threads); }
+
+napi_value int32Array(napi_env env, int64_t length, int32_t** data) {
+  napi_value buffer, array;
+  void* raw = nullptr;
+  if (napi_create_arraybuffer(env, static_cast<size_t>(length) * 4, &raw, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_int32_array, static_cast<size_t>(length), buffer, 0, &array) != napi_ok)
+    return nullptr;
+  *data = static_cast<int32_t*>(raw);
+  for (int64_t i = 0; i < length; i++) (*data)[i] = 0;
+  return array;
+}
+
+napi_value Potrf(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  Array a;
+  int64_t batch, n, threads;
+  if (argc < 4) return throwType(env, "potrf: expected 4 arguments"), nullptr;
+  if (!typedArray(env, argv[0], &a) || !integer(env, argv[1], &batch) || !integer(env, argv[2], &n) ||
+      !integer(env, argv[3], &threads))
+    return nullptr;
+  if (!floatArray(a)) return throwType(env, "potrf: expected a Float32Array or Float64Array"), nullptr;
+  if (!countsFit({batch, n, n}) || !sized(env, "potrf: the array is shorter than its sizes say", a, batch * n * n))
+    return nullptr;
+  int32_t* out;
+  napi_value result = int32Array(env, batch, &out);
+  if (result == nullptr) return nullptr;
+  if (a.type == napi_float32_array)
+    nabla::potrf(static_cast<float*>(a.data), batch, n, out, threadsArg(threads));
+  else
+    nabla::potrf(static_cast<double*>(a.data), batch, n, out, threadsArg(threads));
+  return result;
+}
+
+napi_value Trsm(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 10) return throwType(env, "trsm: expected 10 arguments"), nullptr;
+  Array a, b;
+  int64_t batch, n, k, threads;
+  nabla::TrsmOptions o;
+  if (!typedArray(env, argv[0], &a) || !typedArray(env, argv[1], &b) || !integer(env, argv[2], &batch) ||
+      !integer(env, argv[3], &n) || !integer(env, argv[4], &k) || !boolean(env, argv[5], &o.leftSide) ||
+      !boolean(env, argv[6], &o.lower) || !boolean(env, argv[7], &o.transposeA) ||
+      !boolean(env, argv[8], &o.unitDiagonal) || !integer(env, argv[9], &threads))
+    return nullptr;
+  if (!floatArray(a) || a.type != b.type)
+    return throwType(env, "trsm: expected two Float32Arrays or two Float64Arrays"), nullptr;
+  if (!countsFit({batch, n, n}) || !countsFit({batch, n, k}) ||
+      !sized(env, "trsm: a is shorter than its sizes say", a, batch * n * n) ||
+      !sized(env, "trsm: b is shorter than its sizes say", b, batch * n * k))
+    return nullptr;
+  if (a.type == napi_float32_array)
+    nabla::trsm(static_cast<const float*>(a.data), static_cast<float*>(b.data), batch, n, k, o,
+                threadsArg(threads));
+  else
+    nabla::trsm(static_cast<const double*>(a.data), static_cast<double*>(b.data), batch, n, k, o,
+                threadsArg(threads));
+  return undefined(env);
+}
+
+napi_value Getrf(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 6) return throwType(env, "getrf: expected 6 arguments"), nullptr;
+  Array a, pivots;
+  int64_t batch, m, n, threads;
+  if (!typedArray(env, argv[0], &a) || !integer(env, argv[1], &batch) || !integer(env, argv[2], &m) ||
+      !integer(env, argv[3], &n) || !typedArray(env, argv[4], &pivots) || !integer(env, argv[5], &threads))
+    return nullptr;
+  if (!floatArray(a)) return throwType(env, "getrf: expected a Float32Array or Float64Array"), nullptr;
+  if (pivots.type != napi_int32_array) return throwType(env, "getrf: expected Int32Array pivots"), nullptr;
+  if (m > INT32_MAX) return throwType(env, "getrf: too many rows for int32 pivots"), nullptr;
+  const int64_t r = m < n ? m : n;
+  if (!countsFit({batch, m, n}) || !sized(env, "getrf: the array is shorter than its sizes say", a, batch * m * n) ||
+      !sized(env, "getrf: pivots is shorter than batch·min(m, n)", pivots, batch * r))
+    return nullptr;
+  int32_t* out;
+  napi_value result = int32Array(env, batch, &out);
+  if (result == nullptr) return nullptr;
+  int32_t* piv = static_cast<int32_t*>(pivots.data);
+  if (a.type == napi_float32_array)
+    nabla::getrf(static_cast<float*>(a.data), batch, m, n, piv, out, threadsArg(threads));
+  else
+    nabla::getrf(static_cast<double*>(a.data), batch, m, n, piv, out, threadsArg(threads));
+  return result;
+}
+
 // Whether this CPU has every extension the kernels were compiled to use (see gemmFeatures).
 bool cpuRunsKernels() {
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -304,7 +424,8 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fused[] = {{"fusedCompile", FusedCompile}, {"fusedRun", FusedRun}, {"fusedOps", FusedOps}};
+  } fused[] = {{"fusedCompile", FusedCompile}, {"fusedRun", FusedRun}, {"fusedOps", FusedOps},
+               {"potrf", Potrf},           {"trsm", Trsm},         {"getrf", Getrf}};
   for (const auto& f : fused)
     if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn) != napi_ok ||
         napi_set_named_property(env, exports, f.name, fn) != napi_ok)

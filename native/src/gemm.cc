@@ -53,6 +53,7 @@ struct Simd<float> {
   static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
   static V splat(float x) { return _mm512_set1_ps(x); }
   static V madd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static float sum(V v) { return lanesSum<float, L>(v); }
 };
@@ -65,6 +66,7 @@ struct Simd<double> {
   static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
   static V splat(double x) { return _mm512_set1_pd(x); }
   static V madd(V a, V b, V c) { return _mm512_add_pd(_mm512_mul_pd(a, b), c); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static double sum(V v) { return lanesSum<double, L>(v); }
 };
@@ -82,6 +84,7 @@ struct Simd<float> {
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
   static V splat(float x) { return _mm256_set1_ps(x); }
   static V madd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static float sum(V v) {
     const __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -98,6 +101,7 @@ struct Simd<double> {
   static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
   static V splat(double x) { return _mm256_set1_pd(x); }
   static V madd(V a, V b, V c) { return _mm256_add_pd(_mm256_mul_pd(a, b), c); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
   static double sum(V v) {
     const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
@@ -116,6 +120,7 @@ struct Simd {
   static void store(T* p, V v) { *p = v; }
   static V splat(T x) { return x; }
   static V madd(V a, V b, V c) { return a * b + c; }
+  static V fma(V a, V b, V c) { return a * b + c; }
   static V add(V a, V b) { return a + b; }
   static T sum(V v) { return v; }
 };
@@ -137,8 +142,8 @@ struct Blocking {
 // C[R×NR] = Ap·Bp (or C + Ap·Bp, summed onto C in k order, when `accumulate`), over kc steps of a packed A
 // panel and of NR-wide rows of B `ldb` apart (NR in a packed panel; B's own row stride when B is read in
 // place). R ≤ MR rows of the MR-row panel are used, so a thin product (M < MR) or the last row tile does not
-// pay for the padding rows.
-template <class T, int R>
+// pay for the padding rows. `Fused` (gemmSub only) uses fused multiply-adds for float64 too.
+template <class T, int R, bool Fused = false>
 void microKernel(int64_t kc, const T* __restrict ap, const T* __restrict bp, int64_t ldb, T* c, int64_t ldc,
                  bool accumulate) {
   using S = Simd<T>;
@@ -157,7 +162,7 @@ void microKernel(int64_t kc, const T* __restrict ap, const T* __restrict bp, int
     for (int r = 0; r < R; r++) {
       const V a = S::splat(ap[r]);
 #pragma GCC unroll 16
-      for (int v = 0; v < NV; v++) acc[r][v] = S::madd(a, b[v], acc[r][v]);
+      for (int v = 0; v < NV; v++) acc[r][v] = Fused ? S::fma(a, b[v], acc[r][v]) : S::madd(a, b[v], acc[r][v]);
     }
     ap += MR;
     bp += ldb;
@@ -171,15 +176,15 @@ void microKernel(int64_t kc, const T* __restrict ap, const T* __restrict bp, int
 template <class T>
 using MicroKernel = void (*)(int64_t, const T*, const T*, int64_t, T*, int64_t, bool);
 
-// kernelFor<T>(r): the micro-kernel for r rows, 1 ≤ r ≤ MR.
-template <class T, int... R>
+// kernelFor<T>(r): the micro-kernel for r rows, 1 ≤ r ≤ MR (kernelFor<T, true>: the fused one).
+template <class T, bool Fused, int... R>
 MicroKernel<T> kernelTable(int r, std::integer_sequence<int, R...>) {
-  static constexpr MicroKernel<T> table[] = {&microKernel<T, R + 1>...};
+  static constexpr MicroKernel<T> table[] = {&microKernel<T, R + 1, Fused>...};
   return table[r - 1];
 }
-template <class T>
+template <class T, bool Fused = false>
 MicroKernel<T> kernelFor(int r) {
-  return kernelTable<T>(r, std::make_integer_sequence<int, Simd<T>::MR>());
+  return kernelTable<T, Fused>(r, std::make_integer_sequence<int, Simd<T>::MR>());
 }
 
 // ------------------------------------------------------------------ packing
@@ -432,6 +437,121 @@ void gemmPart(void* arg, int part, int parts) {
   }
 }
 
+// ------------------------------------------------------------------ C −= A·B on strided submatrices
+// For the blocked factorizations (linalg.cc). The packed A block is negated, so the accumulating kernel
+// computes C + (−A)·B; float64 uses fused multiply-adds here. With `lower`, tiles wholly above the line
+// j = i + diag are skipped and those crossing it run on a scratch tile copied back below the line only.
+template <class T>
+void subUnpacked(const GemmSub<T>& g) {
+  for (int64_t i = 0; i < g.m; i++) {
+    const int64_t jn = g.lower ? std::min(g.n, i + g.diag + 1) : g.n;
+    for (int64_t j = 0; j < jn; j++) {
+      T s = 0;
+      for (int64_t p = 0; p < g.k; p++) s += g.a[i * g.rsa + p * g.csa] * g.b[p * g.rsb + j * g.csb];
+      g.c[i * g.ldc + j] -= s;
+    }
+  }
+}
+
+template <class T>
+void subSerial(const GemmSub<T>& g) {
+  using Bl = Blocking<T>;
+  constexpr int MR = Bl::MR, NR = Bl::NR;
+  const int64_t m = g.m, k = g.k, n = g.n;
+  if (m <= 0 || n <= 0 || k <= 0) return;
+  const int64_t KC = balancedBlock(k, Bl::KC, 1);
+  const int64_t MC = balancedBlock(m, Bl::MC, MR);
+  const int64_t NC = balancedBlock(n, Bl::NC, NR);
+  T* ap = static_cast<T*>(scratchA.get(sizeof(T) * MC * KC));
+  T* bp = static_cast<T*>(scratchB.get(sizeof(T) * NC * KC));
+  if (ap == nullptr || bp == nullptr) return subUnpacked(g);
+  for (int64_t jc = 0; jc < n; jc += NC) {
+    const int64_t nc = std::min(NC, n - jc);
+    for (int64_t pc = 0; pc < k; pc += KC) {
+      const int64_t kc = std::min(KC, k - pc);
+      packB(g.b + pc * g.rsb + jc * g.csb, g.rsb, g.csb, kc, nc, bp);
+      for (int64_t ic = 0; ic < m; ic += MC) {
+        const int64_t mc = std::min(MC, m - ic);
+        if (g.lower && jc > ic + mc - 1 + g.diag) continue;
+        packA(g.a + ic * g.rsa + pc * g.csa, g.rsa, g.csa, mc, kc, ap);
+        const int64_t packed = (mc + MR - 1) / MR * MR * kc;
+        for (int64_t t = 0; t < packed; t++) ap[t] = -ap[t];
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int64_t nv = std::min<int64_t>(NR, nc - jr);
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int64_t mv = std::min<int64_t>(MR, mc - ir);
+            const int64_t row0 = ic + ir, col0 = jc + jr;
+            if (g.lower && col0 > row0 + mv - 1 + g.diag) continue;
+            T* c = g.c + row0 * g.ldc + col0;
+            const T* a = ap + ir * kc;
+            const T* b = bp + jr * kc;
+            const bool crosses = g.lower && col0 + nv - 1 > row0 + g.diag;
+            if (mv == MR && nv == NR && !crosses) {
+              microKernel<T, MR, true>(kc, a, b, NR, c, g.ldc, true);
+              continue;
+            }
+            alignas(64) T edge[MR * NR] = {};
+            for (int64_t i = 0; i < mv; i++) std::memcpy(edge + i * NR, c + i * g.ldc, nv * sizeof(T));
+            kernelFor<T, true>(static_cast<int>(mv))(kc, a, b, NR, edge, NR, true);
+            for (int64_t i = 0; i < mv; i++) {
+              const int64_t keep = crosses ? std::min<int64_t>(nv, row0 + i + g.diag - col0 + 1) : nv;
+              if (keep > 0) std::memcpy(c + i * g.ldc, edge + i * NR, keep * sizeof(T));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Part p of `parts`: a range of row tiles (of equal area below the line when `lower`) or of column panels.
+template <class T>
+void subPart(void* arg, int part, int parts) {
+  const GemmSub<T>& g = *static_cast<const GemmSub<T>*>(arg);
+  const bool byRows = g.lower || g.m >= g.n;
+  const int64_t unit = byRows ? Blocking<T>::MR : Blocking<T>::NR;
+  const int64_t len = byRows ? g.m : g.n;
+  const int64_t tiles = (len + unit - 1) / unit;
+  int64_t lo, hi;
+  if (g.lower) {
+    // Row tile t updates min(n, (t+1)·unit + diag) columns at most; the parts split that work evenly.
+    auto work = [&](int64_t t) {
+      return static_cast<double>(std::max<int64_t>(0, std::min(g.n, (t + 1) * unit + g.diag)));
+    };
+    double total = 0;
+    for (int64_t t = 0; t < tiles; t++) total += work(t);
+    // The first tile at which the running total reaches total·q/parts.
+    auto boundary = [&](int q) {
+      if (q <= 0) return int64_t(0);
+      if (q >= parts) return tiles;
+      const double want = total * q / parts;
+      double run = 0;
+      int64_t t = 0;
+      for (; t < tiles && run < want; t++) run += work(t);
+      return t;
+    };
+    lo = std::min(boundary(part) * unit, len);
+    hi = std::min(boundary(part + 1) * unit, len);
+  } else {
+    lo = std::min(tiles * part / parts * unit, len);
+    hi = std::min(tiles * (part + 1) / parts * unit, len);
+  }
+  if (hi <= lo) return;
+  GemmSub<T> s = g;
+  if (byRows) {
+    s.a += lo * g.rsa;
+    s.c += lo * g.ldc;
+    s.m = hi - lo;
+    s.diag = g.diag + lo;
+    if (g.lower) s.n = std::min(g.n, hi + g.diag);
+  } else {
+    s.b += lo * g.csb;
+    s.c += lo;
+    s.n = hi - lo;
+  }
+  subSerial(s);
+}
+
 }  // namespace
 
 template <class T>
@@ -451,6 +571,21 @@ void gemm(const Gemm<T>& g, int threads) {
 
 template void gemm<float>(const Gemm<float>&, int);
 template void gemm<double>(const Gemm<double>&, int);
+
+template <class T>
+void gemmSub(const GemmSub<T>& g, int threads) {
+  if (g.m <= 0 || g.n <= 0 || g.k <= 0) return;
+  const bool byRows = g.lower || g.m >= g.n;
+  const int64_t units = byRows ? (g.m + Blocking<T>::MR - 1) / Blocking<T>::MR
+                               : (g.n + Blocking<T>::NR - 1) / Blocking<T>::NR;
+  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, units)));
+  if (parts == 1) return subSerial(g);
+  GemmSub<T> job = g;
+  poolRun(&subPart<T>, &job, parts);
+}
+
+template void gemmSub<float>(const GemmSub<float>&, int);
+template void gemmSub<double>(const GemmSub<double>&, int);
 
 const char* gemmIsa() { return kIsa; }
 

@@ -21,6 +21,25 @@ struct Gemm {
 template <class T>
 void gemm(const Gemm<T>& gemm, int threads);
 
+// C −= op(A)·op(B) on strided submatrices, for the blocked factorizations (linalg.cc): element (i, p) of A is
+// at a[i·rsa + p·csa], (p, j) of B at b[p·rsb + j·csb] and (i, j) of C at c[i·ldc + j], for i < m, p < k,
+// j < n. With `lower`, only the elements with j ≤ i + diag are written (the others may be read). float64
+// uses fused multiply-adds here (unlike gemm). Threads as for gemm.
+template <class T>
+struct GemmSub {
+  const T* a;
+  int64_t rsa, csa;
+  const T* b;
+  int64_t rsb, csb;
+  T* c;
+  int64_t ldc;
+  int64_t m, k, n;
+  bool lower;
+  int64_t diag;
+};
+template <class T>
+void gemmSub(const GemmSub<T>& g, int threads);
+
 // The instruction set the kernels were compiled for: "avx512", "avx2" or "generic".
 const char* gemmIsa();
 
