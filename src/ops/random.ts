@@ -78,6 +78,46 @@ export function split(k: Key, n = 2): Key[] {
   return Array.from({ length: n }, (_, i) => lax.reshape(lax.slice(all, [i, 0], [i + 1, 2]), [2]));
 }
 
+/** The second counter word of foldIn, apart from split's (0) and the draws' (0x9e3779b9). */
+const FOLD_WORD = 0x243f6a88 | 0;
+
+/**
+ * A new key from `k` and an integer, for deriving a distinct stream per step, example or layer without
+ * splitting ahead (JAX's `fold_in`): the same key and data always give the same key, and different data
+ * give independent keys. `data` is a JavaScript integer in [−2³¹, 2³²) or an int32 scalar tensor, so a
+ * traced step count works under jit and a batch of indices under vmap.
+ * @example
+ * ```ts
+ * const base = nb.random.key(0);
+ * const perStep = (step: number) => nb.random.normal(nb.random.foldIn(base, step), [3]);
+ * ```
+ */
+export function foldIn(k: Key, data: number | Tensor): Key {
+  if (arguments.length > 2) extraArgument("random.foldIn", "key, data", arguments[2], arguments.length);
+  checkKey("foldIn", k);
+  let counter: Tensor;
+  if (typeof data === "number") {
+    if (!Number.isInteger(data) || data < -(2 ** 31) || data >= 2 ** 32)
+      throw new ValueError(
+        `random.foldIn: data must be an integer in [-2^31, 2^32) or an int32 scalar tensor, got ${describeValue(data)}`,
+      );
+    counter = counters(1, () => [data | 0, FOLD_WORD]);
+  } else if (data instanceof Tensor && data.aval.dtype === "int32" && data.aval.shape.length === 0) {
+    counter = lax.concatenate(
+      [
+        lax.reshape(data, [1]),
+        new ConcreteTensor(Int32Array.of(FOLD_WORD), { shape: [1], dtype: "int32", weak: false }),
+      ],
+      0,
+    );
+  } else
+    throw new ValueError(
+      `random.foldIn: data must be an integer in [-2^31, 2^32) or an int32 scalar tensor, got ${describeValue(data)}`,
+    );
+  const out = lax.reshape(lax.threefry2x32(k, lax.reshape(counter, [1, 2])), [2]);
+  return out instanceof ConcreteTensor ? makeKey(out.data[0]!, out.data[1]!) : out;
+}
+
 /**
  * `size` 32-bit words (as int32) from a key: word 2i and 2i+1 are Threefry of the counter (2i, 0x9e3779b9),
  * so a longer stream starts with the words of a shorter one.

@@ -195,7 +195,7 @@ describe("a missing or non-tensor value where a tensor is required", () => {
   });
 
   it("names the missing key of a random function", () => {
-    for (const op of ["uniform", "normal", "randint", "permutation", "bernoulli", "split"]) {
+    for (const op of ["uniform", "normal", "randint", "permutation", "bernoulli", "split", "foldIn"]) {
       const e = thrown(() => js.random[op](undefined, [2]));
       expect(e).toBeInstanceOf(nb.ValueError);
       expect(e.message).toMatch(new RegExp(`^random\\.${op}: expected a key .* as the first argument`));
@@ -395,7 +395,7 @@ const mostArguments: Record<string, number> = {
       .map((op) => [op, 1]),
   ),
   ...Object.fromEntries(
-    "add sub mul div pow maximum minimum atan2 polygamma equal notEqual less lessEqual greater greaterEqual leakyRelu elu gelu astype matmul dot outer array zeros ones sum mean prod max min argmax argmin variance std logSumExp cumsum norm softmax logSoftmax reshape transpose expandDims squeeze broadcastTo concatenate stack flip tile random.split random.permutation"
+    "add sub mul div pow maximum minimum atan2 polygamma equal notEqual less lessEqual greater greaterEqual leakyRelu elu gelu astype matmul dot outer array zeros ones sum mean prod max min argmax argmin variance std logSumExp cumsum norm softmax logSoftmax reshape transpose expandDims squeeze broadcastTo concatenate stack flip tile random.split random.permutation random.foldIn"
       .split(" ")
       .map((op) => [op, 2]),
   ),

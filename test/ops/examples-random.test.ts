@@ -29,6 +29,35 @@ describe("keys", () => {
   });
 });
 
+describe("foldIn", () => {
+  it("derives a key from a key and an integer: the same data, the same key; other data, another key", () => {
+    const base = random.key(0);
+    const k3 = random.foldIn(base, 3);
+    expect(k3.toArray()).toEqual(random.foldIn(base, 3).toArray());
+    expect(k3.toArray()).not.toEqual(random.foldIn(base, 4).toArray());
+    expect(k3.toArray()).not.toEqual(base.toArray());
+    // Not one of split's keys either.
+    for (const k of random.split(base, 8)) expect(k.toArray()).not.toEqual(k3.toArray());
+    expect(random.foldIn(base, 2 ** 32 - 1).toArray()).toEqual(random.foldIn(base, -1).toArray());
+  });
+
+  it("takes traced data and keys: the same keys under jit and vmap", () => {
+    const base = random.key(5);
+    const step = nb.array(3, { dtype: "int32" });
+    expect(random.foldIn(base, step).toArray()).toEqual(random.foldIn(base, 3).toArray());
+    const draw = nb.jit((s: nb.Tensor) => random.normal(random.foldIn(base, s), [2]));
+    expect(draw(step).toArray()).toEqual(random.normal(random.foldIn(base, 3), [2]).toArray());
+    const keys = nb.vmap((s: nb.Tensor) => random.foldIn(base, s))(nb.array([1, 2], { dtype: "int32" }));
+    expect(keys.toArray()).toEqual([random.foldIn(base, 1).toArray(), random.foldIn(base, 2).toArray()]);
+  });
+
+  it("refuses data that is not a 32-bit integer", () => {
+    const base = random.key(0);
+    for (const bad of [1.5, 2 ** 32, -(2 ** 31) - 1, nb.array(1.0)])
+      expect(() => random.foldIn(base, bad)).toThrow(/random\.foldIn: data must be an integer/);
+  });
+});
+
 describe("samples", () => {
   it("the same key gives the same numbers; different keys give different ones", () => {
     const a = random.normal(random.key(7), [100]).toArray();

@@ -251,6 +251,7 @@ const core: Target[] = [
   t("einsum", ["spec", "x", "x"], (s, x, y) => nb.einsum(s, x, y)),
   t("random.key", ["count"], (s) => nb.random.key(s)),
   t("random.split", ["key", "count"], (k, n) => nb.random.split(k, n)),
+  t("random.foldIn", ["key", "count"], (k, n) => nb.random.foldIn(k, n)),
   t("random.uniform", ["key", "shape", "floatOptions"], (k, s, o) => nb.random.uniform(k, s, o)),
   t("random.normal", ["key", "shape", "floatOptions"], (k, s, o) => nb.random.normal(k, s, o)),
   t("random.randint", ["key", "shape", "count", "count"], (k, s, a, b) => nb.random.randint(k, s, a, b)),
