@@ -9,12 +9,14 @@ import type { MultiPrim, MultiPrimParams } from "../core/primitives.js";
 import { type Eqn, Program, Var } from "../core/program.js";
 import { shapesEqual } from "../core/shape.js";
 import type { Aval, Tensor } from "../core/tensor.js";
+import { BINARY_PRIMS, COMPARE_PRIMS } from "../primitives/binary.js";
 import { type CondParams, cond } from "../primitives/control.js";
 import type { JitCallParams } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
 import type { ScanParams } from "../primitives/loops.js";
 import { type Dim, toFront } from "../primitives/rule-helpers.js";
 import { Series } from "../primitives/series.js";
+import { UNARY_PRIMS } from "../primitives/unary.js";
 import { type Arg, isLin } from "../primitives/unbroadcast.js";
 import { jetSeriesFlat } from "./jet.js";
 import { jitCallJet, jitCallJvp, jitCallTranspose, jitCallVmap, splitCall } from "./jit-call.js";
@@ -250,6 +252,7 @@ export function splitProgram(
   p: Program,
   unknownIn: readonly boolean[],
   instantiate: readonly boolean[],
+  recomputeElementwise = false,
 ): SplitProgram {
   const unknown = new Set<Var>();
   p.inVars.forEach((v, i) => {
@@ -291,8 +294,8 @@ export function splitProgram(
       const split = splitCall(program, unk, remat === true);
       const nKnownOut = split.outUnknown.filter((u) => !u).length;
       const resVars = split.known.outs.slice(nKnownOut).map((v) => new Var(v.aval));
-      // A rematerialized call's residuals are its known operands.
-      const resIns = remat ? e.inputs.filter((_, i) => !unk[i]) : resVars;
+      let q = 0;
+      const resIns = split.resIn.map((i) => (i === null ? resVars[q++]! : e.inputs[i]!));
       const knownOuts = e.outs.filter((_, i) => !split.outUnknown[i]);
       if (knownOuts.length + resVars.length > 0)
         knownEqns.push({
@@ -337,6 +340,11 @@ export function splitProgram(
     for (const v of e.outs) unknown.add(v);
   }
   const outUnknown = p.outs.map((v, i) => unknown.has(v) || instantiate[i] === true);
+  const recomputed = recomputeElementwise
+    ? recomputable(p, unknownIn, knownEqns, unknownEqns, outUnknown, unknown)
+    : [];
+  for (const e of recomputed) for (const v of e.outs) unknown.add(v);
+  unknownEqns.unshift(...recomputed);
   // Residuals: known non-constant values the unknown part reads or returns; constants it reads are its own.
   const res: Var[] = [];
   const seen = new Set<Var>();
@@ -367,6 +375,70 @@ export function splitProgram(
     p.outs.filter((_, i) => outUnknown[i]),
   );
   return { known, unknown: unknownProgram, outUnknown, nRes: res.length };
+}
+
+/** Primitives cheap enough to recompute in the backward pass rather than store: elementwise and movement. */
+const RECOMPUTABLE: ReadonlySet<string> = new Set<string>([
+  ...UNARY_PRIMS,
+  ...BINARY_PRIMS,
+  ...COMPARE_PRIMS,
+  "select_n",
+  "convert",
+  "broadcast_in_dim",
+  "reshape",
+  "slice",
+  "transpose",
+  "squeeze",
+  "expand_dims",
+]);
+
+/**
+ * The known equations whose values the unknown part reads and that are elementwise or movement functions
+ * of the known inputs and constants alone (no product, reduction or gather on the way): the unknown part
+ * recomputes them from those inputs instead of receiving them as stored residuals, so a fused backward
+ * pass reads the inputs once rather than arrays written by the forward pass (what jit of the whole
+ * gradient would do). In program order; the known part keeps them too when it needs them.
+ */
+function recomputable(
+  p: Program,
+  unknownIn: readonly boolean[],
+  knownEqns: readonly Eqn[],
+  unknownEqns: readonly Eqn[],
+  outUnknown: readonly boolean[],
+  unknown: ReadonlySet<Var>,
+): Eqn[] {
+  const leaves = new Set<Var>(p.constVars);
+  p.inVars.forEach((v, i) => {
+    if (!unknownIn[i]) leaves.add(v);
+  });
+  const def = new Map<Var, Eqn>();
+  for (const e of knownEqns) if (e.outs.length === 1) def.set(e.outs[0]!, e);
+  const cheap = new Map<Var, boolean>();
+  const isCheap = (v: Var): boolean => {
+    if (leaves.has(v)) return true;
+    const known = cheap.get(v);
+    if (known !== undefined) return known;
+    const e = def.get(v);
+    const ok = e !== undefined && RECOMPUTABLE.has(e.prim) && e.inputs.every(isCheap);
+    cheap.set(v, ok);
+    return ok;
+  };
+  const take = new Set<Eqn>();
+  const pull = (v: Var) => {
+    if (leaves.has(v) || unknown.has(v)) return;
+    const e = def.get(v);
+    if (e === undefined || take.has(e)) return;
+    take.add(e);
+    for (const u of e.inputs) pull(u);
+  };
+  const wanted = (v: Var) => {
+    if (!unknown.has(v) && !leaves.has(v) && isCheap(v)) pull(v);
+  };
+  for (const e of unknownEqns) for (const v of e.inputs) wanted(v);
+  p.outs.forEach((v, i) => {
+    if (outUnknown[i]) wanted(v);
+  });
+  return knownEqns.filter((e) => take.has(e));
 }
 
 /** A cond split into a known cond (known outputs, then every branch's residuals) and an unknown cond. */

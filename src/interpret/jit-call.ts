@@ -124,42 +124,64 @@ export function jitCallJet(
 // ---- partial evaluation -------------------------------------------------------------------------------
 
 /**
- * The program split for these unknown operands (known part: known operands → known outputs, then
- * residuals; unknown part: residuals, then unknown operands → unknown outputs), kept per program and mask.
- * Rematerialized (`remat`): the known part returns the known outputs only, the residuals are the known
- * operands themselves (the caller passes them), and the unknown part is the whole program, which
- * recomputes what it needs from them when it runs (or is transposed).
+ * A call's program split for some unknown operands: `known` (known operands → known outputs, then the
+ * stored residuals) and `unknown` (all residuals, then unknown operands → unknown outputs). `resIn` says
+ * where each residual of `unknown` comes from: the index of a known operand it is equal to (passed on as it
+ * is, never copied through the known call), or null for the next stored residual.
  */
-export function splitCall(program: Program, unknownIn: readonly boolean[], remat = false): SplitProgram {
-  const plain = memo(program, `split|${mask(unknownIn)}`, () =>
-    splitProgram(
+export interface SplitCall extends SplitProgram {
+  readonly resIn: readonly (number | null)[];
+}
+
+/**
+ * The program split for these unknown operands, kept per program and mask. Residuals that are elementwise
+ * functions of the known operands are recomputed by the unknown part (see `splitProgram`).
+ * Rematerialized (`remat`): the known part returns the known outputs only, the residuals are the known
+ * operands themselves, and the unknown part is the whole program, which recomputes what it needs from
+ * them when it runs (or is transposed).
+ */
+export function splitCall(program: Program, unknownIn: readonly boolean[], remat = false): SplitCall {
+  return memo(program, `${remat ? "remat" : "split"}|${mask(unknownIn)}`, () => {
+    const split = splitProgram(
       program,
       unknownIn,
       program.outs.map(() => false),
-    ),
-  );
-  if (!remat) return plain;
-  return memo(program, `remat|${mask(unknownIn)}`, () => {
-    const { known, outUnknown } = plain;
+      !remat,
+    );
+    const { known, outUnknown } = split;
     const nKnownOut = outUnknown.filter((u) => !u).length;
-    const knownIns = program.inVars.filter((_, i) => !unknownIn[i]);
+    const knownIndex = program.inVars.flatMap((_, i) => (unknownIn[i] ? [] : [i]));
+    if (remat)
+      return {
+        known: new Program(
+          known.constVars,
+          known.constValues,
+          known.inVars,
+          known.eqns,
+          known.outs.slice(0, nKnownOut),
+        ),
+        unknown: new Program(
+          program.constVars,
+          program.constValues,
+          [...knownIndex.map((i) => program.inVars[i]!), ...program.inVars.filter((_, i) => unknownIn[i])],
+          program.eqns,
+          program.outs.filter((_, i) => outUnknown[i]),
+        ),
+        outUnknown,
+        nRes: knownIndex.length,
+        resIn: knownIndex,
+      };
+    // A residual that is a known operand itself is passed on directly.
+    const operandOf = new Map(known.inVars.map((v, k) => [v, knownIndex[k]!]));
+    const res = known.outs.slice(nKnownOut);
+    const resIn = res.map((v) => operandOf.get(v) ?? null);
     return {
-      known: new Program(
-        known.constVars,
-        known.constValues,
-        known.inVars,
-        known.eqns,
-        known.outs.slice(0, nKnownOut),
-      ),
-      unknown: new Program(
-        program.constVars,
-        program.constValues,
-        [...knownIns, ...program.inVars.filter((_, i) => unknownIn[i])],
-        program.eqns,
-        program.outs.filter((_, i) => outUnknown[i]),
-      ),
-      outUnknown,
-      nRes: knownIns.length,
+      ...split,
+      known: new Program(known.constVars, known.constValues, known.inVars, known.eqns, [
+        ...known.outs.slice(0, nKnownOut),
+        ...res.filter((_, r) => resIn[r] === null),
+      ]),
+      resIn,
     };
   });
 }

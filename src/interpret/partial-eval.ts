@@ -205,10 +205,8 @@ export class PETrace extends Trace {
     const knownOps = ts.flatMap((t) => (t.known === null ? [] : [t.known]));
     const knownRes = split.known.outs.length > 0 ? jitCall(knownOps, split.known, name, remat === true) : [];
     const nKnown = split.outUnknown.filter((u) => !u).length;
-    // A rematerialized call's residuals are its known operands.
-    const residuals = remat
-      ? ts.filter((t) => t.known !== null)
-      : knownRes.slice(nKnown).map((r) => this.pure(r));
+    let q = nKnown;
+    const residuals = split.resIn.map((i) => (i === null ? this.pure(knownRes[q++]!) : ts[i]!));
     const outAvals = program.outs.map((v) => v.aval);
     const unknownAvals = outAvals.filter((_, i) => split.outUnknown[i]);
     const recorded =

@@ -3,6 +3,7 @@
 import * as nb from "nabla";
 import { describe, expect, it } from "vitest";
 import { Program } from "../../src/core/program.js";
+import { linearizeFlat } from "../../src/interpret/partial-eval.js";
 
 type T = nb.Tensor;
 const f64 = (v: number | number[] | number[][]) => nb.array(v, { dtype: "float64" });
@@ -85,5 +86,37 @@ describe("jit_call: traced once per signature, staged as a call", () => {
     // Grad of the call: the forward and transposed programs are calls too.
     const gs = String(nb.makeProgram(nb.grad((x: T) => nb.sum(jc(x))))(f64([1, 2])));
     expect(gs).toMatch(/jit_call\[name=transpose\(jvp\(cube\)\)\]/);
+  });
+});
+
+describe("jit_call: what reverse mode stores", () => {
+  const x = nb.array([0.5, -1.2, 2.0, 0.3], { dtype: "float64" });
+  const consts = (f: (v: nb.Tensor) => nb.Tensor) => linearizeFlat((v) => [f(v)], [x])[1].constValues;
+
+  it("recomputes elementwise residuals from the operands instead of storing them", () => {
+    // Rosenbrock: every residual is an elementwise function of x, so x itself is all that is kept.
+    const rosen = nb.jit((v: nb.Tensor) => {
+      const a = nb.slice(v, [0], [3]);
+      const b = nb.slice(v, [1], [3]);
+      return nb.sum(nb.add(nb.mul(100, nb.square(nb.sub(b, nb.square(a)))), nb.square(nb.sub(1, a))));
+    });
+    const kept = consts(rosen);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toBe(x);
+    const plain = (v: nb.Tensor) => {
+      const a = nb.slice(v, [0], [3]);
+      const b = nb.slice(v, [1], [3]);
+      return nb.sum(nb.add(nb.mul(100, nb.square(nb.sub(b, nb.square(a)))), nb.square(nb.sub(1, a))));
+    };
+    expect(nb.grad(rosen)(x).toArray()).toEqual(nb.grad(plain)(x).toArray());
+    nb.checkGrads(rosen, [x], { order: 3 });
+  });
+
+  it("stores what a product computes", () => {
+    const w = nb.mul(nb.reshape(nb.arange(0, 16, 1, { dtype: "float64" }), [4, 4]), 0.05);
+    const layer = nb.jit((v: nb.Tensor) => nb.sum(nb.tanh(nb.matmul(w, v))));
+    const kept = consts(layer);
+    expect(kept.some((c) => c !== x && c.shape.join() === "4")).toBe(true);
+    nb.checkGrads(layer, [x], { order: 2 });
   });
 });
