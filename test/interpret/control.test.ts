@@ -28,14 +28,9 @@ describe("lax.cond: errors", () => {
     expect(() => nb.lax.switch(1, [sq, (x: T) => nb.sum(x)], f64([1, 2]))).toThrow(
       /lax\.switch: branches\[1\] returns f64\[\] as the output but branches\[0\] returns f64\[2\]/,
     );
-    expect(() =>
-      nb.lax.cond(
-        true,
-        (x: T) => ({ a: x }),
-        ((x: T) => ({ b: x })) as never,
-        f64(1),
-      ),
-    ).toThrow(/lax\.cond: trueFn returns the structure .* but falseFn returns/);
+    expect(() => nb.lax.cond(true, (x: T) => ({ a: x }), ((x: T) => ({ b: x })) as never, f64(1))).toThrow(
+      /lax\.cond: trueFn returns the structure .* but falseFn returns/,
+    );
   });
 
   it("refuses a predicate that is not a scalar bool or int, and a branch that is not a function", () => {

@@ -122,7 +122,9 @@ describe("lax.scan: errors", () => {
     expect(() => nb.lax.scan((c: T) => [c, null], f64(1), [f64([1, 2]), f64([1, 2, 3])])).toThrow(
       /every xs leaf must have a leading axis of length 2, got f64\[3\]/,
     );
-    expect(() => nb.lax.scan(((c: T) => c) as never, f64(1), f64([1]))).toThrow(/must return a pair \[carry, y\]/);
+    expect(() => nb.lax.scan(((c: T) => c) as never, f64(1), f64([1]))).toThrow(
+      /must return a pair \[carry, y\]/,
+    );
   });
 });
 
