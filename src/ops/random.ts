@@ -354,5 +354,21 @@ export function bernoulli(k: Key, p: number, shape: Shape = []): Tensor {
   if (!(typeof p === "number" && p >= 0 && p <= 1))
     throw new ValueError(`${op}: p must be a probability in [0, 1], got ${describeValue(p)}`);
   const s = shapeArg(op, shape, "bool");
-  return lax.reshape(lax.lt(unitDoubles(k, sizeOf(s)), f64(p)), s);
+  const size = sizeOf(s);
+  // One 32-bit word per element, kept when its unsigned value is below p·2³² (exact in float64): half the
+  // Threefry work of a uniform draw, which needs 53 bits.
+  const threshold = p * 2 ** 32;
+  if (k instanceof ConcreteTensor) {
+    const out = new Uint8Array(size);
+    const w = new Int32Array(2);
+    for (let i = 0; i < size; i += 2) {
+      threefryInto(w, 0, k.data[0]!, k.data[1]!, i, 0x9e3779b9 | 0);
+      out[i] = w[0]! >>> 0 < threshold ? 1 : 0;
+      if (i + 1 < size) out[i + 1] = w[1]! >>> 0 < threshold ? 1 : 0;
+    }
+    return new ConcreteTensor(out, { shape: [...s], dtype: "bool", weak: false });
+  }
+  const x = lax.convert(bits(k, size), "float64");
+  const unsigned = lax.select(lax.lt(x, f64(0)), lax.add(x, f64(2 ** 32)), x);
+  return lax.reshape(lax.lt(unsigned, f64(threshold)), s);
 }
