@@ -13,6 +13,7 @@ import { binaryTable, compareTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
 import { condShape } from "./control.js";
 import { jitCallShape } from "./jit-call.js";
+import { LINALG } from "./linalg.js";
 import { scanShape, whileShape } from "./loops.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
@@ -59,6 +60,7 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
   ...CONTRACTION.shape,
   ...MOVEMENT.shape,
   ...THREEFRY.shape,
+  ...LINALG.shape,
 };
 
 // Every primitive application looks its rule up: a Map by name is cheaper than a keyed read of the table.

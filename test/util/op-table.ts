@@ -420,6 +420,68 @@ const loopPrims: OpRow[] = [
   },
 ];
 
+// Linear algebra: inputs are made well conditioned by the row's function (an SPD matrix x xᵀ + n·I, a
+// triangle with a shifted diagonal), so the derivatives are checked through that construction too.
+const mm = (a: Tensor, b: Tensor) =>
+  lax.dotGeneral(a, b, { lhsContract: [1], rhsContract: [0], lhsBatch: [], rhsBatch: [] });
+const tr = (a: Tensor) => lax.transpose(a, [1, 0]);
+const eyeLike = (x: Tensor, n: number, v = 1) =>
+  lax.mul(
+    asFloat(
+      fromValues(
+        Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0)),
+        [n, n],
+      ),
+      x,
+    ),
+    c(x, v),
+  );
+/** x xᵀ + n·I for x [n, n]: symmetric positive definite with eigenvalues at least n. */
+const spd = (x: Tensor) => lax.add(mm(x, tr(x)), eyeLike(x, x.shape[0]!, x.shape[0]!));
+/** x + 4·I: a triangle of it (either) is well conditioned for x of normal entries. */
+const shifted = (x: Tensor) => lax.add(x, eyeLike(x, x.shape[0]!, 4));
+const ts = (leftSide: boolean, lower: boolean, transposeA: boolean, unitDiagonal: boolean) => ({
+  leftSide,
+  lower,
+  transposeA,
+  unitDiagonal,
+});
+const linalgPrims: OpRow[] = [
+  { name: "cholesky (of x xᵀ + 3I)", fn: (x) => lax.cholesky(spd(x)), args: (r) => [normal(r, [3, 3])] },
+  {
+    // The upper triangle is never read: y above the diagonal changes nothing (a zero derivative).
+    name: "cholesky (reads only the lower triangle: x xᵀ + 4I + triu(y, 1))",
+    fn: (x, y) =>
+      lax.cholesky(
+        lax.add(
+          spd(x),
+          lax.mul(y, asFloat(fromValues([0, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0], [4, 4]), x)),
+        ),
+      ),
+    args: (r) => [normal(r, [4, 4]), normal(r, [4, 4])],
+  },
+  {
+    name: "triangular_solve (left, lower)",
+    fn: (a, b) => lax.triangularSolve(shifted(a), b, ts(true, true, false, false)),
+    args: (r) => [normal(r, [3, 3]), normal(r, [3, 2])],
+  },
+  {
+    name: "triangular_solve (left, upper, transposed)",
+    fn: (a, b) => lax.triangularSolve(shifted(a), b, ts(true, false, true, false)),
+    args: (r) => [normal(r, [3, 3]), normal(r, [3, 2])],
+  },
+  {
+    name: "triangular_solve (right, lower, transposed, unit diagonal)",
+    fn: (a, b) => lax.triangularSolve(shifted(a), b, ts(false, true, true, true)),
+    args: (r) => [normal(r, [3, 3]), normal(r, [2, 3])],
+  },
+  {
+    name: "triangular_solve (right, upper)",
+    fn: (a, b) => lax.triangularSolve(shifted(a), b, ts(false, false, false, false)),
+    args: (r) => [normal(r, [3, 3]), normal(r, [2, 3])],
+  },
+];
+
 /** Every row: primitives first, then composite ops. */
 export const opTable: readonly OpRow[] = [
   ...unaryPrims,
@@ -428,5 +490,6 @@ export const opTable: readonly OpRow[] = [
   ...callPrims,
   ...controlPrims,
   ...loopPrims,
+  ...linalgPrims,
   ...composites,
 ];

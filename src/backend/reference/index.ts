@@ -5,6 +5,7 @@ import { fmtShape, ValueError } from "../../core/errors.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { ConcreteTensor } from "../../core/tensor.js";
 import { binaryTable, compareTable } from "../../primitives/binary.js";
+import { choleskyData, triangularSolveData } from "../../primitives/linalg-kernels.js";
 import { threefryData } from "../../primitives/random.js";
 import { unaryTable } from "../../primitives/unary.js";
 import type { Backend, Kernel, KernelOf, KernelTable } from "../backend.js";
@@ -355,6 +356,9 @@ const kernels: KernelTable = {
   },
   threefry2x32: ([key, count], _p, out) =>
     threefryData(key!.data, key!.aval.shape, count!.data, count!.aval.shape, out.shape),
+  cholesky: ([a], _p, out) => choleskyData(a!.data, a!.aval.shape, out.dtype),
+  triangular_solve: ([a, b], p, out) =>
+    triangularSolveData(a!.data, a!.aval.shape, b!.data, b!.aval.shape, p, out.dtype),
 };
 
 export const referenceBackend: Backend = { name: "reference", kernels };

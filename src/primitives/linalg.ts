@@ -1,0 +1,264 @@
+// The linear-algebra primitives and every rule of theirs: cholesky and triangular_solve (one output each,
+// in LINALG like any family), and the decompositions with several outputs, lu, qr, eigh and svd (in
+// LINALG_MULTI, merged into the multi-output tables by the assemblers and interpret/control.ts). Their
+// float64 kernels live in linalg-kernels.ts. Every derivative rule is written with these primitives and
+// dot_general, so derivatives of every order compose; all of them act on the last two axes and batch over
+// the leading ones, so the batching rules move the batch dimension to the front.
+//
+// Derivatives follow the standard results: Cholesky (Murray 2016), triangular solves (implicit
+// differentiation), LU, QR, eigh and SVD as JAX's lu_jvp, qr_jvp_rule, eigh_jvp_rule and svd_jvp_rule.
+// eigh's and svd's derivatives divide by differences of eigenvalues (singular values): at a repeated one they
+// are infinite or NaN, as in JAX.
+import { isFloat } from "../core/dtype.js";
+import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
+import type { NoParams } from "../core/primitives.js";
+import { range, shapesEqual } from "../core/shape.js";
+import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
+import * as lax from "./lax.js";
+import type { TriangularSolveParams } from "./linalg-kernels.js";
+import { type FamilyRules, sameDtype, toFront } from "./rule-helpers.js";
+import { binom, full, Series, type Term } from "./series.js";
+import type { JetRule } from "./series-rules.js";
+import { isLin } from "./unbroadcast.js";
+
+export type { TriangularSolveParams };
+
+declare module "../core/primitives.js" {
+  interface PrimParams {
+    /** cholesky(a): the lower Cholesky factor of a [..., n, n], reading only a's lower triangle. */
+    cholesky: NoParams;
+    /** triangular_solve(a, b): x with op(a) x = b (leftSide) or x op(a) = b; a [..., n, n] triangular. */
+    triangular_solve: TriangularSolveParams;
+  }
+}
+
+type T = Tensor;
+type Tan = Tensor | null;
+
+// ---- matrix helpers written with primitives ----------------------------------------------------------------
+
+const rank = (x: T | Aval) => ("aval" in x ? x.aval : x).shape.length;
+
+/** x with its last two axes swapped. */
+export function mT(x: T): T {
+  const r = rank(x);
+  const perm = range(r);
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return lax.transpose(x, perm);
+}
+
+/** The batched matrix product of [..., m, k] and [..., k, n] (equal leading dims). */
+export function matmul(a: T, b: T): T {
+  const r = rank(a);
+  const batch = range(r - 2);
+  return lax.dotGeneral(a, b, {
+    lhsContract: [r - 1],
+    rhsContract: [r - 2],
+    lhsBatch: batch,
+    rhsBatch: batch,
+  });
+}
+
+/** A constant m×n matrix of `like`'s dtype with entries f(i, j). */
+function constMatrix(like: T, m: number, n: number, f: (i: number, j: number) => number): ConcreteTensor {
+  const c = lax.fullAval({ shape: [m, n], dtype: like.aval.dtype, weak: false }, 0);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c.data[i * n + j] = f(i, j);
+  return c;
+}
+
+/** x (..., m, n) times the m×n constant with entries f(i, j). */
+function masked(x: T, f: (i: number, j: number) => number): T {
+  const s = x.aval.shape;
+  return lax.mul(x, constMatrix(x, s[s.length - 2]!, s[s.length - 1]!, f));
+}
+
+/** The entries of x on and below diagonal k (j ≤ i + k), zero elsewhere. */
+export const tril = (x: T, k = 0): T => masked(x, (i, j) => (j <= i + k ? 1 : 0));
+/** The entries of x on and above diagonal k (j ≥ i + k), zero elsewhere. */
+export const triu = (x: T, k = 0): T => masked(x, (i, j) => (j >= i + k ? 1 : 0));
+
+/** The m×n identity (ones on the main diagonal) with `like`'s dtype. */
+const eye = (like: T, m: number, n = m): ConcreteTensor =>
+  constMatrix(like, m, n, (i, j) => (i === j ? 1 : 0));
+
+/** The diagonal of x [..., n, n] as [..., n]. */
+export function diagonal(x: T): T {
+  const r = rank(x);
+  return lax.reduceSum(
+    masked(x, (i, j) => (i === j ? 1 : 0)),
+    [r - 1],
+  );
+}
+
+/** v [..., n] as a row broadcast down the rows of [..., m, n] (row: true) or a column across [..., n, m]. */
+function spread(v: T, m: number, row: boolean): T {
+  const s = v.aval.shape;
+  const lead = s.slice(0, -1);
+  const n = s[s.length - 1]!;
+  const b = lead.length;
+  return row
+    ? lax.broadcastInDim(v, [...lead, m, n], [...range(b), b + 1])
+    : lax.broadcastInDim(v, [...lead, n, m], [...range(b), b]);
+}
+
+const scale = (x: T, c: number): T => (c === 1 ? x : lax.mul(x, lax.scalarLike(x, c)));
+const subT = (x: Tan, y: T): T => (x === null ? lax.neg(y) : lax.sub(x, y));
+
+/** The symmetric matrix a reads when only its lower triangle is read: tril(x) + tril(x, −1)ᵀ. */
+const symFromLower = (x: T): T => lax.add(tril(x), mT(tril(x, -1)));
+/** The same from the upper triangle. */
+const symFromUpper = (x: T): T => lax.add(triu(x), mT(triu(x, 1)));
+
+// ---- shape checks --------------------------------------------------------------------------------------------
+
+function floatMatrix(op: string, what: string, a: Aval): void {
+  if (!isFloat(a.dtype))
+    throw new DTypeError(`${op}: the ${what} must be float32 or float64, got ${a.dtype}; convert it first`);
+  if (a.shape.length < 2)
+    throw new ShapeError(
+      `${op}: the ${what} must have at least two dimensions [..., m, n], got shape ${fmtShape(a.shape)}`,
+    );
+}
+
+function squareMatrix(op: string, what: string, a: Aval): number {
+  floatMatrix(op, what, a);
+  const s = a.shape;
+  const n = s[s.length - 1]!;
+  if (s[s.length - 2] !== n)
+    throw new ShapeError(`${op}: the ${what} must be square [..., n, n], got shape ${fmtShape(s)}`);
+  return n;
+}
+
+// ---- cholesky --------------------------------------------------------------------------------------------------
+
+function choleskyShape([a]: readonly Aval[]): Aval {
+  squareMatrix("cholesky", "matrix", a!);
+  return { shape: a!.shape, dtype: a!.dtype, weak: false };
+}
+
+/**
+ * The tangent of the Cholesky factor L of a for a symmetric tangent s of a (Murray 2016):
+ * L̇ = L Φ(L⁻¹ s L⁻ᵀ), Φ taking the lower triangle with the diagonal halved.
+ */
+function choleskyTangent(l: T, s: T): T {
+  const y = lax.triangularSolve(l, s, {
+    leftSide: true,
+    lower: true,
+    transposeA: false,
+    unitDiagonal: false,
+  });
+  const z = lax.triangularSolve(l, y, {
+    leftSide: false,
+    lower: true,
+    transposeA: true,
+    unitDiagonal: false,
+  });
+  return matmul(
+    l,
+    masked(z, (i, j) => (i > j ? 1 : i === j ? 0.5 : 0)),
+  );
+}
+
+/** The factor reads only the lower triangle, so the tangent it sees is tril(ȧ) + tril(ȧ, −1)ᵀ. */
+function choleskyJvp([a]: T[], [da]: Tan[]): [T, Tan] {
+  const l = lax.cholesky(a!);
+  return [l, da && choleskyTangent(l, symFromLower(da))];
+}
+
+/** Term k of L from A_k = Σ_j C(k, j) L_j L_{k−j}ᵀ: L_k is the tangent for A_k − Σ_{0<j<k} C(k, j) L_j L_{k−j}ᵀ. */
+const choleskySeries: JetRule<"cholesky"> = ([a], [u], _p, order) => {
+  const l = lax.cholesky(a!);
+  const s: Series = Series.sequential(order, l.aval, l, (k) => {
+    const ak = u!.term(k);
+    let m: Tan = ak && symFromLower(full(ak, a!.aval));
+    for (let j = 1; j < k; j++) {
+      const lj = s.term(j);
+      const lkj = s.term(k - j);
+      if (lj && lkj) m = subT(m, scale(matmul(full(lj, l.aval), mT(full(lkj, l.aval))), binom(k, j)));
+    }
+    return m && choleskyTangent(l, m);
+  });
+  return [l, s];
+};
+
+// ---- triangular_solve ------------------------------------------------------------------------------------------
+
+function triangularSolveShape([a, b]: readonly Aval[], p: TriangularSolveParams): Aval {
+  const n = squareMatrix("triangular_solve", "matrix a", a!);
+  floatMatrix("triangular_solve", "right-hand side b", b!);
+  sameDtype("triangular_solve", [a!, b!]);
+  const as = a!.shape;
+  const bs = b!.shape;
+  const r = bs.length;
+  const side = p.leftSide ? "[..., n, k] (leftSide)" : "[..., k, n] (right side)";
+  if (
+    r !== as.length ||
+    !shapesEqual(as.slice(0, -2), bs.slice(0, -2)) ||
+    bs[p.leftSide ? r - 2 : r - 1] !== n
+  )
+    throw new ShapeError(
+      `triangular_solve: a ${fmtShape(as)} and b ${fmtShape(bs)} do not fit: b must be ${side} with n = ${n} and the same leading dimensions as a; broadcast them first`,
+    );
+  return { shape: bs, dtype: b!.dtype, weak: false };
+}
+
+/** The part of a tangent of a that the solve reads: its triangle, without the diagonal when it is unit. */
+function readTriangle(da: T, p: TriangularSolveParams): T {
+  const d = p.unitDiagonal ? 1 : 0;
+  return p.lower ? tril(da, -d) : triu(da, d);
+}
+
+/** op(ȧ) x (left side) or x op(ȧ) (right side), ȧ cut to the triangle the solve reads. */
+function opProduct(da: T, x: T, p: TriangularSolveParams): T {
+  const m = readTriangle(da, p);
+  const op = p.transposeA ? mT(m) : m;
+  return p.leftSide ? matmul(op, x) : matmul(x, op);
+}
+
+/** op(a) x = b: op(a) ẋ = ḃ − op(ȧ) x (and the same on the right). */
+function triangularSolveJvp([a, b]: T[], [da, db]: Tan[], p: TriangularSolveParams): [T, Tan] {
+  const x = lax.triangularSolve(a!, b!, p);
+  const rhs = da ? subT(db, opProduct(da, x, p)) : db;
+  return [x, rhs && lax.triangularSolve(a!, rhs, p)];
+}
+
+/** The series of x: op(a_0) x_k = b_k − Σ_{j≥1} C(k, j) op(a_j) x_{k−j}. */
+const triangularSolveSeries: JetRule<"triangular_solve"> = ([a, b], [u, v], p, order) => {
+  const x = lax.triangularSolve(a!, b!, p);
+  const s: Series = Series.sequential(order, x.aval, x, (k) => {
+    const bk: Term = v!.term(k);
+    let rhs: Tan = bk && full(bk, x.aval);
+    for (let j = 1; j <= k; j++) {
+      const aj = u!.term(j);
+      const xkj = s.term(k - j);
+      if (aj && xkj) rhs = subT(rhs, scale(opProduct(full(aj, a!.aval), full(xkj, x.aval), p), binom(k, j)));
+    }
+    return rhs && lax.triangularSolve(a!, rhs, p);
+  });
+  return [x, s];
+};
+
+export const LINALG: FamilyRules<"cholesky" | "triangular_solve", "triangular_solve"> = {
+  shape: { cholesky: choleskyShape, triangular_solve: triangularSolveShape },
+  jvp: { cholesky: choleskyJvp, triangular_solve: triangularSolveJvp },
+  // Batched natively over the leading dims: the batch dimension goes to the front.
+  vmap: {
+    cholesky: ([a], [d], _p, size) => [lax.cholesky(toFront(a!, d!, size)), 0],
+    triangular_solve: ([a, b], [da, db], p, size) => [
+      lax.triangularSolve(toFront(a!, da!, size), toFront(b!, db!, size), p),
+      0,
+    ],
+  },
+  jet: { cholesky: choleskySeries, triangular_solve: triangularSolveSeries },
+  // Linear in b: x = op(a)⁻¹ b, so b̄ = op(a)⁻ᵀ x̄ (x̄ op(a)⁻ᵀ on the right): the solve with op transposed.
+  transpose: {
+    triangular_solve: (ct, [a, b], p) => {
+      if (isLin(a))
+        throw new ValueError("triangular_solve: not linear in the matrix a; only b may be a linear argument");
+      return [null, isLin(b) ? lax.triangularSolve(a as T, ct, { ...p, transposeA: !p.transposeA }) : null];
+    },
+  },
+};
+
+export { eye, spread, symFromUpper };
