@@ -27,6 +27,10 @@ export interface LinalgNormOptions {
   keepdims?: boolean;
 }
 
+/** An ord as the user wrote it: "fro", 3, Infinity. */
+const showOrd = (ord: unknown): string =>
+  typeof ord === "string" ? JSON.stringify(ord) : typeof ord === "number" ? String(ord) : describeValue(ord);
+
 /** |x| summed over `axis` with the axis kept (size 1). */
 const absSum = (x: Tensor, axis: number) => keepAxis(lax.reduceSum(lax.abs(x), [axis]), x, axis);
 const keepAxis = (r: Tensor, x: Tensor, axis: number) =>
@@ -39,7 +43,7 @@ const keepAxis = (r: Tensor, x: Tensor, axis: number) =>
 function vectorNorm(op: string, x: Tensor, ord: NormOrd, axis: number): Tensor {
   if (typeof ord !== "number" || Number.isNaN(ord))
     throw new ValueError(
-      `${op}: ord ${describeValue(ord)} is a matrix norm; over one axis ord must be a number (2, 1, Infinity, -Infinity, 0, any p)`,
+      `${op}: ord ${showOrd(ord)} is a matrix norm; over one axis ord must be a number (2, 1, Infinity, -Infinity, 0, any p)`,
     );
   const a = lax.abs(x);
   if (ord === Number.POSITIVE_INFINITY || ord === Number.NEGATIVE_INFINITY) {
@@ -94,7 +98,7 @@ function matrixNorm(op: string, x: Tensor, ord: NormOrd, r: number, c: number): 
     return lax.reshape(e, kept);
   }
   throw new ValueError(
-    `${op}: ord ${describeValue(ord)} is not a matrix norm; over two axes ord is "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity`,
+    `${op}: ord ${showOrd(ord)} is not a matrix norm; over two axes ord is "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity`,
   );
 }
 

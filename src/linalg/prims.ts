@@ -12,15 +12,7 @@ function wrapper<F extends Fn>(name: string): F {
   }) as F;
 }
 
-export const cholesky = wrapper<(a: Tensor) => Tensor>("cholesky");
-export const triangularSolve =
-  wrapper<
-    (
-      a: Tensor,
-      b: Tensor,
-      o: { leftSide: boolean; lower: boolean; transposeA: boolean; unitDiagonal: boolean },
-    ) => Tensor
-  >("triangularSolve");
+export { cholesky, triangularSolve } from "../primitives/lax.js";
 export const lu = wrapper<(a: Tensor) => [Tensor, Tensor, Tensor]>("lu");
 export const qr = wrapper<(a: Tensor, o: { fullMatrices: boolean }) => [Tensor, Tensor]>("qr");
 export const eigh = wrapper<(a: Tensor, o: { lower: boolean }) => [Tensor, Tensor]>("eigh");
