@@ -181,7 +181,7 @@ export function cond(a: TensorLike, ord: NormOrd = 2): Tensor {
     const lo = lax.reduceMin(s, [nd - 2]);
     return ord === 2 ? lax.div(hi, lo) : lax.div(lo, hi);
   }
-  if (!(ord === "fro" || ord === "nuc" || ord === 1 || ord === -1 || Math.abs(ord as number) === Infinity))
+  if (!(ord === "fro" || ord === "nuc" || ord === 1 || ord === -1 || ord === Infinity || ord === -Infinity))
     throw new ValueError(
       `${op}: ord must be 2, -2, "fro", "nuc", 1, -1, Infinity or -Infinity, got ${describeValue(ord)}`,
     );

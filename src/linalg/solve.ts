@@ -133,7 +133,9 @@ export function slogdet(a: TensorLike): Slogdet {
   const { nd } = dims(x);
   const [f, pivots] = prim.lu(x);
   const d = diagonal(f);
-  const sign = lax.mul(pivotSign(pivots, x), lax.reduceProd(lax.sign(d), [nd - 2]));
+  const signs = lax.mul(pivotSign(pivots, x), lax.reduceProd(lax.sign(d), [nd - 2]));
+  // + 0 turns the −0 of a singular matrix with an odd permutation into 0
+  const sign = lax.add(signs, lax.zerosLike(signs));
   const logabsdet = lax.reduceSum(lax.log(lax.abs(d)), [nd - 2]);
   return { sign, logabsdet };
 }
