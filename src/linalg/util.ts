@@ -133,28 +133,36 @@ export function diagEmbed(v: Tensor): Tensor {
   return lax.select(mask, full, lax.zerosLike({ ...v.aval, shape }));
 }
 
-/** The rows of b [..., n, k] permuted: row i of the result is row perm[i] of b (perm int32 [..., n]). */
-export function permuteRows(perm: Tensor, b: Tensor): Tensor {
+/**
+ * Row indices into b [..., n, k] flattened to [B·n, k]: perm [..., n] offset by n per batch member, as one
+ * int32 vector [B·n] (a gather or scatter along axis 0 then moves whole rows, O(n·k) per matrix).
+ */
+function flatRows(perm: Tensor): { idx: Tensor; rows: number } {
   const ps = perm.aval.shape;
   const n = ps[ps.length - 1]!;
-  const nd = ps.length + 1;
-  const shape = [...ps, n];
-  const cols = lax.broadcastInDim(lax.fullIota(n), shape, [nd - 1]);
-  const rows = lax.broadcastInDim(perm, shape, range(nd - 1));
-  const onehot = lax.convert(lax.eq(rows, cols), b.aval.dtype, false);
-  return mm(onehot, b);
+  const batch = ps.slice(0, -1);
+  const count = batch.reduce((a, d) => a * d, 1);
+  if (batch.length === 0) return { idx: perm, rows: n };
+  const p2 = lax.reshape(perm, [count, n]);
+  const base = lax.mul(lax.fullIota(count), lax.scalarLike(perm, n));
+  const off = lax.add(p2, lax.broadcastInDim(base, [count, n], [0]));
+  return { idx: lax.reshape(off, [count * n]), rows: count * n };
+}
+
+/** The rows of b [..., n, k] permuted: row i of the result is row perm[i] of b (perm int32 [..., n]). */
+export function permuteRows(perm: Tensor, b: Tensor): Tensor {
+  const bs = b.aval.shape;
+  const k = bs[bs.length - 1]!;
+  const { idx, rows } = flatRows(perm);
+  return lax.reshape(lax.gather(lax.reshape(b, [rows, k]), idx, 0), bs);
 }
 
 /** The rows of b [..., n, k] put back: row perm[i] of the result is row i of b (the inverse of permuteRows). */
 export function unpermuteRows(perm: Tensor, b: Tensor): Tensor {
-  const ps = perm.aval.shape;
-  const n = ps[ps.length - 1]!;
-  const nd = ps.length + 1;
-  const shape = [...ps, n];
-  const cols = lax.broadcastInDim(lax.fullIota(n), shape, [nd - 1]);
-  const rows = lax.broadcastInDim(perm, shape, range(nd - 1));
-  const onehot = lax.convert(lax.eq(rows, cols), b.aval.dtype, false);
-  return mm(mT(onehot), b);
+  const bs = b.aval.shape;
+  const k = bs[bs.length - 1]!;
+  const { idx, rows } = flatRows(perm);
+  return lax.reshape(lax.scatterAdd(lax.reshape(b, [rows, k]), idx, 0, rows), bs);
 }
 
 /**
