@@ -5,7 +5,7 @@ import { ValueError } from "../core/errors.js";
 import { NO_PARAMS, type PrimParams } from "../core/primitives.js";
 import { invertPerm, range, type Shape, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
-import { bind } from "../core/trace.js";
+import { bind, bindMulti } from "../core/trace.js";
 import type { BinaryPrim, ComparePrim } from "./binary.js";
 import type { TriangularSolveParams } from "./linalg-kernels.js";
 import type { UnaryPrim } from "./unary.js";
@@ -165,6 +165,49 @@ export const triangularSolve = (a: Tensor, b: Tensor, params: TriangularSolvePar
     transposeA: params.transposeA,
     unitDiagonal: params.unitDiagonal,
   });
+
+/**
+ * LU factorization with partial pivoting (LAPACK's getrf) of a [..., m, n]: `[lu, pivots, permutation]`,
+ * lu holding unit L below the diagonal and U on and above it, pivots int32 [..., min(m, n)] (row i was
+ * swapped with row pivots[i]) and permutation int32 [..., m] with a[permutation] = L U.
+ */
+export const lu = (a: Tensor): [Tensor, Tensor, Tensor] =>
+  bindMulti("lu", [a], NO_PARAMS) as [Tensor, Tensor, Tensor];
+
+/**
+ * Householder QR of a [..., m, n]: `[q, r]`, q [..., m, k] and r [..., k, n] (k = min(m, n)), or q
+ * [..., m, m] and r [..., m, n] with fullMatrices. R's diagonal has LAPACK's signs (not made positive).
+ */
+export const qr = (a: Tensor, { fullMatrices = false }: { fullMatrices?: boolean } = {}): [Tensor, Tensor] =>
+  bindMulti("qr", [a], { fullMatrices }) as [Tensor, Tensor];
+
+/**
+ * The eigendecomposition of the symmetric a [..., n, n] given by its lower (default) or upper triangle:
+ * `[v, w]`, eigenvectors as the columns of v and eigenvalues w [..., n] ascending, a v = v diag(w).
+ */
+export const eigh = (a: Tensor, { lower = true }: { lower?: boolean } = {}): [Tensor, Tensor] =>
+  bindMulti("eigh", [a], { lower }) as [Tensor, Tensor];
+
+export interface SvdParams {
+  /** u [..., m, m] and vh [..., n, n] (true) or the thin u [..., m, k], vh [..., k, n] (default). */
+  fullMatrices?: boolean;
+  /** Whether u and vh are computed (default true). */
+  computeUv?: boolean;
+}
+
+/**
+ * The singular value decomposition a = u diag(s) vh of a [..., m, n]: `[s, u, vh]`, or `[s]` with
+ * computeUv false; s [..., k] descending (k = min(m, n)).
+ */
+export function svd(a: Tensor, params?: SvdParams & { computeUv?: true }): [Tensor, Tensor, Tensor];
+export function svd(a: Tensor, params: SvdParams & { computeUv: false }): [Tensor];
+export function svd(a: Tensor, params?: SvdParams): [Tensor] | [Tensor, Tensor, Tensor];
+export function svd(
+  a: Tensor,
+  { fullMatrices = false, computeUv = true }: SvdParams = {},
+): [Tensor] | [Tensor, Tensor, Tensor] {
+  return bindMulti("svd", [a], { fullMatrices, computeUv }) as [Tensor] | [Tensor, Tensor, Tensor];
+}
 
 /** Broadcasts `x` to `shape` with NumPy's right-aligned rule. */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {

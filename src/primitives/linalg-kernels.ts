@@ -110,3 +110,362 @@ export function triangularSolveData(
   }
   return stored(x, dtype);
 }
+
+// ---- LU with partial pivoting ------------------------------------------------------------------------------
+
+/**
+ * LU factorization with partial pivoting (LAPACK's getrf, unblocked) of a batch [..., m, n]: the factors in
+ * one array (unit L below the diagonal, U on and above), the row swaps (row i was swapped with row
+ * pivots[i], 0-based, k = min(m, n) of them) and the permutation they make (a[perm] = L U).
+ */
+export function luData(
+  a: ArrayLike<number>,
+  shape: Shape,
+  dtype: DType,
+): [TypedArray, Int32Array, Int32Array] {
+  const m = shape[shape.length - 2]!;
+  const n = shape[shape.length - 1]!;
+  const k = Math.min(m, n);
+  const nb = batchCount(shape);
+  const w = Float64Array.from(a);
+  const pivots = new Int32Array(nb * k);
+  const perm = new Int32Array(nb * m);
+  for (let b = 0; b < nb; b++) {
+    const o = b * m * n;
+    for (let j = 0; j < k; j++) {
+      let p = j;
+      let big = Math.abs(w[o + j * n + j]!);
+      for (let i = j + 1; i < m; i++) {
+        const v = Math.abs(w[o + i * n + j]!);
+        if (v > big) {
+          big = v;
+          p = i;
+        }
+      }
+      pivots[b * k + j] = p;
+      if (p !== j)
+        for (let c = 0; c < n; c++) {
+          const t = w[o + j * n + c]!;
+          w[o + j * n + c] = w[o + p * n + c]!;
+          w[o + p * n + c] = t;
+        }
+      const d = w[o + j * n + j]!;
+      // A zero pivot leaves a zero column below it (U is singular, as getrf reports with info > 0).
+      if (d === 0) continue;
+      for (let i = j + 1; i < m; i++) {
+        const l = (w[o + i * n + j]! /= d);
+        if (l !== 0) for (let c = j + 1; c < n; c++) w[o + i * n + c]! -= l * w[o + j * n + c]!;
+      }
+    }
+    for (let i = 0; i < m; i++) perm[b * m + i] = i;
+    for (let j = 0; j < k; j++) {
+      const p = pivots[b * k + j]!;
+      const t = perm[b * m + j]!;
+      perm[b * m + j] = perm[b * m + p]!;
+      perm[b * m + p] = t;
+    }
+  }
+  return [stored(w, dtype), pivots, perm];
+}
+
+// ---- QR (Householder) --------------------------------------------------------------------------------------
+
+/**
+ * Householder QR (LAPACK's geqrf then orgqr, unblocked, with LAPACK's reflectors: R's diagonal may be
+ * negative) of a batch [..., m, n]: q [..., m, m] and r [..., m, n] when `fullMatrices`, else q [..., m, k]
+ * and r [..., k, n], k = min(m, n).
+ */
+export function qrData(
+  a: ArrayLike<number>,
+  shape: Shape,
+  fullMatrices: boolean,
+  dtype: DType,
+): [TypedArray, TypedArray] {
+  const m = shape[shape.length - 2]!;
+  const n = shape[shape.length - 1]!;
+  const k = Math.min(m, n);
+  const qc = fullMatrices ? m : k;
+  const nb = batchCount(shape);
+  const q = new Float64Array(nb * m * qc);
+  const r = new Float64Array(nb * qc * n);
+  const w = new Float64Array(m * n);
+  const tau = new Float64Array(k);
+  for (let b = 0; b < nb; b++) {
+    for (let i = 0; i < m * n; i++) w[i] = a[b * m * n + i]!;
+    for (let j = 0; j < k; j++) {
+      const alpha = w[j * n + j]!;
+      let xnorm = 0;
+      for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, w[i * n + j]!);
+      if (xnorm === 0) {
+        tau[j] = 0;
+        continue;
+      }
+      const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, xnorm);
+      tau[j] = (beta - alpha) / beta;
+      const sc = 1 / (alpha - beta);
+      for (let i = j + 1; i < m; i++) w[i * n + j]! *= sc;
+      w[j * n + j] = beta;
+      // H = I − τ v vᵀ (v = [1, w[j+1.., j]]) applied to the columns on the right.
+      for (let c = j + 1; c < n; c++) {
+        let s = w[j * n + c]!;
+        for (let i = j + 1; i < m; i++) s += w[i * n + j]! * w[i * n + c]!;
+        s *= tau[j]!;
+        w[j * n + c]! -= s;
+        for (let i = j + 1; i < m; i++) w[i * n + c]! -= s * w[i * n + j]!;
+      }
+    }
+    const ro = b * qc * n;
+    for (let i = 0; i < Math.min(qc, m); i++) for (let c = i; c < n; c++) r[ro + i * n + c] = w[i * n + c]!;
+    // Q = H_0 ⋯ H_{k−1} applied to the first qc columns of the identity, last reflector first.
+    const qo = b * m * qc;
+    for (let i = 0; i < Math.min(m, qc); i++) q[qo + i * qc + i] = 1;
+    for (let j = k - 1; j >= 0; j--) {
+      const t = tau[j]!;
+      if (t === 0) continue;
+      for (let c = 0; c < qc; c++) {
+        let s = q[qo + j * qc + c]!;
+        for (let i = j + 1; i < m; i++) s += w[i * n + j]! * q[qo + i * qc + c]!;
+        s *= t;
+        q[qo + j * qc + c]! -= s;
+        for (let i = j + 1; i < m; i++) q[qo + i * qc + c]! -= s * w[i * n + j]!;
+      }
+    }
+  }
+  return [stored(q, dtype), stored(r, dtype)];
+}
+
+// ---- symmetric eigendecomposition (cyclic Jacobi) ----------------------------------------------------------
+
+const EPS = 2 ** -52;
+const MAX_SWEEPS = 80;
+
+/**
+ * Eigenvalues (ascending) and orthonormal eigenvectors (columns) of the symmetric matrices a batch
+ * [..., n, n] holds in its lower (or upper) triangle, by cyclic Jacobi rotations: a rotation is skipped once
+ * |a_pq| ≤ eps·√|a_pp a_qq|, which gives eigenvalues to high relative accuracy and vectors orthonormal to
+ * a few n·eps. Returns v [..., n, n] and w [..., n].
+ */
+export function eighData(
+  a: ArrayLike<number>,
+  shape: Shape,
+  lower: boolean,
+  dtype: DType,
+): [TypedArray, TypedArray] {
+  const n = shape[shape.length - 1]!;
+  const nb = batchCount(shape);
+  const vOut = new Float64Array(nb * n * n);
+  const wOut = new Float64Array(nb * n);
+  const A = new Float64Array(n * n);
+  const V = new Float64Array(n * n);
+  for (let b = 0; b < nb; b++) {
+    const o = b * n * n;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        const x = lower ? a[o + i * n + j]! : a[o + j * n + i]!;
+        A[i * n + j] = x;
+        A[j * n + i] = x;
+      }
+    V.fill(0);
+    for (let i = 0; i < n; i++) V[i * n + i] = 1;
+    // Entries below eps² of the matrix's size are zeros (so matrices with zero diagonals converge too).
+    let fro = 0;
+    for (let i = 0; i < n * n; i++) fro = Math.hypot(fro, A[i]!);
+    const tiny = EPS * EPS * fro;
+    for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+      let rotated = false;
+      for (let p = 0; p < n - 1; p++)
+        for (let q = p + 1; q < n; q++) {
+          const apq = A[p * n + q]!;
+          const app = A[p * n + p]!;
+          const aqq = A[q * n + q]!;
+          if (Math.abs(apq) <= tiny || Math.abs(apq) <= EPS * Math.sqrt(Math.abs(app * aqq))) {
+            A[p * n + q] = 0;
+            A[q * n + p] = 0;
+            continue;
+          }
+          if (!Number.isFinite(apq)) continue;
+          rotated = true;
+          const theta = (aqq - app) / (2 * apq);
+          const t =
+            Math.abs(theta) > 1e150
+              ? 1 / (2 * theta)
+              : (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+          const c = 1 / Math.sqrt(t * t + 1);
+          const s = t * c;
+          for (let i = 0; i < n; i++) {
+            const x = A[i * n + p]!;
+            const y = A[i * n + q]!;
+            A[i * n + p] = c * x - s * y;
+            A[i * n + q] = s * x + c * y;
+          }
+          for (let i = 0; i < n; i++) {
+            const x = A[p * n + i]!;
+            const y = A[q * n + i]!;
+            A[p * n + i] = c * x - s * y;
+            A[q * n + i] = s * x + c * y;
+          }
+          A[p * n + q] = 0;
+          A[q * n + p] = 0;
+          for (let i = 0; i < n; i++) {
+            const x = V[i * n + p]!;
+            const y = V[i * n + q]!;
+            V[i * n + p] = c * x - s * y;
+            V[i * n + q] = s * x + c * y;
+          }
+        }
+      if (!rotated) break;
+    }
+    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => A[i * n + i]! - A[j * n + j]!);
+    order.forEach((src, dst) => {
+      wOut[b * n + dst] = A[src * n + src]!;
+      for (let i = 0; i < n; i++) vOut[o + i * n + dst] = V[i * n + src]!;
+    });
+  }
+  return [stored(vOut, dtype), stored(wOut, dtype)];
+}
+
+// ---- singular value decomposition (one-sided Jacobi) -------------------------------------------------------
+
+/**
+ * Columns c0.. of the M×C matrix U (row-major) whose flag is false replaced by unit vectors orthogonal to
+ * every other column (Gram–Schmidt on the standard basis, twice), so U's columns are orthonormal.
+ */
+function completeBasis(U: Float64Array, M: number, C: number, ok: boolean[]): void {
+  const v = new Float64Array(M);
+  let cand = 0;
+  for (let j = 0; j < C; j++) {
+    if (ok[j]) continue;
+    for (; cand < M; cand++) {
+      v.fill(0);
+      v[cand] = 1;
+      for (let pass = 0; pass < 2; pass++)
+        for (let c = 0; c < C; c++) {
+          if (!ok[c]) continue;
+          let d = 0;
+          for (let i = 0; i < M; i++) d += U[i * C + c]! * v[i]!;
+          for (let i = 0; i < M; i++) v[i]! -= d * U[i * C + c]!;
+        }
+      let nrm = 0;
+      for (let i = 0; i < M; i++) nrm = Math.hypot(nrm, v[i]!);
+      if (nrm > 0.5) {
+        for (let i = 0; i < M; i++) U[i * C + j] = v[i]! / nrm;
+        ok[j] = true;
+        cand++;
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * The SVD a = u diag(s) vh of a batch [..., m, n] by one-sided Jacobi (Hestenes) rotations on the columns
+ * of a (of aᵀ when m < n), which gives singular values to high relative accuracy. s descending [..., k];
+ * u [..., m, m or k] and vh [..., n or k, n] (k = min(m, n)), `fullMatrices` choosing the first sizes; a
+ * zero singular value's vectors (and the columns beyond k) complete the bases orthonormally.
+ */
+export function svdData(
+  a: ArrayLike<number>,
+  shape: Shape,
+  fullMatrices: boolean,
+  computeUv: boolean,
+  dtype: DType,
+): TypedArray[] {
+  const m = shape[shape.length - 2]!;
+  const n = shape[shape.length - 1]!;
+  const k = Math.min(m, n);
+  const nb = batchCount(shape);
+  const flip = m < n;
+  const M = flip ? n : m;
+  const N = k;
+  const uc = fullMatrices ? m : k;
+  const vr = fullMatrices ? n : k;
+  const sOut = new Float64Array(nb * k);
+  const uOut = new Float64Array(computeUv ? nb * m * uc : 0);
+  const vOut = new Float64Array(computeUv ? nb * vr * n : 0);
+  const W = new Float64Array(M * N);
+  const V = new Float64Array(N * N);
+  for (let b = 0; b < nb; b++) {
+    const o = b * m * n;
+    // W = a (M×N), or aᵀ when a is wide.
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) W[flip ? j * N + i : i * N + j] = a[o + i * n + j]!;
+    V.fill(0);
+    for (let i = 0; i < N; i++) V[i * N + i] = 1;
+    for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+      let rotated = false;
+      for (let p = 0; p < N - 1; p++)
+        for (let q = p + 1; q < N; q++) {
+          let alpha = 0;
+          let beta = 0;
+          let gamma = 0;
+          for (let i = 0; i < M; i++) {
+            const x = W[i * N + p]!;
+            const y = W[i * N + q]!;
+            alpha += x * x;
+            beta += y * y;
+            gamma += x * y;
+          }
+          if (gamma === 0 || !(Math.abs(gamma) > EPS * Math.sqrt(alpha * beta))) continue;
+          rotated = true;
+          const zeta = (beta - alpha) / (2 * gamma);
+          const t =
+            Math.abs(zeta) > 1e150
+              ? 1 / (2 * zeta)
+              : (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+          const c = 1 / Math.sqrt(1 + t * t);
+          const s = c * t;
+          for (let i = 0; i < M; i++) {
+            const x = W[i * N + p]!;
+            const y = W[i * N + q]!;
+            W[i * N + p] = c * x - s * y;
+            W[i * N + q] = s * x + c * y;
+          }
+          for (let i = 0; i < N; i++) {
+            const x = V[i * N + p]!;
+            const y = V[i * N + q]!;
+            V[i * N + p] = c * x - s * y;
+            V[i * N + q] = s * x + c * y;
+          }
+        }
+      if (!rotated) break;
+    }
+    const norms = Array.from({ length: N }, (_, j) => {
+      let s = 0;
+      for (let i = 0; i < M; i++) s = Math.hypot(s, W[i * N + j]!);
+      return s;
+    });
+    const order = Array.from({ length: N }, (_, j) => j).sort((i, j) => norms[j]! - norms[i]!);
+    order.forEach((src, dst) => {
+      sOut[b * k + dst] = norms[src]!;
+    });
+    if (!computeUv) continue;
+    // Left vectors of W (M × cols), right vectors of W (N × N), in the sorted order.
+    const cols = flip ? vr : uc;
+    const left = new Float64Array(M * cols);
+    const ok = new Array<boolean>(cols).fill(false);
+    order.forEach((src, dst) => {
+      const sv = norms[src]!;
+      if (!(sv > 0)) return;
+      for (let i = 0; i < M; i++) left[i * cols + dst] = W[i * N + src]! / sv;
+      ok[dst] = true;
+    });
+    completeBasis(left, M, cols, ok);
+    const right = new Float64Array(N * N);
+    order.forEach((src, dst) => {
+      for (let i = 0; i < N; i++) right[i * N + dst] = V[i * N + src]!;
+    });
+    const uo = b * m * uc;
+    const vo = b * vr * n;
+    if (!flip) {
+      // a = left Σ rightᵀ: u = left (m × uc), vh = rightᵀ (n × n, k = n).
+      uOut.set(left, uo);
+      for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) vOut[vo + i * n + j] = right[j * N + i]!;
+    } else {
+      // aᵀ = left Σ rightᵀ: u = right (m × m, k = m), vh = leftᵀ (vr × n).
+      uOut.set(right, uo);
+      for (let i = 0; i < vr; i++) for (let j = 0; j < n; j++) vOut[vo + i * n + j] = left[j * vr + i]!;
+    }
+  }
+  const s = stored(sOut, dtype);
+  return computeUv ? [s, stored(uOut, dtype), stored(vOut, dtype)] : [s];
+}

@@ -11,12 +11,20 @@
 // are infinite or NaN, as in JAX.
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
-import type { NoParams } from "../core/primitives.js";
+import type { KernelMultiPrim, MultiPrimParams, NoParams } from "../core/primitives.js";
 import { range, shapesEqual } from "../core/shape.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
+import { bindMulti } from "../core/trace.js";
 import * as lax from "./lax.js";
 import type { TriangularSolveParams } from "./linalg-kernels.js";
-import { type FamilyRules, sameDtype, toFront } from "./rule-helpers.js";
+import {
+  type Dim,
+  type FamilyRules,
+  type MultiFamilyRules,
+  type MultiRule,
+  sameDtype,
+  toFront,
+} from "./rule-helpers.js";
 import { binom, full, Series, type Term } from "./series.js";
 import type { JetRule } from "./series-rules.js";
 import { isLin } from "./unbroadcast.js";
@@ -29,6 +37,16 @@ declare module "../core/primitives.js" {
     cholesky: NoParams;
     /** triangular_solve(a, b): x with op(a) x = b (leftSide) or x op(a) = b; a [..., n, n] triangular. */
     triangular_solve: TriangularSolveParams;
+  }
+  interface MultiPrimParams {
+    /** lu(a) → (lu, pivots int32, permutation int32): partial pivoting as LAPACK's getrf, a [..., m, n]. */
+    lu: NoParams;
+    /** qr(a) → (q, r): Householder; q [..., m, m] and r [..., m, n] when fullMatrices, else k = min(m, n) wide. */
+    qr: { fullMatrices: boolean };
+    /** eigh(a) → (v, w): eigenvectors (columns) and ascending eigenvalues of the symmetric a [..., n, n]. */
+    eigh: { lower: boolean };
+    /** svd(a) → (s, u, vh), or (s) without computeUv: s descending, a = u diag(s) vh. */
+    svd: { fullMatrices: boolean; computeUv: boolean };
   }
 }
 
@@ -261,4 +279,195 @@ export const LINALG: FamilyRules<"cholesky" | "triangular_solve", "triangular_so
   },
 };
 
-export { eye, spread, symFromUpper };
+// ---- the decompositions with several outputs ------------------------------------------------------------------
+
+const dims = (a: Aval) => {
+  const s = a.shape;
+  const m = s[s.length - 2]!;
+  const n = s[s.length - 1]!;
+  return { lead: s.slice(0, -2), m, n, k: Math.min(m, n) };
+};
+const out = (shape: number[], dtype: Aval["dtype"]): Aval => ({ shape, dtype, weak: false });
+const none = <X>(xs: X[]): null[] => xs.map(() => null);
+
+/** Batched natively over the leading dims: the batch dimension goes to the front of the operand. */
+const batchFront =
+  <P extends KernelMultiPrim>(p: P) =>
+  (vals: T[], ds: Dim[], params: MultiPrimParams[P], size: number): [T[], Dim[]] => {
+    const outs = bindMulti(p, [toFront(vals[0]!, ds[0]!, size)], params);
+    return [outs, outs.map(() => 0)];
+  };
+
+/** An int32 m×m constant with entries j (the column index). */
+function columnIndex(m: number): ConcreteTensor {
+  const c = lax.fullAval({ shape: [m, m], dtype: "int32", weak: false }, 0);
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) c.data[i * m + j] = j;
+  return c;
+}
+
+/**
+ * JAX's lu_jvp: with P ȧ the tangent's rows in pivot order, L (m×m, unit, padded with the identity) and U
+ * (n×n, padded likewise), X = L⁻¹ P ȧ U⁻¹ and the factors' tangent is L·tril(X, −1) + triu(X)·U.
+ */
+function luJvp([a]: T[], [da]: Tan[]): [T[], Tan[]] {
+  const outs = lax.lu(a!);
+  if (da === null) return [outs, none(outs)];
+  const [lu, , perm] = outs;
+  const { lead, m, n, k } = dims(a!.aval);
+  const z = lead.map(() => 0);
+  const dtype = a!.aval.dtype;
+  // P[i][j] = (perm[i] = j): a one-hot matrix, so each batch member has its own permutation.
+  const p = lax.convert(lax.eq(spread(perm, m, false), columnIndex(m)), dtype);
+  const x = matmul(p, da);
+  const lk = tril(lax.slice(lu, [...z, 0, 0], [...lead, m, k]), -1);
+  const l = lax.add(lax.pad(lk, [...z, 0, 0], [...z, 0, m - k]), eye(a!, m));
+  const uk = triu(lax.slice(lu, [...z, 0, 0], [...lead, k, n]));
+  const u = lax.add(
+    lax.pad(uk, [...z, 0, 0], [...z, n - k, 0]),
+    constMatrix(a!, n, n, (i, j) => (i === j && i >= k ? 1 : 0)),
+  );
+  const la = lax.triangularSolve(l, x, {
+    leftSide: true,
+    lower: true,
+    transposeA: false,
+    unitDiagonal: true,
+  });
+  const lau = lax.triangularSolve(u, la, {
+    leftSide: false,
+    lower: false,
+    transposeA: false,
+    unitDiagonal: false,
+  });
+  return [outs, [lax.add(matmul(l, tril(lau, -1)), matmul(triu(lau), u)), null, null]];
+}
+
+/**
+ * JAX's qr_jvp_rule (m ≥ n; complete QR only when square): with C = Qᵀ ȧ R⁻¹ and Ω = tril(C, −1) −
+ * tril(C, −1)ᵀ, Q̇ = Q (Ω − C) + ȧ R⁻¹ and Ṙ = (C − Ω) R.
+ */
+function qrJvp([a]: T[], [da]: Tan[], { fullMatrices }: MultiPrimParams["qr"]): [T[], Tan[]] {
+  const outs = lax.qr(a!, { fullMatrices });
+  if (da === null) return [outs, none(outs)];
+  const { m, n } = dims(a!.aval);
+  if (m < n || (fullMatrices && m !== n))
+    throw new ValueError(
+      `qr: the derivative is defined here for the reduced QR of a matrix with m ≥ n (and the complete QR of a square one), got shape ${fmtShape(a!.aval.shape)} with fullMatrices ${fullMatrices}; differentiate the reduced QR (fullMatrices: false) of the matrix, or of its transpose when it is wide`,
+    );
+  const [q, r] = outs;
+  const dxRinv = lax.triangularSolve(r!, da, {
+    leftSide: false,
+    lower: false,
+    transposeA: false,
+    unitDiagonal: false,
+  });
+  const c = matmul(mT(q!), dxRinv);
+  const low = tril(c, -1);
+  const omega = lax.sub(low, mT(low));
+  return [outs, [lax.add(matmul(q!, lax.sub(omega, c)), dxRinv), matmul(lax.sub(c, omega), r!)]];
+}
+
+/**
+ * eigh's JVP: with S = Vᵀ ȧ V (ȧ the symmetric tangent of the triangle read), ẇ = diag(S) and
+ * V̇ = V (F ∘ S), F_ij = 1/(w_j − w_i) off the diagonal and 0 on it — infinite at a repeated eigenvalue.
+ */
+function eighJvp([a]: T[], [da]: Tan[], { lower }: MultiPrimParams["eigh"]): [T[], Tan[]] {
+  const outs = lax.eigh(a!, { lower });
+  if (da === null) return [outs, none(outs)];
+  const [v, w] = outs;
+  const n = dims(a!.aval).n;
+  const s = matmul(matmul(mT(v!), lower ? symFromLower(da) : symFromUpper(da)), v!);
+  const i = eye(a!, n);
+  const f = lax.sub(
+    lax.div(lax.scalarLike(a!, 1), lax.add(lax.sub(spread(w!, n, true), spread(w!, n, false)), i)),
+    i,
+  );
+  return [outs, [matmul(v!, lax.mul(f, s)), diagonal(s)]];
+}
+
+/**
+ * JAX's svd_jvp_rule for real matrices (thin factors; full ones only when square): with S = Uᵀ ȧ V,
+ * ṡ = diag(S), F_ij = 1/(s_j² − s_i²) off the diagonal (0 where the difference is 0),
+ * U̇ = U (F ∘ (S Σ + Σ Sᵀ)) + (I − U Uᵀ) ȧ V Σ⁻¹ and V̇ = V (F ∘ (Σ S + Sᵀ Σ)) + (I − V Vᵀ) ȧᵀ U Σ⁻¹.
+ */
+function svdJvp([a]: T[], [da]: Tan[], { fullMatrices, computeUv }: MultiPrimParams["svd"]): [T[], Tan[]] {
+  const outs = lax.svd(a!, { fullMatrices, computeUv });
+  if (da === null) return [outs, none(outs)];
+  const { m, n, k } = dims(a!.aval);
+  if (computeUv && fullMatrices && m !== n)
+    throw new ValueError(
+      `svd: the derivative of the full u and vh of a non-square matrix is not defined here (shape ${fmtShape(a!.aval.shape)}); differentiate the thin SVD (fullMatrices: false), or the singular values alone (computeUv: false)`,
+    );
+  const [s, u, vh] = computeUv ? outs : lax.svd(a!, { fullMatrices: false, computeUv: true });
+  const ut = mT(u!);
+  const v = mT(vh!);
+  const dS = matmul(matmul(ut, da), v);
+  const ds = diagonal(dS);
+  if (!computeUv) return [outs, [ds]];
+  const dtype = a!.aval.dtype;
+  const sRow = spread(s!, k, true); // [i][j] = s_j
+  const sCol = spread(s!, k, false); // [i][j] = s_i
+  const diffs = lax.mul(lax.add(sRow, sCol), lax.sub(sRow, sCol));
+  const zeros = lax.convert(lax.eq(diffs, lax.scalarLike(diffs, 0)), dtype);
+  const f = lax.sub(lax.div(lax.scalarLike(a!, 1), lax.add(diffs, zeros)), zeros);
+  const dSS = lax.mul(sRow, dS);
+  const SdS = lax.mul(sCol, dS);
+  let du = matmul(u!, lax.mul(f, lax.add(dSS, mT(dSS))));
+  let dv = matmul(v, lax.mul(f, lax.add(SdS, mT(SdS))));
+  if (m > n) {
+    const dAV = matmul(da, v);
+    du = lax.add(du, lax.div(lax.sub(dAV, matmul(u!, matmul(ut, dAV))), spread(s!, m, true)));
+  }
+  if (n > m) {
+    const dAU = matmul(mT(da), u!);
+    dv = lax.add(dv, lax.div(lax.sub(dAU, matmul(v, matmul(vh!, dAU))), spread(s!, n, true)));
+  }
+  return [outs, [ds, du, mT(dv)]];
+}
+
+function luShape([a]: readonly Aval[]): Aval[] {
+  floatMatrix("lu", "matrix", a!);
+  const { lead, m, k } = dims(a!);
+  return [out([...a!.shape], a!.dtype), out([...lead, k], "int32"), out([...lead, m], "int32")];
+}
+
+function qrShape([a]: readonly Aval[], { fullMatrices }: MultiPrimParams["qr"]): Aval[] {
+  floatMatrix("qr", "matrix", a!);
+  const { lead, m, n, k } = dims(a!);
+  const c = fullMatrices ? m : k;
+  return [out([...lead, m, c], a!.dtype), out([...lead, c, n], a!.dtype)];
+}
+
+function eighShape([a]: readonly Aval[]): Aval[] {
+  const n = squareMatrix("eigh", "matrix", a!);
+  const { lead } = dims(a!);
+  return [out([...lead, n, n], a!.dtype), out([...lead, n], a!.dtype)];
+}
+
+function svdShape([a]: readonly Aval[], { fullMatrices, computeUv }: MultiPrimParams["svd"]): Aval[] {
+  floatMatrix("svd", "matrix", a!);
+  const { lead, m, n, k } = dims(a!);
+  const s = out([...lead, k], a!.dtype);
+  if (!computeUv) return [s];
+  return [
+    s,
+    out([...lead, m, fullMatrices ? m : k], a!.dtype),
+    out([...lead, fullMatrices ? n : k, n], a!.dtype),
+  ];
+}
+
+const multiRule = <P extends KernelMultiPrim>(
+  p: P,
+  shape: MultiRule<MultiPrimParams[P]>["shape"],
+  jvp: MultiRule<MultiPrimParams[P]>["jvp"],
+): MultiRule<MultiPrimParams[P]> => ({ shape, jvp, vmap: batchFront(p), jet: null });
+
+/**
+ * The decompositions with several outputs. Their Taylor series come from nested forward mode (jet: null);
+ * integer outputs (lu's pivots and permutation) get no tangent.
+ */
+export const LINALG_MULTI: MultiFamilyRules<KernelMultiPrim> = {
+  lu: multiRule("lu", luShape, luJvp),
+  qr: multiRule("qr", qrShape, qrJvp),
+  eigh: multiRule("eigh", eighShape, eighJvp),
+  svd: multiRule("svd", svdShape, svdJvp),
+};

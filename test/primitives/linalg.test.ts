@@ -153,3 +153,195 @@ describe("triangular_solve", () => {
     ).toThrow(/triangular_solve: a \[3,3\] and b \[4,2\] do not fit/);
   });
 });
+
+/** Max |x| over a flat array, relative to `scale`. */
+const rel = (a: Float64Array, b: Float64Array, scale: number) => diff(a, b) / Math.max(scale, 1e-300);
+/** ‖QᵀQ − I‖ for the m×c matrix Q. */
+const orthErr = (q: Float64Array, m: number, c: number) => {
+  const g = mul(tr(q, m, c), q, c, m, c);
+  for (let i = 0; i < c; i++) g[i * c + i]! -= 1;
+  return maxAbs(g);
+};
+
+describe("lu", () => {
+  for (const [m, n] of [
+    [5, 5],
+    [6, 4],
+    [3, 5],
+  ] as const)
+    it(`factors ${m}×${n} with partial pivoting: a[perm] = L U, |L| ≤ 1, batched`, () => {
+      const a = randn([2, m, n], 30 + m);
+      const [f, piv, perm] = lax.lu(a);
+      const k = Math.min(m, n);
+      expect(f.shape).toEqual([2, m, n]);
+      expect(piv.shape).toEqual([2, k]);
+      expect(perm.shape).toEqual([2, m]);
+      expect(piv.dtype).toBe("int32");
+      const F = blocks(f);
+      const A = blocks(a);
+      const P = Array.from(perm.dataSync());
+      F.mats.forEach((lu, b) => {
+        const L = new Float64Array(m * k);
+        const U = new Float64Array(k * n);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < k; j++) L[i * k + j] = i === j ? 1 : i > j ? lu[i * n + j]! : 0;
+        for (let i = 0; i < k; i++) for (let j = i; j < n; j++) U[i * n + j] = lu[i * n + j]!;
+        expect(maxAbs(L)).toBeLessThanOrEqual(1);
+        const pa = new Float64Array(m * n);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) pa[i * n + j] = A.mats[b]![P[b * m + i]! * n + j]!;
+        expect(rel(mul(L, U, m, k, n), pa, maxAbs(pa))).toBeLessThan(4 * m * EPS);
+      });
+    });
+
+  it("pivots on the largest entry of the column (LAPACK's getrf)", () => {
+    const a = nb.array(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: "float64" },
+    );
+    const [f, piv, perm] = lax.lu(a);
+    expect(Array.from(piv.dataSync())).toEqual([1, 1]);
+    expect(Array.from(perm.dataSync())).toEqual([1, 0]);
+    expectClose(f, [
+      [3, 4],
+      [1 / 3, 2 - 4 / 3],
+    ]);
+  });
+});
+
+describe("qr", () => {
+  for (const [m, n, full] of [
+    [5, 3, false],
+    [5, 3, true],
+    [3, 5, false],
+    [4, 4, true],
+  ] as const)
+    it(`${m}×${n} ${full ? "complete" : "reduced"}: Q orthonormal, R upper, Q R = a`, () => {
+      const a = randn([2, m, n], 40 + m + n);
+      const [q, r] = lax.qr(a, { fullMatrices: full });
+      const k = Math.min(m, n);
+      const c = full ? m : k;
+      expect(q.shape).toEqual([2, m, c]);
+      expect(r.shape).toEqual([2, c, n]);
+      const A = blocks(a);
+      const R = blocks(r);
+      blocks(q).mats.forEach((Q, b) => {
+        expect(orthErr(Q, m, c)).toBeLessThan(4 * m * EPS);
+        for (let i = 0; i < c; i++)
+          for (let j = 0; j < Math.min(i, n); j++) expect(R.mats[b]![i * n + j]).toBe(0);
+        expect(rel(mul(Q, R.mats[b]!, m, c, n), A.mats[b]!, maxAbs(A.mats[b]!))).toBeLessThan(8 * m * EPS);
+      });
+    });
+});
+
+describe("eigh", () => {
+  it("ascending eigenvalues, orthonormal vectors, V Λ Vᵀ = a to a few n·eps, batched", () => {
+    const n = 7;
+    const x = randn([3, n, n], 50);
+    const a = nb.add(x, mT(x));
+    const [v, w] = lax.eigh(a);
+    expect(v.shape).toEqual([3, n, n]);
+    expect(w.shape).toEqual([3, n]);
+    const W = Array.from(w.dataSync());
+    const A = blocks(a);
+    blocks(v).mats.forEach((V, b) => {
+      const ws = W.slice(b * n, (b + 1) * n);
+      for (let i = 1; i < n; i++) expect(ws[i]!).toBeGreaterThanOrEqual(ws[i - 1]!);
+      expect(orthErr(V, n, n)).toBeLessThan(4 * n * EPS);
+      const D = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) D[i * n + i] = ws[i]!;
+      const back = mul(mul(V, D, n, n, n), tr(V, n, n), n, n, n);
+      expect(rel(back, A.mats[b]!, maxAbs(A.mats[b]!))).toBeLessThan(4 * n * EPS);
+    });
+  });
+
+  it("reads only the named triangle", () => {
+    const x = randn([4, 4], 51);
+    const a = nb.add(x, mT(x));
+    const [, wl] = lax.eigh(nb.add(a, triu(randn([4, 4], 52), 1)));
+    const [, wu] = lax.eigh(nb.add(a, tril(randn([4, 4], 53), -1)), { lower: false });
+    const [, w] = lax.eigh(a);
+    expectClose(wl, w, { atol: 1e-14, rtol: 1e-14 });
+    expectClose(wu, w, { atol: 1e-14, rtol: 1e-14 });
+  });
+
+  it("float32 agrees with float64", () => {
+    const x = randn([5, 5], 54);
+    const a = nb.add(x, mT(x));
+    const [, w32] = lax.eigh(nb.astype(a, "float32"));
+    expect(w32.dtype).toBe("float32");
+    expectClose(w32, lax.eigh(a)[1], { atol: 1e-5, rtol: 1e-5 });
+  });
+});
+
+describe("svd", () => {
+  for (const [m, n, full] of [
+    [6, 4, false],
+    [4, 6, false],
+    [6, 4, true],
+    [4, 6, true],
+    [5, 5, false],
+  ] as const)
+    it(`${m}×${n} ${full ? "full" : "thin"}: descending s, orthonormal u and v, u Σ vh = a`, () => {
+      const a = randn([2, m, n], 60 + m + 2 * n);
+      const [s, u, vh] = lax.svd(a, { fullMatrices: full });
+      const k = Math.min(m, n);
+      const uc = full ? m : k;
+      const vr = full ? n : k;
+      expect(s.shape).toEqual([2, k]);
+      expect(u.shape).toEqual([2, m, uc]);
+      expect(vh.shape).toEqual([2, vr, n]);
+      const S = Array.from(s.dataSync());
+      const A = blocks(a);
+      const VH = blocks(vh);
+      blocks(u).mats.forEach((U, b) => {
+        const ss = S.slice(b * k, (b + 1) * k);
+        for (let i = 1; i < k; i++) expect(ss[i]!).toBeLessThanOrEqual(ss[i - 1]!);
+        expect(orthErr(U, m, uc)).toBeLessThan(4 * Math.max(m, n) * EPS);
+        expect(orthErr(tr(VH.mats[b]!, vr, n), n, vr)).toBeLessThan(4 * Math.max(m, n) * EPS);
+        const D = new Float64Array(uc * vr);
+        for (let i = 0; i < k; i++) D[i * vr + i] = ss[i]!;
+        const back = mul(mul(U, D, m, uc, vr), VH.mats[b]!, m, vr, n);
+        expect(rel(back, A.mats[b]!, maxAbs(A.mats[b]!))).toBeLessThan(8 * Math.max(m, n) * EPS);
+      });
+      const [s2] = lax.svd(a, { computeUv: false });
+      expectClose(s2, s, { atol: 0, rtol: 0 });
+    });
+
+  it("a rank-deficient matrix: zero singular values with orthonormal completed vectors", () => {
+    const x = randn([5, 2], 70);
+    const a = matmul(x, mT(x));
+    const [s, u] = lax.svd(a);
+    const S = Array.from(s.dataSync());
+    expect(S.slice(2).every((v) => v < 1e-14 * S[0]!)).toBe(true);
+    expect(orthErr(blocks(u).mats[0]!, 5, 5)).toBeLessThan(1e-14);
+  });
+});
+
+describe("the decompositions under jit and vmap", () => {
+  const a = randn([3, 4, 4], 80);
+  const sym = nb.add(a, mT(a));
+  const cases: [string, (x: Tensor) => Tensor[], Tensor][] = [
+    ["lu", (x) => lax.lu(x), a],
+    ["qr", (x) => lax.qr(x), a],
+    ["eigh", (x) => lax.eigh(x), sym],
+    ["svd", (x) => lax.svd(x), a],
+  ];
+  for (const [name, f, x] of cases) {
+    it(`${name}: jit gives eager's values`, () => {
+      const got = nb.jit(f)(x) as Tensor[];
+      const want = f(x);
+      got.forEach((g, i) => expectClose(g, want[i]!, { atol: 0, rtol: 0 }, `${name} output ${i}`));
+    });
+    it(`${name}: vmap matches a loop`, () => {
+      const got = nb.vmap(f)(x) as Tensor[];
+      const per = [0, 1, 2].map((b) => f(lax.reshape(lax.slice(x, [b, 0, 0], [b + 1, 4, 4]), [4, 4])));
+      got.forEach((g, i) =>
+        expectClose(g, nb.stack(per.map((o) => o[i]!)), { atol: 0, rtol: 0 }, `${name} output ${i}`),
+      );
+    });
+  }
+});
