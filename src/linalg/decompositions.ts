@@ -4,7 +4,6 @@ import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { asTensor, boolArg, extraArgument, optionsArg, type TensorLike } from "../ops/util.js";
 import * as lax from "../primitives/lax.js";
-import * as prim from "./prims.js";
 import {
   batchIndex,
   broadcastBatch,
@@ -36,7 +35,7 @@ export function cholesky(a: TensorLike, options?: { upper?: boolean }): Tensor {
   checkFinite(op, x, "the matrix a");
   let l: Tensor;
   try {
-    l = prim.cholesky(x);
+    l = lax.cholesky(x);
   } catch (e) {
     // the primitive's own eager check: the same message under this function's name
     if (e instanceof ValueError && e.message.startsWith("cholesky: "))
@@ -109,7 +108,7 @@ export function triangularSolve(a: TensorLike, b: TensorLike, options?: Triangul
       `${op}: a has shape ${fmtShape(x!.aval.shape)} so b must be ${leftSide ? `[..., ${n}, k]` : `[..., k, ${n}]`}, got shape ${fmtShape(bs)}`,
     );
   const [aa, bb] = broadcastBatch(op, x!, y!, ["a", "b"]);
-  return prim.triangularSolve(aa, bb, { leftSide, lower, transposeA, unitDiagonal });
+  return lax.triangularSolve(aa, bb, { leftSide, lower, transposeA, unitDiagonal });
 }
 
 export interface LU {
@@ -129,7 +128,7 @@ export function lu(a: TensorLike): LU {
   const op = opName("lu");
   if (arguments.length > 1) extraArgument(op, "a", arguments[1], arguments.length);
   const x = matrixArg(op, a, "the matrix a", false);
-  const [f, pivots, permutation] = prim.lu(x);
+  const [f, pivots, permutation] = lax.lu(x);
   return { lu: f, pivots, permutation };
 }
 
@@ -165,26 +164,26 @@ export function luSolveCore(f: Tensor, perm: Tensor, b: Tensor, transpose: boole
   const batch = fb.aval.shape.slice(0, -2);
   const permB = lax.broadcastTo(perm, [...batch, perm.aval.shape[perm.aval.shape.length - 1]!]);
   if (!transpose) {
-    const y = prim.triangularSolve(fb, permuteRows(permB, bb), {
+    const y = lax.triangularSolve(fb, permuteRows(permB, bb), {
       leftSide: true,
       lower: true,
       transposeA: false,
       unitDiagonal: true,
     });
-    return prim.triangularSolve(fb, y, {
+    return lax.triangularSolve(fb, y, {
       leftSide: true,
       lower: false,
       transposeA: false,
       unitDiagonal: false,
     });
   }
-  const y = prim.triangularSolve(fb, bb, {
+  const y = lax.triangularSolve(fb, bb, {
     leftSide: true,
     lower: false,
     transposeA: true,
     unitDiagonal: false,
   });
-  const z = prim.triangularSolve(fb, y, {
+  const z = lax.triangularSolve(fb, y, {
     leftSide: true,
     lower: true,
     transposeA: true,
@@ -255,7 +254,7 @@ export function qr(a: TensorLike, options?: { mode?: "reduced" | "complete" }): 
   if (mode !== "reduced" && mode !== "complete")
     throw new ValueError(`${op}: mode must be "reduced" or "complete", got ${JSON.stringify(mode)}`);
   const x = matrixArg(op, a, "the matrix a", false);
-  const [q, r] = prim.qr(x, { fullMatrices: mode === "complete" });
+  const [q, r] = lax.qr(x, { fullMatrices: mode === "complete" });
   return { q, r };
 }
 
@@ -277,7 +276,7 @@ export function eigh(a: TensorLike, options?: { lower?: boolean }): Eigh {
   const o = optionsArg(op, options, ["lower"], "nb.linalg.eigh(a, { lower: false })");
   const lower = boolArg(op, "lower", o.lower, true);
   const x = matrixArg(op, a);
-  const [v, w] = prim.eigh(x, { lower });
+  const [v, w] = lax.eigh(x, { lower });
   return { eigenvalues: w, eigenvectors: v };
 }
 
@@ -314,7 +313,7 @@ export function svd(a: TensorLike, options?: SvdOptions): SVD | Tensor {
   const fullMatrices = boolArg(op, "fullMatrices", o.fullMatrices);
   const computeUv = boolArg(op, "computeUv", o.computeUv, true);
   const x = matrixArg(op, a, "the matrix a", false);
-  const outs = prim.svd(x, { fullMatrices, computeUv });
+  const outs = lax.svd(x, { fullMatrices, computeUv });
   if (!computeUv) return outs[0]!;
   return { s: outs[0]!, u: outs[1]!, vh: outs[2]! };
 }

@@ -9,7 +9,6 @@ import { scan } from "../ops/loops.js";
 import { boolArg, describeValue, extraArgument, optionsArg, type TensorLike } from "../ops/util.js";
 import * as lax from "../primitives/lax.js";
 import { luSolveCore } from "./decompositions.js";
-import * as prim from "./prims.js";
 import { factorNonsingular } from "./solve.js";
 import { checkFinite, dims, eye, floatTensor, matrixArg, mm, opName, readValues, scalar } from "./util.js";
 
@@ -69,7 +68,7 @@ function vectorNorm(op: string, x: Tensor, ord: NormOrd, axis: number): Tensor {
 function svdvalsOver(x: Tensor, r: number, c: number): Tensor {
   const nd = x.aval.shape.length;
   const perm = [...range(nd).filter((i) => i !== r && i !== c), r, c];
-  return prim.svd(lax.transpose(x, perm), { fullMatrices: false, computeUv: false })[0]!;
+  return lax.svd(lax.transpose(x, perm), { fullMatrices: false, computeUv: false })[0]!;
 }
 
 /** The matrix norm of `ord` over axes (r, c), both kept with size 1. */
@@ -176,7 +175,7 @@ export function cond(a: TensorLike, ord: NormOrd = 2): Tensor {
   const x = matrixArg(op, a, "the matrix a", false);
   const nd = x.aval.shape.length;
   if (ord === 2 || ord === -2) {
-    const s = prim.svd(x, { fullMatrices: false, computeUv: false })[0]!;
+    const s = lax.svd(x, { fullMatrices: false, computeUv: false })[0]!;
     const hi = lax.reduceMax(s, [nd - 2]);
     const lo = lax.reduceMin(s, [nd - 2]);
     return ord === 2 ? lax.div(hi, lo) : lax.div(lo, hi);
@@ -187,7 +186,7 @@ export function cond(a: TensorLike, ord: NormOrd = 2): Tensor {
     );
   matrixArg(op, x, "the matrix a");
   const { batch, n } = dims(x);
-  const [f, , perm] = prim.lu(x);
+  const [f, , perm] = lax.lu(x);
   const ainv = luSolveCore(f, perm, eye(n, x.aval.dtype, batch), false);
   const r = lax.mul(matrixNorm(op, x, ord, nd - 2, nd - 1), matrixNorm(op, ainv, ord, nd - 2, nd - 1));
   const rs = lax.reshape(r, batch);
@@ -287,7 +286,7 @@ function padeUV(A: Tensor, m: number): [Tensor, Tensor] {
 
 /** (V − U)⁻¹ (V + U) by LU (no singularity check: V − U is well conditioned for the norms used). */
 function padeQuotient(U: Tensor, V: Tensor): Tensor {
-  const [f, , perm] = prim.lu(lax.sub(V, U));
+  const [f, , perm] = lax.lu(lax.sub(V, U));
   return luSolveCore(f, perm, lax.add(V, U), false);
 }
 

@@ -6,7 +6,6 @@ import type { Tensor } from "../core/tensor.js";
 import { boolArg, extraArgument, numberArg, optionsArg, type TensorLike } from "../ops/util.js";
 import * as lax from "../primitives/lax.js";
 import { luSolveCore } from "./decompositions.js";
-import * as prim from "./prims.js";
 import {
   batchIndex,
   broadcastBatch,
@@ -32,7 +31,7 @@ import {
  */
 export function factorNonsingular(op: string, a: Tensor): { f: Tensor; perm: Tensor } {
   checkFinite(op, a, "the matrix a");
-  const [f, , perm] = prim.lu(a);
+  const [f, , perm] = lax.lu(a);
   const c = readValues(f);
   const av = c === null ? null : readValues(a);
   if (c !== null && av !== null) {
@@ -111,7 +110,7 @@ export function det(a: TensorLike): Tensor {
   if (arguments.length > 1) extraArgument(op, "a", arguments[1], arguments.length);
   const x = matrixArg(op, a);
   const { nd } = dims(x);
-  const [f, pivots] = prim.lu(x);
+  const [f, pivots] = lax.lu(x);
   return lax.mul(pivotSign(pivots, x), lax.reduceProd(diagonal(f), [nd - 2]));
 }
 
@@ -131,7 +130,7 @@ export function slogdet(a: TensorLike): Slogdet {
   if (arguments.length > 1) extraArgument(op, "a", arguments[1], arguments.length);
   const x = matrixArg(op, a);
   const { nd } = dims(x);
-  const [f, pivots] = prim.lu(x);
+  const [f, pivots] = lax.lu(x);
   const d = diagonal(f);
   const signs = lax.mul(pivotSign(pivots, x), lax.reduceProd(lax.sign(d), [nd - 2]));
   // + 0 turns the −0 of a singular matrix with an odd permutation into 0
@@ -158,7 +157,7 @@ export function choSolve(l: TensorLike, b: TensorLike, options?: { lower?: boole
   matrixArg(op, x!, "the factor l");
   const r = rhsArg(op, x!, y!, ["the factor l", "b"]);
   const solveT = (t: Tensor, transposeA: boolean) =>
-    prim.triangularSolve(r.a, t, { leftSide: true, lower, transposeA, unitDiagonal: false });
+    lax.triangularSolve(r.a, t, { leftSide: true, lower, transposeA, unitDiagonal: false });
   // lower: L (Lᵀ x) = b; upper: Uᵀ (U x) = b.
   const z = solveT(r.b, !lower);
   return r.restore(solveT(z, lower));
@@ -172,7 +171,7 @@ export function eigvalsh(a: TensorLike): Tensor {
   const op = opName("eigvalsh");
   if (arguments.length > 1) extraArgument(op, "a", arguments[1], arguments.length);
   const x = matrixArg(op, a);
-  return prim.eigh(x, { lower: true })[1];
+  return lax.eigh(x, { lower: true })[1];
 }
 
 /**
@@ -183,7 +182,7 @@ export function svdvals(a: TensorLike): Tensor {
   const op = opName("svdvals");
   if (arguments.length > 1) extraArgument(op, "a", arguments[1], arguments.length);
   const x = matrixArg(op, a, "the matrix a", false);
-  return prim.svd(x, { fullMatrices: false, computeUv: false })[0]!;
+  return lax.svd(x, { fullMatrices: false, computeUv: false })[0]!;
 }
 
 /** A tolerance option: undefined, or a non-negative number. */
@@ -223,7 +222,7 @@ export function pinv(a: TensorLike, options?: { rtol?: number }): Tensor {
   const x = matrixArg(op, a, "the matrix a", false);
   const { m, n } = dims(x);
   const rtol = tolArg(op, "rtol", o.rtol) ?? epsOf(x.aval.dtype) * Math.max(m, n);
-  const [s, u, vh] = prim.svd(x, { fullMatrices: false, computeUv: true });
+  const [s, u, vh] = lax.svd(x, { fullMatrices: false, computeUv: true });
   const { sinv } = invertedAbove(s!, rtol);
   // V diag(1/s) Uᵀ
   return mm(mT(vh!), mm(diagEmbed(sinv), mT(u!)));
@@ -261,7 +260,7 @@ export function lstsq(a: TensorLike, b: TensorLike, options?: { rcond?: number }
       `${op}: a has shape ${fmtShape(x1.aval.shape)} so b must be [${m}] or [..., ${m}, k], got shape ${fmtShape(bs)}`,
     );
   const [x, y] = broadcastBatch(op, x1, vector ? lax.reshape(y0!, [m, 1]) : y0!, ["the matrix a", "b"]);
-  const [s, u, vh] = prim.svd(x, { fullMatrices: false, computeUv: true });
+  const [s, u, vh] = lax.svd(x, { fullMatrices: false, computeUv: true });
   const { sinv, keep } = invertedAbove(s!, rcond);
   const nd = s!.aval.shape.length;
   const rank = lax.reduceSum(lax.convert(keep, "int32", false), [nd - 1]);
@@ -299,7 +298,7 @@ export function matrixRank(a: TensorLike, options?: { rtol?: number; tol?: numbe
     throw new ValueError(
       `${op}: give tol (absolute) or rtol (relative to the largest singular value), not both`,
     );
-  const s = lax.stopGradient(prim.svd(x, { fullMatrices: false, computeUv: false })[0]!);
+  const s = lax.stopGradient(lax.svd(x, { fullMatrices: false, computeUv: false })[0]!);
   const nd = s.aval.shape.length;
   let keep: Tensor;
   if (tol !== undefined) keep = lax.gt(s, lax.broadcastTo(scalar(s, tol), s.aval.shape));
