@@ -130,6 +130,19 @@ describe.skipIf(!linalg)("linalg.lu vs LAPACK getrf (scipy.linalg.lu_factor)", (
       if (c.pivotMargin > 1e-6) within("forward vs getrf", relErr(f, c.lu), fwdTol(Math.max(m, n), c.cond));
     });
   });
+  it("a singular matrix factors without error, as getrf does (U has a zero pivot)", () => {
+    const { lu, pivots } = la().lu(
+      f64([
+        [1, 2],
+        [2, 4],
+      ]),
+    );
+    expect(values(pivots)).toEqual([1, 1]);
+    expect(mat(lu)).toEqual([
+      [2, 4],
+      [0.5, 0],
+    ]);
+  });
   it("luSolve solves A x = b and Aᵀ x = b; b [n] stays a vector", () => {
     for (const c of D.lu.filter(
       (c) => c.a.length === c.a[0]!.length && c.a.length >= 2 && c.kind === "well",
@@ -432,6 +445,18 @@ describe.skipIf(!linalg)("batched [2, 3, 4, 4] inputs equal per-matrix results a
     expect(tb.shape).toEqual([2, 3, n, 2]);
     within("broadcast b", relErr(tb.toArray(), B.solveBroadcastB), tol);
   });
+  it("solve with a vector b ([n], ndim 1) under a batch of matrices gives [..., n] (NumPy 2's rule)", () => {
+    const v = [1, -2, 0.5, 3];
+    const t = la().solve(f64(B.aGeneral), f64(v));
+    expect(t.shape).toEqual([2, 3, n]);
+    each((i, j) =>
+      within(
+        `[${i},${j}]`,
+        relErr(slice(t, i, j), la().solve(f64(B.aGeneral[i]![j]!), f64(v)).toArray()),
+        tol,
+      ),
+    );
+  });
   it("inv, det, slogdet", () => {
     within("inv", relErr(la().inv(f64(B.aGeneral)).toArray(), B.inv), tol);
     const d = la().det(f64(B.aGeneral));
@@ -471,6 +496,49 @@ describe.skipIf(!linalg)("batched [2, 3, 4, 4] inputs equal per-matrix results a
     within("expm", relErr(la().expm(f64(B.aGeneral)).toArray(), B.expm), 1e-12);
     const l = la().cholesky(f64(B.aSpd));
     within("triangularSolve", relErr(la().triangularSolve(l, f64(B.b)).toArray(), B.triangularSolve), tol);
+  });
+  it("every function under jit, and under vmap over 3 matrices, equals eager per-matrix calls", () => {
+    const L = la();
+    const gen = B.aGeneral[0]!;
+    const spdm = B.aSpd[0]!;
+    const rhs = B.b[0]!;
+    const ops: [string, Mat[], (a: nb.Tensor, b: nb.Tensor) => nb.Tensor][] = [
+      ["cholesky", spdm, (a) => L.cholesky(a)],
+      ["cholesky upper", spdm, (a) => L.cholesky(a, { upper: true })],
+      ["triangularSolve", spdm, (a, b) => L.triangularSolve(L.cholesky(a), b)],
+      ["lu.lu", gen, (a) => L.lu(a).lu],
+      ["lu.pivots", gen, (a) => L.lu(a).pivots],
+      ["luSolve", gen, (a, b) => L.luSolve(L.lu(a), b)],
+      ["qr.r", gen, (a) => L.qr(a).r],
+      ["qr complete q", gen, (a) => L.qr(a, { mode: "complete" }).q],
+      ["eigh values", spdm, (a) => L.eigh(a).eigenvalues],
+      ["svd s", gen, (a) => L.svd(a).s],
+      ["solve", gen, (a, b) => L.solve(a, b)],
+      ["inv", gen, (a) => L.inv(a)],
+      ["det", gen, (a) => L.det(a)],
+      ["slogdet", gen, (a) => L.slogdet(a).logabsdet],
+      ["choSolve", spdm, (a, b) => L.choSolve(L.cholesky(a), b)],
+      ["eigvalsh", spdm, (a) => L.eigvalsh(a)],
+      ["svdvals", gen, (a) => L.svdvals(a)],
+      ["lstsq", gen, (a, b) => L.lstsq(a, b).solution],
+      ["pinv", gen, (a) => L.pinv(a)],
+      ["matrixRank", gen, (a) => L.matrixRank(a)],
+      ["cond", gen, (a) => L.cond(a)],
+      ["matrixPower 3", gen, (a) => L.matrixPower(a, 3)],
+      ["matrixPower -2", gen, (a) => L.matrixPower(a, -2)],
+      ["expm", gen, (a) => L.expm(a)],
+      ["norm nuc", gen, (a) => L.norm(a, { ord: "nuc" })],
+      ["norm 2", gen, (a) => L.norm(a, { ord: 2 })],
+    ];
+    for (const [name, as, f] of ops) {
+      const eager = as.map((a, k) => f(f64(a), f64(rhs[k]!)).toArray());
+      const jitted = nb.jit(f);
+      as.forEach((a, k) =>
+        within(`${name} jit [${k}]`, relErr(jitted(f64(a), f64(rhs[k]!)).toArray(), eager[k]), 1e-12),
+      );
+      const mapped = nb.vmap(f)(f64(as), f64(rhs)) as nb.Tensor;
+      within(`${name} vmap`, relErr(mapped.toArray(), eager), 1e-12);
+    }
   });
   it("vmap over a batch equals the batched call", () => {
     const v = nb.vmap((a: nb.Tensor) => la().cholesky(a))(f64(B.aSpd[0]!));
