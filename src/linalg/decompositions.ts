@@ -1,6 +1,6 @@
 // The decompositions of nb.linalg, each one primitive: cholesky, triangularSolve, lu, luSolve, qr, eigh, svd.
 // biome-ignore-all lint/complexity/noArguments: each function compares its argument count with the most it takes
-import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
+import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { asTensor, boolArg, extraArgument, optionsArg, type TensorLike } from "../ops/util.js";
 import * as lax from "../primitives/lax.js";
@@ -224,7 +224,11 @@ export function luSolve(
   matrixArg(op, f!, "the factors' lu");
   const n = f!.aval.shape[f!.aval.shape.length - 1]!;
   const piv = asTensor(factors.pivots, op, "the factors' pivots");
-  if (piv.aval.dtype !== "int32" || piv.aval.shape[piv.aval.shape.length - 1] !== n)
+  if (piv.aval.dtype !== "int32")
+    throw new DTypeError(
+      `${op}: the factors' pivots must be int32 (as nb.linalg.lu returns them), got ${piv.aval.dtype}`,
+    );
+  if (piv.aval.shape[piv.aval.shape.length - 1] !== n)
     throw new ShapeError(
       `${op}: the factors' pivots must be int32 [..., ${n}] (from nb.linalg.lu), got ${piv.aval.dtype} ${fmtShape(piv.aval.shape)}`,
     );

@@ -231,7 +231,10 @@ export function pinv(a: TensorLike, options?: { rtol?: number }): Tensor {
 export interface Lstsq {
   /** x minimizing ‖a x − b‖ (the one of least norm when a is rank-deficient): [..., n] or [..., n, k]. */
   solution: Tensor;
-  /** ‖a x − b‖² per column when m > n ([..., k], or [...] for a vector b); shape [0] when m ≤ n. */
+  /**
+   * ‖a x − b‖² per column ([..., k]; [..., 1] for a vector b) when m > n and a has full rank, else shape [0]
+   * (NumPy's meaning; inside jit or vmap, where the rank cannot be read, computed whatever the rank).
+   */
   residuals: Tensor;
   /** int32 [...]: the number of singular values above rcond·s_max. */
   rank: Tensor;
@@ -242,7 +245,8 @@ export interface Lstsq {
 /**
  * Least squares: the x minimizing ‖a x − b‖₂ (NumPy's lstsq, batched): by the SVD, singular values at or
  * below rcond·s_max treated as zero (rcond defaults to eps·max(m, n)). b is [m] when it is 1-D, otherwise
- * [..., m, k]. The residuals are computed whenever m > n (as JAX; NumPy leaves them empty when rank < n).
+ * [..., m, k]. The residuals follow NumPy (empty when m ≤ n or rank < n), except inside jit or vmap, where
+ * the rank is not known when the function is traced and they are computed whenever m > n.
  * @example `nb.linalg.lstsq([[1, 0], [0, 1], [1, 1]], [1, 1, 0]).solution.toArray(); // [1/3, 1/3]`
  */
 export function lstsq(a: TensorLike, b: TensorLike, options?: { rcond?: number }): Lstsq {
@@ -271,11 +275,14 @@ export function lstsq(a: TensorLike, b: TensorLike, options?: { rcond?: number }
     lax.broadcastInDim(sinv, utb.aval.shape, [...utb.aval.shape.slice(0, -1).keys()]),
   );
   let solution = mm(mT(vh!), scaled);
+  // NumPy: ‖a x − b‖² per column ([..., k], [..., 1] for a vector b) when m > n and a has full rank, else
+  // empty. The rank is data: where it cannot be read (jit, vmap) the residuals are computed whatever it is.
+  const ranks = m > n ? readValues(rank) : null;
+  const fullRank = ranks === null || ranks.data.every((r) => r === n);
   let residuals: Tensor;
-  if (m > n) {
+  if (m > n && fullRank) {
     const r = lax.sub(mm(x, solution), y);
     residuals = lax.reduceSum(lax.mul(r, r), [r.aval.shape.length - 2]);
-    if (vector) residuals = lax.reshape(residuals, residuals.aval.shape.slice(0, -1));
   } else residuals = lax.zerosLike({ ...x.aval, shape: [0] });
   if (vector) solution = lax.reshape(solution, solution.aval.shape.slice(0, -1));
   return { solution, residuals, rank, singularValues: s! };

@@ -309,6 +309,10 @@ describe("lstsq, pinv, matrixRank, cond", () => {
     );
     const r = L.lstsq(a, [1, 2, 3]);
     expect(r.rank.item()).toBe(1);
+    // NumPy's meaning: no residuals for a rank-deficient a; under jit, where the rank is data, computed anyway
+    expect(r.residuals.shape).toEqual([0]);
+    const j = nb.jit((m: nb.Tensor) => L.lstsq(m, [1, 2, 3]).residuals)(a);
+    expect(j.shape).toEqual([1]);
     expectClose(r.solution, [0.2, 0.4], { atol: 1e-14 });
   });
 
