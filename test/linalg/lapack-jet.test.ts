@@ -13,6 +13,7 @@ import {
   f64,
   fixture,
   fro,
+  inverse,
   la,
   linalg,
   type Mat,
@@ -34,23 +35,6 @@ const G = fixture<GradCase[]>("grads.json");
 const K = 4;
 const TOL = 1e-9;
 
-function inverse(a: Mat): Mat {
-  const n = a.length;
-  const m = a.map((r, i) => [...r, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
-    [m[c], m[p]] = [m[p]!, m[c]!];
-    const d = m[c]![c]!;
-    m[c] = m[c]!.map((x) => x / d);
-    for (let r = 0; r < n; r++)
-      if (r !== c) {
-        const f = m[r]![c]!;
-        m[r] = m[r]!.map((x, j) => x - f * m[c]![j]!);
-      }
-  }
-  return m.map((r) => r.slice(n));
-}
 const trace = (a: Mat) => a.reduce((s, r, i) => s + r[i]!, 0);
 const fact = (k: number): number => (k <= 1 ? 1 : k * fact(k - 1));
 const scale = (a: Mat, s: number): Mat => a.map((r) => r.map((x) => x * s));

@@ -97,6 +97,24 @@ export function matmul(a: Mat, b: Mat): Mat {
     }
   return c;
 }
+/** Inverse by Gauss–Jordan with partial pivoting (small, well-conditioned matrices only). */
+export function inverse(a: Mat): Mat {
+  const n = a.length;
+  const m = a.map((r, i) => [...r, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
+    [m[c], m[p]] = [m[p]!, m[c]!];
+    const d = m[c]![c]!;
+    m[c] = m[c]!.map((x) => x / d);
+    for (let r = 0; r < n; r++)
+      if (r !== c) {
+        const f = m[r]![c]!;
+        m[r] = m[r]!.map((x, j) => x - f * m[c]![j]!);
+      }
+  }
+  return m.map((r) => r.slice(n));
+}
 export const transpose = (a: Mat): Mat => (a[0] ?? []).map((_, j) => a.map((row) => row[j]!));
 export const eye = (n: number): Mat =>
   Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
