@@ -74,6 +74,18 @@ function svdvalsOver(x: Tensor, r: number, c: number): Tensor {
 /** The matrix norm of `ord` over axes (r, c), both kept with size 1. */
 function matrixNorm(op: string, x: Tensor, ord: NormOrd, r: number, c: number): Tensor {
   const kept = x.aval.shape.map((d, i) => (i === r || i === c ? 1 : d));
+  const [m, n] = [x.aval.shape[r]!, x.aval.shape[c]!];
+  // the maximum or minimum over an empty axis has no value (NumPy raises too)
+  const empty =
+    ord === 2 || ord === -2
+      ? m * n === 0
+      : ord === 1 || ord === -1
+        ? n === 0
+        : Math.abs(ord as number) === Infinity && m === 0;
+  if (empty)
+    throw new ValueError(
+      `${op}: the ${showOrd(ord)}-norm of an empty ${m}×${n} matrix has no value (shape ${fmtShape(x.aval.shape)})`,
+    );
   if (ord === "fro") return lax.sqrt(lax.reshape(lax.reduceSum(lax.mul(x, x), [r, c].sort()), kept));
   if (ord === 1 || ord === -1) {
     const cols = absSum(x, r);

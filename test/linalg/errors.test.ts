@@ -98,6 +98,11 @@ describe("shapes", () => {
     expect(() => L.norm(rect, { axis: [0, 1, 1] })).toThrow(/one integer or two/);
     expect(() => L.norm(rect, { axis: [1, 1] })).toThrow(/must differ/);
     expect(() => L.norm(rect, { axis: 2 })).toThrow(nb.NablaError);
+    expect(() => L.norm(nb.zeros([0, 0]), { ord: 2 })).toThrow(
+      /^linalg\.norm: the 2-norm of an empty 0×0 matrix/,
+    );
+    expect(() => L.norm(nb.zeros([0]), { ord: Infinity })).toThrow(/empty axis/);
+    expect(L.norm(nb.zeros([0, 0]), { ord: "fro" }).item()).toBe(0);
     expect(() => js.norm(rect, { ord: "max" })).toThrow(
       /ord must be a number, Infinity, -Infinity, "fro" or "nuc"/,
     );
