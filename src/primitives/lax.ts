@@ -105,10 +105,11 @@ export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size:
 export const threefry2x32 = (key: Tensor, count: Tensor) => bind("threefry2x32", [key, count], NO_PARAMS);
 
 /**
- * The lower Cholesky factor L of a [..., n, n] (a = L Lᵀ), reading only the lower triangle of a. On concrete
- * data (eager evaluation, eager vmap) a matrix that is not positive definite raises a ValueError naming the
- * batch index and the failing leading minor; under jit, where values arrive only when the program runs, the
- * failing batch member comes out NaN (as in JAX).
+ * The lower Cholesky factor L of a [..., n, n] (a = L Lᵀ), reading only the lower triangle of a; its
+ * derivative treats a as symmetric (the tangent is symmetrized, as in JAX). In eager evaluation a matrix
+ * that is not positive definite raises a ValueError naming the batch index and the failing leading minor;
+ * under jit (where values arrive only when the program runs) and under vmap the failing batch member comes
+ * out NaN instead, as in JAX.
  */
 export function cholesky(a: Tensor): Tensor {
   const l = bind("cholesky", [a], NO_PARAMS);

@@ -3,7 +3,7 @@
 // reference backend runs (and the fast backend until blocked kernels replace them). Matrices are row-major;
 // a batch of them is contiguous, matrix after matrix.
 import { allocate, type DType, type TypedArray } from "../core/dtype.js";
-import { type Shape, sizeOf } from "../core/shape.js";
+import { range, type Shape, sizeOf } from "../core/shape.js";
 
 /** The number of matrices of a batch of shape [..., m, n]. */
 export const batchCount = (shape: Shape): number => sizeOf(shape.slice(0, -2));
@@ -81,32 +81,46 @@ export function triangularSolveData(
   const r = bShape.length;
   // The right-hand sides: columns of b (left side) or rows of b (right side), read with strides.
   const k = p.leftSide ? bShape[r - 1]! : bShape[r - 2]!;
-  const along = p.leftSide ? k : 1; // stride between consecutive unknowns of one system
-  const across = p.leftSide ? 1 : n; // stride between systems
   // Solving x op(a) = b is solving op(a)ᵀ xᵀ = bᵀ: the matrix M of the system is a or aᵀ.
   const t = p.transposeA === p.leftSide;
   const mLower = t ? !p.lower : p.lower;
-  // M[i][j] = t ? a[j][i] : a[i][j]; mLower says which triangle of M is set.
-  const x = new Float64Array(b.length);
+  // M[i][j] = t ? a[j][i] : a[i][j], copied row-major per batch member; mLower says which triangle is set.
+  const M = new Float64Array(n * n);
+  const x = Float64Array.from(b);
   for (let bi = 0, nb = batchCount(aShape); bi < nb; bi++) {
     const ao = bi * n * n;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) M[i * n + j] = t ? a[ao + j * n + i]! : a[ao + i * n + j]!;
     const bo = bi * n * k;
-    const m = (i: number, j: number) => (t ? a[ao + j * n + i]! : a[ao + i * n + j]!);
-    for (let c = 0; c < k; c++) {
-      const base = bo + c * across;
-      if (mLower)
-        for (let i = 0; i < n; i++) {
-          let s = b[base + i * along]!;
-          for (let j = 0; j < i; j++) s -= m(i, j) * x[base + j * along]!;
-          x[base + i * along] = p.unitDiagonal ? s : s / m(i, i);
+    const order = mLower ? range(n) : range(n).reverse();
+    if (p.leftSide)
+      // Every right-hand side at once, row by row of x (n×k): row_i = (b_i − Σ_j M_ij row_j) / M_ii.
+      for (const i of order) {
+        const ri = bo + i * k;
+        for (const j of order) {
+          if (j === i) break;
+          const mij = M[i * n + j]!;
+          if (mij === 0) continue;
+          const rj = bo + j * k;
+          for (let c = 0; c < k; c++) x[ri + c]! -= mij * x[rj + c]!;
         }
-      else
-        for (let i = n - 1; i >= 0; i--) {
-          let s = b[base + i * along]!;
-          for (let j = i + 1; j < n; j++) s -= m(i, j) * x[base + j * along]!;
-          x[base + i * along] = p.unitDiagonal ? s : s / m(i, i);
+        if (!p.unitDiagonal) {
+          const d = M[i * n + i]!;
+          for (let c = 0; c < k; c++) x[ri + c]! /= d;
         }
-    }
+      }
+    // One system per row of x (k×n): x_i = (b_i − Σ_j M_ij x_j) / M_ii, a dot product along contiguous rows.
+    else
+      for (let c = 0; c < k; c++) {
+        const r = bo + c * n;
+        for (const i of order) {
+          let s = x[r + i]!;
+          const mi = i * n;
+          if (mLower) for (let j = 0; j < i; j++) s -= M[mi + j]! * x[r + j]!;
+          else for (let j = i + 1; j < n; j++) s -= M[mi + j]! * x[r + j]!;
+          x[r + i] = p.unitDiagonal ? s : s / M[mi + i]!;
+        }
+      }
   }
   return stored(x, dtype);
 }

@@ -11,10 +11,10 @@
 // are infinite or NaN, as in JAX.
 import { isFloat } from "../core/dtype.js";
 import { DTypeError, fmtShape, ShapeError, ValueError } from "../core/errors.js";
-import type { KernelMultiPrim, MultiPrimParams, NoParams } from "../core/primitives.js";
+import { type KernelMultiPrim, type MultiPrimParams, NO_PARAMS, type NoParams } from "../core/primitives.js";
 import { range, shapesEqual } from "../core/shape.js";
 import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
-import { bindMulti } from "../core/trace.js";
+import { bind, bindMulti } from "../core/trace.js";
 import * as lax from "./lax.js";
 import type { TriangularSolveParams } from "./linalg-kernels.js";
 import {
@@ -178,18 +178,28 @@ function choleskyTangent(l: T, s: T): T {
   );
 }
 
-/** The factor reads only the lower triangle, so the tangent it sees is tril(ȧ) + tril(ȧ, −1)ᵀ. */
+/** (x + xᵀ)/2. */
+const sym = (x: T): T => scale(lax.add(x, mT(x)), 0.5);
+
+/**
+ * The factor reads only the lower triangle, but its derivative treats a as symmetric (as JAX and PyTorch
+ * do): the tangent it sees is (ȧ + ȧᵀ)/2, so gradients are symmetric matrices. Along symmetric directions
+ * (every perturbation of a symmetric input that keeps it symmetric) this is the exact derivative.
+ */
 function choleskyJvp([a]: T[], [da]: Tan[]): [T, Tan] {
   const l = lax.cholesky(a!);
-  return [l, da && choleskyTangent(l, symFromLower(da))];
+  return [l, da && choleskyTangent(l, sym(da))];
 }
 
-/** Term k of L from A_k = Σ_j C(k, j) L_j L_{k−j}ᵀ: L_k is the tangent for A_k − Σ_{0<j<k} C(k, j) L_j L_{k−j}ᵀ. */
+/**
+ * Term k of L from A_k = Σ_j C(k, j) L_j L_{k−j}ᵀ: L_k is the tangent for sym(A_k) − Σ_{0<j<k} C(k, j) L_j L_{k−j}ᵀ
+ * (symmetrized as the JVP is).
+ */
 const choleskySeries: JetRule<"cholesky"> = ([a], [u], _p, order) => {
   const l = lax.cholesky(a!);
   const s: Series = Series.sequential(order, l.aval, l, (k) => {
     const ak = u!.term(k);
-    let m: Tan = ak && symFromLower(full(ak, a!.aval));
+    let m: Tan = ak && sym(full(ak, a!.aval));
     for (let j = 1; j < k; j++) {
       const lj = s.term(j);
       const lkj = s.term(k - j);
@@ -262,7 +272,9 @@ export const LINALG: FamilyRules<"cholesky" | "triangular_solve", "triangular_so
   jvp: { cholesky: choleskyJvp, triangular_solve: triangularSolveJvp },
   // Batched natively over the leading dims: the batch dimension goes to the front.
   vmap: {
-    cholesky: ([a], [d], _p, size) => [lax.cholesky(toFront(a!, d!, size)), 0],
+    // Bound without the wrapper's eager check: under vmap a member that is not positive definite comes out
+    // NaN, as under jit (and in JAX), rather than failing the whole batch.
+    cholesky: ([a], [d], _p, size) => [bind("cholesky", [toFront(a!, d!, size)], NO_PARAMS), 0],
     triangular_solve: ([a, b], [da, db], p, size) => [
       lax.triangularSolve(toFront(a!, da!, size), toFront(b!, db!, size), p),
       0,

@@ -71,6 +71,22 @@ describe("cholesky", () => {
     expectClose(lax.cholesky(nb.add(a, junk)), lax.cholesky(a), { atol: 0, rtol: 0 });
   });
 
+  it("differentiates as a function of a symmetric matrix: symmetric gradients (as JAX)", () => {
+    const a = spd(randn([4, 4], 7));
+    const w = randn([4, 4], 8);
+    const g = nb.grad((x: Tensor) => nb.sum(nb.mul(lax.cholesky(x), w)))(a);
+    expectClose(g, mT(g), { atol: 1e-15, rtol: 1e-13 });
+    // Along a symmetric direction it is the derivative of the values.
+    const v = nb.add(w, mT(w));
+    const [, dl] = nb.jvp((x: Tensor) => lax.cholesky(x), [a], [v]);
+    const h = 1e-6;
+    const fd = nb.div(
+      nb.sub(lax.cholesky(nb.add(a, nb.mul(v, h))), lax.cholesky(nb.sub(a, nb.mul(v, h)))),
+      2 * h,
+    );
+    expectClose(dl, fd, { atol: 1e-8, rtol: 1e-7 });
+  });
+
   it("float32 agrees with float64", () => {
     const a = spd(randn([5, 5], 4));
     expectClose(lax.cholesky(nb.astype(a, "float32")), lax.cholesky(a), { atol: 1e-5, rtol: 1e-5 });
@@ -104,6 +120,14 @@ describe("cholesky", () => {
       atol: 1e-14,
       rtol: 1e-14,
     });
+    expect(Array.from(l1!).every(Number.isNaN)).toBe(true);
+  });
+
+  it("under vmap too (as JAX): NaN for the failing member, the others factored", () => {
+    const good = spd(randn([3, 3], 9));
+    const out = nb.vmap((a: Tensor) => lax.cholesky(a))(nb.stack([good, nb.mul(good, -1)]));
+    const [l0, l1] = blocks(out).mats;
+    expect(Array.from(l0!).some(Number.isNaN)).toBe(false);
     expect(Array.from(l1!).every(Number.isNaN)).toBe(true);
   });
 
