@@ -645,7 +645,58 @@ def grads():
         # sum(W ⊙ L⁻¹B): ∇_L = −tril(L⁻ᵀ W Xᵀ) (the strict upper triangle is not read: zero gradient).
         add("triangularSolveWeighted", low, f_ts, g_ts, w=wx, extra={"b": tolist(bm),
             "gradB": tolist(sl.solve_triangular(low, wx, lower=True, trans="T"))})
+    for (m, n) in [(4, 4), (5, 3), (3, 5)]:
+        a = with_cond(m, n, 10.0)
+        w = rng.standard_normal((n, m))
+
+        def g_pinv(x, w=w):
+            # d(A⁺) = −A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I − AA⁺) + (I − A⁺A) dAᵀ A⁺ᵀA⁺ (Golub & Pereyra 1973), so
+            # ∇ sum(W ⊙ A⁺) = −A⁺ᵀWA⁺ᵀ + (I − AA⁺) Wᵀ A⁺A⁺ᵀ + A⁺ᵀA⁺ Wᵀ (I − A⁺A).
+            p = np.linalg.pinv(x)
+            mm, nn = x.shape
+            return -p.T @ w @ p.T + (np.eye(mm) - x @ p) @ w.T @ p @ p.T + p.T @ p @ w.T @ (np.eye(nn) - p @ x)
+
+        # sum(W ⊙ pinv(A)) for full-rank square, tall and wide A.
+        add("pinvWeighted", a, lambda x, w=w: float(np.sum(w * np.linalg.pinv(x))), g_pinv, w=w)
+    for (m, n) in [(5, 3), (6, 2)]:
+        a = with_cond(m, n, 10.0)
+        bm = rng.standard_normal((m, 2))
+        w = rng.standard_normal((n, 2))
+
+        def g_lstsq(x, w=w, bm=bm):
+            p = np.linalg.pinv(x)
+            wb = w @ bm.T
+            return -p.T @ wb @ p.T + (np.eye(x.shape[0]) - x @ p) @ wb.T @ p @ p.T
+
+        # sum(W ⊙ lstsq(A, B).solution) = sum((W Bᵀ) ⊙ A⁺) for full column rank A.
+        add("lstsqWeighted", a, lambda x, w=w, bm=bm: float(np.sum(w * np.linalg.lstsq(x, bm)[0])), g_lstsq, w=w,
+            extra={"b": tolist(bm)})
+    for n in (2, 3, 4):
+        a = rng.standard_normal((n, n))
+
+        def g_cond(x):
+            u, s, vh = np.linalg.svd(x)
+            return np.outer(u[:, 0], vh[0]) / s[-1] - s[0] / s[-1] ** 2 * np.outer(u[:, -1], vh[-1])
+
+        # cond(A) = σ₁/σₙ: ∇ = u₁v₁ᵀ/σₙ − σ₁/σₙ² uₙvₙᵀ.
+        add("cond2", a, lambda x: float(np.linalg.cond(x)), g_cond)
     write("grads.json", out)
+
+
+# ----------------------------------------------------------------------------- options (rtol, tol, rcond)
+def options():
+    out = {"pinv": [], "matrixRank": [], "lstsq": []}
+    for (m, n), c in (((6, 6), 1e8), ((6, 4), 1e8), ((4, 6), 1e6)):
+        a = with_cond(m, n, c)
+        for rtol in (1e-4, 1e-7, 1e-10):
+            out["pinv"].append({"cond": cond2(a), "a": tolist(a), "rtol": rtol, "pinv": tolist(np.linalg.pinv(a, rtol=rtol))})
+            out["matrixRank"].append({"cond": cond2(a), "a": tolist(a), "rtol": rtol, "rank": int(np.linalg.matrix_rank(a, rtol=rtol))})
+        b = rng.standard_normal((m, 2))
+        for rcond in (1e-4, 1e-7):
+            x, res, rank, sv = np.linalg.lstsq(a, b, rcond=rcond)
+            out["lstsq"].append({"cond": cond2(a), "a": tolist(a), "b": tolist(b), "rcond": rcond, "solution": tolist(x),
+                                 "residuals": tolist(res), "rank": int(rank), "singularValues": tolist(sv)})
+    write("options.json", out)
 
 
 if __name__ == "__main__":
@@ -655,6 +706,7 @@ if __name__ == "__main__":
     misc()
     batched()
     grads()
+    options()
     # The repository lints every JSON file with Biome: format the fixtures the way it wants them.
     subprocess.run(["npx", "biome", "format", "--write", OUT], check=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -118,6 +118,12 @@ function build(c: GradCase, dtype: "float32" | "float64" = "float64"): F {
       };
     case "triangularSolveWeighted":
       return (a) => nb.sum(nb.mul(w!, L.triangularSolve(a, k(c.b!), { lower: true })));
+    case "pinvWeighted":
+      return (a) => nb.sum(nb.mul(w!, L.pinv(a)));
+    case "lstsqWeighted":
+      return (a) => nb.sum(nb.mul(w!, L.lstsq(a, k(c.b!)).solution));
+    case "cond2":
+      return (a) => L.cond(a);
     default:
       throw new Error(`unknown fixture function ${c.fn}`);
   }

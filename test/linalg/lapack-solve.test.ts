@@ -289,6 +289,54 @@ describe.skipIf(!linalg)("linalg.pinv, matrixRank, cond, eigvalsh, svdvals", () 
   });
 });
 
+const O = fixture<{
+  pinv: { cond: number; a: Mat; rtol: number; pinv: Mat }[];
+  matrixRank: { cond: number; a: Mat; rtol: number; rank: number }[];
+  lstsq: {
+    cond: number;
+    a: Mat;
+    b: Mat;
+    rcond: number;
+    solution: Mat;
+    residuals: number[];
+    rank: number;
+    singularValues: number[];
+  }[];
+}>("options.json");
+
+describe.skipIf(!linalg)(
+  "rtol, tol and rcond: singular values below the cutoff are dropped as NumPy does",
+  () => {
+    O.pinv.forEach((c, i) => {
+      it(`pinv #${i} ${c.a.length}×${c.a[0]!.length} cond ${c.cond.toExponential(0)} rtol ${c.rtol}`, () => {
+        const p = la().pinv(f64(c.a), { rtol: c.rtol });
+        // The retained part has condition number ≤ 1/rtol.
+        within("forward", relErr(mat(p), c.pinv), fwdTol(8, Math.min(c.cond, 1 / c.rtol)));
+      });
+    });
+    it("matrixRank with rtol", () => {
+      for (const c of O.matrixRank)
+        expect(
+          la().matrixRank(f64(c.a), { rtol: c.rtol }).item(),
+          `cond ${c.cond.toExponential(0)} rtol ${c.rtol}`,
+        ).toBe(c.rank);
+    });
+    O.lstsq.forEach((c, i) => {
+      it(`lstsq #${i} ${c.a.length}×${c.a[0]!.length} rcond ${c.rcond}`, () => {
+        const r = la().lstsq(f64(c.a), f64(c.b), { rcond: c.rcond });
+        const rank = typeof r.rank === "number" ? r.rank : r.rank.item();
+        expect(rank, "rank").toBe(c.rank);
+        within(
+          "solution",
+          relErr(r.solution.toArray(), c.solution),
+          fwdTol(8, Math.min(c.cond, 1 / c.rcond)),
+        );
+        expect(r.residuals.shape, "residuals shape").toEqual([c.residuals.length]);
+      });
+    });
+  },
+);
+
 describe.skipIf(!linalg)("linalg.matrixPower, expm, norm", () => {
   it("matrixPower (negative powers through inv)", () => {
     for (const c of M.matrixPower) {
