@@ -15,6 +15,8 @@ import { fileURLToPath } from "node:url";
 import * as nb from "nabla";
 import { expect } from "vitest";
 
+/** The backends every value test runs on. */
+export const BACKENDS = ["fast", "reference"] as const;
 export const EPS = 2 ** -52;
 export const EPS32 = 2 ** -23;
 export const C_BACK = 20;
