@@ -1,0 +1,76 @@
+// Batched derivatives and empty inputs of nb.linalg. Gradients of scalar functions of a [2, 3, 4, 4] batch
+// (test/fixtures/linalg/batched.json, NumPy-made inputs) must equal the per-matrix gradients, which the other
+// lapack-*.test.ts files check against closed forms; a batch rule that mixes up batch and matrix axes in a
+// transpose or JVP rule shows up here. Empty matrices and batches follow NumPy (det of a 0×0 matrix is 1, etc.).
+import * as nb from "nabla";
+import { describe, expect, it } from "vitest";
+import { f64, fixture, la, linalg, type Mat, relErr, within } from "./lapack-util.js";
+
+type T4 = Mat[][];
+const B = fixture<{ aGeneral: T4; aSpd: T4; aSym: T4; b: T4 }>("batched.json");
+const W = [
+  [0.3, -1.2, 0.5, 2.0],
+  [1.1, 0.4, -0.7, 0.2],
+  [-0.6, 0.9, 1.3, -0.1],
+  [0.8, -0.3, 0.05, 1.7],
+];
+
+describe.skipIf(!linalg)("gradients over a [2, 3, 4, 4] batch equal per-matrix gradients", () => {
+  const L = la();
+  const w = f64(W);
+  const cases: [string, T4, (a: nb.Tensor) => nb.Tensor][] = [
+    ["cholesky", B.aSpd, (a) => nb.sum(nb.mul(w, L.cholesky(a)))],
+    ["slogdet", B.aGeneral, (a) => nb.sum(L.slogdet(a).logabsdet)],
+    ["det", B.aGeneral, (a) => nb.sum(L.det(a))],
+    ["inv", B.aGeneral, (a) => nb.sum(nb.mul(w, L.inv(a)))],
+    ["solve", B.aGeneral, (a) => nb.sum(nb.mul(f64(B.b), L.solve(a, f64(B.b))))],
+    ["triangularSolve", B.aSpd, (a) => nb.sum(L.triangularSolve(L.cholesky(a), f64(B.b)))],
+    ["luSolve", B.aGeneral, (a) => nb.sum(L.luSolve(L.lu(a), f64(B.b)))],
+    ["choSolve", B.aSpd, (a) => nb.sum(L.choSolve(L.cholesky(a), f64(B.b)))],
+    ["eigvalsh", B.aSym, (a) => nb.sum(nb.mul(f64([1, -2, 0.5, 3]), L.eigvalsh(a)))],
+    ["eigh vectors", B.aSym, (a) => nb.sum(nb.square(nb.mul(w, L.eigh(a).eigenvectors)))],
+    ["svdvals", B.aGeneral, (a) => nb.sum(nb.mul(f64([1, -2, 0.5, 3]), L.svdvals(a)))],
+    ["qr", B.aGeneral, (a) => nb.add(nb.sum(nb.mul(w, L.qr(a).q)), nb.sum(nb.mul(w, L.qr(a).r)))],
+    ["expm", B.aGeneral, (a) => nb.sum(nb.mul(w, L.expm(a)))],
+    ["matrixPower", B.aGeneral, (a) => nb.sum(nb.mul(w, L.matrixPower(a, -2)))],
+    ["pinv", B.aGeneral, (a) => nb.sum(nb.mul(w, L.pinv(a)))],
+    ["norm nuc", B.aGeneral, (a) => nb.sum(L.norm(a, { ord: "nuc", axis: [-2, -1] }))],
+  ];
+  for (const [name, as, f] of cases)
+    it(name, () => {
+      const g = nb.grad(f)(f64(as));
+      expect(g.shape).toEqual([2, 3, 4, 4]);
+      const got = g.toArray() as T4;
+      for (let i = 0; i < 2; i++)
+        for (let j = 0; j < 3; j++) {
+          // The per-matrix function: the batch's other entries enter the sum as constants.
+          const one = (a: nb.Tensor) =>
+            f(nb.stack(as.map((r, p) => nb.stack(r.map((m, q) => (p === i && q === j ? a : f64(m)))))));
+          const ref = nb.grad(one)(f64(as[i]![j]!)).toArray();
+          within(`[${i},${j}]`, relErr(got[i]![j], ref), 1e-12);
+        }
+    });
+});
+
+describe.skipIf(!linalg)("empty matrices and empty batches (NumPy's results)", () => {
+  const L = la();
+  const z = nb.zeros([0, 0], { dtype: "float64" });
+  const zb = nb.zeros([0, 3, 3], { dtype: "float64" });
+  it("0×0: det 1, slogdet (1, 0), cholesky / inv [0, 0], solve [0], eigh ([0], [0, 0]), svdvals [0]", () => {
+    expect(L.det(z).item()).toBe(1);
+    const s = L.slogdet(z);
+    expect([s.sign.item(), s.logabsdet.item()]).toEqual([1, 0]);
+    expect(L.cholesky(z).shape).toEqual([0, 0]);
+    expect(L.inv(z).shape).toEqual([0, 0]);
+    expect(L.solve(z, nb.zeros([0], { dtype: "float64" })).shape).toEqual([0]);
+    const e = L.eigh(z);
+    expect([e.eigenvalues.shape, e.eigenvectors.shape]).toEqual([[0], [0, 0]]);
+    expect(L.svdvals(z).shape).toEqual([0]);
+  });
+  it("an empty batch [0, 3, 3] keeps its shape", () => {
+    expect(L.cholesky(zb).shape).toEqual([0, 3, 3]);
+    expect(L.inv(zb).shape).toEqual([0, 3, 3]);
+    expect(L.det(zb).shape).toEqual([0]);
+    expect(L.eigh(zb).eigenvalues.shape).toEqual([0, 3]);
+  });
+});
