@@ -144,7 +144,9 @@ function squareMatrix(op: string, what: string, a: Aval): number {
   const s = a.shape;
   const n = s[s.length - 1]!;
   if (s[s.length - 2] !== n)
-    throw new ShapeError(`${op}: the ${what} must be square [..., n, n], got shape ${fmtShape(s)}`);
+    throw new ShapeError(
+      `${op}: the ${what} must be square [..., n, n], got shape ${fmtShape(s)}; pass a square matrix (its last two dimensions equal)`,
+    );
   return n;
 }
 

@@ -369,3 +369,65 @@ describe("the decompositions under jit and vmap", () => {
     });
   }
 });
+
+describe("derivatives through jit", () => {
+  const x = randn([4, 4], 90);
+  const sym = nb.add(x, mT(x));
+  const w = randn([4, 4], 91);
+  const weighted = (t: Tensor) => nb.sum(nb.mul(t, w));
+  const cases: [string, (a: Tensor) => Tensor, Tensor][] = [
+    [
+      "cholesky",
+      (a) => weighted(lax.cholesky(nb.add(matmul(a, mT(a)), nb.mul(nb.eye(4, 4, { dtype: "float64" }), 4)))),
+      x,
+    ],
+    [
+      "triangular_solve",
+      (a) =>
+        weighted(
+          lax.triangularSolve(nb.add(a, nb.mul(nb.eye(4, 4, { dtype: "float64" }), 4)), w, {
+            leftSide: true,
+            lower: true,
+            transposeA: false,
+            unitDiagonal: false,
+          }),
+        ),
+      x,
+    ],
+    ["lu", (a) => weighted(lax.lu(nb.add(a, nb.mul(nb.eye(4, 4, { dtype: "float64" }), 6)))[0]), x],
+    ["qr", (a) => weighted(lax.qr(a)[1]), x],
+    ["eigh", (a) => nb.sum(nb.mul(lax.eigh(a)[1], nb.array([1, -2, 3, 0.5], { dtype: "float64" }))), sym],
+    [
+      "svd",
+      (a) =>
+        nb.sum(nb.mul(lax.svd(a, { computeUv: false })[0], nb.array([1, -2, 3, 0.5], { dtype: "float64" }))),
+      x,
+    ],
+  ];
+  for (const [name, f, a] of cases)
+    it(`${name}: jit(grad(f)) and grad(jit(f)) give grad(f)`, () => {
+      const g = nb.grad(f)(a);
+      expectClose(nb.jit(nb.grad(f))(a), g, { atol: 1e-13, rtol: 1e-11 }, "jit(grad)");
+      expectClose(nb.grad(nb.jit(f))(a), g, { atol: 1e-13, rtol: 1e-11 }, "grad(jit)");
+    });
+});
+
+describe("errors name the op, the argument, the shape and the remedy", () => {
+  it("shapes and dtypes", () => {
+    expect(() => lax.cholesky(randn([2, 3], 1))).toThrow(
+      /cholesky: the matrix must be square \[\.\.\., n, n\], got shape \[2,3\]/,
+    );
+    expect(() => lax.eigh(randn([3], 1))).toThrow(/eigh: the matrix must have at least two dimensions/);
+    expect(() => lax.lu(nb.zeros([2, 2], { dtype: "int32" }))).toThrow(
+      /lu: the matrix must be float32 or float64, got int32/,
+    );
+  });
+
+  it("derivatives that are not defined here say what to differentiate instead", () => {
+    const wide = randn([2, 3], 2);
+    expect(() => nb.grad((a: Tensor) => nb.sum(lax.qr(a)[1]))(wide)).toThrow(/qr: the derivative .* m ≥ n/);
+    expect(() => nb.grad((a: Tensor) => nb.sum(lax.svd(a, { fullMatrices: true })[1]))(wide)).toThrow(
+      /svd: the derivative of the full u and vh of a non-square matrix/,
+    );
+  });
+});
