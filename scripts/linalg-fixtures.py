@@ -470,7 +470,7 @@ def grads():
         hv = hvp(a, v) if hvp is not None else fd_directional(grad, a, v) if kind != "ill8" else None
         if hvp is not None and kind == "well":
             assert np.allclose(hv, fd_directional(grad, a, v), rtol=rtol, atol=1e-8 * max(1.0, np.abs(hv).max()))
-        case = {"fn": name, "kind": kind, "n": n, "cond": cond2(a) if a.shape[0] == a.shape[1] else None,
+        case = {"fn": name, "kind": kind, "n": n, "cond": cond2(a),
                 "a": tolist(a), "value": float(f(a)), "grad": tolist(grad(a)), "v": tolist(v), "hv": None if hv is None else tolist(hv),
                 "hvExact": hvp is not None}
         if w is not None:
@@ -680,6 +680,49 @@ def grads():
 
         # cond(A) = σ₁/σₙ: ∇ = u₁v₁ᵀ/σₙ − σ₁/σₙ² uₙvₙᵀ.
         add("cond2", a, lambda x: float(np.linalg.cond(x)), g_cond)
+    for (m, n), kind, c in [((4, 4), "ill", 1e6), ((4, 4), "ill8", 1e8), ((6, 4), "ill8", 1e8)]:
+        a = with_cond(m, n, c)
+        wq = rng.standard_normal((m, n))
+        wr = rng.standard_normal((n, n))
+        add("qrWeighted", a, lambda x, wq=wq, wr=wr: f_qr(x, wq, wr), lambda x, wq=wq, wr=wr: g_qr(x, wq, wr),
+            extra={"wq": tolist(wq), "wr": tolist(wr)}, kind=kind)
+    for n, kind, c in [(4, "ill", 1e6), (4, "ill8", 1e8)]:
+        low = np.linalg.cholesky(spd(n, c))
+        bm = rng.standard_normal((n, 2))
+        wx = rng.standard_normal((n, 2))
+        add("triangularSolveWeighted", low, lambda x, bm=bm, wx=wx: f_ts(x, bm, wx), lambda x, bm=bm, wx=wx: g_ts(x, bm, wx),
+            w=wx, extra={"b": tolist(bm), "gradB": tolist(sl.solve_triangular(low, wx, lower=True, trans="T"))}, kind=kind)
+
+    def fd_grad(f, a):
+        # Richardson-extrapolated central differences, entry by entry (error ~1e-11 relative on these inputs).
+        h = step(a)
+        g = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            e = np.zeros_like(a)
+            e[idx] = 1.0
+
+            def d(hh):
+                return (f(a + hh * e) - f(a - hh * e)) / (2 * hh)
+
+            g[idx] = (4 * d(h / 2) - d(h)) / 3
+        return g
+
+    for (m, n), j in [((3, 3), 0), ((4, 4), 1), ((5, 3), 2), ((3, 5), 1)]:
+        a = with_cond(m, n, 10.0)
+        w = rng.standard_normal((m, n))
+
+        def f_sv(x, w=w, j=j):
+            u, _, vh = np.linalg.svd(x, full_matrices=False)
+            return float(u[:, j] @ w @ vh[j])
+
+        # uⱼᵀ W vⱼ (sign-free: uⱼ and vⱼ flip together). Gradient by differences (no short closed form), so the
+        # stored Hessian-vector product is left out.
+        g = fd_grad(f_sv, a)
+        v = rng.standard_normal(a.shape)
+        v /= np.linalg.norm(v)
+        out.append({"fn": "svdVectorBilinear", "kind": "well", "n": max(m, n), "cond": cond2(a),
+                    "a": tolist(a), "value": f_sv(a), "grad": tolist(g), "v": tolist(v), "hv": None, "hvExact": False,
+                    "w": tolist(w), "j": j})
     write("grads.json", out)
 
 

@@ -118,6 +118,17 @@ function build(c: GradCase, dtype: "float32" | "float64" = "float64"): F {
       };
     case "triangularSolveWeighted":
       return (a) => nb.sum(nb.mul(w!, L.triangularSolve(a, k(c.b!), { lower: true })));
+    case "svdVectorBilinear": {
+      const m = c.a.length;
+      const n = c.a[0]!.length;
+      const kk = Math.min(m, n);
+      const col = k(Array.from({ length: kk }, (_, i) => [i === c.j ? 1 : 0]));
+      const row = k([Array.from({ length: kk }, (_, i) => (i === c.j ? 1 : 0))]);
+      return (a) => {
+        const { u, vh } = L.svd(a);
+        return nb.sum(nb.mul(w!, nb.matmul(nb.matmul(u, col), nb.matmul(row, vh))));
+      };
+    }
     case "pinvWeighted":
       return (a) => nb.sum(nb.mul(w!, L.pinv(a)));
     case "lstsqWeighted":
@@ -130,7 +141,9 @@ function build(c: GradCase, dtype: "float32" | "float64" = "float64"): F {
 }
 
 const condOf = (c: GradCase) => Math.max(c.cond ?? 10, 1);
-const gradTol = (c: GradCase) => Math.max(1e-10, 1e3 * c.n * EPS * condOf(c));
+/** Gradients stored from finite differences (no short closed form) are good to about 1e-9. */
+const gradTol = (c: GradCase) =>
+  c.fn === "svdVectorBilinear" ? 1e-7 : Math.max(1e-10, 1e3 * c.n * EPS * condOf(c));
 const hvTol = (c: GradCase) => Math.max(c.hvExact ? 1e-9 : 1e-6, 1e3 * c.n * EPS * condOf(c) ** 2);
 const label = (c: GradCase, i: number) =>
   `#${i} ${c.fn} ${c.kind} ${c.a.length}×${c.a[0]!.length}${c.cond ? ` cond ${c.cond.toExponential(0)}` : ""}`;
