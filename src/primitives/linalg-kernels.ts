@@ -507,9 +507,9 @@ export function svdData(
   const V = new Float64Array(N * N);
   for (let b = 0; b < nb; b++) {
     const o = b * m * n;
-    // W = a (M×N), or aᵀ when a is wide.
+    // W = a (M×N), or aᵀ when a is wide, stored by columns (as V) so the rotations run along contiguous memory.
     for (let i = 0; i < m; i++)
-      for (let j = 0; j < n; j++) W[flip ? j * N + i : i * N + j] = a[o + i * n + j]!;
+      for (let j = 0; j < n; j++) W[flip ? i * M + j : j * M + i] = a[o + i * n + j]!;
     V.fill(0);
     for (let i = 0; i < N; i++) V[i * N + i] = 1;
     for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
@@ -520,8 +520,8 @@ export function svdData(
           let beta = 0;
           let gamma = 0;
           for (let i = 0; i < M; i++) {
-            const x = W[i * N + p]!;
-            const y = W[i * N + q]!;
+            const x = W[p * M + i]!;
+            const y = W[q * M + i]!;
             alpha += x * x;
             beta += y * y;
             gamma += x * y;
@@ -536,23 +536,23 @@ export function svdData(
           const c = 1 / Math.sqrt(1 + t * t);
           const s = c * t;
           for (let i = 0; i < M; i++) {
-            const x = W[i * N + p]!;
-            const y = W[i * N + q]!;
-            W[i * N + p] = c * x - s * y;
-            W[i * N + q] = s * x + c * y;
+            const x = W[p * M + i]!;
+            const y = W[q * M + i]!;
+            W[p * M + i] = c * x - s * y;
+            W[q * M + i] = s * x + c * y;
           }
           for (let i = 0; i < N; i++) {
-            const x = V[i * N + p]!;
-            const y = V[i * N + q]!;
-            V[i * N + p] = c * x - s * y;
-            V[i * N + q] = s * x + c * y;
+            const x = V[p * N + i]!;
+            const y = V[q * N + i]!;
+            V[p * N + i] = c * x - s * y;
+            V[q * N + i] = s * x + c * y;
           }
         }
       if (!rotated) break;
     }
     const norms = Array.from({ length: N }, (_, j) => {
       let s = 0;
-      for (let i = 0; i < M; i++) s = Math.hypot(s, W[i * N + j]!);
+      for (let i = 0; i < M; i++) s = Math.hypot(s, W[j * M + i]!);
       return s;
     });
     const order = Array.from({ length: N }, (_, j) => j).sort((i, j) => norms[j]! - norms[i]!);
@@ -567,13 +567,13 @@ export function svdData(
     order.forEach((src, dst) => {
       const sv = norms[src]!;
       if (!(sv > 0)) return;
-      for (let i = 0; i < M; i++) left[i * cols + dst] = W[i * N + src]! / sv;
+      for (let i = 0; i < M; i++) left[i * cols + dst] = W[src * M + i]! / sv;
       ok[dst] = true;
     });
     completeBasis(left, M, cols, ok);
     const right = new Float64Array(N * N);
     order.forEach((src, dst) => {
-      for (let i = 0; i < N; i++) right[i * N + dst] = V[i * N + src]!;
+      for (let i = 0; i < N; i++) right[i * N + dst] = V[src * N + i]!;
     });
     const uo = b * m * uc;
     const vo = b * vr * n;
