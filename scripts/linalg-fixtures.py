@@ -742,6 +742,53 @@ def options():
     write("options.json", out)
 
 
+# ----------------------------------------------------------------------------- larger sizes, inputs not stored
+def mulberry32_uniform(seed, size, lo, hi):
+    """The stream of test/linalg/lapack-util.ts `uniform64` (bench/libs/common.mjs mulberry32): state k is
+    seed + k·0x6d2b79f5 mod 2³², so all values come at once. The tests rebuild the inputs from the seed."""
+    m32 = np.uint64(0xFFFFFFFF)
+    k = np.arange(1, size + 1, dtype=np.uint64)
+    t = (np.uint64(seed) + k * np.uint64(0x6D2B79F5)) & m32
+    t = ((t ^ (t >> np.uint64(15))) * (t | np.uint64(1))) & m32
+    t = t ^ ((t + (((t ^ (t >> np.uint64(7))) * (t | np.uint64(61))) & m32)) & m32)
+    r = ((t ^ (t >> np.uint64(14))) & m32).astype(np.float64) / 4294967296.0
+    return lo + (hi - lo) * r
+
+
+def large():
+    """Sizes past typical block sizes (33, 64, 65, 100, 130, 200): general M uniform in [−1, 1) (seed 500 + n),
+    SPD = M Mᵀ/n + I, symmetric = (M + Mᵀ)/2, b uniform (seed 700 + n). Only compact LAPACK results are stored."""
+    out = []
+    for n in (33, 64, 65, 100, 130, 200):
+        m = mulberry32_uniform(500 + n, n * n, -1.0, 1.0).reshape(n, n)
+        b = mulberry32_uniform(700 + n, n, -1.0, 1.0)
+        spd_m = m @ m.T / n + np.eye(n)
+        sym_m = 0.5 * (m + m.T)
+        sign, logabs = np.linalg.slogdet(m)
+        lu, piv = sl.lu_factor(m)
+        _, margin = lapack_pivot_margin(m)
+        r = np.linalg.qr(m, mode="r")
+        out.append({
+            "n": n,
+            "condGeneral": cond2(m),
+            "condSpd": cond2(spd_m),
+            "sign": float(sign),
+            "logabsdet": float(logabs),
+            "pivots": tolist(piv),
+            "pivotMargin": margin,
+            "luDiag": tolist(np.diag(lu)),
+            "rDiag": tolist(np.diag(r)),
+            "choleskyDiag": tolist(np.diag(np.linalg.cholesky(spd_m))),
+            "logdetSpd": float(np.linalg.slogdet(spd_m)[1]),
+            "eigvalsSpd": tolist(np.linalg.eigvalsh(spd_m)),
+            "eigvalsSym": tolist(np.linalg.eigvalsh(sym_m)),
+            "singularValues": tolist(np.linalg.svd(m, compute_uv=False)),
+            "solve": tolist(np.linalg.solve(m, b)),
+            "solveSpd": tolist(np.linalg.solve(spd_m, b)),
+        })
+    write("large.json", out)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     decomp()
@@ -750,6 +797,7 @@ if __name__ == "__main__":
     batched()
     grads()
     options()
+    large()
     # The repository lints every JSON file with Biome: format the fixtures the way it wants them.
     subprocess.run(["npx", "biome", "format", "--write", OUT], check=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
