@@ -366,6 +366,62 @@ for (const backend of BACKENDS)
           }
         });
       });
+      it("rank-deficient inputs: U and V keep orthonormal columns, zero singular values stay ≈ 0 (as gesdd)", () => {
+        // Singular values from numpy.linalg.svd.
+        const cases: [Mat, number[]][] = [
+          [
+            [
+              [1, 2, 3, 4],
+              [2, 4, 6, 8],
+              [1, 0, 1, 0],
+              [2, 0, 2, 0],
+            ],
+            [12.361274161380173, 2.6830767986017134, 0, 0],
+          ],
+          [
+            [
+              [1, 2, 3],
+              [2, 4, 6],
+              [3, 6, 9],
+              [0, 0, 0],
+              [1, 2, 3],
+            ],
+            [14.491376746189438, 0, 0],
+          ],
+          [
+            [
+              [0, 0, 0],
+              [0, 1, 0],
+              [0, 0, 0],
+            ],
+            [1, 0, 0],
+          ],
+          [
+            [
+              [1, 1, 0, 0],
+              [1, 1, 0, 0],
+              [0, 0, 2, 2],
+              [0, 0, 2, 2],
+            ],
+            [4, 2, 0, 0],
+          ],
+        ];
+        for (const [a, sRef] of cases) {
+          const [m, n] = shapeOf(a);
+          const { u, s, vh } = la().svd(f64(a));
+          const S = values(s);
+          const what = `${m}×${n} rank ${sRef.filter((x) => x > 0).length}`;
+          within(
+            `${what} singular values`,
+            Math.max(...S.map((v, j) => Math.abs(v - sRef[j]!))) / sRef[0]!,
+            backTol(Math.max(m, n)),
+          );
+          within(`${what} UᵀU = I`, orthErr(mat(u)), backTol(m));
+          within(`${what} V Vᵀ = I`, orthErr(transpose(mat(vh))), backTol(n));
+          const US = mat(u).map((r) => r.map((v, j) => v * S[j]!));
+          within(`${what} backward`, relErr(matmul(US, mat(vh)), a), backTol(Math.max(m, n)));
+        }
+      });
       it("fullMatrices: u [m, m], vh [n, n], both orthogonal, same leading part", () => {
         for (const c of D.svd.filter((c) => c.a.length !== c.a[0]!.length)) {
           const [m, n] = shapeOf(c.a);
