@@ -254,11 +254,12 @@ const EPS = 2 ** -52;
 const MAX_SWEEPS = 80;
 
 /**
- * Householder reduction of the symmetric n×n matrix in V (row-major, overwritten by the orthogonal
- * transformation) to tridiagonal form: diagonal d, subdiagonal e[1..] (EISPACK's tred2, as in JAMA).
+ * Householder reduction of the symmetric n×n matrix in V to tridiagonal form: diagonal d, subdiagonal
+ * e[1..] (EISPACK's tred2, as in JAMA). It runs on the transposed storage (the same matrix, being
+ * symmetric), so its inner loops walk contiguous rows, and leaves the transposed transformation in V.
  */
 function tridiagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j]!;
+  for (let j = 0; j < n; j++) d[j] = V[j * n + n - 1]!;
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -266,9 +267,9 @@ function tridiagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: nu
     if (scale === 0) {
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
-        d[j] = V[(i - 1) * n + j]!;
-        V[i * n + j] = 0;
+        d[j] = V[j * n + i - 1]!;
         V[j * n + i] = 0;
+        V[i * n + j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -284,11 +285,11 @@ function tridiagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j]!;
-        V[j * n + i] = f;
+        V[i * n + j] = f;
         g = e[j]! + V[j * n + j]! * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += V[k * n + j]! * d[k]!;
-          e[k]! += V[k * n + j]! * f;
+          g += V[j * n + k]! * d[k]!;
+          e[k]! += V[j * n + k]! * f;
         }
         e[j] = g;
       }
@@ -302,31 +303,31 @@ function tridiagonalize(V: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) {
         f = d[j]!;
         g = e[j]!;
-        for (let k = j; k <= i - 1; k++) V[k * n + j]! -= f * e[k]! + g * d[k]!;
-        d[j] = V[(i - 1) * n + j]!;
-        V[i * n + j] = 0;
+        for (let k = j; k <= i - 1; k++) V[j * n + k]! -= f * e[k]! + g * d[k]!;
+        d[j] = V[j * n + i - 1]!;
+        V[j * n + i] = 0;
       }
     }
     d[i] = h;
   }
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
-    V[(n - 1) * n + i] = V[i * n + i]!;
+    V[i * n + n - 1] = V[i * n + i]!;
     V[i * n + i] = 1;
     const h = d[i + 1]!;
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1]! / h;
+      for (let k = 0; k <= i; k++) d[k] = V[(i + 1) * n + k]! / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += V[k * n + i + 1]! * V[k * n + j]!;
-        for (let k = 0; k <= i; k++) V[k * n + j]! -= g * d[k]!;
+        for (let k = 0; k <= i; k++) g += V[(i + 1) * n + k]! * V[j * n + k]!;
+        for (let k = 0; k <= i; k++) V[j * n + k]! -= g * d[k]!;
       }
     }
-    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
+    for (let k = 0; k <= i; k++) V[(i + 1) * n + k] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = V[(n - 1) * n + j]!;
-    V[(n - 1) * n + j] = 0;
+    d[j] = V[j * n + n - 1]!;
+    V[j * n + n - 1] = 0;
   }
   V[(n - 1) * n + n - 1] = 1;
   e[0] = 0;
@@ -414,7 +415,6 @@ export function eighData(
   const vOut = new Float64Array(nb * n * n);
   const wOut = new Float64Array(nb * n);
   const V = new Float64Array(n * n);
-  const Vt = new Float64Array(n * n);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   for (let b = 0; b < nb; b++) {
@@ -434,12 +434,11 @@ export function eighData(
     }
     if (n === 0) continue;
     tridiagonalize(V, d, e, n);
-    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) Vt[i * n + k] = V[k * n + i]!;
-    tridiagonalQL(Vt, d, e, n);
+    tridiagonalQL(V, d, e, n);
     const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[i]! - d[j]!);
     order.forEach((src, dst) => {
       wOut[b * n + dst] = d[src]!;
-      for (let i = 0; i < n; i++) vOut[o + i * n + dst] = Vt[src * n + i]!;
+      for (let i = 0; i < n; i++) vOut[o + i * n + dst] = V[src * n + i]!;
     });
   }
   return [stored(vOut, dtype), stored(wOut, dtype)];
