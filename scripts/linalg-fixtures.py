@@ -723,6 +723,54 @@ def grads():
         out.append({"fn": "svdVectorBilinear", "kind": "well", "n": max(m, n), "cond": cond2(a),
                     "a": tolist(a), "value": f_sv(a), "grad": tolist(g), "v": tolist(v), "hv": None, "hvExact": False,
                     "w": tolist(w), "j": j})
+    for n in (3, 4):
+        a = with_cond(n, n, 10.0)
+        w = rng.standard_normal((n, n))
+        _, piv0 = sl.lu_factor(a)
+
+        def f_lu(x, w=w, piv0=piv0):
+            lu, piv = sl.lu_factor(x)
+            assert (piv == piv0).all()  # the pivots stay fixed inside the difference stencil
+            return float(np.sum(w * lu))
+
+        # sum(W ⊙ packed LU factors) with fixed pivots: gradient by differences.
+        g = fd_grad(f_lu, a)
+        v = rng.standard_normal(a.shape)
+        v /= np.linalg.norm(v)
+        out.append({"fn": "luWeighted", "kind": "well", "n": n, "cond": cond2(a), "a": tolist(a), "value": f_lu(a),
+                    "grad": tolist(g), "v": tolist(v), "hv": None, "hvExact": False, "w": tolist(w)})
+    for n in (2, 3, 5):
+        a = with_cond(n, n, 10.0)
+        w = rng.standard_normal((n, n))
+
+        def g_mpn(x, w=w):
+            b = np.linalg.inv(x)
+            gb = b.T @ w + w @ b.T  # ∇_B sum(W ⊙ B²)
+            return -b.T @ gb @ b.T
+
+        # sum(W ⊙ A⁻²): ∇ = −A⁻ᵀ (B ᵀW + W Bᵀ) A⁻ᵀ with B = A⁻¹.
+        add("matrixPowerNeg2Weighted", a, lambda x, w=w: float(np.sum(w * np.linalg.matrix_power(x, -2))), g_mpn, w=w)
+        bm = rng.standard_normal((n, 2))
+        wb = rng.standard_normal((n, 2))
+        # sum(W ⊙ luSolve(lu(A), B)): ∇ = −A⁻ᵀ W Xᵀ, as for solve.
+        add("luSolveWeighted", a, lambda x, bm=bm, wb=wb: float(np.sum(wb * np.linalg.solve(x, bm))),
+            lambda x, bm=bm, wb=wb: -np.linalg.solve(x.T, wb) @ np.linalg.solve(x, bm).T, extra={"b": tolist(bm), "wb": tolist(wb)})
+
+        def g_inf(x):
+            r = int(np.argmax(np.abs(x).sum(axis=1)))
+            g = np.zeros_like(x)
+            g[r] = np.sign(x[r])
+            return g
+
+        # ‖A‖_∞ (largest absolute row sum, unique here) and ‖A‖₁ = ‖Aᵀ‖_∞; ‖A‖₋₂ = σₙ: ∇ = uₙvₙᵀ.
+        add("normInf", a, lambda x: float(np.linalg.norm(x, np.inf)), g_inf)
+        add("norm1", a, lambda x: float(np.linalg.norm(x, 1)), lambda x: g_inf(x.T).T)
+
+        def g_min2(x):
+            u, _, vh = np.linalg.svd(x)
+            return np.outer(u[:, -1], vh[-1])
+
+        add("normMinus2", a, lambda x: float(np.linalg.norm(x, -2)), g_min2)
     write("grads.json", out)
 
 

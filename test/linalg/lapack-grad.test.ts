@@ -129,6 +129,18 @@ function build(c: GradCase, dtype: "float32" | "float64" = "float64"): F {
         return nb.sum(nb.mul(w!, nb.matmul(nb.matmul(u, col), nb.matmul(row, vh))));
       };
     }
+    case "luWeighted":
+      return (a) => nb.sum(nb.mul(w!, L.lu(a).lu));
+    case "matrixPowerNeg2Weighted":
+      return (a) => nb.sum(nb.mul(w!, L.matrixPower(a, -2)));
+    case "luSolveWeighted":
+      return (a) => nb.sum(nb.mul(k(c.wb!), L.luSolve(L.lu(a), k(c.b!))));
+    case "normInf":
+      return (a) => L.norm(a, { ord: Infinity });
+    case "norm1":
+      return (a) => L.norm(a, { ord: 1 });
+    case "normMinus2":
+      return (a) => L.norm(a, { ord: -2 });
     case "pinvWeighted":
       return (a) => nb.sum(nb.mul(w!, L.pinv(a)));
     case "lstsqWeighted":
@@ -143,7 +155,7 @@ function build(c: GradCase, dtype: "float32" | "float64" = "float64"): F {
 const condOf = (c: GradCase) => Math.max(c.cond ?? 10, 1);
 /** Gradients stored from finite differences (no short closed form) are good to about 1e-9. */
 const gradTol = (c: GradCase) =>
-  c.fn === "svdVectorBilinear" ? 1e-7 : Math.max(1e-10, 1e3 * c.n * EPS * condOf(c));
+  c.fn === "svdVectorBilinear" || c.fn === "luWeighted" ? 1e-7 : Math.max(1e-10, 1e3 * c.n * EPS * condOf(c));
 const hvTol = (c: GradCase) => Math.max(c.hvExact ? 1e-9 : 1e-6, 1e3 * c.n * EPS * condOf(c) ** 2);
 const label = (c: GradCase, i: number) =>
   `#${i} ${c.fn} ${c.kind} ${c.a.length}×${c.a[0]!.length}${c.cond ? ` cond ${c.cond.toExponential(0)}` : ""}`;
@@ -248,7 +260,7 @@ describe.skipIf(!linalg)("second derivatives H[V] = d/dt ∇f(A + tV)", () => {
           for (let p = 0; p < m * n; p++)
             for (let q = 0; q < m * n; q++)
               asym = Math.max(asym, Math.abs(h[p * m * n + q]! - h[q * m * n + p]!));
-          within("Hessian symmetry", asym / Math.max(...h.map(Math.abs)), 1e-9);
+          within("Hessian symmetry", asym / (Math.max(...h.map(Math.abs)) || 1), 1e-9);
         }
       });
     });
