@@ -119,3 +119,36 @@ describe("derivatives against their closed forms", () => {
     expect(g.dtype).toBe("float64");
   });
 });
+
+describe("Taylor series (nb.jet) through the compositions", () => {
+  // a + t·d along a line: the k-th term is the k-th derivative in t at t = 0
+  const a = wellConditioned(40, [3, 3]);
+  const d = normal(41, [3, 3]);
+  const line = (f: (m: nb.Tensor) => nb.Tensor) => nb.jet(f, [a], [[d, nb.zerosLike(d), nb.zerosLike(d)]]);
+
+  it("inv: the terms are k!·(−a⁻¹d)ᵏ a⁻¹", () => {
+    const [value, terms] = line((m) => L.inv(m)) as [nb.Tensor, nb.Tensor[]];
+    const ai = L.inv(a);
+    const step = nb.neg(nb.matmul(ai, d));
+    expectClose(value, ai, { rtol: 1e-12, atol: 1e-14 });
+    let want = ai;
+    let factorial = 1;
+    terms.forEach((term, k) => {
+      want = nb.matmul(step, want);
+      factorial *= k + 1;
+      expectClose(term, nb.mul(want, factorial), { rtol: 1e-10, atol: 1e-12 });
+    });
+  });
+
+  it("det and slogdet: the third derivative of det(a + t d) is 6·det(d); solve matches inv", () => {
+    const [, terms] = line((m) => L.det(m)) as [nb.Tensor, nb.Tensor[]];
+    expectClose(terms[2]!, nb.mul(L.det(d), 6), { rtol: 1e-10, atol: 1e-10 });
+    const [, logTerms] = line((m) => L.slogdet(m).logabsdet) as [nb.Tensor, nb.Tensor[]];
+    // d/dt log|det(a + t d)| = tr((a + t d)⁻¹ d)
+    expectClose(logTerms[0]!, nb.trace(nb.matmul(L.inv(a), d)), { rtol: 1e-12, atol: 1e-13 });
+    const b = normal(42, [3]);
+    const [, sTerms] = line((m) => L.solve(m, b)) as [nb.Tensor, nb.Tensor[]];
+    const [, iTerms] = line((m) => L.inv(m)) as [nb.Tensor, nb.Tensor[]];
+    sTerms.forEach((term, k) => expectClose(term, nb.matmul(iTerms[k]!, b), { rtol: 1e-10, atol: 1e-12 }));
+  });
+});
