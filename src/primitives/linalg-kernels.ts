@@ -511,6 +511,11 @@ export function svdData(
       for (let j = 0; j < n; j++) W[flip ? i * M + j : j * M + i] = a[o + i * n + j]!;
     V.fill(0);
     for (let i = 0; i < N; i++) V[i * N + i] = 1;
+    // A column whose squared norm is below eps²‖a‖² is rounding noise: rotating it against the others would
+    // only stir the noise, so such pairs are left (its singular value is zero to working precision).
+    let fro2 = 0;
+    for (let i = 0; i < M * N; i++) fro2 += W[i]! * W[i]!;
+    const tiny = EPS * EPS * fro2;
     for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
       let rotated = false;
       for (let p = 0; p < N - 1; p++)
@@ -525,7 +530,13 @@ export function svdData(
             beta += y * y;
             gamma += x * y;
           }
-          if (gamma === 0 || !(Math.abs(gamma) > EPS * Math.sqrt(alpha * beta))) continue;
+          if (
+            gamma === 0 ||
+            alpha <= tiny ||
+            beta <= tiny ||
+            !(Math.abs(gamma) > EPS * Math.sqrt(alpha * beta))
+          )
+            continue;
           rotated = true;
           const zeta = (beta - alpha) / (2 * gamma);
           const t =
@@ -563,9 +574,12 @@ export function svdData(
     const cols = flip ? vr : uc;
     const left = new Float64Array(M * cols);
     const ok = new Array<boolean>(cols).fill(false);
+    // Singular values at the rounding level of the largest have noise for vectors: those are completed
+    // orthonormally instead (as LAPACK's are, whatever their direction).
+    const floor = EPS * Math.max(M, N) * (norms[order[0]!] ?? 0);
     order.forEach((src, dst) => {
       const sv = norms[src]!;
-      if (!(sv > 0)) return;
+      if (!(sv > floor)) return;
       for (let i = 0; i < M; i++) left[i * cols + dst] = W[src * M + i]! / sv;
       ok[dst] = true;
     });

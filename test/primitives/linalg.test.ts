@@ -343,6 +343,24 @@ describe("svd", () => {
     expect(S.slice(2).every((v) => v < 1e-14 * S[0]!)).toBe(true);
     expect(orthErr(blocks(u).mats[0]!, 5, 5)).toBeLessThan(1e-14);
   });
+
+  it("exactly rank-deficient (repeated rows): singular values at rounding level get orthonormal vectors", () => {
+    const a = nb.array(
+      [
+        [1, 2, 3, 4],
+        [2, 4, 6, 8],
+        [1, 0, 1, 0],
+        [2, 0, 2, 0],
+      ],
+      { dtype: "float64" },
+    );
+    const [s, u, vh] = lax.svd(a);
+    const S = Array.from(s.dataSync());
+    expect(S[2]! + S[3]!).toBeLessThan(1e-14 * S[0]!);
+    expect(orthErr(blocks(u).mats[0]!, 4, 4)).toBeLessThan(1e-14);
+    expect(orthErr(tr(blocks(vh).mats[0]!, 4, 4), 4, 4)).toBeLessThan(1e-14);
+    expectClose(matmul(nb.mul(u, s), vh), a, { atol: 1e-14, rtol: 1e-14 });
+  });
 });
 
 describe("the decompositions under jit and vmap", () => {
