@@ -280,6 +280,31 @@ describe.skipIf(!linalg)("second derivatives H[V] = d/dt ∇f(A + tV)", () => {
   });
 });
 
+describe.skipIf(!linalg)("third order: nested reverse mode agrees with Taylor mode", () => {
+  // φ(t) = f(A + tV): φ‴(0) by three nested nb.grad calls (each contracted with V) and by nb.jet.
+  const seen = new Set<string>();
+  const picks = G.map((c, i) => [c, i] as const).filter(([c]) => {
+    if (c.kind !== "well" || c.a.length !== 3 || c.a[0]!.length !== 3 || seen.has(c.fn)) return false;
+    seen.add(c.fn);
+    return true;
+  });
+  picks.forEach(([c, i]) => {
+    it(label(c, i), () => {
+      const f = build(c);
+      const V = f64(c.v);
+      const d1 = (a: nb.Tensor) => nb.sum(nb.mul(nb.grad(f)(a), V));
+      const d2 = (a: nb.Tensor) => nb.sum(nb.mul(nb.grad(d1)(a), V));
+      const rev = nb.sum(nb.mul(nb.grad(d2)(f64(c.a)), V)).item();
+      const [, terms] = nb.jet(f, [f64(c.a)], [[V, 0, 0]]) as [nb.Tensor, nb.Tensor[]];
+      const [j1, j2, j3] = terms.map((t) => t.item());
+      const scale = Math.max(Math.abs(j1!), Math.abs(j2!), Math.abs(j3!), 1);
+      within("φ′ (jet vs grad)", Math.abs(j1! - d1(f64(c.a)).item()) / scale, 1e-9);
+      within("φ″ (jet vs nested grad)", Math.abs(j2! - d2(f64(c.a)).item()) / scale, 1e-9);
+      within("φ‴ (jet vs three nested grads)", Math.abs(j3! - rev) / scale, 1e-8);
+    });
+  });
+});
+
 describe.skipIf(!linalg)("transforms compose with the derivative rules", () => {
   it("jit(grad) equals grad, vmap(grad) equals a loop", () => {
     for (const fn of [
