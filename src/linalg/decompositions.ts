@@ -32,7 +32,7 @@ export function cholesky(a: TensorLike, options?: { upper?: boolean }): Tensor {
   const x = matrixArg(op, a);
   const o = optionsArg(op, options, ["upper"], "nb.linalg.cholesky(a, { upper: true })");
   const upper = boolArg(op, "upper", o.upper);
-  checkFinite(op, x, "the matrix a");
+  checkFinite(op, x, "the matrix a", true);
   let l: Tensor;
   try {
     l = lax.cholesky(x);

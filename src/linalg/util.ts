@@ -193,13 +193,18 @@ export function batchIndex(batch: readonly number[], b: number): string {
   return ` of batch [${idx.join(", ")}]`;
 }
 
-/** Refuses NaN or Infinity in the values of `t` (when they can be read), naming `op` and `name`. */
-export function checkFinite(op: string, t: Tensor, name: string): void {
+/**
+ * Refuses NaN or Infinity in the values of `t` (when they can be read), naming `op` and `name`; with
+ * `lowerOnly`, only the lower triangle of each matrix is looked at (the part a Cholesky factorization reads).
+ */
+export function checkFinite(op: string, t: Tensor, name: string, lowerOnly = false): void {
   const c = readValues(t);
   if (c === null) return;
   const d = c.data;
+  const s = c.aval.shape;
+  const n = s[s.length - 1] ?? 1;
   for (let i = 0; i < d.length; i++)
-    if (!Number.isFinite(d[i]!))
+    if (!Number.isFinite(d[i]!) && !(lowerOnly && i % n > Math.floor(i / n) % n))
       throw new ValueError(
         `${op}: ${name} holds ${d[i]} (at flat index ${i} of shape ${fmtShape(c.aval.shape)}); it must hold finite numbers`,
       );

@@ -204,6 +204,21 @@ describe("singular and not positive definite", () => {
         ),
       ),
     ).toThrow(/^linalg\.cholesky: the matrix a holds Infinity/);
+    // cholesky never reads the upper triangle: NaN there is no error
+    expect(
+      L.cholesky(
+        nb.array(
+          [
+            [4, Number.NaN],
+            [2, 5],
+          ],
+          f64,
+        ),
+      ).toArray(),
+    ).toEqual([
+      [2, 0],
+      [1, 2],
+    ]);
   });
 });
 
