@@ -74,3 +74,58 @@ describe.skipIf(!linalg)("empty matrices and empty batches (NumPy's results)", (
     expect(L.eigh(zb).eigenvalues.shape).toEqual([0, 3]);
   });
 });
+
+describe.skipIf(!linalg)(
+  "vmap with the batch axis elsewhere (inAxes 1 / 2, outAxes 1) and vmap of derivatives",
+  () => {
+    const L = la();
+    const gen = B.aGeneral[0]!; // three 4×4 matrices
+    const spdm = B.aSpd[0]!;
+    const symm = B.aSym[0]!;
+    /** [4, 3, 4]: matrix k at [:, k, :]. */
+    const alongAxis1 = (ms: Mat[]) => ms[0]!.map((_, r) => ms.map((m) => m[r]!));
+    const alongAxis2 = (ms: Mat[]) =>
+      ms[0]!.map((_, r) => ms[0]![0]!.map((__, c) => ms.map((m) => m[r]![c]!)));
+    const fs: [string, Mat[], (a: nb.Tensor) => nb.Tensor][] = [
+      ["cholesky", spdm, (a) => L.cholesky(a)],
+      ["lu", gen, (a) => L.lu(a).lu],
+      ["qr", gen, (a) => L.qr(a).r],
+      ["eigh", symm, (a) => L.eigh(a).eigenvalues],
+      ["svd", gen, (a) => L.svd(a).s],
+      ["solve", gen, (a) => L.solve(a, f64(W))],
+      ["inv", gen, (a) => L.inv(a)],
+      ["det", gen, (a) => L.det(a)],
+      ["expm", gen, (a) => L.expm(a)],
+      ["triangularSolve", spdm, (a) => L.triangularSolve(L.cholesky(a), f64(W))],
+    ];
+    for (const [name, ms, f] of fs)
+      it(name, () => {
+        const per = ms.map((m) => f(f64(m)).toArray());
+        const a1 = nb.vmap(f, { inAxes: 1 })(f64(alongAxis1(ms))) as nb.Tensor;
+        within("inAxes 1", relErr(a1.toArray(), per), 1e-12);
+        const a2 = nb.vmap(f, { inAxes: 2 })(f64(alongAxis2(ms))) as nb.Tensor;
+        within("inAxes 2", relErr(a2.toArray(), per), 1e-12);
+        const o1 = nb.vmap(f, { inAxes: 1, outAxes: -1 })(f64(alongAxis1(ms))) as nb.Tensor;
+        within("outAxes −1", relErr(nb.moveaxis(o1, -1, 0).toArray(), per), 1e-12);
+      });
+    it("vmap of grad and of hessian equals a loop", () => {
+      const f = (a: nb.Tensor) => L.slogdet(a).logabsdet;
+      const g = nb.vmap(nb.grad(f), { inAxes: 1 })(f64(alongAxis1(gen))) as nb.Tensor;
+      within(
+        "vmap grad",
+        relErr(
+          g.toArray(),
+          gen.map((m) => nb.grad(f)(f64(m)).toArray()),
+        ),
+        1e-12,
+      );
+      const h = nb.vmap(nb.hessian((a: nb.Tensor) => nb.sum(nb.mul(f64(W), L.inv(a)))))(
+        f64(gen),
+      ) as nb.Tensor;
+      const loop = gen.map((m) =>
+        (nb.hessian((a: nb.Tensor) => nb.sum(nb.mul(f64(W), L.inv(a))))(f64(m)) as nb.Tensor).toArray(),
+      );
+      within("vmap hessian", relErr(h.toArray(), loop), 1e-12);
+    });
+  },
+);
