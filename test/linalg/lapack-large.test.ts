@@ -10,6 +10,7 @@ import {
   C_BACK,
   C_FWD,
   EPS,
+  EPS32,
   eye,
   f64,
   fixture,
@@ -146,6 +147,31 @@ for (const backend of BACKENDS)
           ),
           fwd(n, c.condGeneral),
         );
+      });
+      it(`n=${n} float32: backward errors within float32 rounding`, () => {
+        const { m, spd, sym, b } = inputs(n);
+        const back32 = C_BACK * n * EPS32;
+        const f32 = (x: nb.TensorLike) => nb.array(x, { dtype: "float32" });
+        const Lc = la().cholesky(f32(spd));
+        expect(Lc.dtype).toBe("float32");
+        const Lm = mat(Lc);
+        within("cholesky", relErr(matmul(Lm, transpose(Lm)), spd), back32);
+        const x = values(la().solve(f32(m), f32(b)));
+        const res = matmul(
+          m,
+          x.map((v) => [v]),
+        ).map((r, i) => r[0]! - b[i]!);
+        within("solve residual ‖Ax − b‖/(‖A‖‖x‖)", fro(res) / (fro(m) * fro(x)), back32);
+        const { q, r } = la().qr(f32(m));
+        within("qr", relErr(matmul(mat(q), mat(r)), m), back32);
+        const e = la().eigh(f32(sym));
+        const w = values(e.eigenvalues);
+        const V = mat(e.eigenvectors);
+        const anorm = Math.max(...c.eigvalsSym.map(Math.abs));
+        within("eigh eigenvalues", maxAbsDiff(w, c.eigvalsSym) / anorm, back32);
+        within("eigh orthogonality", relErr(matmul(transpose(V), V), eye(n)), back32);
+        const S = values(la().svdvals(f32(m)));
+        within("svdvals", maxAbsDiff(S, c.singularValues) / c.singularValues[0]!, back32);
       });
       it(`n=${n} eigh and svd`, () => {
         const { m, spd, sym } = inputs(n);
