@@ -196,3 +196,38 @@ describe.skipIf(!linalg)("det at a singular matrix", () => {
     within("cofactors", relErr(g, cof), 1e-8);
   });
 });
+
+describe.skipIf(!linalg)("vector norm gradients: ∇‖x‖_p = sign(x)|x|^(p−1) / ‖x‖_p^(p−1)", () => {
+  const x = [0.7, -1.3, 0.2, 2.1, -0.45, 1.05];
+  const pnorm = (v: number[], p: number) => v.reduce((s, t) => s + Math.abs(t) ** p, 0) ** (1 / p);
+  for (const p of [1, 2, 3, 0.5, -1, Infinity, -Infinity]) {
+    it(`ord ${p}`, () => {
+      const g = Array.from(
+        nb
+          .grad((v: nb.Tensor) => la().norm(v, { ord: p }))(f64(x))
+          .dataSync() as Float64Array,
+      );
+      let ref: number[];
+      if (p === Infinity || p === -Infinity) {
+        const abs = x.map(Math.abs);
+        const k = abs.indexOf(p === Infinity ? Math.max(...abs) : Math.min(...abs));
+        ref = x.map((v, i) => (i === k ? Math.sign(v) : 0));
+      } else {
+        const nrm = pnorm(x, p);
+        ref = x.map((v) => Math.sign(v) * Math.abs(v) ** (p - 1) * nrm ** (1 - p));
+      }
+      within(`ord ${p}`, relErr(g, ref), TOL);
+    });
+  }
+  it("ord 3 along axis 1 of a matrix, keepdims", () => {
+    const m = [x.slice(0, 3), x.slice(3)];
+    const g = mat(
+      nb.grad((a: nb.Tensor) => nb.sum(la().norm(a, { ord: 3, axis: 1, keepdims: true })))(f64(m)),
+    );
+    const ref = m.map((row) => {
+      const nrm = pnorm(row, 3);
+      return row.map((v) => Math.sign(v) * v * v * nrm ** -2);
+    });
+    within("rows", relErr(g, ref), TOL);
+  });
+});
