@@ -19,7 +19,7 @@ export interface LinalgNormOptions {
    * Vector norms (one axis): any number (Σ|x|^p)^(1/p), Infinity (max |x|), -Infinity (min |x|), 0 (the count
    * of non-zeros). Matrix norms (two axes): "fro", "nuc", 1, -1, 2, -2, Infinity, -Infinity.
    */
-  ord?: NormOrd;
+  ord?: NormOrd | null;
   /** One axis (a vector norm) or two (a matrix norm); by default all axes of a 1-D or 2-D x. */
   axis?: number | readonly number[] | null;
   /** Keep the reduced axes with size 1 (default false). */
@@ -132,7 +132,7 @@ export function norm(x: TensorLike, options?: LinalgNormOptions): Tensor {
   const t = floatTensor(op, x, "the first argument");
   const shape = t.aval.shape;
   const nd = shape.length;
-  const ord = o.ord;
+  const ord = o.ord ?? undefined; // null as NumPy's None: the default
   if (ord !== undefined && typeof ord !== "number" && ord !== "fro" && ord !== "nuc")
     throw new ValueError(
       `${op}: ord must be a number, Infinity, -Infinity, "fro" or "nuc", got ${describeValue(ord)}`,
@@ -181,26 +181,36 @@ export function norm(x: TensorLike, options?: LinalgNormOptions): Tensor {
  * singular matrix, as NumPy.
  * @example `nb.linalg.cond([[1, 0], [0, 4]]).item(); // 4`
  */
-export function cond(a: TensorLike, ord: NormOrd = 2): Tensor {
+export function cond(a: TensorLike, ord: NormOrd | null = 2): Tensor {
   const op = opName("cond");
   if (arguments.length > 2) extraArgument(op, "a, ord?", arguments[2], arguments.length);
+  const order = ord ?? 2; // null as NumPy's None: the 2-norm
   const x = matrixArg(op, a, "the matrix a", false);
   const nd = x.aval.shape.length;
-  if (ord === 2 || ord === -2) {
+  if (order === 2 || order === -2) {
     const s = lax.svd(x, { fullMatrices: false, computeUv: false })[0]!;
     const hi = lax.reduceMax(s, [nd - 2]);
     const lo = lax.reduceMin(s, [nd - 2]);
-    return ord === 2 ? lax.div(hi, lo) : lax.div(lo, hi);
+    return order === 2 ? lax.div(hi, lo) : lax.div(lo, hi);
   }
-  if (!(ord === "fro" || ord === "nuc" || ord === 1 || ord === -1 || ord === Infinity || ord === -Infinity))
+  if (
+    !(
+      order === "fro" ||
+      order === "nuc" ||
+      order === 1 ||
+      order === -1 ||
+      order === Infinity ||
+      order === -Infinity
+    )
+  )
     throw new ValueError(
-      `${op}: ord must be 2, -2, "fro", "nuc", 1, -1, Infinity or -Infinity, got ${describeValue(ord)}`,
+      `${op}: ord must be 2, -2, "fro", "nuc", 1, -1, Infinity or -Infinity, got ${describeValue(order)}`,
     );
   matrixArg(op, x, "the matrix a");
   const { batch, n } = dims(x);
   const [f, , perm] = lax.lu(x);
   const ainv = luSolveCore(f, perm, eye(n, x.aval.dtype, batch), false);
-  const r = lax.mul(matrixNorm(op, x, ord, nd - 2, nd - 1), matrixNorm(op, ainv, ord, nd - 2, nd - 1));
+  const r = lax.mul(matrixNorm(op, x, order, nd - 2, nd - 1), matrixNorm(op, ainv, order, nd - 2, nd - 1));
   const rs = lax.reshape(r, batch);
   // A singular matrix makes NaN (0·∞) or ∞ above: ∞, unless a itself holds NaN (as NumPy).
   const finiteA = lax.reduceMin(lax.convert(lax.eq(lax.sub(x, x), lax.zerosLike(x)), x.aval.dtype, false), [

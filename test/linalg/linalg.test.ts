@@ -373,6 +373,8 @@ describe("lstsq, pinv, matrixRank, cond", () => {
         );
       else expect(relErr(L.cond(a, ord), want), String(ord)).toBeLessThan(1e-12);
     }
+    expect(L.cond(a, null).item()).toBe(L.cond(a).item());
+    expect(L.norm(a, { ord: null }).item()).toBe(L.norm(a).item());
     const sing = nb.array(
       [
         [1, 2],
