@@ -510,6 +510,35 @@ for (const backend of BACKENDS)
         const x = values(la().solve(f64(tiny), f64([1e-200, 1e-200])));
         within("tiny", relErr(x, [1, 0.5]), 4 * EPS);
       });
+      it("the singularity threshold is relative to max|a|: just above it solves, just below it throws", () => {
+        // n = 2, max|a| ≈ 1: threshold 2·EPS; a pivot of 8·EPS is a (badly conditioned) regular matrix.
+        const above = [
+          [1, 1],
+          [1, 1 + 8 * EPS],
+        ];
+        const x = values(la().solve(f64(above), f64([2, 2 + 8 * EPS])));
+        within("x = [1, 1] (exact in floating point here)", relErr(x, [1, 1]), 1e-12);
+        // max|a| = 1e10: threshold 2·EPS·1e10 ≈ 4.4e-6. A pivot of 1e-5 is regular, 1e-7 is "singular".
+        const xd = values(
+          la().solve(
+            f64([
+              [1e10, 0],
+              [0, 1e-5],
+            ]),
+            f64([1e10, 1e-5]),
+          ),
+        );
+        within("diag(1e10, 1e-5)", relErr(xd, [1, 1]), 4 * EPS);
+        expect(() =>
+          la().solve(
+            f64([
+              [1e10, 0],
+              [0, 1e-7],
+            ]),
+            f64([1, 1]),
+          ),
+        ).toThrow(nb.ValueError);
+      });
       it("solve singular in a batch names the batch index", () => {
         const { error, text } = message(() =>
           la().solve(
