@@ -385,7 +385,8 @@ function printReport(columns: Column[]) {
       })
       .filter((x) => x !== undefined);
     out(
-      "B10: float64 Cholesky, solve (b of shape [n, 1]) and eigh of an SPD matrix, nabla eager; NumPy " +
+      "B10: float64 Cholesky, solve (b of shape [n, 1]) and eigh of an SPD matrix, nabla eager " +
+        `(${String(states.nabla?.info?.backend ?? "default")} backend); NumPy ` +
         (np?.info
           ? `${np.info.version} (${np.info.dir})`
           : `not run${np?.unavailable ? `: ${np.unavailable}` : ""}`) +

@@ -42,7 +42,13 @@ const firstMs = (m: Measured<unknown>, mode: Mode) =>
   mode === "jit" ? { first_ms: Number(m.firstMs.toFixed(1)) } : {};
 
 const R = createRunner("nabla");
-emit({ event: "info", library: "nabla", jit: modes.includes("jit"), node: process.version });
+emit({
+  event: "info",
+  library: "nabla",
+  jit: modes.includes("jit"),
+  node: process.version,
+  backend: nb.getBackend().name,
+});
 
 const tensor = (a: Float32Array, shape: number[]) => nb.reshape(nb.array(a), shape);
 const data = (t: nb.Tensor) => t.dataSync() as Float32Array;
