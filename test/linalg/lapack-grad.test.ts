@@ -197,6 +197,16 @@ describe.skipIf(!linalg)("values and gradients (nb.grad) against analytic formul
       }
     });
   });
+  it("eigh / eigvalsh gradients are the symmetric V diag(w) Vᵀ (JAX's convention, as cholesky's)", () => {
+    // jnp.linalg.eigh symmetrizes its input, so JAX's gradient of sum(w · eigenvalues) is V diag(w) Vᵀ, the
+    // standard formula; nabla's cholesky rule symmetrizes the same way (spec). A gradient folded onto the
+    // lower triangle (the triangle eigh reads) gives the same directional derivatives along symmetric
+    // directions, but not the same matrix.
+    for (const c of G.filter((c) => c.fn === "eigvalshWeighted" || c.fn === "eighVectorQuadratic")) {
+      const g = mat(nb.grad(build(c))(f64(c.a)));
+      within(`${c.fn} n=${c.n} ${c.kind}: ∇ = stored symmetric gradient`, relErr(g, c.grad), gradTol(c));
+    }
+  });
   it("gradients with respect to the right-hand side", () => {
     for (const c of G.filter((c) => c.gradB)) {
       const L = la();
