@@ -253,6 +253,25 @@ function triangularSolveJvp([a, b]: T[], [da, db]: Tan[], p: TriangularSolvePara
   return [x, rhs && lax.triangularSolve(a!, rhs, p)];
 }
 
+/**
+ * triangular_solve with only b batched (Jacobians of a solve, vmapped right-hand sides): the batch becomes
+ * more right-hand sides of the one matrix — columns of b on the left side, rows on the right — instead of
+ * copies of a.
+ */
+function solveBatchedRhs(a: T, b: T, d: number, p: TriangularSolveParams, size: number): [T, Dim] {
+  const r = rank(b) - 1; // b's logical rank
+  const lead = r - 2;
+  // The batch goes next to the axis of right-hand sides it joins: before the last (left) or the second last.
+  const at = p.leftSide ? r - 1 : lead;
+  const moved = lax.moveAxis(b, d, at);
+  const s = moved.aval.shape;
+  const merged = p.leftSide
+    ? [...s.slice(0, r - 1), size * s[r]!]
+    : [...s.slice(0, lead), size * s[lead + 1]!, s[lead + 2]!];
+  const x = lax.triangularSolve(a, lax.reshape(moved, merged), p);
+  return [lax.reshape(x, s), at];
+}
+
 /** The series of x: op(a_0) x_k = b_k − Σ_{j≥1} C(k, j) op(a_j) x_{k−j}. */
 const triangularSolveSeries: JetRule<"triangular_solve"> = ([a, b], [u, v], p, order) => {
   const x = lax.triangularSolve(a!, b!, p);
@@ -277,10 +296,10 @@ export const LINALG: FamilyRules<"cholesky" | "triangular_solve", "triangular_so
     // Bound without the wrapper's eager check: under vmap a member that is not positive definite comes out
     // NaN, as under jit (and in JAX), rather than failing the whole batch.
     cholesky: ([a], [d], _p, size) => [bind("cholesky", [toFront(a!, d!, size)], NO_PARAMS), 0],
-    triangular_solve: ([a, b], [da, db], p, size) => [
-      lax.triangularSolve(toFront(a!, da!, size), toFront(b!, db!, size), p),
-      0,
-    ],
+    triangular_solve: ([a, b], [da, db], p, size) => {
+      if (da === null) return solveBatchedRhs(a!, b!, db!, p, size);
+      return [lax.triangularSolve(toFront(a!, da, size), toFront(b!, db!, size), p), 0];
+    },
   },
   jet: { cholesky: choleskySeries, triangular_solve: triangularSolveSeries },
   // Linear in b: x = op(a)⁻¹ b, so b̄ = op(a)⁻ᵀ x̄ (x̄ op(a)⁻ᵀ on the right): the solve with op transposed.
