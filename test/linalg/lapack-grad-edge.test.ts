@@ -231,3 +231,29 @@ describe.skipIf(!linalg)("vector norm gradients: ∇‖x‖_p = sign(x)|x|^(p−
     within("rows", relErr(g, ref), TOL);
   });
 });
+
+describe.skipIf(!linalg)(
+  "lstsq residuals: min over x of ‖Ax − b‖², so ∇_b = 2r and ∇_A = −2 r xᵀ (r = b − Ax)",
+  () => {
+    const cases = fixture<{
+      lstsq: { kind: string; a: Mat; b: number[] | Mat; solution: number[] | Mat; residuals: number[] }[];
+    }>("solve.json").lstsq.filter((c) => c.kind === "well" && c.residuals.length > 0);
+    cases.forEach((c, i) => {
+      it(`#${i} ${c.a.length}×${c.a[0]!.length}`, () => {
+        const b = (Array.isArray(c.b[0]) ? c.b : (c.b as number[]).map((v) => [v])) as Mat;
+        const x = (
+          Array.isArray(c.solution[0]) ? c.solution : (c.solution as number[]).map((v) => [v])
+        ) as Mat;
+        const ax = matmul(c.a, x);
+        const r = b.map((row, p) => row.map((v, q) => v - ax[p]![q]!));
+        const f = (a: nb.Tensor, bb: nb.Tensor) => nb.sum(la().lstsq(a, bb).residuals);
+        const [ga, gb] = nb.grad(f, { argnums: [0, 1] })(f64(c.a), f64(c.b)) as [nb.Tensor, nb.Tensor];
+        const gbRef = r.map((row) => row.map((v) => 2 * v));
+        const gaRef = matmul(r, transpose(x)).map((row) => row.map((v) => -2 * v));
+        within("∇b", relErr(flatten(gb.toArray()), gbRef.flat()), 1e-9);
+        within("∇A", relErr(mat(ga), gaRef), 1e-9);
+      });
+    });
+  },
+);
+const flatten = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flatten) : [x as number]);
