@@ -527,6 +527,26 @@ for (const backend of BACKENDS)
           ),
         );
       });
+      it("NumPy 2's rule: b [k, n] (ndim 2) is one matrix, not a batch of vectors", () => {
+        // a [2, 3, 4, 4] with b [3, 4]: b is a 3×4 matrix, whose 3 rows do not match a's 4: ShapeError (NumPy 2
+        // raises too; NumPy 1 would have read b as a batch of vectors).
+        expect(() => la().solve(f64(B.aGeneral), f64(B.b[0]!.map((m) => m.map((r) => r[0]!))))).toThrow(
+          nb.ShapeError,
+        );
+        // a [3, 4, 4] with b [4, 4]: b is one 4×4 matrix, broadcast over the batch: x [3, 4, 4].
+        const bm = B.aGeneral[1]![0]!;
+        const x = la().solve(f64(B.aGeneral[0]!), f64(bm));
+        expect(x.shape).toEqual([3, n, n]);
+        for (let j = 0; j < 3; j++)
+          within(
+            `[${j}]`,
+            relErr(
+              slice(x.reshape([1, 3, n, n]), 0, j),
+              la().solve(f64(B.aGeneral[0]![j]!), f64(bm)).toArray(),
+            ),
+            tol,
+          );
+      });
       it("inv, det, slogdet", () => {
         within("inv", relErr(la().inv(f64(B.aGeneral)).toArray(), B.inv), tol);
         const d = la().det(f64(B.aGeneral));
