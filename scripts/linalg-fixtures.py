@@ -771,6 +771,20 @@ def grads():
             return np.outer(u[:, -1], vh[-1])
 
         add("normMinus2", a, lambda x: float(np.linalg.norm(x, -2)), g_min2)
+    for n, scale in [(3, 10.0), (4, 40.0)]:
+        a = rng.standard_normal((n, n))
+        a = a / np.linalg.norm(a, 1) * scale
+        w = rng.standard_normal((n, n))
+
+        def frechet_adj2(x, w):
+            k = x.shape[0]
+            big = np.block([[x.T, w], [np.zeros_like(x), x.T]])
+            return sl.expm(big)[:k, k:]
+
+        # Larger norms: the derivative goes through several squarings.
+        add("traceExpm", a, lambda x: float(np.trace(sl.expm(x))), lambda x: sl.expm(x).T,
+            hvp=lambda x, v: frechet_adj2(x, v.T))
+        add("expmWeighted", a, lambda x, w=w: float(np.sum(w * sl.expm(x))), lambda x, w=w: frechet_adj2(x, w), w=w)
     write("grads.json", out)
 
 
