@@ -123,11 +123,6 @@ function spread(v: T, m: number, row: boolean): T {
 const scale = (x: T, c: number): T => (c === 1 ? x : lax.mul(x, lax.scalarLike(x, c)));
 const subT = (x: Tan, y: T): T => (x === null ? lax.neg(y) : lax.sub(x, y));
 
-/** The symmetric matrix a reads when only its lower triangle is read: tril(x) + tril(x, −1)ᵀ. */
-const symFromLower = (x: T): T => lax.add(tril(x), mT(tril(x, -1)));
-/** The same from the upper triangle. */
-const symFromUpper = (x: T): T => lax.add(triu(x), mT(triu(x, 1)));
-
 // ---- shape checks --------------------------------------------------------------------------------------------
 
 function floatMatrix(op: string, what: string, a: Aval): void {
@@ -400,7 +395,8 @@ function qrJvp([a]: T[], [da]: Tan[], { fullMatrices }: MultiPrimParams["qr"]): 
 }
 
 /**
- * eigh's JVP: with S = Vᵀ ȧ V (ȧ the symmetric tangent of the triangle read), ẇ = diag(S) and
+ * eigh's JVP: with S = Vᵀ ȧ V (ȧ symmetrized, (ȧ + ȧᵀ)/2, as cholesky's and JAX's: gradients are symmetric
+ * although the kernel reads one triangle), ẇ = diag(S) and
  * V̇ = V (F ∘ S), F_ij = 1/(w_j − w_i) off the diagonal and 0 on it — infinite at a repeated eigenvalue.
  */
 function eighJvp([a]: T[], [da]: Tan[], { lower }: MultiPrimParams["eigh"]): [T[], Tan[]] {
@@ -408,7 +404,7 @@ function eighJvp([a]: T[], [da]: Tan[], { lower }: MultiPrimParams["eigh"]): [T[
   if (da === null) return [outs, none(outs)];
   const [v, w] = outs;
   const n = dims(a!.aval).n;
-  const s = matmul(matmul(mT(v!), lower ? symFromLower(da) : symFromUpper(da)), v!);
+  const s = matmul(matmul(mT(v!), sym(da)), v!);
   const i = eye(a!, n);
   const f = lax.sub(
     lax.div(lax.scalarLike(a!, 1), lax.add(lax.sub(spread(w!, n, true), spread(w!, n, false)), i)),

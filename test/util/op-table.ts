@@ -544,7 +544,10 @@ const linalgPrims: OpRow[] = [
   },
   {
     name: "eigh (upper triangle)",
-    fn: (x) => eighParts(lax.eigh(lax.add(lax.mul(x, c(x, 0.5)), diagonal(x, [2, 5, 8])), { lower: false })),
+    fn: (x) =>
+      eighParts(
+        lax.eigh(lax.add(lax.mul(lax.add(x, tr(x)), c(x, 0.25)), diagonal(x, [2, 5, 8])), { lower: false }),
+      ),
     args: (r) => [normal(r, [3, 3])],
     order: 2,
   },
