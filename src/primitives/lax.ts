@@ -184,7 +184,9 @@ export const qr = (a: Tensor, { fullMatrices = false }: { fullMatrices?: boolean
 
 /**
  * The eigendecomposition of the symmetric a [..., n, n] given by its lower (default) or upper triangle:
- * `[v, w]`, eigenvectors as the columns of v and eigenvalues w [..., n] ascending, a v = v diag(w).
+ * `[v, w]`, eigenvectors as the columns of v and eigenvalues w [..., n] ascending, a v = v diag(w). Its
+ * derivative treats a as symmetric (the tangent is symmetrized, as cholesky's and JAX's); the eigenvectors'
+ * derivative is infinite or NaN at a repeated eigenvalue.
  */
 export const eigh = (a: Tensor, { lower = true }: { lower?: boolean } = {}): [Tensor, Tensor] =>
   bindMulti("eigh", [a], { lower }) as [Tensor, Tensor];
