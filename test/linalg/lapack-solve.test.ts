@@ -675,6 +675,24 @@ for (const backend of BACKENDS)
           ).dtype,
         ).toBe("float64");
       });
+      it("plain JS arrays are accepted (TensorLike) and become float32, like other float ops", () => {
+        const d = la().det([
+          [1, 2],
+          [3, 4],
+        ]);
+        expect(d.dtype).toBe("float32");
+        expect(Math.abs(d.item() + 2)).toBeLessThan(4 * EPS32);
+        const x = la().solve(
+          [
+            [2, 0],
+            [0, 4],
+          ],
+          [1, 1],
+        );
+        expect(x.dtype).toBe("float32");
+        expect(values(x)).toEqual([0.5, 0.25]);
+        expect(la().norm([3, 4]).item()).toBe(5);
+      });
       it("luSolve with non-integer pivots: DTypeError", () => {
         const fac = la().lu(
           f64([
