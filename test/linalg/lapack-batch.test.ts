@@ -129,3 +129,37 @@ describe.skipIf(!linalg)(
     });
   },
 );
+
+describe.skipIf(!linalg)("a long batch [257, 5, 5]: every matrix handled, none mixed up", () => {
+  const L = la();
+  const n = 5;
+  const count = 257;
+  // SPD_k = M_k M_kᵀ/n + I with deterministic M_k (sines), distinct for every k.
+  const spd: Mat[] = Array.from({ length: count }, (_, k) => {
+    const m: Mat = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) => Math.sin(1 + k * 0.37 + i * 1.3 + j * j * 0.7)),
+    );
+    return m.map((r, i) =>
+      m.map((s, j) => r.reduce((acc, v, t) => acc + v * s[t]!, 0) / n + (i === j ? 1 : 0)),
+    );
+  });
+  it("cholesky, det, eigvalsh and solve equal the per-matrix results", () => {
+    const A = f64(spd);
+    const chol = L.cholesky(A).toArray() as Mat[];
+    const det = L.det(A).toArray() as number[];
+    const ev = L.eigvalsh(A).toArray() as number[][];
+    const b = f64(Array.from({ length: n }, (_, i) => [i + 1]));
+    const x = L.solve(A, b).toArray() as Mat[];
+    for (let k = 0; k < count; k++) {
+      const l = chol[k]!;
+      const llt = l.map((r) => l.map((s) => r.reduce((acc, v, t) => acc + v * s[t]!, 0)));
+      within(`[${k}] LLᵀ = A`, relErr(llt, spd[k]), 1e-14);
+      if (k % 64 === 0) {
+        const one = f64(spd[k]!);
+        within(`[${k}] det`, Math.abs(det[k]! - L.det(one).item()) / Math.abs(det[k]!), 1e-13);
+        within(`[${k}] eigvalsh`, relErr(ev[k], L.eigvalsh(one).toArray()), 1e-13);
+        within(`[${k}] solve`, relErr(x[k], L.solve(one, b).toArray()), 1e-13);
+      }
+    }
+  });
+});
