@@ -1,5 +1,5 @@
-// `npm run bench`: workloads B1–B8 of shared/anchors/WORKLOADS.md, and B9 (bench/README.md), on nabla and, in the same run, on
-// TensorFlow.js (cpu, wasm) and @jax-js/jax. Each library runs in its own child process, one after the
+// `npm run bench`: workloads B1–B8 of shared/anchors/WORKLOADS.md, and B9 and B10 (bench/README.md), on nabla and, in the same run, on
+// TensorFlow.js (cpu, wasm) and @jax-js/jax, and for B10 on NumPy (python3, when it imports numpy). Each library runs in its own child process, one after the
 // other; this parent collects their JSON lines and prints one table (or, with --json, the lines).
 import { spawn } from "node:child_process";
 import os from "node:os";
@@ -23,8 +23,8 @@ import {
 import { type Column, fmt, renderTable, STARVED, type TableRecord } from "./table.js";
 
 const USAGE = `usage: npm run bench -- [options]
-  --only B1,B3       run a subset of the workloads B1–B9
-  --libs nabla,...   libraries to run live (nabla, tfjs-cpu, tfjs-wasm, jax-js; default all);
+  --only B1,B3       run a subset of the workloads B1–B10
+  --libs nabla,...   libraries to run live (nabla, tfjs-cpu, tfjs-wasm, jax-js, numpy; default all);
                      the others show the numbers recorded in shared/anchors/RESULTS.md
   --quick            smoke run (~30 s): fewer sizes and repetitions; not for comparisons
   --json             one JSON object per line instead of the table
@@ -32,19 +32,23 @@ const USAGE = `usage: npm run bench -- [options]
   --import-runs N    cold imports of the built package to time (default 10, 5 with --quick; 0 skips)
 Comparators come from $ANCHORS_DIR if set, else from bench/node_modules (cd bench && npm install).`;
 
-const LIBS: Library[] = ["nabla", "tfjs-cpu", "tfjs-wasm", "jax-js"];
+const LIBS: Library[] = ["nabla", "tfjs-cpu", "tfjs-wasm", "jax-js", "numpy"];
 const MODES: Record<Library, Mode[]> = {
   nabla: ["eager", "jit"],
   "tfjs-cpu": ["eager"],
   "tfjs-wasm": ["eager"],
   "jax-js": ["eager", "jit"],
+  numpy: ["eager"],
 };
 const COMMAND: Record<Library, string[]> = {
   nabla: ["--import", "tsx", "bench/libs/nabla.ts"],
   "tfjs-cpu": ["bench/libs/tfjs.mjs", "cpu"],
   "tfjs-wasm": ["bench/libs/tfjs.mjs", "wasm"],
   "jax-js": ["bench/libs/jaxjs.mjs"],
+  numpy: ["bench/libs/numpy_linalg.py"],
 };
+/** Whether a library runs a workload: NumPy runs only B10, and B10 (linear algebra) has no JS comparator. */
+const runs = (lib: Library, w: Workload) => (lib === "numpy" ? w === "B10" : w !== "B10" || lib === "nabla");
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 // ---------------------------------------------------------------- options
@@ -137,10 +141,12 @@ function parse(line: string): Message | undefined {
 }
 
 function runChild(lib: Library, done: Set<string>, state: LibState): Promise<Outcome> {
-  const args = ["--expose-gc", ...COMMAND[lib], "--only", workloads.join(",")];
+  const python = lib === "numpy";
+  const args = [...(python ? [] : ["--expose-gc"]), ...COMMAND[lib], "--only", workloads.join(",")];
   if (quick) args.push("--quick");
   if (done.size) args.push("--skip", [...done].join(","));
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const exe = python ? (process.env.PYTHON ?? "python3") : process.execPath;
+  const child = spawn(exe, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let current: string | undefined;
   let finished = false;
   let timedOut = false;
@@ -175,6 +181,10 @@ function runChild(lib: Library, done: Set<string>, state: LibState): Promise<Out
     if (errTail.length > 20) errTail.shift();
   });
   return new Promise((resolve) => {
+    // No python3 at all: the NumPy column is left empty ("—"), like a missing numpy.
+    child.on("error", (e) => {
+      state.unavailable = `${exe} did not start (${e.message})`;
+    });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const last = [...errTail].reverse().find((l) => /error/i.test(l)) ?? errTail.at(-1) ?? "";
@@ -206,7 +216,7 @@ async function runLibrary(lib: Library): Promise<LibState> {
 function failRest(lib: Library, done: Set<string>, state: LibState, reason: string): LibState {
   state.failed = reason;
   const modes: Mode[] = lib === "nabla" && state.info?.jit !== true ? ["eager"] : MODES[lib];
-  for (const w of workloads)
+  for (const w of workloads.filter((w) => runs(lib, w)))
     for (const size of sizesOf(w, quick, lib))
       for (const mode of modesOf(w, size, modes)) {
         if (done.has(`${w}/${size}/${mode}`)) continue;
@@ -232,6 +242,7 @@ if (importRuns > 0) {
   }
 }
 for (const lib of LIBS) {
+  if (!workloads.some((w) => runs(lib, w))) continue;
   if (!live.includes(lib)) {
     if (lib !== "nabla") fillRecorded(lib, MODES[lib], true);
     continue;
@@ -293,7 +304,7 @@ function printReport(columns: Column[]) {
     .join(", ");
   out("");
   out(
-    `## Benchmarks B1–B9 (shared/anchors/WORKLOADS.md; B9: bench/README.md)${quick ? " — QUICK smoke run, not for comparison" : ""}`,
+    `## Benchmarks B1–B10 (shared/anchors/WORKLOADS.md; B9, B10: bench/README.md)${quick ? " — QUICK smoke run, not for comparison" : ""}`,
   );
   out("");
   out(
@@ -366,6 +377,25 @@ function printReport(columns: Column[]) {
     out(
       "B9 compile growth, first call of a new nb.jit(step) with lax.scan: compile(T=1000) / compile(T=10) = " +
         `${fmt(c1000.value / c10.value)}× (${fmt(c10.value)} → ${fmt(c1000.value)} ms)${minusRun}${lowered}.`,
+    );
+  }
+  if (workloads.includes("B10")) {
+    const np = states.numpy;
+    const b10 = records.filter((r) => r.workload === "B10");
+    const ratios = b10
+      .filter((r) => r.library === "nabla" && r.value !== null)
+      .map((r) => {
+        const theirs = b10.find((x) => x.library === "numpy" && x.size === r.size && x.value !== null);
+        return theirs ? `${r.size} ${fmt(r.value! / theirs.value!)}×` : undefined;
+      })
+      .filter((x) => x !== undefined);
+    out(
+      "B10: float64 Cholesky, solve (b of shape [n, 1]) and eigh of an SPD matrix, nabla eager " +
+        `(${String(states.nabla?.info?.backend ?? "default")} backend); NumPy ` +
+        (np?.info
+          ? `${np.info.version} (${np.info.dir})`
+          : `not run${np?.unavailable ? `: ${np.unavailable}` : ""}`) +
+        (ratios.length ? `. nabla time / NumPy time: ${ratios.join(", ")}.` : "."),
     );
   }
   if (workloads.includes("B9"))

@@ -33,6 +33,10 @@ const LABEL: Record<Workload, (size: string) => string> = {
       : s === "T100-unrolled"
         ? "B9 RNN train step, T=100 (unrolled)"
         : `B9 RNN first call (compile), T=${s.slice("compile-T".length)}`,
+  B10: (s) => {
+    const [op, n] = s.split("-");
+    return `B10 ${op} f64 n=${n}${op === "solve" ? ", b [n,1]" : ""}`;
+  },
 };
 const UNIT: Record<Unit, string> = { GFLOPS: "GFLOP/s", ms: "ms", "steps/s": "steps/s", "us/op": "µs/op" };
 

@@ -31,6 +31,7 @@ export {
   taylorDerivatives,
 } from "./interpret/jet.js";
 export * as io from "./io/index.js";
+export * as linalg from "./linalg/index.js";
 export * as nn from "./nn/index.js";
 export { type CheckGradsOptions, checkGrads, GradCheckError } from "./numeric/check-grads.js";
 export * as numeric from "./numeric/index.js";

@@ -16,6 +16,7 @@ const LAYERS = [
   "interpret",
   "transforms",
   "ops",
+  "linalg",
   "viz",
   "io",
   "data",

@@ -1,8 +1,8 @@
 // Types of common.mjs for the TypeScript side (bench/run.ts and the nabla worker).
 
-export type Workload = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8" | "B9";
+export type Workload = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8" | "B9" | "B10";
 export type Unit = "GFLOPS" | "ms" | "steps/s" | "us/op";
-export type Library = "nabla" | "tfjs-cpu" | "tfjs-wasm" | "jax-js";
+export type Library = "nabla" | "tfjs-cpu" | "tfjs-wasm" | "jax-js" | "numpy";
 export type Mode = "eager" | "jit";
 
 /** One result line: the fields of the JSON output plus optional details. */
@@ -103,6 +103,17 @@ export interface RnnData {
 export const RNN_PARAM_NAMES: string[];
 export function rnnInputs(T: number): RnnData;
 export const B8_ITERS: number;
+export const B10_OPS: string[];
+export const B10_N: number[];
+export function uniform64(seed: number, size: number, lo: number, hi: number): Float64Array;
+export function b10Inputs(n: number): { a: Float64Array; b: Float64Array };
+export function checkB10(
+  op: string,
+  n: number,
+  a: Numbers,
+  b: Numbers,
+  out: { l?: Numbers; x?: Numbers; w?: Numbers; v?: Numbers },
+): number;
 export const B8_OPS: number;
 
 type Numbers = ArrayLike<number>;

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const WORKLOADS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"];
+export const WORKLOADS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10"];
 
 /**
  * The sizes run for a workload: matrix size (B1), n (B5, B6), k (B7), the measured pass (B8). nabla also
@@ -34,6 +34,8 @@ export function sizesOf(workload, quick, library) {
       return ["fwd+bwd", "fwd"];
     case "B9":
       return B9_SIZES;
+    case "B10":
+      return (quick ? [64] : B10_N).flatMap((n) => B10_OPS.map((op) => `${op}-${n}`));
     default:
       throw new Error(`unknown workload ${workload}`);
   }
@@ -42,9 +44,13 @@ export function sizesOf(workload, quick, library) {
 /** B9's cases (see sizesOf). Only "T100" has an eager mode; the others are jit only. */
 export const B9_SIZES = ["T100", "T100-unrolled", "compile-T10", "compile-T100", "compile-T1000"];
 
-/** The modes a case runs in, out of the ones a library has: B1 (one kernel) is eager only, B9 mostly jit. */
+/** B10's operations and sizes: a case (and a table row) per op and n, named like "cholesky-256". */
+export const B10_OPS = ["cholesky", "solve", "eigh"];
+export const B10_N = [64, 256, 1024];
+
+/** The modes a case runs in, out of the ones a library has: B1 and B10 (one kernel) are eager only, B9 mostly jit. */
 export function modesOf(workload, size, modes) {
-  if (workload === "B1") return modes.filter((m) => m === "eager");
+  if (workload === "B1" || workload === "B10") return modes.filter((m) => m === "eager");
   if (workload === "B9" && size !== "T100") return modes.filter((m) => m === "jit");
   return modes;
 }
@@ -224,6 +230,92 @@ export function rnnInputs(T) {
   };
   return { T, B, H, I, params, xs: uniform(92 + T, T * B * I, -1, 1), lr: 0.01 };
 }
+/**
+ * `size` float64 values uniform in [lo, hi), from the same mulberry32 stream as `uniform` but not rounded to
+ * float32. bench/libs/numpy_linalg.py reproduces it exactly (the generator's state after k calls is
+ * seed + k·0x6d2b79f5, so NumPy computes all values at once).
+ */
+export function uniform64(seed, size, lo, hi) {
+  const r = mulberry32(seed);
+  const out = new Float64Array(size);
+  for (let i = 0; i < size; i++) out[i] = lo + (hi - lo) * r();
+  return out;
+}
+
+/**
+ * B10's float64 inputs at size n: the SPD matrix A = M Mᵀ/n + I with M uniform in [−1, 1) (seed 1000 + n),
+ * row-major, and one right-hand side b of shape [n, 1] uniform in [−1, 1) (seed 2000 + n). Cholesky and eigh
+ * use A; solve uses A and b (A is SPD, but solve is the general LU solve).
+ */
+export function b10Inputs(n) {
+  const M = uniform64(1000 + n, n * n, -1, 1);
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += M[i * n + k] * M[j * n + k];
+      const v = acc / n + (i === j ? 1 : 0);
+      a[i * n + j] = v;
+      a[j * n + i] = v;
+    }
+  return { a, b: uniform64(2000 + n, n, -1, 1) };
+}
+
+/**
+ * B10 checks, cheap at n = 1,024 (no O(n³) work): Cholesky, 64 sampled entries of L Lᵀ against A (and L lower
+ * triangular there); solve, the residual ‖A x − b‖ / (‖A‖_F ‖x‖); eigh, ‖A v − λ v‖ / ‖A‖_F for 8 sampled
+ * eigenpairs and ascending eigenvalues. Returns the largest relative error (Infinity when something is off).
+ */
+export function checkB10(op, n, a, b, out) {
+  const r = mulberry32(n + 7);
+  const pick = () => Math.floor(r() * n);
+  let anorm = 0;
+  for (let i = 0; i < n * n; i++) anorm += a[i] * a[i];
+  anorm = Math.sqrt(anorm);
+  if (op === "cholesky") {
+    const L = out.l;
+    const got = [];
+    const ref = [];
+    for (let s = 0; s < 64; s++) {
+      const i = pick();
+      const j = pick();
+      if (j > i && L[i * n + j] !== 0) return Number.POSITIVE_INFINITY;
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += L[i * n + k] * L[j * n + k];
+      got.push(acc);
+      ref.push(a[i * n + j]);
+    }
+    return relErr(got, ref);
+  }
+  if (op === "solve") {
+    const x = out.x;
+    let res = 0;
+    let xn = 0;
+    for (let i = 0; i < n; i++) {
+      let acc = -b[i];
+      for (let k = 0; k < n; k++) acc += a[i * n + k] * x[k];
+      res += acc * acc;
+      xn += x[i] * x[i];
+    }
+    const e = Math.sqrt(res) / (anorm * Math.sqrt(xn));
+    return Number.isFinite(e) ? e : Number.POSITIVE_INFINITY;
+  }
+  const { w, v } = out;
+  for (let i = 1; i < n; i++) if (!(w[i] >= w[i - 1])) return Number.POSITIVE_INFINITY;
+  let worst = 0;
+  for (let s = 0; s < 8; s++) {
+    const j = pick();
+    let res = 0;
+    for (let i = 0; i < n; i++) {
+      let acc = -w[j] * v[i * n + j];
+      for (let k = 0; k < n; k++) acc += a[i * n + k] * v[k * n + j];
+      res += acc * acc;
+    }
+    worst = Math.max(worst, Math.sqrt(res) / anorm);
+  }
+  return Number.isFinite(worst) ? worst : Number.POSITIVE_INFINITY;
+}
+
 export const B8_ITERS = 250;
 export const B8_OPS = 1500; // 6 scalar ops per iteration: sin, mul, mul, add, div, add
 

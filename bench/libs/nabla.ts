@@ -1,13 +1,15 @@
-// Benchmark worker for nabla: workloads B1–B9, eager and (when nb.jit exists) jit; one JSON line per result.
+// Benchmark worker for nabla: workloads B1–B10, eager and (when nb.jit exists) jit; one JSON line per result.
 import * as nb from "nabla";
 import {
   B8_ITERS,
   B8_OPS,
   b2Ref,
   b7Ref,
+  b10Inputs,
   type CaseResult,
   checkB8Grad,
   checkB8Value,
+  checkB10,
   checkFields,
   checkMatmul,
   checkMlpStep,
@@ -40,7 +42,13 @@ const firstMs = (m: Measured<unknown>, mode: Mode) =>
   mode === "jit" ? { first_ms: Number(m.firstMs.toFixed(1)) } : {};
 
 const R = createRunner("nabla");
-emit({ event: "info", library: "nabla", jit: modes.includes("jit"), node: process.version });
+emit({
+  event: "info",
+  library: "nabla",
+  jit: modes.includes("jit"),
+  node: process.version,
+  backend: nb.getBackend().name,
+});
 
 const tensor = (a: Float32Array, shape: number[]) => nb.reshape(nb.array(a), shape);
 const data = (t: nb.Tensor) => t.dataSync() as Float32Array;
@@ -293,5 +301,39 @@ await each("B9", async (size, mode, t) => {
   const extra = { ...firstMs(m, mode), ...checkFields(checkRnnStep(m.first.loss, m.first.values, d)) };
   return [timeRec(m, extra)];
 });
+
+// B10: float64 Cholesky, solve (b of shape [n, 1]) and eigh of an SPD matrix, n = 64, 256, 1,024; each is a
+// single primitive, so eager only. A function nb.linalg does not have (yet) is skipped: its cells show "—".
+type LinalgB10 = {
+  cholesky?: (a: nb.Tensor) => nb.Tensor;
+  solve?: (a: nb.Tensor, b: nb.Tensor) => nb.Tensor;
+  eigh?: (a: nb.Tensor) => { eigenvalues: nb.Tensor; eigenvectors: nb.Tensor };
+};
+const linalgB10 = (nb as unknown as { linalg?: LinalgB10 }).linalg;
+if (R.want("B10"))
+  for (const size of R.sizes("B10")) {
+    const [op, nText] = size.split("-") as [keyof LinalgB10, string];
+    const fn = linalgB10?.[op];
+    if (typeof fn !== "function") {
+      process.stderr.write(`nabla: B10 ${size} skipped: nb.linalg.${op} does not exist\n`);
+      continue;
+    }
+    await R.run("B10", size, "eager", async (t) => {
+      const n = Number(nText);
+      const { a, b } = b10Inputs(n);
+      const A = nb.reshape(nb.array(a, { dtype: "float64" }), [n, n]);
+      const Bm = nb.reshape(nb.array(b, { dtype: "float64" }), [n, 1]);
+      const f64 = (x: nb.Tensor) => x.dataSync() as Float64Array;
+      const L = linalgB10!;
+      const run = (): { l?: Float64Array; x?: Float64Array; w?: Float64Array; v?: Float64Array } => {
+        if (op === "cholesky") return { l: f64(L.cholesky!(A)) };
+        if (op === "solve") return { x: f64(L.solve!(A, Bm)) };
+        const r = L.eigh!(A);
+        return { w: f64(r.eigenvalues), v: f64(r.eigenvectors) };
+      };
+      const m = await measure(run, t);
+      return [timeRec(m, checkFields(checkB10(op, n, a, b, m.first)))];
+    });
+  }
 
 emit({ event: "done" });

@@ -2,12 +2,13 @@
 // array per output. cond runs the chosen branch's program, compiled the first time that branch is taken;
 // jit_call runs its program compiled once per backend (the compile graph inlines it, so this serves eval).
 // scan and while run their compiled body (and condition) once per step.
-import type { Backend } from "../backend/backend.js";
+import type { Backend, MultiKernelOf } from "../backend/backend.js";
 import type { TypedArray } from "../core/dtype.js";
-import type { MultiPrim, MultiPrimParams } from "../core/primitives.js";
+import { isKernelMulti, type MultiPrim, type MultiPrimParams, type ProgramPrim } from "../core/primitives.js";
 import type { Program } from "../core/program.js";
 import { type Aval, ConcreteTensor } from "../core/tensor.js";
 import { scanLoop } from "../primitives/loops.js";
+import { abstractEvalMulti } from "../primitives/shape-rules.js";
 import { compileGraph, type Executable } from "./executable.js";
 import { optimize, toGraph } from "./optimize.js";
 
@@ -43,8 +44,34 @@ export function programKernel(p: Program, backend: Backend): MultiKernel {
   return k;
 }
 
-export const multiKernels: {
-  readonly [P in MultiPrim]: (params: MultiPrimParams[P], backend: Backend) => MultiKernel;
+/**
+ * The compiled step of a multi-output primitive, given its parameters, the backend and its operands' avals.
+ * The decompositions (no program) call the backend's kernel; the others compile their programs.
+ */
+export function multiKernelOf<P extends MultiPrim>(
+  prim: P,
+  params: MultiPrimParams[P],
+  backend: Backend,
+  inAvals: readonly Aval[],
+): MultiKernel {
+  if (isKernelMulti(prim)) {
+    const outs = abstractEvalMulti(prim, inAvals, params);
+    const kernel = backend.multiKernels[prim] as MultiKernelOf<MultiPrimParams[P]>;
+    return (ins) =>
+      kernel(
+        ins.map((d, i) => new ConcreteTensor(d, inAvals[i]!)),
+        params,
+        outs,
+      );
+  }
+  return (multiKernels[prim as ProgramPrim] as (p: MultiPrimParams[P], b: Backend) => MultiKernel)(
+    params,
+    backend,
+  );
+}
+
+const multiKernels: {
+  readonly [P in ProgramPrim]: (params: MultiPrimParams[P], backend: Backend) => MultiKernel;
 } = {
   cond: ({ branches }, backend) => {
     const compiled = new Array<MultiKernel | undefined>(branches.length);

@@ -9,7 +9,7 @@ import type { PrimParams } from "../core/primitives.js";
 import { sizeOf } from "../core/shape.js";
 import { type Aval, ConcreteTensor } from "../core/tensor.js";
 import type { BufferPlan } from "./buffers.js";
-import { multiKernels } from "./control.js";
+import { multiKernelOf } from "./control.js";
 import { compileLoop, matmulEngine } from "./engines.js";
 import { accessOf, baseOf, type FusionPlan } from "./groups.js";
 import { copyLoop, groupLoop, isContiguousRun, type Loop } from "./loops.js";
@@ -86,7 +86,12 @@ export function buildSteps(
     if (unit.kind === "call") {
       const d = g.defs[unit.v] as Extract<Graph["defs"][number], { kind: "multi" }>;
       const parts = partsOf.get(unit.v) ?? [];
-      const kernel = multiKernels[d.prim](d.params as never, backend);
+      const kernel = multiKernelOf(
+        d.prim,
+        d.params,
+        backend,
+        d.inputs.map((x) => g.avals[x]!),
+      );
       const ins = d.inputs;
       out.labels.push(`${d.prim} (${parts.length} outputs)`);
       out.steps.push((env) => {

@@ -96,9 +96,21 @@ export interface MultiPrimParams {
 }
 
 export type MultiPrim = keyof MultiPrimParams;
+/** The multi-output primitives that hold programs: their rules run interpreters (interpret/control.ts). */
+export type ProgramPrim = "cond" | "jit_call" | "scan" | "while";
+/**
+ * The multi-output primitives that hold no program (the decompositions lu, qr, eigh and svd, declared with
+ * their rules in primitives/linalg.ts, which merges their names in here): a kernel per backend and a family's
+ * rule table, used by the generic multi-output path of every interpreter and of jit.
+ */
+export type KernelMultiPrim = Exclude<MultiPrim, ProgramPrim>;
 /** Any primitive: single- or multi-output. */
 export type AnyPrim = Prim | MultiPrim;
 
-export const MULTI_PRIMS: ReadonlySet<string> = new Set<MultiPrim>(["cond", "jit_call", "scan", "while"]);
+const PROGRAM_PRIMS: ReadonlySet<string> = new Set<ProgramPrim>(["cond", "jit_call", "scan", "while"]);
+const KERNEL_MULTI_PRIMS: ReadonlySet<string> = new Set<KernelMultiPrim>(["lu", "qr", "eigh", "svd"]);
+export const MULTI_PRIMS: ReadonlySet<string> = new Set([...PROGRAM_PRIMS, ...KERNEL_MULTI_PRIMS]);
 /** Whether `p` has several outputs (bound with `bindMulti`). */
 export const isMulti = (p: AnyPrim): p is MultiPrim => MULTI_PRIMS.has(p);
+/** Whether the multi-output primitive `p` holds no program (it runs a backend kernel). */
+export const isKernelMulti = (p: MultiPrim): p is KernelMultiPrim => KERNEL_MULTI_PRIMS.has(p);

@@ -5,14 +5,16 @@
 // linear part (JAX's partial evaluation of cond); transposition is a cond of the transposed linear branches.
 import { isFloat } from "../core/dtype.js";
 import { ValueError } from "../core/errors.js";
-import type { MultiPrim, MultiPrimParams } from "../core/primitives.js";
+import type { KernelMultiPrim, MultiPrim, MultiPrimParams } from "../core/primitives.js";
 import { type Eqn, Program, Var } from "../core/program.js";
 import { shapesEqual } from "../core/shape.js";
 import type { Aval, Tensor } from "../core/tensor.js";
+import { bindMulti } from "../core/trace.js";
 import { BINARY_PRIMS, COMPARE_PRIMS } from "../primitives/binary.js";
 import { type CondParams, cond } from "../primitives/control.js";
 import type { JitCallParams } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
+import { LINALG_MULTI } from "../primitives/linalg.js";
 import type { ScanParams } from "../primitives/loops.js";
 import { type Dim, toFront } from "../primitives/rule-helpers.js";
 import { Series } from "../primitives/series.js";
@@ -548,10 +550,80 @@ export function transposedProgram(
   );
 }
 
+// ---- the multi-output primitives without programs (the decompositions of primitives/linalg.ts) -----------------
+
+/**
+ * The Taylor series of a multi-output primitive by nested forward mode: along the inputs' path
+ * x(t) = Σ_j x_j t^j / j!, term k of each output is its k-th derivative in t at 0, all orders from one nest
+ * of `order` JVPs in the scalar t (2^order applications: for primitives with no recurrence of their own).
+ */
+function jetByJvp<P extends KernelMultiPrim>(prim: P): MultiRules<P>["jet"] {
+  return (primals, series, params, order) => {
+    const outs = bindMulti(prim, primals, params);
+    const path = (t: T): T[] =>
+      primals.map((x, i) => {
+        const s = series[i];
+        if (s === null || s === undefined || s.isConstant || !isFloat(x.aval.dtype)) return x;
+        const tx = lax.convert(t, x.aval.dtype);
+        let p = x;
+        let tj: T = lax.scalarLike(x, 1);
+        for (let j = 1; j <= order; j++) {
+          tj = lax.div(lax.mul(tj, tx), lax.scalarLike(x, j));
+          const term = s.term(j);
+          if (term !== null) p = lax.add(p, lax.mul(matchAval(term, x.aval), tj));
+        }
+        return p;
+      });
+    const avals = outs.map(avalOf);
+    const n = avals.length;
+    // levels(t): [outputs, their first derivatives in t, ..., their k-th], flattened level by level.
+    let levels = (t: T): T[] => bindMulti(prim, path(t), params);
+    for (let k = 1; k <= order; k++) {
+      const prev = levels;
+      levels = (t: T) => {
+        const [vals, tans] = jvpFlat((u) => prev(u), [t], [lax.scalarLike(t, 1)]);
+        const top = tans.slice(tans.length - n).map((d, i) => d ?? lax.zerosLike(avals[i]!));
+        return [...vals, ...top];
+      };
+    }
+    const like = primals.find((x) => isFloat(x.aval.dtype)) ?? primals[0]!;
+    const all = levels(lax.scalarLike(like, 0));
+    return [
+      outs,
+      outs.map((o, i) =>
+        isFloat(o.aval.dtype)
+          ? Series.known(
+              o.aval,
+              o,
+              Array.from({ length: order }, (_, k) => all[(k + 1) * n + i]!),
+            )
+          : null,
+      ),
+    ];
+  };
+}
+
+/** A decomposition's rules from its family's table: none is linear, so none is ever transposed. */
+function kernelMultiRule<P extends KernelMultiPrim>(p: P): MultiRules<P> {
+  const r = LINALG_MULTI[p];
+  return {
+    jvp: r.jvp,
+    vmap: r.vmap,
+    jet: r.jet ?? jetByJvp(p),
+    transpose: () => {
+      throw new ValueError(`${p}: not linear in its operand, so it has no transpose rule`);
+    },
+  };
+}
+
 /** The rules of every multi-output primitive. */
 export const multiRules: { readonly [P in MultiPrim]: MultiRules<P> } = {
   cond: { jvp: condJvp, vmap: condVmap, jet: condJet, transpose: condTranspose },
   jit_call: { jvp: jitCallJvp, vmap: jitCallVmap, jet: jitCallJet, transpose: jitCallTranspose },
   scan: { jvp: scanJvp, vmap: scanVmap, jet: scanJet, transpose: scanTranspose },
   while: { jvp: whileJvp, vmap: whileVmap, jet: whileJet, transpose: whileTranspose },
+  lu: kernelMultiRule("lu"),
+  qr: kernelMultiRule("qr"),
+  eigh: kernelMultiRule("eigh"),
+  svd: kernelMultiRule("svd"),
 };

@@ -1,12 +1,19 @@
 // Evaluation: runs a primitive on concrete tensors with the active backend.
 
-import type { Backend, Kernel } from "../backend/backend.js";
+import type { Backend, Kernel, MultiKernelOf } from "../backend/backend.js";
 import { fastBackend } from "../backend/fast/index.js";
 import { referenceBackend } from "../backend/reference/index.js";
 import { programKernel } from "../compile/control.js";
 import { settings } from "../core/config.js";
 import { NablaError, ValueError } from "../core/errors.js";
-import type { MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
+import {
+  isKernelMulti,
+  type MultiPrim,
+  type MultiPrimParams,
+  type Prim,
+  type PrimParams,
+  type ProgramPrim,
+} from "../core/primitives.js";
 import { interpretProgram, type Program } from "../core/program.js";
 import { type Aval, avalString, ConcreteTensor } from "../core/tensor.js";
 import { setEvalMulti, setEvalPrimitive } from "../core/trace.js";
@@ -127,17 +134,22 @@ export function evalMulti<P extends MultiPrim>(
   args: ConcreteTensor[],
   params: MultiPrimParams[P],
 ): ConcreteTensor[] {
-  abstractEvalMulti(
+  const outs = abstractEvalMulti(
     prim,
     args.map((a) => a.aval),
     params,
   );
-  return multiEval[prim](args, params);
+  // A primitive without a program (the decompositions) runs the backend's kernel.
+  if (isKernelMulti(prim)) {
+    const kernel = backend.multiKernels[prim] as MultiKernelOf<MultiPrimParams[P]>;
+    return kernel(args, params, outs).map((d, i) => new ConcreteTensor(d, outs[i]!));
+  }
+  return (multiEval[prim as ProgramPrim] as ProgramEval<MultiPrimParams[P]>)(args, params);
 }
 
-const multiEval: {
-  readonly [P in MultiPrim]: (args: ConcreteTensor[], params: MultiPrimParams[P]) => ConcreteTensor[];
-} = {
+type ProgramEval<Params> = (args: ConcreteTensor[], params: Params) => ConcreteTensor[];
+
+const multiEval: { readonly [P in ProgramPrim]: ProgramEval<MultiPrimParams[P]> } = {
   // The chosen branch only.
   cond: (args, { branches }) => evalProgram(chosenBranch(branches, args[0]!.data[0]!), args.slice(1)),
   // The program compiled (once), unless NaNs or infinities are being looked for primitive by primitive.

@@ -4,6 +4,7 @@
 import type { Prim } from "../core/primitives.js";
 import { binaryTable, compareTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
+import { LINALG } from "./linalg.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
 import { REDUCE } from "./reduce.js";
@@ -26,4 +27,5 @@ export const jetRules: { readonly [P in Exclude<Prim, "custom_linear">]: JetRule
   ...CONTRACTION.jet,
   ...MOVEMENT.jet,
   ...THREEFRY.jet,
+  ...LINALG.jet,
 };

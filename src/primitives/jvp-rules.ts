@@ -7,6 +7,7 @@ import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import { binaryTable, compareTable, mulT } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
+import { LINALG } from "./linalg.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
 import { REDUCE } from "./reduce.js";
@@ -51,4 +52,5 @@ export const jvpRules: { readonly [P in Exclude<Prim, "custom_linear">]: JvpRule
   ...CONTRACTION.jvp,
   ...MOVEMENT.jvp,
   ...THREEFRY.jvp,
+  ...LINALG.jvp,
 };

@@ -1,11 +1,13 @@
 // The primitive-level API (like jax.lax): one thin typed wrapper per primitive, plus constants.
 // Derivative, batching and transpose rules are written with these, so they are differentiable themselves.
 import { allocate, type DType } from "../core/dtype.js";
+import { ValueError } from "../core/errors.js";
 import { NO_PARAMS, type PrimParams } from "../core/primitives.js";
 import { invertPerm, range, type Shape, shapesEqual } from "../core/shape.js";
 import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
-import { bind } from "../core/trace.js";
+import { bind, bindMulti } from "../core/trace.js";
 import type { BinaryPrim, ComparePrim } from "./binary.js";
+import type { TriangularSolveParams } from "./linalg-kernels.js";
 import type { UnaryPrim } from "./unary.js";
 
 const u = (p: UnaryPrim) => (x: Tensor) => bind(p, [x], NO_PARAMS);
@@ -101,6 +103,114 @@ export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size:
   bind("scatter_add", [updates, indices], { axis, size });
 /** Threefry-2x32 of int32[..., 2] counters under int32[..., 2] keys (leading axes broadcast). */
 export const threefry2x32 = (key: Tensor, count: Tensor) => bind("threefry2x32", [key, count], NO_PARAMS);
+
+/**
+ * The lower Cholesky factor L of a [..., n, n] (a = L Lᵀ), reading only the lower triangle of a; its
+ * derivative treats a as symmetric (the tangent is symmetrized, as in JAX). In eager evaluation a matrix
+ * that is not positive definite raises a ValueError naming the batch index and the failing leading minor;
+ * under jit (where values arrive only when the program runs) and under vmap the failing batch member comes
+ * out NaN instead, as in JAX.
+ */
+export function cholesky(a: Tensor): Tensor {
+  const l = bind("cholesky", [a], NO_PARAMS);
+  if (a instanceof ConcreteTensor && l instanceof ConcreteTensor) checkPositiveDefinite(a, l);
+  return l;
+}
+
+/** Raises for the first batch member whose factor is NaN though its lower triangle is finite. */
+function checkPositiveDefinite(a: ConcreteTensor, l: ConcreteTensor): void {
+  const s = a.aval.shape;
+  const n = s[s.length - 1]!;
+  const ad = a.data;
+  const ld = l.data;
+  for (let off = 0, b = 0; off < ld.length; off += n * n, b++) {
+    if (!Number.isNaN(ld[off]!) && (n === 0 || !Number.isNaN(ld[off + n * n - 1]!))) continue;
+    let finite = true;
+    for (let i = 0; i < n && finite; i++)
+      for (let j = 0; j <= i; j++) if (!Number.isFinite(ad[off + i * n + j]!)) finite = false;
+    if (!finite) continue;
+    // The failing order: the first k whose leading k×k minor has no Cholesky factor.
+    let k = 1;
+    const diag = new Float64Array(n * n);
+    for (let j = 0; j < n; j++) {
+      let d = ad[off + j * n + j]!;
+      for (let q = 0; q < j; q++) d -= diag[j * n + q]! ** 2;
+      if (!(d > 0)) {
+        k = j + 1;
+        break;
+      }
+      const ljj = Math.sqrt(d);
+      diag[j * n + j] = ljj;
+      for (let i = j + 1; i < n; i++) {
+        let t = ad[off + i * n + j]!;
+        for (let q = 0; q < j; q++) t -= diag[i * n + q]! * diag[j * n + q]!;
+        diag[i * n + j] = t / ljj;
+      }
+    }
+    const where = s.length > 2 ? ` (batch index ${b} of ${s.slice(0, -2).join("×")})` : "";
+    throw new ValueError(
+      `cholesky: the ${a.aval.dtype}[${s.join(", ")}] matrix is not positive definite: the leading minor of order ${k}${where} is not positive; pass a symmetric positive-definite matrix (adding a small multiple of the identity regularizes a nearly singular one)`,
+    );
+  }
+}
+
+/**
+ * x with op(a) x = b (leftSide) or x op(a) = b, op(a) = aᵀ when transposeA; a [..., n, n] reads only the
+ * triangle `lower` names (and not its diagonal when unitDiagonal); b is [..., n, k] (left) or [..., k, n]
+ * (right) with the same leading dims as a.
+ */
+export const triangularSolve = (a: Tensor, b: Tensor, params: TriangularSolveParams): Tensor =>
+  bind("triangular_solve", [a, b], {
+    leftSide: params.leftSide,
+    lower: params.lower,
+    transposeA: params.transposeA,
+    unitDiagonal: params.unitDiagonal,
+  });
+
+/**
+ * LU factorization with partial pivoting (LAPACK's getrf) of a [..., m, n]: `[lu, pivots, permutation]`,
+ * lu holding unit L below the diagonal and U on and above it, pivots int32 [..., min(m, n)] (row i was
+ * swapped with row pivots[i]) and permutation int32 [..., m] with a[permutation] = L U.
+ */
+export const lu = (a: Tensor): [Tensor, Tensor, Tensor] =>
+  bindMulti("lu", [a], NO_PARAMS) as [Tensor, Tensor, Tensor];
+
+/**
+ * Householder QR of a [..., m, n]: `[q, r]`, q [..., m, k] and r [..., k, n] (k = min(m, n)), or q
+ * [..., m, m] and r [..., m, n] with fullMatrices. R's diagonal has LAPACK's signs (not made positive).
+ */
+export const qr = (a: Tensor, { fullMatrices = false }: { fullMatrices?: boolean } = {}): [Tensor, Tensor] =>
+  bindMulti("qr", [a], { fullMatrices }) as [Tensor, Tensor];
+
+/**
+ * The eigendecomposition of the symmetric a [..., n, n] given by its lower (default) or upper triangle:
+ * `[v, w]`, eigenvectors as the columns of v and eigenvalues w [..., n] ascending, a v = v diag(w). Its
+ * derivative treats a as symmetric (the tangent is symmetrized, as cholesky's and JAX's); the eigenvectors'
+ * derivative is infinite or NaN at a repeated eigenvalue.
+ */
+export const eigh = (a: Tensor, { lower = true }: { lower?: boolean } = {}): [Tensor, Tensor] =>
+  bindMulti("eigh", [a], { lower }) as [Tensor, Tensor];
+
+export interface SvdParams {
+  /** u [..., m, m] and vh [..., n, n] (true) or the thin u [..., m, k], vh [..., k, n] (default). */
+  fullMatrices?: boolean;
+  /** Whether u and vh are computed (default true). */
+  computeUv?: boolean;
+}
+
+/**
+ * The singular value decomposition a = u diag(s) vh of a [..., m, n]: `[s, u, vh]`, or `[s]` with
+ * computeUv false; s [..., k] descending (k = min(m, n)).
+ */
+export function svd(a: Tensor, params?: SvdParams & { computeUv?: true }): [Tensor, Tensor, Tensor];
+export function svd(a: Tensor, params: SvdParams & { computeUv: false }): [Tensor];
+export function svd(a: Tensor, params?: SvdParams): [Tensor] | [Tensor, Tensor, Tensor];
+export function svd(
+  a: Tensor,
+  { fullMatrices = false, computeUv = true }: SvdParams = {},
+): [Tensor] | [Tensor, Tensor, Tensor] {
+  return bindMulti("svd", [a], { fullMatrices, computeUv }) as [Tensor] | [Tensor, Tensor, Tensor];
+}
 
 /** Broadcasts `x` to `shape` with NumPy's right-aligned rule. */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {

@@ -3,11 +3,12 @@
 // bookkeeping). Family files import from here; the per-rule assemblers import the families.
 import { isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
-import type { Prim, PrimParams } from "../core/primitives.js";
+import type { KernelMultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
 import { range } from "../core/shape.js";
 import type { Aval, Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import * as lax from "./lax.js";
+import type { Series } from "./series.js";
 import type { JetRule } from "./series-rules.js";
 import type { Arg } from "./unbroadcast.js";
 
@@ -45,6 +46,25 @@ export interface FamilyRules<P extends Prim, L extends P = never> {
   readonly jet: { readonly [Q in Exclude<P, "custom_linear">]: JetRule<Q> };
   readonly transpose: { readonly [Q in L]: TransposeRuleOf<PrimParams[Q]> };
 }
+
+/**
+ * The rules of a multi-output primitive that holds no program (lu, qr, eigh, svd): its shape rule, JVP and
+ * batching rule, and its Taylor rule or null (then the jet interpreter takes the series from nested forward
+ * mode, interpret/control.ts). None is linear in an argument. Merged into the multi-output tables by
+ * shape-rules.ts and interpret/control.ts; the kernels are the backends' `multiKernels`.
+ */
+export interface MultiRule<Params> {
+  readonly shape: (avals: readonly Aval[], params: Params) => Aval[];
+  readonly jvp: (primals: T[], tangents: Tan[], params: Params) => [T[], Tan[]];
+  readonly vmap: (vals: T[], dims: Dim[], params: Params, size: number) => [T[], Dim[]];
+  readonly jet:
+    | ((primals: T[], series: (Series | null)[], params: Params, order: number) => [T[], (Series | null)[]])
+    | null;
+}
+/** The rules of a family of multi-output primitives without programs, one record per primitive. */
+export type MultiFamilyRules<P extends KernelMultiPrim> = {
+  readonly [Q in P]: MultiRule<MultiPrimParams[Q]>;
+};
 
 export const allWeak = (avals: readonly Aval[]) => avals.every((a) => a.weak);
 

@@ -6,13 +6,14 @@
 import { checkTensorSize, settings } from "../core/config.js";
 import { isFloat } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
-import type { MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
+import type { KernelMultiPrim, MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
 import { broadcastShapes, shapesEqual } from "../core/shape.js";
 import type { Aval } from "../core/tensor.js";
 import { binaryTable, compareTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
 import { condShape } from "./control.js";
 import { jitCallShape } from "./jit-call.js";
+import { LINALG, LINALG_MULTI } from "./linalg.js";
 import { scanShape, whileShape } from "./loops.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
@@ -59,6 +60,7 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
   ...CONTRACTION.shape,
   ...MOVEMENT.shape,
   ...THREEFRY.shape,
+  ...LINALG.shape,
 };
 
 // Every primitive application looks its rule up: a Map by name is cheaper than a keyed read of the table.
@@ -80,7 +82,16 @@ export function abstractEval<P extends Prim>(prim: P, avals: readonly Aval[], pa
 /** The shape rules of the primitives with several outputs. */
 export const multiShapeRules: {
   readonly [P in MultiPrim]: (avals: readonly Aval[], params: MultiPrimParams[P]) => Aval[];
-} = { cond: condShape, jit_call: jitCallShape, scan: scanShape, while: whileShape };
+} = {
+  cond: condShape,
+  jit_call: jitCallShape,
+  scan: scanShape,
+  while: whileShape,
+  // The decompositions' (primitives/linalg.ts), one per name of the family.
+  ...(Object.fromEntries(Object.entries(LINALG_MULTI).map(([p, r]) => [p, r.shape])) as {
+    readonly [P in KernelMultiPrim]: (avals: readonly Aval[], params: MultiPrimParams[P]) => Aval[];
+  }),
+};
 
 /** The abstract outputs of a multi-output primitive on inputs `avals`. */
 export function abstractEvalMulti<P extends MultiPrim>(

@@ -6,6 +6,7 @@ import type { PrimParams } from "../core/primitives.js";
 import { LINEAR_BINARY_PRIMS, linearBinaryTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
 import * as lax from "./lax.js";
+import { LINALG } from "./linalg.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
 import { REDUCE } from "./reduce.js";
@@ -34,6 +35,7 @@ export const LINEAR_PRIMS = [
   "gather",
   "scatter_add",
   "custom_linear",
+  "triangular_solve",
 ] as const;
 export type LinearPrim = (typeof LINEAR_PRIMS)[number];
 
@@ -47,4 +49,5 @@ export const transposeRules: { readonly [P in LinearPrim]: TransposeRule<P> } = 
   ...CONTRACTION.transpose,
   ...MOVEMENT.transpose,
   ...THREEFRY.transpose,
+  ...LINALG.transpose,
 };

@@ -4,6 +4,7 @@
 import type { Prim } from "../core/primitives.js";
 import { binaryTable, compareTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
+import { LINALG } from "./linalg.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
 import { REDUCE } from "./reduce.js";
@@ -22,4 +23,5 @@ export const vmapRules: { readonly [P in Prim]: VmapRule<P> } = {
   ...CONTRACTION.vmap,
   ...MOVEMENT.vmap,
   ...THREEFRY.vmap,
+  ...LINALG.vmap,
 };

@@ -161,6 +161,15 @@ const optionArgs: [op: string, position: string, call: Call][] = [
   ["linspace", "fourth", (o) => js.linspace(0, 1, 3, o)],
   ["random.uniform", "third", (o) => js.random.uniform(key, [2], o)],
   ["random.normal", "third", (o) => js.random.normal(key, [2], o)],
+  ...["cholesky", "qr", "eigh", "svd", "pinv", "matrixRank", "norm"].map((op): [string, string, Call] => [
+    `linalg.${op}`,
+    "second",
+    (o) => js.linalg[op](x, o),
+  ]),
+  ["linalg.triangularSolve", "third", (o) => js.linalg.triangularSolve(x, x, o)],
+  ["linalg.luSolve", "third", (o) => js.linalg.luSolve(js.linalg.lu(x), [1, 2], o)],
+  ["linalg.choSolve", "third", (o) => js.linalg.choSolve(x, [1, 2], o)],
+  ["linalg.lstsq", "third", (o) => js.linalg.lstsq(x, [1, 2], o)],
 ];
 
 // Ops whose axis is a plain argument (NumPy's position), with the call the refusal suggests.
@@ -380,6 +389,9 @@ const publicOps: [name: string, f: (...args: unknown[]) => unknown][] = [
   ...Object.entries(random)
     .filter(([name, f]) => typeof f === "function" && js.random[name] === f)
     .map(([name, f]): [string, unknown] => [`random.${name}`, f]),
+  ...Object.entries(js.linalg as Record<string, unknown>)
+    .filter(([, f]) => typeof f === "function")
+    .map(([name, f]): [string, unknown] => [`linalg.${name}`, f]),
 ] as [string, (...args: unknown[]) => unknown][];
 
 // Ops that take any number of arguments, so none is ever extra.
@@ -405,6 +417,15 @@ const mostArguments: Record<string, number> = {
       .map((op) => [op, 3]),
   ),
   ...Object.fromEntries("arange linspace random.randint".split(" ").map((op) => [op, 4])),
+  ...Object.fromEntries(
+    "lu inv det slogdet eigvalsh svdvals expm".split(" ").map((op) => [`linalg.${op}`, 1]),
+  ),
+  ...Object.fromEntries(
+    "cholesky qr eigh svd solve pinv matrixRank cond matrixPower norm"
+      .split(" ")
+      .map((op) => [`linalg.${op}`, 2]),
+  ),
+  ...Object.fromEntries("triangularSolve luSolve choSolve lstsq".split(" ").map((op) => [`linalg.${op}`, 3])),
 };
 
 // The Tensor methods of src/ops/methods.ts, with the most arguments each takes.

@@ -138,6 +138,34 @@ const good = {
   lossOptions: fc.constantFrom<unknown>({}, { reduction: "sum" }, { reduction: "none" }),
   sgdOptions: fc.constantFrom<unknown>({ learningRate: 0.1 }, { learningRate: 0.1, momentum: 0.9 }),
   adamOptions: fc.constantFrom<unknown>({ learningRate: 0.01 }, { learningRate: 0.01, b1: 0.8 }),
+  matrix: fc.constantFrom<unknown>(
+    [
+      [2, 1],
+      [1, 3],
+    ],
+    nb.eye(3),
+    nb.ones([2, 3]),
+    nb.array(
+      [
+        [
+          [4, 1],
+          [1, 2],
+        ],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ],
+      { dtype: "float64" },
+    ),
+  ),
+  linalgOptions: fc.constantFrom<unknown>(
+    {},
+    { lower: false },
+    { upper: true },
+    { mode: "complete" },
+    { rtol: 0.1 },
+  ),
 } satisfies Record<string, fc.Arbitrary<unknown>>;
 type Kind = keyof typeof good;
 
@@ -345,6 +373,34 @@ const others: Target[] = [
   }),
 ];
 
+/** nb.linalg: decompositions, solves, norms and matrix functions. */
+const linalg: Target[] = [
+  t("linalg.cholesky", ["matrix", "linalgOptions"], (a, o) => nb.linalg.cholesky(a, o)),
+  t("linalg.triangularSolve", ["matrix", "matrix", "linalgOptions"], (a, b, o) =>
+    nb.linalg.triangularSolve(a, b, o),
+  ),
+  t("linalg.lu", ["matrix"], (a) => nb.linalg.lu(a)),
+  t("linalg.luSolve", ["x", "linalgOptions"], (b, o) => nb.linalg.luSolve(nb.linalg.lu(nb.eye(2)), b, o)),
+  t("linalg.luSolve", ["tree", "x"], (f, b) => nb.linalg.luSolve(f, b)),
+  t("linalg.qr", ["matrix", "linalgOptions"], (a, o) => nb.linalg.qr(a, o)),
+  t("linalg.eigh", ["matrix", "linalgOptions"], (a, o) => nb.linalg.eigh(a, o)),
+  t("linalg.svd", ["matrix", "linalgOptions"], (a, o) => nb.linalg.svd(a, o)),
+  t("linalg.solve", ["matrix", "x"], (a, b) => nb.linalg.solve(a, b)),
+  t("linalg.inv", ["matrix"], (a) => nb.linalg.inv(a)),
+  t("linalg.det", ["matrix"], (a) => nb.linalg.det(a)),
+  t("linalg.slogdet", ["matrix"], (a) => nb.linalg.slogdet(a)),
+  t("linalg.choSolve", ["matrix", "x", "linalgOptions"], (l, b, o) => nb.linalg.choSolve(l, b, o)),
+  t("linalg.eigvalsh", ["matrix"], (a) => nb.linalg.eigvalsh(a)),
+  t("linalg.svdvals", ["matrix"], (a) => nb.linalg.svdvals(a)),
+  t("linalg.lstsq", ["matrix", "x", "linalgOptions"], (a, b, o) => nb.linalg.lstsq(a, b, o)),
+  t("linalg.pinv", ["matrix", "linalgOptions"], (a, o) => nb.linalg.pinv(a, o)),
+  t("linalg.matrixRank", ["matrix", "linalgOptions"], (a, o) => nb.linalg.matrixRank(a, o)),
+  t("linalg.cond", ["matrix", "num"], (a, p) => nb.linalg.cond(a, p)),
+  t("linalg.matrixPower", ["matrix", "count"], (a, n) => nb.linalg.matrixPower(a, n)),
+  t("linalg.expm", ["matrix"], (a) => nb.linalg.expm(a)),
+  t("linalg.norm", ["x", "reduceOptions"], (x, o) => nb.linalg.norm(x, o)),
+];
+
 /**
  * Functions whose argument checks are known to be incomplete: their calls run but do not fail the suite.
  * Empty: every public function is held to the rule.
@@ -495,8 +551,13 @@ describe("bad arguments give a NablaError that names the function, or a well-for
     expect(failures).toEqual([]);
   });
 
+  it("nb.linalg", () => {
+    const { failures } = fuzzGroup(linalg, SEED + 4000);
+    expect(failures).toEqual([]);
+  });
+
   it("every public function of nb, nb.random and nb.optim is called above or listed as not fuzzed", () => {
-    const called = new Set([...core, ...optim, ...others].map((x) => x.name));
+    const called = new Set([...core, ...optim, ...others, ...linalg].map((x) => x.name));
     const functions = (ns: object, prefix: string) =>
       Object.entries(ns)
         .filter(([name, v]) => typeof v === "function" && /^[a-z]/.test(name))
@@ -504,6 +565,7 @@ describe("bad arguments give a NablaError that names the function, or a well-for
     const missing = [
       ...functions(nb, ""),
       ...functions(nb.random, "random."),
+      ...functions(nb.linalg, "linalg."),
       ...functions(nb.optim, ""),
     ].filter((name) => !called.has(name) && !NOT_FUZZED.has(name));
     expect(missing).toEqual([]);

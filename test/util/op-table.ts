@@ -420,6 +420,167 @@ const loopPrims: OpRow[] = [
   },
 ];
 
+// Linear algebra: inputs are made well conditioned by the row's function (an SPD matrix x xᵀ + n·I, a
+// triangle with a shifted diagonal), so the derivatives are checked through that construction too.
+const mm = (a: Tensor, b: Tensor) =>
+  lax.dotGeneral(a, b, { lhsContract: [1], rhsContract: [0], lhsBatch: [], rhsBatch: [] });
+const tr = (a: Tensor) => lax.transpose(a, [1, 0]);
+const eyeLike = (x: Tensor, n: number, v = 1) =>
+  lax.mul(
+    asFloat(
+      fromValues(
+        Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0)),
+        [n, n],
+      ),
+      x,
+    ),
+    c(x, v),
+  );
+/** x xᵀ + n·I for x [n, n]: symmetric positive definite with eigenvalues at least n. */
+const spd = (x: Tensor) => lax.add(mm(x, tr(x)), eyeLike(x, x.shape[0]!, x.shape[0]!));
+/** x + 4·I: a triangle of it (either) is well conditioned for x of normal entries. */
+const shifted = (x: Tensor) => lax.add(x, eyeLike(x, x.shape[0]!, 4));
+/** A constant of x's dtype. */
+const constant = (x: Tensor, vals: number[], shape: number[]) => asFloat(fromValues(vals, shape), x);
+/** The diagonal matrix diag(d) in x's dtype. */
+const diagonal = (x: Tensor, d: number[]) =>
+  constant(
+    x,
+    Array.from({ length: d.length * d.length }, (_, k) =>
+      k % (d.length + 1) === 0 ? d[k / (d.length + 1)]! : 0,
+    ),
+    [d.length, d.length],
+  );
+/** [w; v∘v; V diag(w²) Vᵀ]: what eigh gives that does not depend on the eigenvectors' signs. */
+function eighParts([v, w]: [Tensor, Tensor]): Tensor {
+  const n = w.shape[0]!;
+  const w2 = lax.mul(w, w);
+  const vw = lax.mul(v, lax.broadcastInDim(w2, [n, n], [1]));
+  return lax.concatenate([lax.reshape(w, [1, n]), lax.mul(v, v), mm(vw, tr(v))], 0);
+}
+/** [s; u∘u; U diag(s³) Vh] (s padded as a row of u's width): independent of the singular vectors' signs. */
+function svdParts([s, u, vh]: [Tensor, Tensor, Tensor]): Tensor {
+  const [m, k] = u.shape as [number, number];
+  const n = vh.shape[1]!;
+  const s3 = lax.mul(s, lax.mul(s, s));
+  const us = lax.mul(u, lax.broadcastInDim(s3, [m, k], [1]));
+  const w = Math.max(k, n);
+  const pad = (t: Tensor) => lax.pad(t, [0, 0], [0, w - t.shape[1]!]);
+  return lax.concatenate([pad(lax.reshape(s, [1, k])), pad(lax.mul(u, u)), pad(mm(us, vh))], 0);
+}
+const ts = (leftSide: boolean, lower: boolean, transposeA: boolean, unitDiagonal: boolean) => ({
+  leftSide,
+  lower,
+  transposeA,
+  unitDiagonal,
+});
+const linalgPrims: OpRow[] = [
+  { name: "cholesky (of x xᵀ + 3I)", fn: (x) => lax.cholesky(spd(x)), args: (r) => [normal(r, [3, 3])] },
+  {
+    name: "triangular_solve (left, lower)",
+    fn: (a, b) => lax.triangularSolve(shifted(a), b, ts(true, true, false, false)),
+    args: (r) => [normal(r, [3, 3]), normal(r, [3, 2])],
+  },
+  {
+    name: "triangular_solve (left, upper, transposed)",
+    fn: (a, b) => lax.triangularSolve(shifted(a), b, ts(true, false, true, false)),
+    args: (r) => [normal(r, [3, 3]), normal(r, [3, 2])],
+  },
+  {
+    name: "triangular_solve (right, lower, transposed, unit diagonal)",
+    fn: (a, b) => lax.triangularSolve(shifted(a), b, ts(false, true, true, true)),
+    args: (r) => [normal(r, [3, 3]), normal(r, [2, 3])],
+  },
+  {
+    name: "triangular_solve (right, upper)",
+    fn: (a, b) => lax.triangularSolve(shifted(a), b, ts(false, false, false, false)),
+    args: (r) => [normal(r, [3, 3]), normal(r, [2, 3])],
+  },
+  {
+    // Large entries off the diagonal fix the pivot order (rows 1, 2, 0) so finite differences keep it.
+    name: "lu (3×3, pivoting fixed by the structure)",
+    fn: (x) => lax.lu(lax.add(lax.mul(x, c(x, 0.3)), constant(x, [0, 0, 4, 4, 1, 0, 1, 4, 0], [3, 3])))[0],
+    args: (r) => [normal(r, [3, 3])],
+  },
+  {
+    name: "lu (4×3, tall)",
+    fn: (x) =>
+      lax.lu(lax.add(lax.mul(x, c(x, 0.3)), constant(x, [0, 0, 4, 4, 1, 0, 1, 4, 0, 1, 1, 1], [4, 3])))[0],
+    args: (r) => [normal(r, [4, 3])],
+  },
+  {
+    name: "lu (2×3, wide)",
+    fn: (x) => lax.lu(lax.add(lax.mul(x, c(x, 0.3)), constant(x, [0, 4, 1, 4, 0, 1], [2, 3])))[0],
+    args: (r) => [normal(r, [2, 3])],
+  },
+  {
+    name: "qr (4×3 reduced: q stacked on r)",
+    fn: (x) => {
+      const [q, rr] = lax.qr(lax.add(x, constant(x, [3, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0], [4, 3])));
+      return lax.concatenate([q, rr], 0);
+    },
+    args: (r) => [normal(r, [4, 3])],
+    order: 2,
+  },
+  {
+    name: "qr (3×3 complete)",
+    fn: (x) => {
+      const [q, rr] = lax.qr(shifted(x), { fullMatrices: true });
+      return lax.concatenate([q, rr], 0);
+    },
+    args: (r) => [normal(r, [3, 3])],
+    order: 2,
+  },
+  {
+    // Eigenvectors are defined up to sign: the row returns w, v∘v and V diag(w²) Vᵀ, which do not depend on
+    // it. The diagonal 3·[1, 2, 3, 4] keeps the eigenvalues apart.
+    name: "eigh (w, v∘v and V diag(w²) Vᵀ of a symmetric matrix with separated eigenvalues)",
+    fn: (x) => {
+      const a = lax.add(lax.mul(lax.add(x, tr(x)), c(x, 0.3)), diagonal(x, [3, 6, 9, 12]));
+      return eighParts(lax.eigh(a));
+    },
+    args: (r) => [normal(r, [4, 4])],
+    order: 2,
+  },
+  {
+    name: "eigh (upper triangle)",
+    fn: (x) =>
+      eighParts(
+        lax.eigh(lax.add(lax.mul(lax.add(x, tr(x)), c(x, 0.25)), diagonal(x, [2, 5, 8])), { lower: false }),
+      ),
+    args: (r) => [normal(r, [3, 3])],
+    order: 2,
+  },
+  {
+    // Singular vectors are defined up to a common sign per pair: s, u∘u and U diag(s³) Vh do not depend on it.
+    name: "svd (4×3 thin: s, u∘u and U diag(s³) Vh)",
+    fn: (x) =>
+      svdParts(
+        lax.svd(lax.add(lax.mul(x, c(x, 0.2)), constant(x, [3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0], [4, 3]))),
+      ),
+    args: (r) => [normal(r, [4, 3])],
+    order: 2,
+  },
+  {
+    name: "svd (3×4 thin, wide)",
+    fn: (x) =>
+      svdParts(
+        lax.svd(lax.add(lax.mul(x, c(x, 0.2)), constant(x, [3, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0], [3, 4]))),
+      ),
+    args: (r) => [normal(r, [3, 4])],
+    order: 2,
+  },
+  {
+    name: "svd (singular values only)",
+    fn: (x) =>
+      lax.svd(lax.add(lax.mul(x, c(x, 0.2)), constant(x, [3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0], [4, 3])), {
+        computeUv: false,
+      })[0],
+    args: (r) => [normal(r, [4, 3])],
+    order: 2,
+  },
+];
+
 /** Every row: primitives first, then composite ops. */
 export const opTable: readonly OpRow[] = [
   ...unaryPrims,
@@ -428,5 +589,6 @@ export const opTable: readonly OpRow[] = [
   ...callPrims,
   ...controlPrims,
   ...loopPrims,
+  ...linalgPrims,
   ...composites,
 ];

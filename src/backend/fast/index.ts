@@ -194,6 +194,7 @@ export function padRead(shape: Shape, lo: readonly number[]) {
 }
 
 /** The fast backend (generated JS loops, WebAssembly SIMD matrix products). */
-export const fastBackend: Backend = { name: "fast", kernels };
+/** The fast backend (generated JS loops, WebAssembly SIMD matrix products); decompositions as the reference's. */
+export const fastBackend: Backend = { name: "fast", kernels, multiKernels: referenceBackend.multiKernels };
 
 export type { PrimParams };

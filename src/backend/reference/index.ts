@@ -5,9 +5,17 @@ import { fmtShape, ValueError } from "../../core/errors.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { ConcreteTensor } from "../../core/tensor.js";
 import { binaryTable, compareTable } from "../../primitives/binary.js";
+import {
+  choleskyData,
+  eighData,
+  luData,
+  qrData,
+  svdData,
+  triangularSolveData,
+} from "../../primitives/linalg-kernels.js";
 import { threefryData } from "../../primitives/random.js";
 import { unaryTable } from "../../primitives/unary.js";
-import type { Backend, Kernel, KernelOf, KernelTable } from "../backend.js";
+import type { Backend, Kernel, KernelOf, KernelTable, MultiKernelTable } from "../backend.js";
 
 /** Strides of `inShape` read at the positions of `outShape` (right-aligned; 0 where broadcast). */
 function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
@@ -355,6 +363,18 @@ const kernels: KernelTable = {
   },
   threefry2x32: ([key, count], _p, out) =>
     threefryData(key!.data, key!.aval.shape, count!.data, count!.aval.shape, out.shape),
+  cholesky: ([a], _p, out) => choleskyData(a!.data, a!.aval.shape, out.dtype),
+  triangular_solve: ([a, b], p, out) =>
+    triangularSolveData(a!.data, a!.aval.shape, b!.data, b!.aval.shape, p, out.dtype),
 };
 
-export const referenceBackend: Backend = { name: "reference", kernels };
+/** The kernels of the multi-output primitives without programs: the decompositions, in float64. */
+const multiKernels: MultiKernelTable = {
+  lu: ([a]) => luData(a!.data, a!.aval.shape, a!.aval.dtype),
+  qr: ([a], { fullMatrices }) => qrData(a!.data, a!.aval.shape, fullMatrices, a!.aval.dtype),
+  eigh: ([a], { lower }) => eighData(a!.data, a!.aval.shape, lower, a!.aval.dtype),
+  svd: ([a], { fullMatrices, computeUv }) =>
+    svdData(a!.data, a!.aval.shape, fullMatrices, computeUv, a!.aval.dtype),
+};
+
+export const referenceBackend: Backend = { name: "reference", kernels, multiKernels };
