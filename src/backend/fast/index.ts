@@ -20,6 +20,7 @@ import {
 } from "../fusion.js";
 import { referenceBackend } from "../reference/index.js";
 import { canGenerateCode, compileFused } from "./codegen.js";
+import { cholesky, lu, triangularSolve } from "./linalg.js";
 import { dotGeneralData } from "./matmul.js";
 
 /** Strides of `inShape` read at the positions of `outShape` (right-aligned; 0 where broadcast). */
@@ -193,8 +194,14 @@ export function padRead(shape: Shape, lo: readonly number[]) {
   };
 }
 
-/** The fast backend (generated JS loops, WebAssembly SIMD matrix products). */
-/** The fast backend (generated JS loops, WebAssembly SIMD matrix products); decompositions as the reference's. */
-export const fastBackend: Backend = { name: "fast", kernels, multiKernels: referenceBackend.multiKernels };
+/**
+ * The fast backend (generated JS loops, WebAssembly SIMD matrix products); Cholesky, triangular solves and
+ * LU through the native addon where it is loaded, the other decompositions as the reference's.
+ */
+export const fastBackend: Backend = {
+  name: "fast",
+  kernels: { ...kernels, cholesky, triangular_solve: triangularSolve },
+  multiKernels: { ...referenceBackend.multiKernels, lu },
+};
 
 export type { PrimParams };
