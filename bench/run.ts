@@ -329,7 +329,9 @@ function printReport(columns: Column[]) {
   }
   // The MNIST MLP of examples/mnist-mlp.ts is B3's model (784-256-128-10, ReLU, batch 128): one epoch over
   // the 8,000 training digits is 63 such steps, timed above for every library in this same run.
-  const b3 = records.filter((r) => r.workload === "B3" && r.unit === "ms" && r.value !== null);
+  const b3 = records.filter(
+    (r) => r.workload === "B3" && r.size === "128" && r.unit === "ms" && r.value !== null,
+  );
   if (b3.length > 0) {
     const epoch = b3.map(
       (r) => `${r.library}${r.mode === "jit" ? " jit" : ""} ${fmt((r.value! * 63) / 1000)} s`,
@@ -359,6 +361,20 @@ function printReport(columns: Column[]) {
     if (k1 && k10)
       out(`B7 growth from k=1 to k=10, nabla ${mode}: ${fmt(k10 / k1)}× (${fmt(k1)} → ${fmt(k10)} ms).`);
   }
+  const b3Step = (size: string) =>
+    records.find(
+      (r) =>
+        r.library === "nabla" &&
+        r.mode === "jit" &&
+        r.workload === "B3" &&
+        r.size === size &&
+        r.unit === "ms",
+    )?.value;
+  const [plainStep, dropoutStep] = [b3Step("128"), b3Step("128-dropout")];
+  if (plainStep && dropoutStep)
+    out(
+      `B3 with Dropout(0.1), nabla jit: ${fmt(dropoutStep / plainStep)}× the plain step (${fmt(plainStep)} → ${fmt(dropoutStep)} ms).`,
+    );
   const compile = (T: number) =>
     records.find((r) => r.library === "nabla" && r.workload === "B9" && r.size === `compile-T${T}`);
   const [c10, c1000] = [compile(10), compile(1000)];

@@ -21,7 +21,7 @@ export interface Column {
 const LABEL: Record<Workload, (size: string) => string> = {
   B1: (s) => `B1 matmul ${s}×${s}`,
   B2: () => "B2 tanh(x)·exp(−x²), 1e6",
-  B3: () => "B3 MLP train step, b=128",
+  B3: (s) => (s === "128-dropout" ? "B3 MLP train step, b=128, Dropout(0.1)" : "B3 MLP train step, b=128"),
   B4: () => "B4 Rosenbrock ∇, n=1e6",
   B5: (s) => `B5 Hessian n=${s}`,
   B6: (s) => `B6 3rd-order tensor n=${s}`,

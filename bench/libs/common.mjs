@@ -20,7 +20,8 @@ export function sizesOf(workload, quick, library) {
     case "B4":
       return ["1e6"];
     case "B3":
-      return ["128"];
+      // "128-dropout": the same step with Dropout after each hidden layer (nabla only, jit only).
+      return library === undefined || library === "nabla" ? ["128", "128-dropout"] : ["128"];
     case "B5":
       return quick ? ["100"] : ["100", "300"];
     case "B6":
@@ -52,6 +53,7 @@ export const B10_N = [64, 256, 1024];
 export function modesOf(workload, size, modes) {
   if (workload === "B1" || workload === "B10") return modes.filter((m) => m === "eager");
   if (workload === "B9" && size !== "T100") return modes.filter((m) => m === "jit");
+  if (workload === "B3" && size === "128-dropout") return modes.filter((m) => m === "jit");
   return modes;
 }
 

@@ -88,7 +88,8 @@ await each("B2", async (_size, mode, t) => {
 });
 
 // B3: one SGD step of the MLP 784-256-128-10; every output (loss and six parameters) is read back.
-await each("B3", async (_size, mode, t) => {
+await each("B3", async (size, mode, t) => {
+  const dropout = size === "128-dropout";
   const d = inputs.mlp();
   const X = tensor(d.X, [d.B, 784]);
   const Y = tensor(d.Y, [d.B, 10]);
@@ -97,28 +98,37 @@ await each("B3", async (_size, mode, t) => {
     const l = Number(k[1]);
     shapes[k] = k[0] === "W" ? [d.sizes[l]!, d.sizes[l + 1]!] : [d.sizes[l + 1]!];
   });
-  const loss = (p: Params, x: nb.Tensor, y: nb.Tensor) => {
-    const h1 = nb.relu(nb.add(nb.matmul(x, p.W0!), p.b0!));
-    const h2 = nb.relu(nb.add(nb.matmul(h1, p.W1!), p.b1!));
+  // Inverted dropout, as nn.Dropout(0.1) applies it: a fresh mask each step from the step's key.
+  const drop = (h: nb.Tensor, key: nb.Tensor | undefined) =>
+    key === undefined ? h : nb.where(nb.random.bernoulli(key, 0.9, h.shape), nb.div(h, 0.9), 0);
+  const loss = (p: Params, x: nb.Tensor, y: nb.Tensor, key?: nb.Tensor) => {
+    const [k1, k2] = key === undefined ? [undefined, undefined] : nb.random.split(key);
+    const h1 = drop(nb.relu(nb.add(nb.matmul(x, p.W0!), p.b0!)), k1);
+    const h2 = drop(nb.relu(nb.add(nb.matmul(h1, p.W1!), p.b1!)), k2);
     const logits = nb.add(nb.matmul(h2, p.W2!), p.b2!);
     return nb.div(nb.neg(nb.sum(nb.mul(nb.logSoftmax(logits, -1), y))), d.B);
   };
-  const step = wrap((p: Params, x: nb.Tensor, y: nb.Tensor): [nb.Tensor, Params] => {
-    const [l, g] = nb.valueAndGrad(loss)(p, x, y);
+  const step = wrap((p: Params, x: nb.Tensor, y: nb.Tensor, key?: nb.Tensor): [nb.Tensor, Params] => {
+    const [l, g] = nb.valueAndGrad(loss)(p, x, y, key);
     const next: Params = {};
     for (const k of PARAM_NAMES) next[k] = nb.sub(p[k]!, nb.mul(g[k] as nb.Tensor, d.lr));
     return [l as nb.Tensor, next];
   }, mode);
   let params: Params = {};
   for (const k of PARAM_NAMES) params[k] = tensor(d.params[k]!, shapes[k]!);
+  let stepCount = 0;
+  const base = nb.random.key(0);
   const m = await measure(() => {
-    const [l, next] = step(params, X, Y);
+    const [l, next] = dropout ? step(params, X, Y, nb.random.foldIn(base, stepCount++)) : step(params, X, Y);
     params = next;
     const values: Record<string, Float32Array> = {};
     for (const k of PARAM_NAMES) values[k] = data(next[k]!);
     return { loss: l.item(), values };
   }, t);
-  const extra = { ...firstMs(m, mode), ...checkFields(checkMlpStep(m.first.loss, m.first.values, d)) };
+  // The masks make the dropout step's numbers its own: only the plain step is checked against the reference.
+  const extra = dropout
+    ? { ...firstMs(m, mode), note: "Dropout(0.1) after both hidden layers, masks from foldIn(key, step)" }
+    : { ...firstMs(m, mode), ...checkFields(checkMlpStep(m.first.loss, m.first.values, d)) };
   return [timeRec(m, extra), { value: 1000 / m.ms, unit: "steps/s", ...stats(m), ...extra }];
 });
 
