@@ -791,13 +791,21 @@ def grads():
 # ----------------------------------------------------------------------------- options (rtol, tol, rcond)
 def options():
     out = {"pinv": [], "matrixRank": [], "lstsq": []}
-    for (m, n), c in (((6, 6), 1e8), ((6, 4), 1e8), ((4, 6), 1e6)):
+    for (m, n), c in (((6, 6), 1e8), ((6, 4), 1e8), ((4, 6), 1e7)):
         a = with_cond(m, n, c)
-        for rtol in (1e-4, 1e-7, 1e-10):
+        sv = np.linalg.svd(a, compute_uv=False)
+
+        def clear(cut):
+            # No singular value within a factor 2 of the cut-off: rank decisions are not ties.
+            return all(abs(np.log(x / (cut * sv[0]))) > np.log(2) for x in sv)
+
+        for rtol in (1e-4, 1e-6, 1e-10):
+            assert clear(rtol)
             out["pinv"].append({"cond": cond2(a), "a": tolist(a), "rtol": rtol, "pinv": tolist(np.linalg.pinv(a, rtol=rtol))})
             out["matrixRank"].append({"cond": cond2(a), "a": tolist(a), "rtol": rtol, "rank": int(np.linalg.matrix_rank(a, rtol=rtol))})
         b = rng.standard_normal((m, 2))
-        for rcond in (1e-4, 1e-7):
+        for rcond in (1e-4, 1e-6):
+            assert clear(rcond)
             x, res, rank, sv = np.linalg.lstsq(a, b, rcond=rcond)
             out["lstsq"].append({"cond": cond2(a), "a": tolist(a), "b": tolist(b), "rcond": rcond, "solution": tolist(x),
                                  "residuals": tolist(res), "rank": int(rank), "singularValues": tolist(sv)})

@@ -163,3 +163,57 @@ describe.skipIf(!linalg)("a long batch [257, 5, 5]: every matrix handled, none m
     }
   });
 });
+
+describe.skipIf(!linalg)(
+  "vmap of two-argument functions with one argument unbatched (inAxes [0, null] and [null, 0])",
+  () => {
+    const L = la();
+    const gen = B.aGeneral[0]!;
+    const spdm = B.aSpd[0]!;
+    const rhs = B.b[0]!; // three [4, 2]
+    const fs: [string, Mat[], (a: nb.Tensor, b: nb.Tensor) => nb.Tensor][] = [
+      ["solve", gen, (a, b) => L.solve(a, b)],
+      ["triangularSolve", spdm, (a, b) => L.triangularSolve(L.cholesky(a), b)],
+      [
+        "triangularSolve right transposed",
+        spdm,
+        (a, b) => L.triangularSolve(L.cholesky(a), nb.transpose(b), { leftSide: false, transposeA: true }),
+      ],
+      ["choSolve", spdm, (a, b) => L.choSolve(L.cholesky(a), b)],
+      ["luSolve", gen, (a, b) => L.luSolve(L.lu(a), b)],
+      ["luSolve transpose", gen, (a, b) => L.luSolve(L.lu(a), b, { transpose: true })],
+      ["lstsq", gen, (a, b) => L.lstsq(a, b).solution],
+    ];
+    for (const [name, as, f] of fs)
+      it(name, () => {
+        const aBatched = nb.vmap(f, { inAxes: [0, null] })(f64(as), f64(rhs[0]!)) as nb.Tensor;
+        within(
+          "a batched",
+          relErr(
+            aBatched.toArray(),
+            as.map((a) => f(f64(a), f64(rhs[0]!)).toArray()),
+          ),
+          1e-12,
+        );
+        const bBatched = nb.vmap(f, { inAxes: [null, 0] })(f64(as[1]!), f64(rhs)) as nb.Tensor;
+        within(
+          "b batched",
+          relErr(
+            bBatched.toArray(),
+            rhs.map((b) => f(f64(as[1]!), f64(b)).toArray()),
+          ),
+          1e-12,
+        );
+        const g = nb.vmap(
+          nb.grad((a: nb.Tensor, b: nb.Tensor) => nb.sum(f(a, b))),
+          { inAxes: [null, 0] },
+        )(f64(as[1]!), f64(rhs)) as nb.Tensor;
+        const loop = rhs.map((b) =>
+          nb
+            .grad((a: nb.Tensor) => nb.sum(f(a, f64(b))))(f64(as[1]!))
+            .toArray(),
+        );
+        within("grad, b batched", relErr(g.toArray(), loop), 1e-12);
+      });
+  },
+);

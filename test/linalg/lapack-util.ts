@@ -139,8 +139,6 @@ export function relErr(got: unknown, ref: unknown): number {
 export const sym = (a: Mat): Mat => a.map((r, i) => r.map((v, j) => 0.5 * (v + a[j]![i]!)));
 export const tril = (a: Mat, k = 0): Mat => a.map((r, i) => r.map((v, j) => (j - i <= k ? v : 0)));
 export const triu = (a: Mat, k = 0): Mat => a.map((r, i) => r.map((v, j) => (j - i >= k ? v : 0)));
-/** Largest singular value estimate from the stored spectrum or a Frobenius bound. */
-export const norm2Bound = (a: Mat) => fro(a);
 
 /** Asserts `err ≤ tol` with a message naming the quantity, so a failure reads as a measurement. */
 export function within(what: string, err: number, tol: number) {

@@ -229,6 +229,19 @@ for (const backend of BACKENDS)
           within("Q vs LAPACK (orgqr)", relErr(Q, c.qComplete), fwdTol(Math.max(m, n), c.cond));
         });
       });
+      it("an upper-triangular input gives Q = I and R = A, signs kept (geqrf's τ = 0 when a column is done)", () => {
+        const a = [
+          [-2, 1, 3],
+          [0, 5, -1],
+          [0, 0, -4],
+        ];
+        const { q, r } = la().qr(f64(a));
+        expect(relErr(mat(q), eye(3))).toBe(0);
+        expect(relErr(mat(r), a)).toBe(0);
+        const tall = la().qr(f64([...a, [0, 0, 0]]));
+        expect(relErr(mat(tall.q), [...eye(3), [0, 0, 0]])).toBe(0);
+        expect(relErr(mat(tall.r), a)).toBe(0);
+      });
       it("float32", () => {
         for (const c of D.qr.filter((c) => c.kind === "well")) {
           const [m, n] = shapeOf(c.a);
