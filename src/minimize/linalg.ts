@@ -66,7 +66,8 @@ export function symmetrize(A: Float64Array, n: number): Float64Array {
 /**
  * The lower Cholesky factor L (A = LLᵀ) of A + shift·I, or null when that matrix is not positive definite
  * (or has non-finite entries). Reads only the lower triangle of A. nb.linalg.cholesky refuses such a matrix
- * with a ValueError (the values exist here: the optimizers run eagerly), which is the "null" case.
+ * with a ValueError (the values exist here: the optimizers run eagerly), which is the "null" case; a factor
+ * with a NaN or non-positive diagonal (what the primitive gives where it cannot check) is null too.
  */
 export function cholesky(A: Float64Array, n: number, shift = 0): Float64Array | null {
   let M = A;
@@ -74,12 +75,16 @@ export function cholesky(A: Float64Array, n: number, shift = 0): Float64Array | 
     M = A.slice();
     for (let i = 0; i < n; i++) M[i * n + i]! += shift;
   }
+  let L: Float64Array;
   try {
-    return valuesOf(factorCholesky(f64(M, [n, n])));
+    L = valuesOf(factorCholesky(f64(M, [n, n])));
   } catch (e) {
     if (e instanceof ValueError) return null;
     throw e;
   }
+  // Where the check cannot run (values not readable when the factor is made) a failed factor is NaN.
+  for (let i = 0; i < n; i++) if (!(L[i * n + i]! > 0) || !Number.isFinite(L[i * n + i]!)) return null;
+  return L;
 }
 
 /** Solves LLᵀx = b given the Cholesky factor L (nb.linalg.choSolve: two triangular solves). */
