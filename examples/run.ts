@@ -21,6 +21,10 @@ const examples: [name: string, description: string][] = [
   ["gan-2d", "a GAN learning a ring of 8 Gaussians, with a picture of real vs generated samples"],
   ["optimizers", "GD, SGD, momentum, RMSProp and Adam on one problem: loss curves on one chart"],
   ["optimizers-curvature", "Newton-type vs first-order optimizers on Rosenbrock: table and contour plot"],
+  [
+    "gp-regression",
+    "Gaussian-process regression on Mauna Loa CO₂: hyperparameters by nb.linalg + nb.grad, Laplace error bars",
+  ],
 ];
 
 const available = examples.filter(([name]) => existsSync(join(here, `${name}.ts`)));

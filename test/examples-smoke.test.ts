@@ -178,6 +178,20 @@ describe.concurrent("examples (--quick)", () => {
   );
 
   it(
+    "gp-regression: a GP on Mauna Loa CO₂ beats a linear trend on the held-out months, with Laplace error bars",
+    async () => {
+      const r = await quickRun("gp-regression");
+      expect(r.metric).toBe("rmse");
+      const m = /linear trend ([\d.]+), quadratic trend ([\d.]+), GP ([\d.]+) ppm/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(r.value).toBeLessThan(Number(m![1]));
+      expect(r.stdout).toMatch(/σ noise \(ppm\) +[\d.]+ +-?[\d.]+ ± [\d.]+/);
+      expect(r.files).toContain("gp-regression.png");
+    },
+    TIMEOUT,
+  );
+
+  it(
     "tour runs",
     async () => {
       const r = await runExample(["tour", "--quick"]);

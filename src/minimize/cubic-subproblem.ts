@@ -109,7 +109,7 @@ export function solveCubicEigen(eig: SymmetricEigen, g: Float64Array, sigma: num
 
 /**
  * The global minimizer of m(s) = gᵀs + ½sᵀHs + (σ/3)‖s‖³ for a dense symmetric H (row-major n×n, n small),
- * by its Jacobi eigendecomposition and the secular equation; indefinite H and the hard case included.
+ * by its eigendecomposition (nb.linalg.eigh) and the secular equation; indefinite H and the hard case included.
  * @example
  * ```ts
  * // H = diag(−1, 2), g ⟂ the negative-curvature direction: the hard case, μ = 1 and s has an e₁ component.

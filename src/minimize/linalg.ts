@@ -1,4 +1,18 @@
-// Small dense linear algebra on row-major Float64Arrays: Cholesky (plain and shifted), LU, Jacobi eigensolver.
+// Small dense linear algebra on row-major Float64Arrays for the optimizers: vector helpers, and Cholesky
+// (plain and shifted), LU solves and the symmetric eigendecomposition as thin wrappers over nb.linalg.
+import { ValueError } from "../core/errors.js";
+import { ConcreteTensor, type Tensor } from "../core/tensor.js";
+import { choSolve, eigh, cholesky as factorCholesky, solve } from "../linalg/index.js";
+
+/** A row-major n×n (or length-n) Float64Array as a float64 tensor, without a copy. */
+const f64 = (data: Float64Array, shape: number[]): Tensor =>
+  new ConcreteTensor(data, { shape, dtype: "float64", weak: false });
+
+/** A tensor's values as a Float64Array. */
+const valuesOf = (t: Tensor): Float64Array => {
+  const c = t.concrete();
+  return c.data instanceof Float64Array ? c.data : Float64Array.from(c.data);
+};
 
 /** Euclidean inner product. */
 export function dot(a: Float64Array, b: Float64Array): number {
@@ -49,40 +63,34 @@ export function symmetrize(A: Float64Array, n: number): Float64Array {
   return S;
 }
 
-/** The lower Cholesky factor L (A = LLᵀ) of A + shift·I, or null when that matrix is not positive definite. */
+/**
+ * The lower Cholesky factor L (A = LLᵀ) of A + shift·I, or null when that matrix is not positive definite
+ * (or has non-finite entries). Reads only the lower triangle of A. nb.linalg.cholesky refuses such a matrix
+ * with a ValueError (the values exist here: the optimizers run eagerly), which is the "null" case; a factor
+ * with a NaN or non-positive diagonal (what the primitive gives where it cannot check) is null too.
+ */
 export function cholesky(A: Float64Array, n: number, shift = 0): Float64Array | null {
-  const L = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = A[j * n + j]! + shift;
-    for (let k = 0; k < j; k++) d -= L[j * n + k]! ** 2;
-    if (!(d > 0) || !Number.isFinite(d)) return null;
-    const ljj = Math.sqrt(d);
-    L[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = A[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= L[i * n + k]! * L[j * n + k]!;
-      L[i * n + j] = s / ljj;
-    }
+  let M = A;
+  if (shift !== 0) {
+    M = A.slice();
+    for (let i = 0; i < n; i++) M[i * n + i]! += shift;
   }
+  let L: Float64Array;
+  try {
+    L = valuesOf(factorCholesky(f64(M, [n, n])));
+  } catch (e) {
+    if (e instanceof ValueError) return null;
+    throw e;
+  }
+  // Where the check cannot run (values not readable when the factor is made) a failed factor is NaN.
+  for (let i = 0; i < n; i++) if (!(L[i * n + i]! > 0) || !Number.isFinite(L[i * n + i]!)) return null;
   return L;
 }
 
-/** Solves LLᵀx = b given the Cholesky factor L. */
+/** Solves LLᵀx = b given the Cholesky factor L (nb.linalg.choSolve: two triangular solves). */
 export function choleskySolve(L: Float64Array, b: Float64Array): Float64Array {
   const n = b.length;
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= L[i * n + k]! * y[k]!;
-    y[i] = s / L[i * n + i]!;
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let k = i + 1; k < n; k++) s -= L[k * n + i]! * x[k]!;
-    x[i] = s / L[i * n + i]!;
-  }
-  return x;
+  return valuesOf(choSolve(f64(L, [n, n]), f64(b, [n])));
 }
 
 /**
@@ -107,35 +115,15 @@ export function shiftedCholesky(A: Float64Array, n: number): { L: Float64Array; 
   throw new Error("shiftedCholesky: the matrix has non-finite entries");
 }
 
-/** Solves Ax = b by LU with partial pivoting; null when A is singular to working precision. */
+/** Solves Ax = b by LU with partial pivoting (nb.linalg.solve); null when A is singular to working precision. */
 export function luSolve(A: Float64Array, b: Float64Array): Float64Array | null {
   const n = b.length;
-  const M = A.slice();
-  const x = b.slice();
-  let size = 0;
-  for (const v of M) size = Math.max(size, Math.abs(v));
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r * n + c]!) > Math.abs(M[p * n + c]!)) p = r;
-    const pivot = M[p * n + c]!;
-    if (!(Math.abs(pivot) > 1e-14 * size)) return null;
-    if (p !== c) {
-      for (let k = 0; k < n; k++) [M[c * n + k], M[p * n + k]] = [M[p * n + k]!, M[c * n + k]!];
-      [x[c], x[p]] = [x[p]!, x[c]!];
-    }
-    for (let r = c + 1; r < n; r++) {
-      const m = M[r * n + c]! / pivot;
-      if (m === 0) continue;
-      for (let k = c; k < n; k++) M[r * n + k]! -= m * M[c * n + k]!;
-      x[r]! -= m * x[c]!;
-    }
+  try {
+    return valuesOf(solve(f64(A, [n, n]), f64(b, [n])));
+  } catch (e) {
+    if (e instanceof ValueError) return null;
+    throw e;
   }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r]!;
-    for (let k = r + 1; k < n; k++) s -= M[r * n + k]! * x[k]!;
-    x[r] = s / M[r * n + r]!;
-  }
-  return x;
 }
 
 /** Eigenvalues in ascending order and the matching unit eigenvectors (`vectors[k]` is the k-th). */
@@ -144,55 +132,13 @@ export interface SymmetricEigen {
   vectors: Float64Array[];
 }
 
-/**
- * Eigendecomposition of a symmetric n×n matrix by cyclic Jacobi rotations: slow (O(n³) per sweep) but
- * accurate to working precision even for tiny eigenvalues, which is what the cubic subproblem needs.
- */
+/** Eigendecomposition of a symmetric n×n matrix (symmetrized first) by nb.linalg.eigh. */
 export function symmetricEigen(A: Float64Array, n: number): SymmetricEigen {
-  const a = symmetrize(A, n);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let total = 0;
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) {
-        const sq = a[i * n + j]! ** 2;
-        total += sq;
-        if (i !== j) off += sq;
-      }
-    if (off <= 1e-30 * total || off === 0) break;
-    for (let p = 0; p < n - 1; p++)
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q]!;
-        if (apq === 0) continue;
-        // The rotation angle that zeroes a[p][q]: t = tan θ, the smaller root of t² + 2τt − 1 = 0.
-        const tau = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
-        const t = Math.sign(tau || 1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
-        const c = 1 / Math.sqrt(1 + t * t);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p]!;
-          const akq = a[k * n + q]!;
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k]!;
-          const aqk = a[q * n + k]!;
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p]!;
-          const vkq = v[k * n + q]!;
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i * n + i]! - a[j * n + j]!);
-  const values = Float64Array.from(order, (i) => a[i * n + i]!);
-  const vectors = order.map((j) => Float64Array.from({ length: n }, (_, k) => v[k * n + j]!));
-  return { values, vectors };
+  const { eigenvalues, eigenvectors } = eigh(f64(symmetrize(A, n), [n, n]));
+  const values = valuesOf(eigenvalues);
+  const v = valuesOf(eigenvectors);
+  const vectors = Array.from({ length: n }, (_, k) =>
+    Float64Array.from({ length: n }, (_, i) => v[i * n + k]!),
+  );
+  return { values: Float64Array.from(values), vectors };
 }

@@ -131,7 +131,7 @@ export function minimize<T>(
   const maxIter = options.maxIter ?? DEFAULT_MAX_ITER[method];
   const stepTol = options.stepTol ?? 1e-14;
   const recordX = options.recordX ?? objective.n <= 1000;
-  // Cubic's dense solver takes a Jacobi eigendecomposition per iteration (≈1 s at n = 200): CG/Lanczos beyond 100.
+  // Cubic's dense solver takes an eigendecomposition (nb.linalg.eigh) per iteration: CG/Lanczos beyond 100.
   const solver = options.solver ?? (objective.n <= (method === "cubic" ? 100 : 500) ? "dense" : "cg");
   const stepper = STEPPERS[method]({ objective, options, solver, tol });
 
