@@ -25,7 +25,7 @@ import {
   sameDtype,
   toFront,
 } from "./rule-helpers.js";
-import { binom, full, Series, type Term } from "./series.js";
+import { binom, full, once, Series, type Term } from "./series.js";
 import type { JetRule } from "./series-rules.js";
 import { isLin } from "./unbroadcast.js";
 
@@ -334,39 +334,91 @@ function columnIndex(m: number): ConcreteTensor {
 }
 
 /**
+ * The pieces of lu's derivative at the factors `outs` of a [..., m, n]: the permutation matrix P, the unit
+ * lower L (m×m, padded with the identity), the upper U (n×n, padded likewise) and the map from R = P ȧ (or
+ * any m×n right-hand side) to the packed tangent L̇ + U̇ = L·tril(X, −1) + triu(X)·U, X = L⁻¹ R U⁻¹: the
+ * unique strictly lower L̇ (m×k) and upper U̇ (k×n) with L̇ U + L U̇ = R.
+ */
+function luParts(a: T, outs: T[]) {
+  const [lu, , perm] = outs;
+  const { lead, m, n, k } = dims(a.aval);
+  const z = lead.map(() => 0);
+  const dtype = a.aval.dtype;
+  // P[i][j] = (perm[i] = j): a one-hot matrix, so each batch member has its own permutation.
+  const p = lax.convert(lax.eq(spread(perm!, m, false), columnIndex(m)), dtype);
+  const lk = tril(lax.slice(lu!, [...z, 0, 0], [...lead, m, k]), -1);
+  const l = lax.add(lax.pad(lk, [...z, 0, 0], [...z, 0, m - k]), eye(a, m));
+  const uk = triu(lax.slice(lu!, [...z, 0, 0], [...lead, k, n]));
+  const u = lax.add(
+    lax.pad(uk, [...z, 0, 0], [...z, n - k, 0]),
+    constMatrix(a, n, n, (i, j) => (i === j && i >= k ? 1 : 0)),
+  );
+  const tangent = (r: T): T => {
+    const la = lax.triangularSolve(l, r, {
+      leftSide: true,
+      lower: true,
+      transposeA: false,
+      unitDiagonal: true,
+    });
+    const lau = lax.triangularSolve(u, la, {
+      leftSide: false,
+      lower: false,
+      transposeA: false,
+      unitDiagonal: false,
+    });
+    return lax.add(matmul(l, tril(lau, -1)), matmul(triu(lau), u));
+  };
+  return { p, tangent };
+}
+
+/**
  * JAX's lu_jvp: with P ȧ the tangent's rows in pivot order, L (m×m, unit, padded with the identity) and U
  * (n×n, padded likewise), X = L⁻¹ P ȧ U⁻¹ and the factors' tangent is L·tril(X, −1) + triu(X)·U.
  */
 function luJvp([a]: T[], [da]: Tan[]): [T[], Tan[]] {
   const outs = lax.lu(a!);
   if (da === null) return [outs, none(outs)];
-  const [lu, , perm] = outs;
-  const { lead, m, n, k } = dims(a!.aval);
+  const { p, tangent } = luParts(a!, outs);
+  return [outs, [tangent(matmul(p, da)), null, null]];
+}
+
+/**
+ * lu's Taylor series with the pivots fixed: P A_k = Σ_j C(k, j) L_j U_{k−j}, so term k of the packed factors
+ * is the JVP's tangent for R_k = P A_k − Σ_{0<j<k} C(k, j) L_j U_{k−j} (L_j the strictly lower m×min(m, n)
+ * part of term j, U_j its upper min(m, n)×n part): one solve pair and k + 1 products per term instead of the
+ * 2^order evaluations of nested forward mode.
+ */
+function luSeries([a]: T[], [u]: (Series | null)[], _p: NoParams, order: number): [T[], (Series | null)[]] {
+  const outs = lax.lu(a!);
+  if (u === null || u === undefined || u.isConstant) return [outs, none(outs)];
+  const lu = outs[0]!;
+  const { lead, m, n, k: mn } = dims(a!.aval);
   const z = lead.map(() => 0);
-  const dtype = a!.aval.dtype;
-  // P[i][j] = (perm[i] = j): a one-hot matrix, so each batch member has its own permutation.
-  const p = lax.convert(lax.eq(spread(perm, m, false), columnIndex(m)), dtype);
-  const x = matmul(p, da);
-  const lk = tril(lax.slice(lu, [...z, 0, 0], [...lead, m, k]), -1);
-  const l = lax.add(lax.pad(lk, [...z, 0, 0], [...z, 0, m - k]), eye(a!, m));
-  const uk = triu(lax.slice(lu, [...z, 0, 0], [...lead, k, n]));
-  const u = lax.add(
-    lax.pad(uk, [...z, 0, 0], [...z, n - k, 0]),
-    constMatrix(a!, n, n, (i, j) => (i === j && i >= k ? 1 : 0)),
-  );
-  const la = lax.triangularSolve(l, x, {
-    leftSide: true,
-    lower: true,
-    transposeA: false,
-    unitDiagonal: true,
+  const parts = once(() => luParts(a!, outs));
+  const lower = (t: T) => tril(n === mn ? t : lax.slice(t, [...z, 0, 0], [...lead, m, mn]), -1);
+  const upper = (t: T) => triu(m === mn ? t : lax.slice(t, [...z, 0, 0], [...lead, mn, n]));
+  const s: Series = Series.sequential(order, lu.aval, lu, (k) => {
+    const ak = u.term(k);
+    const { p, tangent } = parts();
+    let r: Tan = ak && matmul(p, full(ak, a!.aval));
+    for (let j = 1; j < k; j++) {
+      const lj = s.term(j);
+      const ukj = s.term(k - j);
+      if (lj && ukj)
+        r = subT(r, scale(matmul(lower(full(lj, lu.aval)), upper(full(ukj, lu.aval))), binom(k, j)));
+    }
+    return r && tangent(r);
   });
-  const lau = lax.triangularSolve(u, la, {
-    leftSide: false,
-    lower: false,
-    transposeA: false,
-    unitDiagonal: false,
-  });
-  return [outs, [lax.add(matmul(l, tril(lau, -1)), matmul(triu(lau), u)), null, null]];
+  return [outs, [s, null, null]];
+}
+
+/** The QR factorizations with a derivative here: reduced with m ≥ n, complete only when square. */
+function qrDifferentiable(a: Aval, fullMatrices: boolean): void {
+  const { m, n } = dims(a);
+  if (m < n || (fullMatrices && m !== n))
+    throw new ValueError(
+      `qr: the derivative is defined here for the reduced QR of a matrix with m ≥ n (and the complete QR of a square one), got shape ${fmtShape(a.shape)} with fullMatrices ${fullMatrices}; differentiate the reduced QR (fullMatrices: false) of the matrix, or of its transpose when it is wide`,
+    );
 }
 
 /**
@@ -376,11 +428,7 @@ function luJvp([a]: T[], [da]: Tan[]): [T[], Tan[]] {
 function qrJvp([a]: T[], [da]: Tan[], { fullMatrices }: MultiPrimParams["qr"]): [T[], Tan[]] {
   const outs = lax.qr(a!, { fullMatrices });
   if (da === null) return [outs, none(outs)];
-  const { m, n } = dims(a!.aval);
-  if (m < n || (fullMatrices && m !== n))
-    throw new ValueError(
-      `qr: the derivative is defined here for the reduced QR of a matrix with m ≥ n (and the complete QR of a square one), got shape ${fmtShape(a!.aval.shape)} with fullMatrices ${fullMatrices}; differentiate the reduced QR (fullMatrices: false) of the matrix, or of its transpose when it is wide`,
-    );
+  qrDifferentiable(a!.aval, fullMatrices);
   const [q, r] = outs;
   const dxRinv = lax.triangularSolve(r!, da, {
     leftSide: false,
@@ -392,6 +440,70 @@ function qrJvp([a]: T[], [da]: Tan[], { fullMatrices }: MultiPrimParams["qr"]): 
   const low = tril(c, -1);
   const omega = lax.sub(low, mT(low));
   return [outs, [lax.add(matmul(q!, lax.sub(omega, c)), dxRinv), matmul(lax.sub(c, omega), r!)]];
+}
+
+/**
+ * qr's Taylor series: with B_k = A_k − Σ_{0<j<k} C(k, j) Q_j R_{k−j} = Q_0 R_k + Q_k R_0 and, from QᵀQ = I,
+ * Ω + Ωᵀ = −S for Ω = Q_0ᵀ Q_k and S = Σ_{0<j<k} C(k, j) Q_jᵀ Q_{k−j}: with C = Q_0ᵀ B_k R_0⁻¹ (whose strictly
+ * lower triangle is Ω's, R_k R_0⁻¹ being upper), Ω = tril(C, −1) − tril(C, −1)ᵀ − (triu(S, 1) + diag(S)/2),
+ * R_k = (C − Ω) R_0 and Q_k = B_k R_0⁻¹ − Q_0 (C − Ω): the JVP's formulas when S = 0.
+ */
+function qrSeries(
+  [a]: T[],
+  [u]: (Series | null)[],
+  { fullMatrices }: MultiPrimParams["qr"],
+  order: number,
+): [T[], (Series | null)[]] {
+  const outs = lax.qr(a!, { fullMatrices });
+  if (u === null || u === undefined || u.isConstant) return [outs, none(outs)];
+  qrDifferentiable(a!.aval, fullMatrices);
+  const [q0, r0] = outs as [T, T];
+  const steps: { q: Tan; r: Tan }[] = [];
+  const step = (k: number): { q: Tan; r: Tan } => {
+    const known = steps[k];
+    if (known !== undefined) return known;
+    const ak = u.term(k);
+    let b: Tan = ak && full(ak, a!.aval);
+    let sm: Tan = null;
+    for (let j = 1; j < k; j++) {
+      const qt = q.term(j);
+      if (qt === null) continue;
+      const qj = full(qt, q0.aval);
+      const qkj = q.term(k - j);
+      const rkj = r.term(k - j);
+      if (rkj) b = subT(b, scale(matmul(qj, full(rkj, r0.aval)), binom(k, j)));
+      if (qkj) {
+        const p = scale(matmul(mT(qj), full(qkj, q0.aval)), binom(k, j));
+        sm = sm === null ? p : lax.add(sm, p);
+      }
+    }
+    let res: { q: Tan; r: Tan };
+    if (b === null && sm === null) res = { q: null, r: null };
+    else {
+      const bk = b ?? lax.zerosLike(a!);
+      const bRinv = lax.triangularSolve(r0, bk, {
+        leftSide: false,
+        lower: false,
+        transposeA: false,
+        unitDiagonal: false,
+      });
+      const c = matmul(mT(q0), bRinv);
+      const low = tril(c, -1);
+      let omega = lax.sub(low, mT(low));
+      if (sm !== null)
+        omega = lax.sub(
+          omega,
+          masked(sm, (i, j) => (i < j ? 1 : i === j ? 0.5 : 0)),
+        );
+      const cw = lax.sub(c, omega);
+      res = { q: lax.sub(bRinv, matmul(q0, cw)), r: matmul(cw, r0) };
+    }
+    steps[k] = res;
+    return res;
+  };
+  const q: Series = Series.sequential(order, q0.aval, q0, (k) => step(k).q);
+  const r: Series = Series.sequential(order, r0.aval, r0, (k) => step(k).r);
+  return [outs, [q, r]];
 }
 
 /**
@@ -411,6 +523,70 @@ function eighJvp([a]: T[], [da]: Tan[], { lower }: MultiPrimParams["eigh"]): [T[
     i,
   );
   return [outs, [matmul(v!, lax.mul(f, s)), diagonal(s)]];
+}
+
+/**
+ * eigh's Taylor series: A V = V W and VᵀV = I give, for Ω = V_0ᵀ V_k (so V_k = V_0 Ω) and
+ * M = Σ_{j=1}^{k} C(k, j) V_0ᵀ A_j V_{k−j} − Σ_{0<j<k} C(k, j) V_0ᵀ V_j W_{k−j} (A_j symmetrized, as the JVP),
+ * M = Ω W_0 − W_0 Ω + W_k: w_k = diag(M), Ω = F ∘ M off the diagonal (F as the JVP's) and −S/2 on it, where
+ * S = Σ_{0<j<k} C(k, j) V_jᵀ V_{k−j} (from the k-th derivative of VᵀV = I).
+ */
+function eighSeries(
+  [a]: T[],
+  [u]: (Series | null)[],
+  { lower }: MultiPrimParams["eigh"],
+  order: number,
+): [T[], (Series | null)[]] {
+  const outs = lax.eigh(a!, { lower });
+  if (u === null || u === undefined || u.isConstant) return [outs, none(outs)];
+  const [v0, w0] = outs as [T, T];
+  const n = dims(a!.aval).n;
+  const f = once(() => {
+    const i = eye(a!, n);
+    return lax.sub(
+      lax.div(lax.scalarLike(a!, 1), lax.add(lax.sub(spread(w0, n, true), spread(w0, n, false)), i)),
+      i,
+    );
+  });
+  const v0t = once(() => mT(v0));
+  const steps: { v: Tan; w: Tan }[] = [];
+  const step = (k: number): { v: Tan; w: Tan } => {
+    const known = steps[k];
+    if (known !== undefined) return known;
+    let m: Tan = null;
+    let sm: Tan = null;
+    const plus = (x: Tan, y: T) => (x === null ? y : lax.add(x, y));
+    for (let j = 1; j <= k; j++) {
+      const aj = u.term(j);
+      const vkj = k === j ? v0 : v.term(k - j);
+      if (aj && vkj)
+        m = plus(m, scale(matmul(v0t(), matmul(sym(full(aj, a!.aval)), full(vkj, v0.aval))), binom(k, j)));
+      if (j === k) break;
+      const vj = v.term(j);
+      const wkj = w.term(k - j);
+      if (vj && wkj) {
+        const vtv = matmul(v0t(), full(vj, v0.aval));
+        m = subT(m, scale(lax.mul(vtv, spread(full(wkj, w0.aval), n, true)), binom(k, j)));
+      }
+      if (vj && vkj) sm = plus(sm, scale(matmul(mT(full(vj, v0.aval)), full(vkj, v0.aval)), binom(k, j)));
+    }
+    let res: { v: Tan; w: Tan };
+    if (m === null && sm === null) res = { v: null, w: null };
+    else {
+      let omega: Tan = m && lax.mul(f(), m);
+      if (sm !== null)
+        omega = subT(
+          omega,
+          masked(sm, (i, j) => (i === j ? 0.5 : 0)),
+        );
+      res = { v: matmul(v0, omega!), w: m && diagonal(m) };
+    }
+    steps[k] = res;
+    return res;
+  };
+  const v: Series = Series.sequential(order, v0.aval, v0, (k) => step(k).v);
+  const w: Series = Series.sequential(order, w0.aval, w0, (k) => step(k).w);
+  return [outs, [v, w]];
 }
 
 /**
@@ -488,15 +664,16 @@ const multiRule = <P extends KernelMultiPrim>(
   p: P,
   shape: MultiRule<MultiPrimParams[P]>["shape"],
   jvp: MultiRule<MultiPrimParams[P]>["jvp"],
-): MultiRule<MultiPrimParams[P]> => ({ shape, jvp, vmap: batchFront(p), jet: null });
+  jet: MultiRule<MultiPrimParams[P]>["jet"] = null,
+): MultiRule<MultiPrimParams[P]> => ({ shape, jvp, vmap: batchFront(p), jet });
 
 /**
- * The decompositions with several outputs. Their Taylor series come from nested forward mode (jet: null);
- * integer outputs (lu's pivots and permutation) get no tangent.
+ * The decompositions with several outputs. lu, qr and eigh have Taylor rules of their own; svd's series come
+ * from nested forward mode (jet: null). Integer outputs (lu's pivots and permutation) get no tangent.
  */
 export const LINALG_MULTI: MultiFamilyRules<KernelMultiPrim> = {
-  lu: multiRule("lu", luShape, luJvp),
-  qr: multiRule("qr", qrShape, qrJvp),
-  eigh: multiRule("eigh", eighShape, eighJvp),
+  lu: multiRule("lu", luShape, luJvp, luSeries),
+  qr: multiRule("qr", qrShape, qrJvp, qrSeries),
+  eigh: multiRule("eigh", eighShape, eighJvp, eighSeries),
   svd: multiRule("svd", svdShape, svdJvp),
 };

@@ -1,5 +1,6 @@
 // The derivative table: one row per primitive and per composite public op, each with inputs drawn from the
-// op's domain, driven by test/primitives/derivatives.test.ts. Composite rows live in op-table-composites.ts.
+// op's domain, driven by test/primitives/derivatives.test.ts. Composite rows live in op-table-composites.ts,
+// those of nb.linalg in op-table-linalg.ts.
 import * as nb from "nabla";
 import * as lax from "../../src/primitives/lax.js";
 import { applyUnary, UNARY, UNARY_PRIMS } from "../../src/primitives/unary.js";
@@ -21,6 +22,7 @@ import {
   uni,
 } from "./op-domains.js";
 import { composites } from "./op-table-composites.js";
+import { linalgComposites } from "./op-table-linalg.js";
 
 export type { OpRow } from "./op-domains.js";
 
@@ -591,4 +593,5 @@ export const opTable: readonly OpRow[] = [
   ...loopPrims,
   ...linalgPrims,
   ...composites,
+  ...linalgComposites,
 ];
