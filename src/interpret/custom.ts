@@ -1,18 +1,15 @@
 // Custom derivative rules: a function whose JVP is given by the user instead of derived from its body.
 
 import { functionArg } from "../core/args.js";
-import { settings } from "../core/config.js";
 import { toTensor } from "../core/convert.js";
 import { fmtShape, PytreeError, ShapeError } from "../core/errors.js";
-import type { Program } from "../core/program.js";
 import { flatten, type Pytree, type TreeDef, treeString, treesEqual, unflatten } from "../core/pytree.js";
 import type { Tensor } from "../core/tensor.js";
 import { bind, fullRaise, type MainTrace, Tracer } from "../core/trace.js";
-import { closeProgram, jitCall } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
 import { customJvpUnderJet } from "./jet.js";
+import { stagedCalls } from "./jit-call.js";
 import { JVPTrace, JVPTracer } from "./jvp.js";
-import { stageFlat } from "./stage.js";
 import { BatchTrace, BatchTracer, vmapFlat } from "./vmap.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: custom functions take any pytree signature
@@ -260,8 +257,7 @@ export function customVjp<F extends AnyFn, R = unknown>(
  */
 export function checkpoint<F extends AnyFn>(f: F): F {
   functionArg("checkpoint", "f", f);
-  const name = `checkpoint(${f.name || "f"})`;
-  const staged = new Map<string, { program: Program; outDef: TreeDef }>();
+  const calls = stagedCalls(f, `checkpoint(${f.name || "f"})`, "checkpoint", true);
   const wrapped = (...args: unknown[]): unknown => {
     const [leaves, def] = flatten(args as Pytree, "checkpoint arguments");
     // Nothing is traced: nothing will be differentiated, so f runs as written.
@@ -269,31 +265,7 @@ export function checkpoint<F extends AnyFn>(f: F): F {
     const xs = leaves.map((l) => toTensor(l));
     let key = treeString(def);
     for (const x of xs) key += `|${x.aval.dtype}${x.aval.weak ? "w" : ""}[${x.aval.shape.join(",")}]`;
-    let hit = staged.get(key);
-    let extras: Tensor[] = [];
-    if (hit === undefined) {
-      const out: { def?: TreeDef } = {};
-      const traced = stageFlat(
-        (...ts: Tensor[]): Tensor[] => {
-          const [outLeaves, outDef] = flatten(
-            f(...unflatten<unknown[]>(def, ts)) as Pytree,
-            "checkpoint output",
-          );
-          out.def = outDef;
-          return outLeaves.map((l) => toTensor(l));
-        },
-        xs.map((x) => x.aval),
-      );
-      const closed = closeProgram(traced);
-      hit = { program: closed.program, outDef: out.def! };
-      extras = closed.extras;
-      // A program closing over an outer transformation's values belongs to that application only.
-      if (extras.length === 0) {
-        if (staged.size >= settings.jitCacheSize) staged.delete(staged.keys().next().value!);
-        staged.set(key, hit);
-      }
-    }
-    return unflatten(hit.outDef, jitCall([...xs, ...extras], hit.program, name, true));
+    return calls.call(def, key, xs);
   };
   return wrapped as F;
 }

@@ -3,10 +3,13 @@
 // per program and configuration (which tangents are non-zero, which operands are batched, …) and kept, so
 // later applications reuse it and its compiled executable. Linearization splits the JVP'd program into a
 // known part (primal outputs and residuals) and a linear part; transposition calls the transposed linear part.
+import { settings } from "../core/config.js";
+import { toTensor } from "../core/convert.js";
 import { isFloat } from "../core/dtype.js";
 import { Program } from "../core/program.js";
+import { flatten, type Pytree, type TreeDef, unflatten } from "../core/pytree.js";
 import type { Aval, Tensor } from "../core/tensor.js";
-import { type JitCallParams, jitCall } from "../primitives/jit-call.js";
+import { closeProgram, type JitCallParams, jitCall } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
 import type { Dim } from "../primitives/rule-helpers.js";
 import type { Series } from "../primitives/series.js";
@@ -29,6 +32,9 @@ type T = Tensor;
 type Tan = T | null;
 type Ct = T | null;
 
+// biome-ignore lint/suspicious/noExplicitAny: jit and checkpoint take functions of any pytree signature
+type AnyFn = (...args: any[]) => any;
+
 const avalOf = (x: T): Aval => x.aval;
 const outAvalsOf = (p: Program): Aval[] => p.outs.map((v) => v.aval);
 const inAvalsOf = (p: Program): Aval[] => p.inVars.map((v) => v.aval);
@@ -47,6 +53,55 @@ function memo<R>(p: Program, key: string, make: () => R): R {
   const r = make();
   m.set(key, r);
   return r;
+}
+
+// ---- binding a call ------------------------------------------------------------------------------------
+
+/** A function's calls under a transformation, bound as jit_call of its program (see {@link stagedCalls}). */
+export interface StagedCalls {
+  /** Binds a call of `f` on the flat arguments `xs` (pytree `def`; `key` names their signature). */
+  call(def: TreeDef, key: string, xs: Tensor[]): unknown;
+  /** Forgets every program traced so far. */
+  clear(): void;
+}
+
+/**
+ * How jit and checkpoint call `f` under a transformation: f's program for each signature, traced once and
+ * kept (the least recently traced dropped past `nb.settings.jitCacheSize`) while its constants are
+ * concrete, bound as a jit_call (marked `remat` for checkpoint) that the transformation transforms.
+ */
+export function stagedCalls(f: AnyFn, name: string, what: string, remat: boolean): StagedCalls {
+  const staged = new Map<string, { program: Program; outDef: TreeDef }>();
+  return {
+    call(def, key, xs) {
+      let hit = staged.get(key);
+      let extras: Tensor[] = [];
+      if (hit === undefined) {
+        const out: { def?: TreeDef } = {};
+        const traced = stageFlat(
+          (...ts: Tensor[]): Tensor[] => {
+            const [outLeaves, outDef] = flatten(
+              f(...unflatten<unknown[]>(def, ts)) as Pytree,
+              `${what} output`,
+            );
+            out.def = outDef;
+            return outLeaves.map((l) => toTensor(l));
+          },
+          xs.map((x) => x.aval),
+        );
+        const closed = closeProgram(traced);
+        hit = { program: closed.program, outDef: out.def! };
+        extras = closed.extras;
+        // A program closing over an outer transformation's values belongs to that application only.
+        if (extras.length === 0) {
+          if (staged.size >= settings.jitCacheSize) staged.delete(staged.keys().next().value!);
+          staged.set(key, hit);
+        }
+      }
+      return unflatten(hit.outDef, jitCall([...xs, ...extras], hit.program, name, remat));
+    },
+    clear: () => staged.clear(),
+  };
 }
 
 // ---- JVP ----------------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ import { Tracer } from "../core/trace.js";
 import { FloatingPointError, newNonFinite, primitiveError } from "../debug/nans.js";
 import { now, type ProfileCategory, profiler, record } from "../debug/profile.js";
 import { getBackend } from "../interpret/eval.js";
+import { stagedCalls } from "../interpret/jit-call.js";
 import { stageFlat } from "../interpret/stage.js";
-import { closeProgram, jitCall } from "../primitives/jit-call.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: jit accepts functions of any pytree signature
 type AnyFn = (...args: any[]) => any;
@@ -137,32 +137,11 @@ export function jit<F extends AnyFn>(f: F): Jitted<F> {
 
   // Under a transformation: f's program for this signature (traced once, kept while its constants are
   // concrete), bound as a jit_call that the transformation turns into a call of its transformed program.
-  const staged = new Map<string, { program: Program; outDef: TreeDef }>();
+  const staged = stagedCalls(f, name, "jit", false);
   const call = (def: TreeDef, leaves: Leaf[], xs: Tensor[]): unknown => {
     let key = treeString(def);
     for (let i = 0; i < xs.length; i++) key += `|${leafKey(leaves[i]!, xs[i]!)}`;
-    let hit = staged.get(key);
-    let extras: Tensor[] = [];
-    if (hit === undefined) {
-      const out: { def?: TreeDef } = {};
-      const traced = stageFlat(
-        (...ts: Tensor[]): Tensor[] => {
-          const [outLeaves, outDef] = flatten(f(...unflatten<unknown[]>(def, ts)), "jit output");
-          out.def = outDef;
-          return outLeaves.map((l) => toTensor(l));
-        },
-        xs.map((x) => x.aval),
-      );
-      const closed = closeProgram(traced);
-      hit = { program: closed.program, outDef: out.def! };
-      extras = closed.extras;
-      // A program closing over an outer transformation's values belongs to that application only.
-      if (extras.length === 0) {
-        if (staged.size >= settings.jitCacheSize) staged.delete(staged.keys().next().value!);
-        staged.set(key, hit);
-      }
-    }
-    return unflatten(hit.outDef, jitCall([...xs, ...extras], hit.program, name));
+    return staged.call(def, key, xs);
   };
 
   const insert = (key: string, entry: Entry) => {
