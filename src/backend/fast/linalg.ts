@@ -18,9 +18,9 @@ const NATIVE_MIN = 16;
 
 /**
  * Without the addon, the orders from which the blocked kernels beat the reference loops (measured on
- * float32 and float64 with the WebAssembly matrix product: Cholesky and LU gain from n = 96 on, 1.5–1.8×
- * at 128, 3–7× at 256 and above; triangular solves from n = 64 on, whatever the number of right-hand
- * sides).
+ * float32 and float64 with the WebAssembly matrix product on two cores: Cholesky and LU break even near
+ * n = 64 and gain from 96 on, 1.5–2.4× at 128 and 2.7–7× at 256; triangular solves gain from n = 64 on,
+ * about 1.7× there whether one right-hand side or n).
  */
 const BLOCKED_MIN = { cholesky: 96, triangularSolve: 64, lu: 96 };
 
