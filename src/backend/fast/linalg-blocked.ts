@@ -35,6 +35,12 @@ const NTr = { lhsContract: [1], rhsContract: [1], lhsBatch: [], rhsBatch: [] };
 function gemm(a: FloatArray, tA: boolean, b: FloatArray, tB: boolean, M: number, K: number, N: number) {
   const dtype = dtypeOf(a);
   if (tA && tB) throw new Error("gemm: at most one operand transposed");
+  // Small products run on dot_general's JavaScript kernel, which wants plain layouts (and would copy a
+  // transposed operand through a generated kernel): transpose here.
+  if (M * K * N < SMALL_WORK) {
+    if (tA) return gemm(transposed(a, K, M), false, b, false, M, K, N);
+    if (tB) return gemm(a, false, transposed(b, N, K), false, M, K, N);
+  }
   const params = tA ? TN : tB ? NTr : NT;
   const c = dotGeneralData(a, tA ? [K, M] : [M, K], b, tB ? [N, K] : [K, N], params, {
     shape: [M, N],
@@ -42,6 +48,16 @@ function gemm(a: FloatArray, tA: boolean, b: FloatArray, tB: boolean, M: number,
     weak: false,
   });
   return c as FloatArray;
+}
+
+/** Products below this many multiply-adds run on dot_general's JavaScript kernel (matmul.ts's WASM_MIN_WORK). */
+const SMALL_WORK = 24 * 24 * 24;
+
+/** The [cols, rows] transpose of the row-major [rows, cols] array x. */
+function transposed(x: FloatArray, rows: number, cols: number): FloatArray {
+  const out = alloc(x, rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j]!;
+  return out;
 }
 
 /** A zeroed array of `w`'s type. */
