@@ -6,7 +6,7 @@
 // fast backend's kernels with the addon hidden, against the reference backend's kernels.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cholesky, lu, triangularSolve } from "../../src/backend/fast/linalg.js";
-import { BLOCK, blockedGetrf, blockedPotrf, blockedTrsm } from "../../src/backend/fast/linalg-blocked.js";
+import { blockedGetrf, blockedPotrf, blockedTrsm, blockFor } from "../../src/backend/fast/linalg-blocked.js";
 import {
   type FloatArray,
   nativeLinalg,
@@ -98,9 +98,11 @@ const label = (o: TrsmOptions): string =>
   `${o.leftSide ? "left" : "right"} ${o.lower ? "lower" : "upper"}${o.transposeA ? " transposed" : ""}${o.unitDiagonal ? " unit" : ""}`;
 
 /** [block size, orders]: a small block reaches many blocks cheaply; the default block at its edges. */
+const BLOCK = blockFor(100);
 const CASES: [number, number[]][] = [
   [8, [1, 7, 8, 9, 16, 17, 31, 33, 50]],
   [BLOCK, [BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 3]],
+  [blockFor(1024), [blockFor(1024) + 1]],
 ];
 
 describe("blocked kernels against the unblocked references", () => {
@@ -157,7 +159,7 @@ describe("blocked kernels against the unblocked references", () => {
       const shapes: [number, number][] = [];
       for (const [, sizes] of CASES) for (const n of sizes) shapes.push([n, n]);
       shapes.push([50, 23], [23, 50], [BLOCK + 30, BLOCK - 5], [BLOCK - 5, 2 * BLOCK + 1]);
-      for (const nb of [8, BLOCK])
+      for (const nb of [8, BLOCK, blockFor(1024)])
         for (const [m, n] of shapes) {
           const batch = Math.max(m, n) <= 17 ? 3 : 2;
           const r = Math.min(m, n);
@@ -259,8 +261,9 @@ describe.skipIf(!wasmMatmulReady())("the fast backend without the addon", () => 
         [150, 150],
         [200, 120],
         [120, 200],
+        [520, 520],
       ] as const) {
-        const batch = 2;
+        const batch = m * n > 1e5 ? 1 : 2;
         const a = Arr.from(uniform(batch * m * n));
         const x = tensor(a, [batch, m, n]);
         const [f, piv, perm] = lu([x], {}, []);
