@@ -5,7 +5,7 @@ import { optionsArg } from "../core/args.js";
 import { fmtShape, ValueError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { arange, zeros } from "../ops/creation.js";
-import { add, div, less, mul, notEqual, sigmoid, sub, tanh, where } from "../ops/elementwise.js";
+import { add, astype, div, less, mul, notEqual, sigmoid, sub, tanh, where } from "../ops/elementwise.js";
 import { matmul } from "../ops/linalg.js";
 import { type ScanOptions, scan } from "../ops/loops.js";
 import { bernoulli, type Key, split, uniform } from "../ops/random.js";
@@ -278,7 +278,9 @@ function build(
     const keep = (m: Tensor | undefined, next: Tensor, prev: Tensor) => (m ? where(m, next, prev) : next);
     const reverse = d === 1;
     const xs = mask ? [xp, mask] : [xp];
-    const init = kind === "LSTM" ? [h0, c0] : [h0];
+    // The state takes the dtype of the step's result (float64 params promote a float32 input).
+    const like = (t: Tensor) => (t.dtype === xp.dtype ? t : astype(t, xp.dtype));
+    const init = kind === "LSTM" ? [like(h0), like(c0)] : [like(h0)];
     const [last, ys] = scanList(
       (carry, [xt, mt]) => {
         const h = carry[0]!;

@@ -244,6 +244,19 @@ describe("layout, state and masks", () => {
     expect(String(lstm)).toBe("LSTM(10, 20, numLayers=2)");
   });
 
+  it("a float32 input or state with float64 parameters runs in float64", () => {
+    for (const kind of KINDS) {
+      const layer = layerOf(kind, I, H, { bidirectional: true });
+      const { params } = layer.init(20);
+      const x = randn(21, [Tn, B, I]);
+      const h0 = randn(22, [2, B, H]);
+      const want = layer.apply(params, x, { h0 });
+      const got = layer.apply(params, nb.astype(x, "float32"), { h0: nb.astype(h0, "float32") });
+      expect(got.output.dtype).toBe("float64");
+      expectClose(got.output, want.output, { atol: 1e-6, rtol: 1e-5 }, kind);
+    }
+  });
+
   it("inside a Sequential, the layer contributes its output sequence", () => {
     const lstm = nb.nn.LSTM(I, H);
     const model = nb.nn.Sequential([lstm as unknown as nb.nn.Layer, nb.nn.Linear(H, 1)]);
