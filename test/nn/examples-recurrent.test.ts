@@ -4,10 +4,12 @@ import { describe, expect, it } from "vitest";
 
 describe("recurrent layers", () => {
   it("runs an LSTM over a padded batch and reads the last states", () => {
-    const lstm = nb.nn.LSTM(8, 16, { batchFirst: true, bidirectional: true });
+    const options: nb.nn.RecurrentOptions = { batchFirst: true, bidirectional: true };
+    const lstm: nb.nn.RecurrentLayer<nb.nn.LSTMOutput> = nb.nn.LSTM(8, 16, options);
     const { params } = lstm.init(0);
     const x = nb.random.normal(nb.random.key(1), [4, 10, 8]); // [batch, time, features]
-    const { output, hidden, cell } = lstm.apply(params, x, { lengths: [10, 7, 3, 1] });
+    const padded: nb.nn.RecurrentApplyOptions = { lengths: [10, 7, 3, 1] }; // or a mask [batch, time]
+    const { output, hidden, cell } = lstm.apply(params, x, padded);
     expect(output.shape).toEqual([4, 10, 32]); // both directions, concatenated
     expect(hidden.shape).toEqual([2, 4, 16]); // h_n of each direction
     expect(cell.shape).toEqual([2, 4, 16]);
@@ -24,12 +26,13 @@ describe("recurrent layers", () => {
   });
 
   it("trains an RNN under jit: one compiled loop per direction", () => {
-    const rnn = nb.nn.RNN(1, 8, { nonlinearity: "tanh" });
+    const rnnOptions: nb.nn.RNNOptions = { nonlinearity: "tanh" };
+    const rnn = nb.nn.RNN(1, 8, rnnOptions);
     const head = nb.nn.Linear(8, 1);
     let params = { rnn: rnn.init(0).params, head: head.init(1).params };
     const x = nb.reshape(nb.sin(nb.linspace(0, 6, 20)), [20, 1, 1]);
-    const loss = (p: typeof params) => {
-      const { hidden } = rnn.apply(p.rnn, x);
+    const loss = (p: { rnn: nb.nn.RecurrentParams; head: nb.nn.LinearParams }) => {
+      const { hidden }: nb.nn.RecurrentOutput = rnn.apply(p.rnn, x);
       return nb.nn.mse(head.apply(p.head, nb.squeeze(hidden, 0)), nb.array([[0.5]]));
     };
     const step = nb.jit(nb.valueAndGrad(loss));
