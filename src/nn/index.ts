@@ -69,5 +69,17 @@ export { accuracy } from "./metrics.js";
 export { BatchNorm, type BatchNormOptions, LayerNorm } from "./norm.js";
 export { type LossCurveOptions, lossCurve, saveLossCurve } from "./plot.js";
 export { AvgPool2d, type AvgPoolOptions, avgPool2d, MaxPool2d, maxPool2d, type PoolOptions } from "./pool.js";
+export {
+  GRU,
+  LSTM,
+  type LSTMOutput,
+  type RecurrentApplyOptions,
+  type RecurrentLayer,
+  type RecurrentOptions,
+  type RecurrentOutput,
+  type RecurrentParams,
+  RNN,
+  type RNNOptions,
+} from "./recurrent.js";
 export { Sequential, type SequentialLayer } from "./sequential.js";
 export { countParams, summary } from "./summary.js";

@@ -23,6 +23,7 @@ import {
 } from "./op-domains.js";
 import { composites } from "./op-table-composites.js";
 import { linalgComposites } from "./op-table-linalg.js";
+import { recurrentRows } from "./op-table-nn-recurrent.js";
 
 export type { OpRow } from "./op-domains.js";
 
@@ -594,4 +595,5 @@ export const opTable: readonly OpRow[] = [
   ...linalgPrims,
   ...composites,
   ...linalgComposites,
+  ...recurrentRows,
 ];
