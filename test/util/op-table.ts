@@ -21,6 +21,7 @@ import {
   uni,
 } from "./op-domains.js";
 import { composites } from "./op-table-composites.js";
+import { nnAttentionRows } from "./op-table-nn-attention.js";
 
 export type { OpRow } from "./op-domains.js";
 
@@ -591,4 +592,5 @@ export const opTable: readonly OpRow[] = [
   ...loopPrims,
   ...linalgPrims,
   ...composites,
+  ...nnAttentionRows,
 ];
