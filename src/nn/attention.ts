@@ -1,7 +1,7 @@
 // Attention: scaledDotProductAttention, MultiHeadAttention (PyTorch's parameter layout, key/value caching)
 // and positional encodings (sinusoidal and learned).
 import { getDefaultFloat } from "../core/convert.js";
-import { fmtShape, ValueError } from "../core/errors.js";
+import { fmtShape, ShapeError, ValueError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { array } from "../ops/creation.js";
 import { add, astype, div, exp, greater, mul, sub, where } from "../ops/elementwise.js";
@@ -12,7 +12,16 @@ import { concatenate, reshape, slice, transpose } from "../ops/shape.js";
 import { asTensor, floatArg, type TensorLike } from "../ops/util.js";
 import { stopGradient } from "../transforms/api.js";
 import { glorotUniform, type Initializer, normal, uniform, zeros } from "./init.js";
-import { checkParam, floatOption, type Layer, makeLayer, positiveInt, shapeError, toKey } from "./layer.js";
+import {
+  type ApplyOptions,
+  checkParam,
+  floatOption,
+  type Layer,
+  makeLayer,
+  positiveInt,
+  shapeError,
+  toKey,
+} from "./layer.js";
 
 type DT = "float32" | "float64" | undefined;
 
@@ -166,8 +175,11 @@ export function scaledDotProductAttention(
   try {
     return attend(op, qt, kt, vt, masks, scale, dropout, options.key)[0];
   } catch (err) {
-    if (err instanceof Error && !err.message.startsWith(op))
-      throw shapeError(op, `${err.message} (q ${fmtShape(qt.shape)}, k ${fmtShape(kt.shape)}, mask)`);
+    if (err instanceof ShapeError && !err.message.startsWith(op))
+      throw shapeError(
+        op,
+        `q ${fmtShape(qt.shape)}, k ${fmtShape(kt.shape)} and v ${fmtShape(vt.shape)} (with options.mask) do not fit: ${err.message}`,
+      );
     throw err;
   }
 }
@@ -530,10 +542,15 @@ export function sinusoidalPositionalEncoding(
 }
 
 /** Options of {@link PositionalEmbedding}'s apply: ApplyOptions plus the position of the first element. */
-export interface PositionalEmbeddingApplyOptions {
+export interface PositionalEmbeddingApplyOptions extends ApplyOptions {
   /** Position of the first element (for decoding step by step). Default 0. */
   offset?: number;
 }
+
+/** A {@link PositionalEmbedding} layer: apply takes an `offset`. */
+export type PositionalEmbeddingLayer = Layer<{ weight: Tensor }> & {
+  apply(params: { weight: Tensor }, x: TensorLike, options?: PositionalEmbeddingApplyOptions): Tensor;
+};
 
 /**
  * A learned positional embedding: adds `weight[offset + t]` ([maxLength, dim], N(0, 0.02²) at init, as
@@ -549,7 +566,7 @@ export function PositionalEmbedding(
   maxLength: number,
   dim: number,
   options: { axis?: number; init?: Initializer; dtype?: "float32" | "float64" } = {},
-): Layer<{ weight: Tensor }> {
+): PositionalEmbeddingLayer {
   positiveInt("PositionalEmbedding", "maxLength", maxLength);
   positiveInt("PositionalEmbedding", "dim", dim);
   const dtype = floatOption("PositionalEmbedding", options.dtype);
@@ -590,11 +607,5 @@ export function PositionalEmbedding(
       axisOf(s);
       return [...s];
     },
-  }) as Layer<{ weight: Tensor }> & {
-    apply(
-      params: { weight: Tensor },
-      x: TensorLike,
-      options?: import("./layer.js").ApplyOptions & PositionalEmbeddingApplyOptions,
-    ): Tensor;
-  };
+  }) as PositionalEmbeddingLayer;
 }

@@ -21,6 +21,8 @@ export {
   type MultiHeadAttentionParams,
   type MultiHeadAttentionResult,
   PositionalEmbedding,
+  type PositionalEmbeddingApplyOptions,
+  type PositionalEmbeddingLayer,
   scaledDotProductAttention,
   sinusoidalPositionalEncoding,
 } from "./attention.js";

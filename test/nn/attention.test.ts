@@ -649,18 +649,14 @@ describe("positional encodings", () => {
     const x = randn(1, [2, 3, 4]);
     const w = params.weight;
     expectClose(pos.apply(params, x), nb.add(x, nb.slice(w, [0, 0], [3, 4])), TOL);
-    expectClose(
-      pos.apply(params, x, { offset: 2 } as nb.nn.ApplyOptions),
-      nb.add(x, nb.slice(w, [2, 0], [3, 4])),
-      TOL,
-    );
+    expectClose(pos.apply(params, x, { offset: 2 }), nb.add(x, nb.slice(w, [2, 0], [3, 4])), TOL);
     const seqFirst = nb.nn.PositionalEmbedding(10, 4, { axis: 0, dtype: "float64" });
     expectClose(
       seqFirst.apply(params, nb.transpose(x, [1, 0, 2])),
       nb.transpose(pos.apply(params, x), [1, 0, 2]),
       TOL,
     );
-    expect(() => pos.apply(params, x, { offset: 8 } as nb.nn.ApplyOptions)).toThrow(
+    expect(() => pos.apply(params, x, { offset: 8 })).toThrow(
       /PositionalEmbedding\(10, 4\): positions 8…10 do not fit in maxLength 10/,
     );
     expect(() => pos.apply(params, nb.ones([2, 3, 5]))).toThrow(
