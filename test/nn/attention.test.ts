@@ -4,7 +4,7 @@
 // rather than PyTorch outputs; the parameters use PyTorch's names and [out, in] layout so they would load
 // a PyTorch state dict as is.
 import * as nb from "nabla";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { expectClose } from "../util/close.js";
 
 type T = nb.Tensor;
@@ -712,4 +712,35 @@ describe("gradients (checkGrads order 2, float64)", () => {
         { order: 2 },
       );
     });
+});
+
+describe("in a model", () => {
+  it("a transformer block in Sequential trains with nn.fit, its step compiled (no eager fallback)", () => {
+    const model = nb.nn.Sequential([
+      nb.nn.PositionalEmbedding(8, 8),
+      nb.nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }),
+      nb.nn.Flatten(),
+      nb.nn.Linear(32, 2),
+    ]);
+    const { params } = model.init(0, [1, 4, 8]);
+    const x = nb.random.normal(nb.random.key(1), [32, 4, 8]);
+    const y = nb.astype(nb.greater(nb.sum(x, { axis: [1, 2] }), 0), "int32");
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const r = nb.nn.fit({
+        model,
+        params,
+        loss: nb.nn.crossEntropy,
+        optimizer: nb.optim.adam({ learningRate: 0.01 }),
+        data: { x, y },
+        epochs: 20,
+        batchSize: 8,
+        silent: true,
+      });
+      expect(warn).not.toHaveBeenCalled();
+      expect(r.history.loss.at(-1)!).toBeLessThan(r.history.loss[0]! / 10);
+    } finally {
+      warn.mockRestore();
+    }
+  });
 });
