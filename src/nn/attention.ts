@@ -419,7 +419,7 @@ export function MultiHeadAttention(
         c.key instanceof Tensor ? (batched ? c.key : reshape(c.key, [1, ...c.key.shape])) : undefined;
       const cv =
         c.value instanceof Tensor ? (batched ? c.value : reshape(c.value, [1, ...c.value.shape])) : undefined;
-      const want = (s: number) => fmtShape(batched ? [N, H, s, D] : [H, s, D]);
+      const want = batched ? `[${N},${H},S,${D}]` : `[${H},S,${D}]`;
       if (
         ck === undefined ||
         cv === undefined ||
@@ -430,7 +430,7 @@ export function MultiHeadAttention(
       )
         throw shapeError(
           name,
-          `options.cache must be { key, value } of shape ${want(Number.NaN).replace("NaN", "S")} as returned by apply, got key ${c.key instanceof Tensor ? fmtShape(c.key.shape) : String(c.key)}`,
+          `options.cache must be { key, value } of shape ${want} as returned by apply, got key ${c.key instanceof Tensor ? fmtShape(c.key.shape) : String(c.key)}`,
         );
       if (fmtShape(cv.shape) !== fmtShape(ck.shape))
         throw shapeError(
