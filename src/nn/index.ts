@@ -13,6 +13,19 @@ export {
   softplus,
   tanh,
 } from "./activations.js";
+export {
+  type AttentionCache,
+  type AttentionOptions,
+  MultiHeadAttention,
+  type MultiHeadAttentionApplyOptions,
+  type MultiHeadAttentionParams,
+  type MultiHeadAttentionResult,
+  PositionalEmbedding,
+  type PositionalEmbeddingApplyOptions,
+  type PositionalEmbeddingLayer,
+  scaledDotProductAttention,
+  sinusoidalPositionalEncoding,
+} from "./attention.js";
 export { Dropout, Embedding, Flatten, Linear, type LinearOptions, type LinearParams } from "./basic.js";
 export { Conv2d, type Conv2dOptions, type Conv2dParams, conv2d, type Pair } from "./conv.js";
 export { type Batch, type BatchOptions, batches, type Dataset, shuffle } from "./data.js";
@@ -83,3 +96,12 @@ export {
 } from "./recurrent.js";
 export { Sequential, type SequentialLayer } from "./sequential.js";
 export { countParams, summary } from "./summary.js";
+export {
+  type DecoderApplyOptions,
+  type EncoderApplyOptions,
+  TransformerDecoderLayer,
+  type TransformerDecoderLayerParams,
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerParams,
+  type TransformerLayerOptions,
+} from "./transformer.js";

@@ -23,6 +23,7 @@ import {
 } from "./op-domains.js";
 import { composites } from "./op-table-composites.js";
 import { linalgComposites } from "./op-table-linalg.js";
+import { nnAttentionRows } from "./op-table-nn-attention.js";
 import { recurrentRows } from "./op-table-nn-recurrent.js";
 
 export type { OpRow } from "./op-domains.js";
@@ -596,4 +597,5 @@ export const opTable: readonly OpRow[] = [
   ...composites,
   ...linalgComposites,
   ...recurrentRows,
+  ...nnAttentionRows,
 ];
