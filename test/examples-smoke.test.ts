@@ -192,6 +192,20 @@ describe.concurrent("examples (--quick)", () => {
   );
 
   it(
+    "cartpole: REINFORCE returns beat a random policy's",
+    async () => {
+      const r = await quickRun("cartpole");
+      expect(r.metric).toBe("mean-return");
+      const m = /a random policy: mean return ([\d.]+)/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(r.value).toBeGreaterThan(2 * Number(m![1]));
+      expect(r.stdout).toMatch(/training episodes used: \d+/);
+      expect(r.files).toContain("cartpole.png");
+    },
+    TIMEOUT,
+  );
+
+  it(
     "tour runs",
     async () => {
       const r = await runExample(["tour", "--quick"]);
