@@ -25,6 +25,10 @@ const examples: [name: string, description: string][] = [
     "gp-regression",
     "Gaussian-process regression on Mauna Loa CO₂: hyperparameters by nb.linalg + nb.grad, Laplace error bars",
   ],
+  [
+    "forecast",
+    "Mauna Loa CO₂ forecasts: fixed-α smoothing, Holt–Winters fitted by grad through scan, an LSTM",
+  ],
 ];
 
 const available = examples.filter(([name]) => existsSync(join(here, `${name}.ts`)));
