@@ -26,6 +26,10 @@ const examples: [name: string, description: string][] = [
     "Gaussian-process regression on Mauna Loa CO₂: hyperparameters by nb.linalg + nb.grad, Laplace error bars",
   ],
   ["cartpole", "REINFORCE with a baseline on cart-pole dynamics: ≥ 475 mean return, learning curve"],
+  [
+    "forecast",
+    "Mauna Loa CO₂ forecasts: fixed-α smoothing, Holt–Winters fitted by grad through scan, an LSTM",
+  ],
 ];
 
 const available = examples.filter(([name]) => existsSync(join(here, `${name}.ts`)));

@@ -206,6 +206,23 @@ describe.concurrent("examples (--quick)", () => {
   );
 
   it(
+    "forecast: Holt–Winters fitted through lax.scan beats fixed-α smoothing on the held-out months",
+    async () => {
+      const r = await quickRun("forecast");
+      expect(r.metric).toBe("holt-winters-rmse");
+      const m = /exponential smoothing ([\d.]+), Holt–Winters ([\d.]+), LSTM ([\d.]+) ppm/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(Number(m![2])).toBeCloseTo(r.value, 2);
+      expect(r.value).toBeLessThan(Number(m![1]));
+      expect(r.stdout).toMatch(
+        /fitted α = [\d.e-]+ \(level\), β = [\d.e-]+ \(trend\), γ = [\d.e-]+ \(season\)/,
+      );
+      expect(r.files).toContain("forecast.png");
+    },
+    TIMEOUT,
+  );
+
+  it(
     "tour runs",
     async () => {
       const r = await runExample(["tour", "--quick"]);
