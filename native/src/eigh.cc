@@ -30,8 +30,8 @@
 namespace nabla {
 namespace {
 
-constexpr int64_t kBlock = 48;               // reflectors per block when forming Q
-constexpr int64_t kStrip = 16;               // columns of Qᵀ per strip the rotations run over
+constexpr int64_t kBlock = 64;               // reflectors per block when forming Q
+constexpr int64_t kStrip = 32;               // columns of Qᵀ per strip the rotations run over
 constexpr int64_t kMaxRotations = 1 << 21;   // rotations recorded before they are applied
 constexpr int64_t kThreadRows = 160;         // trailing size from which a reduction step is threaded
 constexpr int64_t kBatchSerial = 160;        // below this order, a batch is split among threads by matrices
@@ -49,6 +49,13 @@ int parallel(int parts, F f) {
     return 1;
   }
   return poolRun(&trampoline<F>, &f, parts);
+}
+
+// √(a² + b²), by the plain formula where it can neither overflow nor lose precision to underflow.
+inline double hyp(double a, double b) {
+  const double m = std::max(std::fabs(a), std::fabs(b));
+  if (m < 1e-150 || m > 1e150) return std::hypot(a, b);
+  return std::sqrt(a * a + b * b);
 }
 
 // Householder reflector (dlarfg) for x[0..m): H·x = (beta, 0, …) with H = I − tau·u·uᵀ, u[0] = 1; the rest
@@ -222,21 +229,26 @@ void formQ(Work& wk, int threads) {
     const int64_t nb = std::min(kBlock, nr - kb);
     const int64_t mm = (n - 1) - kb;  // rows of the reduced trailing part
     // U [mm × kBlock]: reflector kb+i has 1 at relative row i, zeros above, S[kb+i][kb+p+1] below.
-    for (int64_t p = 0; p < mm; p++)
-      for (int64_t i = 0; i < nb; i++)
-        U[p * kBlock + i] = p < i ? 0 : p == i ? 1 : S[(kb + i) * n + kb + p + 1];
-    // T (upper triangular, dlarft forward, columnwise).
+    for (int64_t i = 0; i < nb; i++) {
+      const double* src = S + (kb + i) * n + kb + 1;
+      for (int64_t p = 0; p < mm; p++) U[p * kBlock + i] = p < i ? 0 : p == i ? 1 : src[p];
+    }
+    // G = UᵀU (upper part), then T (upper triangular, dlarft forward, columnwise).
+    double* G = W1;  // free until the first product below
+    std::fill(G, G + nb * kBlock, 0.0);
+    for (int64_t p = 0; p < mm; p++) {
+      const double* up = U + p * kBlock;
+      for (int64_t j = 0; j < std::min(p + 1, nb); j++) {
+        const double uj = up[j];
+        double* gj = G + j * kBlock;
+        for (int64_t i = j; i < nb; i++) gj[i] += uj * up[i];
+      }
+    }
     for (int64_t i = 0; i < nb; i++) {
       const double ti = wk.tau[kb + i];
-      double z[kBlock];
       for (int64_t j = 0; j < i; j++) {
         double s = 0;
-        for (int64_t p = i; p < mm; p++) s += U[p * kBlock + j] * U[p * kBlock + i];
-        z[j] = s;
-      }
-      for (int64_t j = 0; j < i; j++) {
-        double s = 0;
-        for (int64_t q = j; q < i; q++) s += T[j * kBlock + q] * z[q];
+        for (int64_t q = j; q < i; q++) s += T[j * kBlock + q] * G[q * kBlock + i];
         T[j * kBlock + i] = -ti * s;
       }
       T[i * kBlock + i] = ti;
@@ -264,7 +276,8 @@ void formQ(Work& wk, int threads) {
 
 // Eight doubles, unaligned: one zmm (AVX-512), two ymm or four xmm registers.
 typedef double V8 __attribute__((vector_size(64), aligned(8)));
-static_assert(kStrip == 16, "applyStrips handles a strip as two V8");
+constexpr int kVecs = int(kStrip / 8);
+static_assert(kStrip % 8 == 0, "applyStrips handles a strip as whole V8");
 inline V8 load8(const double* p) {
   V8 v;
   __builtin_memcpy(&v, p, sizeof v);
@@ -283,18 +296,18 @@ void applyStrips(Work& wk, int64_t s0, int64_t s1) {
     for (size_t q = 0; q < nsw; q++) {
       const int64_t l = sw[3 * q], m = sw[3 * q + 1];
       const double* cs = rot + sw[3 * q + 2];
-      V8 x0 = load8(Zs + m * kStrip), x1 = load8(Zs + m * kStrip + 8);
+      V8 x[kVecs];
+      for (int t = 0; t < kVecs; t++) x[t] = load8(Zs + m * kStrip + 8 * t);
       for (int64_t i = m - 1; i >= l; i--, cs += 2) {
         const double c = cs[0], sn = cs[1];
         double* yi = Zs + i * kStrip;
-        const V8 y0 = load8(yi), y1 = load8(yi + 8);
-        store8(yi + kStrip, sn * y0 + c * x0);
-        store8(yi + kStrip + 8, sn * y1 + c * x1);
-        x0 = c * y0 - sn * x0;
-        x1 = c * y1 - sn * x1;
+        for (int t = 0; t < kVecs; t++) {
+          const V8 y = load8(yi + 8 * t);
+          store8(yi + kStrip + 8 * t, sn * y + c * x[t]);
+          x[t] = c * y - sn * x[t];
+        }
       }
-      store8(Zs + l * kStrip, x0);
-      store8(Zs + l * kStrip + 8, x1);
+      for (int t = 0; t < kVecs; t++) store8(Zs + l * kStrip + 8 * t, x[t]);
     }
   }
 }
@@ -325,7 +338,7 @@ void tridiagonalQL(Work& wk, int threads) {
       for (int iter = 0; iter < 60; iter++) {
         double g = d[l];
         double p = (d[l + 1] - g) / (2 * e[l]);
-        double r = std::hypot(p, 1.0);
+        double r = hyp(p, 1.0);
         if (p < 0) r = -r;
         d[l] = e[l] / (p + r);
         d[l + 1] = e[l] * (p + r);
@@ -346,7 +359,7 @@ void tridiagonalQL(Work& wk, int threads) {
           s2 = s;
           g = c * e[i];
           h = c * p;
-          r = std::hypot(p, e[i]);
+          r = hyp(p, e[i]);
           e[i + 1] = s * r;
           s = e[i] / r;
           c = p / r;
@@ -402,6 +415,8 @@ void solveOne(Work& wk, const T* a, int64_t n, bool lower, T* w, T* v, int threa
   }
   wk.sweeps.clear();
   wk.rot.clear();
+  // about n² rotations (two sweeps per eigenvalue over half the matrix on average)
+  wk.rot.reserve(size_t(2 * std::min<int64_t>(kMaxRotations, n * n + 64 * n)));
   tridiagonalQL(wk, threads);
   std::iota(wk.order.begin(), wk.order.end(), int64_t(0));
   const double* d = wk.d.data();
