@@ -33,7 +33,7 @@ namespace {
 constexpr int64_t kBlock = 64;               // reflectors per block when forming Q
 constexpr int64_t kStrip = 32;               // columns of Qᵀ per strip the rotations run over
 constexpr int64_t kMaxRotations = 1 << 21;   // rotations recorded before they are applied
-constexpr int64_t kThreadRows = 160;         // trailing size from which a reduction step is threaded
+constexpr int64_t kThreadRows = 512;         // trailing size from which a reduction step is threaded
 constexpr int64_t kBatchSerial = 160;        // below this order, a batch is split among threads by matrices
 constexpr double kEps = std::numeric_limits<double>::epsilon() / 2;
 
@@ -399,6 +399,17 @@ void solveOne(Work& wk, const T* a, int64_t n, bool lower, T* w, T* v, int threa
     std::fill(v, v + n * n, nan);
     return;
   }
+  // Far from 1, products of entries would overflow or lose digits to underflow: scale by a power of two
+  // (exact) to bring the largest entry near 1, and the eigenvalues back (LAPACK's dsyev scales likewise).
+  double anrm = 0;
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = i; j < n; j++) anrm = std::max(anrm, std::fabs(S[i * n + j]));
+  int shift = 0;
+  if (anrm > 0 && (anrm < 0x1p-480 || anrm > 0x1p480)) {
+    shift = std::ilogb(anrm);
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = i; j < n; j++) S[i * n + j] = std::ldexp(S[i * n + j], -shift);
+  }
   tridiagonalize(wk, threads);
   formQ(wk, threads);
   // Z strips: Zs[i][c] = Qᵀ[i][s·kStrip + c] = Q[s·kStrip + c][i] (zero past n).
@@ -421,7 +432,7 @@ void solveOne(Work& wk, const T* a, int64_t n, bool lower, T* w, T* v, int threa
   std::iota(wk.order.begin(), wk.order.end(), int64_t(0));
   const double* d = wk.d.data();
   std::stable_sort(wk.order.begin(), wk.order.end(), [d](int64_t x, int64_t y) { return d[x] < d[y]; });
-  for (int64_t k = 0; k < n; k++) w[k] = T(d[wk.order[k]]);
+  for (int64_t k = 0; k < n; k++) w[k] = T(std::ldexp(d[wk.order[k]], shift));
   for (int64_t s = 0; s < wk.strips; s++) {
     const double* Zs = wk.Z.data() + s * n * kStrip;
     for (int64_t c = 0; c < kStrip && s * kStrip + c < n; c++) {

@@ -2,8 +2,8 @@
 // the TypeScript kernel eighData: eigenvalues equal to c·n·eps·‖A‖, vectors equal up to sign where the
 // eigenvalues are apart, backward error ‖A·V − V·Λ‖ and orthogonality ‖VᵀV − I‖ within c·n·eps; sizes
 // around the strip and block boundaries, batches, both triangles, float64 and float32; repeated eigenvalues
-// (identity, repeated blocks, a zero matrix) still giving orthonormal vectors; non-finite input; argument
-// checks. Skipped without the addon.
+// (identity, repeated blocks, a zero matrix) still giving orthonormal vectors; matrices scaled near the
+// ends of the float64 range; non-finite input; argument checks. Skipped without the addon.
 import { describe, expect, it } from "vitest";
 import { type FloatArray, nativeLinalg } from "../../src/backend/native/linalg.js";
 import { makeRng } from "../../src/numeric/rng.js";
@@ -196,6 +196,18 @@ describe.skipIf(linalg === null)("native syev", () => {
         expect(orth, label).toBeLessThan(4 * n * e);
       }
     });
+
+  it("keeps its accuracy for matrices scaled far from 1 (1e±300, 1e±155)", () => {
+    const n = 40;
+    const base = symmetric(Float64Array, 1, n);
+    for (const f of [1e300, 1e-300, 1e155, 1e-155]) {
+      const a = base.map((x) => x * f);
+      const { w, v } = run(L, a, 1, n);
+      const [res, orth] = errors(a, w, v, n, 0);
+      expect(res, `scale ${f}`).toBeLessThan(4 * n * eps(Float64Array));
+      expect(orth, `scale ${f}`).toBeLessThan(4 * n * eps(Float64Array));
+    }
+  });
 
   it("a batch mixes sizes of work: many small matrices at once", () => {
     const n = 24;
