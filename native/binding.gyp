@@ -43,6 +43,25 @@
       ]
     },
     {
+      # The eigensolver: its reductions along rows are vectorized (omp simd, no OpenMP runtime) and its
+      # multiply-adds may be fused.
+      "target_name": "nabla_eigh",
+      "type": "static_library",
+      "sources": ["src/eigh.cc"],
+      "cflags_cc": ["-fopenmp-simd", "-ffp-contract=fast"],
+      "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["-fopenmp-simd", "-ffp-contract=fast"]},
+      "conditions": [
+        ["target_arch=='x64' and nabla_isa=='avx512'", {
+          "cflags_cc": ["<@(nabla_avx512_flags)"],
+          "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["<@(nabla_avx512_flags)"]}
+        }],
+        ["target_arch=='x64' and nabla_isa=='avx2'", {
+          "cflags_cc": ["<@(nabla_avx2_flags)"],
+          "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["<@(nabla_avx2_flags)"]}
+        }]
+      ]
+    },
+    {
       "target_name": "nabla_fused",
       "type": "static_library",
       "sources": ["src/fused.cc"],
@@ -62,7 +81,7 @@
     {
       "target_name": "nabla_native",
       "sources": ["src/addon.cc"],
-      "dependencies": ["nabla_pool", "nabla_kernels", "nabla_fused"]
+      "dependencies": ["nabla_pool", "nabla_kernels", "nabla_eigh", "nabla_fused"]
     }
   ]
 }

@@ -13,6 +13,9 @@
 //   potrf(a, batch, n, threads) -> Int32Array info
 //   trsm(a, b, batch, n, k, leftSide, lower, transposeA, unitDiagonal, threads) -> undefined
 //   getrf(a, batch, m, n, pivots: Int32Array, threads) -> Int32Array info
+//   syev(a, batch, n, lower, w, v, threads) -> undefined
+//     eigenvalues (ascending, w [batch, n]) and eigenvectors (columns of v [batch, n, n]) of the symmetric
+//     matrices in a's lower (or upper) triangle (native/src/eigh.h); a, w and v of one type.
 //     the in-place factorizations and solves of native/src/linalg.h on Float32Array or Float64Array data
 //     (a and b of one type); they throw on other arrays or arrays shorter than the sizes say. Added
 //     without a version bump: src/backend/native/linalg.ts checks that they exist.
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "fused.h"
+#include "eigh.h"
 #include "gemm.h"
 #include "linalg.h"
 #include "pool.h"
@@ -408,6 +412,33 @@ napi_value WorkersAwake(napi_env env, napi_callback_info info) {
   return r;
 }
 
+napi_value Syev(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 7) return throwType(env, "syev: expected 7 arguments"), nullptr;
+  Array a, w, v;
+  int64_t batch, n, threads;
+  bool lower;
+  if (!typedArray(env, argv[0], &a) || !integer(env, argv[1], &batch) || !integer(env, argv[2], &n) ||
+      !boolean(env, argv[3], &lower) || !typedArray(env, argv[4], &w) || !typedArray(env, argv[5], &v) ||
+      !integer(env, argv[6], &threads))
+    return nullptr;
+  if (!floatArray(a) || w.type != a.type || v.type != a.type)
+    return throwType(env, "syev: expected three Float32Arrays or three Float64Arrays"), nullptr;
+  if (!countsFit({batch, n, n}) || !sized(env, "syev: a is shorter than its sizes say", a, batch * n * n) ||
+      !sized(env, "syev: w is shorter than its sizes say", w, batch * n) ||
+      !sized(env, "syev: v is shorter than its sizes say", v, batch * n * n))
+    return nullptr;
+  if (a.type == napi_float32_array)
+    nabla::syev(static_cast<const float*>(a.data), batch, n, lower, static_cast<float*>(w.data),
+                static_cast<float*>(v.data), threadsArg(threads));
+  else
+    nabla::syev(static_cast<const double*>(a.data), batch, n, lower, static_cast<double*>(w.data),
+                static_cast<double*>(v.data), threadsArg(threads));
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn, awake, isa, version;
   if (napi_create_string_utf8(env, nabla::gemmIsa(), NAPI_AUTO_LENGTH, &isa) != napi_ok ||
@@ -425,7 +456,8 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback fn;
   } fused[] = {{"fusedCompile", FusedCompile}, {"fusedRun", FusedRun}, {"fusedOps", FusedOps},
-               {"potrf", Potrf},           {"trsm", Trsm},         {"getrf", Getrf}};
+               {"potrf", Potrf},           {"trsm", Trsm},         {"getrf", Getrf},
+               {"syev", Syev}};
   for (const auto& f : fused)
     if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn) != napi_ok ||
         napi_set_named_property(env, exports, f.name, fn) != napi_ok)

@@ -13,6 +13,11 @@
 //   was exchanged with row pivots[b·r + i] (0-based, r = min(m, n)) at step i, in order. The pivot is the
 //   first entry of largest magnitude in its column. Status per matrix: 0, or the 1-based index of the
 //   first exactly zero pivot (the factorization goes on).
+// - syev: eigenvalues (ascending, w [batch, n]) and orthonormal eigenvectors (the columns of v [batch, n,
+//   n]) of the symmetric matrices whose lower (or, with lower false, upper) triangle a holds; a is not
+//   written. The same contract and ordering as eighData (src/primitives/linalg-kernels.ts), computed in
+//   float64 for both types; a vector's sign may differ from eighData's. A matrix with a non-finite entry in
+//   the triangle read comes out NaN.
 
 import { engineEnabled } from "../engines.js";
 import { threadCount } from "../threads/pool.js";
@@ -40,6 +45,8 @@ export interface NativeLinalg {
   trsm(a: FloatArray, b: FloatArray, batch: number, n: number, k: number, opts: TrsmOptions): void;
   /** LU with partial pivoting of `batch` [m, n] matrices; 0-based pivots into `pivots` (batch·min(m, n)). */
   getrf(a: FloatArray, batch: number, m: number, n: number, pivots: Int32Array): Int32Array;
+  /** Symmetric eigendecomposition of `batch` [n, n] matrices in `a` into `w` [batch, n] and `v` [batch, n, n]. */
+  syev(a: FloatArray, batch: number, n: number, lower: boolean, w: FloatArray, v: FloatArray): void;
 }
 
 /** What the addon exports for these (native/src/addon.cc). */
@@ -58,11 +65,25 @@ interface LinalgExports {
     threads: number,
   ): undefined;
   getrf(a: FloatArray, batch: number, m: number, n: number, pivots: Int32Array, threads: number): Int32Array;
+  syev(
+    a: FloatArray,
+    batch: number,
+    n: number,
+    lower: boolean,
+    w: FloatArray,
+    v: FloatArray,
+    threads: number,
+  ): undefined;
 }
 
 const hasLinalg = (addon: NativeAddon): addon is NativeAddon & LinalgExports => {
   const a = addon as NativeAddon & Partial<LinalgExports>;
-  return typeof a.potrf === "function" && typeof a.trsm === "function" && typeof a.getrf === "function";
+  return (
+    typeof a.potrf === "function" &&
+    typeof a.trsm === "function" &&
+    typeof a.getrf === "function" &&
+    typeof a.syev === "function"
+  );
 };
 
 const isFloatArray = (a: unknown): a is FloatArray => a instanceof Float32Array || a instanceof Float64Array;
@@ -86,7 +107,7 @@ const threads = (): number => (engineEnabled("threads") ? threadCount() : 1);
 /** The wrapper made for the addon object last seen (nativeAddon() may be replaced in tests). */
 let wrapped: { addon: NativeAddon; linalg: NativeLinalg | null } | undefined;
 
-/** The addon's potrf, trsm and getrf, or null (no addon, NABLA_NATIVE=0, or a build without them). */
+/** The addon's potrf, trsm, getrf and syev, or null (no addon, NABLA_NATIVE=0, or a build without them). */
 export function nativeLinalg(): NativeLinalg | null {
   const addon = nativeAddon();
   if (addon === null) return null;
@@ -124,6 +145,19 @@ function wrap(addon: NativeAddon & LinalgExports): NativeLinalg {
       checkLength("getrf", "a", a, batch * m * n);
       checkLength("getrf", "pivots", pivots, batch * Math.min(m, n));
       return addon.getrf(a, batch, m, n, pivots, threads());
+    },
+    syev(a, batch, n, lower, w, v) {
+      checkFloat("syev", "a", a);
+      checkFloat("syev", "w", w);
+      checkFloat("syev", "v", v);
+      if (a.constructor !== w.constructor || a.constructor !== v.constructor)
+        throw new TypeError("syev: a, w and v must have one type");
+      checkCount("syev", "batch", batch);
+      checkCount("syev", "n", n);
+      checkLength("syev", "a", a, batch * n * n);
+      checkLength("syev", "w", w, batch * n);
+      checkLength("syev", "v", v, batch * n * n);
+      addon.syev(a, batch, n, lower, w, v, threads());
     },
   };
 }
