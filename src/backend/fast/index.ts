@@ -20,7 +20,7 @@ import {
 } from "../fusion.js";
 import { referenceBackend } from "../reference/index.js";
 import { canGenerateCode, compileFused } from "./codegen.js";
-import { cholesky, lu, triangularSolve } from "./linalg.js";
+import { cholesky, eigh, lu, triangularSolve } from "./linalg.js";
 import { dotGeneralData } from "./matmul.js";
 
 /** Strides of `inShape` read at the positions of `outShape` (right-aligned; 0 where broadcast). */
@@ -201,7 +201,7 @@ export function padRead(shape: Shape, lo: readonly number[]) {
 export const fastBackend: Backend = {
   name: "fast",
   kernels: { ...kernels, cholesky, triangular_solve: triangularSolve },
-  multiKernels: { ...referenceBackend.multiKernels, lu },
+  multiKernels: { ...referenceBackend.multiKernels, lu, eigh },
 };
 
 export type { PrimParams };

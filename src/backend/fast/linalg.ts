@@ -25,14 +25,17 @@ const NATIVE_MIN = 16;
 const BLOCKED_MIN = { cholesky: 96, triangularSolve: 64, lu: 96 };
 
 /** The kernels in place on float data of order `n`: the addon's, the blocked ones, or null (reference). */
-function kernelsFor(op: keyof typeof BLOCKED_MIN, n: number, ...data: TypedArray[]): NativeLinalg | null {
+function kernelsFor(op: keyof typeof BLOCKED_MIN, n: number, ...data: TypedArray[]): Factorizations | null {
   if (!data.every((d) => isFloatArray(d) && d.constructor === data[0]!.constructor)) return null;
   const native = nativeLinalg();
   if (native !== null) return n < NATIVE_MIN ? null : native;
   return n >= BLOCKED_MIN[op] && engineEnabled("wasm") && wasmMatmulReady() ? blocked : null;
 }
 
-const blocked: NativeLinalg = {
+/** The three in-place kernels the blocked WebAssembly versions also provide. */
+type Factorizations = Pick<NativeLinalg, "potrf" | "trsm" | "getrf">;
+
+const blocked: Factorizations = {
   potrf: (a, batch, n) => blockedPotrf(a, batch, n),
   trsm: (a, b, batch, n, k, opts) => blockedTrsm(a, b, batch, n, k, opts),
   getrf: (a, batch, m, n, pivots) => {
@@ -107,4 +110,20 @@ export const lu: MultiKernelTable["lu"] = (inputs, params, outs) => {
     }
   }
   return [w, pivots, perm];
+};
+
+/** eigh through the addon's symmetric eigensolver (tridiagonalization, implicit QL), else the reference. */
+export const eigh: MultiKernelTable["eigh"] = (inputs, params, outs) => {
+  const a = inputs[0]!;
+  const shape = a.aval.shape;
+  const n = shape[shape.length - 1]!;
+  const native = nativeLinalg();
+  if (native === null || n < NATIVE_MIN || !isFloatArray(a.data)) return refMulti.eigh(inputs, params, outs);
+  const batch = sizeOf(shape.slice(0, -2));
+  const Arr = a.data instanceof Float64Array ? Float64Array : Float32Array;
+  const w = new Arr(batch * n);
+  const v = new Arr(batch * n * n);
+  // a is only read: no copy.
+  native.syev(a.data, batch, n, params.lower, w, v);
+  return [v, w];
 };
