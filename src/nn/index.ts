@@ -104,6 +104,14 @@ export {
   RNN,
   type RNNOptions,
 } from "./recurrent.js";
+export {
+  type BucketOptions,
+  bucketBySequenceLength,
+  type PaddedSequences,
+  type PadSequencesOptions,
+  padSequences,
+  type SequenceBatch,
+} from "./sequences.js";
 export { Sequential, type SequentialLayer } from "./sequential.js";
 export { countParams, summary } from "./summary.js";
 export {
