@@ -16,7 +16,7 @@ describe("sequences", () => {
       [7, 7, 1, 4], // cut to maxLength (truncating: "post" keeps the first steps)
     ]);
     expect(lengths.toArray()).toEqual([3, 1, 4]);
-    expect(mask.toArray()[1]).toEqual([true, false, false, false]);
+    expect((mask.toArray() as boolean[][])[1]).toEqual([true, false, false, false]);
     // Embed the ids, run a GRU that stops at each sequence's end.
     const embed = nb.nn.Embedding(10, 4);
     const gru = nb.nn.GRU(4, 6, { batchFirst: true });

@@ -150,7 +150,7 @@ describe("bucketBySequenceLength", () => {
       [6, 6, 6, 0, 0],
     ]);
     expect(batches[2]!.lengths.toArray()).toEqual([5, 3]);
-    expect(batches[2]!.mask.toArray()[1]).toEqual([true, true, true, false, false]);
+    expect((batches[2]!.mask.toArray() as boolean[][])[1]).toEqual([true, true, true, false, false]);
     // Every sequence appears once.
     expect(batches.flatMap((b) => b.indices).sort((a, b) => a - b)).toEqual(lens.map((_, i) => i));
   });
@@ -185,7 +185,7 @@ describe("bucketBySequenceLength", () => {
       const bucketOf = (n: number) => (n < 3 ? 0 : n < 6 ? 1 : 2);
       expect(new Set(batch.indices.map((i) => bucketOf(lens[i]!)))).toEqual(new Set([batch.bucket]));
       batch.indices.forEach((i, r) => {
-        expect(batch.lengths.toArray()[r]).toBe(lens[i]);
+        expect((batch.lengths.toArray() as number[])[r]).toBe(lens[i]);
       });
     }
     expect(a.flatMap((x) => x.indices).sort((p, q) => p - q)).toEqual(lens.map((_, i) => i));
