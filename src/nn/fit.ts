@@ -1,10 +1,12 @@
 // The training loop: shuffled batches, optimizer steps, metrics, validation, early stopping and NaN detection.
 
 import { TraceError, ValueError } from "../core/errors.js";
+import { flatten, unflatten } from "../core/pytree.js";
 import { ConcreteTensor, Tensor } from "../core/tensor.js";
-import { add } from "../ops/elementwise.js";
+import { add, mul } from "../ops/elementwise.js";
 import { key as makeKey, split } from "../ops/random.js";
 import { asTensor } from "../ops/util.js";
+import { clipByGlobalNorm } from "../optim/clip.js";
 import { finiteFlag, NonFiniteLossError, nonFiniteUpdate } from "../optim/step.js";
 import { applyUpdates, type GradientTransformation, type OptState } from "../optim/transform.js";
 import { valueAndGrad } from "../transforms/api.js";
@@ -104,6 +106,21 @@ export interface FitOptions {
    * compiled too: their key is an argument of the step.
    */
   jit?: boolean;
+  /**
+   * Gradient accumulation: the gradients of this many consecutive batches are averaged (weighted by batch
+   * size) before one optimizer update, so for a mean loss an update equals one step on the concatenated
+   * batches. The accumulation happens across calls: each batch's gradient is one compiled call, the
+   * average is formed outside, and the update is a second compiled call. A group never spans epochs: a
+   * last, shorter group is applied at the end of the epoch. `history.stepLoss` and `history.steps` then
+   * count optimizer updates (the loss of an update is its batches' weighted mean). Default 1.
+   */
+  accumulateSteps?: number;
+  /**
+   * Rescale the gradients of every update (after accumulation) so their global L2 norm is at most this,
+   * as `nb.optim.chain(nb.optim.clipByGlobalNorm(c), optimizer)` would. Gradient health records the
+   * gradients before clipping.
+   */
+  clipGradNorm?: number;
 }
 
 export interface FitResult {
@@ -159,6 +176,13 @@ export function fit(options: FitOptions): FitResult {
     );
   if (!Number.isInteger(epochs) || epochs < 0)
     throw new ValueError(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  const accumulate = options.accumulateSteps ?? 1;
+  if (!Number.isInteger(accumulate) || accumulate < 1)
+    throw new ValueError(`fit: accumulateSteps must be a positive integer, got ${String(accumulate)}`);
+  const clipNorm = options.clipGradNorm;
+  if (clipNorm !== undefined && !(typeof clipNorm === "number" && clipNorm > 0))
+    throw new ValueError(`fit: clipGradNorm must be a positive number, got ${String(clipNorm)}`);
+  const clipper = clipNorm === undefined ? null : clipByGlobalNorm(clipNorm);
   const forward = forwardOf(options.model);
   const x = asTensor(options.data.x, "fit");
   const y = asTensor(options.data.y, "fit");
@@ -212,39 +236,68 @@ export function fit(options: FitOptions): FitResult {
     return [l, { outputs: o, state: s2, dead }] as const;
   };
   const vg = valueAndGrad(lossOf, { hasAux: true });
-  /** One optimizer step: the loss, what the model produced, the gradients and the updated params. */
-  const trainStep = (p: Params, s: State, o: OptState, xb: Tensor, yb: Tensor, k: Tensor) => {
+  /** The loss of a batch, what the model produced and the gradients. */
+  const gradStep = (p: Params, s: State, xb: Tensor, yb: Tensor, k: Tensor) => {
     const [[l, aux], grads] = vg(p, s, xb, yb, k);
-    const [updates, nextOpt] = optimizer.update(grads as Params, o, p);
-    const next = applyUpdates(p, updates);
     return {
       loss: l as Tensor,
       aux: aux as { outputs: Tensor; state: State; dead: Record<string, Tensor> },
       grads: grads as Params,
-      params: next,
-      optState: nextOpt,
-      // 0 when the new params are all finite (fused into the update loops under jit).
-      finite: finiteFlag(next),
     };
+  };
+  /** One optimizer update from gradients (clipped first with clipGradNorm). */
+  const updateStep = (p: Params, o: OptState, grads: Params) => {
+    const g = clipper ? (clipper.update(grads, null)[0] as Params) : grads;
+    const [updates, nextOpt] = optimizer.update(g, o, p);
+    const next = applyUpdates(p, updates);
+    // 0 when the new params are all finite (fused into the update loops under jit).
+    return { params: next, optState: nextOpt, finite: finiteFlag(next) };
+  };
+  /** One optimizer step: the loss, what the model produced, the gradients and the updated params. */
+  const trainStep = (p: Params, s: State, o: OptState, xb: Tensor, yb: Tensor, k: Tensor) => {
+    const r = gradStep(p, s, xb, yb, k);
+    return { ...r, ...updateStep(p, o, r.grads) };
   };
   // Compiled once per batch shape; a step that cannot be traced (a model reading tensor values into
   // JavaScript control flow) falls back to running eagerly, with a warning. The step's key is an argument
   // like the batch, so a layer that draws random numbers (Dropout) gets a new mask every step from one
   // compiled program.
-  const compiled = options.jit === false ? null : jit(trainStep);
-  let useJit = compiled !== null;
-  const runStep: typeof trainStep = (...args) => {
-    if (!useJit) return trainStep(...args);
-    try {
-      return compiled!(...args);
-    } catch (e) {
-      if (!(e instanceof TraceError) || iteration > 0) throw e;
-      useJit = false;
-      out.warn(
-        `fit: the training step cannot run under jit (${e.message}); training eagerly (pass jit: false to skip the attempt)`,
-      );
-      return trainStep(...args);
-    }
+  // With accumulation, the gradient and the update are compiled separately.
+  let useJit = options.jit !== false;
+  const compiledOrEager = <A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) => {
+    const compiled = useJit ? jit(fn) : null;
+    let ran = false;
+    return (...args) => {
+      if (!useJit || compiled === null) return fn(...args);
+      try {
+        const r = compiled(...args);
+        ran = true;
+        return r;
+      } catch (e) {
+        if (!(e instanceof TraceError) || ran) throw e;
+        useJit = false;
+        out.warn(
+          `fit: the training step cannot run under jit (${e.message}); training eagerly (pass jit: false to skip the attempt)`,
+        );
+        return fn(...args);
+      }
+    };
+  };
+  const runStep = compiledOrEager(trainStep);
+  const runGrad = compiledOrEager(gradStep);
+  const runUpdate = compiledOrEager(updateStep);
+  /** Gradients of a group of batches averaged with weights m_i / Σ m. */
+  const averageGrads = (group: readonly { grads: Params; m: number }[]): Params => {
+    const total = group.reduce((a, g) => a + g.m, 0);
+    const [first, def] = flatten(group[0]!.grads, "fit");
+    const rest = group.map((g) => flatten(g.grads, "fit")[0]);
+    const leaves = first.map((_, i) =>
+      rest.reduce<Tensor>((acc, ls, j) => {
+        const term = mul(ls[i] as Tensor, group[j]!.m / total);
+        return j === 0 ? term : add(acc, term);
+      }, first[i] as Tensor),
+    );
+    return unflatten<Params>(def, leaves);
   };
   const epochKeys = split(makeKey(seed), Math.max(epochs, 1));
 
@@ -257,43 +310,109 @@ export function fit(options: FitOptions): FitResult {
     let seen = 0;
     const sums: Record<string, number> = Object.fromEntries(ms.map(([k]) => [k, 0]));
     let stop: History["stopReason"] | undefined;
+    /**
+     * Handles a NaN/Inf loss or a non-finite update: throws, or warns and says whether to stop ("stop")
+     * or skip ("skip").
+     */
+    const nonFinite = (value: number, badUpdate: Error | null, step: number, b: number) => {
+      const last = history.stepLoss.length > 0 ? history.stepLoss[history.stepLoss.length - 1]! : undefined;
+      const msg =
+        badUpdate !== null
+          ? badUpdate.message
+          : `fit: the loss became ${value} at step ${step} (epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${bs.length})` +
+            (last === undefined ? "" : `; the last finite loss was ${fmt(last)}`) +
+            ". The update was not applied. Lower the learning rate, clip gradients (clipGradNorm) or look for NaN/Inf in the data";
+      if (onNonFinite === "throw") {
+        if (badUpdate !== null) {
+          badUpdate.message += '; pass onNonFinite: "stop" to return the params instead';
+          throw badUpdate;
+        }
+        throw new NonFiniteLossError(
+          `${msg}; pass onNonFinite: "stop" to return the params instead`,
+          step,
+          value,
+          epoch,
+          b,
+        );
+      }
+      out.warn(onNonFinite === "skip" ? `${msg} (skipped)` : `${msg} (training stopped)`);
+      return onNonFinite;
+    };
+    const position = (b: number) => ({
+      epoch,
+      batch: b,
+      text: `epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${bs.length}`,
+    });
+    /** Records a batch's loss and metrics into the epoch's sums. */
+    const count = (value: number, outputs: Tensor, yb: Tensor, m: number) => {
+      lossSum += value * m;
+      seen += m;
+      for (const [k, f] of ms) {
+        const v = f(outputs, yb);
+        sums[k]! += (v instanceof Tensor ? v.item() : v) * m;
+      }
+    };
+    /** Gradients of the batches since the last update (with accumulateSteps > 1). */
+    let group: { grads: Params; m: number; loss: number; dead: Record<string, Tensor> }[] = [];
     for (let b = 0; b < bs.length; b++) {
       const { x: xb, y: yb } = bs[b]!;
+      const m = xb.shape[0]!;
+      if (accumulate > 1) {
+        const r = runGrad(params, state, xb, yb, stepKeys[b]!);
+        const value = r.loss.item();
+        const step = iteration++;
+        if (!Number.isFinite(value)) {
+          // The batch's gradients are dropped; the rest of its group is still applied.
+          if (nonFinite(value, null, step, b) === "stop") {
+            stop = "non-finite";
+            break;
+          }
+        } else {
+          state = r.aux.state;
+          count(value, r.aux.outputs, yb, m);
+          group.push({ grads: r.grads, m, loss: value, dead: r.aux.dead });
+        }
+        if (group.length < accumulate && b < bs.length - 1) continue;
+        if (group.length === 0) continue;
+        const grads = group.length === 1 ? group[0]!.grads : averageGrads(group);
+        const total = group.reduce((a, g) => a + g.m, 0);
+        const loss = group.reduce((a, g) => a + (g.loss * g.m) / total, 0);
+        const dead = group[group.length - 1]!.dead;
+        group = [];
+        const u = runUpdate(params, optState, grads);
+        const badUpdate =
+          u.finite.item() !== 0
+            ? nonFiniteUpdate("fit", step, loss, params, u.params, grads, position(b))
+            : null;
+        if (badUpdate !== null) {
+          if (nonFinite(loss, badUpdate, step, b) === "stop") {
+            stop = "non-finite";
+            break;
+          }
+          continue;
+        }
+        if (health)
+          health.record(grads, {
+            step,
+            dead: Object.fromEntries(Object.entries(dead).map(([k, v]) => [k, v.item()])),
+          });
+        params = u.params;
+        optState = u.optState;
+        history.stepLoss.push(loss);
+        history.steps++;
+        out.update(b + 1, bs.length, `epoch ${epoch + 1}/${epochs}`, `loss ${fmt(lossSum / seen)}`);
+        continue;
+      }
       const r = runStep(params, state, optState, xb, yb, stepKeys[b]!);
       const value = r.loss.item();
       const step = iteration++;
       // A finite loss can still come with NaN gradients (√ at 0, 0·∞): the update must not reach the params.
       const badUpdate =
         Number.isFinite(value) && r.finite.item() !== 0
-          ? nonFiniteUpdate("fit", step, value, params, r.params, r.grads, {
-              epoch,
-              batch: b,
-              text: `epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${bs.length}`,
-            })
+          ? nonFiniteUpdate("fit", step, value, params, r.params, r.grads, position(b))
           : null;
       if (!Number.isFinite(value) || badUpdate !== null) {
-        const last = history.stepLoss.length > 0 ? history.stepLoss[history.stepLoss.length - 1]! : undefined;
-        const msg =
-          badUpdate !== null
-            ? badUpdate.message
-            : `fit: the loss became ${value} at step ${step} (epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${bs.length})` +
-              (last === undefined ? "" : `; the last finite loss was ${fmt(last)}`) +
-              ". The update was not applied. Lower the learning rate, clip gradients (optim.clipByGlobalNorm) or look for NaN/Inf in the data";
-        if (onNonFinite === "throw") {
-          if (badUpdate !== null) {
-            badUpdate.message += '; pass onNonFinite: "stop" to return the params instead';
-            throw badUpdate;
-          }
-          throw new NonFiniteLossError(
-            `${msg}; pass onNonFinite: "stop" to return the params instead`,
-            step,
-            value,
-            epoch,
-            b,
-          );
-        }
-        out.warn(onNonFinite === "skip" ? `${msg} (skipped)` : `${msg} (training stopped)`);
-        if (onNonFinite === "stop") {
+        if (nonFinite(value, badUpdate, step, b) === "stop") {
           stop = "non-finite";
           break;
         }
@@ -308,13 +427,7 @@ export function fit(options: FitOptions): FitResult {
       params = r.params;
       optState = r.optState;
       state = a.state;
-      const m = xb.shape[0]!;
-      lossSum += value * m;
-      seen += m;
-      for (const [k, f] of ms) {
-        const v = f(a.outputs, yb);
-        sums[k]! += (v instanceof Tensor ? v.item() : v) * m;
-      }
+      count(value, a.outputs, yb, m);
       history.stepLoss.push(value);
       history.steps++;
       out.update(b + 1, bs.length, `epoch ${epoch + 1}/${epochs}`, `loss ${fmt(lossSum / seen)}`);

@@ -28,6 +28,16 @@ export {
 } from "./attention.js";
 export { Dropout, Embedding, Flatten, Linear, type LinearOptions, type LinearParams } from "./basic.js";
 export { Conv2d, type Conv2dOptions, type Conv2dParams, conv2d, type Pair } from "./conv.js";
+export {
+  Conv1d,
+  type Conv1dOptions,
+  type Conv1dParams,
+  ConvTranspose2d,
+  type ConvTranspose2dOptions,
+  type ConvTranspose2dParams,
+  conv1d,
+  convTranspose2d,
+} from "./conv-more.js";
 export { type Batch, type BatchOptions, batches, type Dataset, shuffle } from "./data.js";
 export {
   type EvaluateOptions,
@@ -94,6 +104,14 @@ export {
   RNN,
   type RNNOptions,
 } from "./recurrent.js";
+export {
+  type BucketOptions,
+  bucketBySequenceLength,
+  type PaddedSequences,
+  type PadSequencesOptions,
+  padSequences,
+  type SequenceBatch,
+} from "./sequences.js";
 export { Sequential, type SequentialLayer } from "./sequential.js";
 export { countParams, summary } from "./summary.js";
 export {

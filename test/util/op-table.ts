@@ -24,6 +24,7 @@ import {
 import { composites } from "./op-table-composites.js";
 import { linalgComposites } from "./op-table-linalg.js";
 import { nnAttentionRows } from "./op-table-nn-attention.js";
+import { nnConvRows } from "./op-table-nn-conv.js";
 import { recurrentRows } from "./op-table-nn-recurrent.js";
 
 export type { OpRow } from "./op-domains.js";
@@ -598,4 +599,5 @@ export const opTable: readonly OpRow[] = [
   ...linalgComposites,
   ...recurrentRows,
   ...nnAttentionRows,
+  ...nnConvRows,
 ];
