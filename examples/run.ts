@@ -25,6 +25,7 @@ const examples: [name: string, description: string][] = [
     "gp-regression",
     "Gaussian-process regression on Mauna Loa CO₂: hyperparameters by nb.linalg + nb.grad, Laplace error bars",
   ],
+  ["names-lm", "an LSTM and a small causal transformer on first names against a bigram model; sampled names"],
 ];
 
 const available = examples.filter(([name]) => existsSync(join(here, `${name}.ts`)));
