@@ -198,7 +198,8 @@ function fitModel<P extends nb.optim.Tree>(
   const seconds = (performance.now() - t0) / 1000;
   const heldOut = heldOutCurve.at(-1)!.bits;
   console.log(
-    `  ${steps} steps of ${batchSize} names in ${seconds.toFixed(1)} s; held-out ${heldOut.toFixed(3)} bits/char`,
+    `  ${steps} steps of ${batchSize} names and ${heldOutCurve.length} held-out checks in ${seconds.toFixed(1)} s; ` +
+      `held-out ${heldOut.toFixed(3)} bits/char`,
   );
   return { params, curve, heldOutCurve, heldOut, seconds };
 }
