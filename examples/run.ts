@@ -30,6 +30,7 @@ const examples: [name: string, description: string][] = [
     "forecast",
     "Mauna Loa CO₂ forecasts: fixed-α smoothing, Holt–Winters fitted by grad through scan, an LSTM",
   ],
+  ["names-lm", "an LSTM and a small causal transformer on first names against a bigram model; sampled names"],
 ];
 
 const available = examples.filter(([name]) => existsSync(join(here, `${name}.ts`)));

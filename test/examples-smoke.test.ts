@@ -231,6 +231,34 @@ describe.concurrent("examples (--quick)", () => {
     },
     TIMEOUT,
   );
+
+  it(
+    "names-lm: an LSTM and a causal transformer beat a uniform model in bits per character",
+    async () => {
+      const r = await quickRun("names-lm");
+      expect(r.metric).toBe("transformer-bits-per-char");
+      const m = /uniform ([\d.]+), bigram ([\d.]+), LSTM ([\d.]+) .*transformer ([\d.]+)/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      const [uniform, bigram, lstm, transformer] = m!.slice(1).map(Number) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      expect(bigram).toBeCloseTo(3.297, 2);
+      expect(r.stdout).toMatch(/^bigram-bits-per-char: [\d.]+$/m);
+      expect(r.stdout).toMatch(/^lstm-bits-per-char: [\d.]+$/m);
+      expect(transformer).toBeCloseTo(r.value, 2);
+      expect(lstm).toBeLessThan(uniform - 0.5);
+      expect(transformer).toBeLessThan(uniform - 0.5);
+      expect(r.stdout).toMatch(/LSTM names: /);
+      expect(r.stdout).toMatch(/transformer names: /);
+      const diff = /largest logit difference ([\d.e+-]+)/.exec(r.stdout);
+      expect(Number(diff![1])).toBeLessThan(1e-3);
+      expect(r.files).toContain("names-lm.png");
+    },
+    TIMEOUT,
+  );
 });
 
 describe("examples/run.ts", () => {
