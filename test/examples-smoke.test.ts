@@ -259,6 +259,29 @@ describe.concurrent("examples (--quick)", () => {
     },
     TIMEOUT,
   );
+
+  it(
+    "maintenance: derivative and autoencoder detectors beat flagging every window on the test span",
+    async () => {
+      const r = await quickRun("maintenance");
+      expect(r.metric).toBe("autoencoder-f1");
+      const m = /flag every window ([\d.]+), derivatives ([\d.]+), autoencoder ([\d.]+)/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      const [trivial, deriv, ae] = m!.slice(1).map(Number) as [number, number, number];
+      expect(ae).toBeCloseTo(r.value, 2);
+      expect(deriv).toBeGreaterThan(trivial);
+      expect(ae).toBeGreaterThan(trivial);
+      for (const k of [
+        "derivative-precision",
+        "derivative-recall",
+        "autoencoder-precision",
+        "autoencoder-recall",
+      ])
+        expect(r.stdout).toMatch(new RegExp(`^${k}: [\\d.]+$`, "m"));
+      expect(r.files).toContain("maintenance.png");
+    },
+    TIMEOUT,
+  );
 });
 
 describe("examples/run.ts", () => {
