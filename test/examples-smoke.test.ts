@@ -223,6 +223,30 @@ describe.concurrent("examples (--quick)", () => {
   );
 
   it(
+    "hypergradients: grad and hessian through the training scan match finite differences",
+    async () => {
+      const r = await quickRun("hypergradients");
+      expect(r.metric).toBe("hypergradient-test-loss");
+      const g = /hypergradient vs finite differences: max relative difference ([\d.e-]+)/.exec(r.stdout);
+      expect(g, r.stdout).not.toBeNull();
+      expect(Number(g![1])).toBeLessThan(1e-5);
+      const h = /Hessian vs finite differences: max difference \/ max entry ([\d.e-]+)/.exec(r.stdout);
+      expect(h, r.stdout).not.toBeNull();
+      expect(Number(h![1])).toBeLessThan(1e-4);
+      const m =
+        /grid search: validation ([\d.]+), test ([\d.]+) \((\d+) runs\); hypergradients: validation ([\d.]+), test ([\d.]+) \((\d+) runs\)/.exec(
+          r.stdout,
+        );
+      expect(m, r.stdout).not.toBeNull();
+      expect(Number(m![5])).toBeCloseTo(r.value, 3);
+      expect(Number(m![3])).toBeGreaterThanOrEqual(Number(m![6]));
+      expect(Number(m![4])).toBeLessThan(0.6);
+      expect(r.files).toContain("hypergradients.png");
+    },
+    TIMEOUT,
+  );
+
+  it(
     "tour runs",
     async () => {
       const r = await runExample(["tour", "--quick"]);
