@@ -34,6 +34,8 @@ const examples: [name: string, description: string][] = [
   [
     "maintenance",
     "sensor faults flagged by derivatives of a smoothed signal and by an autoencoder: precision/recall",
+  ],
+  [
     "hypergradients",
     "learning rate and weight decay tuned by grad and hessian through an unrolled training scan, vs grid search",
   ],
