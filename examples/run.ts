@@ -31,6 +31,7 @@ const examples: [name: string, description: string][] = [
     "Mauna Loa CO₂ forecasts: fixed-α smoothing, Holt–Winters fitted by grad through scan, an LSTM",
   ],
   ["names-lm", "an LSTM and a small causal transformer on first names against a bigram model; sampled names"],
+  ["path-planning", "a path around obstacles by L-BFGS on a smooth cost, against greedy grid search and A*"],
 ];
 
 const available = examples.filter(([name]) => existsSync(join(here, `${name}.ts`)));
