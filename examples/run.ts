@@ -39,6 +39,7 @@ const examples: [name: string, description: string][] = [
     "hypergradients",
     "learning rate and weight decay tuned by grad and hessian through an unrolled training scan, vs grid search",
   ],
+  ["path-planning", "a path around obstacles by L-BFGS on a smooth cost, against greedy grid search and A*"],
 ];
 
 const available = examples.filter(([name]) => existsSync(join(here, `${name}.ts`)));

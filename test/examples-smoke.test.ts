@@ -306,6 +306,27 @@ describe.concurrent("examples (--quick)", () => {
     },
     TIMEOUT,
   );
+
+  it(
+    "path-planning: the optimized path is feasible and shorter than A*'s grid path",
+    async () => {
+      const r = await quickRun("path-planning");
+      expect(r.metric).toBe("optimized-length");
+      const astar = /^A\* \(grid\) +length ([\d.]+)/m.exec(r.stdout);
+      expect(astar, r.stdout).not.toBeNull();
+      expect(r.value).toBeLessThan(Number(astar![1]));
+      expect(r.stdout).toMatch(/greedy \(seeds\) +length [\d.]+/);
+      const best =
+        /^optimized from A\* +length ([\d.]+), +\d+ points, least clearance ([-\d.]+) \(feasible\)/m.exec(
+          r.stdout,
+        );
+      expect(best, r.stdout).not.toBeNull();
+      expect(Number(best![1])).toBeCloseTo(r.value, 3);
+      expect(Number(best![2])).toBeGreaterThanOrEqual(0.15);
+      expect(r.files).toContain("path-planning.png");
+    },
+    TIMEOUT,
+  );
 });
 
 describe("examples/run.ts", () => {
