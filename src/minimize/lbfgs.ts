@@ -1,5 +1,6 @@
 // L-BFGS: the two-loop recursion over the last m curvature pairs, with a strong-Wolfe or Armijo line search.
 
+import { project } from "./bounds.js";
 import { axpy, dot, norm, scale } from "./linalg.js";
 import { armijo, type Iterate, strongWolfe } from "./line-search.js";
 import type { MethodContext, StepOutcome, Stepper } from "./types.js";
@@ -40,6 +41,7 @@ export function twoLoop(g: Float64Array, pairs: readonly Pair[]): Float64Array {
  */
 export function lbfgsStepper(ctx: MethodContext): Stepper {
   const { objective, options } = ctx;
+  if (ctx.bounds) return boundedLbfgsStepper(ctx);
   const memory = options.memory ?? 10;
   const search = options.lineSearch === "armijo" ? armijo : strongWolfe;
   let pairs: Pair[] = [];
@@ -58,6 +60,64 @@ export function lbfgsStepper(ctx: MethodContext): Stepper {
       if (!ls.next && pairs.length > 0) {
         pairs = [];
         ls = attempt(at, scale(at.g, -1), Math.min(1, 1 / norm(at.g)));
+      }
+      const info = { alpha: ls.alpha, evaluations: ls.evaluations, memory: pairs.length };
+      if (!ls.next) return { stop: "line search failed", info };
+      const s = axpy(ls.next.x, -1, at.x);
+      const y = axpy(ls.next.g, -1, at.g);
+      const sy = dot(s, y);
+      if (sy > 1e-10 * norm(s) * norm(y)) {
+        pairs.push({ s, y, rho: 1 / sy });
+        if (pairs.length > memory) pairs.shift();
+      }
+      return { next: ls.next, info };
+    },
+  };
+}
+
+/**
+ * Projected L-BFGS for lo ≤ x ≤ hi (in the spirit of L-BFGS-B): variables at a bound whose gradient pushes
+ * outward are held fixed; the two-loop direction is computed from the gradient of the free variables and
+ * zeroed on the fixed ones; the step is a backtracking search along the projected path P(x + αd) with the
+ * Armijo test f(P(x + αd)) ≤ f + c₁ gᵀ(P(x + αd) − x). Pairs with sᵀy not safely positive are skipped.
+ */
+function boundedLbfgsStepper(ctx: MethodContext): Stepper {
+  const { objective, options } = ctx;
+  const box = ctx.bounds!;
+  const memory = options.memory ?? 10;
+  let pairs: Pair[] = [];
+  const search = (at: Iterate, d: Float64Array, alpha0: number) => {
+    let alpha = alpha0;
+    for (let k = 1; k <= 60; k++) {
+      const x = project(axpy(at.x, alpha, d), box);
+      const decrease = dot(at.g, axpy(x, -1, at.x));
+      const { f, g } = objective.valueAndGrad(x);
+      if (Number.isFinite(f) && decrease < 0 && f <= at.f + 1e-4 * decrease)
+        return { next: { x, f, g }, alpha, evaluations: k };
+      alpha *= 0.5;
+    }
+    return { next: null, alpha, evaluations: 60 };
+  };
+  return {
+    step(at): StepOutcome {
+      // The free gradient: zero where x sits on a bound and −g points out of the box.
+      const gFree = at.g.map((gi, i) =>
+        (at.x[i] <= box.lo[i] && gi > 0) || (at.x[i] >= box.hi[i] && gi < 0) ? 0 : gi,
+      );
+      const steepest = () => scale(gFree, -1);
+      const alphaSteepest = Math.min(1, 1 / norm(gFree));
+      let d = twoLoop(gFree, pairs);
+      for (let i = 0; i < d.length; i++) if (gFree[i] === 0) d[i] = 0;
+      let alpha0 = pairs.length === 0 ? alphaSteepest : 1;
+      if (!(dot(d, gFree) < 0)) {
+        pairs = [];
+        d = steepest();
+        alpha0 = alphaSteepest;
+      }
+      let ls = search(at, d, alpha0);
+      if (!ls.next && pairs.length > 0) {
+        pairs = [];
+        ls = search(at, steepest(), alphaSteepest);
       }
       const info = { alpha: ls.alpha, evaluations: ls.evaluations, memory: pairs.length };
       if (!ls.next) return { stop: "line search failed", info };
