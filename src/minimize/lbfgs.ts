@@ -1,6 +1,6 @@
 // L-BFGS: the two-loop recursion over the last m curvature pairs, with a strong-Wolfe or Armijo line search.
 
-import { project } from "./bounds.js";
+import { project, projectedGradNorm } from "./bounds.js";
 import { axpy, dot, norm, scale } from "./linalg.js";
 import { armijo, type Iterate, strongWolfe } from "./line-search.js";
 import type { MethodContext, StepOutcome, Stepper } from "./types.js";
@@ -76,11 +76,14 @@ export function lbfgsStepper(ctx: MethodContext): Stepper {
 }
 
 /**
- * Projected L-BFGS for lo ≤ x ≤ hi (in the spirit of L-BFGS-B): variables at a bound whose gradient pushes
- * outward are held fixed; the two-loop direction is computed from the gradient of the free variables and
- * zeroed on the fixed ones; the step is a backtracking search along the projected path P(x + αd) with the
+ * Projected L-BFGS for lo ≤ x ≤ hi (in the spirit of L-BFGS-B and Bertsekas' projected Newton): variables at
+ * or within ε of a bound whose gradient pushes outward take a scaled gradient step, the others the two-loop
+ * step computed from their part of the gradient; the step is a backtracking search along the projected path P(x + αd) with the
  * Armijo test f(P(x + αd)) ≤ f + c₁ gᵀ(P(x + αd) − x). Pairs with sᵀy not safely positive are skipped.
  */
+/** The largest distance to a bound at which a variable counts as (nearly) active. */
+const EPS_BAR = 1e-3;
+
 function boundedLbfgsStepper(ctx: MethodContext): Stepper {
   const { objective, options } = ctx;
   const box = ctx.bounds!;
@@ -100,16 +103,23 @@ function boundedLbfgsStepper(ctx: MethodContext): Stepper {
   };
   return {
     step(at): StepOutcome {
-      // The free gradient: zero where x sits on a bound and −g points out of the box.
-      const gFree = at.g.map((gi, i) =>
-        (at.x[i] <= box.lo[i] && gi > 0) || (at.x[i] >= box.hi[i] && gi < 0) ? 0 : gi,
+      // Bertsekas' ε-active set: a variable within ε = min(ε̄, ‖P(x − g) − x‖) of a bound that −g points
+      // out of is fixed; it takes a plain gradient step (which the projection stops at the bound), while the
+      // free variables take the two-loop step computed from their part of the gradient.
+      const eps = Math.min(EPS_BAR, projectedGradNorm(at.x, at.g, box));
+      const fixed = Array.from(
+        at.g,
+        (gi, i) => (at.x[i] - box.lo[i] <= eps && gi > 0) || (box.hi[i] - at.x[i] <= eps && gi < 0),
       );
-      const steepest = () => scale(gFree, -1);
-      const alphaSteepest = Math.min(1, 1 / norm(gFree));
+      const gFree = at.g.map((gi, i) => (fixed[i] ? 0 : gi));
+      const last = pairs[pairs.length - 1];
+      const gamma = last ? dot(last.s, last.y) / dot(last.y, last.y) : 1;
+      const steepest = () => scale(at.g, -1);
+      const alphaSteepest = Math.min(1, 1 / norm(at.g));
       let d = twoLoop(gFree, pairs);
-      for (let i = 0; i < d.length; i++) if (gFree[i] === 0) d[i] = 0;
+      for (let i = 0; i < d.length; i++) if (fixed[i]) d[i] = -gamma * at.g[i];
       let alpha0 = pairs.length === 0 ? alphaSteepest : 1;
-      if (!(dot(d, gFree) < 0)) {
+      if (!(dot(d, at.g) < 0)) {
         pairs = [];
         d = steepest();
         alpha0 = alphaSteepest;
