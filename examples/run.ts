@@ -31,6 +31,10 @@ const examples: [name: string, description: string][] = [
     "Mauna Loa CO₂ forecasts: fixed-α smoothing, Holt–Winters fitted by grad through scan, an LSTM",
   ],
   ["names-lm", "an LSTM and a small causal transformer on first names against a bigram model; sampled names"],
+  [
+    "supply-chain",
+    "warehouse-to-store allocation: projected gradient and minimize with bounds against the exact optimum",
+  ],
 ];
 
 const available = examples.filter(([name]) => existsSync(join(here, `${name}.ts`)));
