@@ -40,6 +40,10 @@ const examples: [name: string, description: string][] = [
     "learning rate and weight decay tuned by grad and hessian through an unrolled training scan, vs grid search",
   ],
   ["path-planning", "a path around obstacles by L-BFGS on a smooth cost, against greedy grid search and A*"],
+  [
+    "supply-chain",
+    "warehouse-to-store allocation: projected gradient and minimize with bounds against the exact optimum",
+  ],
 ];
 
 const available = examples.filter(([name]) => existsSync(join(here, `${name}.ts`)));

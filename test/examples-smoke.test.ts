@@ -247,6 +247,21 @@ describe.concurrent("examples (--quick)", () => {
   );
 
   it(
+    "supply-chain: projected gradient and minimize with bounds reach the exact optimum",
+    async () => {
+      const r = await quickRun("supply-chain");
+      expect(r.metric).toBe("optimality-gap");
+      expect(r.value).toBeLessThan(1e-6);
+      expect(r.stdout).toMatch(/exact optimum: cost [\d.]+ \(primal-dual active set, \d+ KKT solves/);
+      expect(r.stdout).toMatch(
+        /augmented Lagrangian \+ minimize\(bounds\) +cost [\d.]+ +gap +[-\d.e]+ +violation +[\d.e-]+/,
+      );
+      expect(r.files).toEqual(expect.arrayContaining(["supply-chain.png", "supply-chain-allocation.png"]));
+    },
+    TIMEOUT,
+  );
+
+  it(
     "tour runs",
     async () => {
       const r = await runExample(["tour", "--quick"]);

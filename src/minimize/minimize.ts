@@ -1,5 +1,6 @@
 // minimize(f, x0, options): one entry point for second-order, quasi-Newton and first-order minimization.
 import { ValueError } from "../core/errors.js";
+import { project, projectedGradNorm, resolveBounds } from "./bounds.js";
 import { cubicStepper } from "./cubic.js";
 import { adamStepper, gdStepper, momentumStepper } from "./first-order.js";
 import { lbfgsStepper } from "./lbfgs.js";
@@ -62,6 +63,7 @@ const OPTION_CHECKS: Record<keyof MinimizeOptions, [Check, string]> = {
   sigma: [positive, "a positive number"],
   jit: [(v) => typeof v === "boolean", "true or false"],
   recordX: [(v) => typeof v === "boolean", "true or false"],
+  bounds: [Array.isArray, "an array of [lo, hi] pairs (one per element of x) or one [lo, hi] pair"],
   callback: [(v) => typeof v === "function", "a function"],
 };
 
@@ -98,10 +100,13 @@ function checkOptions(options: MinimizeOptions): void {
  * | `"lbfgs"` (default) | L-BFGS, two-loop recursion, strong-Wolfe line search |
  * | `"gd"`, `"momentum"`, `"adam"` | first-order baselines with a fixed learning rate |
  *
+ * `bounds` adds box constraints lo ≤ x ≤ hi (lbfgs as projected L-BFGS, gd/momentum/adam by projecting each
+ * step); the stopping test then uses the projected gradient.
+ *
  * Stops when ‖∇f‖ ≤ tol (default 1e-8·max(1, |f(x0)|)), when a step moves x by at most
  * stepTol·(1 + ‖x‖), or after maxIter iterations (default 100 for newton/cubic/halley, 1000 for lbfgs,
  * 20000 for the first-order methods). `history[k]` records iteration k (0 is the start).
- * @throws {ValueError} for an unknown method or option, a bad option value, an f that is not scalar, or an f
+ * @throws {ValueError} for an unknown method or option, bounds with a method that cannot honour them, a bad option value, an f that is not scalar, or an f
  * that becomes NaN (the message names the iteration).
  * @example
  * ```ts
@@ -123,6 +128,8 @@ export function minimize<T>(
   checkOptions(options);
   const method: MethodName = options.method ?? "lbfgs";
   const { objective, x0: start } = flatObjective("minimize", f as ScalarFn, x0, { jit: options.jit });
+  const box = options.bounds === undefined ? undefined : resolveBounds(options.bounds, method, objective.n);
+  if (box) project(start, box);
   const t0 = performance.now();
   const first = objective.valueAndGrad(start);
   if (!Number.isFinite(first.f))
@@ -133,10 +140,11 @@ export function minimize<T>(
   const recordX = options.recordX ?? objective.n <= 1000;
   // Cubic's dense solver takes an eigendecomposition (nb.linalg.eigh) per iteration: CG/Lanczos beyond 100.
   const solver = options.solver ?? (objective.n <= (method === "cubic" ? 100 : 500) ? "dense" : "cg");
-  const stepper = STEPPERS[method]({ objective, options, solver, tol });
+  const stepper = STEPPERS[method]({ objective, options, solver, tol, bounds: box });
+  const gradNormAt = (p: Iterate) => (box ? projectedGradNorm(p.x, p.g, box) : norm(p.g));
 
   let at: Iterate = { x: start, f: first.f, g: first.g };
-  let gradNorm = norm(at.g);
+  let gradNorm = gradNormAt(at);
   const history: HistoryEntry[] = [];
   const record = (iteration: number, step: number, info?: Record<string, number>): HistoryEntry => {
     const entry: HistoryEntry = { iteration, value: at.f, gradNorm, step, time: performance.now() - t0 };
@@ -173,13 +181,16 @@ export function minimize<T>(
       );
     const step = norm(axpy(out.next.x, -1, at.x));
     at = out.next;
-    gradNorm = norm(at.g);
+    gradNorm = gradNormAt(at);
     const entry = record(iterations, step, out.info);
     if (options.callback?.(entry) === true) {
       reason = "callback";
       break;
     }
-    if (!("rejected" in out && out.rejected) && step <= stepTol * (1 + norm(at.x))) {
+    // With bounds, a step that projection cancels (momentum pushing into a bound) says nothing about
+    // convergence; the projected-gradient test decides.
+    const pinned = box !== undefined && step === 0;
+    if (!("rejected" in out && out.rejected) && !pinned && step <= stepTol * (1 + norm(at.x))) {
       reason = "step";
       break;
     }

@@ -65,6 +65,14 @@ export interface MinimizeOptions {
   jit?: boolean;
   /** Keep a copy of x in every history entry (default: when x has at most 1000 elements). */
   recordX?: boolean;
+  /**
+   * Box constraints lo ≤ x ≤ hi, one `[lo, hi]` per element of x (flat, leaves in pytree order; ±Infinity for
+   * no bound), or a single `[lo, hi]` for every element. x0 is projected into the box. Supported by lbfgs
+   * (projected L-BFGS, L-BFGS-B style: the quasi-Newton step on the free variables, a projected backtracking
+   * search) and by gd/momentum/adam (projection after each step). With bounds, `gradNorm` and the `tol` test
+   * use the projected gradient ‖P(x − ∇f) − x‖, which vanishes at a constrained minimum.
+   */
+  bounds?: readonly (readonly [number, number])[] | readonly [number, number];
   /** Called after every iteration; return `true` to stop. */
   callback?: (entry: HistoryEntry) => unknown;
 }
@@ -136,4 +144,12 @@ export interface MethodContext {
   options: MinimizeOptions;
   solver: "dense" | "cg";
   tol: number;
+  /** The box of `options.bounds`, resolved to one lower and upper bound per element. */
+  bounds?: Box;
+}
+
+/** Per-element bounds lo ≤ x ≤ hi. */
+export interface Box {
+  lo: Float64Array;
+  hi: Float64Array;
 }
