@@ -9,7 +9,7 @@
 // plays 100 new seeded episodes; 475 is the usual "solved" line.
 // Run: npm run example cartpole [--quick] [--out DIR]
 import * as nb from "nabla";
-import { exampleOptions, savePicture } from "./common.js";
+import { exampleOptions, savePicture, seededUniform } from "./common.js";
 
 const { quick, out } = exampleOptions("cartpole");
 const maxTrainingEpisodes = quick ? 150 : 1000;
@@ -51,18 +51,6 @@ function step([x, xDot, theta, thetaDot]: State, action: number): State {
 }
 
 const fallen = ([x, , theta]: State) => Math.abs(x) > X_LIMIT || Math.abs(theta) > THETA_LIMIT;
-
-/** Mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Gym's start: each state variable uniform in [−0.05, 0.05]. */
 const start = (u: () => number): State => [0, 0, 0, 0].map(() => 0.1 * u() - 0.05) as State;
@@ -184,7 +172,7 @@ const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.len
 // ---- Training ---------------------------------------------------------------------------------------
 
 const randomPolicy: Policy = () => 0.5;
-const randomU = rng(999);
+const randomU = seededUniform(999);
 const randomReturns = Array.from({ length: 100 }, () => play(randomPolicy, randomU).actions.length);
 console.log(
   `cart-pole (CartPole-v1 dynamics), a 4-${hidden}-2 tanh policy, REINFORCE with Adam (lr ${learningRate})`,
@@ -192,7 +180,7 @@ console.log(
 console.log(`a random policy: mean return ${meanOf(randomReturns).toFixed(1)} over 100 episodes`);
 console.log(`${batchEpisodes} episodes per update, at most ${maxTrainingEpisodes} training episodes\n`);
 
-const trainU = rng(1);
+const trainU = seededUniform(1);
 const trainReturns: number[] = [];
 const t0 = performance.now();
 let streak = 0;
@@ -221,7 +209,7 @@ console.log(
 // ---- Evaluation: the greedy policy on new seeded episodes -------------------------------------------
 
 const finalPolicy = snapshot(params);
-const evalU = rng(12345);
+const evalU = seededUniform(12345);
 const evalReturns = Array.from({ length: evalEpisodes }, () => play(finalPolicy, evalU, true).actions.length);
 const evalMean = meanOf(evalReturns);
 console.log(

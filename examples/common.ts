@@ -1,6 +1,7 @@
 // Shared by the examples: options, the headline, MNIST loading, pictures (SVG + PNG), scatter plots, figures.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import * as nb from "nabla";
@@ -252,4 +253,40 @@ function zoomImage(image: nb.Tensor, zoom: number): nb.Tensor {
   const [h, w] = image.shape as [number, number];
   const blocks = nb.broadcastTo(nb.reshape(image, [h, 1, w, 1]), [h, zoom, w, zoom]);
   return nb.reshape(blocks, [h * zoom, w * zoom]);
+}
+
+/** Mulberry32: a small seeded generator of uniform numbers in [0, 1), for data and simulations that must be the same on every run. */
+export function seededUniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One month of the Mauna Loa CO₂ record: year, month (1–12), the month's middle as a decimal year, ppm. */
+export interface Co2Month {
+  year: number;
+  month: number;
+  t: number;
+  y: number;
+}
+
+/** Monthly mean CO₂ at Mauna Loa (vega-datasets' co2-concentration.csv), in time order. */
+export function maunaLoaCo2(): Co2Month[] {
+  const csvPath = fileURLToPath(
+    new URL("../data/co2-concentration.csv", import.meta.resolve("vega-datasets")),
+  );
+  return readFileSync(csvPath, "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((line) => {
+      const [date, co2] = line.split(",");
+      const [year, month] = date!.split("-").map(Number);
+      return { year: year!, month: month!, t: year! + (month! - 0.5) / 12, y: Number(co2) };
+    });
 }

@@ -1,31 +1,13 @@
-// Forecasting monthly Mauna Loa CO₂ (vega-datasets) over held-out years with three models: simple
-// exponential smoothing with a hand-picked α = 0.3 (the seeds' baseline: a level only, so a flat forecast);
-// additive Holt–Winters (level, trend, 12-month season) whose smoothing parameters α, β, γ and initial states
-// are fitted by L-BFGS on the one-step-ahead squared error, the recursion one nb.lax.scan so nb.grad
-// differentiates through the whole series; and an LSTM (nn.LSTM + nn.Linear, trained with Adam under jit) on
-// windows of past values, rolled forward month by month. Held-out RMSE of each, and a plot of the forecasts.
-// Run: npm run example forecast [--quick] [--out DIR]
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import * as nb from "nabla";
-import { exampleOptions, formatValue, headline, savePicture } from "./common.js";
+import { exampleOptions, formatValue, headline, maunaLoaCo2, savePicture } from "./common.js";
 
 const { quick, out } = exampleOptions("forecast");
 const started = performance.now();
 
 // ── Data: monthly means (no gaps from May 1964); training from 1965 (1995 with --quick), 2017 on held out.
-const csvPath = fileURLToPath(new URL("../data/co2-concentration.csv", import.meta.resolve("vega-datasets")));
-const rows = readFileSync(csvPath, "utf8")
-  .trim()
-  .split("\n")
-  .slice(1)
-  .map((line) => {
-    const [date, co2] = line.split(",");
-    const [year, month] = date!.split("-").map(Number);
-    return { year: year!, month: month!, t: year! + (month! - 0.5) / 12, y: Number(co2) };
-  });
+const rows = maunaLoaCo2();
 const SPLIT = 2017;
 const FROM = quick ? 1995 : 1965;
 const train = rows.filter((r) => r.year >= FROM && r.year < SPLIT);

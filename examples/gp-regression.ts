@@ -1,32 +1,14 @@
-// Gaussian-process regression on the Mauna Loa CO₂ record (monthly means, vega-datasets): a quadratic trend
-// by least squares, and a GP on what is left with a smooth long-term kernel, a yearly cycle and noise. The
-// five kernel hyperparameters are fitted by the gradient of the log marginal likelihood (Cholesky, triangular
-// solves, log-determinant, all from nb.linalg, differentiated by nb.grad inside nb.optim.minimize); the
-// Hessian at the optimum (nb.hessian) gives Laplace error bars for them. The last decade is held out: the
-// posterior mean with its ±2σ band is drawn over it and scored against a linear and a quadratic trend.
-// Run: npm run example gp-regression [--quick] [--out DIR]
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import * as nb from "nabla";
-import { exampleOptions, formatValue, headline, savePicture } from "./common.js";
+import { exampleOptions, formatValue, headline, maunaLoaCo2, savePicture } from "./common.js";
 
 const { quick, out } = exampleOptions("gp-regression");
 const started = performance.now();
 
 // ── Data: decimal years and ppm; training 1990–2009 (a quadratic trend is a local description: fitted to
 // the 20 years before the split), every month (every 5th with --quick); 2010 on held out.
-const csvPath = fileURLToPath(new URL("../data/co2-concentration.csv", import.meta.resolve("vega-datasets")));
-const rows = readFileSync(csvPath, "utf8")
-  .trim()
-  .split("\n")
-  .slice(1)
-  .map((line) => {
-    const [date, co2] = line.split(",");
-    const [year, month] = date!.split("-").map(Number);
-    return { t: year! + (month! - 0.5) / 12, y: Number(co2) };
-  });
+const rows = maunaLoaCo2();
 const SPLIT = 2010;
 const step = quick ? 5 : 1;
 const from = 1990;

@@ -13,7 +13,7 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import * as nb from "nabla";
-import { exampleOptions, headline, savePicture } from "./common.js";
+import { exampleOptions, headline, savePicture, seededUniform } from "./common.js";
 
 const { quick, out } = exampleOptions("maintenance");
 const started = performance.now();
@@ -26,18 +26,7 @@ const NW = N / WIN;
 const CHANNELS = ["vibration", "temperature", "pressure"] as const;
 const C = CHANNELS.length;
 
-/** A small seeded generator (mulberry32), so the series are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(16);
+const rand = seededUniform(16);
 const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
 // Per channel: level, daily amplitude and phase, trend per day, noise σ (AR(1) with φ = 0.6).
