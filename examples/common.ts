@@ -290,3 +290,56 @@ export function maunaLoaCo2(): Co2Month[] {
       return { year: year!, month: month!, t: year! + (month! - 0.5) / 12, y: Number(co2) };
     });
 }
+
+/** Names encoded for next-letter prediction: inputs, targets and a mask (1 where the target is real) as [N, T]. */
+export interface EncodedNames {
+  x: nb.Tensor;
+  y: nb.Tensor;
+  m: nb.Tensor;
+  /** The same as flat typed arrays, for counting. */
+  pairs: { x: Int32Array; y: Int32Array; m: Float32Array };
+}
+
+/**
+ * nb.data's names corpus split as names-rnn and names-lm use it: every name read as ".name" → "name.",
+ * padded with "." to one length T, the first 10% (after a seeded shuffle) held out.
+ */
+export async function namesCorpus() {
+  const all = await nb.data.names({ seed: 0 });
+  const chars = nb.data.vocabulary(all.join(""), { specials: ["."] });
+  const T = Math.max(...all.map((n) => n.length)) + 1; // steps: the letters and the closing "."
+  const nTest = Math.round(all.length / 10);
+  const testNames = all.slice(0, nTest);
+  const trainNames = all.slice(nTest);
+  const encode = (list: readonly string[]): EncodedNames => {
+    const x = new Int32Array(list.length * T);
+    const y = new Int32Array(list.length * T);
+    const m = new Float32Array(list.length * T);
+    list.forEach((name, i) => {
+      const ids = [0, ...Array.from(name, (c) => chars.id(c)), 0];
+      for (let t = 0; t < ids.length - 1; t++) {
+        x[i * T + t] = ids[t]!;
+        y[i * T + t] = ids[t + 1]!;
+        m[i * T + t] = 1;
+      }
+    });
+    const shape = [list.length, T];
+    return {
+      x: nb.reshape(nb.array(x, { dtype: "int32" }), shape),
+      y: nb.reshape(nb.array(y, { dtype: "int32" }), shape),
+      m: nb.reshape(nb.array(m), shape),
+      pairs: { x, y, m },
+    };
+  };
+  return {
+    all,
+    chars,
+    V: chars.size,
+    T,
+    nTest,
+    trainNames,
+    testNames,
+    train: encode(trainNames),
+    test: encode(testNames),
+  };
+}

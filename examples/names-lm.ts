@@ -6,43 +6,13 @@
 // key/value cache (each step jitted; nb.random inside).
 // Run: npm run example names-lm [--quick] [--out DIR]
 import * as nb from "nabla";
-import { exampleOptions, headline, savePicture } from "./common.js";
+import { exampleOptions, headline, namesCorpus, savePicture } from "./common.js";
 
 const { quick, out } = exampleOptions("names-lm");
 const started = performance.now();
 
 // ── Data: every name as ".name" → "name.", padded with "." to one length, 10% held out (as names-rnn). ───
-const all = await nb.data.names({ seed: 0 });
-const chars = nb.data.vocabulary(all.join(""), { specials: ["."] });
-const V = chars.size;
-const T = Math.max(...all.map((n) => n.length)) + 1; // steps: the letters and the closing "."
-const nTest = Math.round(all.length / 10);
-const testNames = all.slice(0, nTest);
-const trainNames = all.slice(nTest);
-
-/** Inputs, targets and a mask (1 where the target is a real letter or the closing ".") as [N, T]. */
-function encode(list: readonly string[]) {
-  const x = new Int32Array(list.length * T);
-  const y = new Int32Array(list.length * T);
-  const m = new Float32Array(list.length * T);
-  list.forEach((name, i) => {
-    const ids = [0, ...Array.from(name, (c) => chars.id(c)), 0];
-    for (let t = 0; t < ids.length - 1; t++) {
-      x[i * T + t] = ids[t]!;
-      y[i * T + t] = ids[t + 1]!;
-      m[i * T + t] = 1;
-    }
-  });
-  const shape = [list.length, T];
-  return {
-    x: nb.reshape(nb.array(x, { dtype: "int32" }), shape),
-    y: nb.reshape(nb.array(y, { dtype: "int32" }), shape),
-    m: nb.reshape(nb.array(m), shape),
-    pairs: { x, y, m },
-  };
-}
-const train = encode(trainNames);
-const test = encode(testNames);
+const { all, chars, V, T, nTest, trainNames, train, test } = await namesCorpus();
 console.log(
   `${all.length.toLocaleString("en")} names (${trainNames.length.toLocaleString("en")} to train on, ` +
     `${nTest} held out), ${V} symbols, up to ${T} steps a name`,
