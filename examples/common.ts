@@ -343,3 +343,25 @@ export async function namesCorpus() {
     test: encode(testNames),
   };
 }
+
+/**
+ * Held-out bits per character of the count-based bigram model, P(next | previous) from the training pairs,
+ * add-α smoothed: the baseline the names examples compare with.
+ */
+export function bigramBitsPerChar(train: EncodedNames, test: EncodedNames, V: number, alpha = 0.5): number {
+  const counts = new Float64Array(V * V).fill(alpha);
+  for (let k = 0; k < train.pairs.m.length; k++)
+    if (train.pairs.m[k]) counts[train.pairs.x[k]! * V + train.pairs.y[k]!]! += 1;
+  const rowTotal = Array.from({ length: V }, (_, a) =>
+    counts.slice(a * V, a * V + V).reduce((s, c) => s + c, 0),
+  );
+  let bits = 0;
+  let chars = 0;
+  for (let k = 0; k < test.pairs.m.length; k++)
+    if (test.pairs.m[k]) {
+      const a = test.pairs.x[k]!;
+      bits -= Math.log2(counts[a * V + test.pairs.y[k]!]! / rowTotal[a]!);
+      chars++;
+    }
+  return bits / chars;
+}

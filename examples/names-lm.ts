@@ -6,7 +6,7 @@
 // key/value cache (each step jitted; nb.random inside).
 // Run: npm run example names-lm [--quick] [--out DIR]
 import * as nb from "nabla";
-import { exampleOptions, headline, namesCorpus, savePicture } from "./common.js";
+import { bigramBitsPerChar, exampleOptions, headline, namesCorpus, savePicture } from "./common.js";
 
 const { quick, out } = exampleOptions("names-lm");
 const started = performance.now();
@@ -19,22 +19,7 @@ console.log(
 );
 
 // ── The count-based bigram model: P(next | previous) from the training pairs, add-α smoothed. ────────────
-const alpha = 0.5;
-const counts = new Float64Array(V * V).fill(alpha);
-for (let k = 0; k < train.pairs.m.length; k++)
-  if (train.pairs.m[k]) counts[train.pairs.x[k]! * V + train.pairs.y[k]!]! += 1;
-const rowTotal = Array.from({ length: V }, (_, a) =>
-  counts.slice(a * V, a * V + V).reduce((s, c) => s + c, 0),
-);
-let bigramBits = 0;
-let testChars = 0;
-for (let k = 0; k < test.pairs.m.length; k++)
-  if (test.pairs.m[k]) {
-    const a = test.pairs.x[k]!;
-    bigramBits -= Math.log2(counts[a * V + test.pairs.y[k]!]! / rowTotal[a]!);
-    testChars++;
-  }
-bigramBits /= testChars;
+const bigramBits = bigramBitsPerChar(train, test, V);
 const uniformBits = Math.log2(V);
 
 // ── The two models, both mapping symbols [B, T] to next-symbol logits [B, T, V]. ─────────────────────────
