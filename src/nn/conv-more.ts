@@ -1,6 +1,6 @@
 // 1-D convolution (NCL, weights [out, in, k]) and 2-D transposed convolution (NCHW, weights [in, out, kh, kw]),
 // both written as conv2d (pad + gather + tensordot): no primitive and no derivative code of their own.
-import { fmtShape, ValueError } from "../core/errors.js";
+import { fmtShape, NablaError, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { add } from "../ops/elementwise.js";
 import { split } from "../ops/random.js";
@@ -295,7 +295,7 @@ export function convTranspose2d(
   const kernel = flip(transpose(wt, [1, 0, 2, 3]), [2, 3]);
   const y = conv2d(cut, kernel, { dilation: g.dilation }, name);
   if (y.shape[2] !== oh || y.shape[3] !== ow)
-    throw new Error(`${name}: internal error, output ${fmtShape(y.shape)} instead of ${oh}×${ow}`);
+    throw new NablaError(`${name}: the output is ${fmtShape(y.shape)} instead of ${oh}×${ow}; this is a bug`);
   return options.bias === undefined ? y : add(y, reshape(floatArg(name, options.bias), [o, 1, 1]));
 }
 
