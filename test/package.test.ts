@@ -224,6 +224,12 @@ const PAGE_JS = `import * as nb from "nabla";
 const out = {};
 out.grad = Array.from(nb.grad((x) => nb.sum(nb.mul(x, nb.sin(x))))(nb.array([0.5, 1, 2])).dataSync());
 out.jit = nb.jit((x) => nb.mul(x, 2))(nb.array([1, 2])).toArray();
+// nb.linalg in the browser: n = 128 takes the blocked WebAssembly kernels (no native addon here).
+const A = nb.add(nb.random.normal(nb.random.key(0), [128, 128], { dtype: "float64" }), nb.mul(nb.eye(128, 128, { dtype: "float64" }), 20));
+const b = nb.ones([128, 1], { dtype: "float64" });
+out.solveResidual = nb.max(nb.abs(nb.sub(nb.matmul(A, nb.linalg.solve(A, b)), b))).item();
+const g = nb.grad((m) => nb.linalg.slogdet(m).logabsdet)(A);
+out.logdetGrad = nb.max(nb.abs(nb.sub(g, nb.matrixTranspose(nb.linalg.inv(A))))).item();
 try {
   nb.viz.lineChart([{ label: "a", x: [0, 1], y: [0, 1] }]);
 } catch (e) {
@@ -466,11 +472,15 @@ describe.skipIf(skip)("the npm package", () => {
           jit: number[];
           beforeLoad: string;
           svg: string;
+          solveResidual: number;
+          logdetGrad: number;
         };
         expect(problems).toEqual([]);
         const expected = [0.5, 1, 2].map((v) => Math.sin(v) + v * Math.cos(v));
         out.grad.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
         expect(out.jit).toEqual([2, 4]);
+        expect(out.solveResidual).toBeLessThan(1e-12);
+        expect(out.logdetGrad).toBeLessThan(1e-12);
         expect(out.beforeLoad).toContain('await nb.viz.load(await import("@observablehq/plot"))');
         expect(out.svg).toBe("<svg");
       } finally {
