@@ -375,6 +375,14 @@ function printReport(columns: Column[]) {
     out(
       `B3 with Dropout(0.1), nabla jit: ${fmt(dropoutStep / plainStep)}× the plain step (${fmt(plainStep)} → ${fmt(dropoutStep)} ms).`,
     );
+  const b4 = (size: string) =>
+    records.find((r) => r.library === "nabla" && r.mode === "jit" && r.workload === "B4" && r.size === size)
+      ?.value;
+  const [jitOfGrad, gradOfJit] = [b4("1e6"), b4("1e6-grad-of-jit")];
+  if (jitOfGrad && gradOfJit)
+    out(
+      `B4, nabla: grad(jit(f)) is ${fmt(gradOfJit / jitOfGrad)}× jit(grad(f)) (${fmt(jitOfGrad)} → ${fmt(gradOfJit)} ms).`,
+    );
   const compile = (T: number) =>
     records.find((r) => r.library === "nabla" && r.workload === "B9" && r.size === `compile-T${T}`);
   const [c10, c1000] = [compile(10), compile(1000)];

@@ -22,7 +22,7 @@ const LABEL: Record<Workload, (size: string) => string> = {
   B1: (s) => `B1 matmul ${s}×${s}`,
   B2: () => "B2 tanh(x)·exp(−x²), 1e6",
   B3: (s) => (s === "128-dropout" ? "B3 MLP train step, b=128, Dropout(0.1)" : "B3 MLP train step, b=128"),
-  B4: () => "B4 Rosenbrock ∇, n=1e6",
+  B4: (s) => (s === "1e6-grad-of-jit" ? "B4 Rosenbrock ∇, n=1e6, grad(jit(f))" : "B4 Rosenbrock ∇, n=1e6"),
   B5: (s) => `B5 Hessian n=${s}`,
   B6: (s) => `B6 3rd-order tensor n=${s}`,
   B7: (s) => `B7 k=${s} derivative, 1e5 pts`,

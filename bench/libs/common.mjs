@@ -17,8 +17,10 @@ export function sizesOf(workload, quick, library) {
     case "B1":
       return quick ? ["256"] : ["256", "512", "1024"];
     case "B2":
-    case "B4":
       return ["1e6"];
+    case "B4":
+      // "1e6-grad-of-jit": nb.grad(nb.jit(f)) rather than nb.jit(nb.grad(f)) (nabla only, jit only).
+      return library === undefined || library === "nabla" ? ["1e6", "1e6-grad-of-jit"] : ["1e6"];
     case "B3":
       // "128-dropout": the same step with Dropout after each hidden layer (nabla only, jit only).
       return library === undefined || library === "nabla" ? ["128", "128-dropout"] : ["128"];
@@ -54,6 +56,7 @@ export function modesOf(workload, size, modes) {
   if (workload === "B1" || workload === "B10") return modes.filter((m) => m === "eager");
   if (workload === "B9" && size !== "T100") return modes.filter((m) => m === "jit");
   if (workload === "B3" && size === "128-dropout") return modes.filter((m) => m === "jit");
+  if (workload === "B4" && size === "1e6-grad-of-jit") return modes.filter((m) => m === "jit");
   return modes;
 }
 

@@ -111,14 +111,64 @@ export abstract class Tensor {
 
 /** A tensor with its data in memory. */
 export class ConcreteTensor extends Tensor {
+  #data: TypedArray;
   constructor(
-    readonly data: TypedArray,
+    data: TypedArray,
     readonly aval: Aval,
   ) {
     super();
+    this.#data = data;
+  }
+  /** The elements, row-major (read-only by contract: tensors are immutable). */
+  get data(): TypedArray {
+    return this.#data;
   }
   concrete(): ConcreteTensor {
     return this;
+  }
+}
+
+const NOT_YET = new Float32Array(0);
+
+/**
+ * Outputs of one computation that runs only when one of them is first read. Reverse mode uses it for the
+ * values a compiled call would compute but that nothing may read (grad discards the primal value).
+ */
+export class Deferred {
+  #run: (() => readonly ConcreteTensor[]) | null;
+  #values: readonly ConcreteTensor[] | null = null;
+  constructor(run: () => readonly ConcreteTensor[]) {
+    this.#run = run;
+  }
+  /** The computed outputs (computing them on the first call). */
+  values(): readonly ConcreteTensor[] {
+    if (this.#values === null) {
+      const run = this.#run!;
+      this.#run = null;
+      this.#values = run();
+    }
+    return this.#values;
+  }
+  /** Whether the computation has run. */
+  get done(): boolean {
+    return this.#values !== null;
+  }
+  /** Output `i` as a tensor whose elements are computed when first read. */
+  output(i: number, aval: Aval): ConcreteTensor {
+    return new DeferredTensor(this, i, aval);
+  }
+}
+
+class DeferredTensor extends ConcreteTensor {
+  constructor(
+    private readonly source: Deferred,
+    private readonly index: number,
+    aval: Aval,
+  ) {
+    super(NOT_YET, aval);
+  }
+  override get data(): TypedArray {
+    return this.source.values()[this.index]!.data;
   }
 }
 

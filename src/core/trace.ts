@@ -83,6 +83,16 @@ export function withMain<R>(
   }
 }
 
+/** Evaluates a multi-output primitive on concrete values now, whatever transformation is running. */
+export const evalMultiNow = <P extends MultiPrim>(
+  prim: P,
+  args: ConcreteTensor[],
+  params: MultiPrimParams[P],
+): ConcreteTensor[] => evalMulti(prim, args, params);
+
+/** Whether a staging trace captures operations on plain values (inside jit's tracing, for one). */
+export const stagingActive = (): boolean => dynamic !== null;
+
 /** Like withMain, but the trace also captures operations on values that are not its tracers (staging). */
 export function withDynamicMain<R>(
   makeTrace: (main: MainTrace) => Trace,

@@ -4,8 +4,17 @@
 import { TraceError } from "../core/errors.js";
 import type { AnyPrim, MultiPrim, MultiPrimParams, Prim, PrimParams } from "../core/primitives.js";
 import { type Numbers, Program, type Tape } from "../core/program.js";
-import type { Aval, ConcreteTensor, Tensor } from "../core/tensor.js";
-import { bind, bindMulti, type MainTrace, Trace, Tracer, withMain } from "../core/trace.js";
+import { type Aval, ConcreteTensor, Deferred, type Tensor } from "../core/tensor.js";
+import {
+  bind,
+  bindMulti,
+  evalMultiNow,
+  type MainTrace,
+  stagingActive,
+  Trace,
+  Tracer,
+  withMain,
+} from "../core/trace.js";
 import { checking, tagOrigin } from "../debug/context.js";
 import { type CondParams, cond } from "../primitives/control.js";
 import { type JitCallParams, jitCall } from "../primitives/jit-call.js";
@@ -203,7 +212,8 @@ export class PETrace extends Trace {
       remat === true,
     );
     const knownOps = ts.flatMap((t) => (t.known === null ? [] : [t.known]));
-    const knownRes = split.known.outs.length > 0 ? jitCall(knownOps, split.known, name, remat === true) : [];
+    const knownRes =
+      split.known.outs.length > 0 ? knownCall(knownOps, split.known, name, remat === true) : [];
     const nKnown = split.outUnknown.filter((u) => !u).length;
     let q = nKnown;
     const residuals = split.resIn.map((i) => (i === null ? this.pure(knownRes[q++]!) : ts[i]!));
@@ -285,6 +295,21 @@ export class PETrace extends Trace {
     }
     return k;
   }
+}
+
+/**
+ * Calls the known part of a split call. On concrete operands outside any staging the call is deferred: it
+ * runs when one of its outputs is first read, so a value nothing reads (the primal output grad discards,
+ * when every residual is recomputed from the operands) costs nothing. NaN/Inf checks keep it eager, so
+ * their errors point at the call.
+ */
+function knownCall(ops: readonly Tensor[], program: Program, name: string, remat: boolean): Tensor[] {
+  if (checking() || stagingActive() || !ops.every((o) => o instanceof ConcreteTensor))
+    return jitCall(ops, program, name, remat);
+  const concrete = ops as readonly ConcreteTensor[];
+  const params: JitCallParams = remat ? { program, name, remat } : { program, name };
+  const deferred = new Deferred(() => evalMultiNow("jit_call", concrete as ConcreteTensor[], params));
+  return program.outs.map((v, i) => deferred.output(i, v.aval));
 }
 
 function knownValues(ts: readonly PETracer[]): Tensor[] {
