@@ -79,6 +79,11 @@
       ]
     },
     {
+      # ArrayBuffers over a pool of already-touched memory (src/memory_addon.cc), for kernel outputs.
+      "target_name": "nabla_memory",
+      "sources": ["src/memory.cc", "src/memory_addon.cc"]
+    },
+    {
       "target_name": "nabla_native",
       "sources": ["src/addon.cc"],
       "dependencies": ["nabla_pool", "nabla_kernels", "nabla_eigh", "nabla_fused"]

@@ -6,7 +6,7 @@ export * as analysis from "./analysis/index.js";
 export type { Lowered, LoweredBuffers, LoweredStep, StepEngine } from "./compile/lower.js";
 export { type Config, config } from "./core/config.js";
 export { getDefaultFloat, setDefaultFloat, type TensorLike } from "./core/convert.js";
-export type { DType, TypedArray } from "./core/dtype.js";
+export type { DType, ReadonlyTypedArray, TypedArray } from "./core/dtype.js";
 export { DTypeError, NablaError, PytreeError, ShapeError, TraceError, ValueError } from "./core/errors.js";
 export { Program } from "./core/program.js";
 export type { Pytree } from "./core/pytree.js";

@@ -7,6 +7,19 @@ export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** The members of a typed array that write to it (and subarray, a writable view of the same memory). */
+type Writing = "set" | "fill" | "copyWithin" | "sort" | "reverse" | "subarray" | number;
+type ReadonlyOf<A> = Omit<A, Writing> & { readonly [index: number]: number };
+/**
+ * A typed array that TypeScript will not let you write: a tensor's own elements, shared without a copy
+ * (Tensor.readonlyData). Reading, iterating, `slice` (a copy) and `Array.from` work as on any typed array.
+ */
+export type ReadonlyTypedArray =
+  | ReadonlyOf<Float32Array>
+  | ReadonlyOf<Float64Array>
+  | ReadonlyOf<Int32Array>
+  | ReadonlyOf<Uint8Array>;
+
 export const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
 
 /** Allocates zeroed storage for `size` elements of `dtype`. */

@@ -1,6 +1,6 @@
 // Tensor: the value users hold. Concrete tensors own their data; tracers (see trace.ts) stand in for values
 // inside a transformation and share this interface, so user code never needs to know which it has.
-import type { DType, TypedArray } from "./dtype.js";
+import type { DType, ReadonlyTypedArray, TypedArray } from "./dtype.js";
 import { shortName } from "./dtype.js";
 import { TraceError, ValueError } from "./errors.js";
 import type { Shape } from "./shape.js";
@@ -69,9 +69,26 @@ export abstract class Tensor {
     return c.data[0]!;
   }
 
-  /** The values as a flat typed array in row-major order (a copy). */
+  /** The values as a flat typed array in row-major order (a copy, yours to change). */
   dataSync(): TypedArray {
     return this.concrete().data.slice();
+  }
+
+  /**
+   * The values as a flat typed array in row-major order, without a copy: the tensor's own memory, typed so
+   * that TypeScript refuses writes. Reading a large result this way costs nothing, where dataSync copies
+   * every element (and touches fresh memory for the copy). Tensors are immutable: do not write through a
+   * cast; take dataSync() for an array to change.
+   *
+   * ```ts
+   * const y = nb.jit((x: nb.Tensor) => nb.exp(x))(nb.arange(4));
+   * const v = y.readonlyData();
+   * v[1];       // 2.718…
+   * v[1] = 0;   // TypeScript error: the index signature is readonly
+   * ```
+   */
+  readonlyData(): ReadonlyTypedArray {
+    return this.concrete().data;
   }
 
   toString(): string {

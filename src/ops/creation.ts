@@ -135,22 +135,43 @@ export function onesLike(x: TensorLike): Tensor {
 }
 
 /**
- * Evenly spaced values in [start, stop) with `step`, like NumPy. Integer arguments give int32.
+ * Evenly spaced values in [start, stop) with `step`, like NumPy. Integer arguments give int32. The options
+ * (the dtype) may follow any number of the numbers, as in `nb.arange(5, { dtype: "float32" })`.
  * @example
  * ```ts
  * nb.arange(4).toArray();         // [0, 1, 2, 3]
  * nb.arange(0, 1, 0.25).toArray(); // [0, 0.25, 0.5, 0.75]
+ * nb.arange(3, { dtype: "float64" }).dtype; // "float64"
  * ```
  */
-export function arange(start: number, stop?: number, step = 1, options?: DTypeOption): Tensor {
+export function arange(stop: number, options?: DTypeOption): Tensor;
+export function arange(start: number, stop: number, options?: DTypeOption): Tensor;
+export function arange(start: number, stop?: number, step?: number, options?: DTypeOption): Tensor;
+export function arange(
+  start: number,
+  stopOrOptions?: number | DTypeOption,
+  stepOrOptions?: number | DTypeOption,
+  lastOptions?: DTypeOption,
+): Tensor {
   if (arguments.length > 4)
     extraArgument("arange", "start, stop?, step?, options?", arguments[4], arguments.length);
+  const isOptions = (v: unknown): v is DTypeOption => typeof v === "object" && v !== null;
+  let stop: number | undefined;
+  let step = 1;
+  let options = lastOptions;
+  let where: "second" | "third" | "fourth" = "fourth";
+  if (isOptions(stopOrOptions) && arguments.length === 2) [options, where] = [stopOrOptions, "second"];
+  else {
+    stop = stopOrOptions as number | undefined;
+    if (isOptions(stepOrOptions) && arguments.length === 3) [options, where] = [stepOrOptions, "third"];
+    else if (stepOrOptions !== undefined) step = stepOrOptions as number;
+  }
   const op = "arange";
   numberArg(op, stop === undefined ? "stop" : "start", start);
   if (stop !== undefined) numberArg(op, "stop", stop);
   if (typeof step !== "number" || step === 0 || !Number.isFinite(step))
     throw new ValueError(`${op}: step must be a finite non-zero number, got ${describeValue(step)}`);
-  const given = dtypeOption(op, options, 'nb.arange(0, 5, 1, { dtype: "float32" })', "fourth");
+  const given = dtypeOption(op, options, 'nb.arange(0, 5, 1, { dtype: "float32" })', where);
   const [a, b] = stop === undefined ? [0, start] : [start, stop];
   const n = Math.max(0, Math.ceil((b - a) / step));
   const dtype = given ?? ([a, b, step].every(Number.isInteger) ? "int32" : getDefaultFloat());

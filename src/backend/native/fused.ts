@@ -7,11 +7,12 @@
 // here — is declined before it is encoded. The addon declines what it does not run (it says why), and so
 // does this module for loops too small to be worth a call; compileFused then tries the WebAssembly and
 // JavaScript kernels.
-import { allocate, type TypedArray } from "../../core/dtype.js";
+import type { TypedArray } from "../../core/dtype.js";
 import { sizeOf } from "../../core/shape.js";
 import type { FusedArg, FusedKernel, FusedSpec } from "../fusion.js";
 import { threadCount } from "../threads/pool.js";
 import { type NativeAddon, nativeAddon } from "./load.js";
+import { outputArray } from "./memory.js";
 
 /** The operations each addon reports it knows (fusedOps), asked once per addon. */
 const knownOps = new WeakMap<NativeAddon, ReadonlySet<string>>();
@@ -243,7 +244,7 @@ export function compileNativeFused(
     for (let j = 0; j < outputs.length; j++) {
       const o = outputs[j]!;
       const given = o.reduce === undefined ? outs?.[j] : undefined;
-      res[j] = given ?? allocate(o.dtype, o.size);
+      res[j] = given ?? outputArray(o.dtype, o.size);
     }
     const threads = fixed ?? nativeFusedThreads(cost, most, addon.workersAwake);
     if (addon.fusedRun(kernel, ins, res, threads) === undefined) {
