@@ -8,6 +8,7 @@ import { sizeOf, stridesOf } from "../../core/shape.js";
 import type { Aval } from "../../core/tensor.js";
 import { engineEnabled } from "../engines.js";
 import { NATIVE_MIN_WORK, nativeMatmul, nativeMatmulReady } from "../native/matmul.js";
+import { outputArray } from "../native/memory.js";
 import { threadedMatmul } from "../threads/matmul.js";
 import { wasmMatmul } from "../wasm/matmul.js";
 import { canGenerateCode, compileFused } from "./codegen.js";
@@ -224,13 +225,15 @@ export function dotGeneralData(
   const plan = dotPlan(xs, ys, params);
   const { B, M, K, N } = plan;
   const dtype = out.dtype;
-  const c = allocate(dtype, B * M * N);
-  if (c.length === 0) return c;
   const nb = params.lhsBatch.length;
   const float = dtype === "float32" || dtype === "float64";
   const work = M * K * N;
   // The native addon (Node, when it was built at install) pays off from much smaller products than wasm.
   const native = float && work >= NATIVE_MIN_WORK && engineEnabled("native") && nativeMatmulReady();
+  // The native product writes all of c (zeros when K = 0), so its memory may come unzeroed from the pool;
+  // the other kernels accumulate into zeros.
+  const c = native ? outputArray(dtype, B * M * N) : allocate(dtype, B * M * N);
+  if (c.length === 0) return c;
   if (native || (float && work >= WASM_MIN_WORK)) {
     // The native and wasm kernels read either operand in place or transposed: only other layouts are copied.
     const nFree = plan.permA.length - nb - params.lhsContract.length;
@@ -238,7 +241,10 @@ export function dotGeneralData(
     const tB = !isIdentity(plan.permB) && isBatchedMatrixTranspose(plan.permB, nb, params.rhsContract.length);
     const a = isIdentity(plan.permA) || tA ? x : permuted(x, xs, plan.permA, dtype);
     const b = isIdentity(plan.permB) || tB ? y : permuted(y, ys, plan.permB, dtype);
-    if (native && nativeMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
+    if (native) {
+      if (nativeMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
+      c.fill(0);
+    }
     // Large products run on several threads when a pool is available (bit-identical results).
     const wasm = work >= WASM_MIN_WORK && engineEnabled("wasm");
     if (wasm && engineEnabled("threads") && threadedMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
