@@ -60,6 +60,16 @@ export function memoryAddon(): MemoryAddon | null {
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
 /**
+ * NABLA_POISON_POOL=1 fills every pooled array with 0xFF bytes (NaN in floats) before handing it out, so a
+ * kernel that leaves an element unwritten shows up in any test run with it set.
+ */
+const poison = (): boolean => {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return p?.env?.NABLA_POISON_POOL === "1";
+};
+let poisoning: boolean | undefined;
+
+/**
  * An array of `size` elements of `dtype` whose every element the caller is about to write: from the pool
  * when large enough and the module is present, else a fresh (zeroed) allocation.
  */
@@ -76,6 +86,7 @@ export function outputArray(dtype: DType, size: number): TypedArray {
       `could not allocate ${size} elements of ${dtype} (${e.message}); use smaller tensors, or lower nb.config.maxTensorBytes so such sizes are refused up front`,
     );
   }
+  if ((poisoning ??= poison())) new Uint8Array(buffer).fill(0xff);
   switch (dtype) {
     case "float32":
       return new Float32Array(buffer, 0, size);
