@@ -8,7 +8,7 @@ import { toTensor } from "../core/convert.js";
 import { isFloat } from "../core/dtype.js";
 import { Program } from "../core/program.js";
 import { flatten, type Pytree, type TreeDef, unflatten } from "../core/pytree.js";
-import type { Aval, Tensor } from "../core/tensor.js";
+import { type Aval, ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { closeProgram, type JitCallParams, jitCall } from "../primitives/jit-call.js";
 import * as lax from "../primitives/lax.js";
 import type { Dim } from "../primitives/rule-helpers.js";
@@ -39,6 +39,8 @@ const avalOf = (x: T): Aval => x.aval;
 const outAvalsOf = (p: Program): Aval[] => p.outs.map((v) => v.aval);
 const inAvalsOf = (p: Program): Aval[] => p.inVars.map((v) => v.aval);
 const mask = (bs: readonly boolean[]): string => bs.map((b) => (b ? "1" : "0")).join("");
+const isUnitSeed = (c: T): boolean =>
+  c instanceof ConcreteTensor && c.aval.shape.length === 0 && isFloat(c.aval.dtype) && c.data[0] === 1;
 
 /** Programs derived from a program (its JVP, batched form, split, transpose), by a key naming the derivation. */
 const derived = new WeakMap<Program, Map<string, unknown>>();
@@ -254,15 +256,31 @@ export function jitCallTranspose(cts: Ct[], args: Arg[], { program, name }: JitC
   const linAvals = inAvals.filter((_, i) => lin[i]);
   const outAvals = outAvalsOf(program);
   const ctVals = cts.map((c, i) => (c === null ? lax.zerosLike(outAvals[i]!) : matchAval(c, outAvals[i]!)));
+  const resAvals = inAvals.filter((_, i) => !lin[i]);
   const transposed = memo(program, `transpose|${mask(lin)}`, () =>
-    transposedProgram(
-      (a) => program.run(a),
-      lin,
-      inAvals.filter((_, i) => !lin[i]),
-      linAvals,
-      outAvals,
-    ),
+    transposedProgram((a) => program.run(a), lin, resAvals, linAvals, outAvals),
   );
+  // A cotangent that is a concrete scalar 1 (grad's seed) is written into the program as a constant, so
+  // compiling it folds the products by 1 away: grad(jit(f)) then runs what jit(grad(f)) runs.
+  const seed = ctVals.map(isUnitSeed);
+  if (seed.some((s) => s)) {
+    const seeded = memo(program, `transpose|${mask(lin)}|seed ${mask(seed)}`, () => {
+      // The seeded inputs become scalar constants (literals) of the same program.
+      const isSeed = (k: number) => k >= res.length && seed[k - res.length] === true;
+      const ins = transposed.inVars;
+      const seedVars = ins.filter((_, k) => isSeed(k));
+      return new Program(
+        [...transposed.constVars, ...seedVars],
+        [...transposed.constValues, ...seedVars.map((v) => lax.fullAval(v.aval, 1))],
+        ins.filter((_, k) => !isSeed(k)),
+        transposed.eqns,
+        transposed.outs,
+      );
+    });
+    const out = jitCall([...res, ...ctVals.filter((_, i) => !seed[i])], seeded, `transpose(${name})`);
+    let k = 0;
+    return lin.map((l) => (l ? out[k++]! : null));
+  }
   const out = jitCall([...res, ...ctVals], transposed, `transpose(${name})`);
   let k = 0;
   return lin.map((l) => (l ? out[k++]! : null));

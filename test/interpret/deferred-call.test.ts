@@ -61,6 +61,19 @@ describe("deferred known calls", () => {
     expect(calls.jit).toBe(2);
   });
 
+  it("grad's seed is a constant of the backward call, which then takes only the operands", () => {
+    const p = nb.makeProgram(nb.grad(nb.jit(rosen)))(x);
+    expect(p.eqns).toHaveLength(1);
+    const call = p.eqns[0]!;
+    expect(call.prim).toBe("jit_call");
+    expect(call.inputs).toHaveLength(1);
+    // vjp with another cotangent passes it in.
+    const [, pull] = nb.vjp(nb.jit(rosen), x);
+    expect(pull(nb.array(2, { dtype: "float64" }))[0]!.dataSync()).toEqual(
+      nb.mul(nb.grad(rosen)(x), 2).dataSync(),
+    );
+  });
+
   it("nested transformations see concrete values (jvp of grad of jit)", () => {
     const t = nb.array([1, 0, 0, 0, 0], { dtype: "float64" });
     const [, hv] = nb.jvp(nb.grad(nb.jit(rosen)), [x], [t]);
