@@ -116,6 +116,9 @@ export { Sequential, type SequentialLayer } from "./sequential.js";
 export { countParams, summary } from "./summary.js";
 export {
   type DecoderApplyOptions,
+  type DecoderCache,
+  type DecoderCacheApplyOptions,
+  type DecoderCacheResult,
   type EncoderApplyOptions,
   TransformerDecoderLayer,
   type TransformerDecoderLayerParams,
