@@ -112,7 +112,7 @@ export {
   padSequences,
   type SequenceBatch,
 } from "./sequences.js";
-export { Sequential, type SequentialLayer } from "./sequential.js";
+export { Sequential, type SequentialChild, type SequentialLayer } from "./sequential.js";
 export { countParams, summary } from "./summary.js";
 export {
   type DecoderApplyOptions,

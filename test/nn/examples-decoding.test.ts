@@ -45,3 +45,16 @@ describe("incremental decoding", () => {
     expect(cache?.selfAttn.key.shape).toEqual([1, 2, 6, 4]);
   });
 });
+
+describe("recurrent layers in a Sequential", () => {
+  it("an LSTM goes in as it is and passes on its output sequence", () => {
+    const lstm = nb.nn.LSTM(3, 8, { batchFirst: true });
+    const model = nb.nn.Sequential([lstm, nb.nn.Linear(8, 1)]);
+    const { params } = model.init(0);
+    expect(model.apply(params, nb.ones([4, 10, 3])).shape).toEqual([4, 10, 1]);
+    // For the final states, call the layer itself on its params: apply returns { output, hidden, cell }.
+    const { hidden, cell } = lstm.apply(params["0"] as nb.nn.RecurrentParams, nb.ones([4, 10, 3]));
+    expect(hidden.shape).toEqual([1, 4, 8]);
+    expect(cell.shape).toEqual([1, 4, 8]);
+  });
+});
