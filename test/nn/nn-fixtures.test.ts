@@ -80,6 +80,12 @@ describe("recurrent layers match PyTorch's equations (fixtures)", () => {
         expectClose(r.output, c.output, TOL, "output");
         expectClose(r.hidden, c.hn, TOL, "h_n");
         expectClose(r.cell, c.cn, TOL, "c_n");
+        // The compiled program (one scan per direction and layer) gives the same numbers.
+        const jitted = nb.jit((q: nb.nn.RecurrentParams, xs: nb.Tensor) => {
+          const o = lstm.apply(q, xs, { ...apply, c0: t64(c.c0!) });
+          return [o.output, o.hidden, o.cell];
+        })(params, x);
+        [c.output, c.hn, c.cn].forEach((want, i) => expectClose(jitted[i], want, TOL, `under jit, ${i}`));
         return;
       }
       const layer =
@@ -92,6 +98,11 @@ describe("recurrent layers match PyTorch's equations (fixtures)", () => {
       const r = layer.apply(params, x, apply);
       expectClose(r.output, c.output, TOL, "output");
       expectClose(r.hidden, c.hn, TOL, "h_n");
+      const jitted = nb.jit((q: nb.nn.RecurrentParams, xs: nb.Tensor) => {
+        const o = layer.apply(q, xs, apply);
+        return [o.output, o.hidden];
+      })(params, x);
+      [c.output, c.hn].forEach((want, i) => expectClose(jitted[i], want, TOL, `under jit, ${i}`));
     });
   }
 });
@@ -217,6 +228,30 @@ describe("Transformer layers match nn.TransformerEncoderLayer / DecoderLayer (fi
           causal: c.causal,
         });
         expectClose(y, c.output, TOL, "output");
+        // Decoding one position per call with the key/value cache gives the same outputs.
+        const x = t64(c.input);
+        const ax = g.batch_first ? 1 : 0;
+        const steps: nb.Tensor[] = [];
+        let cache: nb.nn.DecoderCache | null = null;
+        for (let t = 0; t < x.shape[ax]!; t++) {
+          const start = [0, 0, 0];
+          const size = [...x.shape];
+          start[ax] = t;
+          size[ax] = 1;
+          const r = dec.applyWithCache(
+            params as unknown as nb.nn.TransformerDecoderLayerParams,
+            nb.slice(x, start, size),
+            {
+              memory: t64(c.memory!),
+              memoryKeyPaddingMask: tBool(c.memory_key_padding_mask!),
+              causal: true,
+              cache,
+            },
+          );
+          steps.push(r.output);
+          cache = r.cache;
+        }
+        expectClose(nb.concatenate(steps, ax), c.output, TOL, "decoded with the cache");
       } else {
         const enc = nb.nn.TransformerEncoderLayer(g.d_model, g.nhead, options);
         const y = enc.apply(params as unknown as nb.nn.TransformerEncoderLayerParams, t64(c.input), {
