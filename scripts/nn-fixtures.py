@@ -174,7 +174,8 @@ def recurrent_torch(mode, params, cfg, x_in, h0, c0, lengths):
             x, torch.tensor(lengths), batch_first=cfg["batch_first"], enforce_sorted=False
         )
         y, st = m(packed, state)
-        y, _ = pad_packed_sequence(y, batch_first=cfg["batch_first"], total_length=x.shape[1 if cfg["batch_first"] else 0])
+        total = x.shape[1 if cfg["batch_first"] else 0]
+        y, _ = pad_packed_sequence(y, batch_first=cfg["batch_first"], total_length=total)
     else:
         y, st = m(x, state)
     h, c = (st, None) if c0 is None else st
@@ -398,7 +399,8 @@ def mha():
         if HAVE_TORCH:
             import torch
 
-            m = torch.nn.MultiheadAttention(E, H, bias=bias, batch_first=bf, kdim=kdim, vdim=vdim).double().eval()
+            m = torch.nn.MultiheadAttention(E, H, bias=bias, batch_first=bf, kdim=kdim, vdim=vdim)
+            m = m.double().eval()
             m.load_state_dict({kk: torch.tensor(vv) for kk, vv in p.items()})
             to, tw = m(
                 torch.tensor(tr(q)),
@@ -528,9 +530,15 @@ def transformer():
 
                     cls = torch.nn.TransformerDecoderLayer if decoder else torch.nn.TransformerEncoderLayer
                     m = cls(
-                        E, H, dim_feedforward=F, dropout=0.0, activation=act, batch_first=bf, norm_first=norm_first
-                    ).double()
-                    m.eval()
+                        E,
+                        H,
+                        dim_feedforward=F,
+                        dropout=0.0,
+                        activation=act,
+                        batch_first=bf,
+                        norm_first=norm_first,
+                    )
+                    m = m.double().eval()
                     m.load_state_dict({kk: torch.tensor(vv) for kk, vv in p.items()})
                     # Parameters require grad, so PyTorch's inference fast path (nested tensors) stays off.
                     if decoder:

@@ -53,7 +53,10 @@ export interface EncoderApplyOptions extends ApplyOptions {
 
 /** Options of TransformerDecoderLayer's apply. */
 export interface DecoderApplyOptions extends ApplyOptions {
-  /** The encoder output [S, N, E] ([N, S, E] batch-first). Required. */
+  /**
+   * The encoder output [S, N, E] ([N, S, E] batch-first, [S, E] unbatched). Required, except in
+   * `applyWithCache` after the first call, which reads its keys and values from the cache.
+   */
   memory?: TensorLike;
   tgtMask?: TensorLike;
   memoryMask?: TensorLike;
@@ -324,8 +327,10 @@ export function TransformerDecoderLayer(
     };
     const ca = (h: Tensor) => {
       const r = c.mha.apply(p.multiheadAttn, h, {
-        ...(cached ? { cache: cache.multiheadAttn, staticCache: true } : { key: memory, value: memory }),
-        ...(cache === null ? { cache: null } : {}),
+        // The memory is projected once (cache null starts the cross-attention cache) and read back after.
+        ...(cached
+          ? { cache: cache.multiheadAttn, staticCache: true }
+          : { key: memory, value: memory, ...(cache === null ? { cache: null } : {}) }),
         attnMask: o.memoryMask,
         keyPaddingMask: o.memoryKeyPaddingMask,
         needWeights: false,
