@@ -237,6 +237,12 @@ export interface MultiHeadAttentionApplyOptions {
   averageWeights?: boolean;
   /** Keys and values of earlier calls (null to start a cache); the result then has the updated cache. */
   cache?: AttentionCache | null;
+  /**
+   * The cache already holds every key and value (cross-attention on an encoder output projected by an
+   * earlier call): nothing is projected or appended, `key` and `value` must be omitted, and the result's
+   * cache is the one given. Needs `cache`. Default false.
+   */
+  staticCache?: boolean;
   /** Training mode (dropout on the attention weights). */
   train?: boolean;
   /** Randomness for dropout in training mode (`key` is the attention keys here). */
@@ -282,7 +288,9 @@ export const torchLinearInit = (key: Key, out: number, inp: number, bias: boolea
  * (or [N, L, E] with `batchFirst`, or unbatched [L, E]); masks where true means blocked (`keyPaddingMask`,
  * bool `attnMask`), as PyTorch; returns `{ output, weights }` with weights averaged over heads.
  * For generation, pass `cache: null` on the first call and the returned `cache` on each following one:
- * with `causal: true`, decoding one token at a time equals the causal pass over the whole sequence.
+ * with `causal: true`, decoding one token at a time equals the causal pass over the whole sequence. For
+ * cross-attention on a fixed encoder output, project it once with `{ key: memory, cache: null }` and pass
+ * that cache afterwards with `staticCache: true` (nothing is appended).
  * A query whose keys are all masked gets an output equal to the output projection's bias (no NaN).
  * @example
  * ```ts
@@ -359,26 +367,23 @@ export function MultiHeadAttention(
       throw shapeError(name, `query must be ${layout} or unbatched [L, features], got ${fmtShape(q0.shape)}`);
     const batched = q0.ndim === 3;
     const q = toBatchFirst("query", q0, E, batched);
+    const staticCache = o.staticCache ?? false;
+    if (typeof staticCache !== "boolean")
+      throw new ValueError(`${name}: options.staticCache must be true or false, got ${String(staticCache)}`);
+    if (staticCache && (o.cache === undefined || o.cache === null))
+      throw new ValueError(
+        `${name}: options.staticCache needs options.cache, the keys and values returned by an earlier call (make them with { key: memory, cache: null })`,
+      );
+    if (staticCache && (o.key !== undefined || o.value !== undefined))
+      throw new ValueError(
+        `${name}: with options.staticCache the keys and values come from options.cache; omit options.key and options.value`,
+      );
     if (o.key instanceof Tensor && o.key.dtype !== "float32" && o.key.dtype !== "float64")
       throw new ValueError(
         `${name}: options.key is the attention keys (a float tensor), got ${o.key.dtype} ${fmtShape(o.key.shape)}; pass randomness for dropout as options.dropoutKey`,
       );
-    const kIn = o.key === undefined ? q0 : floatArg(name, o.key, "options.key");
-    const vIn = o.value === undefined ? kIn : floatArg(name, o.value, "options.value");
-    const kx = toBatchFirst("options.key", kIn, o.key === undefined ? E : kdim, batched);
-    const vx = toBatchFirst(
-      "options.value",
-      vIn,
-      o.value === undefined && o.key === undefined ? E : vdim,
-      batched,
-    );
     const N = q.shape[0]!;
     const L = q.shape[1]!;
-    if (kx.shape[0] !== N || vx.shape[0] !== N || kx.shape[1] !== vx.shape[1])
-      throw shapeError(
-        name,
-        `query ${fmtShape(q0.shape)}, key ${fmtShape(kIn.shape)} and value ${fmtShape(vIn.shape)} disagree on the batch size or key length`,
-      );
 
     // Projections (PyTorch: x·Wᵀ + b, the packed weight split in thirds).
     let wq: Tensor;
@@ -409,12 +414,9 @@ export function MultiHeadAttention(
     /** [N, T, E] → [N, H, T, D]. */
     const heads = (t: Tensor) => transpose(reshape(t, [N, t.shape[1]!, H, D]), [0, 2, 1, 3]);
     const qh = heads(linearT(q, wq, bq));
-    let kh = heads(linearT(kx, wk, bk));
-    let vh = heads(linearT(vx, wv, bv));
 
-    // The cache holds earlier projected keys and values, [N, H, S, D] ([H, S, D] unbatched).
-    if (o.cache !== undefined && o.cache !== null) {
-      const c = o.cache;
+    /** The cache's keys and values as [N, H, S, D] in the query's dtype, checked. */
+    const fromCache = (c: AttentionCache): [Tensor, Tensor] => {
       const ck =
         c.key instanceof Tensor ? (batched ? c.key : reshape(c.key, [1, ...c.key.shape])) : undefined;
       const cv =
@@ -437,8 +439,35 @@ export function MultiHeadAttention(
           name,
           `options.cache.value ${fmtShape(cv.shape)} must match cache.key ${fmtShape(ck.shape)}`,
         );
-      kh = concatenate([astype(ck, kh.dtype), kh], 2);
-      vh = concatenate([astype(cv, vh.dtype), vh], 2);
+      return [astype(ck, qh.dtype), astype(cv, qh.dtype)];
+    };
+
+    let kh: Tensor;
+    let vh: Tensor;
+    if (staticCache) [kh, vh] = fromCache(o.cache!);
+    else {
+      const kIn = o.key === undefined ? q0 : floatArg(name, o.key, "options.key");
+      const vIn = o.value === undefined ? kIn : floatArg(name, o.value, "options.value");
+      const kx = toBatchFirst("options.key", kIn, o.key === undefined ? E : kdim, batched);
+      const vx = toBatchFirst(
+        "options.value",
+        vIn,
+        o.value === undefined && o.key === undefined ? E : vdim,
+        batched,
+      );
+      if (kx.shape[0] !== N || vx.shape[0] !== N || kx.shape[1] !== vx.shape[1])
+        throw shapeError(
+          name,
+          `query ${fmtShape(q0.shape)}, key ${fmtShape(kIn.shape)} and value ${fmtShape(vIn.shape)} disagree on the batch size or key length`,
+        );
+      kh = heads(linearT(kx, wk, bk));
+      vh = heads(linearT(vx, wv, bv));
+      // The cache holds earlier projected keys and values, [N, H, S, D] ([H, S, D] unbatched).
+      if (o.cache !== undefined && o.cache !== null) {
+        const [ck, cv] = fromCache(o.cache);
+        kh = concatenate([astype(ck, kh.dtype), kh], 2);
+        vh = concatenate([astype(cv, vh.dtype), vh], 2);
+      }
     }
     const S = kh.shape[2]!;
 
@@ -498,7 +527,8 @@ export function MultiHeadAttention(
       const avg = (o.averageWeights ?? true) ? mean(w, { axis: 1 }) : w;
       result.weights = batched ? avg : reshape(avg, avg.shape.slice(1));
     }
-    if (o.cache !== undefined) {
+    if (staticCache) result.cache = o.cache!;
+    else if (o.cache !== undefined) {
       result.cache = batched
         ? { key: kh, value: vh }
         : { key: reshape(kh, kh.shape.slice(1)), value: reshape(vh, vh.shape.slice(1)) };

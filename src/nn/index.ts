@@ -112,10 +112,13 @@ export {
   padSequences,
   type SequenceBatch,
 } from "./sequences.js";
-export { Sequential, type SequentialLayer } from "./sequential.js";
+export { Sequential, type SequentialChild, type SequentialLayer } from "./sequential.js";
 export { countParams, summary } from "./summary.js";
 export {
   type DecoderApplyOptions,
+  type DecoderCache,
+  type DecoderCacheApplyOptions,
+  type DecoderCacheResult,
   type EncoderApplyOptions,
   TransformerDecoderLayer,
   type TransformerDecoderLayerParams,

@@ -82,7 +82,13 @@ export type RecurrentParams = { [name: string]: Tensor };
 
 /**
  * A recurrent layer: a {@link Layer} whose `apply` returns `{ output, hidden }` (and `cell` for an LSTM).
- * `applyWithState` returns the output sequence as its tensor, as a Layer does.
+ * `applyWithState` returns the output sequence as its tensor, as a Layer does, which is what
+ * `nn.Sequential` runs: a recurrent layer goes into a Sequential as it is (see `SequentialChild`).
+ * @example
+ * ```ts
+ * const model = nb.nn.Sequential([nb.nn.LSTM(3, 8, { batchFirst: true }), nb.nn.Linear(8, 1)]);
+ * model.apply(model.init(0).params, nb.ones([4, 10, 3])).shape; // [4, 10, 1]
+ * ```
  */
 export interface RecurrentLayer<O extends RecurrentOutput = RecurrentOutput>
   extends Omit<Layer<RecurrentParams>, "apply"> {

@@ -1,5 +1,6 @@
 // Sequential: layers applied in order; params and state are objects keyed by position or by given names.
 import { ValueError } from "../core/errors.js";
+import type { Tensor } from "../core/tensor.js";
 import { split } from "../ops/random.js";
 import {
   asLayer,
@@ -11,9 +12,22 @@ import {
   type State,
 } from "./layer.js";
 
-/** A Sequential layer also lists its children as `[name, layer]` pairs. */
+/**
+ * What Sequential needs of a layer: everything a {@link Layer} has but `apply`, which it never calls — it
+ * runs each child's `applyWithState`, whose tensor is the next child's input. So a layer whose own `apply`
+ * returns more than that tensor composes as is: a recurrent layer (`apply` gives `{ output, hidden }`)
+ * contributes its output sequence.
+ * @example
+ * ```ts
+ * const child: nb.nn.SequentialChild = nb.nn.LSTM(3, 8); // a Layer is one too
+ * nb.nn.Sequential([child, nb.nn.Linear(8, 1)]);
+ * ```
+ */
+export type SequentialChild = Omit<Layer, "apply">;
+
+/** A Sequential layer also lists its children as `[name, layer]` pairs (plain functions as Lambda layers). */
 export interface SequentialLayer extends Layer {
-  readonly layers: readonly (readonly [string, Layer])[];
+  readonly layers: readonly (readonly [string, SequentialChild])[];
 }
 
 const hasKeys = (o: object) => Object.keys(o).length > 0;
@@ -22,7 +36,8 @@ const hasKeys = (o: object) => Object.keys(o).length > 0;
  * Applies layers in order. Give an array (params keyed "0", "1", …, as PyTorch's state_dict) or an object
  * of named layers (params keyed by those names). Plain functions such as `nb.nn.relu` are layers without
  * parameters and take no entry in the params. Errors from inside name the path: `layer "2": Linear(…): …`.
- * A key given to `apply` is split among the layers, so each Dropout gets its own.
+ * A key given to `apply` is split among the layers, so each Dropout gets its own. Recurrent layers
+ * (`RNN`, `LSTM`, `GRU`) go in as they are and pass on their output sequence (see {@link SequentialChild}).
  * @example
  * ```ts
  * const model = nb.nn.Sequential([nb.nn.Linear(2, 16), nb.nn.relu, nb.nn.Linear(16, 1)]);
@@ -30,16 +45,22 @@ const hasKeys = (o: object) => Object.keys(o).length > 0;
  * Object.keys(params);                         // ["0", "2"]
  * model.apply(params, nb.ones([8, 2])).shape;  // [8, 1]
  * nb.grad((p) => nb.sum(model.apply(p, nb.ones([8, 2]))))(params); // same structure as params
+ *
+ * const tagger = nb.nn.Sequential([nb.nn.GRU(4, 16, { batchFirst: true }), nb.nn.Linear(16, 3)]);
+ * tagger.apply(tagger.init(0).params, nb.ones([2, 10, 4])).shape; // [2, 10, 3]
  * ```
  */
 export function Sequential(
-  layers: readonly LayerLike[] | Readonly<Record<string, LayerLike>>,
+  layers:
+    | readonly (SequentialChild | ((x: Tensor) => Tensor))[]
+    | Readonly<Record<string, SequentialChild | ((x: Tensor) => Tensor)>>,
 ): SequentialLayer {
   if (layers === null || typeof layers !== "object")
     throw new ValueError(`Sequential: expected an array or an object of layers, got ${String(layers)}`);
-  const entries: [string, LayerLike][] = Array.isArray(layers)
-    ? layers.map((l, i) => [String(i), l])
-    : Object.entries(layers);
+  // Sequential only calls applyWithState, so a child without a tensor-valued apply is run as a Layer.
+  const entries: [string, LayerLike][] = (
+    Array.isArray(layers) ? layers.map((l, i) => [String(i), l]) : Object.entries(layers)
+  ) as [string, LayerLike][];
   if (entries.length === 0) throw new ValueError("Sequential: needs at least one layer");
   for (const [k] of entries)
     if (k === "" || k.includes("."))

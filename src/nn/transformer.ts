@@ -1,11 +1,12 @@
 // Transformer blocks with PyTorch's structure: TransformerEncoderLayer and TransformerDecoderLayer, post-norm
 // (PyTorch's default) or pre-norm (normFirst).
 import { fmtShape, ValueError } from "../core/errors.js";
-import type { Tensor } from "../core/tensor.js";
+import { Tensor } from "../core/tensor.js";
 import { add, div, gelu, relu, where } from "../ops/elementwise.js";
 import { bernoulli, type Key, split } from "../ops/random.js";
 import { floatArg, type TensorLike } from "../ops/util.js";
 import {
+  type AttentionCache,
   linearT,
   type MultiHeadAttentionParams,
   MultiHeadAttention as makeMha,
@@ -52,7 +53,10 @@ export interface EncoderApplyOptions extends ApplyOptions {
 
 /** Options of TransformerDecoderLayer's apply. */
 export interface DecoderApplyOptions extends ApplyOptions {
-  /** The encoder output [S, N, E] ([N, S, E] batch-first). Required. */
+  /**
+   * The encoder output [S, N, E] ([N, S, E] batch-first, [S, E] unbatched). Required, except in
+   * `applyWithCache` after the first call, which reads its keys and values from the cache.
+   */
   memory?: TensorLike;
   tgtMask?: TensorLike;
   memoryMask?: TensorLike;
@@ -133,9 +137,50 @@ function common(where0: string, dModel: number, nhead: number, o: TransformerLay
 export type TransformerEncoderLayer = Layer<TransformerEncoderLayerParams> & {
   apply(params: TransformerEncoderLayerParams, x: TensorLike, options?: EncoderApplyOptions): Tensor;
 };
-/** A decoder layer: apply takes {@link DecoderApplyOptions} (with `memory`). */
+/**
+ * The key/value cache of a {@link TransformerDecoderLayer} for incremental decoding, named after the
+ * attention blocks' params: `selfAttn` grows by the new positions on every call, `multiheadAttn` holds the
+ * encoder memory's keys and values, projected once on the first call. Each is an {@link AttentionCache}
+ * ([N, nhead, S, dModel/nhead], without N for unbatched input); the whole cache is a pytree of tensors, so it
+ * passes through jit.
+ */
+export interface DecoderCache {
+  selfAttn: AttentionCache;
+  multiheadAttn: AttentionCache;
+}
+
+/** Options of TransformerDecoderLayer's applyWithCache: those of apply and the cache. */
+export interface DecoderCacheApplyOptions extends DecoderApplyOptions {
+  /**
+   * The cache returned by the previous call, or null on the first call (which projects `memory`). Later
+   * calls read the memory's keys and values from the cache, so `memory` may be omitted there (a memory
+   * given again is not read). `tgtMask` and `tgtKeyPaddingMask` then cover the cached positions too:
+   * [L, cached + L] and [N, cached + L].
+   */
+  cache: DecoderCache | null;
+}
+
+/** What TransformerDecoderLayer's applyWithCache returns: the output for the new positions and the cache. */
+export interface DecoderCacheResult {
+  output: Tensor;
+  cache: DecoderCache;
+}
+
+/** A decoder layer: apply takes {@link DecoderApplyOptions} (with `memory`); applyWithCache decodes incrementally. */
 export type TransformerDecoderLayer = Layer<TransformerDecoderLayerParams> & {
   apply(params: TransformerDecoderLayerParams, x: TensorLike, options?: DecoderApplyOptions): Tensor;
+  /**
+   * Incremental decoding: runs the layer on the new target positions x ([L, N, dModel], [N, L, dModel]
+   * batch-first, or [L, dModel]), attending to the positions of earlier calls through `options.cache`
+   * (null on the first call) and returning the output for x with the updated cache. With `causal: true`,
+   * feeding a sequence in pieces (a prompt, then one token per call) gives the outputs of `apply` on the
+   * whole sequence with `causal: true`.
+   */
+  applyWithCache(
+    params: TransformerDecoderLayerParams,
+    x: TensorLike,
+    options: DecoderCacheApplyOptions,
+  ): DecoderCacheResult;
 };
 
 /**
@@ -214,13 +259,21 @@ export function TransformerEncoderLayer(
 /**
  * PyTorch's nn.TransformerDecoderLayer: self-attention, cross-attention on `options.memory` and a
  * feed-forward block, post-norm (default) or pre-norm (`normFirst`); parameters selfAttn, multiheadAttn,
- * linear1, linear2, norm1, norm2, norm3 as in PyTorch.
+ * linear1, linear2, norm1, norm2, norm3 as in PyTorch. For generation, `applyWithCache` decodes a few
+ * positions at a time with a key/value cache (see {@link DecoderCache}): the memory is projected once and
+ * each call adds its positions to the self-attention cache.
  * @example
  * ```ts
  * const dec = nb.nn.TransformerDecoderLayer(16, 4, { dimFeedforward: 32, batchFirst: true });
  * const { params } = dec.init(0);
  * const memory = nb.ones([2, 7, 16]);
  * dec.apply(params, nb.ones([2, 5, 16]), { memory, causal: true }).shape; // [2, 5, 16]
+ *
+ * // Token by token: a prompt of 3 positions, then one position per call.
+ * let { output, cache } = dec.applyWithCache(params, nb.ones([2, 3, 16]), { memory, causal: true, cache: null });
+ * ({ output, cache } = dec.applyWithCache(params, nb.ones([2, 1, 16]), { causal: true, cache }));
+ * output.shape;               // [2, 1, 16]
+ * cache.selfAttn.key.shape;   // [2, 4, 4, 4]: batch, heads, positions so far, dModel / nhead
  * ```
  */
 export function TransformerDecoderLayer(
@@ -230,7 +283,79 @@ export function TransformerDecoderLayer(
 ): TransformerDecoderLayer {
   const c = common("TransformerDecoderLayer", dModel, nhead, options);
   const name = `TransformerDecoderLayer(${dModel}, ${nhead})`;
-  return makeLayer<TransformerDecoderLayerParams>({
+
+  /** The layer on x; with `cache` (null to start one) the attention blocks read and return their caches. */
+  const run = (
+    p: TransformerDecoderLayerParams,
+    x: Tensor,
+    o: DecoderApplyOptions,
+    cache: DecoderCache | null | undefined,
+  ): [Tensor, DecoderCache | undefined] => {
+    c.check(name, "input", x.shape);
+    const cached = cache !== undefined && cache !== null;
+    let memory: Tensor | undefined;
+    if (!cached) {
+      if (o.memory === undefined)
+        throw new ValueError(
+          `${name}: ${cache === null ? "the first call of applyWithCache" : "apply"} needs the encoder output as options.memory`,
+        );
+      memory = floatArg(name, o.memory, "options.memory");
+      c.check(name, "options.memory", memory.shape);
+      if (memory.ndim !== x.ndim)
+        throw shapeError(
+          name,
+          `input ${fmtShape(x.shape)} and options.memory ${fmtShape(memory.shape)} must both be batched or both unbatched`,
+        );
+    }
+    c.needKey(name, o);
+    const train = o.train;
+    const keys = train && c.dropout > 0 ? split(o.key!, 6) : [];
+    let selfCache: AttentionCache | undefined;
+    let crossCache: AttentionCache | undefined;
+    const sa = (h: Tensor) => {
+      const r = c.mha.apply(p.selfAttn, h, {
+        attnMask: o.tgtMask,
+        keyPaddingMask: o.tgtKeyPaddingMask,
+        causal: o.causal,
+        needWeights: false,
+        train,
+        dropoutKey: keys[0],
+        ...(cache === undefined ? {} : { cache: cache === null ? null : cache.selfAttn }),
+      });
+      selfCache = r.cache;
+      return c.drop(r.output, train, keys[1]);
+    };
+    const ca = (h: Tensor) => {
+      const r = c.mha.apply(p.multiheadAttn, h, {
+        // The memory is projected once (cache null starts the cross-attention cache) and read back after.
+        ...(cached
+          ? { cache: cache.multiheadAttn, staticCache: true }
+          : { key: memory, value: memory, ...(cache === null ? { cache: null } : {}) }),
+        attnMask: o.memoryMask,
+        keyPaddingMask: o.memoryKeyPaddingMask,
+        needWeights: false,
+        train,
+        dropoutKey: keys[2],
+      });
+      crossCache = r.cache;
+      return c.drop(r.output, train, keys[3]);
+    };
+    const ffb = (h: Tensor) => c.drop(c.ff(p, h, train, keys[4]), train, keys[5]);
+    const n = (q: Params, h: Tensor) => c.norm.apply(q, h);
+    let y: Tensor;
+    if (c.normFirst) {
+      y = add(x, sa(n(p.norm1, x)));
+      y = add(y, ca(n(p.norm2, y)));
+      y = add(y, ffb(n(p.norm3, y)));
+    } else {
+      y = n(p.norm1, add(x, sa(x)));
+      y = n(p.norm2, add(y, ca(y)));
+      y = n(p.norm3, add(y, ffb(y)));
+    }
+    return [y, cache === undefined ? undefined : { selfAttn: selfCache!, multiheadAttn: crossCache! }];
+  };
+
+  const layer = makeLayer<TransformerDecoderLayerParams>({
     name,
     stochastic: c.dropout > 0,
     init: (key) => {
@@ -247,60 +372,35 @@ export function TransformerDecoderLayer(
         state: {},
       };
     },
-    forward: (p, state, x, o0) => {
-      const o = o0 as DecoderApplyOptions;
-      c.check(name, "input", x.shape);
-      if (o.memory === undefined)
-        throw new ValueError(`${name}: apply needs the encoder output as options.memory`);
-      const memory = floatArg(name, o.memory, "options.memory");
-      c.check(name, "options.memory", memory.shape);
-      c.needKey(name, o);
-      const train = o.train;
-      const keys = train && c.dropout > 0 ? split(o.key!, 6) : [];
-      const sa = (h: Tensor) =>
-        c.drop(
-          c.mha.apply(p.selfAttn, h, {
-            attnMask: o.tgtMask,
-            keyPaddingMask: o.tgtKeyPaddingMask,
-            causal: o.causal,
-            needWeights: false,
-            train,
-            dropoutKey: keys[0],
-          }).output,
-          train,
-          keys[1],
-        );
-      const ca = (h: Tensor) =>
-        c.drop(
-          c.mha.apply(p.multiheadAttn, h, {
-            key: memory,
-            value: memory,
-            attnMask: o.memoryMask,
-            keyPaddingMask: o.memoryKeyPaddingMask,
-            needWeights: false,
-            train,
-            dropoutKey: keys[2],
-          }).output,
-          train,
-          keys[3],
-        );
-      const ffb = (h: Tensor) => c.drop(c.ff(p, h, train, keys[4]), train, keys[5]);
-      const n = (q: Params, h: Tensor) => c.norm.apply(q, h);
-      let y: Tensor;
-      if (c.normFirst) {
-        y = add(x, sa(n(p.norm1, x)));
-        y = add(y, ca(n(p.norm2, y)));
-        y = add(y, ffb(n(p.norm3, y)));
-      } else {
-        y = n(p.norm1, add(x, sa(x)));
-        y = n(p.norm2, add(y, ca(y)));
-        y = n(p.norm3, add(y, ffb(y)));
-      }
-      return [y, state];
-    },
+    forward: (p, state, x, o) => [run(p, x, o as DecoderApplyOptions, undefined)[0], state],
     outputShape: (s) => {
       c.check(name, "input", s);
       return [...s];
     },
-  }) as TransformerDecoderLayer;
+  });
+  const applyWithCache = (
+    params: TransformerDecoderLayerParams,
+    x: TensorLike,
+    options: DecoderCacheApplyOptions,
+  ): DecoderCacheResult => {
+    if (options === null || typeof options !== "object" || !("cache" in options))
+      throw new ValueError(
+        `${name}: applyWithCache needs options.cache: null on the first call, then the cache it returned`,
+      );
+    const cache = options.cache;
+    if (
+      cache !== null &&
+      (typeof cache !== "object" ||
+        !(cache.selfAttn?.key instanceof Tensor) ||
+        !(cache.multiheadAttn?.key instanceof Tensor))
+    )
+      throw new ValueError(
+        `${name}: options.cache must be null or the { selfAttn, multiheadAttn } cache returned by applyWithCache, got ${String(cache)}`,
+      );
+    if (params === null || typeof params !== "object" || params instanceof Tensor)
+      throw new ValueError(`${name}: params must be the object returned by init(key).params`);
+    const [output, next] = run(params, floatArg(name, x), options, cache);
+    return { output, cache: next! };
+  };
+  return Object.assign(layer, { applyWithCache }) as TransformerDecoderLayer;
 }
