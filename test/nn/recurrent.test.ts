@@ -259,7 +259,7 @@ describe("layout, state and masks", () => {
 
   it("inside a Sequential, the layer contributes its output sequence", () => {
     const lstm = nb.nn.LSTM(I, H);
-    const model = nb.nn.Sequential([lstm as unknown as nb.nn.Layer, nb.nn.Linear(H, 1)]);
+    const model = nb.nn.Sequential([lstm, nb.nn.Linear(H, 1)]);
     const { params } = model.init(0);
     expect(model.apply(params, nb.ones([Tn, B, I])).shape).toEqual([Tn, B, 1]);
   });
