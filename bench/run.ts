@@ -225,9 +225,29 @@ function runChild(lib: Library, done: Set<string>, state: LibState): Promise<Out
   });
 }
 
+/** The module a Python worker needs: without it, its column shows recorded numbers (or "—" for NumPy). */
+const PY_MODULE: Partial<Record<Library, string>> = { numpy: "numpy", jax: "jax", torch: "torch" };
+
+/**
+ * Whether `python3 -c "import <module>"` works (60 s at most): undefined when it does, else why not. A missing
+ * interpreter, a failing import and a hanging one all count as "not available".
+ */
+function pythonProbe(lib: Library): string | undefined {
+  const module = PY_MODULE[lib];
+  if (module === undefined || (fakePython && lib !== "numpy")) return undefined;
+  const exe = process.env.PYTHON ?? "python3";
+  const r = spawnSync(exe, ["-c", `import ${module}`], { encoding: "utf8", timeout: 60_000 });
+  if (r.error) return `${exe} did not start (${r.error.message})`;
+  if (r.status === 0) return undefined;
+  const last = r.stderr.trim().split("\n").at(-1) ?? "";
+  return `${exe} cannot import ${module}${last ? ` (${last.slice(0, 160)})` : ` (exit ${r.status ?? r.signal})`}`;
+}
+
 /** Runs one library to the end, restarting its child after a crash or timeout with the rest of the cases. */
 async function runLibrary(lib: Library): Promise<LibState> {
   const state: LibState = {};
+  const missing = pythonProbe(lib);
+  if (missing !== undefined) return { unavailable: missing };
   const done = new Set<string>();
   for (let attempt = 0; attempt < 8; attempt++) {
     const o = await runChild(lib, done, state);
