@@ -331,11 +331,17 @@ if (json && workloads.includes("B9")) {
       }),
     );
 }
-/** nabla jit's time on a row ÷ JAX jit's (for GFLOP/s and steps/s, JAX's rate ÷ nabla's): above 1, nabla is slower. */
-function ratioToJax(rs: readonly TableRecord[]): { value: number; recorded: boolean } | undefined {
-  const ours = rs.find(
-    (r) => r.library === "nabla" && r.mode === "jit" && r.value !== null && r.check !== "WRONG",
-  );
+/**
+ * nabla jit's time on a row ÷ JAX jit's (for GFLOP/s and steps/s, JAX's rate ÷ nabla's): above 1, nabla is
+ * slower. Rows without a jit mode (B1, one kernel) use nabla eager, flagged `eager`.
+ */
+function ratioToJax(
+  rs: readonly TableRecord[],
+): { value: number; recorded: boolean; eager: boolean } | undefined {
+  const nabla = (mode: Mode) =>
+    rs.find((r) => r.library === "nabla" && r.mode === mode && r.value !== null && r.check !== "WRONG");
+  const hasJit = rs.some((r) => r.library === "nabla" && r.mode === "jit");
+  const ours = hasJit ? nabla("jit") : nabla("eager");
   const jax = rs.find(
     (r) => r.library === "jax" && r.mode === "jit" && r.value !== null && r.check !== "WRONG",
   );
@@ -344,6 +350,7 @@ function ratioToJax(rs: readonly TableRecord[]): { value: number; recorded: bool
   return {
     value: higher ? jax.value! / ours.value! : ours.value! / jax.value!,
     recorded: jax.source === "recorded",
+    eager: !hasJit,
   };
 }
 if (json)
@@ -358,6 +365,7 @@ if (json)
               workload: w,
               size,
               value: Number(r.value.toPrecision(3)),
+              ...(r.eager ? { nabla_mode: "eager" } : {}),
               ...(r.recorded ? { source: "recorded" } : {}),
             }),
           );
@@ -404,7 +412,7 @@ function printReport(columns: Column[]) {
       title: "nabla jit ÷ JAX jit",
       cell: (rs) => {
         const r = ratioToJax(rs);
-        return r ? `${fmt(r.value)}×${r.recorded ? " (rec.)" : ""}` : "—";
+        return r ? `${fmt(r.value)}×${r.eager ? " eager" : ""}${r.recorded ? " (rec.)" : ""}` : "—";
       },
     },
     {
@@ -415,7 +423,7 @@ function printReport(columns: Column[]) {
         const [e, j] = [f("eager"), f("jit")];
         if (e === undefined && j === undefined) return "—";
         const show = (v: number | undefined) =>
-          v === undefined ? "—" : v < 1 ? v.toPrecision(2) : v.toFixed(0);
+          v === undefined ? "—" : v === 0 ? "0" : v < 1 ? v.toPrecision(2) : v.toFixed(0);
         return `${show(e)}, ${show(j)}`;
       },
     },
@@ -554,7 +562,7 @@ function printReport(columns: Column[]) {
       );
   }
   out(
-    "\"nabla jit ÷ JAX jit\": nabla jit's time over JAX jit's on that row (rates inverted), so above 1 nabla is slower; " +
+    '"nabla jit ÷ JAX jit": nabla jit\'s time over JAX jit\'s on that row (rates inverted), so above 1 nabla is slower ("eager": the row has no jit mode); ' +
       '"(rec.)": against the recorded JAX number. Faults/call: minor page faults per timed call (fresh pages mapped).',
   );
   if (records.some((r) => r.source === "recorded"))
