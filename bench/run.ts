@@ -60,13 +60,13 @@ const PYTHON_LIBS: Library[] = ["numpy", "jax", "torch"];
 const PY_WORKLOADS: Workload[] = ["B2", "B3", "B4", "B5", "B11", "B12"];
 /**
  * Whether a library runs a workload: NumPy runs only B10; JAX and PyTorch B2–B5, B11 and B12; the JS
- * comparators B1–B9 (B10 is linear algebra, and B11/B12 are not written for them).
+ * comparators all but B10 (linear algebra).
  */
 function runs(lib: Library, w: Workload): boolean {
   if (lib === "nabla") return true;
   if (lib === "numpy") return w === "B10";
   if (lib === "jax" || lib === "torch") return PY_WORKLOADS.includes(w);
-  return w !== "B10" && w !== "B11" && w !== "B12";
+  return w !== "B10";
 }
 const fakePython = process.env.BENCH_PYTHON_FAKE === "1";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
