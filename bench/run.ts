@@ -226,7 +226,11 @@ function runChild(lib: Library, done: Set<string>, state: LibState): Promise<Out
 }
 
 /** The module a Python worker needs: without it, its column shows recorded numbers (or "—" for NumPy). */
-const PY_MODULE: Partial<Record<Library, string>> = { numpy: "numpy", jax: "jax", torch: "torch" };
+const PY_MODULE: Partial<Record<Library, string>> = {
+  numpy: "numpy",
+  jax: "numpy, jax",
+  torch: "numpy, torch",
+};
 
 /**
  * Whether `python3 -c "import <module>"` works (60 s at most): undefined when it does, else why not. A missing
