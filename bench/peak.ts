@@ -12,9 +12,11 @@ export interface Peak {
   threads: number;
   chains: number;
   isa: string;
+  /** How each thread was timed: "thread CPU time", or "wall clock" where the platform has no thread clock. */
+  clock?: string;
 }
 
-type Addon = { peakProbe?: (threads?: number, seconds?: number) => Peak };
+type Addon = { peakProbe?: (threads?: number, seconds?: number, cap?: "avx2" | "scalar") => Peak };
 
 /** Runs the probe (`seconds` per thread), or says why it cannot: no addon built, or one without the probe. */
 export function measurePeak(root: string, seconds: number): Peak | string {
@@ -37,7 +39,7 @@ export function peakLine(p: Peak | string): string {
   const what = p.isa === "scalar" ? "scalar multiply-add" : `${p.isa} FMA, ${lanes} lanes`;
   return (
     `float32 peak measured here: ${p.gflops.toFixed(0)} GFLOP/s (${what}, ${p.chains} independent chains on ` +
-    `each of ${p.threads} threads at once, timed by thread CPU time: ${p.perThread.map((g) => g.toFixed(0)).join(" + ")}; ` +
+    `each of ${p.threads} threads at once, timed by ${p.clock ?? "thread CPU time"}: ${p.perThread.map((g) => g.toFixed(0)).join(" + ")}; ` +
     `wall-clock rate ${p.wallGflops.toFixed(0)} GFLOP/s).`
   );
 }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -24,16 +25,23 @@ constexpr int kChains = 12;
 // Inner iterations between clock reads.
 constexpr long kBlock = 1 << 16;
 
+double wallSeconds() {
+  using C = std::chrono::steady_clock;
+  return std::chrono::duration<double>(C::now().time_since_epoch()).count();
+}
+
+// The calling thread's CPU time where the platform has a clock for it; elsewhere (Windows) the wall clock.
+#ifdef CLOCK_THREAD_CPUTIME_ID
+constexpr const char* kClock = "thread CPU time";
 double threadSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
-
-double wallSeconds() {
-  using C = std::chrono::steady_clock;
-  return std::chrono::duration<double>(C::now().time_since_epoch()).count();
-}
+#else
+constexpr const char* kClock = "wall clock";
+double threadSeconds() { return wallSeconds(); }
+#endif
 
 // Each kernel runs `blocks` × kBlock iterations of kChains FMAs and returns a value that depends on all of
 // them, so the compiler cannot drop the work. acc·m + a with 0 < m < 1 stays finite and normal.
@@ -102,17 +110,19 @@ struct Kernel {
   float (*run)(long);
 };
 
-Kernel pickKernel() {
+// The widest kernel the CPU runs, or no wider than `cap` ("avx2" or "scalar"; empty: no cap).
+Kernel pickKernel(const std::string& cap) {
 #ifdef NABLA_PEAK_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return {"avx512", 16, chainsAvx512};
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {"avx2+fma", 8, chainsAvx2};
+  if (cap.empty() && __builtin_cpu_supports("avx512f")) return {"avx512", 16, chainsAvx512};
+  if (cap != "scalar" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return {"avx2+fma", 8, chainsAvx2};
 #endif
   return {"scalar", 1, chainsScalar};
 }
 
-PeakResult measurePeak(int threads, double seconds) {
-  const Kernel k = pickKernel();
+PeakResult measurePeak(int threads, double seconds, const std::string& cap) {
+  const Kernel k = pickKernel(cap);
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   if (threads <= 0) threads = 1;
   if (!(seconds > 0)) seconds = 0.25;
@@ -171,25 +181,36 @@ bool setNumber(napi_env env, napi_value obj, const char* name, double v) {
 
 }  // namespace
 
-// peakProbe(threads?, seconds?) → { gflops, wallGflops, perThread, threads, chains, isa }. threads defaults
-// to the number of hardware threads, seconds (per thread) to 0.25. It blocks the calling thread meanwhile.
+// peakProbe(threads?, seconds?, cap?) → { gflops, wallGflops, perThread, threads, chains, isa, clock }. threads
+// defaults to the number of hardware threads, seconds (per thread) to 0.25; cap ("avx2" or "scalar") forbids
+// wider kernels, to compare them. It blocks the calling thread meanwhile.
 napi_value PeakProbe(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
   double threads = 0, seconds = 0;
+  std::string cap;
   napi_valuetype type;
   if (argc > 0 && napi_typeof(env, argv[0], &type) == napi_ok && type == napi_number)
     napi_get_value_double(env, argv[0], &threads);
   if (argc > 1 && napi_typeof(env, argv[1], &type) == napi_ok && type == napi_number)
     napi_get_value_double(env, argv[1], &seconds);
-  if (threads > 1024) threads = 1024;
+  if (argc > 2 && napi_typeof(env, argv[2], &type) == napi_ok && type == napi_string) {
+    char buf[16] = {0};
+    size_t len = 0;
+    napi_get_value_string_utf8(env, argv[2], buf, sizeof buf, &len);
+    cap.assign(buf, len);
+  }
+  if (!(threads >= 0) || threads > 1024) threads = 0;
   if (seconds > 10) seconds = 10;
-  const PeakResult r = measurePeak(static_cast<int>(threads), seconds);
+  const PeakResult r = measurePeak(static_cast<int>(threads), seconds, cap);
   napi_value obj, isa, list;
+  napi_value clock;
   if (napi_create_object(env, &obj) != napi_ok ||
       napi_create_string_utf8(env, r.isa, NAPI_AUTO_LENGTH, &isa) != napi_ok ||
       napi_set_named_property(env, obj, "isa", isa) != napi_ok ||
+      napi_create_string_utf8(env, kClock, NAPI_AUTO_LENGTH, &clock) != napi_ok ||
+      napi_set_named_property(env, obj, "clock", clock) != napi_ok ||
       napi_create_array_with_length(env, r.perThread.size(), &list) != napi_ok)
     return nullptr;
   for (size_t i = 0; i < r.perThread.size(); i++) {
