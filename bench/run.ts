@@ -127,10 +127,10 @@ function collect(r: TableRecord, show = true, quiet = false) {
 }
 
 /** Fills a library's cells with the numbers recorded in RESULTS.md. */
-function fillRecorded(library: string, modes: Mode[], show: boolean) {
+function fillRecorded(library: string, modes: Mode[], show: boolean, only: readonly Workload[] = workloads) {
   for (const mode of modes) {
     const table = recorded[`${library}/${mode}`] ?? {};
-    for (const w of workloads)
+    for (const w of only)
       for (const size of sizesOf(w, quick)) {
         const v = table[`${w}/${size}`];
         if (v === undefined) continue;
@@ -308,8 +308,7 @@ if (importRuns > 0) {
   }
 }
 for (const lib of LIBS) {
-  if (!workloads.some((w) => runs(lib, w))) continue;
-  if (!live.includes(lib)) {
+  if (!live.includes(lib) || !workloads.some((w) => runs(lib, w))) {
     if (lib !== "nabla") fillRecorded(lib, MODES[lib], true);
     continue;
   }
@@ -321,7 +320,16 @@ for (const lib of LIBS) {
   if (s.unavailable) {
     progress(`${lib}: ${s.unavailable}; showing the recorded numbers`);
     fillRecorded(lib, MODES[lib], true);
-  } else if (s.failed) progress(`${lib}: ${s.failed}`);
+  } else {
+    if (s.failed) progress(`${lib}: ${s.failed}`);
+    // Workloads this library's worker does not run (JAX and PyTorch: B1, B6–B8) keep their recorded numbers.
+    fillRecorded(
+      lib,
+      MODES[lib],
+      true,
+      workloads.filter((w) => !runs(lib, w)),
+    );
+  }
 }
 if (json && workloads.includes("B9")) {
   const at = (T: number) =>
@@ -377,7 +385,7 @@ if (json)
 const seconds = (performance.now() - t0) / 1000;
 
 if (!json) {
-  const isRecorded = (lib: Library) => lib !== "nabla" && (!live.includes(lib) || !!states[lib]?.unavailable);
+  const isRecorded = (lib: Library) => lib !== "nabla" && (!states[lib] || !!states[lib]?.unavailable);
   const columns: Column[] = [];
   for (const lib of LIBS)
     for (const mode of MODES[lib]) {
@@ -432,6 +440,15 @@ function printReport(columns: Column[]) {
       },
     },
   ];
+  // GFLOP/s rows (B1): nabla's rate as a share of the peak measured above, when it was measured.
+  if (typeof peak !== "string" && workloads.includes("B1"))
+    derived.push({
+      title: "nabla % of peak",
+      cell: (rs, unit) => {
+        const v = rs.find((r) => r.library === "nabla" && r.value !== null && unit === "GFLOPS")?.value;
+        return v ? `${((100 * v) / peak.gflops).toFixed(1)} %` : "—";
+      },
+    });
   for (const l of renderTable(records, columns, workloads, quick, derived)) out(l);
   out("");
   if (typeof importTime === "object") {

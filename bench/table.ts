@@ -105,6 +105,8 @@ export function renderTable(
           }
           let text = fmt(r.value) + (r.check === "WRONG" ? " WRONG" : "");
           if (r.cpu !== undefined && r.cpu < STARVED) text += "†";
+          // A recorded number in a live column (a workload that library's worker does not run).
+          if (r.source === "recorded" && !c.title.includes("(recorded)")) text += " (rec.)";
           if (!c.key.startsWith("nabla/") && best !== undefined)
             text += ` (${ratioText(best, r.value, unit)})`;
           return text;
