@@ -39,7 +39,13 @@ assert.deepEqual(py.mlp_labels, [...inputs.mlp().labels.slice(0, 8)]);
 assert.deepEqual(py.cnn_labels, [...cnn.labels.slice(0, 8)]);
 assert.deepEqual(py.cnn_W, [...cnn.params.W!.slice(0, 4)]);
 assert.deepEqual(py.tf_x, [...tf.x.slice(0, 4)]);
-const cnnLoss = cnnRef(cnn).loss;
+const cnnR = cnnRef(cnn);
+const cnnLoss = cnnR.loss;
+// The NumPy float64 gradients of B11 (its workers' reference) equal common.mjs's hand-written ones.
+for (const [k, first] of Object.entries(py.cnn_grads64 as Record<string, number[]>))
+  first.forEach((v, i) =>
+    assert.ok(Math.abs(v - cnnR.grads[k]![i]!) <= 1e-12 * (1 + Math.abs(v)), `B11 ∂${k}[${i}]: ${v}`),
+  );
 const tfLoss = transformerLoss64(tf.x, tf.params);
 assert.ok(Math.abs((py.cnn_loss64 as number) - cnnLoss) < 1e-12, `B11 loss: ${py.cnn_loss64} vs ${cnnLoss}`);
 assert.ok(Math.abs((py.tf_loss64 as number) - tfLoss) < 1e-12, `B12 loss: ${py.tf_loss64} vs ${tfLoss}`);

@@ -91,8 +91,12 @@ def build(workload, size, mode):
     if workload == "B5":
         A, x = pb.tanh_sum_inputs(int(size))
         At, X = t(A), t(x)
-        hess = torch.func.hessian(lambda v: torch.sum(torch.tanh(At @ v)))
-        return pb.Case(lambda: hess(X).numpy(), lambda h: pb.rel_err(h, pb.hessian_ref(A, x)))
+        f = lambda v: torch.sum(torch.tanh(At @ v))  # noqa: E731
+        if hasattr(torch, "func"):  # PyTorch 2: forward-over-reverse
+            hess = torch.func.hessian(f)
+        else:  # PyTorch 1.x: torch.autograd.functional (a reverse pass per row)
+            hess = lambda v: torch.autograd.functional.hessian(f, v, vectorize=True)  # noqa: E731
+        return pb.Case(lambda: hess(X).detach().numpy(), lambda h: pb.rel_err(h, pb.hessian_ref(A, x)))
 
     if workload == "B12":
         d, _, _ = pb.REFS.tf()
