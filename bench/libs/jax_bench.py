@@ -88,7 +88,8 @@ def build(workload, size, mode):
         X, Y = jnp.asarray(d["x"]), jnp.asarray(d["labels"].astype(np.int32))
 
         def loss(p, x, y):
-            c = jax.lax.conv_general_dilated(x, p["cw"], (1, 1), [(1, 1), (1, 1)], dimension_numbers=("NCHW", "OIHW", "NCHW"))
+            nchw = ("NCHW", "OIHW", "NCHW")
+            c = jax.lax.conv_general_dilated(x, p["cw"], (1, 1), [(1, 1), (1, 1)], dimension_numbers=nchw)
             c = jax.nn.relu(c + p["cb"].reshape(1, 8, 1, 1))
             pooled = jax.lax.reduce_window(c, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
             logp = jax.nn.log_softmax(pooled.reshape(64, 1568) @ p["W"] + p["b"], axis=-1)
@@ -141,4 +142,5 @@ def build(workload, size, mode):
     raise ValueError(f"unknown workload {workload}")
 
 
-pb.main("jax", ["eager", "jit"], build, version=jax.__version__, info={"dir": os.path.dirname(jax.__file__), "devices": str(jax.devices())})
+info = {"dir": os.path.dirname(jax.__file__), "devices": str(jax.devices())}
+pb.main("jax", ["eager", "jit"], build, version=jax.__version__, info=info)
