@@ -13,6 +13,7 @@ import sys
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+sys.dont_write_bytecode = True  # no __pycache__ beside the workers
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pybench as pb  # noqa: E402

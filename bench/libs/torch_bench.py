@@ -9,6 +9,7 @@ import math
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the workers
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pybench as pb  # noqa: E402
