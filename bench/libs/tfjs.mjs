@@ -251,7 +251,15 @@ await each("B8", async (size, t) => {
 // B11: CNN step. tfjs' CPU convolution and pooling take NHWC, so the images and the conv weight are laid out
 // NHWC and [kh, kw, in, out] once, outside the timed step; the pooled maps go back to channel-major order
 // before the dense layer, so the model is B11's. The updated conv weight is permuted back for the check.
+/** tfjs-cpu takes 1–2 s per B11 or B12 call: a --quick run skips them rather than wait for "too slow". */
+const slowInQuick = () =>
+  R.quick && backend === "cpu"
+    ? [{ value: null, unit: "ms", error: "skipped in --quick (tfjs-cpu takes 1–2 s per call)" }]
+    : undefined;
+
 await each("B11", async (_size, t) => {
+  const slow = slowInQuick();
+  if (slow) return slow;
   // tfjs-wasm 4.22 has no kernel for the conv weight's gradient: skipped, not failed.
   if (!tf.getKernel("Conv2DBackpropFilter", tf.getBackend()))
     return [
@@ -302,6 +310,8 @@ await each("B11", async (_size, t) => {
 
 // B12: transformer block, loss and the 12 gradients (tf.valueAndGrads); GELU (tanh) written out.
 await each("B12", async (_size, t) => {
+  const slow = slowInQuick();
+  if (slow) return slow;
   const d = transformerInputs();
   const [B, S, D, H] = [d.B, d.S, d.D, d.H];
   const Dh = D / H;
