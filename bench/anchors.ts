@@ -1,6 +1,7 @@
-// Numbers recorded in shared/anchors/RESULTS.md (same machine, float32, one thread). They stand in for a
-// library that is not installed or not run, and give the PyTorch and JAX columns of `--python`.
-// Keys are `${workload}/${size}`; B3 is in ms per step (steps/s is derived), B8 in µs per op.
+// Numbers recorded in shared/anchors/RESULTS.md (float32, one thread), and for B11 and B12 in
+// shared/anchors/round2/table_p5.md. They stand in for a library that is not installed or not run (JAX and
+// PyTorch included, when python3 cannot import them). Keys are `${workload}/${size}`; B3 is in ms per step
+// (steps/s is derived), B8 in µs per op.
 
 const series = (workload: string, sizes: string[], values: (number | undefined)[]) =>
   Object.fromEntries(
@@ -76,7 +77,7 @@ export const recorded: Record<string, Record<string, number>> = {
     b8: [3.2, undefined],
   }),
   // PyTorch 2.13 (MKL wheel), 1 thread, the fastest of its eager variants (autograd or torch.func).
-  "pytorch/eager": table({
+  "torch/eager": table({
     b1: [101, 97, 89],
     b2: 5.5,
     b3: 2.25,
@@ -98,3 +99,19 @@ export const recorded: Record<string, Record<string, number>> = {
     b8: [2.28, 0.0065],
   }),
 };
+
+/** B11 (CNN step) and B12 (transformer block) from round2/table_p5.md: medians over three windows. */
+const P5: Record<string, [cnn: number, transformer: number]> = {
+  "jax/jit": [7.35, 9.96],
+  "jax/eager": [24.5, 55.7],
+  "torch/eager": [8.48, 11.3], // 1 thread
+};
+for (const [key, [cnn, block]] of Object.entries(P5))
+  recorded[key] = { ...recorded[key], "B11/64": cnn, "B12/8x64x128": block };
+// table_p5.md has one row each for TensorFlow.js: the CNN on tfjs-cpu, the block on tfjs-wasm.
+recorded["tfjs-cpu/eager"]!["B11/64"] = 886;
+recorded["tfjs-wasm/eager"]!["B12/8x64x128"] = 279;
+
+/** Where a recorded number comes from: table_p5.md for B11 and B12, RESULTS.md for the rest. */
+export const recordedSource = (workload: string) =>
+  workload === "B11" || workload === "B12" ? "round2/table_p5.md" : "RESULTS.md";

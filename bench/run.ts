@@ -1,12 +1,13 @@
-// `npm run bench`: workloads B1–B8 of shared/anchors/WORKLOADS.md, and B9 and B10 (bench/README.md), on nabla and, in the same run, on
-// TensorFlow.js (cpu, wasm) and @jax-js/jax, and for B10 on NumPy (python3, when it imports numpy). Each library runs in its own child process, one after the
-// other; this parent collects their JSON lines and prints one table (or, with --json, the lines).
-import { spawn } from "node:child_process";
+// `npm run bench`: workloads B1–B8 of shared/anchors/WORKLOADS.md, and B9–B12 (bench/README.md), on nabla and, in the same run, on
+// TensorFlow.js (cpu, wasm) and @jax-js/jax, on JAX and PyTorch (python3, when it imports them), and for B10 on NumPy. Each library
+// runs in its own child process, one after the other; this parent collects their JSON lines and prints one table (or, with --json,
+// the lines).
+import { spawn, spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
-import { recorded } from "./anchors.js";
+import { recorded, recordedSource } from "./anchors.js";
 import { type ImportTime, measureImportTime } from "./import-time.js";
 import {
   type BenchRecord,
@@ -20,25 +21,30 @@ import {
   WORKLOADS,
   type Workload,
 } from "./libs/common.mjs";
-import { type Column, fmt, renderTable, STARVED, type TableRecord } from "./table.js";
+import { measurePeak, type Peak, peakLine } from "./peak.js";
+import { type Column, type DerivedColumn, fmt, renderTable, STARVED, type TableRecord } from "./table.js";
 
 const USAGE = `usage: npm run bench -- [options]
-  --only B1,B3       run a subset of the workloads B1–B10
-  --libs nabla,...   libraries to run live (nabla, tfjs-cpu, tfjs-wasm, jax-js, numpy; default all);
-                     the others show the numbers recorded in shared/anchors/RESULTS.md
+  --only B1,B3       run a subset of the workloads B1–B12
+  --libs nabla,...   libraries to run live (nabla, tfjs-cpu, tfjs-wasm, jax-js, numpy, jax, torch; default all);
+                     the others show the numbers recorded in shared/anchors/RESULTS.md (B11, B12: round2/table_p5.md)
   --quick            smoke run (~30 s): fewer sizes and repetitions; not for comparisons
   --json             one JSON object per line instead of the table
-  --python           add PyTorch and JAX columns (recorded in RESULTS.md; not run here)
+  --python           accepted for old scripts: the JAX and PyTorch columns now always appear
   --import-runs N    cold imports of the built package to time (default 10, 5 with --quick; 0 skips)
-Comparators come from $ANCHORS_DIR if set, else from bench/node_modules (cd bench && npm install).`;
+JS comparators come from $ANCHORS_DIR if set, else from bench/node_modules (cd bench && npm install).
+JAX and PyTorch run through python3 (or $PYTHON) when it imports them; BENCH_PYTHON_FAKE=1 runs their workers
+with NumPy stand-ins (a test of the protocol, not a measurement).`;
 
-const LIBS: Library[] = ["nabla", "tfjs-cpu", "tfjs-wasm", "jax-js", "numpy"];
+const LIBS: Library[] = ["nabla", "tfjs-cpu", "tfjs-wasm", "jax-js", "numpy", "jax", "torch"];
 const MODES: Record<Library, Mode[]> = {
   nabla: ["eager", "jit"],
   "tfjs-cpu": ["eager"],
   "tfjs-wasm": ["eager"],
   "jax-js": ["eager", "jit"],
   numpy: ["eager"],
+  jax: ["eager", "jit"],
+  torch: ["eager"],
 };
 const COMMAND: Record<Library, string[]> = {
   nabla: ["--import", "tsx", "bench/libs/nabla.ts"],
@@ -46,9 +52,23 @@ const COMMAND: Record<Library, string[]> = {
   "tfjs-wasm": ["bench/libs/tfjs.mjs", "wasm"],
   "jax-js": ["bench/libs/jaxjs.mjs"],
   numpy: ["bench/libs/numpy_linalg.py"],
+  jax: ["bench/libs/jax_bench.py"],
+  torch: ["bench/libs/torch_bench.py"],
 };
-/** Whether a library runs a workload: NumPy runs only B10, and B10 (linear algebra) has no JS comparator. */
-const runs = (lib: Library, w: Workload) => (lib === "numpy" ? w === "B10" : w !== "B10" || lib === "nabla");
+const PYTHON_LIBS: Library[] = ["numpy", "jax", "torch"];
+/** The workloads the JAX and PyTorch workers run (bench/libs/pybench.py). */
+const PY_WORKLOADS: Workload[] = ["B2", "B3", "B4", "B5", "B11", "B12"];
+/**
+ * Whether a library runs a workload: NumPy runs only B10; JAX and PyTorch B2–B5, B11 and B12; the JS
+ * comparators all but B10 (linear algebra).
+ */
+function runs(lib: Library, w: Workload): boolean {
+  if (lib === "nabla") return true;
+  if (lib === "numpy") return w === "B10";
+  if (lib === "jax" || lib === "torch") return PY_WORKLOADS.includes(w);
+  return w !== "B10";
+}
+const fakePython = process.env.BENCH_PYTHON_FAKE === "1";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 // ---------------------------------------------------------------- options
@@ -59,6 +79,12 @@ function option(name: string): string | undefined {
   return argv[at]!.includes("=") ? argv[at]!.split("=")[1] : argv[at + 1];
 }
 const flag = (name: string) => process.argv.includes(name);
+/** `taskset -c 0` when it works here: the JAX worker then runs on one core, like the recorded JAX column. */
+const taskset = (() => {
+  if (process.platform !== "linux") return false;
+  const r = spawnSync("taskset", ["-c", "0", "true"], { stdio: "ignore", timeout: 5000 });
+  return r.status === 0;
+})();
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
   process.exit(2);
@@ -69,7 +95,6 @@ if (flag("--help") || flag("-h")) {
 }
 const quick = flag("--quick");
 const json = flag("--json");
-const python = flag("--python");
 const onlyArg = option("--only");
 const workloads = (onlyArg ? onlyArg.toUpperCase().split(",") : WORKLOADS) as Workload[];
 for (const w of workloads) if (!WORKLOADS.includes(w)) fail(`--only: unknown workload ${w}`);
@@ -102,16 +127,17 @@ function collect(r: TableRecord, show = true, quiet = false) {
 }
 
 /** Fills a library's cells with the numbers recorded in RESULTS.md. */
-function fillRecorded(library: string, modes: Mode[], show: boolean) {
+function fillRecorded(library: string, modes: Mode[], show: boolean, only: readonly Workload[] = workloads) {
   for (const mode of modes) {
     const table = recorded[`${library}/${mode}`] ?? {};
-    for (const w of workloads)
+    for (const w of only)
       for (const size of sizesOf(w, quick)) {
         const v = table[`${w}/${size}`];
         if (v === undefined) continue;
         for (const unit of unitsOf(w)) {
           const value = unit === "steps/s" ? 1000 / v : v;
-          collect({ workload: w, size, library, mode, value, unit, source: "recorded" }, show);
+          const note = `recorded in shared/anchors/${recordedSource(w)}`;
+          collect({ workload: w, size, library, mode, value, unit, source: "recorded", note }, show);
         }
       }
   }
@@ -141,11 +167,13 @@ function parse(line: string): Message | undefined {
 }
 
 function runChild(lib: Library, done: Set<string>, state: LibState): Promise<Outcome> {
-  const python = lib === "numpy";
-  const args = [...(python ? [] : ["--expose-gc"]), ...COMMAND[lib], "--only", workloads.join(",")];
+  const python = PYTHON_LIBS.includes(lib);
+  let args = [...(python ? [] : ["--expose-gc"]), ...COMMAND[lib], "--only", workloads.join(",")];
   if (quick) args.push("--quick");
   if (done.size) args.push("--skip", [...done].join(","));
-  const exe = python ? (process.env.PYTHON ?? "python3") : process.execPath;
+  if (fakePython && (lib === "jax" || lib === "torch")) args.push("--fake");
+  let exe = python ? (process.env.PYTHON ?? "python3") : process.execPath;
+  if (lib === "jax" && taskset) [exe, args] = ["taskset", ["-c", "0", exe, ...args]];
   const child = spawn(exe, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let current: string | undefined;
   let finished = false;
@@ -181,7 +209,8 @@ function runChild(lib: Library, done: Set<string>, state: LibState): Promise<Out
     if (errTail.length > 20) errTail.shift();
   });
   return new Promise((resolve) => {
-    // No python3 at all: the NumPy column is left empty ("—"), like a missing numpy.
+    // No python3 at all: the NumPy column is left empty ("—"), like a missing numpy; JAX and PyTorch show
+    // their recorded numbers.
     child.on("error", (e) => {
       state.unavailable = `${exe} did not start (${e.message})`;
     });
@@ -196,9 +225,33 @@ function runChild(lib: Library, done: Set<string>, state: LibState): Promise<Out
   });
 }
 
+/** The module a Python worker needs: without it, its column shows recorded numbers (or "—" for NumPy). */
+const PY_MODULE: Partial<Record<Library, string>> = {
+  numpy: "numpy",
+  jax: "numpy, jax",
+  torch: "numpy, torch",
+};
+
+/**
+ * Whether `python3 -c "import <module>"` works (60 s at most): undefined when it does, else why not. A missing
+ * interpreter, a failing import and a hanging one all count as "not available".
+ */
+function pythonProbe(lib: Library): string | undefined {
+  const module = PY_MODULE[lib];
+  if (module === undefined || (fakePython && lib !== "numpy")) return undefined;
+  const exe = process.env.PYTHON ?? "python3";
+  const r = spawnSync(exe, ["-c", `import ${module}`], { encoding: "utf8", timeout: 60_000 });
+  if (r.error) return `${exe} did not start (${r.error.message})`;
+  if (r.status === 0) return undefined;
+  const last = r.stderr.trim().split("\n").at(-1) ?? "";
+  return `${exe} cannot import ${module}${last ? ` (${last.slice(0, 160)})` : ` (exit ${r.status ?? r.signal})`}`;
+}
+
 /** Runs one library to the end, restarting its child after a crash or timeout with the rest of the cases. */
 async function runLibrary(lib: Library): Promise<LibState> {
   const state: LibState = {};
+  const missing = pythonProbe(lib);
+  if (missing !== undefined) return { unavailable: missing };
   const done = new Set<string>();
   for (let attempt = 0; attempt < 8; attempt++) {
     const o = await runChild(lib, done, state);
@@ -230,6 +283,19 @@ function failRest(lib: Library, done: Set<string>, state: LibState, reason: stri
 const t0 = performance.now();
 const load0 = os.loadavg()[0]!;
 const states: Partial<Record<Library, LibState>> = {};
+// The peak first, while no child of this run is busy: one thread per core, ¼ s each (0.1 s with --quick).
+const peak: Peak | string = measurePeak(root, quick ? 0.1 : 0.25);
+progress(peakLine(peak));
+if (json)
+  out(
+    JSON.stringify({
+      measure: "float32 peak",
+      unit: "GFLOPS",
+      ...(typeof peak === "string"
+        ? { value: null, error: peak }
+        : { value: Number(peak.gflops.toPrecision(4)), ...peak }),
+    }),
+  );
 let importTime: ImportTime | string | undefined;
 if (importRuns > 0) {
   progress(`nabla: building the package and timing ${importRuns} cold imports`);
@@ -242,8 +308,7 @@ if (importRuns > 0) {
   }
 }
 for (const lib of LIBS) {
-  if (!workloads.some((w) => runs(lib, w))) continue;
-  if (!live.includes(lib)) {
+  if (!live.includes(lib) || !workloads.some((w) => runs(lib, w))) {
     if (lib !== "nabla") fillRecorded(lib, MODES[lib], true);
     continue;
   }
@@ -253,9 +318,18 @@ for (const lib of LIBS) {
   states[lib] = s;
   progress(`${lib}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (s.unavailable) {
-    progress(`${lib}: ${s.unavailable}; showing the numbers recorded in RESULTS.md`);
+    progress(`${lib}: ${s.unavailable}; showing the recorded numbers`);
     fillRecorded(lib, MODES[lib], true);
-  } else if (s.failed) progress(`${lib}: ${s.failed}`);
+  } else {
+    if (s.failed) progress(`${lib}: ${s.failed}`);
+    // Workloads this library's worker does not run (JAX and PyTorch: B1, B6–B8) keep their recorded numbers.
+    fillRecorded(
+      lib,
+      MODES[lib],
+      true,
+      workloads.filter((w) => !runs(lib, w)),
+    );
+  }
 }
 if (json && workloads.includes("B9")) {
   const at = (T: number) =>
@@ -269,14 +343,49 @@ if (json && workloads.includes("B9")) {
       }),
     );
 }
-if (python) {
-  fillRecorded("pytorch", ["eager"], false);
-  fillRecorded("jax", ["jit"], false);
+/**
+ * nabla jit's time on a row ÷ JAX jit's (for GFLOP/s and steps/s, JAX's rate ÷ nabla's): above 1, nabla is
+ * slower. Rows without a jit mode (B1, one kernel) use nabla eager, flagged `eager`.
+ */
+function ratioToJax(
+  rs: readonly TableRecord[],
+): { value: number; recorded: boolean; eager: boolean } | undefined {
+  const nabla = (mode: Mode) =>
+    rs.find((r) => r.library === "nabla" && r.mode === mode && r.value !== null && r.check !== "WRONG");
+  const hasJit = rs.some((r) => r.library === "nabla" && r.mode === "jit");
+  const ours = hasJit ? nabla("jit") : nabla("eager");
+  const jax = rs.find(
+    (r) => r.library === "jax" && r.mode === "jit" && r.value !== null && r.check !== "WRONG",
+  );
+  if (!ours || !jax) return undefined;
+  const higher = ours.unit === "GFLOPS" || ours.unit === "steps/s";
+  return {
+    value: higher ? jax.value! / ours.value! : ours.value! / jax.value!,
+    recorded: jax.source === "recorded",
+    eager: !hasJit,
+  };
 }
+if (json)
+  for (const w of workloads)
+    for (const size of sizesOf(w, quick))
+      for (const unit of unitsOf(w).slice(0, 1)) {
+        const r = ratioToJax(records.filter((x) => x.workload === w && x.size === size && x.unit === unit));
+        if (r)
+          out(
+            JSON.stringify({
+              measure: "nabla jit / JAX jit",
+              workload: w,
+              size,
+              value: Number(r.value.toPrecision(3)),
+              ...(r.eager ? { nabla_mode: "eager" } : {}),
+              ...(r.recorded ? { source: "recorded" } : {}),
+            }),
+          );
+      }
 const seconds = (performance.now() - t0) / 1000;
 
 if (!json) {
-  const isRecorded = (lib: Library) => lib !== "nabla" && (!live.includes(lib) || !!states[lib]?.unavailable);
+  const isRecorded = (lib: Library) => lib !== "nabla" && (!states[lib] || !!states[lib]?.unavailable);
   const columns: Column[] = [];
   for (const lib of LIBS)
     for (const mode of MODES[lib]) {
@@ -285,14 +394,10 @@ if (!json) {
         !(lib === "nabla" && mode === "eager")
       )
         continue;
-      const title = `${lib}${mode === "jit" ? " jit" : ""}${isRecorded(lib) ? " (recorded)" : ""}`;
+      const name = lib === "torch" ? "torch 1T" : lib === "jax" ? "JAX" : lib;
+      const title = `${name}${mode === "jit" ? " jit" : ""}${isRecorded(lib) ? " (recorded)" : ""}`;
       columns.push({ key: `${lib}/${mode}`, title });
     }
-  if (python)
-    columns.push(
-      { key: "pytorch/eager", title: "PyTorch 1T (recorded)" },
-      { key: "jax/jit", title: "JAX jit 1c (recorded)" },
-    );
   printReport(columns);
 }
 
@@ -304,7 +409,7 @@ function printReport(columns: Column[]) {
     .join(", ");
   out("");
   out(
-    `## Benchmarks B1–B10 (shared/anchors/WORKLOADS.md; B9, B10: bench/README.md)${quick ? " — QUICK smoke run, not for comparison" : ""}`,
+    `## Benchmarks B1–B12 (shared/anchors/WORKLOADS.md; B9–B12: bench/README.md)${quick ? " — QUICK smoke run, not for comparison" : ""}`,
   );
   out("");
   out(
@@ -312,8 +417,39 @@ function printReport(columns: Column[]) {
       `load average ${load0.toFixed(2)} at start, ${os.loadavg()[0]!.toFixed(2)} at end; ${seconds.toFixed(0)} s.`,
   );
   out(`nabla: ${nablaJit}. Live comparators: ${comps || "none"}.`);
+  out(peakLine(peak));
   out("");
-  for (const l of renderTable(records, columns, workloads, quick)) out(l);
+  const derived: DerivedColumn[] = [
+    {
+      title: "nabla jit ÷ JAX jit",
+      cell: (rs) => {
+        const r = ratioToJax(rs);
+        return r ? `${fmt(r.value)}×${r.eager ? " eager" : ""}${r.recorded ? " (rec.)" : ""}` : "—";
+      },
+    },
+    {
+      title: "nabla faults/call (eager, jit)",
+      cell: (rs, unit) => {
+        const f = (mode: Mode) =>
+          rs.find((r) => r.library === "nabla" && r.mode === mode && r.unit === unit)?.faults;
+        const [e, j] = [f("eager"), f("jit")];
+        if (e === undefined && j === undefined) return "—";
+        const show = (v: number | undefined) =>
+          v === undefined ? "—" : v === 0 ? "0" : v < 1 ? v.toPrecision(2) : v.toFixed(0);
+        return `${show(e)}, ${show(j)}`;
+      },
+    },
+  ];
+  // GFLOP/s rows (B1): nabla's rate as a share of the peak measured above, when it was measured.
+  if (typeof peak !== "string" && workloads.includes("B1"))
+    derived.push({
+      title: "nabla % of peak",
+      cell: (rs, unit) => {
+        const v = rs.find((r) => r.library === "nabla" && r.value !== null && unit === "GFLOPS")?.value;
+        return v ? `${((100 * v) / peak.gflops).toFixed(1)} %` : "—";
+      },
+    });
+  for (const l of renderTable(records, columns, workloads, quick, derived)) out(l);
   out("");
   if (typeof importTime === "object") {
     const t = importTime;
@@ -430,14 +566,34 @@ function printReport(columns: Column[]) {
   if (mm.length) {
     const best = mm.reduce((a, b) => (b.value! > a.value! ? b : a));
     out(
-      `Best nabla matmul: ${fmt(best.value!)} GFLOP/s at n=${best.size}, ${((100 * best.value!) / 230).toFixed(1)} % ` +
-        "of the ≈230 GFLOP/s float32 peak WORKLOADS.md gives for its 2-core AMD EPYC (this CPU's peak may differ).",
+      typeof peak === "string"
+        ? `Best nabla matmul: ${fmt(best.value!)} GFLOP/s at n=${best.size} (no % of peak: the peak was ${peak}).`
+        : `Best nabla matmul: ${fmt(best.value!)} GFLOP/s at n=${best.size}, ${((100 * best.value!) / peak.gflops).toFixed(1)} % ` +
+            `of the ${peak.gflops.toFixed(0)} GFLOP/s float32 peak measured here (all ${peak.threads} threads); ` +
+            mm.map((r) => `n=${r.size}: ${((100 * r.value!) / peak.gflops).toFixed(1)} %`).join(", ") +
+            ".",
     );
   }
+  for (const w of ["B11", "B12"] as const) {
+    const losses = records.filter((r) => r.workload === w && r.loss0 !== undefined);
+    if (losses.length)
+      out(
+        `${w} loss of the first call: ${losses.map((r) => `${r.library}${r.mode === "jit" ? " jit" : ""} ${r.loss0}`).join(", ")} ` +
+          `(recorded runs: ${w === "B11" ? "2.315948247909546" : "0.6282010078430176"}).`,
+      );
+  }
+  out(
+    '"nabla jit ÷ JAX jit": nabla jit\'s time over JAX jit\'s on that row (rates inverted), so above 1 nabla is slower ("eager": the row has no jit mode); ' +
+      '"(rec.)": against the recorded JAX number. Faults/call: minor page faults per timed call (fresh pages mapped).',
+  );
   if (records.some((r) => r.source === "recorded"))
     out(
-      "(recorded): numbers from shared/anchors/RESULTS.md, measured on another host (AMD EPYC Zen 4, 2 cores); " +
-        "live columns ran in this run on this machine.",
+      "(recorded): numbers from shared/anchors/RESULTS.md, measured on another host (AMD EPYC Zen 4, 2 cores), and for " +
+        "B11 and B12 from round2/table_p5.md (AMD EPYC Zen 5, 2 vCPUs, loaded); live columns ran in this run on this machine.",
+    );
+  if (fakePython)
+    out(
+      "BENCH_PYTHON_FAKE=1: the JAX and PyTorch columns are NumPy stand-ins (a protocol test), not measurements.",
     );
   const starved = records.filter((r) => r.cpu !== undefined && r.cpu < STARVED).length;
   if (starved)

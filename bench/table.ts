@@ -18,6 +18,12 @@ export interface Column {
   title: string;
 }
 
+/** A column computed from a row's records (the ratio to JAX, page faults), after the library columns. */
+export interface DerivedColumn {
+  title: string;
+  cell: (rows: readonly TableRecord[], unit: Unit) => string;
+}
+
 const LABEL: Record<Workload, (size: string) => string> = {
   B1: (s) => `B1 matmul ${s}×${s}`,
   B2: () => "B2 tanh(x)·exp(−x²), 1e6",
@@ -37,6 +43,8 @@ const LABEL: Record<Workload, (size: string) => string> = {
     const [op, n] = s.split("-");
     return `B10 ${op} f64 n=${n}${op === "solve" ? ", b [n,1]" : ""}`;
   },
+  B11: () => "B11 CNN train step, b=64",
+  B12: () => "B12 transformer block fwd+bwd, 8×64×128",
 };
 const UNIT: Record<Unit, string> = { GFLOPS: "GFLOP/s", ms: "ms", "steps/s": "steps/s", "us/op": "µs/op" };
 
@@ -77,9 +85,10 @@ export function renderTable(
   columns: readonly Column[],
   workloads: readonly Workload[],
   quick: boolean,
+  derived: readonly DerivedColumn[] = [],
 ): string[] {
   const notes: string[] = [];
-  const head = ["workload", "unit", ...columns.map((c) => c.title)];
+  const head = ["workload", "unit", ...columns.map((c) => c.title), ...derived.map((d) => d.title)];
   const rows: string[][] = [];
   for (const w of workloads)
     for (const size of sizesOf(w, quick))
@@ -96,11 +105,13 @@ export function renderTable(
           }
           let text = fmt(r.value) + (r.check === "WRONG" ? " WRONG" : "");
           if (r.cpu !== undefined && r.cpu < STARVED) text += "†";
+          // A recorded number in a live column (a workload that library's worker does not run).
+          if (r.source === "recorded" && !c.title.includes("(recorded)")) text += " (rec.)";
           if (!c.key.startsWith("nabla/") && best !== undefined)
             text += ` (${ratioText(best, r.value, unit)})`;
           return text;
         });
-        rows.push([LABEL[w](size), UNIT[unit], ...cells]);
+        rows.push([LABEL[w](size), UNIT[unit], ...cells, ...derived.map((d) => d.cell(rs, unit))]);
       }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>

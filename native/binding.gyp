@@ -85,7 +85,7 @@
     },
     {
       "target_name": "nabla_native",
-      "sources": ["src/addon.cc"],
+      "sources": ["src/addon.cc", "src/peak.cc"],
       "dependencies": ["nabla_pool", "nabla_kernels", "nabla_eigh", "nabla_fused"]
     }
   ]

@@ -1,8 +1,8 @@
 // Types of common.mjs for the TypeScript side (bench/run.ts and the nabla worker).
 
-export type Workload = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8" | "B9" | "B10";
+export type Workload = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8" | "B9" | "B10" | "B11" | "B12";
 export type Unit = "GFLOPS" | "ms" | "steps/s" | "us/op";
-export type Library = "nabla" | "tfjs-cpu" | "tfjs-wasm" | "jax-js" | "numpy";
+export type Library = "nabla" | "tfjs-cpu" | "tfjs-wasm" | "jax-js" | "numpy" | "jax" | "torch";
 export type Mode = "eager" | "jit";
 
 /** One result line: the fields of the JSON output plus optional details. */
@@ -16,6 +16,8 @@ export interface BenchRecord {
   reps?: number;
   /** Process CPU time ÷ wall time over the timed calls. */
   cpu?: number;
+  /** Minor page faults per timed call (process.resourceUsage().minorPageFault over the timed loop). */
+  faults?: number;
   first_ms?: number;
   /** B9 compile rows: the second call of the same nb.jit build (the run without trace and compile). */
   second_ms?: number;
@@ -24,6 +26,8 @@ export interface BenchRecord {
   check?: "ok" | "WRONG";
   err?: number;
   note?: string;
+  /** B11, B12: the loss of the first call (the recorded runs give it too). */
+  loss0?: number;
   error?: string;
   source?: "recorded";
 }
@@ -39,6 +43,7 @@ export interface Measured<T> {
   ms: number;
   reps: number;
   cpu: number;
+  faults: number;
   firstMs: number;
   first: T;
 }
@@ -69,7 +74,7 @@ export interface Runner {
 export function createRunner(library: Library): Runner;
 export class TooSlow extends Error {}
 export function measure<T>(fn: () => T | Promise<T>, t: Timing): Promise<Measured<T>>;
-export function stats(m: Measured<unknown>): { reps: number; cpu: number };
+export function stats(m: Measured<unknown>): { reps: number; cpu: number; faults: number };
 export function timeRec(m: Measured<unknown>, extra?: Record<string, unknown>): CaseResult;
 
 export function uniform(seed: number, size: number, lo: number, hi: number): Float32Array;
@@ -133,3 +138,35 @@ export function checkMlpStep(loss: number, newParams: Record<string, Numbers>, d
 export function rnnRef(d: RnnData): { loss: number; grads: Record<string, Float64Array> };
 export function checkRnnStep(loss: number, newParams: Record<string, Numbers>, d: RnnData): number;
 export function comparatorRequire(pkg: string): { req: NodeJS.Require; dir: string } | null;
+
+export interface CnnData {
+  N: number;
+  x: Float32Array;
+  labels: Int32Array;
+  params: Record<string, Float32Array>;
+  lr: number;
+}
+export function cnnInputs(): CnnData;
+export const CNN_PARAM_NAMES: string[];
+export const CNN_SHAPES: Record<string, number[]>;
+export function cnnRef(d: CnnData): { loss: number; grads: Record<string, Float64Array> };
+export function checkCnnStep(loss: number, newParams: Record<string, Numbers>, d: CnnData): number;
+export interface TransformerData {
+  B: number;
+  S: number;
+  D: number;
+  H: number;
+  F: number;
+  x: Float32Array;
+  params: Record<string, Float32Array>;
+}
+export function transformerInputs(): TransformerData;
+export const TF_PARAM_NAMES: string[];
+export const TF_SHAPES: Record<string, number[]>;
+export const TF_GROUPS: string[][];
+export function transformerLoss64(x: Numbers, p: Record<string, Numbers>): number;
+export function transformerRef(d: TransformerData): {
+  loss: number;
+  dirs: { group: string[]; v: Record<string, Float64Array>; slope: number }[];
+};
+export function checkTransformer(loss: number, grads: Record<string, Numbers>, d: TransformerData): number;

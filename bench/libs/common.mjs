@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const WORKLOADS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10"];
+export const WORKLOADS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12"];
 
 /**
  * The sizes run for a workload: matrix size (B1), n (B5, B6), k (B7), the measured pass (B8). nabla also
@@ -37,6 +37,10 @@ export function sizesOf(workload, quick, library) {
       return ["fwd+bwd", "fwd"];
     case "B9":
       return B9_SIZES;
+    case "B11":
+      return ["64"]; // the batch
+    case "B12":
+      return ["8x64x128"]; // batch × sequence × model width
     case "B10":
       return (quick ? [64] : B10_N).flatMap((n) => B10_OPS.map((op) => `${op}-${n}`));
     default:
@@ -148,6 +152,7 @@ export async function measure(fn, t) {
   const reps = Math.max(t.minReps, Math.min(t.maxReps, Math.ceil(t.budgetMs / lastMs)));
   globalThis.gc?.();
   const cpu0 = process.cpuUsage();
+  const faults0 = process.resourceUsage().minorPageFault;
   const times = [];
   let total = 0;
   while (times.length < reps && !(times.length >= t.minReps && total > t.capMs)) {
@@ -157,17 +162,19 @@ export async function measure(fn, t) {
     times.push(dt);
     total += dt;
   }
+  // Minor page faults per timed call: fresh pages the calls touched (allocations the allocator had to map).
+  const faults = (process.resourceUsage().minorPageFault - faults0) / times.length;
   times.sort((a, b) => a - b);
   const mid = times.length >> 1;
   const ms = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
   const used = process.cpuUsage(cpu0);
   // CPU time per wall time while timed: well below 1 means other processes took the core.
   const cpu = Number(((used.user + used.system) / 1000 / total).toFixed(2));
-  return { ms, reps: times.length, cpu, firstMs, first };
+  return { ms, reps: times.length, cpu, faults, firstMs, first };
 }
 
-/** The fields every timed record carries. */
-export const stats = (m) => ({ reps: m.reps, cpu: m.cpu });
+/** The fields every timed record carries; `faults`: minor page faults per timed call. */
+export const stats = (m) => ({ reps: m.reps, cpu: m.cpu, faults: Number(m.faults.toPrecision(3)) });
 
 /** Records for a timed case: `unit` is "ms" unless given; B1/B3/B8 convert. */
 export const timeRec = (m, extra = {}) => ({ value: m.ms, unit: "ms", ...stats(m), ...extra });
@@ -638,4 +645,310 @@ export function comparatorRequire(pkg) {
     } catch {}
   }
   return null;
+}
+
+// ---------------------------------------------------------------- B11 (CNN step) and B12 (transformer block)
+/** `size` values uniform in [−l, l) with l = √(6 / (fanIn + fanOut)) (Glorot uniform). */
+const glorotUniform = (seed, fanIn, fanOut, size) => {
+  const l = Math.sqrt(6 / (fanIn + fanOut));
+  return uniform(seed, size, -l, l);
+};
+
+/**
+ * B11's inputs: images x [64, 1, 28, 28] uniform in [0, 1), integer labels [64] in 0…9, conv weight cw [8, 1, 3, 3]
+ * (Glorot with fan-in 9, fan-out 72), conv bias cb [8] = 0, dense W [1568, 10] (Glorot), b [10] = 0. The seeds
+ * (1001–1004) are those of the recorded CNN runs. A label is ⌊u⌋ of u uniform in [0, 10) after u was rounded
+ * to float32, capped at 9 (rounding can carry a value just below 10 up to 10).
+ */
+export function cnnInputs() {
+  const u = uniform(1004, 64, 0, 10);
+  return {
+    N: 64,
+    x: uniform(1001, 64 * 28 * 28, 0, 1),
+    labels: Int32Array.from(u, (v) => Math.min(9, Math.floor(v))),
+    params: {
+      cw: glorotUniform(1002, 9, 72, 8 * 9),
+      cb: new Float32Array(8),
+      W: glorotUniform(1003, 1568, 10, 1568 * 10),
+      b: new Float32Array(10),
+    },
+    lr: 0.01,
+  };
+}
+export const CNN_PARAM_NAMES = ["cw", "cb", "W", "b"];
+export const CNN_SHAPES = { cw: [8, 1, 3, 3], cb: [8], W: [1568, 10], b: [10] };
+
+/** Float64 loss and gradients of B11: conv 3×3 pad 1 + bias, ReLU, 2×2 max pool, dense, mean cross-entropy. */
+export function cnnRef(d) {
+  const { x, labels, params } = d;
+  const { cw, cb, W, b } = params;
+  const [N, O, S, P] = [64, 8, 28, 14];
+  const F = O * P * P; // 1568
+  const conv = new Float64Array(N * O * S * S);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let i = 0; i < S; i++)
+        for (let j = 0; j < S; j++) {
+          let acc = cb[o];
+          for (let di = 0; di < 3; di++) {
+            const r = i + di - 1;
+            if (r < 0 || r >= S) continue;
+            for (let dj = 0; dj < 3; dj++) {
+              const c = j + dj - 1;
+              if (c >= 0 && c < S) acc += cw[o * 9 + di * 3 + dj] * x[n * S * S + r * S + c];
+            }
+          }
+          conv[((n * O + o) * S + i) * S + j] = acc;
+        }
+  // Pooled features h [N, 1568] (channel-major, as reshape of [N, 8, 14, 14]) and the winning position.
+  const h = new Float64Array(N * F);
+  const arg = new Int32Array(N * F);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let a = 0; a < P; a++)
+        for (let c = 0; c < P; c++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let u = 0; u < 2; u++)
+            for (let v = 0; v < 2; v++) {
+              const k = ((n * O + o) * S + 2 * a + u) * S + 2 * c + v;
+              const val = Math.max(conv[k], 0);
+              if (val > best) [best, at] = [val, k];
+            }
+          h[n * F + (o * P + a) * P + c] = best;
+          arg[n * F + (o * P + a) * P + c] = at;
+        }
+  let loss = 0;
+  const dz = new Float64Array(N * 10);
+  for (let n = 0; n < N; n++) {
+    const z = new Float64Array(10);
+    for (let k = 0; k < 10; k++) z[k] = b[k];
+    for (let f = 0; f < F; f++) {
+      const v = h[n * F + f];
+      if (v !== 0) for (let k = 0; k < 10; k++) z[k] += v * W[f * 10 + k];
+    }
+    const m = Math.max(...z);
+    let se = 0;
+    for (let k = 0; k < 10; k++) se += Math.exp(z[k] - m);
+    const lse = m + Math.log(se);
+    loss += (lse - z[labels[n]]) / N;
+    for (let k = 0; k < 10; k++) dz[n * 10 + k] = (Math.exp(z[k] - lse) - (k === labels[n] ? 1 : 0)) / N;
+  }
+  const gW = new Float64Array(F * 10);
+  const gb = new Float64Array(10);
+  const gcw = new Float64Array(72);
+  const gcb = new Float64Array(8);
+  for (let n = 0; n < N; n++)
+    for (let f = 0; f < F; f++) {
+      const v = h[n * F + f];
+      let dh = 0;
+      for (let k = 0; k < 10; k++) {
+        if (v !== 0) gW[f * 10 + k] += v * dz[n * 10 + k];
+        dh += dz[n * 10 + k] * W[f * 10 + k];
+      }
+      // The gradient reaches the window's maximum, through ReLU only where the convolution was positive.
+      const k = arg[n * F + f];
+      if (conv[k] <= 0) continue;
+      const o = Math.floor(k / (S * S)) % O;
+      const i = Math.floor(k / S) % S;
+      const j = k % S;
+      gcb[o] += dh;
+      for (let di = 0; di < 3; di++) {
+        const r = i + di - 1;
+        if (r < 0 || r >= S) continue;
+        for (let dj = 0; dj < 3; dj++) {
+          const c = j + dj - 1;
+          if (c >= 0 && c < S) gcw[o * 9 + di * 3 + dj] += dh * x[n * S * S + r * S + c];
+        }
+      }
+    }
+  for (let n = 0; n < N; n++) for (let k = 0; k < 10; k++) gb[k] += dz[n * 10 + k];
+  return { loss, grads: { cw: gcw, cb: gcb, W: gW, b: gb } };
+}
+
+let cnnRefCache;
+/** Relative error of one B11 SGD step: the loss, and every parameter update against −lr·∇ in float64. */
+export function checkCnnStep(loss, newParams, d) {
+  cnnRefCache ??= cnnRef(d);
+  const { loss: lossRef, grads } = cnnRefCache;
+  let err = relErr([loss], [lossRef]);
+  for (const name of CNN_PARAM_NAMES) {
+    const p0 = d.params[name];
+    const upd = Float64Array.from(newParams[name], (v, i) => v - p0[i]);
+    err = Math.max(
+      err,
+      relErr(
+        upd,
+        grads[name].map((g) => -d.lr * g),
+      ),
+    );
+  }
+  return err;
+}
+
+/**
+ * B12's inputs: x [8, 64, 128] uniform in [−1, 1); Wq, Wk, Wv, Wo [128, 128], W1 [128, 512] and W2 [512, 128]
+ * Glorot uniform; biases b1 [512] and b2 [128] zero; LayerNorm gains g1, g2 one and shifts e1, e2 zero (all [128]).
+ * Seeds 2001–2011, those of the recorded transformer runs.
+ */
+export function transformerInputs() {
+  const params = {};
+  ["Wq", "Wk", "Wv", "Wo"].forEach((k, i) => (params[k] = glorotUniform(2002 + i, 128, 128, 128 * 128)));
+  params.W1 = glorotUniform(2010, 128, 512, 128 * 512);
+  params.b1 = new Float32Array(512);
+  params.W2 = glorotUniform(2011, 512, 128, 512 * 128);
+  params.b2 = new Float32Array(128);
+  params.g1 = new Float32Array(128).fill(1);
+  params.e1 = new Float32Array(128);
+  params.g2 = new Float32Array(128).fill(1);
+  params.e2 = new Float32Array(128);
+  return { B: 8, S: 64, D: 128, H: 4, F: 512, x: uniform(2001, 8 * 64 * 128, -1, 1), params };
+}
+export const TF_PARAM_NAMES = ["Wq", "Wk", "Wv", "Wo", "W1", "b1", "W2", "b2", "g1", "e1", "g2", "e2"];
+export const TF_SHAPES = {
+  Wq: [128, 128],
+  Wk: [128, 128],
+  Wv: [128, 128],
+  Wo: [128, 128],
+  W1: [128, 512],
+  b1: [512],
+  W2: [512, 128],
+  b2: [128],
+  g1: [128],
+  e1: [128],
+  g2: [128],
+  e2: [128],
+};
+
+/** C [m, n] = A [m, k] · B [k, n], float64. */
+function matmul64(a, b, m, k, n) {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const row = c.subarray(i * n, (i + 1) * n);
+    for (let p = 0; p < k; p++) {
+      const v = a[i * k + p];
+      const off = p * n;
+      for (let j = 0; j < n; j++) row[j] += v * b[off + j];
+    }
+  }
+  return c;
+}
+
+/** Row-wise LayerNorm over the last axis (eps 1e-5) with gain g and shift e. */
+function layerNorm64(x, rows, d, g, e) {
+  const y = new Float64Array(rows * d);
+  for (let r = 0; r < rows; r++) {
+    let mu = 0;
+    for (let j = 0; j < d; j++) mu += x[r * d + j];
+    mu /= d;
+    let v = 0;
+    for (let j = 0; j < d; j++) v += (x[r * d + j] - mu) ** 2;
+    const s = 1 / Math.sqrt(v / d + 1e-5);
+    for (let j = 0; j < d; j++) y[r * d + j] = (x[r * d + j] - mu) * s * g[j] + e[j];
+  }
+  return y;
+}
+
+/** The float64 loss of B12: a pre-LayerNorm block (4-head attention, then a GELU(tanh) MLP), mean(y²). */
+export function transformerLoss64(x, p) {
+  const [B, S, D, H, F] = [8, 64, 128, 4, 512];
+  const Dh = D / H;
+  const R = B * S;
+  const a = layerNorm64(x, R, D, p.g1, p.e1);
+  const [q, k, v] = [matmul64(a, p.Wq, R, D, D), matmul64(a, p.Wk, R, D, D), matmul64(a, p.Wv, R, D, D)];
+  const o = new Float64Array(R * D);
+  const w = new Float64Array(S);
+  const scale = 1 / Math.sqrt(Dh);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < S; i++) {
+        const qi = (b * S + i) * D + h * Dh;
+        let m = -Infinity;
+        for (let j = 0; j < S; j++) {
+          const kj = (b * S + j) * D + h * Dh;
+          let s = 0;
+          for (let t = 0; t < Dh; t++) s += q[qi + t] * k[kj + t];
+          w[j] = s * scale;
+          m = Math.max(m, w[j]);
+        }
+        let z = 0;
+        for (let j = 0; j < S; j++) z += w[j] = Math.exp(w[j] - m);
+        for (let j = 0; j < S; j++) {
+          const c = w[j] / z;
+          const vj = (b * S + j) * D + h * Dh;
+          for (let t = 0; t < Dh; t++) o[qi + t] += c * v[vj + t];
+        }
+      }
+  const hres = matmul64(o, p.Wo, R, D, D);
+  for (let i = 0; i < R * D; i++) hres[i] += x[i];
+  const z = matmul64(layerNorm64(hres, R, D, p.g2, p.e2), p.W1, R, D, F);
+  const c0 = Math.sqrt(2 / Math.PI);
+  for (let i = 0; i < R * F; i++) {
+    const t = z[i] + p.b1[i % F];
+    z[i] = 0.5 * t * (1 + Math.tanh(c0 * (t + 0.044715 * t * t * t)));
+  }
+  const y = matmul64(z, p.W2, R, F, D);
+  let loss = 0;
+  for (let i = 0; i < R * D; i++) {
+    const yi = y[i] + p.b2[i % D] + hres[i];
+    loss += yi * yi;
+  }
+  return loss / (R * D);
+}
+
+/** The parameter groups of B12's gradient check: one random direction per group. */
+export const TF_GROUPS = [
+  ["Wq", "Wk", "Wv", "Wo"],
+  ["W1", "b1", "W2", "b2"],
+  ["g1", "e1", "g2", "e2"],
+];
+
+let tfRefCache;
+/**
+ * Float64 reference of B12: the loss, and per parameter group (TF_GROUPS) a random direction v (uniform in
+ * [−1, 1), seed 3000 + group) with the directional derivative ⟨∇L, v⟩ by central differences (step 1e-4)
+ * of the float64 loss. Seven float64 forward passes, computed once per process.
+ */
+export function transformerRef(d) {
+  if (tfRefCache) return tfRefCache;
+  const base = Object.fromEntries(TF_PARAM_NAMES.map((k) => [k, Float64Array.from(d.params[k])]));
+  const x = Float64Array.from(d.x);
+  const loss = transformerLoss64(x, base);
+  const eps = 1e-4;
+  const dirs = TF_GROUPS.map((group, gi) => {
+    const v = {};
+    let seed = 3000 + 16 * gi;
+    for (const k of group) v[k] = uniform64(seed++, base[k].length, -1, 1);
+    const shifted = (sign) => {
+      const p = { ...base };
+      for (const k of group) p[k] = base[k].map((val, i) => val + sign * eps * v[k][i]);
+      return transformerLoss64(x, p);
+    };
+    return { group, v, slope: (shifted(1) - shifted(-1)) / (2 * eps) };
+  });
+  tfRefCache = { loss, dirs };
+  return tfRefCache;
+}
+
+/**
+ * Relative error of a B12 result: the loss against float64, and per group ⟨g, v⟩ against the float64 central
+ * difference, scaled by Σ|g_i v_i| (the size of the terms the dot product adds up).
+ */
+export function checkTransformer(loss, grads, d) {
+  const ref = transformerRef(d);
+  let err = relErr([loss], [ref.loss]);
+  for (const { group, v, slope } of ref.dirs) {
+    let dot = 0;
+    let mag = 0;
+    for (const k of group) {
+      const g = grads[k];
+      for (let i = 0; i < g.length; i++) {
+        dot += g[i] * v[k][i];
+        mag += Math.abs(g[i] * v[k][i]);
+      }
+    }
+    const e = Math.abs(dot - slope) / (mag || 1);
+    err = Math.max(err, Number.isFinite(e) ? e : Number.POSITIVE_INFINITY);
+  }
+  return err;
 }

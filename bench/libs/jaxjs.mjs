@@ -9,11 +9,16 @@ import {
   B8_OPS,
   b2Ref,
   b7Ref,
+  CNN_PARAM_NAMES,
+  CNN_SHAPES,
   checkB8Grad,
   checkB8Value,
+  checkCnnStep,
   checkFields,
   checkMatmul,
   checkMlpStep,
+  checkTransformer,
+  cnnInputs,
   comparatorRequire,
   createRunner,
   emit,
@@ -24,8 +29,11 @@ import {
   relErr,
   rosenGradRef,
   stats,
+  TF_PARAM_NAMES,
+  TF_SHAPES,
   thirdRef,
   timeRec,
+  transformerInputs,
 } from "./common.mjs";
 
 const R = createRunner("jax-js");
@@ -36,7 +44,7 @@ if (!found) {
 }
 const dist = path.dirname(found.req.resolve("@jax-js/jax"));
 const jax = await import(pathToFileURL(path.join(dist, "index.js")).href);
-const { numpy: np, nn, grad, valueAndGrad, hessian, jacfwd, jit, init, defaultDevice } = jax;
+const { numpy: np, nn, lax, grad, valueAndGrad, hessian, jacfwd, jit, init, defaultDevice } = jax;
 await init("wasm"); // a bare init() probes WebGPU through `navigator`, which Node 20 lacks
 defaultDevice("wasm");
 const version = JSON.parse(fs.readFileSync(path.join(dist, "..", "package.json"), "utf8")).version;
@@ -199,6 +207,92 @@ await each("B8", async (size, mode, t) => {
   return [
     { value: (m.ms * 1000) / B8_OPS, unit: "us/op", ...stats(m), ...firstMs(m, mode), ...checkFields(err) },
   ];
+});
+
+const refs = (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.ref]));
+
+// B11: CNN step; max pooling as a max over the 2×2 blocks of a reshape (jax-js' reduceWindow takes no init).
+await each("B11", async (_size, mode, t) => {
+  const d = cnnInputs();
+  const X = arr(d.x, [d.N, 1, 28, 28]);
+  const onehot = new Float32Array(d.N * 10);
+  d.labels.forEach((c, i) => (onehot[i * 10 + c] = 1));
+  const Y = arr(onehot, [d.N, 10]);
+  let params = {};
+  for (const k of CNN_PARAM_NAMES) params[k] = arr(d.params[k], CNN_SHAPES[k]);
+  const lossFn = (p, x, y) => {
+    const conv = lax.convGeneralDilated(
+      x,
+      p.cw,
+      [1, 1],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    );
+    const c = nn.relu(conv.add(p.cb.reshape([1, 8, 1, 1])));
+    const h = c.reshape([d.N, 8, 14, 2, 14, 2]).max([3, 5]).reshape([d.N, 1568]);
+    return nn.logSoftmax(np.matmul(h, p.W).add(p.b), -1).mul(y).sum().neg().div(d.N);
+  };
+  const { f: step, done } = wrap((p, x, y) => {
+    const [loss, g] = valueAndGrad(lossFn)(refs(p), x, y);
+    return [loss, Object.fromEntries(CNN_PARAM_NAMES.map((k) => [k, p[k].sub(g[k].mul(d.lr))]))];
+  }, mode);
+  const m = await measure(async () => {
+    const [loss, next] = step(params, X.ref, Y.ref);
+    params = next;
+    const values = {};
+    for (const k of CNN_PARAM_NAMES) values[k] = await next[k].ref.data();
+    return { loss: (await loss.data())[0], values };
+  }, t);
+  done();
+  const err = checkCnnStep(m.first.loss, m.first.values, d);
+  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(err), loss0: m.first.loss })];
+});
+
+// B12: transformer block, loss and the 12 gradients. Attention is written out: nn.dotProductAttention goes
+// through einsum, which needs iterator helpers that Node 20 lacks.
+await each("B12", async (_size, mode, t) => {
+  const d = transformerInputs();
+  const [B, S, D, H] = [d.B, d.S, d.D, d.H];
+  const X = arr(d.x, [B, S, D]);
+  const P = Object.fromEntries(TF_PARAM_NAMES.map((k) => [k, arr(d.params[k], TF_SHAPES[k])]));
+  const ln = (x, g, e) => {
+    const xc = x.ref.sub(np.mean(x, -1, { keepdims: true }));
+    const v = np.mean(xc.ref.mul(xc.ref), -1, { keepdims: true });
+    return xc
+      .div(np.sqrt(v.add(1e-5)))
+      .mul(g)
+      .add(e);
+  };
+  const lossFn = (p, x) => {
+    const a = ln(x.ref, p.g1, p.e1);
+    const split = (w, perm) =>
+      np
+        .matmul(a.ref, w)
+        .reshape([B, S, H, D / H])
+        .transpose(perm);
+    const q = split(p.Wq, [0, 2, 1, 3]);
+    const kT = split(p.Wk, [0, 2, 3, 1]);
+    const v = split(p.Wv, [0, 2, 1, 3]);
+    a.dispose();
+    const w = nn.softmax(np.matmul(q, kT).mul(1 / Math.sqrt(D / H)), -1);
+    const o = np.matmul(w, v).transpose([0, 2, 1, 3]).reshape([B, S, D]);
+    const h = x.add(np.matmul(o, p.Wo));
+    const z = np.matmul(ln(h.ref, p.g2, p.e2), p.W1).add(p.b1);
+    const y = h.add(np.matmul(nn.gelu(z, { approximate: true }), p.W2)).add(p.b2);
+    return np.mean(y.ref.mul(y));
+  };
+  const { f: fb, done } = wrap((p, x) => valueAndGrad(lossFn)(p, x), mode);
+  const m = await measure(async () => {
+    const [loss, g] = fb(refs(P), X.ref);
+    const grads = {};
+    for (const k of TF_PARAM_NAMES) grads[k] = await g[k].data();
+    return { loss: (await loss.data())[0], grads };
+  }, t);
+  done();
+  const err = checkTransformer(m.first.loss, m.first.grads, d);
+  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(err), loss0: m.first.loss })];
 });
 
 emit({ event: "done" });

@@ -7,13 +7,18 @@ import {
   b7Ref,
   b10Inputs,
   type CaseResult,
+  CNN_PARAM_NAMES,
+  CNN_SHAPES,
   checkB8Grad,
   checkB8Value,
   checkB10,
+  checkCnnStep,
   checkFields,
   checkMatmul,
   checkMlpStep,
   checkRnnStep,
+  checkTransformer,
+  cnnInputs,
   createRunner,
   emit,
   hessianRef,
@@ -28,9 +33,12 @@ import {
   rnnInputs,
   rosenGradRef,
   stats,
+  TF_PARAM_NAMES,
+  TF_SHAPES,
   type Timing,
   thirdRef,
   timeRec,
+  transformerInputs,
 } from "./common.mjs";
 
 type Params = Record<string, nb.Tensor>;
@@ -346,5 +354,69 @@ if (R.want("B10"))
       return [timeRec(m, checkFields(checkB10(op, n, a, b, m.first)))];
     });
   }
+
+// B11: one SGD step (lr 0.01) of a small CNN on x [64, 1, 28, 28]: conv 8×3×3 (pad 1) + bias, ReLU, 2×2 max
+// pool, flatten to [64, 1568], dense 1568→10, mean cross-entropy on integer labels; written with nb.nn's
+// functions as a user would. The loss and all four updated parameters are read back and checked.
+await each("B11", async (_size, mode, t) => {
+  const d = cnnInputs();
+  const X = tensor(d.x, [d.N, 1, 28, 28]);
+  const Y = nb.array(d.labels, { dtype: "int32" });
+  const loss = (p: Params, x: nb.Tensor, y: nb.Tensor) => {
+    const c = nb.relu(nb.nn.conv2d(x, p.cw!, { padding: 1, bias: p.cb! }));
+    const h = nb.reshape(nb.nn.maxPool2d(c, 2), [d.N, 1568]);
+    return nb.nn.crossEntropy(nb.add(nb.matmul(h, p.W!), p.b!), y);
+  };
+  const step = wrap((p: Params, x: nb.Tensor, y: nb.Tensor): [nb.Tensor, Params] => {
+    const [l, g] = nb.valueAndGrad(loss)(p, x, y);
+    const next: Params = {};
+    for (const k of CNN_PARAM_NAMES) next[k] = nb.sub(p[k]!, nb.mul(g[k] as nb.Tensor, d.lr));
+    return [l as nb.Tensor, next];
+  }, mode);
+  let params: Params = {};
+  for (const k of CNN_PARAM_NAMES) params[k] = tensor(d.params[k]!, CNN_SHAPES[k]!);
+  const m = await measure(() => {
+    const [l, next] = step(params, X, Y);
+    params = next;
+    const values: Record<string, Float32Array> = {};
+    for (const k of CNN_PARAM_NAMES) values[k] = data(next[k]!);
+    return { loss: l.item(), values };
+  }, t);
+  const err = checkCnnStep(m.first.loss, m.first.values, d);
+  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(err), loss0: m.first.loss })];
+});
+
+// B12: loss and gradients of all 12 parameters of a pre-LayerNorm transformer block on x [8, 64, 128]:
+// 4-head self-attention (nb.nn.scaledDotProductAttention) and a 128→512→128 GELU (tanh) MLP, both residual,
+// loss mean(y²). Every gradient is read back; the check is the loss and three directional derivatives.
+await each("B12", async (_size, mode, t) => {
+  const d = transformerInputs();
+  const [B, S, D, H] = [d.B, d.S, d.D, d.H];
+  const X = tensor(d.x, [B, S, D]);
+  const norm = nb.nn.LayerNorm(D, { eps: 1e-5 });
+  const heads = (v: nb.Tensor) => nb.transpose(nb.reshape(v, [B, S, H, D / H]), [0, 2, 1, 3]);
+  const loss = (p: Params, x: nb.Tensor) => {
+    const a = norm.apply({ weight: p.g1!, bias: p.e1! }, x);
+    const q = heads(nb.matmul(a, p.Wq!));
+    const k = heads(nb.matmul(a, p.Wk!));
+    const v = heads(nb.matmul(a, p.Wv!));
+    const o = nb.reshape(nb.transpose(nb.nn.scaledDotProductAttention(q, k, v), [0, 2, 1, 3]), [B, S, D]);
+    const h = nb.add(x, nb.matmul(o, p.Wo!));
+    const z = nb.add(nb.matmul(norm.apply({ weight: p.g2!, bias: p.e2! }, h), p.W1!), p.b1!);
+    const y = nb.add(nb.add(h, nb.matmul(nb.gelu(z, { approximate: true }), p.W2!)), p.b2!);
+    return nb.mean(nb.square(y));
+  };
+  const fb = wrap((p: Params, x: nb.Tensor) => nb.valueAndGrad(loss)(p, x) as [nb.Tensor, Params], mode);
+  const params: Params = {};
+  for (const k of TF_PARAM_NAMES) params[k] = tensor(d.params[k]!, TF_SHAPES[k]!);
+  const m = await measure(() => {
+    const [l, g] = fb(params, X);
+    const grads: Record<string, Float32Array> = {};
+    for (const k of TF_PARAM_NAMES) grads[k] = data(g[k]!);
+    return { loss: l.item(), grads };
+  }, t);
+  const err = checkTransformer(m.first.loss, m.first.grads, d);
+  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(err), loss0: m.first.loss })];
+});
 
 emit({ event: "done" });

@@ -6,11 +6,15 @@ import {
   B8_OPS,
   b2Ref,
   b7Ref,
+  CNN_PARAM_NAMES,
   checkB8Grad,
   checkB8Value,
+  checkCnnStep,
   checkFields,
   checkMatmul,
   checkMlpStep,
+  checkTransformer,
+  cnnInputs,
   comparatorRequire,
   createRunner,
   emit,
@@ -21,8 +25,11 @@ import {
   relErr,
   rosenGradRef,
   stats,
+  TF_PARAM_NAMES,
+  TF_SHAPES,
   thirdRef,
   timeRec,
+  transformerInputs,
 } from "./common.mjs";
 
 const backend = process.argv[2] === "wasm" ? "wasm" : "cpu";
@@ -239,6 +246,117 @@ await each("B8", async (size, t) => {
     err = checkB8Grad(m.first[0], m.first[1]);
   }
   return [{ value: (m.ms * 1000) / B8_OPS, unit: "us/op", ...stats(m), ...checkFields(err) }];
+});
+
+// B11: CNN step. tfjs' CPU convolution and pooling take NHWC, so the images and the conv weight are laid out
+// NHWC and [kh, kw, in, out] once, outside the timed step; the pooled maps go back to channel-major order
+// before the dense layer, so the model is B11's. The updated conv weight is permuted back for the check.
+/** tfjs-cpu takes 1–2 s per B11 or B12 call: a --quick run skips them rather than wait for "too slow". */
+const slowInQuick = () =>
+  R.quick && backend === "cpu"
+    ? [{ value: null, unit: "ms", error: "skipped in --quick (tfjs-cpu takes 1–2 s per call)" }]
+    : undefined;
+
+await each("B11", async (_size, t) => {
+  const slow = slowInQuick();
+  if (slow) return slow;
+  // tfjs-wasm 4.22 has no kernel for the conv weight's gradient: skipped, not failed.
+  if (!tf.getKernel("Conv2DBackpropFilter", tf.getBackend()))
+    return [
+      { value: null, unit: "ms", error: `skipped: tfjs-${backend} has no Conv2DBackpropFilter kernel` },
+    ];
+  const d = cnnInputs();
+  const X = tf.tensor(d.x, [d.N, 1, 28, 28]).transpose([0, 2, 3, 1]);
+  const Y = tf.oneHot(tf.tensor1d(d.labels, "int32"), 10).toFloat();
+  const shapes = { cw: [8, 1, 3, 3], cb: [8], W: [1568, 10], b: [10] };
+  const init = (k) => {
+    const v = tf.tensor(d.params[k], shapes[k]);
+    return k === "cw" ? v.transpose([2, 3, 1, 0]) : v; // OIHW → HWIO
+  };
+  const vars = Object.fromEntries(CNN_PARAM_NAMES.map((k) => [k, tf.variable(init(k), true, `cnn_${k}`)]));
+  const lossFn = () => {
+    const c = tf.relu(
+      tf.add(
+        tf.conv2d(X, vars.cw, 1, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        vars.cb,
+      ),
+    );
+    const h = tf.maxPool(c, 2, 2, "valid").transpose([0, 3, 1, 2]).reshape([d.N, 1568]);
+    return tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(h, vars.W), vars.b));
+  };
+  const list = CNN_PARAM_NAMES.map((k) => vars[k]);
+  const m = await measure(() => {
+    let loss = 0;
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(lossFn, list);
+      for (const v of list) v.assign(v.sub(grads[v.name].mul(d.lr)));
+      loss = value.dataSync()[0];
+    });
+    const values = {};
+    for (const k of CNN_PARAM_NAMES) values[k] = vars[k].dataSync();
+    return { loss, values };
+  }, t);
+  const hwio = m.first.values.cw;
+  const cw = new Float32Array(72);
+  for (let o = 0; o < 8; o++) for (let k = 0; k < 9; k++) cw[o * 9 + k] = hwio[k * 8 + o];
+  const err = checkCnnStep(m.first.loss, { ...m.first.values, cw }, d);
+  return [timeRec(m, { ...checkFields(err), loss0: m.first.loss, note: "NHWC layout (tfjs' CPU conv)" })];
+});
+
+// B12: transformer block, loss and the 12 gradients (tf.valueAndGrads); GELU (tanh) written out.
+await each("B12", async (_size, t) => {
+  const slow = slowInQuick();
+  if (slow) return slow;
+  const d = transformerInputs();
+  const [B, S, D, H] = [d.B, d.S, d.D, d.H];
+  const Dh = D / H;
+  const X = tf.tensor(d.x, [B * S, D]);
+  const params = TF_PARAM_NAMES.map((k) => tf.tensor(d.params[k], TF_SHAPES[k]));
+  const ln = (x, g, e) => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return x
+      .sub(mean)
+      .div(tf.sqrt(variance.add(1e-5)))
+      .mul(g)
+      .add(e);
+  };
+  const heads = (v) =>
+    v
+      .reshape([B, S, H, Dh])
+      .transpose([0, 2, 1, 3])
+      .reshape([B * H, S, Dh]);
+  const gelu = (z) =>
+    z.mul(0.5).mul(tf.tanh(z.add(z.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1));
+  const loss = (Wq, Wk, Wv, Wo, W1, b1, W2, b2, g1, e1, g2, e2) => {
+    const a = ln(X, g1, e1);
+    const [q, k, v] = [heads(tf.matMul(a, Wq)), heads(tf.matMul(a, Wk)), heads(tf.matMul(a, Wv))];
+    const w = tf.softmax(tf.matMul(q, k, false, true).div(Math.sqrt(Dh)));
+    const o = tf
+      .matMul(w, v)
+      .reshape([B, H, S, Dh])
+      .transpose([0, 2, 1, 3])
+      .reshape([B * S, D]);
+    const h = X.add(tf.matMul(o, Wo));
+    const y = h.add(tf.matMul(gelu(tf.matMul(ln(h, g2, e2), W1).add(b1)), W2)).add(b2);
+    return y.square().mean();
+  };
+  const vg = tf.valueAndGrads(loss);
+  const m = await measure(() => {
+    const out = { loss: 0, grads: {} };
+    tf.tidy(() => {
+      const { value, grads } = vg(params);
+      out.loss = value.dataSync()[0];
+      TF_PARAM_NAMES.forEach((k, i) => (out.grads[k] = grads[i].dataSync()));
+    });
+    return out;
+  }, t);
+  const err = checkTransformer(m.first.loss, m.first.grads, d);
+  return [timeRec(m, { ...checkFields(err), loss0: m.first.loss })];
 });
 
 emit({ event: "done" });

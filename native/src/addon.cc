@@ -37,6 +37,10 @@
 #include "linalg.h"
 #include "pool.h"
 
+namespace nabla {
+napi_value PeakProbe(napi_env env, napi_callback_info info);  // peak.cc: the float32 FMA peak probe
+}
+
 namespace {
 
 constexpr int32_t kVersion = 3;
@@ -457,7 +461,8 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_callback fn;
   } fused[] = {{"fusedCompile", FusedCompile}, {"fusedRun", FusedRun}, {"fusedOps", FusedOps},
                {"potrf", Potrf},           {"trsm", Trsm},         {"getrf", Getrf},
-               {"syev", Syev}};
+               {"syev", Syev},
+               {"peakProbe", nabla::PeakProbe}};
   for (const auto& f : fused)
     if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn) != napi_ok ||
         napi_set_named_property(env, exports, f.name, fn) != napi_ok)
