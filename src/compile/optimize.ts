@@ -268,6 +268,21 @@ export function optimize(g: Graph, backend: Backend): Graph {
           return;
         }
       }
+      // The same through reshapes and transposes that only add, drop or move dims of size 1 (a Jacobian's
+      // or a vmap's unit dims): the swapped product, reshaped.
+      const found = swappedThroughUnitDims(g, uses, i);
+      if (found) {
+        const [a, b] = found.dot.inputs.map((v) => remap[v]!);
+        const prod = push(
+          { kind: "eqn", prim: "dot_general", params: found.params, inputs: [b!, a!] },
+          { ...g.avals[found.dotValue]!, shape: found.shape },
+        );
+        remap[i] = push(
+          { kind: "eqn", prim: "reshape", params: { shape: [...aval.shape] }, inputs: [prod] },
+          aval,
+        );
+        return;
+      }
     }
     if (d.kind === "multi") {
       // Never merged with another (its branches are programs); its outputs follow it as parts.
@@ -332,6 +347,76 @@ function swapDot(
     rhsContract: p.lhsContract,
     lhsBatch: p.rhsBatch,
     rhsBatch: p.lhsBatch,
+  };
+}
+
+/**
+ * For a transpose `v` reached from a dot_general through single-use reshapes and transposes that keep the
+ * order of every dim longer than 1 apart from the final transpose, and whose result orders those dims as
+ * (batch, rhs free, lhs free): the swapped product's dimension numbers and shape. Null otherwise.
+ */
+function swappedThroughUnitDims(
+  g: Graph,
+  uses: Uint32Array,
+  v: number,
+): {
+  dot: Extract<Def, { kind: "eqn" }>;
+  dotValue: number;
+  params: PrimParams["dot_general"];
+  shape: number[];
+} | null {
+  // Walk back to the product, collecting the movement chain (last first).
+  const chain: number[] = [];
+  let x = v;
+  for (;;) {
+    const d = g.defs[x]!;
+    if (d.kind !== "eqn") return null;
+    if (d.prim === "dot_general") break;
+    if (d.prim !== "transpose" && d.prim !== "reshape") return null;
+    chain.push(x);
+    x = d.inputs[0]!;
+    if (uses[x] !== 1) return null;
+  }
+  const dot = g.defs[x] as Extract<Def, { kind: "eqn" }>;
+  const p = dot.params as PrimParams["dot_general"];
+  const [lhs, rhs] = dot.inputs.map((u) => g.avals[u]!.shape);
+  const outShape = g.avals[x]!.shape;
+  // Label the product's dims longer than 1; follow the labels through the chain. A reshape must keep the
+  // sequence of those dims (it only adds or drops dims of size 1).
+  let labels: (number | null)[] = outShape.map((n, k) => (n > 1 ? k : null));
+  for (let c = chain.length - 1; c >= 0; c--) {
+    const d = g.defs[chain[c]!] as Extract<Def, { kind: "eqn" }>;
+    const shape = g.avals[chain[c]!]!.shape;
+    if (d.prim === "transpose") labels = (d.params as PrimParams["transpose"]).perm.map((q) => labels[q]!);
+    else {
+      const kept = labels.filter((l) => l !== null);
+      const long = shape.filter((n) => n > 1);
+      if (long.length !== kept.length || kept.some((l, j) => outShape[l] !== long[j])) return null;
+      let k = 0;
+      labels = shape.map((n) => (n > 1 ? kept[k++]! : null));
+    }
+  }
+  const nb = p.lhsBatch.length;
+  const nl = lhs!.length - nb - p.lhsContract.length;
+  const nr = rhs!.length - nb - p.rhsContract.length;
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, k) => from + k);
+  const long = (ks: number[]) => ks.filter((k) => outShape[k]! > 1);
+  const want = [...long(range(0, nb)), ...long(range(nb + nl, nr)), ...long(range(nb, nl))];
+  const got = labels.filter((l) => l !== null);
+  if (got.length !== want.length || got.some((l, k) => l !== want[k])) return null;
+  // Only worth it when the order of the long dims changes (else the chain is a reshape).
+  if (want.every((l, k) => k === 0 || l > want[k - 1]!)) return null;
+  const shape = [...range(0, nb), ...range(nb + nl, nr), ...range(nb, nl)].map((k) => outShape[k]!);
+  return {
+    dot,
+    dotValue: x,
+    params: {
+      lhsContract: p.rhsContract,
+      rhsContract: p.lhsContract,
+      lhsBatch: p.rhsBatch,
+      rhsBatch: p.lhsBatch,
+    },
+    shape,
   };
 }
 

@@ -315,6 +315,29 @@ describe("jit: the optimized, fused program", () => {
     expectClose(jit(g)(x), g(x), TIGHT);
   });
 
+  it("writes a product in the layout its consumer reads, through unit dims (a Hessian's)", () => {
+    const n = 7;
+    const A = nb.reshape(nb.linspace(-1, 1, n * n, { dtype: "float64" }), [n, n]);
+    const f = (v: Tensor) => nb.sum(nb.tanh(nb.matmul(A, v)));
+    const x = nb.linspace(-0.5, 0.7, n, { dtype: "float64" });
+    const h = nb.hessian(f);
+    const { graph } = stepsOf(h, x);
+    const prims = graph.defs.flatMap((d) => (d.kind === "eqn" ? [d.prim] : []));
+    expect(prims).not.toContain("transpose");
+    expectClose(jit(h)(x), h(x), TIGHT);
+    // The same product read in its own layout elsewhere is not computed twice.
+    const both = (v: Tensor) => {
+      const H = h(v);
+      return [H, nb.transpose(H)];
+    };
+    const { graph: g2 } = stepsOf(both, x);
+    expect(g2.defs.filter((d) => d.kind === "eqn" && d.prim === "dot_general").length).toBeLessThanOrEqual(3);
+    const [j0, j1] = jit(both)(x) as Tensor[];
+    const [e0, e1] = both(x);
+    expectClose(j0!, e0!, TIGHT);
+    expectClose(j1!, e1!, TIGHT);
+  });
+
   it("removes duplicate and dead work and simplifies x·1, x+0, −(−x)", () => {
     const f = (x: Tensor) => {
       nb.exp(x); // dead
