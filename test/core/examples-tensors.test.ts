@@ -191,6 +191,17 @@ describe("dtypes and weak JS numbers", () => {
 });
 
 describe("reading values back", () => {
+  it("readonlyData shares the tensor's own memory (a ReadonlyTypedArray); dataSync copies", () => {
+    const y = nb.exp(nb.arange(3, { dtype: "float64" }));
+    const view: nb.ReadonlyTypedArray = y.readonlyData();
+    expect(view[1]).toBeCloseTo(Math.E, 15);
+    expect(y.readonlyData()).toBe(view); // no copy
+    const copy = y.dataSync();
+    copy[1] = 0; // a copy may be changed; the tensor keeps its values
+    expect(view[1]).toBeCloseTo(Math.E, 15);
+    expect(Array.from(view.slice(0, 1))).toEqual([1]);
+  });
+
   it("toArray gives nested arrays, or a plain number for a 0-d tensor", () => {
     expect(nb.array([[1, 2]]).toArray()).toEqual([[1, 2]]);
     const s = nb.sum([1, 2, 3]).toArray();
