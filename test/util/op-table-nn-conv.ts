@@ -1,8 +1,8 @@
 // Rows of the derivative table for the conv primitive and for nb.nn's conv2d, Conv1d and ConvTranspose2d,
-// which are built on it: the input, the weight and the bias are all differentiated.
+// which are built on it (the input, the weight and the bias are all differentiated), and for max pooling.
 import * as nb from "nabla";
 import { conv } from "../../src/primitives/conv.js";
-import { normal, type OpRow } from "./op-domains.js";
+import { distinct, normal, type OpRow } from "./op-domains.js";
 
 export const nnConvRows: OpRow[] = [
   {
@@ -20,6 +20,11 @@ export const nnConvRows: OpRow[] = [
     fn: (x, w, b) => nb.nn.conv2d(x!, w!, { stride: 2, padding: "same", bias: b }),
     args: (r) => [normal(r, [1, 2, 5, 5]), normal(r, [2, 2, 3, 3]), normal(r, [2])],
     order: 2,
+  },
+  {
+    name: "nn.maxPool2d (tiling 2×2 windows as maxima of strided views, a cropped remainder)",
+    fn: (x) => nb.nn.maxPool2d(x!, 2),
+    args: (r) => [distinct(r, [2, 2, 4, 5])],
   },
   {
     name: "nn.conv1d (stride, padding, dilation, bias)",
