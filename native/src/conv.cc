@@ -2,8 +2,9 @@
 // padding, so the loops have no bounds tests. Two loop orders, both keeping each output pixel's sum in the
 // reference order: a wide output plane accumulates whole rows per kernel tap (the inner loop runs along an
 // output row, vectorized when the stride is 1); a small one (at most 16 pixels, as a weight gradient's
-// kernel-sized plane) keeps every pixel's sum in a register over all the taps. Output planes (n, o) are
-// shared among the pool's threads.
+// kernel-sized plane) keeps every pixel's sum in a register over all the taps, eight output channels at a
+// time in vector lanes when there are enough of them. Output planes (n, o) are shared among the pool's
+// threads.
 #include "conv.h"
 
 #include <algorithm>
@@ -26,7 +27,12 @@ struct Job {
   const T* w;
   T* out;
   ConvGeom g;
+  // The weights regrouped as [ceil(o / 8), c, kh, kw, 8] (zeros past o), or null: small planes then run
+  // eight output channels at a time, one vector lane each.
+  const T* wt;
 };
+
+constexpr int kLanes = 8;
 
 // One output plane with at most P pixels: P independent sums, each over the taps in reference order.
 template <class T, int P>
@@ -51,6 +57,49 @@ void smallPlane(const Job<T>& j, int64_t n, int64_t o) {
   }
   T* dst = j.out + (n * g.o + o) * P;
   for (int p = 0; p < P; p++) dst[p] = static_cast<T>(acc[p]);
+}
+
+// Eight output channels [o0, o0 + 8) of one small plane: per tap, one vector of weights times each pixel's
+// input, every (channel, pixel) sum still over the taps in reference order.
+template <class T, int P>
+void smallPlaneBlock(const Job<T>& j, int64_t n, int64_t block) {
+  const ConvGeom& g = j.g;
+  int64_t off[P];
+  double acc[P][kLanes];
+  for (int p = 0; p < P; p++) {
+    off[p] = (p / g.ow) * g.sh * j.wp + (p % g.ow) * g.sw;
+    for (int l = 0; l < kLanes; l++) acc[p][l] = 0;
+  }
+  const int64_t taps = g.kh * g.kw;
+  const T* wb = j.wt + block * g.c * taps * kLanes;
+  for (int64_t c = 0; c < g.c; c++) {
+    const T* base = j.x + (n * g.c + c) * j.hp * j.wp;
+    for (int64_t i = 0; i < g.kh; i++)
+      for (int64_t k = 0; k < g.kw; k++) {
+        const T* wr = wb + ((c * g.kh + i) * g.kw + k) * kLanes;
+        double wv[kLanes];
+        for (int l = 0; l < kLanes; l++) wv[l] = static_cast<double>(wr[l]);
+        const T* b = base + i * g.dh * j.wp + k * g.dw;
+        for (int p = 0; p < P; p++) {
+          const double xv = static_cast<double>(b[off[p]]);
+          for (int l = 0; l < kLanes; l++) acc[p][l] += wv[l] * xv;
+        }
+      }
+  }
+  const int64_t o0 = block * kLanes;
+  const int64_t lanes = std::min<int64_t>(kLanes, g.o - o0);
+  for (int64_t l = 0; l < lanes; l++) {
+    T* dst = j.out + (n * g.o + o0 + l) * P;
+    for (int p = 0; p < P; p++) dst[p] = static_cast<T>(acc[p][l]);
+  }
+}
+
+template <class T, int P>
+void smallBlockDispatch(const Job<T>& j, int64_t n, int64_t block, int64_t pixels) {
+  if constexpr (P > 1) {
+    if (pixels < P) return smallBlockDispatch<T, P - 1>(j, n, block, pixels);
+  }
+  smallPlaneBlock<T, P>(j, n, block);
 }
 
 template <class T, int P>
@@ -113,6 +162,13 @@ template <class T>
 void part(void* arg, int part, int parts) {
   const Job<T>& j = *static_cast<const Job<T>*>(arg);
   const ConvGeom& g = j.g;
+  if (j.wt != nullptr) {
+    const int64_t blocks = (g.o + kLanes - 1) / kLanes;
+    const int64_t units = g.n * blocks;
+    for (int64_t q = units * part / parts; q < units * (part + 1) / parts; q++)
+      smallBlockDispatch<T, kSmallPlane>(j, q / blocks, q % blocks, g.oh * g.ow);
+    return;
+  }
   const int64_t planes = g.n * g.o;
   const int64_t lo = planes * part / parts, hi = planes * (part + 1) / parts;
   const int64_t pixels = g.oh * g.ow;
@@ -139,7 +195,7 @@ void conv2d(const T* x, const T* w, T* out, const ConvGeom& g, int threads) {
   const int64_t wp = std::max(g.w + g.pw, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1);
   // Kept from call to call: a fresh buffer of this size would cost its page faults every time.
   static thread_local std::vector<T> padded;
-  Job<T> job{x, g.h, g.w, w, out, g};
+  Job<T> job{x, g.h, g.w, w, out, g, nullptr};
   if (hp != g.h || wp != g.w) {
     const size_t size = static_cast<size_t>(g.n * g.c * hp * wp);
     if (padded.size() < size) padded.resize(size);
@@ -148,12 +204,22 @@ void conv2d(const T* x, const T* w, T* out, const ConvGeom& g, int threads) {
       for (int64_t y = 0; y < g.h; y++)
         std::copy(x + (b * g.h + y) * g.w, x + (b * g.h + y + 1) * g.w,
                   padded.data() + (b * hp + y + g.ph) * wp + g.pw);
-    job = Job<T>{padded.data(), hp, wp, w, out, g};
+    job = Job<T>{padded.data(), hp, wp, w, out, g, nullptr};
   }
-  const int64_t planes = g.n * g.o;
-  const int64_t work = planes * g.oh * g.ow * g.c * g.kh * g.kw;
+  static thread_local std::vector<T> regrouped;
+  const int64_t taps = g.c * g.kh * g.kw;
+  if (g.oh * g.ow <= kSmallPlane && g.o >= kLanes / 2) {
+    const int64_t blocks = (g.o + kLanes - 1) / kLanes;
+    regrouped.assign(static_cast<size_t>(blocks * taps * kLanes), T(0));
+    for (int64_t o = 0; o < g.o; o++)
+      for (int64_t t = 0; t < taps; t++)
+        regrouped[static_cast<size_t>(((o / kLanes) * taps + t) * kLanes + o % kLanes)] = w[o * taps + t];
+    job.wt = regrouped.data();
+  }
+  const int64_t units = job.wt != nullptr ? g.n * ((g.o + kLanes - 1) / kLanes) : g.n * g.o;
+  const int64_t work = g.n * g.o * g.oh * g.ow * taps;
   const int parts =
-      static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({threads, planes, work / kThreadWork})));
+      static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({threads, units, work / kThreadWork})));
   if (parts == 1)
     part<T>(&job, 0, 1);
   else

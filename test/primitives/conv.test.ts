@@ -57,10 +57,16 @@ const geometries: { name: string; x: number[]; w: number[]; p: ConvParams }[] = 
     p: { strides: [2, 3], padLo: [2, 0], padHi: [0, 3], dilation: [2, 1] },
   },
   {
-    name: "a kernel-sized output plane (a weight gradient's shape)",
-    x: [1, 6, 10, 10],
-    w: [2, 6, 8, 8],
+    name: "a kernel-sized output plane (a weight gradient's shape), nine output channels",
+    x: [2, 6, 10, 10],
+    w: [9, 6, 8, 8],
     p: { strides: [1, 1], padLo: [1, 0], padHi: [0, 1], dilation: [1, 1] },
+  },
+  {
+    name: "a small output plane, two output channels",
+    x: [1, 3, 6, 5],
+    w: [2, 3, 4, 4],
+    p: { strides: [1, 1], padLo: [0, 1], padHi: [0, 0], dilation: [1, 1] },
   },
   {
     name: "many channels (unrolled into a matrix product)",
@@ -100,7 +106,7 @@ describe("conv", () => {
     "the native kernel equals the reference bit for bit in float64 and float32",
     () => {
       for (const dtype of ["float64", "float32"] as const)
-        for (const g of geometries.slice(0, 3)) {
+        for (const g of geometries.slice(0, 4)) {
           const x = randn(3, g.x, dtype);
           const w = randn(4, g.w, dtype);
           const fast = values(conv(x, w, g.p));
@@ -115,7 +121,7 @@ describe("conv", () => {
     },
   );
 
-  for (const g of geometries.slice(0, 3))
+  for (const g of geometries.slice(0, 4))
     it(`its transposes satisfy ⟨conv(x, w), v⟩ = ⟨x, x̄(v)⟩ = ⟨w, w̄(v)⟩: ${g.name}`, () => {
       const x = randn(5, g.x);
       const w = randn(6, g.w);
