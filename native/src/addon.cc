@@ -21,7 +21,7 @@
 //     without a version bump: src/backend/native/linalg.ts checks that they exist.
 //   conv(x, w, out, dims: Int32Array, threads) -> undefined
 //     the direct 2-D convolution of native/src/conv.h; dims holds n, c, h, w, o, kh, kw, oh, ow, sh, sw,
-//     dh, dw, ph, pw; x, w and out of one type. Added without a version bump: src/backend/native/conv.ts
+//     dh, dw, ph, pw, lh, lw; x, w and out of one type. Added without a version bump: src/backend/native/conv.ts
 //     checks that it exists.
 //   workersAwake() -> number of pool workers awake (busy or spinning after a job) rather than asleep.
 //   isa -> "avx512" | "avx2" | "generic", the instruction set the kernels were compiled for.
@@ -456,12 +456,14 @@ napi_value Conv(napi_env env, napi_callback_info info) {
     return nullptr;
   if (!floatArray(x) || w.type != x.type || out.type != x.type)
     return throwType(env, "conv: expected three Float32Arrays or three Float64Arrays"), nullptr;
-  if (dims.type != napi_int32_array || dims.length < 15)
-    return throwType(env, "conv: expected an Int32Array of 15 sizes"), nullptr;
+  if (dims.type != napi_int32_array || dims.length < 17)
+    return throwType(env, "conv: expected an Int32Array of 17 sizes"), nullptr;
   const int32_t* d = static_cast<const int32_t*>(dims.data);
-  for (int i = 0; i < 15; i++)
-    if (d[i] < 0 || (i >= 9 && i < 13 && d[i] < 1)) return throwType(env, "conv: bad sizes"), nullptr;
-  const nabla::ConvGeom g{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+  for (int i = 0; i < 17; i++)
+    if (d[i] < 0 || ((i >= 9 && i < 13) || i >= 15) && d[i] < 1) return throwType(env, "conv: bad sizes"), nullptr;
+  if (d[2] < 1 || d[3] < 1) return throwType(env, "conv: an empty input"), nullptr;
+  const nabla::ConvGeom g{d[0], d[1], d[2],  d[3],  d[4],  d[5],  d[6],  d[7], d[8],
+                          d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16]};
   if (!countsFit({g.n, g.c, g.h, g.w}) || !countsFit({g.o, g.c, g.kh, g.kw}) || !countsFit({g.n, g.o, g.oh, g.ow}) ||
       !sized(env, "conv: x is shorter than its sizes say", x, g.n * g.c * g.h * g.w) ||
       !sized(env, "conv: w is shorter than its sizes say", w, g.o * g.c * g.kh * g.kw) ||

@@ -1,5 +1,5 @@
 // Direct 2-D convolution (see conv.h). The input is first copied into a zero-padded buffer when it has
-// padding, so the loops have no bounds tests. Two loop orders, both keeping each output pixel's sum in the
+// padding or dilation, so the loops have no bounds tests. Two loop orders, both keeping each output pixel's sum in the
 // reference order: a wide output plane accumulates whole rows per kernel tap (the inner loop runs along an
 // output row, vectorized when the stride is 1); a small one (at most 16 pixels, as a weight gradient's
 // kernel-sized plane) keeps every pixel's sum in a register over all the taps, eight output channels at a
@@ -191,8 +191,9 @@ template <class T>
 void conv2d(const T* x, const T* w, T* out, const ConvGeom& g, int threads) {
   if (g.n <= 0 || g.o <= 0 || g.oh <= 0 || g.ow <= 0) return;
   // The rows and columns the windows reach, padding included.
-  const int64_t hp = std::max(g.h + g.ph, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1);
-  const int64_t wp = std::max(g.w + g.pw, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1);
+  const int64_t hd = (g.h - 1) * g.lh + 1, wd = (g.w - 1) * g.lw + 1;
+  const int64_t hp = std::max(hd + g.ph, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+  const int64_t wp = std::max(wd + g.pw, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1);
   // Kept from call to call: a fresh buffer of this size would cost its page faults every time.
   static thread_local std::vector<T> padded;
   Job<T> job{x, g.h, g.w, w, out, g, nullptr};
@@ -201,9 +202,14 @@ void conv2d(const T* x, const T* w, T* out, const ConvGeom& g, int threads) {
     if (padded.size() < size) padded.resize(size);
     std::fill(padded.begin(), padded.begin() + static_cast<std::ptrdiff_t>(size), T(0));
     for (int64_t b = 0; b < g.n * g.c; b++)
-      for (int64_t y = 0; y < g.h; y++)
-        std::copy(x + (b * g.h + y) * g.w, x + (b * g.h + y + 1) * g.w,
-                  padded.data() + (b * hp + y + g.ph) * wp + g.pw);
+      for (int64_t y = 0; y < g.h; y++) {
+        const T* src = x + (b * g.h + y) * g.w;
+        T* dst = padded.data() + (b * hp + y * g.lh + g.ph) * wp + g.pw;
+        if (g.lw == 1)
+          std::copy(src, src + g.w, dst);
+        else
+          for (int64_t k = 0; k < g.w; k++) dst[k * g.lw] = src[k];
+      }
     job = Job<T>{padded.data(), hp, wp, w, out, g, nullptr};
   }
   static thread_local std::vector<T> regrouped;

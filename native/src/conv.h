@@ -9,9 +9,10 @@
 namespace nabla {
 
 // Sizes: input [n, c, h, w], weight [o, c, kh, kw], output [n, o, oh, ow]; strides sh, sw; dilations dh,
-// dw; zero padding ph, pw before the input (the padding after it is implied by oh and ow).
+// dw; zero padding ph, pw before the input (the padding after it is implied by oh and ow); input dilations
+// lh, lw (lh − 1 zero rows between input rows, as a transposed convolution's stride).
 struct ConvGeom {
-  int64_t n, c, h, w, o, kh, kw, oh, ow, sh, sw, dh, dw, ph, pw;
+  int64_t n, c, h, w, o, kh, kw, oh, ow, sh, sw, dh, dw, ph, pw, lh, lw;
 };
 
 template <class T>

@@ -174,6 +174,7 @@ export function conv2d(
     padLo: [g.pads[0][0], g.pads[1][0]],
     padHi: [g.pads[0][1], g.pads[1][1]],
     dilation: [g.dh, g.dw],
+    lhsDilation: [1, 1],
   });
   return options.bias === undefined ? out : add(out, reshape(floatArg(name, options.bias), [o, 1, 1]));
 }

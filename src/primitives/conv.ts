@@ -1,8 +1,8 @@
 // The 2-D convolution primitive `conv` (NCHW input, OIHW weight, window strides, zero padding per side,
-// kernel dilation) and every rule of its: shape, JVP, batching, Taylor series, transpose, and the float64
-// reference kernel. It is bilinear, so its derivatives and its transposes are convolutions again (with the
-// input's transpose a convolution of the stride-dilated cotangent with the flipped kernel), and every
-// order composes. The fast kernels live in the backends.
+// kernel dilation, input dilation as JAX's lhs_dilation) and every rule of its: shape, JVP, batching,
+// Taylor series, transpose, and the float64 reference kernel. It is bilinear, so its derivatives and its
+// transposes are convolutions again (the input's transpose a convolution of the cotangent, dilated by the
+// stride, with the flipped kernel), and every order composes. The fast kernels live in the backends.
 
 import type { TypedArray } from "../core/dtype.js";
 import { isFloat } from "../core/dtype.js";
@@ -17,19 +17,25 @@ import { binom, full, type Item, lincomb, Series } from "./series.js";
 import type { JetRule } from "./series-rules.js";
 import { isLin, shapeOf } from "./unbroadcast.js";
 
-/** Geometry of a convolution: per spatial axis (height, width), the stride, zero padding and dilation. */
+/**
+ * Geometry of a convolution, per spatial axis (height, width): the window stride, the zero padding before
+ * and after the input, the spacing of kernel taps (dilation) and of input pixels (lhsDilation: lhsDilation
+ * − 1 zeros between neighbours, as a transposed convolution's stride).
+ */
 export interface ConvParams {
   strides: number[];
   padLo: number[];
   padHi: number[];
   dilation: number[];
+  lhsDilation: number[];
 }
 
 declare module "../core/primitives.js" {
   interface PrimParams {
     /**
-     * conv(x, w): cross-correlation of x [N, C, H, W] with w [O, C, KH, KW] into [N, O, OH, OW], x padded
-     * with zeros (padLo/padHi per spatial axis), windows `strides` apart, kernel taps `dilation` apart.
+     * conv(x, w): cross-correlation of x [N, C, H, W] with w [O, C, KH, KW] into [N, O, OH, OW], x dilated
+     * (lhsDilation) and padded with zeros (padLo/padHi per spatial axis), windows `strides` apart, kernel
+     * taps `dilation` apart.
      * Declared with its rules in primitives/conv.ts.
      */
     conv: ConvParams;
@@ -41,9 +47,16 @@ type T = Tensor;
 /** Binds conv; the wrapper nn.conv2d checks its arguments and names itself in errors. */
 export const conv = (x: Tensor, w: Tensor, params: ConvParams): Tensor => bind("conv", [x, w], params);
 
+/** The length of `n` pixels `ld` apart (ld − 1 zeros between neighbours). */
+export const dilatedSize = (n: number, ld: number) => (n === 0 ? 0 : (n - 1) * ld + 1);
+
 /** The output size along one axis: windows of `k` taps `d` apart, `s` apart, over `n` padded by lo + hi. */
 export const convOutSize = (n: number, k: number, s: number, d: number, lo: number, hi: number) =>
   Math.floor((n + lo + hi - (d * (k - 1) + 1)) / s) + 1;
+
+/** The output size along spatial axis `a` (0: height, 1: width) of input length n and kernel length k. */
+const outSize = (p: ConvParams, a: number, n: number, k: number) =>
+  convOutSize(dilatedSize(n, p.lhsDilation[a]!), k, p.strides[a]!, p.dilation[a]!, p.padLo[a]!, p.padHi[a]!);
 
 function convShape(xs: readonly number[], ws: readonly number[], p: ConvParams): number[] {
   const bad = (what: string) =>
@@ -52,90 +65,80 @@ function convShape(xs: readonly number[], ws: readonly number[], p: ConvParams):
     throw bad("expected an input [N, C, H, W] and a weight [O, C, KH, KW]");
   if (xs[1] !== ws[1]) throw bad("the input's and the weight's channel counts differ");
   const ok = (v: number[], min: number) => v.length === 2 && v.every((a) => Number.isInteger(a) && a >= min);
-  if (!ok(p.strides, 1) || !ok(p.dilation, 1) || !ok(p.padLo, 0) || !ok(p.padHi, 0))
-    throw bad("strides and dilation must be positive and padding non-negative, two of each");
-  const out = [0, 1].map((a) =>
-    convOutSize(xs[2 + a]!, ws[2 + a]!, p.strides[a]!, p.dilation[a]!, p.padLo[a]!, p.padHi[a]!),
-  );
+  if (!ok(p.strides, 1) || !ok(p.dilation, 1) || !ok(p.lhsDilation, 1) || !ok(p.padLo, 0) || !ok(p.padHi, 0))
+    throw bad("strides and dilations must be positive and padding non-negative, two of each");
+  const out = [0, 1].map((a) => outSize(p, a, xs[2 + a]!, ws[2 + a]!));
   if (out.some((o) => o < 1)) throw bad("the padded input is smaller than the dilated kernel");
   return [xs[0]!, ws[0]!, out[0]!, out[1]!];
 }
 
-/** Pads (positive) or crops (negative) each trailing spatial axis of x [.., H, W]. */
-function padOrCrop(x: T, lo: number[], hi: number[]): T {
-  const s = x.aval.shape;
-  const lead = s.length - 2;
-  const z = new Array<number>(lead).fill(0);
-  const padded = lax.pad(
-    x,
-    [...z, ...lo.map((v) => Math.max(v, 0))],
-    [...z, ...hi.map((v) => Math.max(v, 0))],
-  );
-  const ps = padded.aval.shape;
-  return lax.slice(
-    padded,
-    [...z, ...lo.map((v) => Math.max(-v, 0))],
-    [...ps.slice(0, lead), ...hi.map((v, a) => ps[lead + a]! - Math.max(-v, 0))],
-  );
+/** Every ld-th pixel of each spatial axis of x [N, C, (H − 1)·ld + 1, ...]: the inverse of lhs dilation. */
+function subsample(x: T, ld: number[]): T {
+  if (ld[0] === 1 && ld[1] === 1) return x;
+  const [n, c, hd, wd] = x.aval.shape as [number, number, number, number];
+  const [h, w] = [Math.floor((hd - 1) / ld[0]!) + 1, Math.floor((wd - 1) / ld[1]!) + 1];
+  const padded = lax.pad(x, [0, 0, 0, 0], [0, 0, h * ld[0]! - hd, w * ld[1]! - wd]);
+  const six = lax.reshape(padded, [n, c, h, ld[0]!, w, ld[1]!]);
+  return lax.reshape(lax.slice(six, [0, 0, 0, 0, 0, 0], [n, c, h, 1, w, 1]), [n, c, h, w]);
 }
 
 /**
- * The input's cotangent: ct [N, O, OH, OW] with stride − 1 zeros inserted between its pixels, correlated
- * with the kernel flipped and its channel axes swapped, padded so that output pixel y lines up with input
- * pixel y (a transposed convolution).
+ * The input's cotangent: ct [N, O, OH, OW] dilated by the stride (lhsDilation), correlated with the kernel
+ * flipped and its channel axes swapped, padded so that output pixel y lines up with (dilated) input pixel
+ * y (a transposed convolution); padding that would be negative becomes a crop of the output. With the
+ * input itself dilated, only its own pixels are kept.
  */
 function transposeInput(ct: T, w: T, xShape: readonly number[], p: ConvParams): T {
-  const [n, o, oh, ow] = ct.aval.shape as [number, number, number, number];
+  const [, , oh, ow] = ct.aval.shape as [number, number, number, number];
   const [, , kh, kw] = w.aval.shape as [number, number, number, number];
-  const [sh, sw] = p.strides as [number, number];
-  // Stride dilation: [N, O, OH, 1, OW, 1] padded by stride − 1 after each pixel, the trailing zeros cut.
-  let d = ct;
-  if (sh > 1 || sw > 1) {
-    const r = lax.pad(
-      lax.reshape(ct, [n, o, oh, 1, ow, 1]),
-      [0, 0, 0, 0, 0, 0],
-      [0, 0, 0, sh - 1, 0, sw - 1],
-    );
-    d = lax.slice(
-      lax.reshape(r, [n, o, oh * sh, ow * sw]),
-      [0, 0, 0, 0],
-      [n, o, (oh - 1) * sh + 1, (ow - 1) * sw + 1],
-    );
-  }
+  const xd = [0, 1].map((a) => dilatedSize(xShape[2 + a]!, p.lhsDilation[a]!));
+  const ld = [dilatedSize(oh, p.strides[0]!), dilatedSize(ow, p.strides[1]!)];
   const span = [0, 1].map((a) => p.dilation[a]! * ([kh, kw][a]! - 1) + 1);
   const lo = [0, 1].map((a) => span[a]! - 1 - p.padLo[a]!);
-  const hi = [0, 1].map((a) => xShape[2 + a]! + p.padLo[a]! - d.aval.shape[2 + a]!);
+  const hi = [0, 1].map((a) => xd[a]! + p.padLo[a]! - ld[a]!);
   const wf = lax.rev(lax.transpose(w, [1, 0, 2, 3]), [2, 3]);
-  const dp = padOrCrop(d, lo, hi);
-  return conv(dp, wf, { strides: [1, 1], padLo: [0, 0], padHi: [0, 0], dilation: [...p.dilation] });
+  const full = conv(ct, wf, {
+    strides: [1, 1],
+    padLo: lo.map((v) => Math.max(v, 0)),
+    padHi: hi.map((v) => Math.max(v, 0)),
+    dilation: [...p.dilation],
+    lhsDilation: [...p.strides],
+  });
+  const fs = full.aval.shape;
+  const from = lo.map((v) => Math.max(-v, 0));
+  const cropped = lax.slice(
+    full,
+    [0, 0, from[0]!, from[1]!],
+    [fs[0]!, fs[1]!, from[0]! + xd[0]!, from[1]! + xd[1]!],
+  );
+  return subsample(cropped, p.lhsDilation);
 }
 
 /**
- * The weight's cotangent: w̄[o, c, i, j] = Σ ct[n, o, y, x]·x_pad[n, c, y·s + i·d, x·s + j·d], a convolution
- * of the input (batch and channel axes swapped, so N is summed as channels) with the cotangent as kernel,
- * the roles of stride and dilation exchanged; rows and columns no window reaches are cut first.
+ * The weight's cotangent: w̄[o, c, i, j] = Σ ct[n, o, y, x]·x_dp[n, c, y·s + i·d, x·s + j·d] (x_dp the
+ * dilated, padded input), a convolution of the input (batch and channel axes swapped, so N is summed as
+ * channels) with the cotangent as kernel, the roles of stride and dilation exchanged; input rows and columns
+ * no window reaches are cut first, so that the output is exactly KH × KW.
  */
 function transposeWeight(ct: T, x: T, wShape: readonly number[], p: ConvParams): T {
   const [, , oh, ow] = ct.aval.shape as [number, number, number, number];
   const xs = x.aval.shape;
   const out = [oh, ow];
-  // Padding after the input so that the output is exactly KH × KW (negative: the input is cropped).
-  const hi = [0, 1].map(
-    (a) =>
-      (wShape[2 + a]! - 1) * p.dilation[a]! + (out[a]! - 1) * p.strides[a]! + 1 - xs[2 + a]! - p.padLo[a]!,
+  // The length of dilated input the windows reach, padding before it excluded.
+  const reach = [0, 1].map(
+    (a) => (wShape[2 + a]! - 1) * p.dilation[a]! + (out[a]! - 1) * p.strides[a]! + 1 - p.padLo[a]!,
   );
   // A padding so wide that no window reaches the input: the weight gets no gradient.
-  if (hi.some((h, a) => xs[2 + a]! + h < 1)) return lax.zerosLike({ ...ct.aval, shape: [...wShape] });
-  const xc = padOrCrop(
-    x,
-    [0, 0],
-    hi.map((h) => Math.min(h, 0)),
-  );
+  if (reach.some((r) => r < 1)) return lax.zerosLike({ ...ct.aval, shape: [...wShape] });
+  // Input pixels within reach, and the padding after them that makes the output KH × KW.
+  const keep = [0, 1].map((a) => Math.min(xs[2 + a]!, Math.floor((reach[a]! - 1) / p.lhsDilation[a]!) + 1));
+  const xc = lax.slice(x, [0, 0, 0, 0], [xs[0]!, xs[1]!, keep[0]!, keep[1]!]);
   const r = conv(lax.transpose(xc, [1, 0, 2, 3]), lax.transpose(ct, [1, 0, 2, 3]), {
     strides: [...p.dilation],
     padLo: [...p.padLo],
-    padHi: hi.map((h) => Math.max(h, 0)),
+    padHi: [0, 1].map((a) => reach[a]! - dilatedSize(keep[a]!, p.lhsDilation[a]!)),
     dilation: [...p.strides],
+    lhsDilation: [...p.lhsDilation],
   });
   return lax.transpose(r, [1, 0, 2, 3]);
 }
@@ -200,7 +203,7 @@ export const CONV: FamilyRules<"conv", "conv"> = {
 
 /**
  * The reference kernel: for every output pixel, the sum over (channel, kernel row, kernel column) in that
- * order of weight × padded input, accumulated in float64 from 0 (padding contributes 0·w, so a non-finite
+ * order of weight × dilated, padded input, accumulated in float64 from 0 (padding contributes 0·w, so a non-finite
  * weight gives NaN there as a product with an explicit zero would).
  */
 export function convData(
@@ -216,8 +219,9 @@ export function convData(
   const [sh, sw] = p.strides as [number, number];
   const [dh, dw] = p.dilation as [number, number];
   const [ph, pw] = p.padLo as [number, number];
-  const oh = convOutSize(h, kh, sh, dh, ph, p.padHi[0]!);
-  const ow = convOutSize(wd, kw, sw, dw, pw, p.padHi[1]!);
+  const [lh, lw] = p.lhsDilation as [number, number];
+  const oh = outSize(p, 0, h, kh);
+  const ow = outSize(p, 1, wd, kw);
   let q = 0;
   for (let b = 0; b < n; b++)
     for (let f = 0; f < o; f++)
@@ -228,11 +232,13 @@ export function convData(
             const xb = (b * c + ch) * h * wd;
             const wb = (f * c + ch) * kh * kw;
             for (let i = 0; i < kh; i++) {
-              const y = oy * sh + i * dh - ph;
-              const rowIn = y >= 0 && y < h;
+              const yd = oy * sh + i * dh - ph;
+              const y = yd / lh;
+              const rowIn = yd >= 0 && y < h && yd % lh === 0;
               for (let j = 0; j < kw; j++) {
-                const xx = ox * sw + j * dw - pw;
-                const v = rowIn && xx >= 0 && xx < wd ? x[xb + y * wd + xx]! : 0;
+                const xd = ox * sw + j * dw - pw;
+                const xx = xd / lw;
+                const v = rowIn && xd >= 0 && xx < wd && xd % lw === 0 ? x[xb + y * wd + xx]! : 0;
                 acc += w[wb + i * kw + j]! * v;
               }
             }

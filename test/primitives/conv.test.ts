@@ -14,14 +14,20 @@ type T = nb.Tensor;
 const randn = (seed: number, shape: number[], dtype: "float32" | "float64" = "float64") =>
   nb.random.normal(nb.random.key(seed), shape, { dtype });
 
-/** out[n, o, y, x] = Σ_c Σ_i Σ_j w[o, c, i, j] · x[n, c, y·s + i·d − lo, x·s + j·d − lo], zero outside. */
+/**
+ * out[n, o, y, x] = Σ_c Σ_i Σ_j w[o, c, i, j] · x_d[n, c, y·s + i·d − lo, x·s + j·d − lo], x_d the input with
+ * lhsDilation − 1 zeros between pixels, zero outside.
+ */
 function loops(x: T, w: T, p: ConvParams): { shape: number[]; data: number[] } {
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [o, , kh, kw] = w.shape as [number, number, number, number];
   const xv = values(x);
   const wv = values(w);
   const size = (len: number, k: number, a: number) =>
-    Math.floor((len + p.padLo[a]! + p.padHi[a]! - p.dilation[a]! * (k - 1) - 1) / p.strides[a]!) + 1;
+    Math.floor(
+      ((len - 1) * p.lhsDilation[a]! + 1 + p.padLo[a]! + p.padHi[a]! - p.dilation[a]! * (k - 1) - 1) /
+        p.strides[a]!,
+    ) + 1;
   const oh = size(h, kh, 0);
   const ow = size(wd, kw, 1);
   const data: number[] = [];
@@ -33,9 +39,10 @@ function loops(x: T, w: T, p: ConvParams): { shape: number[]; data: number[] } {
           for (let ch = 0; ch < c; ch++)
             for (let i = 0; i < kh; i++)
               for (let j = 0; j < kw; j++) {
-                const yy = y * p.strides[0]! + i * p.dilation[0]! - p.padLo[0]!;
-                const zz = z * p.strides[1]! + j * p.dilation[1]! - p.padLo[1]!;
-                if (yy >= 0 && yy < h && zz >= 0 && zz < wd)
+                const yd = y * p.strides[0]! + i * p.dilation[0]! - p.padLo[0]!;
+                const zd = z * p.strides[1]! + j * p.dilation[1]! - p.padLo[1]!;
+                const [yy, zz] = [yd / p.lhsDilation[0]!, zd / p.lhsDilation[1]!];
+                if (Number.isInteger(yy) && Number.isInteger(zz) && yy >= 0 && yy < h && zz >= 0 && zz < wd)
                   acc += wv[((f * c + ch) * kh + i) * kw + j]! * xv[((b * c + ch) * h + yy) * wd + zz]!;
               }
           data.push(acc);
@@ -48,31 +55,37 @@ const geometries: { name: string; x: number[]; w: number[]; p: ConvParams }[] = 
     name: "unit strides, padding 1",
     x: [2, 3, 7, 6],
     w: [4, 3, 3, 3],
-    p: { strides: [1, 1], padLo: [1, 1], padHi: [1, 1], dilation: [1, 1] },
+    p: { strides: [1, 1], padLo: [1, 1], padHi: [1, 1], dilation: [1, 1], lhsDilation: [1, 1] },
   },
   {
     name: "strides, dilation, uneven padding",
     x: [2, 2, 9, 8],
     w: [3, 2, 2, 3],
-    p: { strides: [2, 3], padLo: [2, 0], padHi: [0, 3], dilation: [2, 1] },
+    p: { strides: [2, 3], padLo: [2, 0], padHi: [0, 3], dilation: [2, 1], lhsDilation: [1, 1] },
   },
   {
     name: "a kernel-sized output plane (a weight gradient's shape), nine output channels",
     x: [2, 6, 10, 10],
     w: [9, 6, 8, 8],
-    p: { strides: [1, 1], padLo: [1, 0], padHi: [0, 1], dilation: [1, 1] },
+    p: { strides: [1, 1], padLo: [1, 0], padHi: [0, 1], dilation: [1, 1], lhsDilation: [1, 1] },
   },
   {
     name: "a small output plane, two output channels",
     x: [1, 3, 6, 5],
     w: [2, 3, 4, 4],
-    p: { strides: [1, 1], padLo: [0, 1], padHi: [0, 0], dilation: [1, 1] },
+    p: { strides: [1, 1], padLo: [0, 1], padHi: [0, 0], dilation: [1, 1], lhsDilation: [1, 1] },
+  },
+  {
+    name: "a dilated input (a transposed convolution's), with strides and padding",
+    x: [2, 3, 5, 4],
+    w: [4, 3, 3, 2],
+    p: { strides: [1, 2], padLo: [2, 1], padHi: [1, 0], dilation: [1, 2], lhsDilation: [2, 3] },
   },
   {
     name: "many channels (unrolled into a matrix product)",
     x: [2, 24, 9, 9],
     w: [5, 24, 3, 3],
-    p: { strides: [1, 2], padLo: [1, 1], padHi: [1, 1], dilation: [1, 1] },
+    p: { strides: [1, 2], padLo: [1, 1], padHi: [1, 1], dilation: [1, 1], lhsDilation: [1, 1] },
   },
 ];
 
@@ -106,7 +119,7 @@ describe("conv", () => {
     "the native kernel equals the reference bit for bit in float64 and float32",
     () => {
       for (const dtype of ["float64", "float32"] as const)
-        for (const g of geometries.slice(0, 4)) {
+        for (const g of geometries.slice(0, 5)) {
           const x = randn(3, g.x, dtype);
           const w = randn(4, g.w, dtype);
           const fast = values(conv(x, w, g.p));
@@ -121,7 +134,7 @@ describe("conv", () => {
     },
   );
 
-  for (const g of geometries.slice(0, 4))
+  for (const g of geometries.slice(0, 5))
     it(`its transposes satisfy ⟨conv(x, w), v⟩ = ⟨x, x̄(v)⟩ = ⟨w, w̄(v)⟩: ${g.name}`, () => {
       const x = randn(5, g.x);
       const w = randn(6, g.w);
@@ -135,7 +148,13 @@ describe("conv", () => {
     });
 
   it("batches either operand or both under vmap", () => {
-    const p: ConvParams = { strides: [2, 1], padLo: [1, 0], padHi: [0, 1], dilation: [1, 2] };
+    const p: ConvParams = {
+      strides: [2, 1],
+      padLo: [1, 0],
+      padHi: [0, 1],
+      dilation: [1, 2],
+      lhsDilation: [1, 1],
+    };
     const xs = randn(8, [3, 2, 2, 6, 5]);
     const ws = randn(9, [3, 4, 2, 2, 2]);
     const x0 = nb.slice(xs, [0, 0, 0, 0, 0], [1, 2, 2, 6, 5]).reshape([2, 2, 6, 5]);
@@ -155,14 +174,20 @@ describe("conv", () => {
   });
 
   it("rejects bad operands with the library's errors", () => {
-    const p: ConvParams = { strides: [1, 1], padLo: [0, 0], padHi: [0, 0], dilation: [1, 1] };
+    const p: ConvParams = {
+      strides: [1, 1],
+      padLo: [0, 0],
+      padHi: [0, 0],
+      dilation: [1, 1],
+      lhsDilation: [1, 1],
+    };
     expect(() => conv(nb.zeros([1, 2, 4, 4]), nb.zeros([3, 1, 2, 2]), p)).toThrow(nb.ShapeError);
     expect(() => conv(nb.zeros([1, 2, 4, 4]), nb.zeros([3, 1, 2, 2]), p)).toThrow(/conv: .*channel/);
     expect(() => conv(nb.zeros([1, 1, 2, 2]), nb.zeros([1, 1, 3, 3]), p)).toThrow(
       /smaller than the dilated kernel/,
     );
     expect(() => conv(nb.zeros([1, 1, 4, 4]), nb.zeros([1, 1, 2, 2]), { ...p, strides: [0, 1] })).toThrow(
-      /strides and dilation must be positive/,
+      /strides and dilations must be positive/,
     );
     expect(() => conv(nb.zeros([1, 1, 4, 4]), nb.zeros([1, 1, 2, 2], { dtype: "float64" }), p)).toThrow(
       nb.DTypeError,

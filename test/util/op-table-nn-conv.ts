@@ -7,13 +7,21 @@ import { distinct, normal, type OpRow } from "./op-domains.js";
 export const nnConvRows: OpRow[] = [
   {
     name: "conv (unit strides, padding 1)",
-    fn: (x, w) => conv(x!, w!, { strides: [1, 1], padLo: [1, 1], padHi: [1, 1], dilation: [1, 1] }),
+    fn: (x, w) =>
+      conv(x!, w!, { strides: [1, 1], padLo: [1, 1], padHi: [1, 1], dilation: [1, 1], lhsDilation: [1, 1] }),
     args: (r) => [normal(r, [2, 2, 4, 4]), normal(r, [3, 2, 3, 3])],
   },
   {
     name: "conv (strides, dilation, uneven padding, windows that leave input rows unread)",
-    fn: (x, w) => conv(x!, w!, { strides: [2, 3], padLo: [1, 0], padHi: [0, 2], dilation: [1, 2] }),
+    fn: (x, w) =>
+      conv(x!, w!, { strides: [2, 3], padLo: [1, 0], padHi: [0, 2], dilation: [1, 2], lhsDilation: [1, 1] }),
     args: (r) => [normal(r, [2, 2, 6, 7]), normal(r, [2, 2, 2, 2])],
+  },
+  {
+    name: "conv (a dilated input, as a transposed convolution's, with strides and padding)",
+    fn: (x, w) =>
+      conv(x!, w!, { strides: [1, 2], padLo: [2, 0], padHi: [1, 1], dilation: [1, 1], lhsDilation: [2, 3] }),
+    args: (r) => [normal(r, [1, 2, 3, 3]), normal(r, [2, 2, 2, 3])],
   },
   {
     name: "nn.conv2d (stride 2, same padding, bias)",

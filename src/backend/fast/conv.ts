@@ -45,6 +45,7 @@ export const conv: Kernel<"conv"> = ([x, w], p, out) => {
   const [sh, sw] = p.strides as [number, number];
   const [dh, dw] = p.dilation as [number, number];
   const [ph, pw] = p.padLo as [number, number];
+  const [lh, lw] = p.lhsDilation as [number, number];
   const l = oh * ow;
   const cols = allocate(out.dtype, n * l * taps);
   let q = 0;
@@ -54,15 +55,17 @@ export const conv: Kernel<"conv"> = ([x, w], p, out) => {
         for (let ch = 0; ch < c; ch++) {
           const xb = (b * c + ch) * h * wdt;
           for (let i = 0; i < kh; i++) {
-            const y = oy * sh + i * dh - ph;
-            if (y < 0 || y >= h) {
+            const yd = oy * sh + i * dh - ph;
+            const y = yd / lh;
+            if (yd < 0 || y >= h || yd % lh !== 0) {
               q += kw;
               continue;
             }
             const row = xb + y * wdt;
             for (let j = 0; j < kw; j++) {
-              const xx = ox * sw + j * dw - pw;
-              if (xx >= 0 && xx < wdt) cols[q] = xd[row + xx]!;
+              const xe = ox * sw + j * dw - pw;
+              const xx = xe / lw;
+              if (xe >= 0 && xx < wdt && xe % lw === 0) cols[q] = xd[row + xx]!;
               q++;
             }
           }

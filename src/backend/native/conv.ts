@@ -37,6 +37,8 @@ export function nativeConv(
   const addon = nativeAddon();
   if (addon === null || !engineEnabled("native") || !hasConv(addon)) return false;
   if (w.constructor !== x.constructor || out.constructor !== x.constructor) return false;
+  // An input without pixels (all padding) is left to the loops.
+  if (xShape[2] === 0 || xShape[3] === 0) return false;
   const dims = Int32Array.from([
     ...xShape,
     wShape[0]!,
@@ -47,6 +49,7 @@ export function nativeConv(
     ...p.strides,
     ...p.dilation,
     ...p.padLo,
+    ...p.lhsDilation,
   ]);
   addon.conv(x, w, out, dims, engineEnabled("threads") ? threadCount() : 1);
   return true;
