@@ -8,6 +8,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct Job {
   // The weights regrouped as [ceil(o / 8), c, kh, kw, 8] (zeros past o), or null: small planes then run
   // eight output channels at a time, one vector lane each.
   const T* wt;
+  // Every weight is finite, so a product with an input dilation's zero adds exactly nothing and the
+  // zero rows of a dilated input may be skipped.
+  bool skipZeroRows;
 };
 
 constexpr int kLanes = 8;
@@ -125,7 +129,17 @@ void unitStridePlane(const Job<T>& j, int64_t n, int64_t o, double* acc) {
       for (int64_t k = 0; k < g.kw; k++) {
         const double wv = static_cast<double>(wr[i * g.kw + k]);
         const T* row = base + i * g.dh * j.wp + k * g.dw;
-        for (int64_t t = 0; t < span; t++) acc[t] += wv * static_cast<double>(row[t]);
+        if (!j.skipZeroRows) {
+          for (int64_t t = 0; t < span; t++) acc[t] += wv * static_cast<double>(row[t]);
+          continue;
+        }
+        for (int64_t oy = 0; oy < g.oh; oy++) {
+          const int64_t r = oy + i * g.dh - g.ph;  // row of the dilated input (unit stride)
+          if (r < 0 || r % g.lh != 0 || r / g.lh >= g.h) continue;
+          const T* src = row + oy * j.wp;
+          double* a = acc + oy * j.wp;
+          for (int64_t ox = 0; ox < g.ow; ox++) a[ox] += wv * static_cast<double>(src[ox]);
+        }
       }
   }
   T* dst = j.out + (n * g.o + o) * g.oh * g.ow;
@@ -196,7 +210,7 @@ void conv2d(const T* x, const T* w, T* out, const ConvGeom& g, int threads) {
   const int64_t wp = std::max(wd + g.pw, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1);
   // Kept from call to call: a fresh buffer of this size would cost its page faults every time.
   static thread_local std::vector<T> padded;
-  Job<T> job{x, g.h, g.w, w, out, g, nullptr};
+  Job<T> job{x, g.h, g.w, w, out, g, nullptr, false};
   if (hp != g.h || wp != g.w) {
     const size_t size = static_cast<size_t>(g.n * g.c * hp * wp);
     if (padded.size() < size) padded.resize(size);
@@ -210,7 +224,12 @@ void conv2d(const T* x, const T* w, T* out, const ConvGeom& g, int threads) {
         else
           for (int64_t k = 0; k < g.w; k++) dst[k * g.lw] = src[k];
       }
-    job = Job<T>{padded.data(), hp, wp, w, out, g, nullptr};
+    job = Job<T>{padded.data(), hp, wp, w, out, g, nullptr, false};
+  }
+  if (g.lh > 1) {
+    bool finite = true;
+    for (int64_t t = 0; t < g.o * g.c * g.kh * g.kw; t++) finite = finite && std::isfinite(static_cast<double>(w[t]));
+    job.skipZeroRows = finite;
   }
   static thread_local std::vector<T> regrouped;
   const int64_t taps = g.c * g.kh * g.kw;

@@ -8,6 +8,7 @@ import { div } from "../ops/elementwise.js";
 import { max, mean, sum } from "../ops/reduce.js";
 import { pad, reshape, slice, take } from "../ops/shape.js";
 import { floatArg, type TensorLike } from "../ops/util.js";
+import { type ConvParams, conv } from "../primitives/conv.js";
 import * as lax from "../primitives/lax.js";
 import { type Pair, pair, type Window, windowIndices, windowOf } from "./conv.js";
 import { expectRank, type Layer, makeLayer } from "./layer.js";
@@ -71,11 +72,45 @@ function windowViews(t: Tensor, kh: number, kw: number): Tensor[] {
 const viewsMax = (t: Tensor, kh: number, kw: number) =>
   windowViews(t, kh, kw).reduce((m, v) => lax.max(m, v));
 
+/** Per-channel convolutions with a kh × kw kernel of ones, on x [N, C, ...] folded to [N·C, 1, ...]. */
+function perChannel(x: Tensor, kh: number, kw: number, params: ConvParams, outHw: [number, number]): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const ones = lax.fullAval({ shape: [1, 1, kh, kw], dtype: x.dtype, weak: false }, 1);
+  return lax.reshape(conv(lax.reshape(x, [n * c, 1, h, w]), ones, params), [n, c, ...outHw]);
+}
+
+/** Each pixel of z [N, C, OH, OW] repeated over its kh × kw window: a transposed convolution with ones. */
+const upsample = (z: Tensor, kh: number, kw: number) =>
+  perChannel(
+    z,
+    kh,
+    kw,
+    {
+      strides: [1, 1],
+      padLo: [kh - 1, kw - 1],
+      padHi: [kh - 1, kw - 1],
+      dilation: [1, 1],
+      lhsDilation: [kh, kw],
+    },
+    [z.shape[2]! * kh, z.shape[3]! * kw],
+  );
+
+/** The sum over each tiling kh × kw window of x [N, C, OH·kh, OW·kw]: a strided convolution with ones. */
+const windowSum = (x: Tensor, kh: number, kw: number) =>
+  perChannel(
+    x,
+    kh,
+    kw,
+    { strides: [kh, kw], padLo: [0, 0], padHi: [0, 0], dilation: [1, 1], lhsDilation: [1, 1] },
+    [x.shape[2]! / kh, x.shape[3]! / kw],
+  );
+
 /**
  * Max over tiling kh × kw windows of t [N, C, OH·kh, OW·kw]: one elementwise loop over strided views rather
  * than a reduction over short axes. Its derivative is reduce_max's (ties share it equally), written as the
- * window sum of dx times a fixed weight, 1/count where an element is its window's maximum and 0 elsewhere,
- * so that the backward pass is one elementwise loop too.
+ * window sum of dx times a fixed weight, 1/count where an element is its window's maximum and 0 elsewhere;
+ * window sums and the repetition of per-window values over their windows (the sum's transpose) are
+ * convolutions with a kernel of ones, so the backward pass reads and writes only contiguous arrays.
  */
 function tiledMax(t: Tensor, kh: number, kw: number): Tensor {
   const key = `${kh}×${kw}`;
@@ -86,21 +121,14 @@ function tiledMax(t: Tensor, kh: number, kw: number): Tensor {
     (primals, tangents) => {
       const x = primals[0] as Tensor;
       const dx = tangents[0] as Tensor;
-      const [n, c, h, w] = x.shape as [number, number, number, number];
-      const six = [n, c, h / kh, kh, w / kw, kw];
       // The output through this same rule, so that its own derivative shares ties equally too.
       const y: Tensor = g(x);
       const count = windowViews(x, kh, kw)
         .map((v) => lax.convert(lax.eq(v, y), x.dtype, x.aval.weak))
         .reduce((acc, m) => lax.add(acc, m));
-      const spread = (v: Tensor) => lax.broadcastInDim(v, six, [0, 1, 2, 4]);
       const share = lax.div(lax.scalarLike(x, 1), count);
-      const weight = lax.select(
-        lax.eq(lax.reshape(x, six), spread(y)),
-        spread(share),
-        lax.zerosLike({ ...x.aval, shape: six }),
-      );
-      return [y, lax.reduceSum(lax.mul(lax.reshape(dx, six), weight), [3, 5])];
+      const weight = lax.select(lax.eq(x, upsample(y, kh, kw)), upsample(share, kh, kw), lax.zerosLike(x));
+      return [y, windowSum(lax.mul(dx, weight), kh, kw)];
     },
   );
   tiledMaxFns.set(key, g);

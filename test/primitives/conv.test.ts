@@ -52,6 +52,12 @@ function loops(x: T, w: T, p: ConvParams): { shape: number[]; data: number[] } {
 
 const geometries: { name: string; x: number[]; w: number[]; p: ConvParams }[] = [
   {
+    name: "a dilated input with unit strides (a transposed convolution's, zero rows skipped)",
+    x: [2, 2, 5, 6],
+    w: [3, 2, 3, 2],
+    p: { strides: [1, 1], padLo: [2, 1], padHi: [2, 0], dilation: [1, 1], lhsDilation: [2, 2] },
+  },
+  {
     name: "unit strides, padding 1",
     x: [2, 3, 7, 6],
     w: [4, 3, 3, 3],
@@ -119,7 +125,7 @@ describe("conv", () => {
     "the native kernel equals the reference bit for bit in float64 and float32",
     () => {
       for (const dtype of ["float64", "float32"] as const)
-        for (const g of geometries.slice(0, 5)) {
+        for (const g of geometries.slice(0, 6)) {
           const x = randn(3, g.x, dtype);
           const w = randn(4, g.w, dtype);
           const fast = values(conv(x, w, g.p));
@@ -134,7 +140,7 @@ describe("conv", () => {
     },
   );
 
-  for (const g of geometries.slice(0, 5))
+  for (const g of geometries.slice(0, 6))
     it(`its transposes satisfy ⟨conv(x, w), v⟩ = ⟨x, x̄(v)⟩ = ⟨w, w̄(v)⟩: ${g.name}`, () => {
       const x = randn(5, g.x);
       const w = randn(6, g.w);
@@ -146,6 +152,21 @@ describe("conv", () => {
       expect(nb.sum(nb.mul(x, pullX(v)[0]!)).item()).toBeCloseTo(lhs, 10);
       expect(nb.sum(nb.mul(w, pullW(v)[0]!)).item()).toBeCloseTo(lhs, 10);
     });
+
+  it("a non-finite weight times padding or an input dilation's zeros gives NaN, as in the reference", () => {
+    const g = geometries[0]!;
+    const x = randn(10, g.x);
+    const w = nb.where(nb.equal(nb.arange(12).reshape([1, 2, 3, 2]), 5), Infinity, randn(11, g.w));
+    const fast = values(conv(x, w, g.p));
+    const prev = nb.getBackend();
+    nb.setBackend("reference");
+    try {
+      expect(fast).toEqual(values(conv(x, w, g.p)));
+    } finally {
+      nb.setBackend(prev);
+    }
+    expect(fast.some(Number.isNaN)).toBe(true);
+  });
 
   it("batches either operand or both under vmap", () => {
     const p: ConvParams = {
