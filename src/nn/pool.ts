@@ -107,10 +107,10 @@ const windowSum = (x: Tensor, kh: number, kw: number) =>
 
 /**
  * Max over tiling kh × kw windows of t [N, C, OH·kh, OW·kw]: one elementwise loop over strided views rather
- * than a reduction over short axes. Its derivative is reduce_max's (ties share it equally), written as the
- * window sum of dx times a fixed weight, 1/count where an element is its window's maximum and 0 elsewhere;
- * window sums and the repetition of per-window values over their windows (the sum's transpose) are
- * convolutions with a kernel of ones, so the backward pass reads and writes only contiguous arrays.
+ * than a reduction over short axes. Its derivative is reduce_max's (ties share it equally): the window sum
+ * of dx where x is its window's maximum, divided by how many are; window sums and the repetition of
+ * per-window values over their windows (the sum's transpose) are convolutions with a kernel of ones, so
+ * the backward pass reads and writes only contiguous arrays.
  */
 function tiledMax(t: Tensor, kh: number, kw: number): Tensor {
   const key = `${kh}×${kw}`;
@@ -126,9 +126,8 @@ function tiledMax(t: Tensor, kh: number, kw: number): Tensor {
       const count = windowViews(x, kh, kw)
         .map((v) => lax.convert(lax.eq(v, y), x.dtype, x.aval.weak))
         .reduce((acc, m) => lax.add(acc, m));
-      const share = lax.div(lax.scalarLike(x, 1), count);
-      const weight = lax.select(lax.eq(x, upsample(y, kh, kw)), upsample(share, kh, kw), lax.zerosLike(x));
-      return [y, windowSum(lax.mul(dx, weight), kh, kw)];
+      const mask = lax.convert(lax.eq(x, upsample(y, kh, kw)), x.dtype, x.aval.weak);
+      return [y, lax.div(windowSum(lax.mul(dx, mask), kh, kw), count)];
     },
   );
   tiledMaxFns.set(key, g);
