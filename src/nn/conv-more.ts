@@ -228,7 +228,8 @@ function transposeSize(name: string, h: number, w: number, k: [number, number], 
  * 2-D transposed convolution (PyTorch's conv_transpose2d, the gradient of conv2d with respect to its input)
  * of x [N, C_in, H, W] with weight [C_in, C_out, kh, kw], plus an optional bias [C_out]. The output is
  * [N, C_out, OH, OW] with OH = (H − 1)·stride − 2·padding + dilation·(kh − 1) + outputPadding + 1. Written as
- * zeros inserted between the inputs (stride), padding, and conv2d with the flipped kernel.
+ * one convolution of the input dilated by the stride (zeros between its pixels), padded, with the flipped
+ * kernel.
  * @example
  * ```ts
  * const x = nb.ones([1, 1, 2, 2]);
