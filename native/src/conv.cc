@@ -34,6 +34,10 @@ struct Job {
   // Every weight is finite, so a product with an input dilation's zero adds exactly nothing and the
   // zero rows of a dilated input may be skipped.
   bool skipZeroRows;
+  // The input itself [n, c, h, w] and whether each output pixel reads it through one kernel tap only (see
+  // repeatPlane).
+  const T* x0;
+  bool repeat;
 };
 
 constexpr int kLanes = 8;
@@ -172,6 +176,29 @@ void widePlane(const Job<T>& j, int64_t n, int64_t o, double* acc) {
   for (int64_t p = 0; p < plane; p++) dst[p] = static_cast<T>(acc[p]);
 }
 
+// A transposed convolution whose stride equals its kernel (input dilation kh × kw, unit strides, no kernel
+// dilation, kh − 1 and kw − 1 padding): every output pixel meets one input pixel, through one tap; the
+// other taps multiply the dilation's zeros, which with finite weights add exactly nothing.
+template <class T>
+void repeatPlane(const Job<T>& j, int64_t n, int64_t o, double* acc) {
+  const ConvGeom& g = j.g;
+  T* dst = j.out + (n * g.o + o) * g.oh * g.ow;
+  for (int64_t y = 0; y < g.oh; y++) {
+    const int64_t i = g.kh - 1 - y % g.kh, row = y / g.kh;
+    std::fill(acc, acc + g.ow, 0.0);
+    for (int64_t c = 0; c < g.c; c++) {
+      const T* xr = j.x0 + ((n * g.c + c) * g.h + row) * g.w;
+      const T* wr = j.w + ((o * g.c + c) * g.kh + i) * g.kw;
+      for (int64_t col = 0; col < g.w; col++) {
+        const double xv = static_cast<double>(xr[col]);
+        double* a = acc + col * g.kw;
+        for (int64_t k = 0; k < g.kw; k++) a[k] += static_cast<double>(wr[g.kw - 1 - k]) * xv;
+      }
+    }
+    for (int64_t x = 0; x < g.ow; x++) dst[y * g.ow + x] = static_cast<T>(acc[x]);
+  }
+}
+
 template <class T>
 void part(void* arg, int part, int parts) {
   const Job<T>& j = *static_cast<const Job<T>*>(arg);
@@ -187,10 +214,12 @@ void part(void* arg, int part, int parts) {
   const int64_t lo = planes * part / parts, hi = planes * (part + 1) / parts;
   const int64_t pixels = g.oh * g.ow;
   const bool unit = g.sh == 1 && g.sw == 1;
-  std::vector<double> acc(pixels <= kSmallPlane ? 0 : unit ? g.oh * j.wp : pixels);
+  std::vector<double> acc(j.repeat ? g.ow : pixels <= kSmallPlane ? 0 : unit ? g.oh * j.wp : pixels);
   for (int64_t q = lo; q < hi; q++) {
     const int64_t n = q / g.o, o = q % g.o;
-    if (pixels <= kSmallPlane)
+    if (j.repeat)
+      repeatPlane(j, n, o, acc.data());
+    else if (pixels <= kSmallPlane)
       smallPlaneDispatch<T, kSmallPlane>(j, n, o, pixels);
     else if (unit)
       unitStridePlane(j, n, o, acc.data());
@@ -210,8 +239,14 @@ void conv2d(const T* x, const T* w, T* out, const ConvGeom& g, int threads) {
   const int64_t wp = std::max(wd + g.pw, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1);
   // Kept from call to call: a fresh buffer of this size would cost its page faults every time.
   static thread_local std::vector<T> padded;
-  Job<T> job{x, g.h, g.w, w, out, g, nullptr, false};
-  if (hp != g.h || wp != g.w) {
+  bool finite = true;
+  if (g.lh > 1 || g.lw > 1)
+    for (int64_t t = 0; t < g.o * g.c * g.kh * g.kw; t++) finite = finite && std::isfinite(static_cast<double>(w[t]));
+  const bool repeat = finite && g.lh == g.kh && g.lw == g.kw && (g.lh > 1 || g.lw > 1) && g.sh == 1 && g.sw == 1 &&
+                      g.dh == 1 && g.dw == 1 && g.ph == g.kh - 1 && g.pw == g.kw - 1 && g.oh == g.h * g.kh &&
+                      g.ow == g.w * g.kw;
+  Job<T> job{x, g.h, g.w, w, out, g, nullptr, false, x, repeat};
+  if (!repeat && (hp != g.h || wp != g.w)) {
     const size_t size = static_cast<size_t>(g.n * g.c * hp * wp);
     if (padded.size() < size) padded.resize(size);
     std::fill(padded.begin(), padded.begin() + static_cast<std::ptrdiff_t>(size), T(0));
@@ -224,16 +259,12 @@ void conv2d(const T* x, const T* w, T* out, const ConvGeom& g, int threads) {
         else
           for (int64_t k = 0; k < g.w; k++) dst[k * g.lw] = src[k];
       }
-    job = Job<T>{padded.data(), hp, wp, w, out, g, nullptr, false};
+    job = Job<T>{padded.data(), hp, wp, w, out, g, nullptr, false, x, false};
   }
-  if (g.lh > 1) {
-    bool finite = true;
-    for (int64_t t = 0; t < g.o * g.c * g.kh * g.kw; t++) finite = finite && std::isfinite(static_cast<double>(w[t]));
-    job.skipZeroRows = finite;
-  }
+  job.skipZeroRows = finite && g.lh > 1;
   static thread_local std::vector<T> regrouped;
   const int64_t taps = g.c * g.kh * g.kw;
-  if (g.oh * g.ow <= kSmallPlane && g.o >= kLanes / 2) {
+  if (!repeat && g.oh * g.ow <= kSmallPlane && g.o >= kLanes / 2) {
     const int64_t blocks = (g.o + kLanes - 1) / kLanes;
     regrouped.assign(static_cast<size_t>(blocks * taps * kLanes), T(0));
     for (int64_t o = 0; o < g.o; o++)
