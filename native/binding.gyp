@@ -30,7 +30,7 @@
     {
       "target_name": "nabla_kernels",
       "type": "static_library",
-      "sources": ["src/gemm.cc", "src/linalg.cc"],
+      "sources": ["src/gemm.cc", "src/linalg.cc", "src/conv.cc"],
       "conditions": [
         ["target_arch=='x64' and nabla_isa=='avx512'", {
           "cflags_cc": ["<@(nabla_avx512_flags)"],

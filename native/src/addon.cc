@@ -19,6 +19,10 @@
 //     the in-place factorizations and solves of native/src/linalg.h on Float32Array or Float64Array data
 //     (a and b of one type); they throw on other arrays or arrays shorter than the sizes say. Added
 //     without a version bump: src/backend/native/linalg.ts checks that they exist.
+//   conv(x, w, out, dims: Int32Array, threads) -> undefined
+//     the direct 2-D convolution of native/src/conv.h; dims holds n, c, h, w, o, kh, kw, oh, ow, sh, sw,
+//     dh, dw, ph, pw, lh, lw; x, w and out of one type. Added without a version bump: src/backend/native/conv.ts
+//     checks that it exists.
 //   workersAwake() -> number of pool workers awake (busy or spinning after a job) rather than asleep.
 //   isa -> "avx512" | "avx2" | "generic", the instruction set the kernels were compiled for.
 //   version -> kVersion, bumped whenever this surface changes, so that a stale build is not used.
@@ -31,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "conv.h"
 #include "fused.h"
 #include "eigh.h"
 #include "gemm.h"
@@ -443,6 +448,40 @@ napi_value Syev(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+napi_value Conv(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 5) return throwType(env, "conv: expected 5 arguments"), nullptr;
+  Array x, w, out, dims;
+  int64_t threads;
+  if (!typedArray(env, argv[0], &x) || !typedArray(env, argv[1], &w) || !typedArray(env, argv[2], &out) ||
+      !typedArray(env, argv[3], &dims) || !integer(env, argv[4], &threads))
+    return nullptr;
+  if (!floatArray(x) || w.type != x.type || out.type != x.type)
+    return throwType(env, "conv: expected three Float32Arrays or three Float64Arrays"), nullptr;
+  if (dims.type != napi_int32_array || dims.length < 17)
+    return throwType(env, "conv: expected an Int32Array of 17 sizes"), nullptr;
+  const int32_t* d = static_cast<const int32_t*>(dims.data);
+  for (int i = 0; i < 17; i++)
+    if (d[i] < 0 || ((i >= 9 && i < 13) || i >= 15) && d[i] < 1) return throwType(env, "conv: bad sizes"), nullptr;
+  if (d[2] < 1 || d[3] < 1) return throwType(env, "conv: an empty input"), nullptr;
+  const nabla::ConvGeom g{d[0], d[1], d[2],  d[3],  d[4],  d[5],  d[6],  d[7], d[8],
+                          d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16]};
+  if (!countsFit({g.n, g.c, g.h, g.w}) || !countsFit({g.o, g.c, g.kh, g.kw}) || !countsFit({g.n, g.o, g.oh, g.ow}) ||
+      !sized(env, "conv: x is shorter than its sizes say", x, g.n * g.c * g.h * g.w) ||
+      !sized(env, "conv: w is shorter than its sizes say", w, g.o * g.c * g.kh * g.kw) ||
+      !sized(env, "conv: out is shorter than its sizes say", out, g.n * g.o * g.oh * g.ow))
+    return nullptr;
+  if (x.type == napi_float32_array)
+    nabla::conv2d(static_cast<const float*>(x.data), static_cast<const float*>(w.data),
+                  static_cast<float*>(out.data), g, threadsArg(threads));
+  else
+    nabla::conv2d(static_cast<const double*>(x.data), static_cast<const double*>(w.data),
+                  static_cast<double*>(out.data), g, threadsArg(threads));
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn, awake, isa, version;
   if (napi_create_string_utf8(env, nabla::gemmIsa(), NAPI_AUTO_LENGTH, &isa) != napi_ok ||
@@ -461,7 +500,7 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_callback fn;
   } fused[] = {{"fusedCompile", FusedCompile}, {"fusedRun", FusedRun}, {"fusedOps", FusedOps},
                {"potrf", Potrf},           {"trsm", Trsm},         {"getrf", Getrf},
-               {"syev", Syev},
+               {"syev", Syev},             {"conv", Conv},
                {"peakProbe", nabla::PeakProbe}};
   for (const auto& f : fused)
     if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn) != napi_ok ||

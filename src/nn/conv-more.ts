@@ -1,11 +1,13 @@
 // 1-D convolution (NCL, weights [out, in, k]) and 2-D transposed convolution (NCHW, weights [in, out, kh, kw]),
-// both written as conv2d (pad + gather + tensordot): no primitive and no derivative code of their own.
+// both written with the conv primitive (the transposed one dilating its input by the stride): no
+// derivative code of their own.
 import { fmtShape, NablaError, ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { add } from "../ops/elementwise.js";
 import { split } from "../ops/random.js";
-import { flip, pad, reshape, slice, transpose } from "../ops/shape.js";
-import { floatArg, type TensorLike } from "../ops/util.js";
+import { flip, reshape, slice, transpose } from "../ops/shape.js";
+import { floatArg, promoteArgs, type TensorLike } from "../ops/util.js";
+import { conv } from "../primitives/conv.js";
 import { conv2d, type Pair, pair } from "./conv.js";
 import { glorotUniform, type Initializer, zeros } from "./init.js";
 import {
@@ -226,7 +228,8 @@ function transposeSize(name: string, h: number, w: number, k: [number, number], 
  * 2-D transposed convolution (PyTorch's conv_transpose2d, the gradient of conv2d with respect to its input)
  * of x [N, C_in, H, W] with weight [C_in, C_out, kh, kw], plus an optional bias [C_out]. The output is
  * [N, C_out, OH, OW] with OH = (H − 1)·stride − 2·padding + dilation·(kh − 1) + outputPadding + 1. Written as
- * zeros inserted between the inputs (stride), padding, and conv2d with the flipped kernel.
+ * one convolution of the input dilated by the stride (zeros between its pixels), padded, with the flipped
+ * kernel.
  * @example
  * ```ts
  * const x = nb.ones([1, 1, 2, 2]);
@@ -255,45 +258,21 @@ export function convTranspose2d(
     );
   const g = transposeGeometry(name, options);
   const [oh, ow] = transposeSize(name, h, w, [kh, kw], g);
-  const [sh, sw] = g.stride;
-  // Zeros between the inputs: [N, C, H, 1, W, 1] padded to [N, C, H, sh, W, sw], cut to (H−1)·sh + 1 rows.
-  let z = xt;
-  if (sh > 1 || sw > 1) {
-    const spread = pad(reshape(xt, [n, c, h, 1, w, 1]), [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-      [0, sh - 1],
-      [0, 0],
-      [0, sw - 1],
-    ]);
-    z = slice(
-      reshape(spread, [n, c, h * sh, w * sw]),
-      [0, 0, 0, 0],
-      [n, c, (h - 1) * sh + 1, (w - 1) * sw + 1],
-    );
-  }
-  // A full correlation pads dilation·(k − 1) per side; padding crops it, outputPadding extends the end.
+  // The input dilated by the stride (lhsDilation), then a full correlation: dilation·(k − 1) padding per
+  // side, less `padding` (a crop of the output where that is negative), outputPadding more at the end.
   const lo = [g.dilation[0] * (kh - 1) - g.padding[0], g.dilation[1] * (kw - 1) - g.padding[1]];
   const hi = [lo[0]! + g.outputPadding[0], lo[1]! + g.outputPadding[1]];
-  const zp = pad(z, [
-    [0, 0],
-    [0, 0],
-    [Math.max(lo[0]!, 0), Math.max(hi[0]!, 0)],
-    [Math.max(lo[1]!, 0), Math.max(hi[1]!, 0)],
-  ]);
-  const cut = slice(
-    zp,
-    [0, 0, Math.max(-lo[0]!, 0), Math.max(-lo[1]!, 0)],
-    [
-      n,
-      c,
-      zp.shape[2]! - Math.max(-lo[0]!, 0) - Math.max(-hi[0]!, 0),
-      zp.shape[3]! - Math.max(-lo[1]!, 0) - Math.max(-hi[1]!, 0),
-    ],
-  );
-  const kernel = flip(transpose(wt, [1, 0, 2, 3]), [2, 3]);
-  const y = conv2d(cut, kernel, { dilation: g.dilation }, name);
+  const [xc, wc] = promoteArgs(name, xt, wt) as [Tensor, Tensor];
+  const kernel = flip(transpose(wc, [1, 0, 2, 3]), [2, 3]);
+  const full = conv(xc, kernel, {
+    strides: [1, 1],
+    padLo: lo.map((v) => Math.max(v, 0)),
+    padHi: hi.map((v) => Math.max(v, 0)),
+    dilation: [...g.dilation],
+    lhsDilation: [...g.stride],
+  });
+  const [top, left] = [Math.max(-lo[0]!, 0), Math.max(-lo[1]!, 0)];
+  const y = slice(full, [0, 0, top, left], [n, o, oh, ow]);
   if (y.shape[2] !== oh || y.shape[3] !== ow)
     throw new NablaError(`${name}: the output is ${fmtShape(y.shape)} instead of ${oh}×${ow}; this is a bug`);
   return options.bias === undefined ? y : add(y, reshape(floatArg(name, options.bias), [o, 1, 1]));

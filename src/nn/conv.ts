@@ -1,11 +1,12 @@
-// 2-D convolution (NCHW, weights [out, in, kh, kw]) as im2col: one gather with precomputed indices, one contraction.
+// 2-D convolution (NCHW, weights [out, in, kh, kw]): the conv primitive behind nn.conv2d and nn.Conv2d, and
+// the window geometry and gather indices that pooling shares.
 import { fmtShape, ValueError } from "../core/errors.js";
 import { ConcreteTensor, type Tensor } from "../core/tensor.js";
 import { add } from "../ops/elementwise.js";
-import { tensordot } from "../ops/linalg.js";
 import { split } from "../ops/random.js";
-import { pad, reshape, take, transpose } from "../ops/shape.js";
-import { floatArg, type TensorLike } from "../ops/util.js";
+import { reshape } from "../ops/shape.js";
+import { floatArg, promoteArgs, type TensorLike } from "../ops/util.js";
+import { conv } from "../primitives/conv.js";
 import { glorotUniform, type Initializer, zeros } from "./init.js";
 import {
   checkParam,
@@ -128,8 +129,8 @@ export interface Conv2dOptions {
 
 /**
  * 2-D convolution (cross-correlation, as PyTorch's conv2d) of x [N, C, H, W] with weight [O, C, kh, kw],
- * plus an optional bias [O]; output [N, O, OH, OW]. Built from pad, take and one contraction, so it is
- * differentiable to any order and works under vmap.
+ * plus an optional bias [O]; output [N, O, OH, OW]. One `conv` primitive, which is differentiable to any
+ * order (its derivatives are convolutions again) and works under vmap, jit and jet.
  * @example
  * ```ts
  * const x = nb.ones([1, 1, 4, 4]);
@@ -149,7 +150,7 @@ export function conv2d(
   expectRank(name, xt.shape, [4], "N, C, H, W");
   if (wt.ndim !== 4)
     throw shapeError(name, `expected weight of rank 4 (out, in, kh, kw), got ${fmtShape(wt.shape)}`);
-  const [n, c, h, w] = xt.shape as [number, number, number, number];
+  const [, c, h, w] = xt.shape as [number, number, number, number];
   const [o, ci, kh, kw] = wt.shape as [number, number, number, number];
   if (c !== ci)
     throw shapeError(
@@ -167,13 +168,14 @@ export function conv2d(
   );
   if (g.sh === 0 || g.sw === 0 || g.dh === 0 || g.dw === 0)
     throw new ValueError(`${name}: stride and dilation must be positive`);
-  const xp = pad(xt, [[0, 0], [0, 0], ...g.pads]);
-  const hp = h + g.pads[0][0] + g.pads[0][1];
-  const wp = w + g.pads[1][0] + g.pads[1][1];
-  // cols [N, L, C·kh·kw] · weight [O, C·kh·kw] → [N, L, O] → [N, O, OH, OW]
-  const cols = take(reshape(xp, [n, c * hp * wp]), windowIndices(c, hp, wp, g), 1);
-  const y = tensordot(cols, reshape(wt, [o, c * kh * kw]), [[2], [1]]);
-  const out = reshape(transpose(y, [0, 2, 1]), [n, o, g.oh, g.ow]);
+  const [xc, wc] = promoteArgs(name, xt, wt) as [Tensor, Tensor];
+  const out = conv(xc, wc, {
+    strides: [g.sh, g.sw],
+    padLo: [g.pads[0][0], g.pads[1][0]],
+    padHi: [g.pads[0][1], g.pads[1][1]],
+    dilation: [g.dh, g.dw],
+    lhsDilation: [1, 1],
+  });
   return options.bias === undefined ? out : add(out, reshape(floatArg(name, options.bias), [o, 1, 1]));
 }
 

@@ -1,11 +1,15 @@
-// 2-D max and average pooling on NCHW inputs: reshape-and-reduce for tiling windows, gather otherwise.
+// 2-D max and average pooling on NCHW inputs: reshape-and-reduce for tiling windows (max pooling with
+// small windows as elementwise maxima of strided views instead), gather otherwise.
 import { ValueError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
+import { customJvp } from "../interpret/custom.js";
 import { array } from "../ops/creation.js";
 import { div } from "../ops/elementwise.js";
 import { max, mean, sum } from "../ops/reduce.js";
 import { pad, reshape, slice, take } from "../ops/shape.js";
 import { floatArg, type TensorLike } from "../ops/util.js";
+import { type ConvParams, conv } from "../primitives/conv.js";
+import * as lax from "../primitives/lax.js";
 import { type Pair, pair, type Window, windowIndices, windowOf } from "./conv.js";
 import { expectRank, type Layer, makeLayer } from "./layer.js";
 
@@ -48,6 +52,90 @@ function validCounts(h: number, w: number, g: Window, dtype: "float32" | "float6
   return reshape(array(counts, { dtype }), [g.oh, g.ow]);
 }
 
+/** Tiling max-pool windows of at most this many elements run as elementwise maxima of strided views. */
+const VIEW_MAX_WINDOW = 16;
+
+/** The kh·kw strided views [N, C, OH, OW] of t [N, C, OH·kh, OW·kw], element (a, b) of every window each. */
+function windowViews(t: Tensor, kh: number, kw: number): Tensor[] {
+  const [n, c, h, w] = t.shape as [number, number, number, number];
+  const [oh, ow] = [h / kh, w / kw];
+  const six = lax.reshape(t, [n, c, oh, kh, ow, kw]);
+  const views: Tensor[] = [];
+  for (let a = 0; a < kh; a++)
+    for (let b = 0; b < kw; b++)
+      views.push(
+        lax.reshape(lax.slice(six, [0, 0, 0, a, 0, b], [n, c, oh, a + 1, ow, b + 1]), [n, c, oh, ow]),
+      );
+  return views;
+}
+
+const viewsMax = (t: Tensor, kh: number, kw: number) =>
+  windowViews(t, kh, kw).reduce((m, v) => lax.max(m, v));
+
+/** Per-channel convolutions with a kh × kw kernel of ones, on x [N, C, ...] folded to [N·C, 1, ...]. */
+function perChannel(x: Tensor, kh: number, kw: number, params: ConvParams, outHw: [number, number]): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const ones = lax.fullAval({ shape: [1, 1, kh, kw], dtype: x.dtype, weak: false }, 1);
+  return lax.reshape(conv(lax.reshape(x, [n * c, 1, h, w]), ones, params), [n, c, ...outHw]);
+}
+
+/** Each pixel of z [N, C, OH, OW] repeated over its kh × kw window: a transposed convolution with ones. */
+const upsample = (z: Tensor, kh: number, kw: number) =>
+  perChannel(
+    z,
+    kh,
+    kw,
+    {
+      strides: [1, 1],
+      padLo: [kh - 1, kw - 1],
+      padHi: [kh - 1, kw - 1],
+      dilation: [1, 1],
+      lhsDilation: [kh, kw],
+    },
+    [z.shape[2]! * kh, z.shape[3]! * kw],
+  );
+
+/** The sum over each tiling kh × kw window of x [N, C, OH·kh, OW·kw]: a strided convolution with ones. */
+const windowSum = (x: Tensor, kh: number, kw: number) =>
+  perChannel(
+    x,
+    kh,
+    kw,
+    { strides: [kh, kw], padLo: [0, 0], padHi: [0, 0], dilation: [1, 1], lhsDilation: [1, 1] },
+    [x.shape[2]! / kh, x.shape[3]! / kw],
+  );
+
+/**
+ * Max over tiling kh × kw windows of t [N, C, OH·kh, OW·kw]: one elementwise loop over strided views rather
+ * than a reduction over short axes. Its derivative is reduce_max's (ties share it equally): the window sum
+ * of dx where x is its window's maximum, divided by how many are; window sums and the repetition of
+ * per-window values over their windows (the sum's transpose) are convolutions with a kernel of ones, so
+ * the backward pass reads and writes only contiguous arrays.
+ */
+function tiledMax(t: Tensor, kh: number, kw: number): Tensor {
+  const key = `${kh}×${kw}`;
+  const cached = tiledMaxFns.get(key);
+  if (cached !== undefined) return cached(t);
+  const g: (x: Tensor) => Tensor = customJvp(
+    (x: Tensor) => viewsMax(x, kh, kw),
+    (primals, tangents) => {
+      const x = primals[0] as Tensor;
+      const dx = tangents[0] as Tensor;
+      // The output through this same rule, so that its own derivative shares ties equally too.
+      const y: Tensor = g(x);
+      const count = windowViews(x, kh, kw)
+        .map((v) => lax.convert(lax.eq(v, y), x.dtype, x.aval.weak))
+        .reduce((acc, m) => lax.add(acc, m));
+      const mask = lax.convert(lax.eq(x, upsample(y, kh, kw)), x.dtype, x.aval.weak);
+      return [y, lax.div(windowSum(lax.mul(dx, mask), kh, kw), count)];
+    },
+  );
+  tiledMaxFns.set(key, g);
+  return g(t);
+}
+
+const tiledMaxFns = new Map<string, (x: Tensor) => Tensor>();
+
 function pool(kind: Kind, x: TensorLike, kernel: Pair, options: AvgPoolOptions, name: string): Tensor {
   const t0 = floatArg(name, x);
   const g = geometry(name, t0.shape, kernel, options);
@@ -59,7 +147,10 @@ function pool(kind: Kind, x: TensorLike, kernel: Pair, options: AvgPoolOptions, 
   if (noPad && g.sh === g.kh && g.sw === g.kw) {
     // Tiling windows: crop the remainder, split each spatial axis into (out, kernel) and reduce the kernels.
     const cropped = slice(t, [0, 0, 0, 0], [n, c, g.oh * g.kh, g.ow * g.kw]);
-    y = reduce(reshape(cropped, [n, c, g.oh, g.kh, g.ow, g.kw]), { axis: [3, 5] });
+    y =
+      kind === "max" && g.kh * g.kw <= VIEW_MAX_WINDOW
+        ? tiledMax(cropped, g.kh, g.kw)
+        : reduce(reshape(cropped, [n, c, g.oh, g.kh, g.ow, g.kw]), { axis: [3, 5] });
   } else {
     // Max pooling pads with the lowest finite value (not −∞, so padded gradients stay 0 rather than NaN).
     const low = t.dtype === "float64" ? -Number.MAX_VALUE : -3.4028234663852886e38;

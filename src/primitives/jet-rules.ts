@@ -4,6 +4,7 @@
 import type { Prim } from "../core/primitives.js";
 import { binaryTable, compareTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
+import { CONV } from "./conv.js";
 import { LINALG } from "./linalg.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
@@ -25,6 +26,7 @@ export const jetRules: { readonly [P in Exclude<Prim, "custom_linear">]: JetRule
   ...STRUCTURAL.jet,
   ...REDUCE.jet,
   ...CONTRACTION.jet,
+  ...CONV.jet,
   ...MOVEMENT.jet,
   ...THREEFRY.jet,
   ...LINALG.jet,

@@ -7,6 +7,7 @@ import type { Tensor } from "../core/tensor.js";
 import { bind } from "../core/trace.js";
 import { binaryTable, compareTable, mulT } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
+import { CONV } from "./conv.js";
 import { LINALG } from "./linalg.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
@@ -50,6 +51,7 @@ export const jvpRules: { readonly [P in Exclude<Prim, "custom_linear">]: JvpRule
   ...STRUCTURAL.jvp,
   ...REDUCE.jvp,
   ...CONTRACTION.jvp,
+  ...CONV.jvp,
   ...MOVEMENT.jvp,
   ...THREEFRY.jvp,
   ...LINALG.jvp,

@@ -12,6 +12,7 @@ import type { Aval } from "../core/tensor.js";
 import { binaryTable, compareTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
 import { condShape } from "./control.js";
+import { CONV } from "./conv.js";
 import { jitCallShape } from "./jit-call.js";
 import { LINALG, LINALG_MULTI } from "./linalg.js";
 import { scanShape, whileShape } from "./loops.js";
@@ -58,6 +59,7 @@ export const shapeRules: { readonly [P in Prim]: ShapeRule<P> } = {
   ...STRUCTURAL.shape,
   ...REDUCE.shape,
   ...CONTRACTION.shape,
+  ...CONV.shape,
   ...MOVEMENT.shape,
   ...THREEFRY.shape,
   ...LINALG.shape,

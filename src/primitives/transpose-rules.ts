@@ -5,6 +5,7 @@
 import type { PrimParams } from "../core/primitives.js";
 import { LINEAR_BINARY_PRIMS, linearBinaryTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
+import { CONV } from "./conv.js";
 import * as lax from "./lax.js";
 import { LINALG } from "./linalg.js";
 import { MOVEMENT } from "./movement.js";
@@ -25,6 +26,7 @@ export const LINEAR_PRIMS = [
   "reduce_sum",
   "cumsum",
   "dot_general",
+  "conv",
   "reshape",
   "broadcast_in_dim",
   "transpose",
@@ -47,6 +49,7 @@ export const transposeRules: { readonly [P in LinearPrim]: TransposeRule<P> } = 
   ...STRUCTURAL.transpose,
   ...REDUCE.transpose,
   ...CONTRACTION.transpose,
+  ...CONV.transpose,
   ...MOVEMENT.transpose,
   ...THREEFRY.transpose,
   ...LINALG.transpose,

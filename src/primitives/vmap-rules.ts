@@ -4,6 +4,7 @@
 import type { Prim } from "../core/primitives.js";
 import { binaryTable, compareTable } from "./binary.js";
 import { CONTRACTION } from "./contraction.js";
+import { CONV } from "./conv.js";
 import { LINALG } from "./linalg.js";
 import { MOVEMENT } from "./movement.js";
 import { THREEFRY } from "./random.js";
@@ -21,6 +22,7 @@ export const vmapRules: { readonly [P in Prim]: VmapRule<P> } = {
   ...STRUCTURAL.vmap,
   ...REDUCE.vmap,
   ...CONTRACTION.vmap,
+  ...CONV.vmap,
   ...MOVEMENT.vmap,
   ...THREEFRY.vmap,
   ...LINALG.vmap,

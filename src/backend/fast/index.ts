@@ -20,6 +20,7 @@ import {
 } from "../fusion.js";
 import { referenceBackend } from "../reference/index.js";
 import { canGenerateCode, compileFused } from "./codegen.js";
+import { conv } from "./conv.js";
 import { cholesky, eigh, lu, triangularSolve } from "./linalg.js";
 import { dotGeneralData } from "./matmul.js";
 
@@ -200,7 +201,7 @@ export function padRead(shape: Shape, lo: readonly number[]) {
  */
 export const fastBackend: Backend = {
   name: "fast",
-  kernels: { ...kernels, cholesky, triangular_solve: triangularSolve },
+  kernels: { ...kernels, cholesky, triangular_solve: triangularSolve, conv },
   multiKernels: { ...referenceBackend.multiKernels, lu, eigh },
 };
 

@@ -5,6 +5,7 @@ import { fmtShape, ValueError } from "../../core/errors.js";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.js";
 import type { ConcreteTensor } from "../../core/tensor.js";
 import { binaryTable, compareTable } from "../../primitives/binary.js";
+import { convData } from "../../primitives/conv.js";
 import {
   choleskyData,
   eighData,
@@ -248,6 +249,8 @@ const kernels: KernelTable = {
     return r;
   },
   dot_general: dotGeneral,
+  conv: ([x, w], p, out) =>
+    convData(x!.data, x!.aval.shape, w!.data, w!.aval.shape, p, allocate(out.dtype, sizeOf(out.shape))),
   reshape: ([x]) => x!.data,
   broadcast_in_dim: ([x], { broadcastDims }, out) => {
     const st = stridesOf(x!.aval.shape);
