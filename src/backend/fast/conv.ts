@@ -9,6 +9,7 @@ import { sizeOf } from "../../core/shape.js";
 import { convData } from "../../primitives/conv.js";
 import type { Kernel } from "../backend.js";
 import { nativeConv } from "../native/conv.js";
+import { outputArray } from "../native/memory.js";
 import { dotGeneralData } from "./matmul.js";
 
 /** Up to this many taps per output pixel, the direct kernel beats unrolling the windows. */
@@ -103,20 +104,20 @@ function directJs(
 export const conv: Kernel<"conv"> = ([x, w], p, out) => {
   const xs = x!.aval.shape;
   const ws = w!.aval.shape;
-  const r = allocate(out.dtype, sizeOf(out.shape));
+  const size = sizeOf(out.shape);
   const taps = ws[1]! * ws[2]! * ws[3]!;
-  const work = r.length * taps;
-  if (work === 0) return r;
+  const work = size * taps;
   const xd = x!.data;
   const wd = w!.data;
-  if (
-    (taps <= DIRECT_MAX_TAPS || work <= DIRECT_MAX_WORK) &&
-    isFloat(xd) &&
-    isFloat(wd) &&
-    isFloat(r) &&
-    nativeConv(xd, xs, wd, ws, p, r, out.shape)
-  )
-    return r;
+  // The native kernel writes every output element, so its array may come unzeroed from the pool.
+  const direct =
+    work > 0 && (taps <= DIRECT_MAX_TAPS || work <= DIRECT_MAX_WORK) && isFloat(xd) && isFloat(wd);
+  const r = direct ? outputArray(out.dtype, size) : allocate(out.dtype, size);
+  if (work === 0) return r;
+  if (direct && isFloat(r)) {
+    if (nativeConv(xd, xs, wd, ws, p, r, out.shape)) return r;
+    r.fill(0);
+  }
   if (work < GEMM_MIN_WORK) return convData(xd, xs, wd, ws, p, r);
   // A product with few output channels fills the matrix kernel's register tiles poorly.
   if (taps <= DIRECT_MAX_TAPS && ws[0]! < JS_DIRECT_MAX_OUT) return directJs(xd, xs, wd, ws, p, r, out.shape);
