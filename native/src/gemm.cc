@@ -552,21 +552,33 @@ void subPart(void* arg, int part, int parts) {
   subSerial(s);
 }
 
+// Parts are claimed by whichever thread is free (pool.h), so more parts than threads keep one that loses its
+// core from holding the product up; but every part of a split product packs the whole of the other operand
+// again, so a product is cut finer than one part per thread only where each part keeps this many tiles.
+constexpr int64_t kTilesPerPart = 16;
+constexpr int64_t kPartsPerThread = 4;
+
+// Parts for `units` products or tiles: one per thread, or more when each keeps `least` units.
+int partsOf(int64_t units, int64_t least, int threads) {
+  if (threads <= 1) return 1;
+  const int64_t finer = std::min(units / least, int64_t(threads) * kPartsPerThread);
+  return static_cast<int>(std::max<int64_t>(1, std::min(units, std::max<int64_t>(threads, finer))));
+}
+
 }  // namespace
 
 template <class T>
 void gemm(const Gemm<T>& g, int threads) {
   if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;
-  // No more parts than there are products or tiles to share out.
+  // No more parts than there are products or tiles to share out; whole products need no repacking.
   const int64_t longest = std::max((g.m + Blocking<T>::MR - 1) / Blocking<T>::MR,
                                    (g.n + Blocking<T>::NR - 1) / Blocking<T>::NR);
-  const int64_t units = std::max(g.batch, longest);
-  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, units)));
+  const int parts = g.batch >= threads ? partsOf(g.batch, 1, threads) : partsOf(longest, kTilesPerPart, threads);
   Gemm<T> job = g;
   // A matrix-vector product (N = 1) runs as the vector-matrix product Cᵀ = op(B)ᵀ·op(A)ᵀ, which has the same
   // memory layout for C and the vector, and fills the wide register tile along M instead of padding N.
   if (g.n == 1 && g.m > 1) job = Gemm<T>{g.b, false, g.a, !g.ta, g.c, g.batch, 1, g.k, g.m};
-  poolRun(&gemmPart<T>, &job, parts);
+  poolRun(&gemmPart<T>, &job, parts, threads);
 }
 
 template void gemm<float>(const Gemm<float>&, int);
@@ -578,10 +590,10 @@ void gemmSub(const GemmSub<T>& g, int threads) {
   const bool byRows = g.lower || g.m >= g.n;
   const int64_t units = byRows ? (g.m + Blocking<T>::MR - 1) / Blocking<T>::MR
                                : (g.n + Blocking<T>::NR - 1) / Blocking<T>::NR;
-  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, units)));
+  const int parts = partsOf(units, kTilesPerPart, threads);
   if (parts == 1) return subSerial(g);
   GemmSub<T> job = g;
-  poolRun(&subPart<T>, &job, parts);
+  poolRun(&subPart<T>, &job, parts, threads);
 }
 
 template void gemmSub<float>(const GemmSub<float>&, int);
