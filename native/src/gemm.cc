@@ -553,10 +553,12 @@ void subPart(void* arg, int part, int parts) {
 }
 
 // Parts are claimed by whichever thread is free (pool.h), so more parts than threads keep one that loses its
-// core from holding the product up; but every part of a split product packs the whole of the other operand
-// again, so a product is cut finer than one part per thread only where each part keeps this many tiles.
-constexpr int64_t kTilesPerPart = 16;
-constexpr int64_t kPartsPerThread = 4;
+// core from holding the product up (with two parts per thread, a thread running at half speed leaves the
+// product at three quarters of one thread's time instead of all of it); but every part of a split product
+// packs the whole of the other operand again, so a product is cut finer than one part per thread only where
+// each part keeps this many tiles, and into two parts per thread at most.
+constexpr int64_t kTilesPerPart = 4;
+constexpr int64_t kPartsPerThread = 2;
 
 // Parts for `units` products or tiles: one per thread, or more when each keeps `least` units.
 int partsOf(int64_t units, int64_t least, int threads) {
