@@ -560,10 +560,11 @@ void subPart(void* arg, int part, int parts) {
 constexpr int64_t kTilesPerPart = 4;
 constexpr int64_t kPartsPerThread = 2;
 
-// Parts for `units` products or tiles: one per thread, or more when each keeps `least` units.
+// Parts for `units` products or tiles: one per thread, or more when each keeps `least` units — a multiple of
+// the threads, so that on free cores each thread gets as many.
 int partsOf(int64_t units, int64_t least, int threads) {
   if (threads <= 1) return 1;
-  const int64_t finer = std::min(units / least, int64_t(threads) * kPartsPerThread);
+  const int64_t finer = std::min(units / least, int64_t(threads) * kPartsPerThread) / threads * threads;
   return static_cast<int>(std::max<int64_t>(1, std::min(units, std::max<int64_t>(threads, finer))));
 }
 

@@ -2,10 +2,11 @@
 // alike, so whoever has a core does the work: on a machine whose other cores are busy with another process, a
 // worker that is not running takes no part (or few) and the caller does the rest itself. What remains is the
 // part a worker had claimed when it lost its core, which holds the caller up until the scheduler runs that
-// worker again — a time slice, milliseconds, many times a typical job. The caller times that tail; when it is
-// far longer than a part takes, the cores are contended, and the next jobs run on the caller alone (no
-// worker woken, nothing spinning) for a while that doubles with each such stall, after which threads are tried
-// again. Every part computes what it would on one thread, so results do not depend on who ran which part.
+// worker again — a time slice, milliseconds, many times a typical job. The caller times its own parts: when
+// the job took longer than the caller would have taken alone, the cores are contended, and the next jobs run
+// on the caller alone (no worker woken, nothing spinning) for a while that doubles with each such stall,
+// after which threads are tried again. Every part computes what it would on one thread, so results do not
+// depend on who ran which part.
 //
 // Workers wait for a job in two phases: they spin on the job word for a short while after each job (a
 // product in a loop — a training step — then finds them awake: on a virtual machine, waking a thread whose
@@ -57,8 +58,9 @@ constexpr int64_t kPauseNs = 20'000;
 // The caller's spin for the last parts: about two parts' time, within these bounds.
 constexpr int64_t kCallerSpinMinNs = 20'000;
 constexpr int64_t kCallerSpinMaxNs = 1'000'000;
-// A stall: the caller waited longer than two of its own parts plus this (a wake-up's latency) for the others.
-constexpr int64_t kStallSlackNs = 200'000;
+// A stall: the job took longer than the caller alone would have (its own parts' time, times the parts), by
+// an eighth of that plus this.
+constexpr int64_t kStallSlackNs = 20'000;
 // After a stall, jobs run on the caller alone for this long, doubled at each stall that follows within four
 // such periods, up to the maximum; a stall costs at most a time slice, so at the maximum it costs well under 1%.
 constexpr int64_t kBackoffMinNs = 20'000'000;
@@ -237,11 +239,12 @@ void awaitWorkers(Pool& p, int parts, int64_t spinNs) {
   pthread_mutex_unlock(&p.mu);
 }
 
-// Updates the contention state after a threaded job whose caller ran `own` parts in `ownNs` and then waited
-// `waitNs` for the workers.
-void judge(Pool& p, int own, int64_t ownNs, int64_t waitNs, int64_t now) {
+// Updates the contention state after a threaded job of `parts` that took `jobNs`, of which the caller ran
+// `own` parts in `ownNs`: threads are given up for a while when they made the job slower than one thread.
+void judge(Pool& p, int parts, int own, int64_t ownNs, int64_t jobNs, int64_t now) {
   if (own == 0) return;
-  if (waitNs > 2 * ownNs / own + kStallSlackNs) {
+  const int64_t alone = ownNs / own * parts;
+  if (jobNs > alone + alone / 8 + kStallSlackNs) {
     p.backoff = p.backoff == 0 || now - p.lastStall > 4 * p.backoff ? kBackoffMinNs
                                                                      : std::min(2 * p.backoff, kBackoffMaxNs);
     p.lastStall = now;
@@ -280,7 +283,7 @@ int poolRun(PoolTask task, void* arg, int parts, int threads) {
   const int64_t perPart = own > 0 ? (claimed - start) / own : 0;
   awaitWorkers(p, parts, std::clamp(2 * perPart, kCallerSpinMinNs, kCallerSpinMaxNs));
   const int64_t end = nowNs();
-  judge(p, own, claimed - start, end - claimed, end);
+  judge(p, parts, own, claimed - start, end - start, end);
   pthread_mutex_unlock(&p.busy);
   return parts;
 }
