@@ -3,9 +3,9 @@
 // worker that is not running takes no part (or few) and the caller does the rest itself. What remains is the
 // part a worker had claimed when it lost its core, which holds the caller up until the scheduler runs that
 // worker again — a time slice, milliseconds, many times a typical job. The caller times its own parts: when
-// the job took longer than the caller would have taken alone, the cores are contended, and the next jobs run
-// on the caller alone (no worker woken, nothing spinning) for a while that doubles with each such stall,
-// after which threads are tried again. Every part computes what it would on one thread, so results do not
+// the job took nearly as long as the caller would have taken alone, the cores are contended, and the next
+// jobs run on the caller alone (no worker woken, nothing spinning) for a while that doubles with each such
+// stall, after which threads are tried again. Every part computes what it would on one thread, so results do not
 // depend on who ran which part.
 //
 // Workers wait for a job in two phases: they spin on the job word for a short while after each job (a
@@ -58,8 +58,10 @@ constexpr int64_t kPauseNs = 20'000;
 // The caller's spin for the last parts: about two parts' time, within these bounds.
 constexpr int64_t kCallerSpinMinNs = 20'000;
 constexpr int64_t kCallerSpinMaxNs = 1'000'000;
-// A stall: the job took longer than the caller alone would have (its own parts' time, times the parts), by
-// an eighth of that plus this.
+// A stall: the job took more than 7/8 of the time the caller alone would have taken (its own parts' time,
+// times the parts), plus this (waking a sleeping worker). With free cores a job takes about half that, so
+// only a job that threads hardly sped up comes near it: one that a worker held up, or one that workers
+// without a core took little of — a gain too small for the risk of the next one being held up.
 constexpr int64_t kStallSlackNs = 20'000;
 // After a stall, jobs run on the caller alone for this long, doubled at each stall that follows within four
 // such periods, up to the maximum; a stall costs at most a time slice, so at the maximum it costs well under 1%.
@@ -240,11 +242,11 @@ void awaitWorkers(Pool& p, int parts, int64_t spinNs) {
 }
 
 // Updates the contention state after a threaded job of `parts` that took `jobNs`, of which the caller ran
-// `own` parts in `ownNs`: threads are given up for a while when they made the job slower than one thread.
+// `own` parts in `ownNs`: threads are given up for a while when they did not make the job clearly faster.
 void judge(Pool& p, int parts, int own, int64_t ownNs, int64_t jobNs, int64_t now) {
   if (own == 0) return;
   const int64_t alone = ownNs / own * parts;
-  if (jobNs > alone + alone / 8 + kStallSlackNs) {
+  if (jobNs > alone - alone / 8 + kStallSlackNs) {
     p.backoff = p.backoff == 0 || now - p.lastStall > 4 * p.backoff ? kBackoffMinNs
                                                                      : std::min(2 * p.backoff, kBackoffMaxNs);
     p.lastStall = now;
