@@ -552,21 +552,11 @@ void subPart(void* arg, int part, int parts) {
   subSerial(s);
 }
 
-// Parts are claimed by whichever thread is free (pool.h), so more parts than threads keep one that loses its
-// core from holding the product up (with two parts per thread, a thread running at half speed leaves the
-// product at three quarters of one thread's time instead of all of it); but every part of a split product
-// packs the whole of the other operand again, so a product is cut finer than one part per thread only where
-// each part keeps this many tiles, and into two parts per thread at most.
-constexpr int64_t kTilesPerPart = 4;
-constexpr int64_t kPartsPerThread = 2;
-
-// Parts for `units` products or tiles: one per thread, or more when each keeps `least` units — a multiple of
-// the threads, so that on free cores each thread gets as many.
-int partsOf(int64_t units, int64_t least, int threads) {
-  if (threads <= 1) return 1;
-  const int64_t finer = std::min(units / least, int64_t(threads) * kPartsPerThread) / threads * threads;
-  return static_cast<int>(std::max<int64_t>(1, std::min(units, std::max<int64_t>(threads, finer))));
-}
+// Parts are claimed by whichever thread is free (pool.h). Whole products of a batch are cut finer than one
+// part per thread, so that a thread that loses its core holds up fewer of them; a split product is not,
+// since each of its parts packs the whole of the other operand again, which costs more on free cores than
+// finer parts gain on busy ones (where the pool runs products on one thread anyway).
+constexpr int64_t kProductPartsPerThread = 4;
 
 }  // namespace
 
@@ -576,7 +566,9 @@ void gemm(const Gemm<T>& g, int threads) {
   // No more parts than there are products or tiles to share out; whole products need no repacking.
   const int64_t longest = std::max((g.m + Blocking<T>::MR - 1) / Blocking<T>::MR,
                                    (g.n + Blocking<T>::NR - 1) / Blocking<T>::NR);
-  const int parts = g.batch >= threads ? partsOf(g.batch, 1, threads) : partsOf(longest, kTilesPerPart, threads);
+  const int64_t units = g.batch >= threads ? std::min(g.batch, int64_t(threads) * kProductPartsPerThread)
+                                           : std::min<int64_t>(threads, longest);
+  const int parts = static_cast<int>(std::max<int64_t>(1, units));
   Gemm<T> job = g;
   // A matrix-vector product (N = 1) runs as the vector-matrix product Cᵀ = op(B)ᵀ·op(A)ᵀ, which has the same
   // memory layout for C and the vector, and fills the wide register tile along M instead of padding N.
@@ -593,7 +585,7 @@ void gemmSub(const GemmSub<T>& g, int threads) {
   const bool byRows = g.lower || g.m >= g.n;
   const int64_t units = byRows ? (g.m + Blocking<T>::MR - 1) / Blocking<T>::MR
                                : (g.n + Blocking<T>::NR - 1) / Blocking<T>::NR;
-  const int parts = partsOf(units, kTilesPerPart, threads);
+  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, units)));
   if (parts == 1) return subSerial(g);
   GemmSub<T> job = g;
   poolRun(&subPart<T>, &job, parts, threads);

@@ -252,12 +252,13 @@ void solveSerial(const Tri<T>& M, int64_t n, const Rhs<T>& B, int64_t k) {
 // M·X = B, the columns of B shared out among threads.
 template <class T>
 void solve(const Tri<T>& M, int64_t n, const Rhs<T>& B, int64_t k, int threads) {
-  // Parts of whole 16-column strips, at least 4 strips each beyond one part per thread.
+  // Parts of whole 16-column strips: one per thread, or a multiple of the threads that keeps 4 strips each.
   const int64_t strips = (k + 15) / 16;
-  const int t = static_cast<int>(std::min<int64_t>(threadsFor(double(n) * double(n) * double(k) / 2, threads), strips));
-  const int parts =
-      static_cast<int>(std::min<int64_t>(strips, std::max<int64_t>(t, std::min<int64_t>(strips / 4, t * kPartsPerThread))));
-  parallel(parts, t, [&](int part, int ps) {
+  const int64_t want = threadsFor(double(n) * double(n) * double(k) / 2, threads);
+  const int64_t t = std::max<int64_t>(1, std::min(want, strips));
+  const int64_t finer = std::min<int64_t>(strips / 4, t * kPartsPerThread) / t * t;
+  const int parts = static_cast<int>(std::min(strips, std::max(t, finer)));
+  parallel(parts, static_cast<int>(t), [&](int part, int ps) {
     const int64_t units = (k + 15) / 16;
     const int64_t lo = std::min(k, units * part / ps * 16), hi = std::min(k, units * (part + 1) / ps * 16);
     if (hi > lo) solveSerial(M, n, Rhs<T>{B.b + lo * B.cs, B.rs, B.cs}, hi - lo);

@@ -63,8 +63,10 @@ constexpr int64_t kCallerSpinMaxNs = 1'000'000;
 // only a job that threads hardly sped up comes near it: one that a worker held up, or one that workers
 // without a core took little of — a gain too small for the risk of the next one being held up.
 constexpr int64_t kStallSlackNs = 20'000;
-// After a stall, jobs run on the caller alone for this long, doubled at each stall that follows within four
-// such periods, up to the maximum; a stall costs at most a time slice, so at the maximum it costs well under 1%.
+// After a stall, jobs run on the caller alone for this long, doubled at each stall that follows and halved
+// at each threaded job that does not stall, within these bounds: under a steady load the probes grow rare (a
+// stall costs about a time slice, so at the maximum well under 1%), and when the load comes and goes the
+// threads come back as soon as they pay again.
 constexpr int64_t kBackoffMinNs = 20'000'000;
 constexpr int64_t kBackoffMaxNs = 640'000'000;
 
@@ -121,7 +123,7 @@ struct Pool {
   int workers = 0;
   uint32_t gen = 0;
   // Contention (guarded by busy): jobs run alone until serialUntil.
-  int64_t serialUntil = 0, backoff = 0, lastStall = 0;
+  int64_t serialUntil = 0, backoff = 0;
 };
 
 struct WorkerStart {
@@ -247,12 +249,10 @@ void judge(Pool& p, int parts, int own, int64_t ownNs, int64_t jobNs, int64_t no
   if (own == 0) return;
   const int64_t alone = ownNs / own * parts;
   if (jobNs > alone - alone / 8 + kStallSlackNs) {
-    p.backoff = p.backoff == 0 || now - p.lastStall > 4 * p.backoff ? kBackoffMinNs
-                                                                     : std::min(2 * p.backoff, kBackoffMaxNs);
-    p.lastStall = now;
+    p.backoff = std::min(std::max(2 * p.backoff, kBackoffMinNs), kBackoffMaxNs);
     p.serialUntil = now + p.backoff;
-  } else if (p.backoff != 0 && now - p.lastStall > 4 * p.backoff) {
-    p.backoff = 0;
+  } else {
+    p.backoff /= 2;
   }
 }
 
