@@ -64,11 +64,13 @@ constexpr int64_t kCallerSpinMaxNs = 1'000'000;
 // without a core took little of — a gain too small for the risk of the next one being held up.
 constexpr int64_t kStallSlackNs = 20'000;
 // After a stall, jobs run on the caller alone for this long, doubled at each stall that follows and halved
-// at each threaded job that does not stall, within these bounds: under a steady load the probes grow rare (a
-// stall costs about a time slice, so at the maximum well under 1%), and when the load comes and goes the
-// threads come back as soon as they pay again.
+// after each run of kPaying threaded jobs that pay, within these bounds: under a steady load the probes grow
+// rare (a stall costs about a time slice, so at the maximum well under 1%), while when the load comes and
+// goes the threads are back from the first job that pays. A stall costs as much as several jobs gain, so a
+// single job that pays among stalls is not enough to shorten the wait.
 constexpr int64_t kBackoffMinNs = 20'000'000;
 constexpr int64_t kBackoffMaxNs = 640'000'000;
+constexpr int kPaying = 8;
 
 int64_t nowNs() {
   timespec t;
@@ -124,6 +126,7 @@ struct Pool {
   uint32_t gen = 0;
   // Contention (guarded by busy): jobs run alone until serialUntil.
   int64_t serialUntil = 0, backoff = 0;
+  int paying = 0;  // threaded jobs that paid since the last stall or halving
 };
 
 struct WorkerStart {
@@ -251,8 +254,10 @@ void judge(Pool& p, int parts, int own, int64_t ownNs, int64_t jobNs, int64_t no
   if (jobNs > alone - alone / 8 + kStallSlackNs) {
     p.backoff = std::min(std::max(2 * p.backoff, kBackoffMinNs), kBackoffMaxNs);
     p.serialUntil = now + p.backoff;
-  } else {
+    p.paying = 0;
+  } else if (++p.paying == kPaying) {
     p.backoff /= 2;
+    p.paying = 0;
   }
 }
 
