@@ -43,6 +43,9 @@ constexpr int kLanes = 16;
 constexpr int64_t kLanesMinColumns = 96;
 // Column splits between threads fall on multiples of this (whole cache lines of float32).
 constexpr int64_t kColumnAlign = 16;
+// Elements per part of a threaded loop: tens of microseconds of work, against about a microsecond to start a
+// part (claim it, take a frame, fill its constants).
+constexpr int64_t kPartElements = 1 << 15;
 
 // The operations, in this file's own numbering (descriptions name them; see kOpNames): unary ones, then
 // binary ones, then comparisons, then the rest.
@@ -1201,11 +1204,17 @@ void runPart(void* arg, int part, int parts) {
   framePool().give(std::move(frame));
 }
 
+// Parts of about kPartElements each, at least one per thread: parts are claimed by whichever thread is free
+// (pool.h), so many small ones keep a thread that loses its core from holding the loop up. A part of a column
+// split keeps at least a block's width of columns, since its blocks cannot run on across rows.
 int partsFor(const FusedKernel& k, int threads) {
-  int64_t most = 1;
-  if (k.split == kSplitRows) most = k.rows;
-  if (k.split == kSplitColumns) most = (k.cols + kColumnAlign - 1) / kColumnAlign;
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(std::min(threads, 64), most)));
+  if (threads <= 1 || k.split == kSplitNone) return 1;
+  int64_t most = k.rows, want = k.n / kPartElements;
+  if (k.split == kSplitColumns) {
+    most = (k.cols + kColumnAlign - 1) / kColumnAlign;
+    want = std::min(want, k.cols / kBlock);
+  }
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(std::max<int64_t>(threads, want), most)));
 }
 
 // The float64 accumulators rounded or cast as the reference casts them (castArray: int32 truncates and
@@ -1290,7 +1299,7 @@ const char* fusedRun(const FusedKernel& k, const FusedArray* ins, size_t nIn, co
       job.acc[oi] = scratch[oi].data();
     }
   }
-  poolRun(runPart, &job, partsFor(k, threads));
+  poolRun(runPart, &job, partsFor(k, threads), threads);
   if (job.failed) return "out of memory";
   for (size_t oi = 0; oi < nOut; oi++)
     if (!scratch[oi].empty()) finishReduction(k.outputs[oi], scratch[oi].data(), outs[oi].data);

@@ -552,21 +552,28 @@ void subPart(void* arg, int part, int parts) {
   subSerial(s);
 }
 
+// Parts are claimed by whichever thread is free (pool.h). Whole products of a batch are cut finer than one
+// part per thread, so that a thread that loses its core holds up fewer of them; a split product is not,
+// since each of its parts packs the whole of the other operand again, which costs more on free cores than
+// finer parts gain on busy ones (where the pool runs products on one thread anyway).
+constexpr int64_t kProductPartsPerThread = 4;
+
 }  // namespace
 
 template <class T>
 void gemm(const Gemm<T>& g, int threads) {
   if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;
-  // No more parts than there are products or tiles to share out.
+  // No more parts than there are products or tiles to share out; whole products need no repacking.
   const int64_t longest = std::max((g.m + Blocking<T>::MR - 1) / Blocking<T>::MR,
                                    (g.n + Blocking<T>::NR - 1) / Blocking<T>::NR);
-  const int64_t units = std::max(g.batch, longest);
-  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, units)));
+  const int64_t units = g.batch >= threads ? std::min(g.batch, int64_t(threads) * kProductPartsPerThread)
+                                           : std::min<int64_t>(threads, longest);
+  const int parts = static_cast<int>(std::max<int64_t>(1, units));
   Gemm<T> job = g;
   // A matrix-vector product (N = 1) runs as the vector-matrix product Cᵀ = op(B)ᵀ·op(A)ᵀ, which has the same
   // memory layout for C and the vector, and fills the wide register tile along M instead of padding N.
   if (g.n == 1 && g.m > 1) job = Gemm<T>{g.b, false, g.a, !g.ta, g.c, g.batch, 1, g.k, g.m};
-  poolRun(&gemmPart<T>, &job, parts);
+  poolRun(&gemmPart<T>, &job, parts, threads);
 }
 
 template void gemm<float>(const Gemm<float>&, int);
@@ -581,7 +588,7 @@ void gemmSub(const GemmSub<T>& g, int threads) {
   const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, units)));
   if (parts == 1) return subSerial(g);
   GemmSub<T> job = g;
-  poolRun(&subPart<T>, &job, parts);
+  poolRun(&subPart<T>, &job, parts, threads);
 }
 
 template void gemmSub<float>(const GemmSub<float>&, int);

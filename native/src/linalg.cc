@@ -52,16 +52,18 @@ int threadsFor(double work, int threads) {
   return work >= kThreadWorkCold || poolAwake() >= threads - 1 ? threads : 1;
 }
 
-// Runs f(part, parts) on up to `parts` threads.
+// Runs f(part, parts) for every part on up to `threads` threads, each taking the next part when it is free
+// (pool.h): several parts per thread keep one that loses its core from holding the rest up.
 template <class F>
 void trampoline(void* arg, int part, int parts) {
   (*static_cast<F*>(arg))(part, parts);
 }
 template <class F>
-void parallel(int parts, F f) {
-  if (parts <= 1) return f(0, 1);
-  poolRun(&trampoline<F>, &f, parts);
+void parallel(int parts, int threads, F f) {
+  if (parts <= 1 || threads <= 1) return f(0, 1);
+  poolRun(&trampoline<F>, &f, parts, threads);
 }
+constexpr int kPartsPerThread = 4;
 
 // C[m×n] −= A[m×k]·B[k×n] (strided), on the lower part j ≤ i only when `lower`.
 template <class T>
@@ -250,9 +252,13 @@ void solveSerial(const Tri<T>& M, int64_t n, const Rhs<T>& B, int64_t k) {
 // M·X = B, the columns of B shared out among threads.
 template <class T>
 void solve(const Tri<T>& M, int64_t n, const Rhs<T>& B, int64_t k, int threads) {
-  const int parts = static_cast<int>(
-      std::min<int64_t>(threadsFor(double(n) * double(n) * double(k) / 2, threads), (k + 15) / 16));
-  parallel(parts, [&](int part, int ps) {
+  // Parts of whole 16-column strips: one per thread, or a multiple of the threads that keeps 4 strips each.
+  const int64_t strips = (k + 15) / 16;
+  const int64_t want = threadsFor(double(n) * double(n) * double(k) / 2, threads);
+  const int64_t t = std::max<int64_t>(1, std::min(want, strips));
+  const int64_t finer = std::min<int64_t>(strips / 4, t * kPartsPerThread) / t * t;
+  const int parts = static_cast<int>(std::min(strips, std::max(t, finer)));
+  parallel(parts, static_cast<int>(t), [&](int part, int ps) {
     const int64_t units = (k + 15) / 16;
     const int64_t lo = std::min(k, units * part / ps * 16), hi = std::min(k, units * (part + 1) / ps * 16);
     if (hi > lo) solveSerial(M, n, Rhs<T>{B.b + lo * B.cs, B.rs, B.cs}, hi - lo);
@@ -393,8 +399,8 @@ int32_t lu(T* a, int64_t m, int64_t n, int32_t* pivots, int threads) {
 template <class F>
 void forBatch(int64_t batch, double work, int threads, F f) {
   if (batch > 1 && work < double(1 << 22) && threadsFor(work * double(batch), threads) > 1) {
-    const int parts = static_cast<int>(std::min<int64_t>(threads, batch));
-    parallel(parts, [&](int part, int ps) {
+    const int parts = static_cast<int>(std::min<int64_t>(int64_t(threads) * kPartsPerThread, batch));
+    parallel(parts, threads, [&](int part, int ps) {
       for (int64_t b = batch * part / ps; b < batch * (part + 1) / ps; b++) f(b, 1);
     });
     return;
