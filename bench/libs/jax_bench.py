@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark worker for JAX (CPU, eager and jax.jit): B2–B5, B11 and B12 in the JSON-line protocol of
+"""Benchmark worker for JAX (CPU, eager and jax.jit): B2–B7, B11 and B12 in the JSON-line protocol of
 bench/libs/common.mjs, on the inputs of the JS workers (pybench.py rebuilds them bit for bit).
 
 XLA is kept to one thread (the parent also pins the process to one core with taskset when it can), as in the
@@ -83,6 +83,22 @@ def build(workload, size, mode):
         At, X = jnp.asarray(A), jnp.asarray(x)
         h = wrap(jax.hessian(lambda v: jnp.sum(jnp.tanh(At @ v))))
         return pb.Case(lambda: host(h(X)), lambda r: pb.rel_err(r, pb.hessian_ref(A, x)))
+
+    if workload == "B6":
+        A, x = pb.tanh_sum_inputs(int(size))
+        At, X = jnp.asarray(A), jnp.asarray(x)
+        d3 = wrap(jax.jacfwd(jax.jacfwd(jax.jacrev(lambda v: jnp.sum(jnp.tanh(At @ v))))))
+        return pb.Case(lambda: host(d3(X)), lambda r: pb.rel_err(r, pb.third_ref(A, x)))
+
+    if workload == "B7":
+        k = int(size)
+        x = pb.b7_input()
+        X = jnp.asarray(x)
+        g = lambda v: jnp.sin(v) * jnp.exp(-v * v)  # noqa: E731
+        for _ in range(k):
+            g = jax.grad(g)
+        gk = wrap(jax.vmap(g))
+        return pb.Case(lambda: host(gk(X)), lambda r: pb.rel_err(r, pb.b7_ref(x, k)))
 
     if workload == "B11":
         d, _, _ = pb.REFS.cnn()

@@ -25,7 +25,7 @@ FULL = {"minReps": 5, "maxReps": 30, "budgetMs": 1000, "warmupMs": 800, "capMs":
 QUICK = {"minReps": 3, "maxReps": 10, "budgetMs": 150, "warmupMs": 250, "capMs": 5_000}
 TOL = 1e-3
 UNITS = {"B3": ["ms", "steps/s"]}
-PY_WORKLOADS = ["B2", "B3", "B4", "B5", "B11", "B12"]
+PY_WORKLOADS = ["B2", "B3", "B4", "B5", "B6", "B7", "B11", "B12"]
 
 
 def emit(obj):
@@ -56,6 +56,8 @@ def sizes_of(workload, quick):
         "B3": ["128"],
         "B4": ["1e6"],
         "B5": ["100"] if quick else ["100", "300"],
+        "B6": ["20"],
+        "B7": ["1", "2", "3"] if quick else ["1", "2", "3", "4", "5"],
         "B11": ["64"],
         "B12": ["8x64x128"],
     }[workload]
@@ -118,7 +120,7 @@ def check_fields(err):
 
 
 def main(library, modes, build, version=None, info=None):
-    """Runs every wanted case of B2–B5, B11 and B12 in each mode `build` accepts; prints the records."""
+    """Runs every wanted case of B2–B7, B11 and B12 in each mode `build` accepts; prints the records."""
     args = parse_args(sys.argv[1:])
     emit({"event": "info", "library": library, "version": version, "python": sys.version.split()[0], **(info or {})})
     for w in PY_WORKLOADS:
@@ -270,6 +272,30 @@ def rosen_grad_ref(x):
     g[:-1] += -400 * x[:-1] * t - 2 * (1 - x[:-1])
     g[1:] += 200 * t
     return g
+
+
+def b7_input():
+    return uniform(7, 100_000, -2, 2)
+
+
+def third_ref(A, x):
+    """T[i,j,k] = Σ_r tanh‴(z_r) A[r,i] A[r,j] A[r,k], z = A x, in float64."""
+    A = A.astype(np.float64)
+    t = np.tanh(A @ x.astype(np.float64))
+    d3 = (1 - t * t) * (6 * t * t - 2)
+    return np.einsum("r,ri,rj,rk->ijk", d3, A, A, A)
+
+
+def b7_ref(xs, k):
+    """k-th derivative of sin(x)·exp(−x²) at each point from Taylor coefficients, in float64."""
+    x = xs.astype(np.float64)
+    cyc = [np.sin(x), np.cos(x), -np.sin(x), -np.cos(x)]
+    s = [cyc[j % 4] / math.factorial(j) for j in range(k + 1)]
+    w = [np.ones_like(x)]
+    for j in range(1, k + 1):
+        w.append((-2 * x * w[j - 1] - (2 * w[j - 2] if j >= 2 else 0)) / j)
+    c = sum(s[i] * w[k - i] for i in range(k + 1))
+    return math.factorial(k) * np.exp(-x * x) * c
 
 
 def hessian_ref(A, x):
@@ -481,6 +507,12 @@ def fake_build(workload, size, mode):
     if workload == "B5":
         A, x = tanh_sum_inputs(int(size))
         return Case(lambda: hessian_ref(A, x), lambda h: rel_err(h, hessian_ref(A, x)), lambda _: note)
+    if workload == "B6":
+        A, x = tanh_sum_inputs(int(size))
+        return Case(lambda: third_ref(A, x), lambda r: rel_err(r, third_ref(A, x)), lambda _: note)
+    if workload == "B7":
+        x = b7_input()
+        return Case(lambda: b7_ref(x, int(size)), lambda r: rel_err(r, b7_ref(x, int(size))), lambda _: note)
     if workload == "B11":
         d, loss_ref, _ = REFS.cnn()
         run = lambda: (cnn_loss64(d["x"], d["labels"], d["params"]),)  # noqa: E731

@@ -99,6 +99,26 @@ def build(workload, size, mode):
             hess = lambda v: torch.autograd.functional.hessian(f, v, vectorize=True)  # noqa: E731
         return pb.Case(lambda: hess(X).detach().numpy(), lambda h: pb.rel_err(h, pb.hessian_ref(A, x)))
 
+    if workload in ("B6", "B7") and not hasattr(torch, "func"):
+        raise ValueError(f"{workload} needs torch.func (PyTorch 2)")
+
+    if workload == "B6":
+        A, x = pb.tanh_sum_inputs(int(size))
+        At, X = t(A), t(x)
+        tf = torch.func
+        d3 = tf.jacfwd(tf.jacfwd(tf.jacrev(lambda v: torch.sum(torch.tanh(At @ v)))))
+        return pb.Case(lambda: d3(X).detach().numpy(), lambda r: pb.rel_err(r, pb.third_ref(A, x)))
+
+    if workload == "B7":
+        k = int(size)
+        x = pb.b7_input()
+        X = t(x)
+        g = lambda v: torch.sin(v) * torch.exp(-v * v)  # noqa: E731
+        for _ in range(k):
+            g = torch.func.grad(g)
+        gk = torch.func.vmap(g)
+        return pb.Case(lambda: gk(X).detach().numpy(), lambda r: pb.rel_err(r, pb.b7_ref(x, k)))
+
     if workload == "B12":
         d, _, _ = pb.REFS.tf()
         X = t(d["x"])
