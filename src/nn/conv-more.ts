@@ -8,7 +8,7 @@ import { split } from "../ops/random.js";
 import { flip, reshape, slice, transpose } from "../ops/shape.js";
 import { floatArg, promoteArgs, type TensorLike } from "../ops/util.js";
 import { conv } from "../primitives/conv.js";
-import { conv2d, type Pair, pair } from "./conv.js";
+import { conv2d, expectChannels, type Pair, pair, withBatchDim } from "./conv.js";
 import { glorotUniform, type Initializer, zeros } from "./init.js";
 import {
   checkParam,
@@ -85,11 +85,7 @@ export function conv1d(
     throw shapeError(name, `expected weight of rank 3 (out, in, k), got ${fmtShape(wt.shape)}`);
   const [n, c, l] = xt.shape as [number, number, number];
   const [o, ci, k] = wt.shape as [number, number, number];
-  if (c !== ci)
-    throw shapeError(
-      name,
-      `expected input with ${ci} channels (shape [N, ${ci}, L]), got ${fmtShape(xt.shape)}`,
-    );
+  if (c !== ci) expectChannels(name, xt.shape, ci, "L");
   const g = conv1dGeometry(name, options);
   conv1dLength(name, l, k, g);
   const y = conv2d(
@@ -147,11 +143,7 @@ export function Conv1d(
   const name = `Conv1d(${inChannels}→${outChannels}, ${kernelSize}${extra.map((s) => `, ${s}`).join("")})`;
   const check = (s: readonly number[]) => {
     expectRank(name, s, [2, 3], "N, C, L or C, L");
-    if (s[s.length - 2] !== inChannels)
-      throw shapeError(
-        name,
-        `expected input with ${inChannels} channels (shape [N, ${inChannels}, L]), got ${fmtShape(s)}`,
-      );
+    expectChannels(name, s, inChannels, "L");
     return conv1dLength(name, s[s.length - 1]!, kernelSize, g);
   };
   return makeLayer<Conv1dParams>({
@@ -168,9 +160,7 @@ export function Conv1d(
       check(x.shape);
       checkParam(name, "weight", p.weight, [outChannels, inChannels, kernelSize]);
       if (p.bias !== undefined) checkParam(name, "bias", p.bias, [outChannels]);
-      const batched = x.ndim === 3 ? x : reshape(x, [1, ...x.shape]);
-      const y = conv1d(batched, p.weight, { ...g, bias: p.bias }, name);
-      return [x.ndim === 3 ? y : reshape(y, y.shape.slice(1)), state];
+      return [withBatchDim(x, 3, (b) => conv1d(b, p.weight, { ...g, bias: p.bias }, name)), state];
     },
     outputShape: (s) => [...s.slice(0, -2), outChannels, check(s)],
   });
@@ -251,11 +241,7 @@ export function convTranspose2d(
     throw shapeError(name, `expected weight of rank 4 (in, out, kh, kw), got ${fmtShape(wt.shape)}`);
   const [n, c, h, w] = xt.shape as [number, number, number, number];
   const [ci, o, kh, kw] = wt.shape as [number, number, number, number];
-  if (c !== ci)
-    throw shapeError(
-      name,
-      `expected input with ${ci} channels (shape [N, ${ci}, H, W]), got ${fmtShape(xt.shape)}`,
-    );
+  if (c !== ci) expectChannels(name, xt.shape, ci, "H, W");
   const g = transposeGeometry(name, options);
   const [oh, ow] = transposeSize(name, h, w, [kh, kw], g);
   // The input dilated by the stride (lhsDilation), then a full correlation: dilation·(k − 1) padding per
@@ -316,11 +302,7 @@ export function ConvTranspose2d(
   const name = `ConvTranspose2d(${inChannels}→${outChannels}, ${kh}×${kw}${extra.map((s) => `, ${s}`).join("")})`;
   const check = (s: readonly number[]) => {
     expectRank(name, s, [3, 4], "N, C, H, W or C, H, W");
-    if (s[s.length - 3] !== inChannels)
-      throw shapeError(
-        name,
-        `expected input with ${inChannels} channels (shape [N, ${inChannels}, H, W]), got ${fmtShape(s)}`,
-      );
+    expectChannels(name, s, inChannels, "H, W");
     return transposeSize(name, s[s.length - 2]!, s[s.length - 1]!, [kh, kw], g);
   };
   return makeLayer<ConvTranspose2dParams>({
@@ -340,9 +322,7 @@ export function ConvTranspose2d(
       check(x.shape);
       checkParam(name, "weight", p.weight, [inChannels, outChannels, kh, kw]);
       if (p.bias !== undefined) checkParam(name, "bias", p.bias, [outChannels]);
-      const batched = x.ndim === 4 ? x : reshape(x, [1, ...x.shape]);
-      const y = convTranspose2d(batched, p.weight, { ...g, bias: p.bias }, name);
-      return [x.ndim === 4 ? y : reshape(y, y.shape.slice(1)), state];
+      return [withBatchDim(x, 4, (b) => convTranspose2d(b, p.weight, { ...g, bias: p.bias }, name)), state];
     },
     outputShape: (s) => {
       const [oh, ow] = check(s);

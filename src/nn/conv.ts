@@ -128,6 +128,29 @@ export interface Conv2dOptions {
 }
 
 /**
+ * Checks that an input of shape `s` (channels first, then the spatial dims `spatial` names, e.g. "H, W")
+ * has `channels` channels; `name` is the function or layer in the error.
+ */
+export function expectChannels(name: string, s: readonly number[], channels: number, spatial: string): void {
+  const nSpatial = spatial.split(",").length;
+  if (s[s.length - nSpatial - 1] !== channels)
+    throw shapeError(
+      name,
+      `expected input with ${channels} channels (shape [N, ${channels}, ${spatial}]), got ${fmtShape(s)}`,
+    );
+}
+
+/**
+ * Applies a batched layer function `f` to `x` of rank `rank` (batched) or `rank` − 1 (one example): an
+ * unbatched input gets a leading batch dimension of 1 for `f`, and loses it again in the result.
+ */
+export function withBatchDim(x: Tensor, rank: number, f: (batched: Tensor) => Tensor): Tensor {
+  if (x.ndim === rank) return f(x);
+  const y = f(reshape(x, [1, ...x.shape]));
+  return reshape(y, y.shape.slice(1));
+}
+
+/**
  * 2-D convolution (cross-correlation, as PyTorch's conv2d) of x [N, C, H, W] with weight [O, C, kh, kw],
  * plus an optional bias [O]; output [N, O, OH, OW]. One `conv` primitive, which is differentiable to any
  * order (its derivatives are convolutions again) and works under vmap, jit and jet.
@@ -152,11 +175,7 @@ export function conv2d(
     throw shapeError(name, `expected weight of rank 4 (out, in, kh, kw), got ${fmtShape(wt.shape)}`);
   const [, c, h, w] = xt.shape as [number, number, number, number];
   const [o, ci, kh, kw] = wt.shape as [number, number, number, number];
-  if (c !== ci)
-    throw shapeError(
-      name,
-      `expected input with ${ci} channels (shape [N, ${ci}, H, W]), got ${fmtShape(xt.shape)}`,
-    );
+  if (c !== ci) expectChannels(name, xt.shape, ci, "H, W");
   const g = windowOf(
     name,
     h,
@@ -222,12 +241,7 @@ export function Conv2d(
   const name = `Conv2d(${inChannels}→${outChannels}, ${kh}×${kw}${extra.map((s) => `, ${s}`).join("")})`;
   const check = (s: readonly number[]) => {
     expectRank(name, s, [3, 4], "N, C, H, W or C, H, W");
-    const c = s[s.length - 3]!;
-    if (c !== inChannels)
-      throw shapeError(
-        name,
-        `expected input with ${inChannels} channels (shape [N, ${inChannels}, H, W]), got ${fmtShape(s)}`,
-      );
+    expectChannels(name, s, inChannels, "H, W");
     return windowOf(name, s[s.length - 2]!, s[s.length - 1]!, [kh, kw], stride, padding, dilation);
   };
   return makeLayer<Conv2dParams>({
@@ -245,9 +259,10 @@ export function Conv2d(
       check(x.shape);
       checkParam(name, "weight", p.weight, [outChannels, inChannels, kh, kw]);
       if (p.bias !== undefined) checkParam(name, "bias", p.bias, [outChannels]);
-      const batched = x.ndim === 4 ? x : reshape(x, [1, ...x.shape]);
-      const y = conv2d(batched, p.weight, { stride, padding, dilation, bias: p.bias }, name);
-      return [x.ndim === 4 ? y : reshape(y, y.shape.slice(1)), state];
+      const y = withBatchDim(x, 4, (b) =>
+        conv2d(b, p.weight, { stride, padding, dilation, bias: p.bias }, name),
+      );
+      return [y, state];
     },
     outputShape: (s) => {
       const g = check(s);
