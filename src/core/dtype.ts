@@ -27,12 +27,19 @@ export function allocate(dtype: DType, size: number): TypedArray {
   try {
     return allocateRaw(dtype, size);
   } catch (e) {
-    // The engine refused the memory (a RangeError): say what was asked for, in the library's own error.
-    if (!(e instanceof RangeError)) throw e;
-    throw new ValueError(
-      `could not allocate ${size} elements of ${dtype} (${e.message}); use smaller tensors, or lower nb.config.maxTensorBytes so such sizes are refused up front`,
-    );
+    throw allocationError(e, dtype, size);
   }
+}
+
+/**
+ * What to throw when allocating `size` elements of `dtype` failed with `e`: a refusal of the memory (a
+ * RangeError) becomes the library's own error saying what was asked for; anything else is thrown as it is.
+ */
+export function allocationError(e: unknown, dtype: DType, size: number): unknown {
+  if (!(e instanceof RangeError)) return e;
+  return new ValueError(
+    `could not allocate ${size} elements of ${dtype} (${e.message}); use smaller tensors, or lower nb.config.maxTensorBytes so such sizes are refused up front`,
+  );
 }
 
 function allocateRaw(dtype: DType, size: number): TypedArray {

@@ -89,13 +89,21 @@ export function loadAddon(
   path: string = ADDON_PATH,
   env?: Record<string, string | undefined>,
 ): NativeAddon | null {
+  const loaded = requireNative(path, env);
+  return isAddon(loaded) ? loaded : null;
+}
+
+/**
+ * The native module at `path` (resolved against this module), or null: outside Node, when the environment
+ * disables native code, or when the file is missing or fails to load (built for another Node, say).
+ */
+export function requireNative(path: string, env?: Record<string, string | undefined>): unknown {
   const p = nodeProcess();
   if (!p?.versions?.node || typeof p.getBuiltinModule !== "function") return null;
   if (nativeDisabled(env ?? p.env ?? {})) return null;
   try {
     const mod = p.getBuiltinModule("node:module") as typeof import("node:module") | undefined;
-    const loaded: unknown = mod?.createRequire(import.meta.url)(path);
-    return isAddon(loaded) ? loaded : null;
+    return mod?.createRequire(import.meta.url)(path) ?? null;
   } catch {
     return null;
   }

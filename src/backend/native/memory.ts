@@ -3,9 +3,8 @@
 // and not zero-filled. Only for arrays a kernel writes in full, and only large ones: below POOL_MIN_BYTES a
 // fresh allocation is as cheap. Without the module (a browser, another Node version than the build's,
 // NABLA_NATIVE=0) arrays are allocated as usual.
-import { allocate, type DType, type TypedArray } from "../../core/dtype.js";
-import { ValueError } from "../../core/errors.js";
-import { nativeDisabled } from "./load.js";
+import { allocate, allocationError, type DType, type TypedArray } from "../../core/dtype.js";
+import { requireNative } from "./load.js";
 
 /** What nabla_memory.node exports (native/src/memory_addon.cc). */
 export interface MemoryAddon {
@@ -24,12 +23,6 @@ export const MEMORY_ADDON_PATH = "../../../native/build/Release/nabla_memory.nod
 /** Smallest array taken from the pool. */
 export const POOL_MIN_BYTES = 1 << 16;
 
-interface NodeProcess {
-  env?: Record<string, string | undefined>;
-  versions?: { node?: string };
-  getBuiltinModule?(id: string): unknown;
-}
-
 const isMemoryAddon = (m: unknown): m is MemoryAddon =>
   typeof m === "object" &&
   m !== null &&
@@ -42,17 +35,9 @@ let cached: MemoryAddon | null | undefined;
 
 /** The memory module of this process, loaded on first use (null when unavailable). */
 export function memoryAddon(): MemoryAddon | null {
-  if (cached !== undefined) return cached;
-  cached = null;
-  const p = (globalThis as { process?: NodeProcess }).process;
-  if (!p?.versions?.node || typeof p.getBuiltinModule !== "function" || nativeDisabled(p.env ?? {}))
-    return null;
-  try {
-    const mod = p.getBuiltinModule("node:module") as typeof import("node:module") | undefined;
-    const loaded: unknown = mod?.createRequire(import.meta.url)(MEMORY_ADDON_PATH);
-    if (isMemoryAddon(loaded)) cached = loaded;
-  } catch {
-    // missing, or built for another Node version: arrays are allocated as usual
+  if (cached === undefined) {
+    const loaded = requireNative(MEMORY_ADDON_PATH);
+    cached = isMemoryAddon(loaded) ? loaded : null;
   }
   return cached;
 }
@@ -63,10 +48,9 @@ const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1
  * NABLA_POISON_POOL=1 fills every pooled array with 0xFF bytes (NaN in floats) before handing it out, so a
  * kernel that leaves an element unwritten shows up in any test run with it set.
  */
-const poison = (): boolean => {
-  const p = (globalThis as { process?: NodeProcess }).process;
-  return p?.env?.NABLA_POISON_POOL === "1";
-};
+const poison = (): boolean =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.NABLA_POISON_POOL === "1";
 let poisoning: boolean | undefined;
 
 /**
@@ -81,10 +65,7 @@ export function outputArray(dtype: DType, size: number): TypedArray {
   try {
     buffer = pool.pooledArray(bytes);
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    throw new ValueError(
-      `could not allocate ${size} elements of ${dtype} (${e.message}); use smaller tensors, or lower nb.config.maxTensorBytes so such sizes are refused up front`,
-    );
+    throw allocationError(e, dtype, size);
   }
   if ((poisoning ??= poison())) new Uint8Array(buffer).fill(0xff);
   switch (dtype) {
