@@ -260,28 +260,28 @@ export function jitCallTranspose(cts: Ct[], args: Arg[], { program, name }: JitC
   const transposed = memo(program, `transpose|${mask(lin)}`, () =>
     transposedProgram((a) => program.run(a), lin, resAvals, linAvals, outAvals),
   );
-  // A cotangent that is a concrete scalar 1 (grad's seed) is written into the program as a constant, so
+  // A cotangent that is a concrete scalar 1 (grad's seed) is written into the program as a literal, so
   // compiling it folds the products by 1 away: grad(jit(f)) then runs what jit(grad(f)) runs.
   const seed = ctVals.map(isUnitSeed);
-  if (seed.some((s) => s)) {
-    const seeded = memo(program, `transpose|${mask(lin)}|seed ${mask(seed)}`, () => {
-      // The seeded inputs become scalar constants (literals) of the same program.
-      const isSeed = (k: number) => k >= res.length && seed[k - res.length] === true;
-      const ins = transposed.inVars;
-      const seedVars = ins.filter((_, k) => isSeed(k));
-      return new Program(
-        [...transposed.constVars, ...seedVars],
-        [...transposed.constValues, ...seedVars.map((v) => lax.fullAval(v.aval, 1))],
-        ins.filter((_, k) => !isSeed(k)),
-        transposed.eqns,
-        transposed.outs,
-      );
-    });
-    const out = jitCall([...res, ...ctVals.filter((_, i) => !seed[i])], seeded, `transpose(${name})`);
-    let k = 0;
-    return lin.map((l) => (l ? out[k++]! : null));
-  }
-  const out = jitCall([...res, ...ctVals], transposed, `transpose(${name})`);
+  const called = seed.some((s) => s)
+    ? memo(program, `transpose|${mask(lin)}|seed ${mask(seed)}`, () =>
+        withUnitInputs(transposed, [...res.map(() => false), ...seed]),
+      )
+    : transposed;
+  const out = jitCall([...res, ...ctVals.filter((_, i) => !seed[i])], called, `transpose(${name})`);
   let k = 0;
   return lin.map((l) => (l ? out[k++]! : null));
+}
+
+/** `p` with the inputs `unit` marks turned into scalar constants 1 (literals); the others stay inputs. */
+function withUnitInputs(p: Program, unit: readonly boolean[]): Program {
+  const ins = p.inVars;
+  const fixed = ins.filter((_, k) => unit[k]);
+  return new Program(
+    [...p.constVars, ...fixed],
+    [...p.constValues, ...fixed.map((v) => lax.fullAval(v.aval, 1))],
+    ins.filter((_, k) => !unit[k]),
+    p.eqns,
+    p.outs,
+  );
 }
