@@ -252,35 +252,21 @@ export function optimize(g: Graph, backend: Backend): Graph {
   g.defs.forEach((d, i) => {
     const aval = g.avals[i]!;
     // transpose(dot_general(a, b)) that only swaps the free dims of the two operands is dot_general(b, a):
-    // the product is written in the layout its consumers read (a gradient's weight update, typically).
-    if (d.kind === "eqn" && d.prim === "transpose" && uses[d.inputs[0]!] === 1) {
-      const src = g.defs[d.inputs[0]!]!;
-      if (src.kind === "eqn" && src.prim === "dot_general") {
-        const swapped = swapDot(
-          src.params as PrimParams["dot_general"],
-          (d.params as PrimParams["transpose"]).perm,
-          g.avals[src.inputs[0]!]!.shape.length,
-          g.avals[src.inputs[1]!]!.shape.length,
-        );
-        if (swapped) {
-          const [a, b] = src.inputs.map((v) => remap[v]!);
-          remap[i] = push({ kind: "eqn", prim: "dot_general", params: swapped, inputs: [b!, a!] }, aval);
-          return;
-        }
-      }
-      // The same through reshapes and transposes that only add, drop or move dims of size 1 (a Jacobian's
-      // or a vmap's unit dims): the swapped product, reshaped.
-      const found = swappedThroughUnitDims(g, uses, i);
+    // the product is written in the layout its consumers read (a gradient's weight update, typically). The
+    // transpose may be reached through reshapes and transposes that only add, drop or move dims of size 1
+    // (a Jacobian's or a vmap's unit dims); then the swapped product is reshaped.
+    if (d.kind === "eqn" && d.prim === "transpose") {
+      const found = swappedProduct(g, uses, i);
       if (found) {
         const [a, b] = found.dot.inputs.map((v) => remap[v]!);
+        const prodAval = { ...g.avals[found.dotValue]!, shape: found.shape };
         const prod = push(
           { kind: "eqn", prim: "dot_general", params: found.params, inputs: [b!, a!] },
-          { ...g.avals[found.dotValue]!, shape: found.shape },
+          prodAval,
         );
-        remap[i] = push(
-          { kind: "eqn", prim: "reshape", params: { shape: [...aval.shape] }, inputs: [prod] },
-          aval,
-        );
+        remap[i] = shapesEqual(found.shape, aval.shape)
+          ? prod
+          : push({ kind: "eqn", prim: "reshape", params: { shape: [...aval.shape] }, inputs: [prod] }, aval);
         return;
       }
     }
@@ -324,38 +310,12 @@ export function optimize(g: Graph, backend: Backend): Graph {
 }
 
 /**
- * The dimension numbers of dot_general(rhs, lhs) when `perm` applied to dot_general(lhs, rhs)'s output
- * (batch dims, lhs free dims, rhs free dims) keeps the batch dims and swaps the two groups of free dims.
+ * For a transpose `v` reached from a single-use dot_general through single-use reshapes and transposes that
+ * only add, drop or move dims of size 1 (apart from the transposes' reordering), and whose result orders the
+ * product's dims longer than 1 as (batch, rhs free, lhs free): the swapped product's dimension numbers and
+ * shape. Null otherwise.
  */
-function swapDot(
-  p: PrimParams["dot_general"],
-  perm: readonly number[],
-  lhsRank: number,
-  rhsRank: number,
-): PrimParams["dot_general"] | null {
-  const nb = p.lhsBatch.length;
-  const nl = lhsRank - nb - p.lhsContract.length;
-  const nr = rhsRank - nb - p.rhsContract.length;
-  const want = [
-    ...Array.from({ length: nb }, (_, i) => i),
-    ...Array.from({ length: nr }, (_, i) => nb + nl + i),
-    ...Array.from({ length: nl }, (_, i) => nb + i),
-  ];
-  if (perm.length !== want.length || perm.some((q, i) => q !== want[i])) return null;
-  return {
-    lhsContract: p.rhsContract,
-    rhsContract: p.lhsContract,
-    lhsBatch: p.rhsBatch,
-    rhsBatch: p.lhsBatch,
-  };
-}
-
-/**
- * For a transpose `v` reached from a dot_general through single-use reshapes and transposes that keep the
- * order of every dim longer than 1 apart from the final transpose, and whose result orders those dims as
- * (batch, rhs free, lhs free): the swapped product's dimension numbers and shape. Null otherwise.
- */
-function swappedThroughUnitDims(
+function swappedProduct(
   g: Graph,
   uses: Uint32Array,
   v: number,
