@@ -89,6 +89,36 @@ export function shiftedDigits(images: nb.Tensor, maxShift: number, seed: number)
   return nb.reshape(nb.array(dst), [n, 28, 28]);
 }
 
+/**
+ * A chart's SVG document with a bold title and one line of legend (colored dots and labels) drawn into it
+ * (Observable Plot's own title and legend would wrap the chart in HTML). `x` is where both start,
+ * `legendY` the legend dots' height and `charWidth` the width allowed per label character.
+ */
+export function titledSvg(
+  chart: unknown,
+  title: string,
+  legend: readonly (readonly [color: string, label: string])[] = [],
+  { x = 12, legendY = 36, charWidth = 6.6 }: { x?: number; legendY?: number; charWidth?: number } = {},
+): string {
+  const el = chart as SVGSVGElement;
+  const add = (tag: string, attrs: Record<string, string | number>, text?: string) => {
+    const node = el.ownerDocument.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    if (text !== undefined) node.textContent = text;
+    el.appendChild(node);
+  };
+  add("text", { x, y: 18, "font-weight": "bold", "font-size": 13, "text-anchor": "start" }, title);
+  let lx = x;
+  for (const [color, label] of legend) {
+    add("circle", { cx: lx + 5, cy: legendY, r: 5, fill: color });
+    add("text", { x: lx + 14, y: legendY + 4, "font-size": 12, "text-anchor": "start" }, label);
+    lx += 14 + label.length * charWidth + 18;
+  }
+  el.setAttribute("font-family", "'DejaVu Sans', system-ui, Helvetica, Arial, sans-serif");
+  el.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  return el.outerHTML;
+}
+
 /** Writes an SVG document as `<name>.svg` and `<name>.png` (2× by default) into `dir`; returns the PNG path. */
 export async function savePicture(dir: string, name: string, svg: string, scale = 2): Promise<string> {
   writeFileSync(join(dir, `${name}.svg`), svg);

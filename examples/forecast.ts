@@ -1,7 +1,7 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import * as nb from "nabla";
-import { exampleOptions, formatValue, headline, maunaLoaCo2, savePicture } from "./common.js";
+import { exampleOptions, formatValue, headline, maunaLoaCo2, savePicture, titledSvg } from "./common.js";
 
 const { quick, out } = exampleOptions("forecast");
 const started = performance.now();
@@ -224,33 +224,16 @@ const chart = Plot.plot({
     Plot.line(lines, { x: "t", y: "y", z: "model", stroke: "model", strokeWidth: 2 }),
   ],
 }) as unknown as SVGSVGElement;
-const add = (tag: string, attrs: Record<string, string | number>, text?: string) => {
-  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  chart.appendChild(el);
-};
-add(
-  "text",
-  { x: 50, y: 18, "font-weight": "bold", "font-size": 13, "text-anchor": "start" },
-  `Mauna Loa CO₂ (ppm), forecasts from ${SPLIT}: held-out RMSE ${ses.rmse.toFixed(2)}, ` +
-    `${hw.rmse.toFixed(2)} and ${net_.rmse.toFixed(2)} ppm`,
-);
 const legend: [string, string][] = [
   ["#222", "observed"],
   [colors.ses!, `exponential smoothing, α = ${ALPHA_FIXED}`],
   [colors.hw!, `Holt–Winters, fitted α, β, γ`],
   [colors.lstm!, "LSTM, autoregressive"],
 ];
-let lx = 50;
-for (const [color, label] of legend) {
-  add("circle", { cx: lx + 5, cy: 36, r: 5, fill: color });
-  add("text", { x: lx + 14, y: 40, "font-size": 12, "text-anchor": "start" }, label);
-  lx += 14 + label.length * 7 + 18;
-}
-chart.setAttribute("font-family", "'DejaVu Sans', system-ui, Helvetica, Arial, sans-serif");
-chart.setAttribute("xmlns", "http://www.w3.org/2000/svg");
-const png = await savePicture(out, "forecast", chart.outerHTML);
+const title =
+  `Mauna Loa CO₂ (ppm), forecasts from ${SPLIT}: held-out RMSE ${ses.rmse.toFixed(2)}, ` +
+  `${hw.rmse.toFixed(2)} and ${net_.rmse.toFixed(2)} ppm`;
+const png = await savePicture(out, "forecast", titledSvg(chart, title, legend, { x: 50, charWidth: 7 }));
 console.log(`wrote ${png}`);
 console.log(`time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 console.log(

@@ -13,7 +13,7 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import * as nb from "nabla";
-import { exampleOptions, headline, savePicture, seededUniform } from "./common.js";
+import { exampleOptions, headline, savePicture, seededUniform, titledSvg } from "./common.js";
 
 const { quick, out } = exampleOptions("maintenance");
 const started = performance.now();
@@ -357,32 +357,14 @@ const chart = Plot.plot({
     }),
   ],
 }) as unknown as SVGSVGElement;
-const add = (tag: string, attrs: Record<string, string | number>, text?: string) => {
-  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  chart.appendChild(el);
-};
-add(
-  "text",
-  { x: 50, y: 18, "font-weight": "bold", "font-size": 13, "text-anchor": "start" },
-  `Test span, deseasonalized channels (σ units): F1 derivatives ${deriv.f1.toFixed(2)}, autoencoder ${ae.f1.toFixed(2)}, flag-all ${trivial.f1.toFixed(2)}`,
-);
 const legend: [string, string][] = [
   ["#e45756", "injected fault"],
   ["#222", "kernel smooth"],
   ["#1f77b4", "12-h window flagged by s′, s″ (lower bars)"],
   ["#2ca02c", "by the autoencoder (upper bars)"],
 ];
-let lx = 50;
-for (const [color, text] of legend) {
-  add("circle", { cx: lx + 5, cy: 38, r: 5, fill: color });
-  add("text", { x: lx + 14, y: 42, "font-size": 12, "text-anchor": "start" }, text);
-  lx += 14 + text.length * 6.6 + 18;
-}
-chart.setAttribute("font-family", "'DejaVu Sans', system-ui, Helvetica, Arial, sans-serif");
-chart.setAttribute("xmlns", "http://www.w3.org/2000/svg");
-const png = await savePicture(out, "maintenance", chart.outerHTML);
+const title = `Test span, deseasonalized channels (σ units): F1 derivatives ${deriv.f1.toFixed(2)}, autoencoder ${ae.f1.toFixed(2)}, flag-all ${trivial.f1.toFixed(2)}`;
+const png = await savePicture(out, "maintenance", titledSvg(chart, title, legend, { x: 50, legendY: 38 }));
 console.log(`wrote ${png}`);
 console.log(`time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 console.log(

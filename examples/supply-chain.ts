@@ -12,7 +12,7 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import * as nb from "nabla";
-import { exampleOptions, formatValue, headline, savePicture } from "./common.js";
+import { exampleOptions, formatValue, headline, savePicture, titledSvg } from "./common.js";
 
 const { quick, out } = exampleOptions("supply-chain");
 const started = performance.now();
@@ -287,26 +287,6 @@ const colors = ["#e45756", "#f58518", "#1f77b4"];
 const points = series.flatMap(([name, gs]) =>
   gs.map((g, k) => ({ k, gap: Math.max(floor, Math.abs(g)), method: name })),
 );
-/** The chart's SVG with a bold title and a legend line (Plot's own title and legend would wrap it in HTML). */
-const svgOf = (chart: unknown, title: string, legend: [string, string][] = []) => {
-  const el = chart as SVGSVGElement;
-  const add = (tag: string, attrs: Record<string, string | number>, text?: string) => {
-    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-    if (text !== undefined) node.textContent = text;
-    el.appendChild(node);
-  };
-  add("text", { x: 12, y: 18, "font-weight": "bold", "font-size": 13, "text-anchor": "start" }, title);
-  let lx = 12;
-  for (const [color, label] of legend) {
-    add("circle", { cx: lx + 5, cy: 36, r: 5, fill: color });
-    add("text", { x: lx + 14, y: 40, "font-size": 12, "text-anchor": "start" }, label);
-    lx += 14 + label.length * 6.6 + 18;
-  }
-  el.setAttribute("font-family", "'DejaVu Sans', system-ui, Helvetica, Arial, sans-serif");
-  el.setAttribute("xmlns", "http://www.w3.org/2000/svg");
-  return el.outerHTML;
-};
 const convergence = Plot.plot({
   document: document as unknown as Document,
   width: 860,
@@ -328,7 +308,7 @@ console.log(
   `wrote ${await savePicture(
     out,
     "supply-chain",
-    svgOf(
+    titledSvg(
       convergence,
       `Supply chain (${W} warehouses, ${S} stores): relative gap |f − f*| / |f*| to the exact optimum`,
       series.map(([name], k) => [colors[k]!, name]),
@@ -364,7 +344,7 @@ console.log(
   `wrote ${await savePicture(
     out,
     "supply-chain-allocation",
-    svgOf(
+    titledSvg(
       heat,
       `Optimal allocation, units per lane (rows: warehouse, capacity; blank: unused); short ${short.toFixed(1)} of ${totalDemand} units`,
     ),
