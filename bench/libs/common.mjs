@@ -531,15 +531,23 @@ export function mlpRef(params, X, Y, B, sizes) {
 /** Relative error of one SGD step: the loss, and every parameter update against −lr·∇ in float64. */
 export function checkMlpStep(loss, newParams, data) {
   const { loss: lossRef, grads } = mlpRef(data.params, data.X, data.Y, data.B, data.sizes);
+  return stepError(loss, newParams, data, PARAM_NAMES, lossRef, grads);
+}
+
+/**
+ * Relative error of one SGD step with learning rate `d.lr` from `d.params`: the loss against `lossRef`, and
+ * each parameter's update against −lr·∇ from the float64 `grads`.
+ */
+function stepError(loss, newParams, d, names, lossRef, grads) {
   let err = relErr([loss], [lossRef]);
-  for (const name of PARAM_NAMES) {
-    const p0 = data.params[name];
+  for (const name of names) {
+    const p0 = d.params[name];
     const upd = Float64Array.from(newParams[name], (v, i) => v - p0[i]);
     err = Math.max(
       err,
       relErr(
         upd,
-        grads[name].map((g) => -data.lr * g),
+        grads[name].map((g) => -d.lr * g),
       ),
     );
   }
@@ -613,19 +621,7 @@ export function rnnRef(d) {
 /** Relative error of one B9 SGD step: the loss, and every parameter update against −lr·∇ in float64. */
 export function checkRnnStep(loss, newParams, d) {
   const { loss: lossRef, grads } = rnnRef(d);
-  let err = relErr([loss], [lossRef]);
-  for (const name of RNN_PARAM_NAMES) {
-    const p0 = d.params[name];
-    const upd = Float64Array.from(newParams[name], (v, i) => v - p0[i]);
-    err = Math.max(
-      err,
-      relErr(
-        upd,
-        grads[name].map((g) => -d.lr * g),
-      ),
-    );
-  }
-  return err;
+  return stepError(loss, newParams, d, RNN_PARAM_NAMES, lossRef, grads);
 }
 
 // ---------------------------------------------------------------- comparator packages
@@ -771,19 +767,7 @@ let cnnRefCache;
 export function checkCnnStep(loss, newParams, d) {
   cnnRefCache ??= cnnRef(d);
   const { loss: lossRef, grads } = cnnRefCache;
-  let err = relErr([loss], [lossRef]);
-  for (const name of CNN_PARAM_NAMES) {
-    const p0 = d.params[name];
-    const upd = Float64Array.from(newParams[name], (v, i) => v - p0[i]);
-    err = Math.max(
-      err,
-      relErr(
-        upd,
-        grads[name].map((g) => -d.lr * g),
-      ),
-    );
-  }
-  return err;
+  return stepError(loss, newParams, d, CNN_PARAM_NAMES, lossRef, grads);
 }
 
 /**
