@@ -36,6 +36,23 @@ def host(tree):
     return jax.tree_util.tree_map(np.asarray, tree)
 
 
+def sgd_steps(loss, params, lr, X, Y, wrap):
+    """A call that takes one SGD step on `loss` (params updated in place of the last) and reads it back."""
+
+    def step(p, x, y):
+        l, g = jax.value_and_grad(loss)(p, x, y)
+        return l, {k: p[k] - lr * g[k] for k in p}
+
+    f = wrap(step)
+    state = {"p": {k: jnp.asarray(v) for k, v in params.items()}}
+
+    def run():
+        l, state["p"] = f(state["p"], X, Y)
+        return float(l), host(state["p"])
+
+    return run
+
+
 def build(workload, size, mode):
     wrap = jax.jit if mode == "jit" else (lambda f: f)
     if workload == "B2":
@@ -53,16 +70,7 @@ def build(workload, size, mode):
             h = jax.nn.relu(h @ p["W1"] + p["b1"])
             return -jnp.sum(jax.nn.log_softmax(h @ p["W2"] + p["b2"], axis=-1) * y) / 128
 
-        def step(p, x, y):
-            l, g = jax.value_and_grad(loss)(p, x, y)
-            return l, {k: p[k] - d["lr"] * g[k] for k in p}
-
-        f = wrap(step)
-        state = {"p": {k: jnp.asarray(v) for k, v in d["params"].items()}}
-
-        def run():
-            l, state["p"] = f(state["p"], X, Y)
-            return float(l), host(state["p"])
+        run = sgd_steps(loss, d["params"], d["lr"], X, Y, wrap)
 
         check = lambda r: pb.check_step(r[0], r[1], d["params"], d["lr"], loss_ref, grads_ref)  # noqa: E731
         return pb.Case(run, check)
@@ -112,16 +120,7 @@ def build(workload, size, mode):
             logp = jax.nn.log_softmax(pooled.reshape(64, 1568) @ p["W"] + p["b"], axis=-1)
             return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1))
 
-        def step(p, x, y):
-            l, g = jax.value_and_grad(loss)(p, x, y)
-            return l, {k: p[k] - d["lr"] * g[k] for k in p}
-
-        f = wrap(step)
-        state = {"p": {k: jnp.asarray(v) for k, v in d["params"].items()}}
-
-        def run():
-            l, state["p"] = f(state["p"], X, Y)
-            return float(l), host(state["p"])
+        run = sgd_steps(loss, d["params"], d["lr"], X, Y, wrap)
 
         return pb.Case(run, pb.check_cnn, pb.loss0)
 
