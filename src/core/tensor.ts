@@ -128,17 +128,12 @@ export abstract class Tensor {
 
 /** A tensor with its data in memory. */
 export class ConcreteTensor extends Tensor {
-  #data: TypedArray;
   constructor(
-    data: TypedArray,
+    /** The elements, row-major (read-only by contract: tensors are immutable). */
+    readonly data: TypedArray,
     readonly aval: Aval,
   ) {
     super();
-    this.#data = data;
-  }
-  /** The elements, row-major (read-only by contract: tensors are immutable). */
-  get data(): TypedArray {
-    return this.#data;
   }
   concrete(): ConcreteTensor {
     return this;
@@ -176,16 +171,23 @@ export class Deferred {
   }
 }
 
+/**
+ * A ConcreteTensor whose `data` is computed on first read. Its `data` is an accessor on the instance itself,
+ * replaced by the plain value once read, so every other ConcreteTensor keeps `data` as a plain field: the
+ * kernels' reads of it stay monomorphic.
+ */
 class DeferredTensor extends ConcreteTensor {
-  constructor(
-    private readonly source: Deferred,
-    private readonly index: number,
-    aval: Aval,
-  ) {
+  constructor(source: Deferred, index: number, aval: Aval) {
     super(NOT_YET, aval);
-  }
-  override get data(): TypedArray {
-    return this.source.values()[this.index]!.data;
+    Object.defineProperty(this, "data", {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        const data = source.values()[index]!.data;
+        Object.defineProperty(this, "data", { value: data, writable: false, enumerable: true });
+        return data;
+      },
+    });
   }
 }
 
