@@ -3,6 +3,8 @@
 // (hash-consing), and a backward pass removes dead code. Every rewrite is exact in value (up to the sign
 // of a zero), so jitted results agree with eager ones.
 import type { Backend } from "../backend/backend.js";
+import { isElementwise } from "../backend/fusion.js";
+import { allocate, type TypedArray } from "../core/dtype.js";
 import {
   isMulti,
   type MultiPrim,
@@ -232,6 +234,32 @@ export function optimize(g: Graph, backend: Backend): Graph {
   };
 
   const fold = (prim: Prim, params: PrimParams[Prim], ins: number[], out: Aval): number | null => {
+    if (isElementwise(prim) && out.shape.length > 0) {
+      // Every operand one value (a scalar or a broadcast one): the result is one value, broadcast.
+      const scalars = ins.map(scalarConst);
+      if (scalars.every((c) => c !== null)) {
+        const one = (v: number, c: number) => {
+          const data = allocate(avals[v]!.dtype, 1);
+          data[0] = c;
+          return new ConcreteTensor(data, { ...avals[v]!, shape: [] });
+        };
+        const kernel = backend.kernels[prim] as (i: ConcreteTensor[], p: unknown, o: Aval) => TypedArray;
+        const outScalar: Aval = { ...out, shape: [] };
+        const value = new ConcreteTensor(
+          kernel(
+            ins.map((v, k) => one(v, scalars[k]!)),
+            params,
+            outScalar,
+          ),
+          outScalar,
+        );
+        const params1 = { shape: [...out.shape], broadcastDims: [] as number[] };
+        return push(
+          { kind: "eqn", prim: "broadcast_in_dim", params: params1, inputs: [pushConst(value, outScalar)] },
+          out,
+        );
+      }
+    }
     if (!ins.every((v) => defs[v]!.kind === "const")) return null;
     const n = sizeOf(out.shape);
     if (n > FOLD_LIMIT && ins.every((v) => sizeOf(avals[v]!.shape) < n)) return null;
