@@ -16,6 +16,7 @@ import {
 } from "../core/pytree.js";
 import { range } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
+import { Tracer } from "../core/trace.js";
 import { jvpFlat } from "../interpret/jvp.js";
 import { linearizeFlat } from "../interpret/partial-eval.js";
 import { stageFlat } from "../interpret/stage.js";
@@ -40,6 +41,7 @@ import type {
   ValueAndGradFn,
   ValueOf,
 } from "./api-types.js";
+import { isJitted, jit } from "./jit.js";
 
 export type { TensorTree } from "./api-types.js";
 
@@ -309,7 +311,23 @@ export function valueAndGrad<
   options: GradOptions<A> & { hasAux?: H } & (boolean extends H ? unknown : never),
 ): (...args: ArgsOf<Parameters<F>, A>) => [ValueOf<ReturnType<F>>, GradOf<Parameters<F>, A>];
 export function valueAndGrad(f: AnyFn, options?: GradOptions): AnyFn {
-  return valueAndGradAs("valueAndGrad", f, options);
+  return compiledWhenJitted("valueAndGrad", f, valueAndGradAs("valueAndGrad", f, options));
+}
+
+/**
+ * The derivative `d` of `f`, compiled as one program when `f` is itself compiled (`grad(jit(f))` runs as
+ * `jit(grad(f))`): called on values no transformation traces, the whole derivative computation runs from
+ * its compiled program rather than through the eager transformations around a call of f's. Under another
+ * transformation `d` itself runs, and sees f's call as a `jit_call`.
+ */
+function compiledWhenJitted(where: string, f: AnyFn, d: AnyFn): AnyFn {
+  if (!isJitted(f)) return d;
+  Object.defineProperty(d, "name", { value: `${where}(${f.name || "<anonymous>"})` });
+  const compiled = jit(d);
+  return (...args: unknown[]) => {
+    const [leaves] = flatten(args, where);
+    return leaves.some((l) => l instanceof Tracer) ? d(...args) : compiled(...args);
+  };
 }
 
 const GRAD_KEYS = ["argnums", "hasAux"] as const;
@@ -388,7 +406,7 @@ export function grad<
   options: GradOptions<A> & { hasAux?: H } & (boolean extends H ? unknown : never),
 ): GradFn<Parameters<F>, A> | GradAuxFn<Parameters<F>, A, AuxOf<ReturnType<F>>>;
 export function grad(f: AnyFn, options?: GradOptions): AnyFn {
-  return gradAs("grad", f, options);
+  return compiledWhenJitted("grad", f, gradAs("grad", f, options));
 }
 
 function gradAs(where: string, f: AnyFn, options: GradOptions | undefined) {

@@ -59,6 +59,11 @@ export type Jitted<F extends AnyFn> = F & {
   lower(...args: Parameters<F>): Lowered;
 };
 
+const jittedFunctions = new WeakSet<object>();
+
+/** Whether `f` is a function `jit` returned. */
+export const isJitted = (f: unknown): boolean => typeof f === "function" && jittedFunctions.has(f);
+
 interface Entry {
   run: Executable;
   outDef: TreeDef;
@@ -227,6 +232,7 @@ export function jit<F extends AnyFn>(f: F): Jitted<F> {
     enumerable: false,
   });
   Object.defineProperty(jitted, "lower", { value: lower, enumerable: false });
+  jittedFunctions.add(jitted);
   return jitted as unknown as Jitted<F>;
 }
 

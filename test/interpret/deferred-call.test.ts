@@ -1,6 +1,7 @@
-// Reverse mode through jit(f) defers the known half of the split call: it runs only when one of its outputs
-// is read. grad discards the primal value, so when every residual is recomputed from the operands the
-// forward call never runs; valueAndGrad reads the value and runs it once.
+// Reverse mode through a call of jit(f) defers the known half of the split call: it runs only when one of
+// its outputs is read. grad discards the primal value, so when every residual is recomputed from the
+// operands the forward call never runs; valueAndGrad reads the value and runs it once. (grad(jit(f)) itself,
+// on concrete values, runs as jit(grad(f)); the calls below wrap jit(f) so that they take the eager path.)
 import * as nb from "nabla";
 import { describe, expect, it, vi } from "vitest";
 import { Deferred } from "../../src/core/tensor.js";
@@ -29,8 +30,9 @@ const rosen = (x: T): T => {
 const x = nb.array([0.3, -1.2, 2.1, 0.7, 1.5], { dtype: "float64" });
 
 describe("deferred known calls", () => {
-  it("grad(jit(f)) does not run the forward call whose value nothing reads", () => {
-    const g = nb.grad(nb.jit(rosen));
+  it("grad of a call of jit(f) does not run the forward call whose value nothing reads", () => {
+    const jf = nb.jit(rosen);
+    const g = nb.grad((y: T) => jf(y));
     g(x).dataSync();
     calls.jit = 0;
     const gx = g(x);
@@ -39,8 +41,9 @@ describe("deferred known calls", () => {
     expect(calls.jit).toBe(1);
   });
 
-  it("valueAndGrad(jit(f)) runs the forward call once, when the value is read", () => {
-    const vg = nb.valueAndGrad(nb.jit(rosen));
+  it("valueAndGrad of a call of jit(f) runs the forward call once, when the value is read", () => {
+    const jf = nb.jit(rosen);
+    const vg = nb.valueAndGrad((y: T) => jf(y));
     calls.jit = 0;
     const [v, gx] = vg(x);
     gx.dataSync();
@@ -54,8 +57,9 @@ describe("deferred known calls", () => {
     // exp(x) is not recomputed from the operand's movement alone, so it is a stored residual.
     const f = (y: T) =>
       nb.sum(nb.mul(nb.exp(nb.matmul(nb.reshape(y, [1, 5]), nb.ones([5, 5], { dtype: "float64" }))), 2));
+    const jf = nb.jit(f);
     calls.jit = 0;
-    const gx = nb.grad(nb.jit(f))(x);
+    const gx = nb.grad((y: T) => jf(y))(x);
     expect(Array.from(gx.dataSync())).toEqual(Array.from(nb.grad(f)(x).dataSync()));
     // The forward call (for the stored residual) and the backward call.
     expect(calls.jit).toBe(2);
@@ -79,6 +83,22 @@ describe("deferred known calls", () => {
     const [, hv] = nb.jvp(nb.grad(nb.jit(rosen)), [x], [t]);
     const [, ref] = nb.jvp(nb.grad(rosen), [x], [t]);
     expect(Array.from(hv.dataSync())).toEqual(Array.from(ref.dataSync()));
+  });
+
+  it("grad(jit(f)) and valueAndGrad(jit(f)) on concrete values run one compiled program", () => {
+    const jf = nb.jit(rosen);
+    const g = nb.grad(jf);
+    const vg = nb.valueAndGrad(jf);
+    g(x);
+    vg(x);
+    calls.jit = 0;
+    const gx = g(x);
+    const [v, gv] = vg(x);
+    // No call of f's program is evaluated on its own: each derivative is one compiled program.
+    expect(calls.jit).toBe(0);
+    expect(Array.from(gx.dataSync())).toEqual(Array.from(nb.grad(rosen)(x).dataSync()));
+    expect(Array.from(gv.dataSync())).toEqual(Array.from(gx.dataSync()));
+    expect(v.item()).toBe(rosen(x).item());
   });
 
   it("Deferred runs its computation once, on the first read of any output", () => {

@@ -63,7 +63,8 @@ describe("jit_call: traced once per signature, staged as a call", () => {
       traces++;
       return body(x);
     });
-    const g = nb.grad(jf);
+    // grad of a function calling jf: every grad call binds jf's call on tracers.
+    const g = nb.grad((x: T) => jf(x));
     for (let i = 0; i < 5; i++) g(f64([0.1 * i, 1, 2]));
     expect(traces).toBe(1);
     g(f64([1, 2]));
@@ -71,6 +72,11 @@ describe("jit_call: traced once per signature, staged as a call", () => {
     nb.vmap(g)(f64([[1, 2, 3, 4]]));
     expect(traces).toBe(3);
     expect(jf.stats.inlined).toBe(7);
+    // grad(jf) is compiled as one program: jf is bound on tracers once per signature.
+    const gj = nb.grad(jf);
+    for (let i = 0; i < 5; i++) gj(f64([0.1 * i, 1, 2]));
+    expect(traces).toBe(3);
+    expect(jf.stats.inlined).toBe(8);
   });
 
   it("the staged program shows the called program by name", () => {
