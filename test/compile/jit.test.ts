@@ -305,7 +305,8 @@ describe("jit: the optimized, fused program", () => {
   it("folds an operation on broadcast constants into one broadcast constant", () => {
     // grad(jit(f))'s backward program multiplies its broadcast unit seed by f's constants.
     const n = 5000;
-    const f = (x: Tensor) => nb.mul(nb.mul(nb.ones([n]), nb.array(1 / 3)), nb.add(x, nb.mul(nb.full([n], 2), 3)));
+    const f = (x: Tensor) =>
+      nb.mul(nb.mul(nb.ones([n]), nb.array(1 / 3)), nb.add(x, nb.mul(nb.full([n], 2), 3)));
     const x = nb.linspace(-1, 1, n);
     const { graph } = stepsOf(f, x);
     const prims = graph.defs.flatMap((d) => (d.kind === "eqn" ? [d.prim] : []));
