@@ -199,6 +199,11 @@ describe("fast backend: reductions and data movement equal the reference bit for
         weak: false,
       });
       same("gather", [x, idx], { axis: 1 });
+      same("gather", [x, idx], { axis: 2 });
+      same("gather", [tensor([2, 4, 70], dtype), idx], { axis: 1 });
+      const bad = new ConcreteTensor(Int32Array.from([1, 4]), { shape: [2], dtype: "int32", weak: false });
+      const gatherOf = (b: typeof fastBackend) => () => b.kernels.gather([x, bad], { axis: 1 }, x.aval);
+      expect(gatherOf(fastBackend)).toThrow(/index 4 is out of range for axis 1 of size 4/);
       same("scatter_add", [tensor([3, 2, 2, 5], dtype), idx], { axis: 1, size: 4 });
     });
 });

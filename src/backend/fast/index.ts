@@ -185,6 +185,68 @@ const kernels: KernelTable = {
   ),
 };
 
+/**
+ * A take along one axis through a loop generated per element type (each then reads and writes one kind of
+ * array, which the engine compiles to direct loads; the reference's one loop for every type is several
+ * times slower). An index out of range leaves it to the reference, which reports it.
+ */
+type GatherLoop = (
+  a: TypedArray,
+  r: TypedArray,
+  ix: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+) => number;
+const gatherLoops = new Map<string, GatherLoop>();
+const gather: Kernel<"gather"> = (inputs, params, out) => {
+  const [x, idx] = inputs;
+  if (!canGenerateCode()) return ref.gather(inputs, params, out);
+  const shape = x!.aval.shape;
+  const key = `${x!.aval.dtype}|${idx!.aval.dtype}`;
+  let loop = gatherLoops.get(key);
+  if (loop === undefined) {
+    loop = new Function(
+      "a",
+      "r",
+      "ix",
+      "outer",
+      "n",
+      "inner",
+      `"use strict";
+      const m = ix.length;
+      for (let j = 0; j < m; j++) { const v = ix[j]; if (!(v >= -n && v < n)) return j; }
+      let p = 0;
+      for (let o = 0; o < outer; o++) {
+        const base = o * n;
+        if (inner === 1) {
+          for (let j = 0; j < m; j++) { const v = ix[j]; r[p++] = a[base + (v < 0 ? v + n : v)]; }
+        } else {
+          for (let j = 0; j < m; j++) {
+            const v = ix[j];
+            const src = (base + (v < 0 ? v + n : v)) * inner;
+            if (inner >= 64) { r.set(a.subarray(src, src + inner), p); p += inner; }
+            else for (let i = 0; i < inner; i++) r[p++] = a[src + i];
+          }
+        }
+      }
+      return -1;`,
+    ) as GatherLoop;
+    gatherLoops.set(key, loop);
+  }
+  const r = allocate(out.dtype, sizeOf(out.shape));
+  const axis = params.axis;
+  const bad = loop(
+    x!.data,
+    r,
+    idx!.data,
+    sizeOf(shape.slice(0, axis)),
+    shape[axis]!,
+    sizeOf(shape.slice(axis + 1)),
+  );
+  return bad < 0 ? r : ref.gather(inputs, params, out);
+};
+
 /** The read of a zero-padded operand: shifted offset and a bounds mask. */
 export function padRead(shape: Shape, lo: readonly number[]) {
   const st = stridesOf(shape);
@@ -201,7 +263,7 @@ export function padRead(shape: Shape, lo: readonly number[]) {
  */
 export const fastBackend: Backend = {
   name: "fast",
-  kernels: { ...kernels, cholesky, triangular_solve: triangularSolve, conv },
+  kernels: { ...kernels, cholesky, triangular_solve: triangularSolve, conv, gather },
   multiKernels: { ...referenceBackend.multiKernels, lu, eigh },
 };
 
