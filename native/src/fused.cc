@@ -665,18 +665,75 @@ class Compiler {
     k.ops.swap(kept);
   }
 
-  // Registers: every slot that is neither written in place nor the same as another slot.
+  // Registers: every slot that is neither written in place nor the same as another slot has one while it
+  // is live, and slots whose lives do not overlap share one, so a long loop's registers stay in the L1
+  // cache (a register is a block of kBlock values). An input's register is live from the block's start,
+  // an operation's result from that operation, each until its last reader; a literal's and a scalar
+  // input's (filled once per frame) for the whole run, and a slot an output stores or reduces until the
+  // block's end. A result never shares with an operand of its own operation.
   void layout() {
     FusedKernel& k = *k_;
-    std::vector<bool> aliased(k.slots.size(), false);
+    const size_t ns = k.slots.size();
+    const int end = static_cast<int>(k.ops.size());
+    // An alias reads its source's register: follow aliases to the slot that owns the register.
+    std::vector<int> owner(ns);
+    for (size_t i = 0; i < ns; i++) owner[i] = static_cast<int>(i);
     for (const Op& op : k.ops)
-      if (op.fn == nullptr) aliased[static_cast<size_t>(op.dst)] = true;
+      if (op.fn == nullptr) owner[static_cast<size_t>(op.dst)] = owner[static_cast<size_t>(op.a)];
+    std::vector<int> last(ns, -1);
+    const auto read = [&](int slot, int at) {
+      if (slot < 0) return;
+      int& l = last[static_cast<size_t>(owner[static_cast<size_t>(slot)])];
+      l = std::max(l, at);
+    };
+    for (int i = 0; i < end; i++) {
+      const Op& op = k.ops[static_cast<size_t>(i)];
+      if (op.fn == nullptr) continue;
+      read(op.a, i), read(op.b, i), read(op.c, i);
+    }
+    for (const Output& o : k.outputs) read(o.slot, end);
+    std::vector<bool> pinned(ns, false);
+    for (size_t i = 0; i < ns; i++) pinned[i] = k.slots[i].literal;
+    for (const Input& x : k.inputs)
+      if (x.scalar) pinned[static_cast<size_t>(x.slot)] = true;
+    // Free registers by size in bytes (4 or 8 per value), and the registers to free after each operation.
+    std::vector<size_t> free4, free8;
+    std::vector<std::vector<int>> dies(static_cast<size_t>(end) + 2);
     size_t at = 0;
-    for (size_t i = 0; i < k.slots.size(); i++) {
-      Slot& s = k.slots[i];
-      if (s.direct || aliased[i]) continue;
-      s.reg = at;
-      at += static_cast<size_t>(kBlock) * reprBytes(s.repr);
+    const auto assign = [&](int slot, int defined) {
+      Slot& s = k.slots[static_cast<size_t>(slot)];
+      if (s.direct || owner[static_cast<size_t>(slot)] != slot || s.reg != SIZE_MAX) return;
+      const size_t bytes = reprBytes(s.repr);
+      std::vector<size_t>& pool = bytes == 8 ? free8 : free4;
+      if (!pinned[static_cast<size_t>(slot)] && !pool.empty()) {
+        s.reg = pool.back();
+        pool.pop_back();
+      } else {
+        s.reg = at;
+        at += static_cast<size_t>(kBlock) * bytes;
+      }
+      if (!pinned[static_cast<size_t>(slot)])
+        dies[static_cast<size_t>(std::max(last[static_cast<size_t>(slot)], defined) + 1)].push_back(slot);
+    };
+    const auto release = [&](int when) {
+      for (int slot : dies[static_cast<size_t>(when)]) {
+        const Slot& s = k.slots[static_cast<size_t>(slot)];
+        (reprBytes(s.repr) == 8 ? free8 : free4).push_back(s.reg);
+      }
+    };
+    for (size_t i = 0; i < ns; i++)
+      if (pinned[i]) assign(static_cast<int>(i), -1);
+    for (const Input& x : k.inputs)
+      if (!x.zero && !x.scalar) assign(x.slot, -1);
+    // A slot dying at index j (its last reader is operation j − 1) is free for operation j's result.
+    release(0);
+    for (int i = 0; i < end; i++) {
+      const Op& op = k.ops[static_cast<size_t>(i)];
+      if (op.fn != nullptr) {
+        assign(op.dst, i);
+        if (op.dst2 >= 0) assign(op.dst2, i);
+      }
+      release(i + 1);
     }
     k.frameBytes = at;
   }
