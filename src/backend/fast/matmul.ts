@@ -155,7 +155,16 @@ export function dotPlan(xs: readonly number[], ys: readonly number[], p: PrimPar
   };
 }
 
-const isIdentity = (p: readonly number[]) => p.every((v, i) => v === i);
+/** Whether permuting the dims of `shape` by `perm` leaves its elements in place (only dims of size 1 move). */
+const keepsOrder = (p: readonly number[], shape: readonly number[]) => {
+  let prev = -1;
+  for (const d of p) {
+    if (shape[d] === 1) continue;
+    if (d < prev) return false;
+    prev = d;
+  }
+  return true;
+};
 
 /**
  * Whether an operand whose dims are permuted by `perm` into [batch…, g1…, g2…] (g1 the first `g1Rank` dims
@@ -237,10 +246,11 @@ export function dotGeneralData(
   if (native || (float && work >= WASM_MIN_WORK)) {
     // The native and wasm kernels read either operand in place or transposed: only other layouts are copied.
     const nFree = plan.permA.length - nb - params.lhsContract.length;
-    const tA = !isIdentity(plan.permA) && isBatchedMatrixTranspose(plan.permA, nb, nFree);
-    const tB = !isIdentity(plan.permB) && isBatchedMatrixTranspose(plan.permB, nb, params.rhsContract.length);
-    const a = isIdentity(plan.permA) || tA ? x : permuted(x, xs, plan.permA, dtype);
-    const b = isIdentity(plan.permB) || tB ? y : permuted(y, ys, plan.permB, dtype);
+    const tA = !keepsOrder(plan.permA, xs) && isBatchedMatrixTranspose(plan.permA, nb, nFree);
+    const tB =
+      !keepsOrder(plan.permB, ys) && isBatchedMatrixTranspose(plan.permB, nb, params.rhsContract.length);
+    const a = keepsOrder(plan.permA, xs) || tA ? x : permuted(x, xs, plan.permA, dtype);
+    const b = keepsOrder(plan.permB, ys) || tB ? y : permuted(y, ys, plan.permB, dtype);
     if (native) {
       if (nativeMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
       c.fill(0);
@@ -250,8 +260,8 @@ export function dotGeneralData(
     if (wasm && engineEnabled("threads") && threadedMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
     if (wasm && wasmMatmul(a, tA, b, tB, c, B, M, K, N)) return c;
   }
-  const a = isIdentity(plan.permA) ? x : permuted(x, xs, plan.permA, dtype);
-  const b = isIdentity(plan.permB) ? y : permuted(y, ys, plan.permB, dtype);
+  const a = keepsOrder(plan.permA, xs) ? x : permuted(x, xs, plan.permA, dtype);
+  const b = keepsOrder(plan.permB, ys) ? y : permuted(y, ys, plan.permB, dtype);
   matmulJs(a, b, c, B, M, K, N);
   return c;
 }
