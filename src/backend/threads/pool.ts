@@ -210,12 +210,18 @@ export function threadCount(): number {
   if (p === null && b === null) return 1;
   const env = Number.parseInt(String(p ? p.env.NABLA_THREADS : b?.NABLA_THREADS), 10);
   if (Number.isFinite(env)) return Math.max(1, Math.min(env, 64));
-  const os = p?.getBuiltinModule("node:os") as
-    | { availableParallelism?(): number; cpus(): unknown[] }
-    | undefined;
-  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : (b?.navigator?.hardwareConcurrency ?? 1);
-  return Math.max(1, Math.min(n, 8));
+  if (parallelism === undefined) {
+    const os = p?.getBuiltinModule("node:os") as
+      | { availableParallelism?(): number; cpus(): unknown[] }
+      | undefined;
+    parallelism = os
+      ? (os.availableParallelism?.() ?? os.cpus().length)
+      : (b?.navigator?.hardwareConcurrency ?? 1);
+  }
+  return Math.max(1, Math.min(parallelism, 8));
 }
+/** The available parallelism, asked once (every kernel call asks for the thread count). */
+let parallelism: number | undefined;
 
 interface CpuTimes {
   times: { idle: number };
