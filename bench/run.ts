@@ -515,9 +515,17 @@ function printReport(columns: Column[]) {
     records.find((r) => r.library === "nabla" && r.mode === "jit" && r.workload === "B4" && r.size === size)
       ?.value;
   const [jitOfGrad, gradOfJit] = [b4("1e6"), b4("1e6-grad-of-jit")];
+  const pairedB4 = records.find(
+    (r) => r.library === "nabla" && r.workload === "B4" && r.size === "1e6-grad-of-jit",
+  );
+  const inTurn =
+    pairedB4?.paired_ms !== undefined && pairedB4.paired_jit_of_grad_ms !== undefined
+      ? `; timed in turn in one window: ${fmt(pairedB4.paired_ms / pairedB4.paired_jit_of_grad_ms)}× ` +
+        `(${fmt(pairedB4.paired_jit_of_grad_ms)} → ${fmt(pairedB4.paired_ms)} ms)`
+      : "";
   if (jitOfGrad && gradOfJit)
     out(
-      `B4, nabla: grad(jit(f)) is ${fmt(gradOfJit / jitOfGrad)}× jit(grad(f)) (${fmt(jitOfGrad)} → ${fmt(gradOfJit)} ms).`,
+      `B4, nabla: grad(jit(f)) is ${fmt(gradOfJit / jitOfGrad)}× jit(grad(f)) (rows: ${fmt(jitOfGrad)} → ${fmt(gradOfJit)} ms)${inTurn}.`,
     );
   const compile = (T: number) =>
     records.find((r) => r.library === "nabla" && r.workload === "B9" && r.size === `compile-T${T}`);

@@ -23,6 +23,9 @@ export interface BenchRecord {
   second_ms?: number;
   /** Trace and compile alone (nabla jit's lower), without running. */
   lower_ms?: number;
+  /** B4 grad(jit(f)): median of its calls timed in turn with jit(grad(f))'s, and that form's median. */
+  paired_ms?: number;
+  paired_jit_of_grad_ms?: number;
   check?: "ok" | "WRONG";
   err?: number;
   note?: string;

@@ -152,11 +152,45 @@ await each("B4", async (size, mode, t) => {
     return nb.sum(nb.add(nb.mul(100, nb.square(nb.sub(b, nb.square(a)))), nb.square(nb.sub(1, a))));
   };
   // "1e6-grad-of-jit": reverse mode through the compiled call (its backward pass compiled as one call).
-  const g = size === "1e6-grad-of-jit" ? nb.grad(nb.jit(rosen)) : wrap(nb.grad(rosen), mode);
+  const ofJit = size === "1e6-grad-of-jit";
+  const g = ofJit ? nb.grad(nb.jit(rosen)) : wrap(nb.grad(rosen), mode);
   const X = nb.array(x);
   const m = await measure(() => data(g(X)), t);
-  return [timeRec(m, { ...firstMs(m, mode), ...checkFields(relErr(m.first, rosenGradRef(x))) })];
+  // The two forms also timed call by call in turn, in one window: rows timed minutes apart differ by more
+  // than the forms do on a shared machine.
+  const ref = ofJit ? jit!(nb.grad(rosen)) : undefined;
+  const paired = ref
+    ? alternately(
+        () => data(g(X)),
+        () => data(ref(X)),
+        40,
+      )
+    : undefined;
+  const extra = paired ? { paired_ms: paired[0], paired_jit_of_grad_ms: paired[1] } : {};
+  return [timeRec(m, { ...firstMs(m, mode), ...extra, ...checkFields(relErr(m.first, rosenGradRef(x))) })];
 });
+
+/** Medians of a's and b's times (ms) over `n` calls of each, taken in turn (after a few of each). */
+function alternately(a: () => unknown, b: () => unknown, n: number): [number, number] {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < n + 5; i++)
+    for (const [f, ts] of i % 2
+      ? ([
+          [a, ta],
+          [b, tb],
+        ] as const)
+      : ([
+          [b, tb],
+          [a, ta],
+        ] as const)) {
+      const t0 = performance.now();
+      f();
+      if (i >= 5) ts.push(performance.now() - t0);
+    }
+  const median = (ts: number[]) => Number(ts.sort((p, q) => p - q)[ts.length >> 1]!.toFixed(3));
+  return [median(ta), median(tb)];
+}
 
 /** f(x) = Σ tanh(A x) with A from the shared inputs. */
 function tanhSum(n: number) {
