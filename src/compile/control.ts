@@ -101,7 +101,8 @@ const multiKernels: {
       const cc = ins.slice(0, nCondConsts);
       const bc = ins.slice(nCondConsts, nCondConsts + nBodyConsts);
       let carry = ins.slice(nCondConsts + nBodyConsts);
-      while (test([...cc, ...carry])[0]![0]) carry = step([...bc, ...carry]).map((c) => c.slice());
+      // Arrays are never written after they are made: the body's outputs are the next carry as they are.
+      while (test([...cc, ...carry])[0]![0]) carry = step([...bc, ...carry]);
       return carry;
     };
   },

@@ -72,9 +72,9 @@ export function whileShape(avals: readonly Aval[], p: WhileParams): Aval[] {
   return carry.slice();
 }
 
-/** Row `i` of an array holding `n` rows of `rowSize` elements (a copy). */
+/** Row `i` of an array holding `n` rows of `rowSize` elements (a view of it: arrays are never written). */
 export const rowOf = (data: TypedArray, i: number, rowSize: number): TypedArray =>
-  data.slice(i * rowSize, (i + 1) * rowSize);
+  data.subarray(i * rowSize, (i + 1) * rowSize);
 
 /** Runs a scan's steps on arrays: `step` maps a step's inputs to its outputs (carry, then ys). */
 export function scanLoop(
@@ -94,7 +94,8 @@ export function scanLoop(
   for (let k = 0; k < length; k++) {
     const i = reverse ? length - 1 - k : k;
     const outs = step([...consts, ...carry, ...xs.map((x, j) => rowOf(x, i, xSizes[j]!))]);
-    carry = outs.slice(0, nCarry).map((c) => c.slice());
+    // Arrays are never written after they are made, so the step's outputs are the next carry as they are.
+    carry = outs.slice(0, nCarry);
     ys.forEach((y, j) => {
       y.set(outs[nCarry + j]!, i * ySizes[j]!);
     });
