@@ -57,7 +57,7 @@ const COMMAND: Record<Library, string[]> = {
 };
 const PYTHON_LIBS: Library[] = ["numpy", "jax", "torch"];
 /** The workloads the JAX and PyTorch workers run (bench/libs/pybench.py). */
-const PY_WORKLOADS: Workload[] = ["B2", "B3", "B4", "B5", "B6", "B7", "B11", "B12"];
+const PY_WORKLOADS: Workload[] = ["B2", "B3", "B4", "B5", "B6", "B7", "B9", "B11", "B12"];
 /**
  * Whether a library runs a workload: NumPy runs only B10; JAX and PyTorch B2–B7, B11 and B12; the JS
  * comparators all but B10 (linear algebra).

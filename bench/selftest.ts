@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cnnInputs, cnnRef, inputs, transformerInputs, transformerLoss64 } from "./libs/common.mjs";
+import { cnnInputs, cnnRef, inputs, rnnInputs, rnnRef, transformerInputs, transformerLoss64 } from "./libs/common.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const python = process.env.PYTHON ?? "python3";
@@ -47,6 +47,16 @@ for (const [k, first] of Object.entries(py.cnn_grads64 as Record<string, number[
     assert.ok(Math.abs(v - cnnR.grads[k]![i]!) <= 1e-12 * (1 + Math.abs(v)), `B11 ∂${k}[${i}]: ${v}`),
   );
 const tfLoss = transformerLoss64(tf.x, tf.params);
+// B9: the same inputs, and the NumPy float64 backpropagation through time agrees with common.mjs's.
+const rnn = rnnInputs(100);
+assert.deepEqual(py.rnn_xs, [...rnn.xs.slice(0, 4)]);
+assert.deepEqual(py.rnn_U, [...rnn.params.U!.slice(0, 4)]);
+const rnnR = rnnRef(rnn);
+assert.ok(Math.abs((py.rnn_loss64 as number) - rnnR.loss) < 1e-12, `B9 loss: ${py.rnn_loss64} vs ${rnnR.loss}`);
+for (const [k, first] of Object.entries(py.rnn_grads64 as Record<string, number[]>))
+  first.forEach((v, i) =>
+    assert.ok(Math.abs(v - rnnR.grads[k]![i]!) <= 1e-12 * (1 + Math.abs(v)), `B9 ∂${k}[${i}]: ${v}`),
+  );
 assert.ok(Math.abs((py.cnn_loss64 as number) - cnnLoss) < 1e-12, `B11 loss: ${py.cnn_loss64} vs ${cnnLoss}`);
 assert.ok(Math.abs((py.tf_loss64 as number) - tfLoss) < 1e-12, `B12 loss: ${py.tf_loss64} vs ${tfLoss}`);
 // The recorded float32 losses (round2/table_p5.md) agree with float64 to float32 rounding.
@@ -59,7 +69,7 @@ const bench = [
   "tsx",
   "bench/run.ts",
   "--only",
-  "B2,B11",
+  "B2,B9,B11",
   "--quick",
   "--json",
   "--import-runs",
@@ -71,7 +81,7 @@ for (const [library, mode] of [
   ["jax", "jit"],
   ["torch", "eager"],
 ])
-  for (const workload of ["B2", "B11"]) {
+  for (const workload of ["B2", "B9", "B11"]) {
     const r = fake.find((x) => x.library === library && x.mode === mode && x.workload === workload);
     assert.ok(r, `no ${library} ${mode} ${workload} record`);
     assert.equal(r.check, "ok");

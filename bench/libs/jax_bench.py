@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark worker for JAX (CPU, eager and jax.jit): B2–B7, B11 and B12 in the JSON-line protocol of
+"""Benchmark worker for JAX (CPU, eager and jax.jit): B2–B7, B9, B11 and B12 in the JSON-line protocol of
 bench/libs/common.mjs, on the inputs of the JS workers (pybench.py rebuilds them bit for bit).
 
 XLA is kept to one thread (the parent also pins the process to one core with taskset when it can), as in the
@@ -107,6 +107,21 @@ def build(workload, size, mode):
             g = jax.grad(g)
         gk = wrap(jax.vmap(g))
         return pb.Case(lambda: host(gk(X)), lambda r: pb.rel_err(r, pb.b7_ref(x, k)))
+
+    if workload == "B9":
+        d, _, _ = pb.REFS.rnn()
+        X = jnp.asarray(d["xs"])
+        h0 = jnp.zeros((d["B"], d["H"]), jnp.float32)
+
+        def loss(p, xs, _):
+            def cell(h, x):
+                return jnp.tanh(x @ p["W"] + h @ p["U"] + p["b"]), None
+
+            hT, _ = jax.lax.scan(cell, h0, xs)
+            return jnp.mean(hT * hT)
+
+        run = sgd_steps(loss, d["params"], d["lr"], X, None, wrap)
+        return pb.Case(run, pb.check_rnn, pb.loss0)
 
     if workload == "B11":
         d, _, _ = pb.REFS.cnn()

@@ -25,7 +25,7 @@ FULL = {"minReps": 5, "maxReps": 30, "budgetMs": 1000, "warmupMs": 800, "capMs":
 QUICK = {"minReps": 3, "maxReps": 10, "budgetMs": 150, "warmupMs": 250, "capMs": 5_000}
 TOL = 1e-3
 UNITS = {"B3": ["ms", "steps/s"]}
-PY_WORKLOADS = ["B2", "B3", "B4", "B5", "B6", "B7", "B11", "B12"]
+PY_WORKLOADS = ["B2", "B3", "B4", "B5", "B6", "B7", "B9", "B11", "B12"]
 
 
 def emit(obj):
@@ -58,6 +58,7 @@ def sizes_of(workload, quick):
         "B5": ["100"] if quick else ["100", "300"],
         "B6": ["20"],
         "B7": ["1", "2", "3"] if quick else ["1", "2", "3", "4", "5"],
+        "B9": ["T100"],
         "B11": ["64"],
         "B12": ["8x64x128"],
     }[workload]
@@ -120,7 +121,7 @@ def check_fields(err):
 
 
 def main(library, modes, build, version=None, info=None):
-    """Runs every wanted case of B2–B7, B11 and B12 in each mode `build` accepts; prints the records."""
+    """Runs every wanted case of B2–B7, B9, B11 and B12 in each mode `build` accepts; prints the records."""
     args = parse_args(sys.argv[1:])
     emit({"event": "info", "library": library, "version": version, "python": sys.version.split()[0], **(info or {})})
     for w in PY_WORKLOADS:
@@ -182,6 +183,35 @@ def uniform(seed, size, lo, hi):
 def glorot(seed, fan_in, fan_out, size):
     lim = math.sqrt(6 / (fan_in + fan_out))
     return uniform(seed, size, -lim, lim)
+
+
+def rnn_inputs(T):
+    """common.mjs rnnInputs: B9's tanh RNN (batch 32, hidden 128, input 64) over T steps."""
+    B, H, I = 32, 128, 64
+    params = {
+        "W": uniform(90, I * H, -1 / math.sqrt(I), 1 / math.sqrt(I)).reshape(I, H),
+        "U": uniform(91, H * H, -1 / math.sqrt(H), 1 / math.sqrt(H)).reshape(H, H),
+        "b": np.zeros(H, np.float32),
+    }
+    return {"T": T, "B": B, "H": H, "I": I, "params": params, "xs": uniform(92 + T, T * B * I, -1, 1).reshape(T, B, I), "lr": 0.01}
+
+
+def rnn_ref(d):
+    """Loss mean(h_T²) and gradients of B9 in float64, by backpropagation through time."""
+    p = {k: v.astype(np.float64) for k, v in d["params"].items()}
+    hs = [np.zeros((d["B"], d["H"]))]
+    for x in d["xs"].astype(np.float64):
+        hs.append(np.tanh(x @ p["W"] + hs[-1] @ p["U"] + p["b"]))
+    loss = float(np.mean(hs[-1] ** 2))
+    dh = 2 * hs[-1] / hs[-1].size
+    grads = {k: np.zeros_like(v) for k, v in p.items()}
+    for t in range(d["T"], 0, -1):
+        dz = dh * (1 - hs[t] ** 2)
+        grads["W"] += d["xs"][t - 1].astype(np.float64).T @ dz
+        grads["U"] += hs[t - 1].T @ dz
+        grads["b"] += dz.sum(0)
+        dh = dz @ p["U"].T
+    return loss, grads
 
 
 def b2_input():
@@ -458,6 +488,14 @@ class Refs:
 
         return self.get("cnn", make)
 
+    def rnn(self):
+        def make():
+            d = rnn_inputs(100)
+            loss, grads = rnn_ref(d)
+            return d, loss, grads
+
+        return self.get("rnn", make)
+
     def tf(self):
         def make():
             d = tf_inputs()
@@ -474,6 +512,12 @@ def check_cnn(first):
     """first = (loss, new params): the loss and the four updates against float64 (ReLU and max-pool kinks make
     central differences unreliable here, so the reference gradient is exact)."""
     d, loss_ref, grads = REFS.cnn()
+    return check_step(first[0], first[1], d["params"], d["lr"], loss_ref, grads)
+
+
+def check_rnn(first):
+    """first = (loss, new params): the loss and the three updates of the first T = 100 step against float64."""
+    d, loss_ref, grads = REFS.rnn()
     return check_step(first[0], first[1], d["params"], d["lr"], loss_ref, grads)
 
 
@@ -513,6 +557,14 @@ def fake_build(workload, size, mode):
     if workload == "B7":
         x = b7_input()
         return Case(lambda: b7_ref(x, int(size)), lambda r: rel_err(r, b7_ref(x, int(size))), lambda _: note)
+    if workload == "B9":
+        d, loss_ref, grads = REFS.rnn()
+
+        def rnn_step():
+            loss, g = rnn_ref(d)
+            return loss, {k: d["params"][k] - d["lr"] * g[k] for k in g}
+
+        return Case(rnn_step, check_rnn, lambda _: note)
     if workload == "B11":
         d, loss_ref, _ = REFS.cnn()
         run = lambda: (cnn_loss64(d["x"], d["labels"], d["params"]),)  # noqa: E731
@@ -529,6 +581,8 @@ if __name__ == "__main__":
     # float64 losses, for the comparison with common.mjs in bench/selftest.ts.
     d = cnn_inputs()
     t = tf_inputs()
+    r = rnn_inputs(100)
+    rnn_loss, rnn_grads = rnn_ref(r)
     emit(
         {
             "b2": [float(v) for v in b2_input()[:4]],
@@ -539,5 +593,9 @@ if __name__ == "__main__":
             "cnn_loss64": cnn_loss64(d["x"], d["labels"], d["params"]),
             "cnn_grads64": {k: [float(v) for v in g.ravel()[:3]] for k, g in cnn_ref(d)[1].items()},
             "tf_loss64": tf_loss64(t["x"], t["params"]),
+            "rnn_xs": [float(v) for v in r["xs"].ravel()[:4]],
+            "rnn_U": [float(v) for v in r["params"]["U"].ravel()[:4]],
+            "rnn_loss64": rnn_loss,
+            "rnn_grads64": {k: [float(v) for v in g.ravel()[:3]] for k, g in rnn_grads.items()},
         }
     )

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark worker for PyTorch (CPU, eager autograd, one thread unless TORCH_THREADS says otherwise): B2–B5,
-B11 and B12 in the JSON-line protocol of bench/libs/common.mjs, on the inputs of the JS workers (pybench.py
+"""Benchmark worker for PyTorch (CPU, eager autograd, one thread unless TORCH_THREADS says otherwise): B2–B7,
+B9 (nn.RNN), B11 and B12 in the JSON-line protocol of bench/libs/common.mjs, on the inputs of the JS workers (pybench.py
 rebuilds them bit for bit). Without PyTorch the worker reports itself unavailable. `--fake` runs the protocol
 with NumPy stand-ins instead of PyTorch (see pybench.py).
 """
@@ -118,6 +118,33 @@ def build(workload, size, mode):
             g = torch.func.grad(g)
         gk = torch.func.vmap(g)
         return pb.Case(lambda: gk(X).detach().numpy(), lambda r: pb.rel_err(r, pb.b7_ref(x, k)))
+
+    if workload == "B9":
+        # torch.nn.RNN computes tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh): W_ih = Wᵀ, W_hh = Uᵀ, b_ih = b, b_hh = 0 (kept).
+        d, _, _ = pb.REFS.rnn()
+        rnn = torch.nn.RNN(d["I"], d["H"], nonlinearity="tanh")
+        with torch.no_grad():
+            rnn.weight_ih_l0.copy_(t(d["params"]["W"].T))
+            rnn.weight_hh_l0.copy_(t(d["params"]["U"].T))
+            rnn.bias_ih_l0.copy_(t(d["params"]["b"]))
+            rnn.bias_hh_l0.zero_()
+        rnn.bias_hh_l0.requires_grad_(False)
+        X = t(d["xs"])
+        trained = [rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0]
+
+        def run():
+            for q in trained:
+                q.grad = None
+            _, hT = rnn(X)
+            l = (hT * hT).mean()
+            l.backward()
+            with torch.no_grad():
+                for q in trained:
+                    q.sub_(d["lr"] * q.grad)
+            new = [q.detach().numpy() for q in trained]
+            return float(l), {"W": new[0].T.copy(), "U": new[1].T.copy(), "b": new[2].copy()}
+
+        return pb.Case(run, pb.check_rnn, pb.loss0)
 
     if workload == "B12":
         d, _, _ = pb.REFS.tf()
