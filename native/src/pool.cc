@@ -64,10 +64,11 @@ constexpr int64_t kCallerSpinMaxNs = 1'000'000;
 // without a core took little of — a gain too small for the risk of the next one being held up.
 constexpr int64_t kStallSlackNs = 20'000;
 // After a stall, jobs run on the caller alone for this long, doubled at each stall that follows and halved
-// after each run of kPaying threaded jobs that pay, within these bounds: under a steady load the probes grow
-// rare (a stall costs about a time slice, so at the maximum well under 1%), while when the load comes and
-// goes the threads are back from the first job that pays. A stall costs as much as several jobs gain, so a
-// single job that pays among stalls is not enough to shorten the wait.
+// after each run of at least kPaying threaded jobs that pay and that lasts as long as the wait itself,
+// within these bounds: under a steady load the probes grow rare (a stall costs about a time slice, so at the
+// maximum well under 1%), while when the load comes and goes the threads are back from the first job that
+// pays. A stall costs as much as several jobs gain, so jobs that pay between stalls, for a time slice of a
+// competitor's, are not enough to shorten the wait.
 constexpr int64_t kBackoffMinNs = 20'000'000;
 constexpr int64_t kBackoffMaxNs = 640'000'000;
 constexpr int kPaying = 8;
@@ -127,6 +128,7 @@ struct Pool {
   // Contention (guarded by busy): jobs run alone until serialUntil.
   int64_t serialUntil = 0, backoff = 0;
   int paying = 0;  // threaded jobs that paid since the last stall or halving
+  int64_t payingSince = 0;  // when the first of them ran
 };
 
 struct WorkerStart {
@@ -255,9 +257,14 @@ void judge(Pool& p, int parts, int own, int64_t ownNs, int64_t jobNs, int64_t no
     p.backoff = std::min(std::max(2 * p.backoff, kBackoffMinNs), kBackoffMaxNs);
     p.serialUntil = now + p.backoff;
     p.paying = 0;
-  } else if (++p.paying == kPaying) {
-    p.backoff /= 2;
-    p.paying = 0;
+  } else {
+    if (p.paying++ == 0) p.payingSince = now;
+    // Halved only after threads have paid for as long as the wait: under a competitor that shares a core by
+    // time slices, jobs pay for a slice and stall in the next, and the wait must keep growing.
+    if (p.paying >= kPaying && now - p.payingSince >= p.backoff) {
+      p.backoff /= 2;
+      p.paying = 0;
+    }
   }
 }
 
