@@ -9,7 +9,15 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cnnInputs, cnnRef, inputs, rnnInputs, rnnRef, transformerInputs, transformerLoss64 } from "./libs/common.mjs";
+import {
+  cnnInputs,
+  cnnRef,
+  inputs,
+  rnnInputs,
+  rnnRef,
+  transformerInputs,
+  transformerLoss64,
+} from "./libs/common.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const python = process.env.PYTHON ?? "python3";
@@ -52,7 +60,10 @@ const rnn = rnnInputs(100);
 assert.deepEqual(py.rnn_xs, [...rnn.xs.slice(0, 4)]);
 assert.deepEqual(py.rnn_U, [...rnn.params.U!.slice(0, 4)]);
 const rnnR = rnnRef(rnn);
-assert.ok(Math.abs((py.rnn_loss64 as number) - rnnR.loss) < 1e-12, `B9 loss: ${py.rnn_loss64} vs ${rnnR.loss}`);
+assert.ok(
+  Math.abs((py.rnn_loss64 as number) - rnnR.loss) < 1e-12,
+  `B9 loss: ${py.rnn_loss64} vs ${rnnR.loss}`,
+);
 for (const [k, first] of Object.entries(py.rnn_grads64 as Record<string, number[]>))
   first.forEach((v, i) =>
     assert.ok(Math.abs(v - rnnR.grads[k]![i]!) <= 1e-12 * (1 + Math.abs(v)), `B9 ∂${k}[${i}]: ${v}`),
